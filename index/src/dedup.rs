@@ -1,0 +1,240 @@
+//! Merging duplicates: the same place coming from several sources.
+//!
+//! A France Services site often also hosts a conseiller numérique, and a département lists the
+//! same médiathèque as the town. Two records are the same place when they are close (at most
+//! [`MergeConfig::max_distance_m`]) and their names are alike (at least
+//! [`MergeConfig::min_name_similarity`]). Sameness is transitive: the pairs form groups, and each
+//! group becomes one place.
+//!
+//! The merged place starts from the group's richest record (most fields filled, then the most
+//! recent `date_maj`), takes every field it lacks from the others, unites the vocabulary values
+//! of all, and lists every source in `source`. The report says what was merged into what.
+
+use crate::geo::{haversine_m, PlaceTree};
+use crate::place::Place;
+use crate::report::{Merge, Report};
+use crate::text::name_tokens;
+
+/// When two records are one place.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MergeConfig {
+    /// The largest distance between two records of one place, in metres.
+    pub max_distance_m: f64,
+    /// The smallest similarity of their names, from 0 to 1 (see [`name_similarity`]).
+    pub min_name_similarity: f64,
+}
+
+impl Default for MergeConfig {
+    fn default() -> Self {
+        Self {
+            max_distance_m: 100.0,
+            min_name_similarity: 0.8,
+        }
+    }
+}
+
+/// How alike two place names are, from 0 to 1, ignoring case, accents, punctuation and small
+/// words: the larger of the share of the shorter name's words found in the longer one, and the
+/// Jaro-Winkler similarity of the two word lists (for typos).
+#[must_use]
+pub fn name_similarity(a: &str, b: &str) -> f64 {
+    let (ta, tb) = (name_tokens(a), name_tokens(b));
+    if ta.is_empty() || tb.is_empty() {
+        return 0.0;
+    }
+    let (short, long) = if ta.len() <= tb.len() {
+        (&ta, &tb)
+    } else {
+        (&tb, &ta)
+    };
+    #[allow(clippy::cast_precision_loss)]
+    let containment = short.iter().filter(|w| long.contains(w)).count() as f64 / short.len() as f64;
+    let jaro = strsim::jaro_winkler(&ta.join(" "), &tb.join(" "));
+    containment.max(jaro)
+}
+
+/// Merges duplicates in `places`, recording each merge in `report`.
+#[must_use]
+pub fn merge_duplicates(
+    places: Vec<Place>,
+    config: &MergeConfig,
+    report: &mut Report,
+) -> Vec<Place> {
+    let tree = PlaceTree::build(places.iter().map(|p| (p.longitude, p.latitude)));
+    let mut groups = UnionFind::new(places.len());
+    for (i, place) in places.iter().enumerate() {
+        for j in tree.within(place.longitude, place.latitude, config.max_distance_m) {
+            let j = j as usize;
+            if j > i
+                && groups.find(i) != groups.find(j)
+                && name_similarity(&place.nom, &places[j].nom) >= config.min_name_similarity
+            {
+                groups.union(i, j);
+            }
+        }
+    }
+
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); places.len()];
+    for i in 0..places.len() {
+        members[groups.find(i)].push(i);
+    }
+    let mut slots: Vec<Option<Place>> = places.into_iter().map(Some).collect();
+    let mut merged = Vec::with_capacity(slots.len());
+    for i in 0..slots.len() {
+        let group = &members[groups.find(i)];
+        if group.len() == 1 {
+            merged.extend(slots[i].take());
+        } else if group[0] == i {
+            let records: Vec<Place> = group.iter().filter_map(|&k| slots[k].take()).collect();
+            let (place, merge) = merge_group(records);
+            report.merges.push(merge);
+            merged.push(place);
+        }
+    }
+    merged
+}
+
+fn richness(place: &Place) -> (usize, chrono::NaiveDate) {
+    let filled = crate::place::SchemaField::ALL
+        .into_iter()
+        .filter(|f| !place.field_text(*f).is_empty())
+        .count();
+    (filled, place.date_maj)
+}
+
+fn merge_group(mut records: Vec<Place>) -> (Place, Merge) {
+    records.sort_by_key(|r| std::cmp::Reverse(richness(r)));
+    let mut records = records.into_iter();
+    let mut kept = records.next().expect("a group has members");
+    let mut merge = Merge {
+        kept: kept.id.to_string(),
+        merged: Vec::new(),
+        sources: kept.source.iter().map(ToString::to_string).collect(),
+        distance_m: 0.0,
+        name_similarity: 1.0,
+    };
+    let mut others = kept.autres_valeurs.to_vec();
+    for other in records {
+        merge.merged.push(other.id.to_string());
+        merge.distance_m = merge.distance_m.max(haversine_m(
+            kept.longitude,
+            kept.latitude,
+            other.longitude,
+            other.latitude,
+        ));
+        merge.name_similarity = merge
+            .name_similarity
+            .min(name_similarity(&kept.nom, &other.nom));
+        for source in other.source.iter().flat_map(|s| s.split('|')) {
+            if !merge.sources.iter().any(|s| s == source) {
+                merge.sources.push(source.to_owned());
+            }
+        }
+        fill_from(&mut kept, other, &mut others);
+    }
+    kept.source = (!merge.sources.is_empty()).then(|| merge.sources.join("|").into());
+    kept.autres_valeurs = others.into_boxed_slice();
+    (kept, merge)
+}
+
+/// Completes `kept` with what `other` knows and `kept` does not.
+fn fill_from(kept: &mut Place, other: Place, others: &mut Vec<crate::place::OtherValue>) {
+    macro_rules! fill_options {
+        ($($field:ident),*) => {$(
+            if kept.$field.is_none() {
+                kept.$field = other.$field;
+            }
+        )*};
+    }
+    macro_rules! unite_sets {
+        ($($field:ident),*) => {$( kept.$field.extend_from(&other.$field); )*};
+    }
+    if &*kept.pivot == crate::normalize::UNKNOWN_PIVOT {
+        kept.pivot = other.pivot;
+    }
+    for (mine, theirs) in [
+        (&mut kept.code_postal, other.code_postal),
+        (&mut kept.adresse, other.adresse),
+        (&mut kept.commune, other.commune),
+    ] {
+        if mine.is_empty() {
+            *mine = theirs;
+        }
+    }
+    fill_options!(
+        code_insee,
+        complement_adresse,
+        telephone,
+        courriels,
+        site_web,
+        horaires,
+        presentation_resume,
+        presentation_detail,
+        structure_parente,
+        autres_formations_labels,
+        fiche_acces_libre,
+        prise_rdv
+    );
+    unite_sets!(
+        typologie,
+        itinerance,
+        services,
+        publics_specifiquement_adresses,
+        prise_en_charge_specifique,
+        frais_a_charge,
+        dispositif_programmes_nationaux,
+        formations_labels,
+        modalites_acces,
+        modalites_accompagnement
+    );
+    kept.date_maj = kept.date_maj.max(other.date_maj);
+    others.extend(other.autres_valeurs.into_vec());
+}
+
+/// Disjoint sets over `0..n`, with path halving and union by size.
+struct UnionFind {
+    parent: Vec<usize>,
+    size: Vec<usize>,
+}
+
+impl UnionFind {
+    fn new(n: usize) -> Self {
+        Self {
+            parent: (0..n).collect(),
+            size: vec![1; n],
+        }
+    }
+
+    fn find(&mut self, mut i: usize) -> usize {
+        while self.parent[i] != i {
+            self.parent[i] = self.parent[self.parent[i]];
+            i = self.parent[i];
+        }
+        i
+    }
+
+    fn union(&mut self, a: usize, b: usize) {
+        let (mut a, mut b) = (self.find(a), self.find(b));
+        if a == b {
+            return;
+        }
+        if self.size[a] < self.size[b] {
+            std::mem::swap(&mut a, &mut b);
+        }
+        self.parent[b] = a;
+        self.size[a] += self.size[b];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn similar_names_score_high_and_different_ones_low() {
+        assert!(name_similarity("France services de Segré", "FRANCE SERVICES SEGRE") >= 0.99);
+        assert!(name_similarity("Médiathèque Jean Carmet", "Mediatheque J. Carmet") >= 0.8);
+        assert!(name_similarity("Centre social Jacques Tati", "Médiathèque Toussaint") < 0.8);
+        assert!(name_similarity("", "Mairie") < 0.01);
+    }
+}

@@ -1,0 +1,611 @@
+//! Validation and normalisation: from a [`Draft`] of text to a [`Place`] of the schema.
+//!
+//! Each field is checked against schema v1.0.2 (required fields, patterns, ranges, vocabularies,
+//! dates). The rule is to lose nothing:
+//! - a value that can be fixed is fixed (a phone number written `02 41 43 28 13` becomes
+//!   `+33241432813`) and the fix is reported as a warning;
+//! - a value that cannot be fixed is taken out of its field, kept verbatim in
+//!   [`Place::autres_valeurs`], and reported as a warning;
+//! - only a record that cannot be put on a map (no usable coordinates) is rejected, and reported.
+
+pub mod hours;
+
+use chrono::NaiveDate;
+use proj4rs::proj::Proj;
+
+use crate::place::{OtherValue, Place, SchemaField};
+use crate::report::{Problem, Report, Severity};
+use crate::source::mapping::{Crs, Draft, SourceMapping};
+use crate::source::read::RowLocation;
+use crate::vocab::{VocabSet, Vocabulary};
+use crate::{Error, Result};
+
+/// The pivot the standard prescribes when the SIRET or RNA number is unknown.
+pub const UNKNOWN_PIVOT: &str = "00000000000000";
+
+/// The schema's limit on `presentation_resume`.
+const RESUME_MAX_CHARS: usize = 280;
+
+/// What the normaliser needs to know about the file a draft comes from.
+pub struct Normalizer {
+    file: String,
+    source_name: String,
+    source_label: Option<String>,
+    decimal_comma: bool,
+    date_formats: Vec<String>,
+    projection: Option<(Proj, Proj)>,
+    today: NaiveDate,
+}
+
+impl Normalizer {
+    /// A normaliser for rows of `file` read through `mapping`.
+    ///
+    /// # Errors
+    /// [`Error::Mapping`] when the mapping's coordinate system cannot be set up.
+    pub fn new(file: &str, mapping: &SourceMapping) -> Result<Self> {
+        let projection = match &mapping.source.crs {
+            Crs::Wgs84 => None,
+            Crs::Projected { name, proj4 } => {
+                let bad = |e: proj4rs::errors::Error| Error::Mapping {
+                    origin: mapping.source.name.clone(),
+                    message: format!("crs {name}: {e}"),
+                };
+                let from = Proj::from_proj_string(proj4).map_err(bad)?;
+                let to =
+                    Proj::from_proj_string("+proj=longlat +datum=WGS84 +no_defs").map_err(bad)?;
+                Some((from, to))
+            }
+        };
+        Ok(Self {
+            file: file.to_owned(),
+            source_name: mapping.source.name.clone(),
+            source_label: mapping.source.label.clone(),
+            decimal_comma: mapping.source.decimal_comma,
+            date_formats: mapping.source.date_formats.clone(),
+            projection,
+            today: chrono::Local::now().date_naive(),
+        })
+    }
+
+    /// Validates one record. Returns `None` when it is rejected; every problem goes to `report`.
+    pub fn place(
+        &self,
+        draft: &Draft,
+        x: &str,
+        y: &str,
+        at: RowLocation,
+        report: &mut Report,
+    ) -> Option<Place> {
+        let mut record = Record {
+            normalizer: self,
+            at,
+            report,
+            others: Vec::new(),
+        };
+        let (longitude, latitude) = record.coordinates(x, y)?;
+        let text = |field: SchemaField| draft.text(field).trim();
+
+        let id = match text(SchemaField::Id) {
+            "" => {
+                let id = format!("{}-{}", self.source_name, at.row);
+                record.warn(SchemaField::Id, "", &format!("missing: set to {id}"));
+                id
+            }
+            id => id.to_owned(),
+        };
+        let pivot = record.pivot(text(SchemaField::Pivot));
+        let adresse = record.required(SchemaField::Adresse, text(SchemaField::Adresse));
+        let nom = match text(SchemaField::Nom) {
+            "" => {
+                let nom = if adresse.is_empty() {
+                    "Lieu sans nom"
+                } else {
+                    &adresse
+                };
+                record.warn(SchemaField::Nom, "", &format!("missing: set to {nom:?}"));
+                nom.to_owned()
+            }
+            nom => nom.to_owned(),
+        };
+        let commune = record.required(SchemaField::Commune, text(SchemaField::Commune));
+        let code_postal = record.code_postal(text(SchemaField::CodePostal));
+        let code_insee = record.code_insee(text(SchemaField::CodeInsee));
+        let source = match (text(SchemaField::Source), &self.source_label) {
+            ("", Some(label)) => Some(label.clone().into_boxed_str()),
+            (source, _) => optional(source),
+        };
+        let (presentation_resume, presentation_detail) = record.presentation(
+            text(SchemaField::PresentationResume),
+            text(SchemaField::PresentationDetail),
+        );
+        let mut autres_formations_labels = optional(text(SchemaField::AutresFormationsLabels));
+        let formations_labels = record.vocab_set(draft, SchemaField::FormationsLabels);
+        let others_formations: Vec<_> = record
+            .others
+            .iter()
+            .filter(|o| o.field == SchemaField::FormationsLabels)
+            .map(|o| o.value.to_string())
+            .collect();
+        if !others_formations.is_empty() {
+            // The schema has a field for labels outside its list: they belong there.
+            record
+                .others
+                .retain(|o| o.field != SchemaField::FormationsLabels);
+            let mut all: Vec<String> = autres_formations_labels
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            all.extend(others_formations);
+            autres_formations_labels = Some(all.join("|").into_boxed_str());
+        }
+        for (day, raw) in &draft.unparsed_hours {
+            record.keep_aside(
+                SchemaField::Horaires,
+                &format!("{}: {raw}", day.osm_code()),
+                "hours not in a recognised form: kept as text",
+            );
+        }
+
+        let place = Place {
+            pivot,
+            nom: nom.into(),
+            commune: commune.into(),
+            code_postal: code_postal.into(),
+            code_insee,
+            adresse: adresse.into(),
+            complement_adresse: optional(text(SchemaField::ComplementAdresse)),
+            latitude,
+            longitude,
+            typologie: record.vocab_set(draft, SchemaField::Typologie),
+            telephone: record.telephone(text(SchemaField::Telephone)),
+            courriels: record.emails(draft.get(SchemaField::Courriels)),
+            site_web: record.urls(SchemaField::SiteWeb, draft.get(SchemaField::SiteWeb)),
+            horaires: optional(text(SchemaField::Horaires)),
+            presentation_resume,
+            presentation_detail,
+            source,
+            itinerance: record.vocab_set(draft, SchemaField::Itinerance),
+            structure_parente: optional(text(SchemaField::StructureParente)),
+            date_maj: record.date(text(SchemaField::DateMaj)),
+            services: record.vocab_set(draft, SchemaField::Services),
+            publics_specifiquement_adresses: record
+                .vocab_set(draft, SchemaField::PublicsSpecifiquementAdresses),
+            prise_en_charge_specifique: record
+                .vocab_set(draft, SchemaField::PriseEnChargeSpecifique),
+            frais_a_charge: record.vocab_set(draft, SchemaField::FraisACharge),
+            dispositif_programmes_nationaux: record
+                .vocab_set(draft, SchemaField::DispositifProgrammesNationaux),
+            formations_labels,
+            autres_formations_labels,
+            modalites_acces: record.vocab_set(draft, SchemaField::ModalitesAcces),
+            modalites_accompagnement: record.vocab_set(draft, SchemaField::ModalitesAccompagnement),
+            fiche_acces_libre: record.urls(
+                SchemaField::FicheAccesLibre,
+                draft.get(SchemaField::FicheAccesLibre),
+            ),
+            prise_rdv: record.urls(SchemaField::PriseRdv, draft.get(SchemaField::PriseRdv)),
+            id: id.into(),
+            autres_valeurs: Box::default(),
+        };
+        Some(Place {
+            autres_valeurs: record.others.into_boxed_slice(),
+            ..place
+        })
+    }
+}
+
+fn optional(text: &str) -> Option<Box<str>> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.into())
+}
+
+/// One record being validated: where it is, and what was set aside.
+struct Record<'a> {
+    normalizer: &'a Normalizer,
+    at: RowLocation,
+    report: &'a mut Report,
+    others: Vec<OtherValue>,
+}
+
+impl Record<'_> {
+    fn problem(
+        &mut self,
+        severity: Severity,
+        field: Option<SchemaField>,
+        value: &str,
+        reason: &str,
+    ) {
+        self.report.push(Problem {
+            severity,
+            file: self.normalizer.file.clone(),
+            row: self.at.row,
+            line: self.at.line,
+            field: field.map(SchemaField::name),
+            value: value.to_owned(),
+            reason: reason.to_owned(),
+        });
+    }
+
+    fn warn(&mut self, field: SchemaField, value: &str, reason: &str) {
+        self.problem(Severity::Warning, Some(field), value, reason);
+    }
+
+    /// Takes `value` out of `field`, keeps it verbatim on the place, and reports why.
+    fn keep_aside(&mut self, field: SchemaField, value: &str, reason: &str) {
+        self.others.push(OtherValue {
+            field,
+            value: value.into(),
+        });
+        self.warn(field, value, reason);
+    }
+
+    fn required(&mut self, field: SchemaField, value: &str) -> String {
+        if value.is_empty() {
+            self.warn(field, "", "missing required field: left empty");
+        }
+        value.to_owned()
+    }
+
+    fn coordinates(&mut self, x: &str, y: &str) -> Option<(f64, f64)> {
+        let parse = |text: &str| -> Option<f64> {
+            let text = text.trim();
+            let text = if self.normalizer.decimal_comma {
+                text.replace(',', ".")
+            } else {
+                text.to_owned()
+            };
+            text.parse::<f64>().ok().filter(|v| v.is_finite())
+        };
+        let value = format!("{x} {y}");
+        let (Some(x_value), Some(y_value)) = (parse(x), parse(y)) else {
+            let reason = if x.trim().is_empty() && y.trim().is_empty() {
+                "no coordinates: the place cannot be put on a map"
+            } else {
+                "coordinates are not numbers: the place cannot be put on a map"
+            };
+            self.problem(
+                Severity::Rejected,
+                Some(SchemaField::Latitude),
+                value.trim(),
+                reason,
+            );
+            return None;
+        };
+        let (longitude, latitude) = match &self.normalizer.projection {
+            None => (x_value, y_value),
+            Some((from, to)) => {
+                let mut point = (x_value, y_value, 0.0);
+                if proj4rs::transform::transform(from, to, &mut point).is_err() {
+                    self.problem(
+                        Severity::Rejected,
+                        Some(SchemaField::Latitude),
+                        &value,
+                        "coordinates cannot be projected to WGS84",
+                    );
+                    return None;
+                }
+                (point.0.to_degrees(), point.1.to_degrees())
+            }
+        };
+        if !(-90.0..=90.0).contains(&latitude) || !(-180.0..=180.0).contains(&longitude) {
+            self.problem(
+                Severity::Rejected,
+                Some(SchemaField::Latitude),
+                &value,
+                "coordinates out of range: latitude must be within ±90 and longitude within ±180",
+            );
+            return None;
+        }
+        if latitude == 0.0 && longitude == 0.0 {
+            self.problem(
+                Severity::Rejected,
+                Some(SchemaField::Latitude),
+                &value,
+                "coordinates are 0,0: a placeholder, not a position",
+            );
+            return None;
+        }
+        Some((longitude, latitude))
+    }
+
+    fn pivot(&mut self, value: &str) -> Box<str> {
+        let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+        if compact.is_empty() {
+            self.warn(
+                SchemaField::Pivot,
+                "",
+                "missing: set to the standard's 00000000000000",
+            );
+            return UNKNOWN_PIVOT.into();
+        }
+        if (9..=14).contains(&compact.len()) && compact.chars().all(|c| c.is_ascii_alphanumeric()) {
+            if compact != value {
+                self.warn(SchemaField::Pivot, value, "spaces removed");
+            }
+            return compact.into();
+        }
+        self.keep_aside(
+            SchemaField::Pivot,
+            value,
+            "not a SIRET or RNA number: set to 00000000000000",
+        );
+        UNKNOWN_PIVOT.into()
+    }
+
+    fn code_postal(&mut self, value: &str) -> String {
+        if value.is_empty() {
+            self.warn(
+                SchemaField::CodePostal,
+                "",
+                "missing required field: left empty",
+            );
+            return String::new();
+        }
+        if value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit()) {
+            // A postal code read as a number loses its leading zero (01000 -> 1000).
+            self.warn(SchemaField::CodePostal, value, "leading zero restored");
+            return format!("0{value}");
+        }
+        if value.len() == 5 && value.bytes().all(|b| b.is_ascii_digit()) {
+            return value.to_owned();
+        }
+        self.keep_aside(
+            SchemaField::CodePostal,
+            value,
+            "not a 5-digit postal code: left empty",
+        );
+        String::new()
+    }
+
+    fn code_insee(&mut self, value: &str) -> Option<Box<str>> {
+        if value.is_empty() {
+            return None;
+        }
+        // The schema's pattern: ^([013-9]\d|2[AB1-9])\d{3}$
+        let bytes = value.as_bytes();
+        let valid = bytes.len() == 5
+            && match (bytes[0], bytes[1]) {
+                (b'2', b'A' | b'B' | b'1'..=b'9') => true,
+                (b'2', _) => false,
+                (first, second) => first.is_ascii_digit() && second.is_ascii_digit(),
+            }
+            && bytes[2..].iter().all(u8::is_ascii_digit);
+        if valid {
+            return Some(value.into());
+        }
+        self.keep_aside(
+            SchemaField::CodeInsee,
+            value,
+            "not an INSEE commune code: left empty",
+        );
+        None
+    }
+
+    fn telephone(&mut self, value: &str) -> Option<Box<str>> {
+        if value.is_empty() {
+            return None;
+        }
+        match normalize_phone(value) {
+            Some(phone) => {
+                if phone != value {
+                    self.warn(
+                        SchemaField::Telephone,
+                        value,
+                        &format!("normalised to E.164: {phone}"),
+                    );
+                }
+                Some(phone.into())
+            }
+            None => {
+                self.keep_aside(
+                    SchemaField::Telephone,
+                    value,
+                    "not a French phone number: left empty",
+                );
+                None
+            }
+        }
+    }
+
+    fn emails(&mut self, values: &[String]) -> Option<Box<str>> {
+        let mut kept = Vec::new();
+        for value in values.iter().flat_map(|v| v.split([';', ',', ' '])) {
+            let value = value.trim();
+            if value.is_empty() {
+                continue;
+            }
+            let valid = value.split_once('@').is_some_and(|(user, domain)| {
+                !user.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            });
+            if valid {
+                kept.push(value);
+            } else {
+                self.keep_aside(SchemaField::Courriels, value, "not an e-mail address");
+            }
+        }
+        (!kept.is_empty()).then(|| kept.join("|").into())
+    }
+
+    fn urls(&mut self, field: SchemaField, values: &[String]) -> Option<Box<str>> {
+        let mut kept = Vec::new();
+        for value in values.iter().flat_map(|v| v.split('|')).map(str::trim) {
+            if value.is_empty() {
+                continue;
+            }
+            if value.starts_with("http://") || value.starts_with("https://") {
+                kept.push(value.to_owned());
+            } else if value.starts_with("www.") && !value.contains(' ') {
+                self.warn(field, value, "https:// added");
+                kept.push(format!("https://{value}"));
+            } else {
+                self.keep_aside(field, value, "not a web address");
+            }
+        }
+        (!kept.is_empty()).then(|| kept.join("|").into())
+    }
+
+    fn presentation(&mut self, resume: &str, detail: &str) -> (Option<Box<str>>, Option<Box<str>>) {
+        if resume.chars().count() <= RESUME_MAX_CHARS {
+            return (optional(resume), optional(detail));
+        }
+        let mut cut: String = resume.chars().take(RESUME_MAX_CHARS - 1).collect();
+        if let Some(space) = cut.rfind(' ') {
+            cut.truncate(space);
+        }
+        cut.push('…');
+        if detail.is_empty() {
+            self.warn(
+                SchemaField::PresentationResume,
+                resume,
+                "longer than 280 characters: shortened, full text moved to presentation_detail",
+            );
+            (Some(cut.into()), optional(resume))
+        } else {
+            self.keep_aside(
+                SchemaField::PresentationResume,
+                resume,
+                "longer than 280 characters: shortened",
+            );
+            (Some(cut.into()), optional(detail))
+        }
+    }
+
+    fn date(&mut self, value: &str) -> NaiveDate {
+        if let Some(date) = parse_date(value, &self.normalizer.date_formats) {
+            return date;
+        }
+        let today = self.normalizer.today;
+        if value.is_empty() {
+            self.warn(
+                SchemaField::DateMaj,
+                "",
+                "missing required field: set to the import date",
+            );
+        } else {
+            self.keep_aside(
+                SchemaField::DateMaj,
+                value,
+                "not a date: set to the import date",
+            );
+        }
+        today
+    }
+
+    fn vocab_set<V: Vocabulary>(&mut self, draft: &Draft, field: SchemaField) -> VocabSet<V> {
+        let mut set = VocabSet::new();
+        for value in draft.get(field) {
+            match V::lookup(value) {
+                Some(known) => set.insert(known),
+                None => {
+                    // Typologie has an `Autre` code for what its list lacks.
+                    if let Some(autre) = V::from_label("Autre") {
+                        set.insert(autre);
+                    }
+                    self.keep_aside(field, value, "not a value of the vocabulary: kept as autre");
+                }
+            }
+        }
+        set
+    }
+}
+
+/// Parses `date_maj`: ISO 8601 first (a date-time's date is taken), then `formats`.
+#[must_use]
+pub fn parse_date(value: &str, formats: &[String]) -> Option<NaiveDate> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    let iso = value.get(..10).unwrap_or(value);
+    NaiveDate::parse_from_str(iso, "%Y-%m-%d").ok().or_else(|| {
+        formats
+            .iter()
+            .find_map(|f| NaiveDate::parse_from_str(value, f).ok())
+    })
+}
+
+/// Normalises a French phone number to the schema's E.164 form: `02 41 43 28 13` →
+/// `+33241432813`. Overseas numbers get their own country code. Returns `None` for anything
+/// that is not one phone number.
+#[must_use]
+pub fn normalize_phone(text: &str) -> Option<String> {
+    let trimmed = text.trim();
+    let international = trimmed.starts_with('+') || trimmed.starts_with("00");
+    let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
+    if trimmed.chars().any(|c| c.is_alphabetic()) {
+        return None;
+    }
+    let national = if international {
+        let digits = digits.strip_prefix("00").unwrap_or(&digits);
+        for code in [
+            "33", "590", "594", "262", "596", "269", "687", "689", "508", "681",
+        ] {
+            if let Some(rest) = digits.strip_prefix(code) {
+                let rest = rest.strip_prefix('0').unwrap_or(rest);
+                return (6..=9)
+                    .contains(&rest.len())
+                    .then(|| format!("+{code}{rest}"));
+            }
+        }
+        return None;
+    } else {
+        digits
+    };
+    if national.len() != 10 || !national.starts_with('0') {
+        return None;
+    }
+    let country = match &national[..4] {
+        "0262" | "0263" | "0692" | "0693" | "0269" | "0639" => "262",
+        "0590" | "0690" | "0691" => "590",
+        "0594" | "0694" => "594",
+        "0596" | "0696" | "0697" => "596",
+        _ => "33",
+    };
+    Some(format!("+{country}{}", &national[1..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_become_e164() {
+        assert_eq!(
+            normalize_phone("02 41 43 28 13").as_deref(),
+            Some("+33241432813")
+        );
+        assert_eq!(
+            normalize_phone("02.41.43.28.13").as_deref(),
+            Some("+33241432813")
+        );
+        assert_eq!(
+            normalize_phone("+33 (0)2 41 43 28 13").as_deref(),
+            Some("+33241432813")
+        );
+        assert_eq!(
+            normalize_phone("0262 12 34 56").as_deref(),
+            Some("+262262123456")
+        );
+        assert_eq!(normalize_phone("0262 12 34 56 78"), None);
+        assert_eq!(
+            normalize_phone("0033241432813").as_deref(),
+            Some("+33241432813")
+        );
+        assert_eq!(normalize_phone("02 41 43 28 13 ou 06 12 34 56 78"), None);
+        assert_eq!(normalize_phone("Mairie"), None);
+    }
+
+    #[test]
+    fn dates_accept_iso_datetimes_and_source_formats() {
+        let fr = ["%d/%m/%Y".to_owned()];
+        let want = NaiveDate::from_ymd_opt(2020, 2, 19);
+        assert_eq!(parse_date("19/02/2020", &fr), want);
+        assert_eq!(parse_date("2020-02-19", &fr), want);
+        assert_eq!(parse_date("2020-02-19 19:00:45", &[]), want);
+        assert_eq!(parse_date("19/02/2020", &[]), None);
+        assert_eq!(parse_date("", &fr), None);
+    }
+}

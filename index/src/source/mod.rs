@@ -1,0 +1,214 @@
+//! Readers: any source file in, validated [`Place`]s and a report out.
+//!
+//! A file is opened ([`read::SourceFile`]), matched with a [`mapping::SourceMapping`] (named with
+//! `--format`, given as a TOML file with `--mapping`, or detected from its columns), and each row
+//! is mapped to a draft and validated into a place by [`crate::normalize::Normalizer`].
+//!
+//! The built-in sources are mapping files compiled into the binary, checked in detection order:
+//! the specific producers first, the schema v1.0.2 identity mapping last.
+
+pub mod mapping;
+pub mod read;
+
+use std::path::Path;
+
+use mapping::{FileFormat, SourceMapping};
+use read::SourceFile;
+
+use crate::normalize::Normalizer;
+use crate::place::Place;
+use crate::report::{Problem, Report, Severity};
+use crate::{Error, Result};
+
+const BUILTIN_TOML: &[(&str, &str)] = &[
+    (
+        "france-services.toml",
+        include_str!("../../sources/france-services.toml"),
+    ),
+    (
+        "conseillers-numeriques-v0.1.toml",
+        include_str!("../../sources/conseillers-numeriques-v0.1.toml"),
+    ),
+    (
+        "maine-et-loire.toml",
+        include_str!("../../sources/maine-et-loire.toml"),
+    ),
+    ("angers.toml", include_str!("../../sources/angers.toml")),
+];
+
+/// The built-in source mappings, in detection order.
+///
+/// # Panics
+/// Never in a released build: the files are checked by the tests.
+#[must_use]
+pub fn builtin_mappings() -> Vec<SourceMapping> {
+    let mut mappings: Vec<SourceMapping> = BUILTIN_TOML
+        .iter()
+        .map(|(name, text)| {
+            SourceMapping::from_toml(text, name)
+                .unwrap_or_else(|e| panic!("built-in mapping {name} is invalid: {e}"))
+        })
+        .collect();
+    mappings.push(SourceMapping::schema_v1());
+    mappings
+}
+
+/// How to choose the mapping of a file.
+#[derive(Clone, Debug, Default)]
+pub enum FormatChoice {
+    /// From the file's columns.
+    #[default]
+    Detect,
+    /// A built-in mapping, by name (`--format`).
+    Named(String),
+    /// A mapping file (`--mapping`).
+    Mapping(Box<SourceMapping>),
+}
+
+/// What reading one file gave.
+#[derive(Debug)]
+pub struct FileRead {
+    /// The name of the mapping used.
+    pub format: String,
+    /// Records read.
+    pub records: u64,
+    /// Records accepted.
+    pub accepted: u64,
+}
+
+/// Reads `path` into `places`, reporting every problem to `report`.
+///
+/// # Errors
+/// When the file cannot be read or parsed as a whole, when no mapping fits it, or when the mapping
+/// does not fit its columns. Problems with single records are not errors: they go to `report`.
+pub fn read_places(
+    path: &Path,
+    choice: &FormatChoice,
+    report: &mut Report,
+    places: &mut Vec<Place>,
+) -> Result<FileRead> {
+    let builtins;
+    let mapping = match choice {
+        FormatChoice::Mapping(mapping) => mapping.as_ref(),
+        FormatChoice::Named(name) => {
+            builtins = builtin_mappings();
+            builtins
+                .iter()
+                .find(|m| m.source.name == *name)
+                .ok_or_else(|| Error::UnknownFormat {
+                    path: path.to_owned(),
+                    message: format!(
+                        "no built-in format is called {name:?}; the formats are: {}",
+                        builtins
+                            .iter()
+                            .map(|m| m.source.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                })?
+        }
+        FormatChoice::Detect => {
+            builtins = builtin_mappings();
+            return read_detected(path, &builtins, report, places);
+        }
+    };
+    let file = SourceFile::open(path, &mapping.source.records)?;
+    read_with(path, &file, mapping, report, places)
+}
+
+fn read_detected(
+    path: &Path,
+    builtins: &[SourceMapping],
+    report: &mut Report,
+    places: &mut Vec<Place>,
+) -> Result<FileRead> {
+    let file = SourceFile::open(path, "")?;
+    let format_fits = |m: &SourceMapping| match (m.source.format, &file) {
+        (None, _) => true,
+        (Some(FileFormat::Csv), SourceFile::Csv { .. }) => true,
+        (Some(FileFormat::Json), SourceFile::Json { geojson, .. }) => !geojson,
+        (Some(FileFormat::Geojson), SourceFile::Json { geojson, .. }) => *geojson,
+        _ => false,
+    };
+    let mapping = builtins
+        .iter()
+        .find(|m| format_fits(m) && m.detects(file.header()))
+        .ok_or_else(|| Error::UnknownFormat {
+            path: path.to_owned(),
+            message: format!(
+                "its columns ({}) match no built-in format ({}); name one with --format or \
+                 describe the source in a mapping file (docs/sources.md) and pass --mapping",
+                file.header().join(", "),
+                builtins
+                    .iter()
+                    .map(|m| m.source.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })?;
+    read_with(path, &file, mapping, report, places)
+}
+
+fn read_with(
+    path: &Path,
+    file: &SourceFile,
+    mapping: &SourceMapping,
+    report: &mut Report,
+    places: &mut Vec<Place>,
+) -> Result<FileRead> {
+    let compiled = mapping.compile(file.header())?;
+    let name = path.display().to_string();
+    let normalizer = Normalizer::new(&name, mapping)?;
+    let delimiter = mapping.source.delimiter.and_then(|c| u8::try_from(c).ok());
+    let mut records = 0;
+    let mut accepted = 0;
+    let mut bad_rows = Vec::new();
+    file.for_each_row(
+        path,
+        delimiter,
+        |at, row| {
+            records += 1;
+            let draft = compiled.apply(row);
+            let x = row.get(compiled.x).copied().unwrap_or("");
+            let y = row.get(compiled.y).copied().unwrap_or("");
+            if let Some(place) = normalizer.place(&draft, x, y, at, report) {
+                accepted += 1;
+                places.push(place);
+            }
+        },
+        |at, reason| bad_rows.push((at, reason)),
+    )?;
+    for (at, reason) in bad_rows {
+        records += 1;
+        report.push(Problem {
+            severity: Severity::Rejected,
+            file: name.clone(),
+            row: at.row,
+            line: at.line,
+            field: None,
+            value: String::new(),
+            reason,
+        });
+    }
+    *report.read.entry(name).or_default() += records;
+    Ok(FileRead {
+        format: mapping.source.name.clone(),
+        records,
+        accepted,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_mappings_parse_and_have_distinct_names() {
+        let mappings = builtin_mappings();
+        let mut names: Vec<_> = mappings.iter().map(|m| m.source.name.clone()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), mappings.len());
+        assert!(mappings.iter().all(|m| !m.source.detect.is_empty()));
+    }
+}

@@ -1,0 +1,309 @@
+//! The persisted index: what `lieux index` writes and `lieux serve` loads.
+//!
+//! ```text
+//! DIR/
+//!   manifest.json   schema and format versions, counts, content hash, sources
+//!   places.bin      every place (postcard), in ordinal order
+//!   report.jsonl    the import report: warnings, rejections, merges
+//!   text/           the tantivy index; documents carry the place's ordinal
+//! ```
+//!
+//! The R-tree is not stored: bulk-loading it from the places' coordinates at start is cheaper
+//! than deserialising a tree, and it can never disagree with `places.bin`.
+//!
+//! An index is written into a temporary sibling directory and renamed into place at the end, so
+//! a failed or interrupted run never leaves a half-written index where a server would load it.
+//! On load, the content hash of `places.bin` is checked against the manifest, and the count of
+//! tantivy documents against the number of places.
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tantivy::{Index, IndexReader, ReloadPolicy};
+
+use crate::geo::PlaceTree;
+use crate::place::Place;
+use crate::report::Report;
+use crate::text_index::{register_analyzers, TextFields};
+use crate::{Error, Result};
+
+/// The version of the on-disk layout; bumped on any incompatible change.
+pub const FORMAT_VERSION: u32 = 1;
+/// The version of the *schéma des lieux de médiation numérique* the places follow.
+pub const SCHEMA_VERSION: &str = "1.0.2";
+
+const MANIFEST: &str = "manifest.json";
+const PLACES: &str = "places.bin";
+const REPORT: &str = "report.jsonl";
+const TEXT: &str = "text";
+
+/// Memory for tantivy's indexing buffers, shared by its threads.
+const WRITER_MEMORY: usize = 256 * 1024 * 1024;
+
+/// One input file of an index.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceEntry {
+    /// The file as given.
+    pub file: String,
+    /// The mapping it was read with.
+    pub format: String,
+    /// Records read.
+    pub records: u64,
+    /// Records accepted (before merging).
+    pub accepted: u64,
+}
+
+/// What an index holds, written last: an index without a manifest is not an index.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// [`FORMAT_VERSION`] of the writer.
+    pub format_version: u32,
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: String,
+    /// The `lieux-index` version that wrote it.
+    pub writer: String,
+    /// When it was written (RFC 3339).
+    pub created_at: String,
+    /// The number of places.
+    pub places: u64,
+    /// Records rejected by validation.
+    pub rejected: u64,
+    /// Warnings raised by validation.
+    pub warnings: u64,
+    /// Records merged into others.
+    pub merged: u64,
+    /// BLAKE3 hash of `places.bin`, hex: the identity of the index's content.
+    pub content_hash: String,
+    /// The inputs.
+    pub sources: Vec<SourceEntry>,
+}
+
+/// Reports the progress of a long build; the CLI draws it as a progress bar.
+pub trait Progress: Sync {
+    /// A stage with `total` steps starts.
+    fn start(&self, stage: &str, total: u64);
+    /// `steps` more steps are done.
+    fn advance(&self, steps: u64);
+    /// The stage is over.
+    fn finish(&self);
+}
+
+/// A [`Progress`] that shows nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _: &str, _: u64) {}
+    fn advance(&self, _: u64) {}
+    fn finish(&self) {}
+}
+
+/// Writes an index of `places` to `out`, atomically: `out` is either left as it was or replaced
+/// by the complete new index.
+///
+/// # Errors
+/// [`Error::NoPlaces`] when `places` is empty; I/O and tantivy errors otherwise. On error the
+/// temporary directory is removed and `out` is untouched.
+pub fn write_index(
+    places: &[Place],
+    report: &Report,
+    sources: Vec<SourceEntry>,
+    out: &Path,
+    progress: &dyn Progress,
+) -> Result<Manifest> {
+    if places.is_empty() {
+        return Err(Error::NoPlaces);
+    }
+    let tmp = sibling(out, "tmp");
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    }
+    fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let result = write_contents(places, report, sources, &tmp, progress)
+        .and_then(|manifest| replace_dir(&tmp, out).map(|()| manifest));
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
+fn write_contents(
+    places: &[Place],
+    report: &Report,
+    sources: Vec<SourceEntry>,
+    dir: &Path,
+    progress: &dyn Progress,
+) -> Result<Manifest> {
+    let text_dir = dir.join(TEXT);
+    fs::create_dir(&text_dir).map_err(|e| Error::io(&text_dir, e))?;
+    let (schema, fields) = TextFields::schema();
+    let index = Index::create_in_dir(&text_dir, schema)?;
+    register_analyzers(&index);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let mut writer =
+        index.writer_with_num_threads::<tantivy::TantivyDocument>(threads, WRITER_MEMORY)?;
+    progress.start("indexing text", places.len() as u64);
+    for (chunk_start, chunk) in (0u32..).step_by(4096).zip(places.chunks(4096)) {
+        for (ordinal, place) in (chunk_start..).zip(chunk) {
+            writer.add_document(fields.document(ordinal, place))?;
+        }
+        progress.advance(chunk.len() as u64);
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    progress.finish();
+
+    let places_path = dir.join(PLACES);
+    let bytes = postcard::to_stdvec(places).map_err(|e| Error::InvalidIndex {
+        path: dir.to_owned(),
+        message: format!("cannot encode the places: {e}"),
+    })?;
+    write_synced(&places_path, &bytes)?;
+    let content_hash = blake3::hash(&bytes).to_hex().to_string();
+    drop(bytes);
+
+    let report_path = dir.join(REPORT);
+    let file = File::create(&report_path).map_err(|e| Error::io(&report_path, e))?;
+    report
+        .write_jsonl(BufWriter::new(file))
+        .map_err(|e| Error::io(&report_path, e))?;
+
+    let manifest = Manifest {
+        format_version: FORMAT_VERSION,
+        schema_version: SCHEMA_VERSION.to_owned(),
+        writer: env!("CARGO_PKG_VERSION").to_owned(),
+        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        places: places.len() as u64,
+        rejected: report.rejected() as u64,
+        warnings: report.warnings() as u64,
+        merged: report.merges.iter().map(|m| m.merged.len() as u64).sum(),
+        content_hash,
+        sources,
+    };
+    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::InvalidIndex {
+        path: dir.to_owned(),
+        message: e.to_string(),
+    })?;
+    write_synced(&dir.join(MANIFEST), &json)?;
+    Ok(manifest)
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = File::create(path).map_err(|e| Error::io(path, e))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| Error::io(path, e))
+}
+
+/// `DIR/.NAME.KIND-PID`: a sibling on the same file system, so that renames are atomic.
+fn sibling(out: &Path, kind: &str) -> PathBuf {
+    let name = out
+        .file_name()
+        .map_or_else(|| "index".into(), |n| n.to_string_lossy());
+    out.with_file_name(format!(".{name}.{kind}-{}", std::process::id()))
+}
+
+/// Moves the complete `new` directory to `out`. When `out` exists it is first moved aside and
+/// removed after: a reader sees the old index or the new one, and between the two renames the
+/// path briefly does not exist (an open fails and may be retried), never a partial index.
+fn replace_dir(new: &Path, out: &Path) -> Result<()> {
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    if out.exists() {
+        let old = sibling(out, "old");
+        fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
+        fs::rename(new, out).map_err(|e| Error::io(out, e))?;
+        fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+    } else {
+        fs::rename(new, out).map_err(|e| Error::io(out, e))?;
+    }
+    Ok(())
+}
+
+/// An index loaded in memory, ready to answer queries.
+pub struct PlaceIndex {
+    /// What the index holds.
+    pub manifest: Manifest,
+    /// The places, by ordinal.
+    pub places: Vec<Place>,
+    /// The R-tree of the places, on the unit sphere.
+    pub tree: PlaceTree,
+    /// The full-text index.
+    pub text: Index,
+    /// One long-lived reader; each request takes a fresh searcher from it.
+    pub reader: IndexReader,
+    /// The full-text fields.
+    pub fields: TextFields,
+    /// Where it was loaded from.
+    pub dir: PathBuf,
+}
+
+impl PlaceIndex {
+    /// Loads the index in `dir` and checks it against its manifest.
+    ///
+    /// # Errors
+    /// [`Error::InvalidIndex`] when a part is missing, the format version differs, the content
+    /// hash does not match or the text index does not hold one document per place.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let invalid = |message: String| Error::InvalidIndex {
+            path: dir.to_owned(),
+            message,
+        };
+        let manifest_path = dir.join(MANIFEST);
+        let manifest_bytes = fs::read(&manifest_path).map_err(|e| Error::io(&manifest_path, e))?;
+        let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
+            .map_err(|e| invalid(format!("manifest.json: {e}")))?;
+        if manifest.format_version != FORMAT_VERSION {
+            return Err(invalid(format!(
+                "format version {} but this lieux reads version {FORMAT_VERSION}: rebuild it",
+                manifest.format_version
+            )));
+        }
+        let places_path = dir.join(PLACES);
+        let bytes = fs::read(&places_path).map_err(|e| Error::io(&places_path, e))?;
+        let hash = blake3::hash(&bytes).to_hex().to_string();
+        if hash != manifest.content_hash {
+            return Err(invalid(format!(
+                "places.bin has hash {hash}, the manifest says {}: the index is corrupt",
+                manifest.content_hash
+            )));
+        }
+        let places: Vec<Place> =
+            postcard::from_bytes(&bytes).map_err(|e| invalid(format!("places.bin: {e}")))?;
+        drop(bytes);
+        if places.len() as u64 != manifest.places {
+            return Err(invalid(format!(
+                "places.bin holds {} places, the manifest says {}",
+                places.len(),
+                manifest.places
+            )));
+        }
+        let tree = PlaceTree::build(places.iter().map(|p| (p.longitude, p.latitude)));
+
+        let text = Index::open_in_dir(dir.join(TEXT))?;
+        register_analyzers(&text);
+        let fields = TextFields::from_schema(&text.schema())?;
+        let reader = text
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let documents = reader.searcher().num_docs();
+        if documents != manifest.places {
+            return Err(invalid(format!(
+                "the text index holds {documents} documents for {} places",
+                manifest.places
+            )));
+        }
+        Ok(Self {
+            manifest,
+            places,
+            tree,
+            text,
+            reader,
+            fields,
+            dir: dir.to_owned(),
+        })
+    }
+}

@@ -1,0 +1,79 @@
+//! Errors as HTTP answers: one table from error codes to statuses.
+//!
+//! Every error answer has a JSON body `{"error": code, "message": text}`. The code is stable and
+//! machine-readable; the message is for people. User mistakes are 4xx with a message that says
+//! what to change. Internal failures are logged with their cause and answered 500 without
+//! details.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// The stable error codes of the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// No such route or resource.
+    NotFound,
+    /// The route exists but not for this method.
+    MethodNotAllowed,
+    /// A query parameter or path segment is invalid.
+    InvalidParameter,
+    /// Something failed on our side.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The one table from codes to HTTP statuses.
+    #[must_use]
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::InvalidParameter => StatusCode::BAD_REQUEST,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// An error answer.
+#[derive(Debug, Serialize)]
+pub struct ApiError {
+    /// The stable code.
+    pub error: ErrorCode,
+    /// What went wrong, for people.
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with `code` and `message`.
+    pub fn new(error: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            error,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: {}", self.error, self.message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.error.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if self.error == ErrorCode::Internal {
+            tracing::error!(message = %self.message, "internal error");
+            return HttpResponse::build(self.status_code()).json(ApiError::new(
+                ErrorCode::Internal,
+                "internal error; it has been logged",
+            ));
+        }
+        HttpResponse::build(self.status_code()).json(self)
+    }
+}

@@ -1,0 +1,22 @@
+//! `lieux`: the command line and the HTTP server around `lieux-index` and `lieux-tiles`.
+//!
+//! This package is the only place with HTTP, CLI and `anyhow`: the libraries have typed errors,
+//! and this shell wires them together.
+
+mod cli;
+mod http_error;
+mod progress;
+mod server;
+
+use clap::Parser;
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tantivy=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    cli::Cli::parse().run()
+}
