@@ -1,1 +1,13 @@
+//! The one integration test binary: the `lieux` executable on real files, a real tantivy index
+//! on disk and a real server on 127.0.0.1.
+//!
+//! The raw sources are read from `../shared/data/raw/lieux/` (beside the repository, as on
+//! every developer machine and in CI); the bundled data set from `data/`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod import;
+mod index;
+mod serve;

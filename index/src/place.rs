@@ -215,8 +215,7 @@ pub struct Place {
     pub modalites_accompagnement: VocabSet<ModaliteAccompagnement>,
     pub fiche_acces_libre: Option<Box<str>>,
     pub prise_rdv: Option<Box<str>>,
-    /// Values outside the vocabularies ("autre" plus the source's text).
-    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
+    /// Source values that could not be normalised (outside a vocabulary, malformed), verbatim.
     pub autres_valeurs: Box<[OtherValue]>,
 }
 

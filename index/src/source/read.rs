@@ -118,13 +118,18 @@ impl SourceFile {
                     .delimiter(delimiter.unwrap_or(*sniffed))
                     .flexible(true)
                     .from_reader(BufReader::with_capacity(1 << 20, file));
+                // Read the header first, so that positions below are those of data records.
+                reader.headers().map_err(|e| csv_error(path, &e, Some(1)))?;
                 let mut record = csv::StringRecord::new();
                 let mut row = 0;
                 loop {
+                    // Where the next record starts: the csv crate's own error position can
+                    // point at the previous record.
+                    let starts_at = reader.position().line();
                     match reader.read_record(&mut record) {
                         Ok(false) => break,
                         Ok(true) => {}
-                        Err(e) => return Err(csv_error(path, &e)),
+                        Err(e) => return Err(csv_error(path, &e, Some(starts_at))),
                     }
                     row += 1;
                     let location = RowLocation {
@@ -134,6 +139,17 @@ impl SourceFile {
                     if record.len() != header.len() {
                         if record.len() == 1 && record.get(0).is_some_and(str::is_empty) {
                             continue; // a blank line
+                        }
+                        if record.len() < header.len() && record.iter().any(|f| f.contains('\n')) {
+                            // A quote that never closes swallows the following lines into one
+                            // field: the rest of the file cannot be trusted.
+                            return Err(Error::Malformed {
+                                path: path.to_owned(),
+                                position: format!("line {starts_at}"),
+                                message: "broken quoting: a quoted field runs over the \
+                                          following lines and the record is short of fields"
+                                    .to_owned(),
+                            });
                         }
                         bad_row(
                             location,
@@ -179,7 +195,7 @@ impl SourceFile {
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .from_reader(file);
-        let header = reader.headers().map_err(|e| csv_error(path, &e))?;
+        let header = reader.headers().map_err(|e| csv_error(path, &e, Some(1)))?;
         let header = header
             .iter()
             .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
@@ -367,11 +383,13 @@ fn sniff_delimiter(start: &[u8]) -> u8 {
     candidates[best]
 }
 
-fn csv_error(path: &Path, error: &csv::Error) -> Error {
-    let position = error.position().map_or_else(
-        || "unknown position".to_owned(),
-        |p| format!("line {}, record {}", p.line(), p.record()),
-    );
+fn csv_error(path: &Path, error: &csv::Error, record_line: Option<u64>) -> Error {
+    let position = record_line
+        .or_else(|| error.position().map(csv::Position::line))
+        .map_or_else(
+            || "unknown position".to_owned(),
+            |line| format!("line {line}"),
+        );
     let message = match error.kind() {
         csv::ErrorKind::Utf8 { err, .. } => {
             format!(

@@ -1,0 +1,387 @@
+//! `lieux import` on the real sources: detection, mapping, validation and the report.
+
+use std::path::Path;
+
+use crate::support::{csv_rows, lieux, lieux_ok, raw, report_lines};
+
+/// Imports `inputs` without merging and returns the rows and the report.
+fn import(
+    dir: &Path,
+    inputs: &[&Path],
+    extra: &[&str],
+) -> (
+    Vec<std::collections::HashMap<String, String>>,
+    Vec<serde_json::Value>,
+) {
+    let out = dir.join("out.csv");
+    let report = dir.join("report.jsonl");
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"import"];
+    for input in inputs {
+        args.push(input);
+    }
+    args.extend([
+        &"--out" as &dyn AsRef<std::ffi::OsStr>,
+        &out,
+        &"--report",
+        &report,
+    ]);
+    for e in extra {
+        args.push(e);
+    }
+    lieux_ok(&args);
+    (csv_rows(&out), report_lines(&report))
+}
+
+fn rejected(report: &[serde_json::Value]) -> Vec<&serde_json::Value> {
+    report
+        .iter()
+        .filter(|e| e["severity"] == "rejected")
+        .collect()
+}
+
+fn row<'a>(
+    rows: &'a [std::collections::HashMap<String, String>],
+    id: &str,
+) -> &'a std::collections::HashMap<String, String> {
+    rows.iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no row with id {id}"))
+}
+
+#[test]
+fn france_services_hours_become_opening_hours_and_missing_coordinates_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rows, report) = import(
+        dir.path(),
+        &[&raw("france-services_liste-fs-20221201.csv")],
+        &["--no-merge"],
+    );
+    assert_eq!(rows.len(), 2653);
+    let rejected = rejected(&report);
+    assert_eq!(rejected.len(), 30, "30 rows have no latitude/longitude");
+    assert!(rejected
+        .iter()
+        .all(|e| e["row"].as_u64().unwrap() > 0 && e["field"] == "latitude"));
+    assert!(rejected.iter().all(|e| e["line"].as_u64().is_some()));
+
+    let valserhone = row(&rows, "france-services-1");
+    assert_eq!(valserhone["nom"], "France services de Valserhône");
+    assert_eq!(
+        valserhone["horaires"],
+        "Mo-Th 09:00-12:00,13:30-17:00; Fr 09:00-12:00,13:30-16:00"
+    );
+    assert_eq!(valserhone["telephone"], "+33450568749");
+    assert_eq!(valserhone["typologie"], "RFS");
+    assert_eq!(
+        valserhone["dispositif_programmes_nationaux"],
+        "France Services"
+    );
+    assert!(valserhone["services"].contains("Aide aux démarches administratives"));
+
+    // Hours that cannot be read are reported with their text, never dropped.
+    let unparsed: Vec<_> = report.iter().filter(|e| e["field"] == "horaires").collect();
+    assert!(!unparsed.is_empty());
+    assert!(unparsed
+        .iter()
+        .all(|e| e["value"].as_str().unwrap().contains(':')));
+}
+
+#[test]
+fn legacy_conseillers_numeriques_vocabulary_maps_onto_v1() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rows, report) = import(
+        dir.path(),
+        &[&raw("cnfs_lieux-conseillers-numeriques_2022-12-02.json")],
+        &["--no-merge"],
+    );
+    assert_eq!(rows.len() + rejected(&report).len(), 4930);
+    let first = row(&rows, "conseillers-numeriques-62592a1d05457b0790816e6c");
+    // v0.1 "Prendre en main un smartphone ou une tablette" and "… un ordinateur".
+    assert!(
+        first["services"].contains("Maîtrise des outils numériques du quotidien"),
+        "{first:?}"
+    );
+    assert_eq!(first["frais_a_charge"], "Gratuit");
+    assert_eq!(
+        first["dispositif_programmes_nationaux"],
+        "Conseillers numériques"
+    );
+    assert_eq!(first["pivot"], "77556026100015");
+    // No v0.1 value is left outside the v1 vocabularies.
+    assert!(!report
+        .iter()
+        .any(|e| e["reason"].as_str().unwrap().contains("vocabulary")));
+}
+
+#[test]
+fn maine_et_loire_lambert_93_is_projected_to_wgs84_within_a_metre() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rows, _) = import(
+        dir.path(),
+        &[&raw("maine-et-loire_lieux-mediation-numerique.json")],
+        &["--no-merge"],
+    );
+    assert_eq!(rows.len(), 243);
+    // Reference values computed with PROJ (pyproj, EPSG:2154 -> EPSG:4326).
+    for (id, lon, lat) in [
+        ("maine-et-loire-LMN008", 0.024_660_205_8, 47.294_016_025_1),
+        ("maine-et-loire-LMN112", -0.397_234_0, 47.456_448_0),
+    ] {
+        let r = row(&rows, id);
+        let got_lon: f64 = r["longitude"].parse().unwrap();
+        let got_lat: f64 = r["latitude"].parse().unwrap();
+        let metres = lieux_index::geo::haversine_m(lon, lat, got_lon, got_lat);
+        assert!(metres < 1.0, "{id} is {metres} m off");
+    }
+    assert_eq!(row(&rows, "maine-et-loire-LMN008")["code_postal"], "49650");
+}
+
+#[test]
+fn angers_guide_is_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rows, report) = import(
+        dir.path(),
+        &[&raw("angers_guide-services-numeriques.json")],
+        &["--no-merge"],
+    );
+    assert_eq!(rows.len(), 63);
+    assert!(rejected(&report).is_empty());
+    assert!(rows
+        .iter()
+        .all(|r| r["commune"] == "Angers" && !r["services"].is_empty()));
+}
+
+#[test]
+fn merging_sources_keeps_every_provenance_and_reports_the_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rows, report) = import(
+        dir.path(),
+        &[
+            &raw("france-services_liste-fs-20221201.csv"),
+            &raw("maine-et-loire_lieux-mediation-numerique.json"),
+        ],
+        &["--departements", "49"],
+    );
+    let merges: Vec<_> = report.iter().filter(|e| e["kind"] == "merge").collect();
+    assert!(!merges.is_empty());
+    assert!(
+        merges
+            .iter()
+            .any(|m| m["sources"].as_array().unwrap().len() == 2),
+        "a France Services site listed by the département too is one place"
+    );
+    for merge in &merges {
+        let kept = row(&rows, merge["kept"].as_str().unwrap());
+        let sources: Vec<&str> = merge["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        assert_eq!(kept["source"].split('|').collect::<Vec<_>>(), sources);
+        assert!(merge["distance_m"].as_f64().unwrap() <= 100.0);
+        for merged in merge["merged"].as_array().unwrap() {
+            assert!(!rows.iter().any(|r| r["id"] == merged.as_str().unwrap()));
+        }
+    }
+}
+
+const SCHEMA_HEADER: &str =
+    "id,pivot,nom,commune,code_postal,adresse,latitude,longitude,services,date_maj";
+
+#[test]
+fn near_places_merge_only_when_their_names_are_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.csv");
+    let b = dir.path().join("b.csv");
+    std::fs::write(
+        &a,
+        format!(
+            "{SCHEMA_HEADER}\n\
+             a1,,Médiathèque Jean Carmet,Angers,49000,1 rue A,47.47000,-0.55000,Accès internet et matériel informatique,2024-01-02\n\
+             a2,,Centre social Jacques Tati,Angers,49000,2 rue A,47.47010,-0.55010,Aide aux démarches administratives,2024-01-02\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        &b,
+        format!(
+            "{SCHEMA_HEADER}\n\
+             b1,,MEDIATHEQUE JEAN-CARMET,Angers,49000,1 rue A,47.47020,-0.55020,Loisirs et créations numériques,2023-05-06\n\
+             b2,,Médiathèque Jean Carmet,Nantes,44000,1 rue B,47.21800,-1.55300,Loisirs et créations numériques,2023-05-06\n"
+        ),
+    )
+    .unwrap();
+    let (rows, report) = import(dir.path(), &[&a, &b], &[]);
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str()).collect();
+    assert_eq!(
+        ids,
+        ["a1", "a2", "b2"],
+        "b1 merges into a1; a2 (other name) and b2 (far) stay"
+    );
+    let a1 = row(&rows, "a1");
+    assert_eq!(
+        a1["services"],
+        "Loisirs et créations numériques|Accès internet et matériel informatique"
+    );
+    let merge = report.iter().find(|e| e["kind"] == "merge").unwrap();
+    assert_eq!(merge["kept"], "a1");
+    assert_eq!(merge["merged"], serde_json::json!(["b1"]));
+}
+
+#[test]
+fn a_new_source_needs_only_a_mapping_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("datami.csv");
+    std::fs::write(
+        &data,
+        "Nom;Ville;CP;Adresse;Lat;Lon;Accompagnements;Mis à jour\n\
+         Espace numérique du Lude;Le Lude;72800;Place F. de Nicolay;47,6461;0,1566;Démarches en ligne, Initiation;15/03/2024\n\
+         Tiers-lieu La Fabrique;Sablé-sur-Sarthe;72300;3 rue Carnot;47,8390;-0,3330;Fablab;01/02/2024\n\
+         Sans position;Le Mans;72000;1 rue X;;;Initiation;01/02/2024\n",
+    )
+    .unwrap();
+    let mapping = dir.path().join("datami.toml");
+    std::fs::write(
+        &mapping,
+        r#"
+[source]
+name = "datami-72"
+label = "Hub numérique Sarthe"
+format = "csv"
+delimiter = ";"
+decimal_comma = true
+date_formats = ["%d/%m/%Y"]
+
+[coordinates]
+x = "Lon"
+y = "Lat"
+
+[fields]
+id = { template = "datami-{CP}-{Nom}" }
+nom = "Nom"
+commune = "Ville"
+code_postal = "CP"
+adresse = "Adresse"
+date_maj = "Mis à jour"
+
+[fields.services]
+column = "Accompagnements"
+split = ","
+
+[fields.services.values]
+"Démarches en ligne" = "Aide aux démarches administratives"
+"Initiation" = "Maîtrise des outils numériques du quotidien"
+"#,
+    )
+    .unwrap();
+    let mapping_arg = mapping.display().to_string();
+    let (rows, report) = import(
+        dir.path(),
+        &[&data],
+        &["--mapping", &mapping_arg, "--no-merge"],
+    );
+    assert_eq!(rows.len(), 2);
+    let lude = &rows[0];
+    assert_eq!(
+        lude["services"],
+        "Aide aux démarches administratives|Maîtrise des outils numériques du quotidien"
+    );
+    assert_eq!(lude["latitude"], "47.6461");
+    assert_eq!(lude["date_maj"], "2024-03-15");
+    assert_eq!(lude["source"], "Hub numérique Sarthe");
+    // "Fablab" is no service label: reported, kept aside, the place kept.
+    let fablab = report
+        .iter()
+        .find(|e| e["value"] == "Fablab")
+        .expect("reported");
+    assert_eq!(fablab["field"], "services");
+    assert_eq!(fablab["row"], 2);
+    assert_eq!(fablab["severity"], "warning");
+    let no_position = rejected(&report);
+    assert_eq!(no_position.len(), 1);
+    assert_eq!(no_position[0]["row"], 3);
+}
+
+#[test]
+fn geojson_with_schema_properties_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("lieux.geojson");
+    std::fs::write(
+        &data,
+        r#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","geometry":{"type":"Point","coordinates":[-1.5534,47.2184]},
+           "properties":{"id":"g1","nom":"Médiathèque Jacques Demy","commune":"Nantes","code_postal":"44000",
+             "adresse":"24 quai de la Fosse","services":["Accès internet et matériel informatique"],
+             "date_maj":"2024-04-02","telephone":"02 40 41 95 95"}},
+          {"type":"Feature","geometry":{"type":"Polygon","coordinates":[]},"properties":{"id":"g2","nom":"X"}}]}"#,
+    )
+    .unwrap();
+    let (rows, report) = import(dir.path(), &[&data], &["--no-merge"]);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["longitude"], "-1.5534");
+    assert_eq!(rows[0]["telephone"], "+33240419595");
+    assert_eq!(
+        rows[0]["services"],
+        "Accès internet et matériel informatique"
+    );
+    let polygon = rejected(&report);
+    assert_eq!(polygon.len(), 1);
+    assert_eq!(polygon[0]["row"], 2);
+}
+
+#[test]
+fn malformed_files_fail_with_their_name_and_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.csv");
+    let cases: [(&str, &[u8], &str); 4] = [
+        ("truncated.json", b"[{\"id\": \"a\",\n \"nom\": ", "line 2"),
+        ("latin1.csv", b"id,nom,adresse,services,date_maj,latitude,longitude\n1,M\xe9diath\xe8que,a,,2024-01-01,47,0\n", "line 2"),
+        ("quotes.csv", b"id,nom,adresse,services,date_maj,latitude,longitude\n1,\"unterminated,x,y,z,1,2\n2,b,c,,2024-01-01,47,0\n", "line 2"),
+        ("unknown.csv", b"foo,bar\n1,2\n", "--mapping"),
+    ];
+    for (name, content, expected) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        let output = lieux(&[
+            &"import" as &dyn AsRef<std::ffi::OsStr>,
+            &path,
+            &"--out",
+            &out,
+        ]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{name} should fail");
+        assert!(
+            stderr.contains(name),
+            "{name}: the error names the file: {stderr}"
+        );
+        if expected != "out.csv" {
+            assert!(stderr.contains(expected), "{name}: {stderr}");
+        }
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn the_bundled_data_set_is_valid_schema_v1() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundled = crate::support::repo().join("data/lieux-pays-de-la-loire.csv");
+    let (rows, report) = import(dir.path(), &[&bundled], &["--no-merge"]);
+    assert!(rows.len() > 500);
+    assert!(
+        report.is_empty(),
+        "the bundled CSV re-imports without a warning: {:?}",
+        report.first()
+    );
+    let departements: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| &r["code_postal"][..2]).collect();
+    assert_eq!(
+        departements.into_iter().collect::<Vec<_>>(),
+        ["44", "49", "53", "72", "85"]
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("out.csv")).unwrap(),
+        std::fs::read(&bundled).unwrap(),
+        "reading and writing the bundled CSV changes nothing"
+    );
+}

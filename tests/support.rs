@@ -1,0 +1,143 @@
+//! Helpers: paths to the data, running the binary, starting a server.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A raw source file of `../shared/data/raw/lieux/`.
+pub fn raw(name: &str) -> PathBuf {
+    let path = repo().join("../shared/data/raw/lieux").join(name);
+    assert!(
+        path.exists(),
+        "missing raw data file {} (shared/ must sit beside the repository)",
+        path.display()
+    );
+    path
+}
+
+/// Runs `lieux ARGS` to completion.
+pub fn lieux(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lieux"))
+        .args(args.iter().map(|a| a.as_ref()))
+        .current_dir(repo())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("lieux runs")
+}
+
+/// Runs `lieux ARGS` and asserts that it succeeds; returns its standard error.
+pub fn lieux_ok(args: &[&dyn AsRef<std::ffi::OsStr>]) -> String {
+    let output = lieux(args);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "lieux failed: {stderr}");
+    stderr
+}
+
+/// The JSON Lines of a report.
+pub fn report_lines(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .expect("report exists")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is JSON"))
+        .collect()
+}
+
+/// The rows of a CSV as header → value maps.
+pub fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut reader = csv_reader(path);
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    reader
+        .records()
+        .map(|r| {
+            header
+                .iter()
+                .cloned()
+                .zip(r.expect("record").iter().map(str::to_owned))
+                .collect()
+        })
+        .collect()
+}
+
+fn csv_reader(path: &Path) -> csv::Reader<std::fs::File> {
+    csv::Reader::from_path(path).expect("csv opens")
+}
+
+/// A `lieux serve` process on 127.0.0.1 with an ephemeral port, killed on drop.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+impl Server {
+    /// Starts `lieux serve --bind 127.0.0.1:0 EXTRA…` and waits until it listens.
+    pub fn start(extra: &[&dyn AsRef<std::ffi::OsStr>]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lieux"))
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(extra.iter().map(|a| a.as_ref()))
+            .current_dir(repo())
+            .env("RUST_LOG", "warn")
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("lieux serve starts");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if !sent {
+                    if let Some(url) = line.strip_prefix("listening on ") {
+                        let _ = sender.send(url.trim().to_owned());
+                        sent = true;
+                    }
+                }
+                eprintln!("[lieux] {line}");
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let base = loop {
+            if let Ok(url) = receiver.recv_timeout(Duration::from_millis(100)) {
+                break url;
+            }
+            if let Some(status) = child.try_wait().expect("wait works") {
+                panic!("lieux serve exited with {status} before listening");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "lieux serve did not listen within 120 s"
+            );
+        };
+        Self { child, base }
+    }
+
+    /// `GET path`: the status and the JSON body.
+    pub fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = ureq::get(&format!("{}{path}", self.base))
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .call()
+            .expect("the server answers");
+        let status = response.status().as_u16();
+        let body = response.into_body().read_json().expect("the body is JSON");
+        (status, body)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
