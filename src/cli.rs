@@ -262,6 +262,7 @@ fn bundled(path: &Path) -> PathBuf {
 }
 
 fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
     let index = match &args.index {
         Some(dir) => PlaceIndex::open(dir)
             .with_context(|| format!("cannot load the index {}", dir.display()))?,
@@ -271,6 +272,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         places = index.manifest.places,
         hash = %index.manifest.content_hash,
         dir = %index.dir.display(),
+        load_ms = started.elapsed().as_millis(),
         "index loaded"
     );
     let addr: SocketAddr = args

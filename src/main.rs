@@ -17,6 +17,7 @@ fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "info,tantivy=warn".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     cli::Cli::parse().run()
 }

@@ -74,24 +74,34 @@ pub fn merge_duplicates(
         }
     }
 
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); places.len()];
+    // Groups are rare (a few percent of places): merge them in place, without a second vector.
+    let mut members: std::collections::HashMap<usize, Vec<usize>> =
+        std::collections::HashMap::new();
     for i in 0..places.len() {
-        members[groups.find(i)].push(i);
-    }
-    let mut slots: Vec<Option<Place>> = places.into_iter().map(Some).collect();
-    let mut merged = Vec::with_capacity(slots.len());
-    for i in 0..slots.len() {
-        let group = &members[groups.find(i)];
-        if group.len() == 1 {
-            merged.extend(slots[i].take());
-        } else if group[0] == i {
-            let records: Vec<Place> = group.iter().filter_map(|&k| slots[k].take()).collect();
-            let (place, merge) = merge_group(records);
-            report.merges.push(merge);
-            merged.push(place);
+        let root = groups.find(i);
+        if groups.size[root] > 1 {
+            members.entry(root).or_default().push(i);
         }
     }
-    merged
+    let mut places = places;
+    let mut keep = vec![true; places.len()];
+    let mut groups: Vec<Vec<usize>> = members.into_values().collect();
+    groups.sort_unstable_by_key(|g| g[0]);
+    for group in groups {
+        let records: Vec<Place> = group.iter().map(|&k| places[k].clone()).collect();
+        let (place, merge) = merge_group(records);
+        report.merges.push(merge);
+        places[group[0]] = place;
+        for &k in &group[1..] {
+            keep[k] = false;
+        }
+    }
+    let mut index = 0;
+    places.retain(|_| {
+        index += 1;
+        keep[index - 1]
+    });
+    places
 }
 
 fn richness(place: &Place) -> (usize, chrono::NaiveDate) {

@@ -40,7 +40,7 @@ const REPORT: &str = "report.jsonl";
 const TEXT: &str = "text";
 
 /// Memory for tantivy's indexing buffers, shared by its threads.
-const WRITER_MEMORY: usize = 256 * 1024 * 1024;
+const WRITER_MEMORY: usize = 160 * 1024 * 1024;
 
 /// One input file of an index.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,33 +135,18 @@ fn write_contents(
     dir: &Path,
     progress: &dyn Progress,
 ) -> Result<Manifest> {
-    let text_dir = dir.join(TEXT);
-    fs::create_dir(&text_dir).map_err(|e| Error::io(&text_dir, e))?;
-    let (schema, fields) = TextFields::schema();
-    let index = Index::create_in_dir(&text_dir, schema)?;
-    register_analyzers(&index);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    let mut writer =
-        index.writer_with_num_threads::<tantivy::TantivyDocument>(threads, WRITER_MEMORY)?;
-    progress.start("indexing text", places.len() as u64);
-    for (chunk_start, chunk) in (0u32..).step_by(4096).zip(places.chunks(4096)) {
-        for (ordinal, place) in (chunk_start..).zip(chunk) {
-            writer.add_document(fields.document(ordinal, place))?;
-        }
-        progress.advance(chunk.len() as u64);
-    }
-    writer.commit()?;
-    writer.wait_merging_threads()?;
-    progress.finish();
-
+    // places.bin is written by a second thread while tantivy indexes: both only read `places`.
     let places_path = dir.join(PLACES);
-    let bytes = postcard::to_stdvec(places).map_err(|e| Error::InvalidIndex {
-        path: dir.to_owned(),
-        message: format!("cannot encode the places: {e}"),
-    })?;
-    write_synced(&places_path, &bytes)?;
-    let content_hash = blake3::hash(&bytes).to_hex().to_string();
-    drop(bytes);
+    let (content_hash, text) = std::thread::scope(|scope| {
+        let writer = scope.spawn(|| write_places(places, &places_path));
+        let text = write_text_index(places, &dir.join(TEXT), progress);
+        let hash = writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (hash, text)
+    });
+    let content_hash = content_hash?;
+    text?;
 
     let report_path = dir.join(REPORT);
     let file = File::create(&report_path).map_err(|e| Error::io(&report_path, e))?;
@@ -187,6 +172,64 @@ fn write_contents(
     })?;
     write_synced(&dir.join(MANIFEST), &json)?;
     Ok(manifest)
+}
+
+/// Writes the places with postcard, streaming, and returns the BLAKE3 hash of the bytes.
+fn write_places(places: &[Place], path: &Path) -> Result<String> {
+    let file = File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut out = HashingWriter {
+        inner: BufWriter::with_capacity(1 << 20, file),
+        hasher: blake3::Hasher::new(),
+    };
+    postcard::to_io(places, &mut out).map_err(|e| Error::InvalidIndex {
+        path: path.to_owned(),
+        message: format!("cannot write the places: {e}"),
+    })?;
+    let HashingWriter { inner, hasher } = out;
+    let file = inner
+        .into_inner()
+        .map_err(|e| Error::io(path, e.into_error()))?;
+    file.sync_all().map_err(|e| Error::io(path, e))?;
+    Ok(hasher.finalize().to_hex().to_string())
+}
+
+/// A writer that hashes what goes through it.
+struct HashingWriter<W> {
+    inner: W,
+    hasher: blake3::Hasher,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(bytes)?;
+        self.hasher.update(&bytes[..written]);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn write_text_index(places: &[Place], text_dir: &Path, progress: &dyn Progress) -> Result<()> {
+    fs::create_dir(text_dir).map_err(|e| Error::io(text_dir, e))?;
+    let (schema, fields) = TextFields::schema();
+    let index = Index::create_in_dir(text_dir, schema)?;
+    register_analyzers(&index);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let mut writer =
+        index.writer_with_num_threads::<tantivy::TantivyDocument>(threads, WRITER_MEMORY)?;
+    progress.start("indexing text", places.len() as u64);
+    for (chunk_start, chunk) in (0u32..).step_by(4096).zip(places.chunks(4096)) {
+        for (ordinal, place) in (chunk_start..).zip(chunk) {
+            writer.add_document(fields.document(ordinal, place))?;
+        }
+        progress.advance(chunk.len() as u64);
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    progress.finish();
+    Ok(())
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
