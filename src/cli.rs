@@ -215,6 +215,9 @@ fn run_import(inputs: &[PathBuf], options: &ImportOptions) -> anyhow::Result<Imp
             "read"
         );
     }
+    for (stage, took) in &imported.timings {
+        tracing::info!(stage = %stage, took_ms = took.as_millis(), "import stage");
+    }
     eprint!("{}", imported.report.summary());
     if imported.outside_departements > 0 {
         eprintln!(

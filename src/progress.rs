@@ -45,6 +45,10 @@ impl Progress for Bar {
         }
     }
 
+    fn stage_done(&self, stage: &str, took: std::time::Duration) {
+        tracing::info!(stage, took_ms = took.as_millis(), "index stage");
+    }
+
     fn finish(&self) {
         if let Ok(mut slot) = self.bar.lock() {
             if let Some(bar) = slot.take() {

@@ -10,8 +10,11 @@
 //! recent `date_maj`), takes every field it lacks from the others, unites the vocabulary values
 //! of all, and lists every source in `source`. The report says what was merged into what.
 
+use std::collections::HashMap;
+
 use crate::geo::{haversine_m, PlaceTree};
-use crate::place::Place;
+use crate::normalize::UNKNOWN_PIVOT;
+use crate::place::{Place, PlaceTexts, SchemaField, TextField};
 use crate::report::{Merge, Report};
 use crate::text::name_tokens;
 
@@ -38,52 +41,91 @@ impl Default for MergeConfig {
 /// Jaro-Winkler similarity of the two word lists (for typos).
 #[must_use]
 pub fn name_similarity(a: &str, b: &str) -> f64 {
-    let (ta, tb) = (name_tokens(a), name_tokens(b));
-    if ta.is_empty() || tb.is_empty() {
-        return 0.0;
+    NameKey::new(a).similarity(&NameKey::new(b))
+}
+
+/// A name prepared for comparison: its significant words, and those words joined.
+struct NameKey {
+    words: Vec<String>,
+    joined: String,
+}
+
+impl NameKey {
+    fn new(name: &str) -> Self {
+        let words = name_tokens(name);
+        let joined = words.join(" ");
+        Self { words, joined }
     }
-    let (short, long) = if ta.len() <= tb.len() {
-        (&ta, &tb)
-    } else {
-        (&tb, &ta)
-    };
-    #[allow(clippy::cast_precision_loss)]
-    let containment = short.iter().filter(|w| long.contains(w)).count() as f64 / short.len() as f64;
-    let jaro = strsim::jaro_winkler(&ta.join(" "), &tb.join(" "));
-    containment.max(jaro)
+
+    fn similarity(&self, other: &Self) -> f64 {
+        if self.words.is_empty() || other.words.is_empty() {
+            return 0.0;
+        }
+        if self.joined == other.joined {
+            return 1.0;
+        }
+        let (short, long) = if self.words.len() <= other.words.len() {
+            (&self.words, &other.words)
+        } else {
+            (&other.words, &self.words)
+        };
+        #[allow(clippy::cast_precision_loss)]
+        let containment =
+            short.iter().filter(|w| long.contains(w)).count() as f64 / short.len() as f64;
+        containment.max(strsim::jaro_winkler(&self.joined, &other.joined))
+    }
 }
 
 /// Merges duplicates in `places`, recording each merge in `report`.
 #[must_use]
 pub fn merge_duplicates(
-    places: Vec<Place>,
+    mut places: Vec<Place>,
     config: &MergeConfig,
     report: &mut Report,
 ) -> Vec<Place> {
     let tree = PlaceTree::build(places.iter().map(|p| (p.longitude, p.latitude)));
-    let mut groups = UnionFind::new(places.len());
-    for (i, place) in places.iter().enumerate() {
-        for j in tree.within(place.longitude, place.latitude, config.max_distance_m) {
-            let j = j as usize;
-            if j > i
-                && groups.find(i) != groups.find(j)
-                && name_similarity(&place.nom, &places[j].nom) >= config.min_name_similarity
-            {
-                groups.union(i, j);
+    // Pairs of the same place, found on two threads (each half of the places looks for its
+    // neighbours), then joined into groups.
+    let same_place_pairs = |range: std::ops::Range<usize>| {
+        // Name keys are computed once per thread, and only for places that have a neighbour.
+        let mut keys: HashMap<usize, NameKey> = HashMap::new();
+        let mut pairs = Vec::new();
+        for i in range {
+            let place = &places[i];
+            for j in tree.within(place.longitude, place.latitude, config.max_distance_m) {
+                let j = j as usize;
+                if j <= i {
+                    continue;
+                }
+                keys.entry(i).or_insert_with(|| NameKey::new(place.nom()));
+                keys.entry(j)
+                    .or_insert_with(|| NameKey::new(places[j].nom()));
+                if keys[&i].similarity(&keys[&j]) >= config.min_name_similarity {
+                    pairs.push((i, j));
+                }
             }
         }
+        pairs
+    };
+    let middle = places.len() / 2;
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| same_place_pairs(middle..places.len()));
+        let first = same_place_pairs(0..middle);
+        (first, crate::join_scoped(second))
+    });
+    let mut groups = UnionFind::new(places.len());
+    for (i, j) in first.into_iter().chain(second) {
+        groups.union(i, j);
     }
 
     // Groups are rare (a few percent of places): merge them in place, without a second vector.
-    let mut members: std::collections::HashMap<usize, Vec<usize>> =
-        std::collections::HashMap::new();
+    let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
     for i in 0..places.len() {
         let root = groups.find(i);
         if groups.size[root] > 1 {
             members.entry(root).or_default().push(i);
         }
     }
-    let mut places = places;
     let mut keep = vec![true; places.len()];
     let mut groups: Vec<Vec<usize>> = members.into_values().collect();
     groups.sort_unstable_by_key(|g| g[0]);
@@ -105,7 +147,7 @@ pub fn merge_duplicates(
 }
 
 fn richness(place: &Place) -> (usize, chrono::NaiveDate) {
-    let filled = crate::place::SchemaField::ALL
+    let filled = SchemaField::ALL
         .into_iter()
         .filter(|f| !place.field_text(*f).is_empty())
         .count();
@@ -117,15 +159,19 @@ fn merge_group(mut records: Vec<Place>) -> (Place, Merge) {
     let mut records = records.into_iter();
     let mut kept = records.next().expect("a group has members");
     let mut merge = Merge {
-        kept: kept.id.to_string(),
+        kept: kept.id().to_owned(),
         merged: Vec::new(),
-        sources: kept.source.iter().map(ToString::to_string).collect(),
+        sources: kept
+            .source()
+            .split('|')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
         distance_m: 0.0,
         name_similarity: 1.0,
     };
-    let mut others = kept.autres_valeurs.to_vec();
     for other in records {
-        merge.merged.push(other.id.to_string());
+        merge.merged.push(other.id().to_owned());
         merge.distance_m = merge.distance_m.max(haversine_m(
             kept.longitude,
             kept.latitude,
@@ -134,58 +180,38 @@ fn merge_group(mut records: Vec<Place>) -> (Place, Merge) {
         ));
         merge.name_similarity = merge
             .name_similarity
-            .min(name_similarity(&kept.nom, &other.nom));
-        for source in other.source.iter().flat_map(|s| s.split('|')) {
+            .min(name_similarity(kept.nom(), other.nom()));
+        for source in other.source().split('|').filter(|s| !s.is_empty()) {
             if !merge.sources.iter().any(|s| s == source) {
                 merge.sources.push(source.to_owned());
             }
         }
-        fill_from(&mut kept, other, &mut others);
+        kept = merged_with(kept, &other);
     }
-    kept.source = (!merge.sources.is_empty()).then(|| merge.sources.join("|").into());
-    kept.autres_valeurs = others.into_boxed_slice();
+    let sources = merge.sources.join("|");
+    kept.texts = kept.texts.with(TextField::Source, &sources);
     (kept, merge)
 }
 
-/// Completes `kept` with what `other` knows and `kept` does not.
-fn fill_from(kept: &mut Place, other: Place, others: &mut Vec<crate::place::OtherValue>) {
-    macro_rules! fill_options {
-        ($($field:ident),*) => {$(
-            if kept.$field.is_none() {
-                kept.$field = other.$field;
-            }
-        )*};
-    }
-    macro_rules! unite_sets {
-        ($($field:ident),*) => {$( kept.$field.extend_from(&other.$field); )*};
-    }
-    if &*kept.pivot == crate::normalize::UNKNOWN_PIVOT {
-        kept.pivot = other.pivot;
-    }
-    for (mine, theirs) in [
-        (&mut kept.code_postal, other.code_postal),
-        (&mut kept.adresse, other.adresse),
-        (&mut kept.commune, other.commune),
-    ] {
-        if mine.is_empty() {
-            *mine = theirs;
+/// `kept` completed with what `other` knows and `kept` does not.
+fn merged_with(kept: Place, other: &Place) -> Place {
+    let texts = PlaceTexts::new(|field| {
+        let mine = kept.text(field);
+        let unknown = mine.is_empty() || (field == TextField::Pivot && mine == UNKNOWN_PIVOT);
+        if unknown && !other.text(field).is_empty() {
+            other.text(field)
+        } else {
+            mine
         }
+    });
+    macro_rules! unite {
+        ($($field:ident),*) => {{
+            let mut place = Place { texts, ..kept };
+            $( place.$field.extend_from(&other.$field); )*
+            place
+        }};
     }
-    fill_options!(
-        code_insee,
-        complement_adresse,
-        telephone,
-        courriels,
-        site_web,
-        horaires,
-        presentation_resume,
-        presentation_detail,
-        structure_parente,
-        autres_formations_labels,
-        fiche_acces_libre,
-        prise_rdv
-    );
-    unite_sets!(
+    let mut place = unite!(
         typologie,
         itinerance,
         services,
@@ -197,8 +223,11 @@ fn fill_from(kept: &mut Place, other: Place, others: &mut Vec<crate::place::Othe
         modalites_acces,
         modalites_accompagnement
     );
-    kept.date_maj = kept.date_maj.max(other.date_maj);
-    others.extend(other.autres_valeurs.into_vec());
+    place.date_maj = place.date_maj.max(other.date_maj);
+    let mut others = place.autres_valeurs.into_vec();
+    others.extend(other.autres_valeurs.iter().cloned());
+    place.autres_valeurs = others.into_boxed_slice();
+    place
 }
 
 /// Disjoint sets over `0..n`, with path halving and union by size.

@@ -16,7 +16,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::normalize::UNKNOWN_PIVOT;
-use crate::place::Place;
+use crate::place::{Place, PlaceTexts, TextField};
 use crate::vocab::{
     Dispositif, Frais, Itinerance, ModaliteAcces, ModaliteAccompagnement, PriseEnCharge, Public,
     Service, Typologie, VocabSet, Vocabulary,
@@ -351,44 +351,64 @@ impl<'a> Generator<'a> {
         let date_maj = NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or_default()
             + chrono::Days::new(rng.random_range(0..1000));
 
+        let id = format!("gen-{n}");
+        let pivot = if rng.random_bool(0.6) {
+            format!(
+                "{:014}",
+                rng.random_range(10_000_000_000_000u64..99_999_999_999_999)
+            )
+        } else {
+            UNKNOWN_PIVOT.to_owned()
+        };
+        let adresse = format!("{} {}", rng.random_range(1..120), pick(rng, STREETS));
+        let telephone = if rng.random_bool(0.8) {
+            format!(
+                "+33{}{:08}",
+                rng.random_range(1..6),
+                rng.random_range(0..100_000_000)
+            )
+        } else {
+            String::new()
+        };
+        let courriels = if rng.random_bool(0.6) {
+            format!("contact-{n}@exemple.fr")
+        } else {
+            String::new()
+        };
+        let site_web = if rng.random_bool(0.4) {
+            format!("https://lieu-{n}.exemple.fr")
+        } else {
+            String::new()
+        };
+        let horaires = if rng.random_bool(0.85) {
+            pick(rng, HOURS)
+        } else {
+            ""
+        };
+        let typologie = [pick(rng, kind.typologie)].into_iter().collect();
+        let frais_a_charge = [pick(rng, kind.frais)].into_iter().collect();
+
+        let texts = PlaceTexts::new(|field| match field {
+            TextField::Id => &id,
+            TextField::Pivot => &pivot,
+            TextField::Nom => &nom,
+            TextField::Commune => &commune.nom,
+            TextField::CodePostal => &commune.code_postal,
+            TextField::CodeInsee => &commune.code_insee,
+            TextField::Adresse => &adresse,
+            TextField::Telephone => &telephone,
+            TextField::Courriels => &courriels,
+            TextField::SiteWeb => &site_web,
+            TextField::Horaires => horaires,
+            TextField::PresentationResume => kind.resume,
+            TextField::Source => "lieux generate",
+            _ => "",
+        });
         Place {
-            id: format!("gen-{n}").into(),
-            pivot: if rng.random_bool(0.6) {
-                format!(
-                    "{:014}",
-                    rng.random_range(10_000_000_000_000u64..99_999_999_999_999)
-                )
-                .into()
-            } else {
-                UNKNOWN_PIVOT.into()
-            },
-            nom: nom.into(),
-            commune: commune.nom.clone().into(),
-            code_postal: commune.code_postal.clone().into(),
-            code_insee: Some(commune.code_insee.clone().into()),
-            adresse: format!("{} {}", rng.random_range(1..120), pick(rng, STREETS)).into(),
-            complement_adresse: None,
+            texts,
             latitude: (latitude * 1e6).round() / 1e6,
             longitude: (longitude * 1e6).round() / 1e6,
-            typologie: [pick(rng, kind.typologie)].into_iter().collect(),
-            telephone: rng.random_bool(0.8).then(|| {
-                format!(
-                    "+33{}{:08}",
-                    rng.random_range(1..6),
-                    rng.random_range(0..100_000_000)
-                )
-                .into()
-            }),
-            courriels: rng
-                .random_bool(0.6)
-                .then(|| format!("contact-{n}@exemple.fr").into()),
-            site_web: rng
-                .random_bool(0.4)
-                .then(|| format!("https://lieu-{n}.exemple.fr").into()),
-            horaires: rng.random_bool(0.85).then(|| pick(rng, HOURS).into()),
-            presentation_resume: Some(kind.resume.into()),
-            presentation_detail: None,
-            source: Some("lieux generate".into()),
+            typologie,
             itinerance: [if itinerant {
                 Itinerance::Itinerant
             } else {
@@ -396,19 +416,15 @@ impl<'a> Generator<'a> {
             }]
             .into_iter()
             .collect(),
-            structure_parente: None,
             date_maj,
             services,
             publics_specifiquement_adresses: publics,
             prise_en_charge_specifique: prise_en_charge,
-            frais_a_charge: [pick(rng, kind.frais)].into_iter().collect(),
+            frais_a_charge,
             dispositif_programmes_nationaux: dispositif,
             formations_labels: VocabSet::new(),
-            autres_formations_labels: None,
             modalites_acces,
             modalites_accompagnement: accompagnement,
-            fiche_acces_libre: None,
-            prise_rdv: None,
             autres_valeurs: Box::default(),
         }
     }
@@ -476,7 +492,7 @@ mod tests {
         let g = gazetteer();
         let mut gen = Generator::new(&g, 1);
         let places: Vec<Place> = (0..2000).map(|i| gen.place(i)).collect();
-        let in_angers = places.iter().filter(|p| &*p.commune == "Angers").count();
+        let in_angers = places.iter().filter(|p| p.commune() == "Angers").count();
         assert!(in_angers > 1900, "{in_angers}");
         assert!(places
             .iter()

@@ -6,9 +6,10 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use crate::dedup::{merge_duplicates, MergeConfig};
-use crate::place::Place;
+use crate::place::{Place, TextField};
 use crate::report::{Problem, Report, Severity};
 use crate::source::{read_places, FormatChoice};
 use crate::store::SourceEntry;
@@ -36,6 +37,8 @@ pub struct Imported {
     pub sources: Vec<SourceEntry>,
     /// Places left out because they are outside the selected départements.
     pub outside_departements: usize,
+    /// How long each stage took, for operators and benchmarks.
+    pub timings: Vec<(String, Duration)>,
 }
 
 /// Reads, merges and filters `inputs`.
@@ -45,12 +48,16 @@ pub struct Imported {
 pub fn import(inputs: &[PathBuf], options: &ImportOptions) -> Result<Imported> {
     let mut imported = Imported::default();
     for path in inputs {
+        let started = Instant::now();
         let read = read_places(
             path,
             &options.format,
             &mut imported.report,
             &mut imported.places,
         )?;
+        imported
+            .timings
+            .push((format!("read {}", path.display()), started.elapsed()));
         imported.sources.push(SourceEntry {
             file: path.display().to_string(),
             format: read.format,
@@ -67,8 +74,12 @@ pub fn import(inputs: &[PathBuf], options: &ImportOptions) -> Result<Imported> {
         imported.outside_departements = before - imported.places.len();
     }
     if let Some(config) = &options.merge {
+        let started = Instant::now();
         let places = std::mem::take(&mut imported.places);
         imported.places = merge_duplicates(places, config, &mut imported.report);
+        imported
+            .timings
+            .push(("merge duplicates".to_owned(), started.elapsed()));
     }
     make_ids_unique(&mut imported.places, &mut imported.report);
     Ok(imported)
@@ -76,22 +87,22 @@ pub fn import(inputs: &[PathBuf], options: &ImportOptions) -> Result<Imported> {
 
 /// The schema wants `id` unique; a repeated id gets a `-2`, `-3`… suffix, reported.
 fn make_ids_unique(places: &mut [Place], report: &mut Report) {
-    let mut seen: HashMap<Box<str>, u32> = HashMap::with_capacity(places.len());
+    let mut seen: HashMap<String, u32> = HashMap::with_capacity(places.len());
     for place in places.iter_mut() {
-        let count = seen.entry(place.id.clone()).or_insert(0);
+        let count = seen.entry(place.id().to_owned()).or_insert(0);
         *count += 1;
         if *count > 1 {
-            let new_id = format!("{}-{count}", place.id);
+            let new_id = format!("{}-{count}", place.id());
             report.push(Problem {
                 severity: Severity::Warning,
-                file: place.source.as_deref().unwrap_or("").to_owned(),
+                file: place.source().to_owned(),
                 row: 0,
                 line: None,
                 field: Some("id"),
-                value: place.id.to_string(),
+                value: place.id().to_owned(),
                 reason: format!("duplicate id: renamed {new_id}"),
             });
-            place.id = new_id.into();
+            place.texts = place.texts.with(TextField::Id, &new_id);
         }
     }
 }

@@ -10,6 +10,7 @@
 //!
 //! The crate does no HTTP and has no CLI: `src/` in the root package is the shell around it.
 
+pub mod analysis;
 pub mod dedup;
 pub mod error;
 pub mod export;
@@ -27,3 +28,10 @@ pub mod vocab;
 
 pub use error::{Error, Result};
 pub use place::{Place, SchemaField};
+
+/// The result of a scoped thread; a panic in it is carried on in the caller.
+pub(crate) fn join_scoped<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}

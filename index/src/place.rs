@@ -171,38 +171,113 @@ pub struct OtherValue {
     pub value: Box<str>,
 }
 
+macro_rules! text_fields {
+    ($($variant:ident => $schema:ident,)*) => {
+        /// The free-text fields of a place, in schema order.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[allow(missing_docs)]
+        pub enum TextField { $($variant,)* }
+
+        impl TextField {
+            /// Every text field, in schema order.
+            pub const ALL: [Self; TEXT_FIELDS] = [$(Self::$variant,)*];
+
+            /// The schema field.
+            #[must_use]
+            pub fn schema_field(self) -> SchemaField {
+                match self { $(Self::$variant => SchemaField::$schema,)* }
+            }
+
+            /// The text field of a schema field, if it is one.
+            #[must_use]
+            pub fn of(field: SchemaField) -> Option<Self> {
+                match field { $(SchemaField::$schema => Some(Self::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+/// The number of [`TextField`]s.
+pub const TEXT_FIELDS: usize = 19;
+
+text_fields! {
+    Id => Id,
+    Pivot => Pivot,
+    Nom => Nom,
+    Commune => Commune,
+    CodePostal => CodePostal,
+    CodeInsee => CodeInsee,
+    Adresse => Adresse,
+    ComplementAdresse => ComplementAdresse,
+    Telephone => Telephone,
+    Courriels => Courriels,
+    SiteWeb => SiteWeb,
+    Horaires => Horaires,
+    PresentationResume => PresentationResume,
+    PresentationDetail => PresentationDetail,
+    Source => Source,
+    StructureParente => StructureParente,
+    AutresFormationsLabels => AutresFormationsLabels,
+    FicheAccesLibre => FicheAccesLibre,
+    PriseRdv => PriseRdv,
+}
+
+/// The text fields of one place, in one allocation: the values end to end, and where each ends.
+///
+/// A million places are held in memory at once; one buffer per place instead of a string per
+/// field cuts both the memory (no per-string header and allocator overhead) and the time to
+/// load an index (one allocation per place instead of a dozen).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaceTexts {
+    buf: Box<str>,
+    ends: [u32; TEXT_FIELDS],
+}
+
+impl PlaceTexts {
+    /// The texts, with `value(field)` for each field; values are trimmed.
+    pub fn new<'a>(mut value: impl FnMut(TextField) -> &'a str) -> Self {
+        let mut buf = String::new();
+        let mut ends = [0u32; TEXT_FIELDS];
+        for (end, field) in ends.iter_mut().zip(TextField::ALL) {
+            buf.push_str(value(field).trim());
+            *end = u32::try_from(buf.len()).expect("a place's text is under 4 GiB");
+        }
+        Self {
+            buf: buf.into_boxed_str(),
+            ends,
+        }
+    }
+
+    /// The value of `field` ("" when absent).
+    #[must_use]
+    pub fn get(&self, field: TextField) -> &str {
+        let i = field as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.buf[start..self.ends[i] as usize]
+    }
+
+    /// The same texts with `field` set to `value`.
+    #[must_use]
+    pub fn with(&self, field: TextField, value: &str) -> Self {
+        Self::new(|f| if f == field { value } else { self.get(f) })
+    }
+}
+
 /// A place, validated against schema v1.0.2.
+///
+/// Free text is read with [`Place::text`] (or the named accessors), absent values being "";
+/// coordinates and vocabulary sets are plain fields.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub struct Place {
-    /// Unique local identifier.
-    pub id: Box<str>,
-    /// SIRET or RNA number; `00000000000000` when the source does not know it.
-    pub pivot: Box<str>,
-    pub nom: Box<str>,
-    pub commune: Box<str>,
-    pub code_postal: Box<str>,
-    pub code_insee: Option<Box<str>>,
-    pub adresse: Box<str>,
-    pub complement_adresse: Option<Box<str>>,
+    /// Every free-text field (see [`TextField`]).
+    pub texts: PlaceTexts,
     /// WGS84 degrees, always present: a place that cannot be put on a map is rejected.
     pub latitude: f64,
     pub longitude: f64,
     pub typologie: VocabSet<Typologie>,
-    /// E.164 number (`+33…`).
-    pub telephone: Option<Box<str>>,
-    /// E-mail addresses joined with `|`.
-    pub courriels: Option<Box<str>>,
-    /// URLs joined with `|`.
-    pub site_web: Option<Box<str>>,
-    /// OSM `opening_hours`.
-    pub horaires: Option<Box<str>>,
-    pub presentation_resume: Option<Box<str>>,
-    pub presentation_detail: Option<Box<str>>,
-    /// Who collected the record; the sources of a merged place joined with `|`.
-    pub source: Option<Box<str>>,
     pub itinerance: VocabSet<Itinerance>,
-    pub structure_parente: Option<Box<str>>,
+    #[serde(with = "date_serde")]
     pub date_maj: NaiveDate,
     pub services: VocabSet<Service>,
     pub publics_specifiquement_adresses: VocabSet<Public>,
@@ -210,50 +285,68 @@ pub struct Place {
     pub frais_a_charge: VocabSet<Frais>,
     pub dispositif_programmes_nationaux: VocabSet<Dispositif>,
     pub formations_labels: VocabSet<FormationLabel>,
-    pub autres_formations_labels: Option<Box<str>>,
     pub modalites_acces: VocabSet<ModaliteAcces>,
     pub modalites_accompagnement: VocabSet<ModaliteAccompagnement>,
-    pub fiche_acces_libre: Option<Box<str>>,
-    pub prise_rdv: Option<Box<str>>,
     /// Source values that could not be normalised (outside a vocabulary, malformed), verbatim.
     pub autres_valeurs: Box<[OtherValue]>,
 }
 
 impl Place {
+    /// The value of a text field ("" when absent).
+    #[must_use]
+    pub fn text(&self, field: TextField) -> &str {
+        self.texts.get(field)
+    }
+
+    /// Unique local identifier.
+    #[must_use]
+    pub fn id(&self) -> &str {
+        self.text(TextField::Id)
+    }
+
+    /// Name.
+    #[must_use]
+    pub fn nom(&self) -> &str {
+        self.text(TextField::Nom)
+    }
+
+    /// Commune name.
+    #[must_use]
+    pub fn commune(&self) -> &str {
+        self.text(TextField::Commune)
+    }
+
+    /// Postal code.
+    #[must_use]
+    pub fn code_postal(&self) -> &str {
+        self.text(TextField::CodePostal)
+    }
+
+    /// Who collected the record; the sources of a merged place joined with `|`.
+    #[must_use]
+    pub fn source(&self) -> &str {
+        self.text(TextField::Source)
+    }
+
     /// The département code ("44", "2A", "974"), from the INSEE code or else the postal code.
     #[must_use]
     pub fn departement(&self) -> Option<&str> {
-        departement_of(self.code_insee.as_deref(), &self.code_postal)
+        let insee = self.text(TextField::CodeInsee);
+        departement_of((!insee.is_empty()).then_some(insee), self.code_postal())
     }
 
     /// The text of `field` as the schema's CSV writes it: multi-values joined with `|`, numbers
     /// in full precision, the date in ISO form, an absent value as the empty string.
     #[must_use]
     pub fn field_text(&self, field: SchemaField) -> String {
-        fn opt(value: Option<&str>) -> String {
-            value.unwrap_or_default().to_owned()
+        if let Some(text) = TextField::of(field) {
+            return self.text(text).to_owned();
         }
         match field {
-            SchemaField::Id => self.id.to_string(),
-            SchemaField::Pivot => self.pivot.to_string(),
-            SchemaField::Nom => self.nom.to_string(),
-            SchemaField::Commune => self.commune.to_string(),
-            SchemaField::CodePostal => self.code_postal.to_string(),
-            SchemaField::CodeInsee => opt(self.code_insee.as_deref()),
-            SchemaField::Adresse => self.adresse.to_string(),
-            SchemaField::ComplementAdresse => opt(self.complement_adresse.as_deref()),
             SchemaField::Latitude => self.latitude.to_string(),
             SchemaField::Longitude => self.longitude.to_string(),
             SchemaField::Typologie => self.typologie.to_pipe_string(),
-            SchemaField::Telephone => opt(self.telephone.as_deref()),
-            SchemaField::Courriels => opt(self.courriels.as_deref()),
-            SchemaField::SiteWeb => opt(self.site_web.as_deref()),
-            SchemaField::Horaires => opt(self.horaires.as_deref()),
-            SchemaField::PresentationResume => opt(self.presentation_resume.as_deref()),
-            SchemaField::PresentationDetail => opt(self.presentation_detail.as_deref()),
-            SchemaField::Source => opt(self.source.as_deref()),
             SchemaField::Itinerance => self.itinerance.to_pipe_string(),
-            SchemaField::StructureParente => opt(self.structure_parente.as_deref()),
             SchemaField::DateMaj => self.date_maj.format("%Y-%m-%d").to_string(),
             SchemaField::Services => self.services.to_pipe_string(),
             SchemaField::PublicsSpecifiquementAdresses => {
@@ -267,11 +360,35 @@ impl Place {
                 self.dispositif_programmes_nationaux.to_pipe_string()
             }
             SchemaField::FormationsLabels => self.formations_labels.to_pipe_string(),
-            SchemaField::AutresFormationsLabels => opt(self.autres_formations_labels.as_deref()),
             SchemaField::ModalitesAcces => self.modalites_acces.to_pipe_string(),
             SchemaField::ModalitesAccompagnement => self.modalites_accompagnement.to_pipe_string(),
-            SchemaField::FicheAccesLibre => opt(self.fiche_acces_libre.as_deref()),
-            SchemaField::PriseRdv => opt(self.prise_rdv.as_deref()),
+            _ => String::new(),
+        }
+    }
+}
+
+/// `date_maj` as ISO text in human-readable formats (JSON) and as a day number in binary ones
+/// (the persisted index), where parsing a million dates would slow loading down.
+mod date_serde {
+    use chrono::{Datelike, NaiveDate};
+    use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(date: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            date.format("%Y-%m-%d").to_string().serialize(serializer)
+        } else {
+            date.num_days_from_ce().serialize(serializer)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
+        if deserializer.is_human_readable() {
+            let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+            NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(de::Error::custom)
+        } else {
+            let days = i32::deserialize(deserializer)?;
+            NaiveDate::from_num_days_from_ce_opt(days)
+                .ok_or_else(|| de::Error::custom(format!("{days} is not a date")))
         }
     }
 }
@@ -309,6 +426,26 @@ mod tests {
         for field in SchemaField::ALL {
             assert_eq!(SchemaField::from_name(field.name()), Some(field));
             assert_eq!(SchemaField::ALL[field.index()], field);
+        }
+    }
+
+    #[test]
+    fn texts_are_stored_end_to_end_and_read_back() {
+        let texts = PlaceTexts::new(|f| match f {
+            TextField::Id => "a1",
+            TextField::Nom => " Médiathèque ",
+            TextField::PriseRdv => "https://rdv.example",
+            _ => "",
+        });
+        assert_eq!(texts.get(TextField::Id), "a1");
+        assert_eq!(texts.get(TextField::Nom), "Médiathèque");
+        assert_eq!(texts.get(TextField::Commune), "");
+        assert_eq!(texts.get(TextField::PriseRdv), "https://rdv.example");
+        let renamed = texts.with(TextField::Id, "a1-2");
+        assert_eq!(renamed.get(TextField::Id), "a1-2");
+        assert_eq!(renamed.get(TextField::Nom), "Médiathèque");
+        for field in TextField::ALL {
+            assert_eq!(TextField::of(field.schema_field()), Some(field));
         }
     }
 

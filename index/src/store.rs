@@ -3,13 +3,14 @@
 //! ```text
 //! DIR/
 //!   manifest.json   schema and format versions, counts, content hash, sources
-//!   places.bin      every place (postcard), in ordinal order
+//!   places.bin      every place (postcard, in chunks decoded in parallel), in ordinal order
+//!   points.bin      every place's longitude and latitude (little-endian f64), in ordinal order
 //!   report.jsonl    the import report: warnings, rejections, merges
 //!   text/           the tantivy index; documents carry the place's ordinal
 //! ```
 //!
-//! The R-tree is not stored: bulk-loading it from the places' coordinates at start is cheaper
-//! than deserialising a tree, and it can never disagree with `places.bin`.
+//! The R-tree is not stored: bulk-loading it at start from `points.bin` (16 bytes a place) is
+//! cheaper than deserialising a tree, and runs while `places.bin` is decoded.
 //!
 //! An index is written into a temporary sibling directory and renamed into place at the end, so
 //! a failed or interrupted run never leaves a half-written index where a server would load it.
@@ -30,12 +31,13 @@ use crate::text_index::{register_analyzers, TextFields};
 use crate::{Error, Result};
 
 /// The version of the on-disk layout; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// The version of the *schéma des lieux de médiation numérique* the places follow.
 pub const SCHEMA_VERSION: &str = "1.0.2";
 
 const MANIFEST: &str = "manifest.json";
 const PLACES: &str = "places.bin";
+const POINTS: &str = "points.bin";
 const REPORT: &str = "report.jsonl";
 const TEXT: &str = "text";
 
@@ -76,6 +78,8 @@ pub struct Manifest {
     pub merged: u64,
     /// BLAKE3 hash of `places.bin`, hex: the identity of the index's content.
     pub content_hash: String,
+    /// BLAKE3 hash of `points.bin`, hex.
+    pub points_hash: String,
     /// The inputs.
     pub sources: Vec<SourceEntry>,
 }
@@ -88,6 +92,8 @@ pub trait Progress: Sync {
     fn advance(&self, steps: u64);
     /// The stage is over.
     fn finish(&self);
+    /// A stage of the build took `took` (reported once the stage is over).
+    fn stage_done(&self, _stage: &str, _took: std::time::Duration) {}
 }
 
 /// A [`Progress`] that shows nothing.
@@ -137,15 +143,26 @@ fn write_contents(
 ) -> Result<Manifest> {
     // places.bin is written by a second thread while tantivy indexes: both only read `places`.
     let places_path = dir.join(PLACES);
-    let (content_hash, text) = std::thread::scope(|scope| {
-        let writer = scope.spawn(|| write_places(places, &places_path));
+    let points_path = dir.join(POINTS);
+    let (hashes, text) = std::thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            let started = std::time::Instant::now();
+            let hash = write_places(places, &places_path).and_then(|places_hash| {
+                let points = encode_points(places);
+                write_synced(&points_path, &points)?;
+                Ok((places_hash, blake3::hash(&points).to_hex().to_string()))
+            });
+            (hash, started.elapsed())
+        });
+        let started = std::time::Instant::now();
         let text = write_text_index(places, &dir.join(TEXT), progress);
-        let hash = writer
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let text_took = started.elapsed();
+        let (hash, places_took) = crate::join_scoped(writer);
+        progress.stage_done("full-text index", text_took);
+        progress.stage_done("places.bin", places_took);
         (hash, text)
     });
-    let content_hash = content_hash?;
+    let (content_hash, points_hash) = hashes?;
     text?;
 
     let report_path = dir.join(REPORT);
@@ -164,6 +181,7 @@ fn write_contents(
         warnings: report.warnings() as u64,
         merged: report.merges.iter().map(|m| m.merged.len() as u64).sum(),
         content_hash,
+        points_hash,
         sources,
     };
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::InvalidIndex {
@@ -174,23 +192,80 @@ fn write_contents(
     Ok(manifest)
 }
 
-/// Writes the places with postcard, streaming, and returns the BLAKE3 hash of the bytes.
+/// Places per chunk of `places.bin`: chunks are decoded in parallel at load.
+const CHUNK_PLACES: usize = 65_536;
+
+/// Writes the places as chunks, and returns the BLAKE3 hash of the bytes.
+///
+/// Layout: the chunks, each a postcard `Vec<Place>` of up to [`CHUNK_PLACES`] places, then
+/// each chunk's length in bytes and the number of chunks (u64 little-endian each).
 fn write_places(places: &[Place], path: &Path) -> Result<String> {
     let file = File::create(path).map_err(|e| Error::io(path, e))?;
     let mut out = HashingWriter {
         inner: BufWriter::with_capacity(1 << 20, file),
         hasher: blake3::Hasher::new(),
     };
-    postcard::to_io(places, &mut out).map_err(|e| Error::InvalidIndex {
-        path: path.to_owned(),
-        message: format!("cannot write the places: {e}"),
-    })?;
+    let mut footer = Vec::new();
+    for chunk in places.chunks(CHUNK_PLACES) {
+        let bytes = postcard::to_stdvec(chunk).map_err(|e| Error::InvalidIndex {
+            path: path.to_owned(),
+            message: format!("cannot write the places: {e}"),
+        })?;
+        out.write_all(&bytes).map_err(|e| Error::io(path, e))?;
+        footer.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+    }
+    footer.extend_from_slice(&(footer.len() as u64 / 8).to_le_bytes());
+    out.write_all(&footer).map_err(|e| Error::io(path, e))?;
     let HashingWriter { inner, hasher } = out;
     let file = inner
         .into_inner()
         .map_err(|e| Error::io(path, e.into_error()))?;
     file.sync_all().map_err(|e| Error::io(path, e))?;
     Ok(hasher.finalize().to_hex().to_string())
+}
+
+/// Splits `places.bin` into its chunks, from the table at its end.
+fn place_chunks(bytes: &[u8]) -> Option<Vec<&[u8]>> {
+    let read_u64 = |at: usize| -> Option<usize> {
+        let word: [u8; 8] = bytes.get(at..at.checked_add(8)?)?.try_into().ok()?;
+        usize::try_from(u64::from_le_bytes(word)).ok()
+    };
+    let count = read_u64(bytes.len().checked_sub(8)?)?;
+    let table = bytes
+        .len()
+        .checked_sub(8)?
+        .checked_sub(count.checked_mul(8)?)?;
+    let mut start = 0usize;
+    let mut chunks = Vec::with_capacity(count);
+    for i in 0..count {
+        let end = start.checked_add(read_u64(table + 8 * i)?)?;
+        chunks.push(bytes.get(start..end)?);
+        start = end;
+    }
+    (start == table).then_some(chunks)
+}
+
+/// Decodes the chunks of `places.bin` on two threads, in order.
+fn decode_places(bytes: &[u8]) -> std::result::Result<Vec<Place>, String> {
+    let chunks = place_chunks(bytes).ok_or("its chunk table is damaged")?;
+    let decode = |chunks: &[&[u8]]| -> std::result::Result<Vec<Vec<Place>>, String> {
+        chunks
+            .iter()
+            .map(|chunk| postcard::from_bytes::<Vec<Place>>(chunk).map_err(|e| e.to_string()))
+            .collect()
+    };
+    let (first, second) = chunks.split_at(chunks.len() / 2);
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| decode(second));
+        (decode(first), crate::join_scoped(second))
+    });
+    let (first, second) = (first?, second?);
+    let total = first.iter().chain(&second).map(Vec::len).sum();
+    let mut places = Vec::with_capacity(total);
+    for chunk in first.into_iter().chain(second) {
+        places.extend(chunk);
+    }
+    Ok(places)
 }
 
 /// A writer that hashes what goes through it.
@@ -265,6 +340,35 @@ fn replace_dir(new: &Path, out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Longitudes and latitudes as little-endian `f64` pairs, in ordinal order.
+fn encode_points(places: &[Place]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(places.len() * 16);
+    for place in places {
+        out.extend_from_slice(&place.longitude.to_le_bytes());
+        out.extend_from_slice(&place.latitude.to_le_bytes());
+    }
+    out
+}
+
+fn decode_points(bytes: &[u8]) -> impl Iterator<Item = (f64, f64)> + '_ {
+    bytes.chunks_exact(16).map(|pair| {
+        let (lon, lat) = pair.split_at(8);
+        let read = |b: &[u8]| f64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+        (read(lon), read(lat))
+    })
+}
+
+fn open_text_index(dir: &Path) -> Result<(Index, TextFields, IndexReader)> {
+    let text = Index::open_in_dir(dir.join(TEXT))?;
+    register_analyzers(&text);
+    let fields = TextFields::from_schema(&text.schema())?;
+    let reader = text
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()?;
+    Ok((text, fields, reader))
+}
+
 /// An index loaded in memory, ready to answer queries.
 pub struct PlaceIndex {
     /// What the index holds.
@@ -306,32 +410,41 @@ impl PlaceIndex {
         }
         let places_path = dir.join(PLACES);
         let bytes = fs::read(&places_path).map_err(|e| Error::io(&places_path, e))?;
-        let hash = blake3::hash(&bytes).to_hex().to_string();
-        if hash != manifest.content_hash {
+        let points_path = dir.join(POINTS);
+        let points = fs::read(&points_path).map_err(|e| Error::io(&points_path, e))?;
+        // Loading a million places is on the critical path of every restart, so its parts run
+        // side by side: the places are decoded while their hash is checked and the R-tree is
+        // built from the compact coordinates of points.bin.
+        let (hash, decoded, tree) = std::thread::scope(|scope| {
+            let tree = scope.spawn(|| {
+                let hash = blake3::hash(&points).to_hex().to_string();
+                let tree = PlaceTree::build(decode_points(&points));
+                (hash, tree)
+            });
+            let hash = scope.spawn(|| blake3::hash(&bytes).to_hex().to_string());
+            let decoded = decode_places(&bytes);
+            (crate::join_scoped(hash), decoded, crate::join_scoped(tree))
+        });
+        if hash != manifest.content_hash || tree.0 != manifest.points_hash {
             return Err(invalid(format!(
-                "places.bin has hash {hash}, the manifest says {}: the index is corrupt",
+                "places.bin or points.bin does not match the manifest's hashes \
+                 (places.bin has {hash}, the manifest says {}): the index is corrupt",
                 manifest.content_hash
             )));
         }
-        let places: Vec<Place> =
-            postcard::from_bytes(&bytes).map_err(|e| invalid(format!("places.bin: {e}")))?;
+        let places = decoded.map_err(|e| invalid(format!("places.bin: {e}")))?;
+        let tree = tree.1;
         drop(bytes);
-        if places.len() as u64 != manifest.places {
+        if places.len() as u64 != manifest.places || tree.len() != places.len() {
             return Err(invalid(format!(
-                "places.bin holds {} places, the manifest says {}",
+                "places.bin holds {} places and points.bin {}, the manifest says {}",
                 places.len(),
+                tree.len(),
                 manifest.places
             )));
         }
-        let tree = PlaceTree::build(places.iter().map(|p| (p.longitude, p.latitude)));
-
-        let text = Index::open_in_dir(dir.join(TEXT))?;
-        register_analyzers(&text);
-        let fields = TextFields::from_schema(&text.schema())?;
-        let reader = text
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
+        let opened = open_text_index(dir);
+        let (text, fields, reader) = opened?;
         let documents = reader.searcher().num_docs();
         if documents != manifest.places {
             return Err(invalid(format!(

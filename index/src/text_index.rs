@@ -4,37 +4,25 @@
 //! [`TextFields`] instead of being looked up by name on each request. Text fields are analysed
 //! for French as a person types it: split into words, lower-cased, accents folded, then stemmed
 //! with the Snowball French stemmer, so that "demarches" finds "démarches" and "médiathèques"
-//! finds "Médiathèque". Vocabulary values and the département are facets, for counts per value.
+//! finds "Médiathèque". Vocabulary values and the département are untokenised terms of one
+//! `filters` field (`services=Aide aux démarches administratives`, `departement=49`): a filter
+//! is a term query, and a facet count is a count of matching documents per term. Plain terms
+//! cost a fraction of tantivy's hierarchical facets to index, which matters at a million places.
 //!
 //! Only the place's ordinal is stored: the records themselves live in `places.bin`, in memory,
 //! and a hit is turned into a place by indexing that vector.
 
 use tantivy::schema::{
-    Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST,
-    INDEXED, STORED, STRING,
-};
-use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STRING,
 };
 use tantivy::{Index, TantivyDocument};
 
-use crate::place::Place;
+use crate::analysis::french_analyzer;
+use crate::place::{Place, TextField};
 use crate::vocab::{Typologie, VocabSet, Vocabulary};
 
 /// The name under which the French analyser is registered.
 pub const FRENCH: &str = "fr";
-
-/// The French analyser: words, lower case, no accents, Snowball stems.
-#[must_use]
-pub fn french_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(Language::French))
-        .build()
-}
 
 /// Registers the analysers an index of places needs.
 pub fn register_analyzers(index: &Index) {
@@ -46,8 +34,6 @@ pub fn register_analyzers(index: &Index) {
 pub struct TextFields {
     /// The place's position in `places.bin` (fast field).
     pub ordinal: Field,
-    /// The place's id, untokenised.
-    pub id: Field,
     /// `nom`.
     pub nom: Field,
     /// Service labels.
@@ -60,8 +46,9 @@ pub struct TextFields {
     pub adresse: Field,
     /// `presentation_resume` and `presentation_detail`.
     pub description: Field,
-    /// Facets: `/services/<label>`, `/departement/<code>`…
-    pub facets: Field,
+    /// Vocabulary values and the département as untokenised terms (`services=<label>`,
+    /// `departement=49`): what filters match and what facet counts count.
+    pub filters: Field,
 }
 
 impl TextFields {
@@ -72,18 +59,25 @@ impl TextFields {
         let text = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(FRENCH)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                .set_index_option(IndexRecordOption::WithFreqs),
         );
         let fields = Self {
-            ordinal: builder.add_u64_field("ordinal", FAST | INDEXED | STORED),
-            id: builder.add_text_field("id", STRING),
+            ordinal: builder.add_u64_field("ordinal", FAST),
             nom: builder.add_text_field("nom", text.clone()),
             services: builder.add_text_field("services", text.clone()),
             typologie: builder.add_text_field("typologie", text.clone()),
             commune: builder.add_text_field("commune", text.clone()),
             adresse: builder.add_text_field("adresse", text.clone()),
-            description: builder.add_text_field("description", text),
-            facets: builder.add_facet_field("facets", FacetOptions::default()),
+            // Descriptions are long and only matched word by word: no positions.
+            description: builder.add_text_field(
+                "description",
+                TextOptions::default().set_indexing_options(
+                    TextFieldIndexing::default()
+                        .set_tokenizer(FRENCH)
+                        .set_index_option(IndexRecordOption::WithFreqs),
+                ),
+            ),
+            filters: builder.add_text_field("filters", STRING),
         };
         (builder.build(), fields)
     }
@@ -96,14 +90,13 @@ impl TextFields {
         let field = |name: &str| schema.get_field(name);
         Ok(Self {
             ordinal: field("ordinal")?,
-            id: field("id")?,
             nom: field("nom")?,
             services: field("services")?,
             typologie: field("typologie")?,
             commune: field("commune")?,
             adresse: field("adresse")?,
             description: field("description")?,
-            facets: field("facets")?,
+            filters: field("filters")?,
         })
     }
 
@@ -112,8 +105,7 @@ impl TextFields {
     pub fn document(&self, ordinal: u32, place: &Place) -> TantivyDocument {
         let mut doc = TantivyDocument::default();
         doc.add_u64(self.ordinal, u64::from(ordinal));
-        doc.add_text(self.id, &place.id);
-        doc.add_text(self.nom, &place.nom);
+        doc.add_text(self.nom, place.nom());
         for service in place.services.iter() {
             doc.add_text(self.services, service.label());
         }
@@ -121,29 +113,25 @@ impl TextFields {
             doc.add_text(self.typologie, typologie.label());
             doc.add_text(self.typologie, typologie.description());
         }
-        doc.add_text(self.commune, &place.commune);
-        doc.add_text(self.commune, &place.code_postal);
-        doc.add_text(self.adresse, &place.adresse);
-        if let Some(complement) = &place.complement_adresse {
-            doc.add_text(self.adresse, complement);
+        doc.add_text(self.commune, place.commune());
+        doc.add_text(self.commune, place.code_postal());
+        for field in [TextField::Adresse, TextField::ComplementAdresse] {
+            add_if_any(&mut doc, self.adresse, place.text(field));
         }
-        for text in [&place.presentation_resume, &place.presentation_detail]
-            .into_iter()
-            .flatten()
-        {
-            doc.add_text(self.description, text);
+        for field in [TextField::PresentationResume, TextField::PresentationDetail] {
+            add_if_any(&mut doc, self.description, place.text(field));
         }
-        self.add_facets(&mut doc, place);
+        self.add_filters(&mut doc, place);
         doc
     }
 
-    fn add_facets(&self, doc: &mut TantivyDocument, place: &Place) {
+    fn add_filters(&self, doc: &mut TantivyDocument, place: &Place) {
         fn add<V: Vocabulary>(doc: &mut TantivyDocument, field: Field, set: &VocabSet<V>) {
             for value in set.iter() {
-                doc.add_facet(field, Facet::from_path([V::FIELD, value.label()]));
+                doc.add_text(field, filter_term(V::FIELD, value.label()));
             }
         }
-        let f = self.facets;
+        let f = self.filters;
         add(doc, f, &place.services);
         add(doc, f, &place.publics_specifiquement_adresses);
         add(doc, f, &place.prise_en_charge_specifique);
@@ -155,33 +143,19 @@ impl TextFields {
         add(doc, f, &place.itinerance);
         add::<Typologie>(doc, f, &place.typologie);
         if let Some(departement) = place.departement() {
-            doc.add_facet(f, Facet::from_path(["departement", departement]));
+            doc.add_text(f, filter_term("departement", departement));
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use tantivy::tokenizer::TokenStream;
+/// The term of the `filters` field for one value of a field.
+#[must_use]
+pub fn filter_term(field: &str, value: &str) -> String {
+    format!("{field}={value}")
+}
 
-    fn tokens(text: &str) -> Vec<String> {
-        let mut analyzer = french_analyzer();
-        let mut stream = analyzer.token_stream(text);
-        let mut out = Vec::new();
-        while stream.advance() {
-            out.push(stream.token().text.clone());
-        }
-        out
-    }
-
-    #[test]
-    fn accents_case_and_plurals_fold_to_the_same_terms() {
-        assert_eq!(tokens("Médiathèques"), tokens("mediatheque"));
-        assert_eq!(
-            tokens("démarches administratives"),
-            tokens("DEMARCHES ADMINISTRATIVE")
-        );
-        assert_ne!(tokens("mairie"), tokens("médiathèque"));
+fn add_if_any(doc: &mut TantivyDocument, field: Field, text: &str) {
+    if !text.is_empty() {
+        doc.add_text(field, text);
     }
 }

@@ -13,7 +13,7 @@ pub mod hours;
 use chrono::NaiveDate;
 use proj4rs::proj::Proj;
 
-use crate::place::{OtherValue, Place, SchemaField};
+use crate::place::{OtherValue, Place, PlaceTexts, SchemaField, TextField};
 use crate::report::{Problem, Report, Severity};
 use crate::source::mapping::{Crs, Draft, SourceMapping};
 use crate::source::read::RowLocation;
@@ -146,50 +146,63 @@ impl Normalizer {
             );
         }
 
-        let place = Place {
-            pivot,
-            nom: nom.into(),
-            commune: commune.into(),
-            code_postal: code_postal.into(),
-            code_insee,
-            adresse: adresse.into(),
-            complement_adresse: optional(text(SchemaField::ComplementAdresse)),
+        let typologie = record.vocab_set(draft, SchemaField::Typologie);
+        let telephone = record.telephone(text(SchemaField::Telephone));
+        let courriels = record.emails(draft.get(SchemaField::Courriels));
+        let site_web = record.urls(SchemaField::SiteWeb, draft.get(SchemaField::SiteWeb));
+        let fiche_acces_libre = record.urls(
+            SchemaField::FicheAccesLibre,
+            draft.get(SchemaField::FicheAccesLibre),
+        );
+        let prise_rdv = record.urls(SchemaField::PriseRdv, draft.get(SchemaField::PriseRdv));
+        let itinerance = record.vocab_set(draft, SchemaField::Itinerance);
+        let date_maj = record.date(text(SchemaField::DateMaj));
+        let services = record.vocab_set(draft, SchemaField::Services);
+        let publics = record.vocab_set(draft, SchemaField::PublicsSpecifiquementAdresses);
+        let prise_en_charge = record.vocab_set(draft, SchemaField::PriseEnChargeSpecifique);
+        let frais_a_charge = record.vocab_set(draft, SchemaField::FraisACharge);
+        let dispositif = record.vocab_set(draft, SchemaField::DispositifProgrammesNationaux);
+        let modalites_acces = record.vocab_set(draft, SchemaField::ModalitesAcces);
+        let modalites_accompagnement =
+            record.vocab_set(draft, SchemaField::ModalitesAccompagnement);
+
+        let texts = PlaceTexts::new(|field| match field {
+            TextField::Id => &id,
+            TextField::Pivot => &pivot,
+            TextField::Nom => &nom,
+            TextField::Commune => &commune,
+            TextField::CodePostal => &code_postal,
+            TextField::CodeInsee => code_insee.as_deref().unwrap_or(""),
+            TextField::Adresse => &adresse,
+            TextField::Telephone => telephone.as_deref().unwrap_or(""),
+            TextField::Courriels => courriels.as_deref().unwrap_or(""),
+            TextField::SiteWeb => site_web.as_deref().unwrap_or(""),
+            TextField::PresentationResume => presentation_resume.as_deref().unwrap_or(""),
+            TextField::PresentationDetail => presentation_detail.as_deref().unwrap_or(""),
+            TextField::Source => source.as_deref().unwrap_or(""),
+            TextField::AutresFormationsLabels => autres_formations_labels.as_deref().unwrap_or(""),
+            TextField::FicheAccesLibre => fiche_acces_libre.as_deref().unwrap_or(""),
+            TextField::PriseRdv => prise_rdv.as_deref().unwrap_or(""),
+            TextField::ComplementAdresse | TextField::Horaires | TextField::StructureParente => {
+                text(field.schema_field())
+            }
+        });
+        Some(Place {
+            texts,
             latitude,
             longitude,
-            typologie: record.vocab_set(draft, SchemaField::Typologie),
-            telephone: record.telephone(text(SchemaField::Telephone)),
-            courriels: record.emails(draft.get(SchemaField::Courriels)),
-            site_web: record.urls(SchemaField::SiteWeb, draft.get(SchemaField::SiteWeb)),
-            horaires: optional(text(SchemaField::Horaires)),
-            presentation_resume,
-            presentation_detail,
-            source,
-            itinerance: record.vocab_set(draft, SchemaField::Itinerance),
-            structure_parente: optional(text(SchemaField::StructureParente)),
-            date_maj: record.date(text(SchemaField::DateMaj)),
-            services: record.vocab_set(draft, SchemaField::Services),
-            publics_specifiquement_adresses: record
-                .vocab_set(draft, SchemaField::PublicsSpecifiquementAdresses),
-            prise_en_charge_specifique: record
-                .vocab_set(draft, SchemaField::PriseEnChargeSpecifique),
-            frais_a_charge: record.vocab_set(draft, SchemaField::FraisACharge),
-            dispositif_programmes_nationaux: record
-                .vocab_set(draft, SchemaField::DispositifProgrammesNationaux),
+            typologie,
+            itinerance,
+            date_maj,
+            services,
+            publics_specifiquement_adresses: publics,
+            prise_en_charge_specifique: prise_en_charge,
+            frais_a_charge,
+            dispositif_programmes_nationaux: dispositif,
             formations_labels,
-            autres_formations_labels,
-            modalites_acces: record.vocab_set(draft, SchemaField::ModalitesAcces),
-            modalites_accompagnement: record.vocab_set(draft, SchemaField::ModalitesAccompagnement),
-            fiche_acces_libre: record.urls(
-                SchemaField::FicheAccesLibre,
-                draft.get(SchemaField::FicheAccesLibre),
-            ),
-            prise_rdv: record.urls(SchemaField::PriseRdv, draft.get(SchemaField::PriseRdv)),
-            id: id.into(),
-            autres_valeurs: Box::default(),
-        };
-        Some(Place {
+            modalites_acces,
+            modalites_accompagnement,
             autres_valeurs: record.others.into_boxed_slice(),
-            ..place
         })
     }
 }
@@ -407,9 +420,9 @@ impl Record<'_> {
         }
     }
 
-    fn emails(&mut self, values: &[String]) -> Option<Box<str>> {
+    fn emails<'d>(&mut self, values: impl Iterator<Item = &'d str>) -> Option<Box<str>> {
         let mut kept = Vec::new();
-        for value in values.iter().flat_map(|v| v.split([';', ',', ' '])) {
+        for value in values.flat_map(|v| v.split([';', ',', ' '])) {
             let value = value.trim();
             if value.is_empty() {
                 continue;
@@ -429,9 +442,13 @@ impl Record<'_> {
         (!kept.is_empty()).then(|| kept.join("|").into())
     }
 
-    fn urls(&mut self, field: SchemaField, values: &[String]) -> Option<Box<str>> {
+    fn urls<'d>(
+        &mut self,
+        field: SchemaField,
+        values: impl Iterator<Item = &'d str>,
+    ) -> Option<Box<str>> {
         let mut kept = Vec::new();
-        for value in values.iter().flat_map(|v| v.split('|')).map(str::trim) {
+        for value in values.flat_map(|v| v.split('|')).map(str::trim) {
             if value.is_empty() {
                 continue;
             }

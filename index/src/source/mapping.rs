@@ -462,63 +462,97 @@ fn parse_template(
 }
 
 /// What a mapping made of one row: the text of each schema field, before validation.
+///
+/// A draft is reused from row to row: its buffers keep their capacity, so reading a large
+/// file allocates almost nothing per row.
 #[derive(Debug, Default)]
 pub struct Draft {
-    /// Per schema field (indexed by [`SchemaField::index`]): one value, or the values of a
-    /// multi-valued field.
-    pub values: Vec<Vec<String>>,
+    /// The values of every field, end to end.
+    text: String,
+    /// Per schema field (indexed by [`SchemaField::index`]): where its values are in `text`.
+    spans: Vec<Vec<(usize, usize)>>,
+    /// A buffer for templates.
+    scratch: String,
     /// Weekday hours that could not be read, with their text.
     pub unparsed_hours: Vec<(Weekday, String)>,
 }
 
 impl Draft {
-    /// The values of `field`.
+    /// An empty draft.
     #[must_use]
-    pub fn get(&self, field: SchemaField) -> &[String] {
-        &self.values[field.index()]
+    pub fn new() -> Self {
+        Self {
+            spans: vec![Vec::new(); SchemaField::ALL.len()],
+            ..Self::default()
+        }
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.spans.iter_mut().for_each(Vec::clear);
+        self.unparsed_hours.clear();
+    }
+
+    /// The values of `field`.
+    pub fn get(&self, field: SchemaField) -> impl Iterator<Item = &str> + Clone {
+        self.spans[field.index()]
+            .iter()
+            .map(|&(start, end)| &self.text[start..end])
     }
 
     /// The single value of `field`, or "".
     #[must_use]
     pub fn text(&self, field: SchemaField) -> &str {
-        self.values[field.index()]
-            .first()
-            .map_or("", String::as_str)
+        self.get(field).next().unwrap_or("")
+    }
+
+    fn count(&self, field: usize) -> usize {
+        self.spans[field].len()
+    }
+
+    /// Adds a value to `field`; a multi-valued field keeps each value once.
+    fn push(&mut self, field: usize, value: &str) {
+        let duplicate = self.spans[field]
+            .iter()
+            .any(|&(start, end)| &self.text[start..end] == value);
+        if !duplicate {
+            let start = self.text.len();
+            self.text.push_str(value);
+            self.spans[field].push((start, self.text.len()));
+        }
+    }
+
+    /// Adds a mapped value: labels joined with `|` become several values of a multi-valued field.
+    fn push_mapped(&mut self, field: usize, mapped: &str, multi: bool) {
+        if multi {
+            for value in mapped.split('|').map(str::trim).filter(|v| !v.is_empty()) {
+                self.push(field, value);
+            }
+        } else if !mapped.trim().is_empty() {
+            self.push(field, mapped.trim());
+        }
     }
 }
 
 impl CompiledMapping {
-    /// Applies the mapping to one row (`row[i]` is the text of column `i`).
-    #[must_use]
-    pub fn apply(&self, row: &[&str]) -> Draft {
-        let mut draft = Draft {
-            values: vec![Vec::new(); SchemaField::ALL.len()],
-            unparsed_hours: Vec::new(),
-        };
-        for (field, rule) in SchemaField::ALL.into_iter().zip(&self.rules) {
-            let Some(rule) = rule else { continue };
-            let mut out = Vec::new();
-            rule.eval(
-                row,
-                field.is_multi_valued(),
-                &mut out,
-                &mut draft.unparsed_hours,
-            );
-            draft.values[field.index()] = out;
+    /// Applies the mapping to one row (`row[i]` is the text of column `i`), into `draft`.
+    pub fn apply(&self, row: &[&str], draft: &mut Draft) {
+        if draft.spans.len() != SchemaField::ALL.len() {
+            *draft = Draft::new();
         }
-        draft
+        draft.clear();
+        for (field, rule) in SchemaField::ALL.into_iter().zip(&self.rules) {
+            if let Some(rule) = rule {
+                rule.eval(row, field.index(), field.is_multi_valued(), draft);
+            }
+        }
     }
 }
 
 impl CompiledRule {
-    fn eval(
-        &self,
-        row: &[&str],
-        multi: bool,
-        out: &mut Vec<String>,
-        unparsed: &mut Vec<(Weekday, String)>,
-    ) {
-        let start = out.len();
+    fn eval(&self, row: &[&str], field: usize, multi: bool, draft: &mut Draft) {
+        let start = draft.count(field);
+        let cell = |index: Option<usize>| index.and_then(|i| row.get(i).copied()).unwrap_or("");
         match self {
             Self::Column {
                 index,
@@ -526,86 +560,64 @@ impl CompiledRule {
                 values,
                 default,
             } => {
-                let text = index.and_then(|i| row.get(i).copied()).unwrap_or("").trim();
-                let pieces: Vec<&str> = match split {
-                    Some(sep) if !sep.is_empty() => text.split(sep.as_str()).collect(),
-                    _ => vec![text],
+                let text = cell(*index).trim();
+                let mut take = |piece: &str| {
+                    let piece = piece.trim();
+                    if !piece.is_empty() {
+                        draft.push_mapped(field, values.get(piece), multi);
+                    }
                 };
-                for piece in pieces.into_iter().map(str::trim).filter(|p| !p.is_empty()) {
-                    push_values(values.get(piece), multi, out);
+                match split.as_deref().filter(|sep| !sep.is_empty()) {
+                    Some(separator) => text.split(separator).for_each(&mut take),
+                    None => take(text),
                 }
-                if out.len() == start {
+                if draft.count(field) == start {
                     if let Some(default) = default {
-                        push_values(default, multi, out);
+                        draft.push_mapped(field, default, multi);
                     }
                 }
             }
             Self::Template { parts, default } => {
-                let mut text = String::new();
+                let mut text = std::mem::take(&mut draft.scratch);
+                text.clear();
                 let mut any_column = false;
                 for part in parts {
                     match part {
                         TemplatePart::Text(t) => text.push_str(t),
                         TemplatePart::Column(i) => {
-                            let value = i.and_then(|i| row.get(i).copied()).unwrap_or("").trim();
+                            let value = cell(*i).trim();
                             any_column |= !value.is_empty();
                             text.push_str(value);
                         }
                     }
                 }
-                let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-                if any_column && !text.is_empty() {
-                    out.push(text);
+                if any_column {
+                    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                    draft.push_mapped(field, &collapsed, false);
                 } else if let Some(default) = default {
-                    push_values(default, multi, out);
+                    draft.push_mapped(field, default, multi);
                 }
+                draft.scratch = text;
             }
-            Self::Value(value) => push_values(value, multi, out),
+            Self::Value(value) => draft.push_mapped(field, value, multi),
             Self::Weekdays(columns) => {
-                let days: Vec<(Weekday, &str)> = columns
-                    .iter()
-                    .map(|(day, i)| (*day, i.and_then(|i| row.get(i).copied()).unwrap_or("")))
-                    .collect();
+                let days: Vec<(Weekday, &str)> =
+                    columns.iter().map(|(day, i)| (*day, cell(*i))).collect();
                 let hours = weekly_hours_to_osm(&days);
-                out.extend(hours.opening_hours);
-                unparsed.extend(hours.unparsed);
+                if let Some(hours) = hours.opening_hours {
+                    draft.push(field, &hours);
+                }
+                draft.unparsed_hours.extend(hours.unparsed);
             }
             Self::Many(rules) => {
                 for rule in rules {
-                    if !multi && out.len() > start {
+                    if !multi && draft.count(field) > start {
                         break;
                     }
-                    rule.eval(row, multi, out, unparsed);
+                    rule.eval(row, field, multi, draft);
                 }
             }
         }
-        if multi {
-            // Keep the first occurrence of each value.
-            let mut seen = std::collections::HashSet::new();
-            let mut i = start;
-            while i < out.len() {
-                if seen.insert(out[i].clone()) {
-                    i += 1;
-                } else {
-                    out.remove(i);
-                }
-            }
-        }
-    }
-}
-
-/// Pushes a mapped value: labels joined with `|` become several values of a multi-valued field.
-fn push_values(mapped: &str, multi: bool, out: &mut Vec<String>) {
-    if multi {
-        out.extend(
-            mapped
-                .split('|')
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned),
-        );
-    } else if !mapped.trim().is_empty() {
-        out.push(mapped.trim().to_owned());
     }
 }
 
@@ -640,19 +652,23 @@ mod tests {
         let columns = header(&["NOM", "NUM", "RUE", "FLAG", "LISTE", "X", "Y"]);
         assert!(mapping.detects(&columns));
         let compiled = mapping.compile(&columns).unwrap();
-        let draft = compiled.apply(&[
-            "Médiathèque",
-            "",
-            "rue  de la Paix",
-            "Oui",
-            "AIDE DÉMARCHES; Inconnu",
-            "1",
-            "2",
-        ]);
+        let mut draft = Draft::new();
+        compiled.apply(
+            &[
+                "Médiathèque",
+                "",
+                "rue  de la Paix",
+                "Oui",
+                "AIDE DÉMARCHES; Inconnu",
+                "1",
+                "2",
+            ],
+            &mut draft,
+        );
         assert_eq!(draft.text(SchemaField::Nom), "Médiathèque");
         assert_eq!(draft.text(SchemaField::Adresse), "rue de la Paix");
         assert_eq!(
-            draft.get(SchemaField::Services),
+            draft.get(SchemaField::Services).collect::<Vec<_>>(),
             [
                 "Accès internet et matériel informatique",
                 "Aide aux démarches administratives",
@@ -660,9 +676,9 @@ mod tests {
             ]
         );
         assert_eq!(draft.text(SchemaField::Source), "Test");
-        let draft = compiled.apply(&["M", "", "", "Non", "", "1", "2"]);
-        assert!(draft.get(SchemaField::Services).is_empty());
-        assert!(draft.get(SchemaField::Adresse).is_empty());
+        compiled.apply(&["M", "", "", "Non", "", "1", "2"], &mut draft);
+        assert_eq!(draft.get(SchemaField::Services).count(), 0);
+        assert_eq!(draft.get(SchemaField::Adresse).count(), 0);
     }
 
     #[test]

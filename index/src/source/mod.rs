@@ -12,8 +12,8 @@ pub mod read;
 
 use std::path::Path;
 
-use mapping::{FileFormat, SourceMapping};
-use read::SourceFile;
+use mapping::{Draft, FileFormat, SourceMapping};
+use read::{RowLocation, SourceFile};
 
 use crate::normalize::Normalizer;
 use crate::place::Place;
@@ -163,17 +163,34 @@ fn read_with(
     let mut records = 0;
     let mut accepted = 0;
     let mut bad_rows = Vec::new();
-    file.for_each_row(
+    file.for_each_batch(
         path,
         delimiter,
-        |at, row| {
-            records += 1;
-            let draft = compiled.apply(row);
-            let x = row.get(compiled.x).copied().unwrap_or("");
-            let y = row.get(compiled.y).copied().unwrap_or("");
-            if let Some(place) = normalizer.place(&draft, x, y, at, report) {
-                accepted += 1;
-                places.push(place);
+        |batch| {
+            // Each half of the batch is validated on its own thread; results keep file order.
+            let (first, second) = batch.split_at(batch.len() / 2);
+            let work = |rows: &[(RowLocation, Vec<&str>)]| {
+                let mut draft = Draft::new();
+                let mut local = Report::default();
+                let mut out = Vec::with_capacity(rows.len());
+                for (at, row) in rows {
+                    compiled.apply(row, &mut draft);
+                    let x = row.get(compiled.x).copied().unwrap_or("");
+                    let y = row.get(compiled.y).copied().unwrap_or("");
+                    out.extend(normalizer.place(&draft, x, y, *at, &mut local));
+                }
+                (out, local)
+            };
+            let (a, b) = std::thread::scope(|scope| {
+                let second = scope.spawn(|| work(second));
+                let first = work(first);
+                (first, crate::join_scoped(second))
+            });
+            records += batch.len() as u64;
+            for (out, local) in [a, b] {
+                accepted += out.len() as u64;
+                places.extend(out);
+                report.problems.extend(local.problems);
             }
         },
         |at, reason| bad_rows.push((at, reason)),

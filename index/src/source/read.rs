@@ -96,16 +96,36 @@ impl SourceFile {
 
     /// Calls `each` with every row and its location, in file order.
     ///
-    /// `delimiter` overrides the sniffed CSV delimiter. A CSV record whose number of fields
-    /// differs from the header's is passed to `bad_row`, not to `each`.
-    ///
     /// # Errors
-    /// [`Error::Malformed`] when the CSV breaks off (bad quoting, invalid UTF-8).
+    /// As [`SourceFile::for_each_batch`].
     pub fn for_each_row(
         &self,
         path: &Path,
         delimiter: Option<u8>,
         mut each: impl FnMut(RowLocation, &[&str]),
+        bad_row: impl FnMut(RowLocation, String),
+    ) -> Result<()> {
+        self.for_each_batch(
+            path,
+            delimiter,
+            |batch| batch.iter().for_each(|(at, row)| each(*at, row)),
+            bad_row,
+        )
+    }
+
+    /// Calls `each` with batches of [`BATCH_ROWS`] rows (the last one shorter), in file order,
+    /// so that callers can work on a batch in parallel.
+    ///
+    /// `delimiter` overrides the sniffed CSV delimiter. A CSV record whose number of fields
+    /// differs from the header's is passed to `bad_row`, not to `each`.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] when the CSV breaks off (bad quoting, invalid UTF-8).
+    pub fn for_each_batch(
+        &self,
+        path: &Path,
+        delimiter: Option<u8>,
+        mut each: impl FnMut(&[(RowLocation, Vec<&str>)]),
         mut bad_row: impl FnMut(RowLocation, String),
     ) -> Result<()> {
         match self {
@@ -120,56 +140,63 @@ impl SourceFile {
                     .from_reader(BufReader::with_capacity(1 << 20, file));
                 // Read the header first, so that positions below are those of data records.
                 reader.headers().map_err(|e| csv_error(path, &e, Some(1)))?;
-                let mut record = csv::StringRecord::new();
+                // Records are read into a pool that is reused from batch to batch.
+                let mut pool: Vec<(RowLocation, csv::StringRecord)> = Vec::new();
+                let mut filled = 0;
                 let mut row = 0;
                 loop {
+                    if filled == pool.len() {
+                        pool.push((RowLocation { row: 0, line: None }, csv::StringRecord::new()));
+                    }
                     // Where the next record starts: the csv crate's own error position can
                     // point at the previous record.
                     let starts_at = reader.position().line();
-                    match reader.read_record(&mut record) {
-                        Ok(false) => break,
-                        Ok(true) => {}
-                        Err(e) => return Err(csv_error(path, &e, Some(starts_at))),
-                    }
-                    row += 1;
-                    let location = RowLocation {
-                        row,
-                        line: record.position().map(csv::Position::line),
-                    };
-                    if record.len() != header.len() {
-                        if record.len() == 1 && record.get(0).is_some_and(str::is_empty) {
-                            continue; // a blank line
+                    let record = &mut pool[filled].1;
+                    let more = reader
+                        .read_record(record)
+                        .map_err(|e| csv_error(path, &e, Some(starts_at)))?;
+                    if more {
+                        row += 1;
+                        let location = RowLocation {
+                            row,
+                            line: record.position().map(csv::Position::line),
+                        };
+                        match check_width(record, header.len()) {
+                            Width::Right => {
+                                pool[filled].0 = location;
+                                filled += 1;
+                            }
+                            Width::Blank => {}
+                            Width::Wrong(reason) => bad_row(location, reason),
+                            Width::BrokenQuote => {
+                                return Err(Error::Malformed {
+                                    path: path.to_owned(),
+                                    position: format!("line {starts_at}"),
+                                    message: "broken quoting: a quoted field runs over the \
+                                              following lines and the record is short of fields"
+                                        .to_owned(),
+                                });
+                            }
                         }
-                        if record.len() < header.len() && record.iter().any(|f| f.contains('\n')) {
-                            // A quote that never closes swallows the following lines into one
-                            // field: the rest of the file cannot be trusted.
-                            return Err(Error::Malformed {
-                                path: path.to_owned(),
-                                position: format!("line {starts_at}"),
-                                message: "broken quoting: a quoted field runs over the \
-                                          following lines and the record is short of fields"
-                                    .to_owned(),
-                            });
-                        }
-                        bad_row(
-                            location,
-                            format!(
-                                "the record has {} fields, the header has {}",
-                                record.len(),
-                                header.len()
-                            ),
-                        );
-                        continue;
                     }
-                    let fields: Vec<&str> = record.iter().collect();
-                    each(location, &fields);
+                    if filled == BATCH_ROWS || (!more && filled > 0) {
+                        let batch: Vec<(RowLocation, Vec<&str>)> = pool[..filled]
+                            .iter()
+                            .map(|(at, record)| (*at, record.iter().collect()))
+                            .collect();
+                        each(&batch);
+                        filled = 0;
+                    }
+                    if !more {
+                        return Ok(());
+                    }
                 }
-                Ok(())
             }
             Self::Json {
                 rows, row_problems, ..
             } => {
                 let mut problems = row_problems.iter().peekable();
+                let mut batch = Vec::with_capacity(BATCH_ROWS);
                 for (i, values) in rows.iter().enumerate() {
                     let location = RowLocation {
                         row: i as u64 + 1,
@@ -181,8 +208,14 @@ impl SourceFile {
                         }
                         continue;
                     }
-                    let fields: Vec<&str> = values.iter().map(String::as_str).collect();
-                    each(location, &fields);
+                    batch.push((location, values.iter().map(String::as_str).collect()));
+                    if batch.len() == BATCH_ROWS {
+                        each(&batch);
+                        batch.clear();
+                    }
+                }
+                if !batch.is_empty() {
+                    each(&batch);
                 }
                 Ok(())
             }
@@ -294,6 +327,34 @@ impl SourceFile {
             rows,
             row_problems,
         })
+    }
+}
+
+/// The number of rows handed over at once by [`SourceFile::for_each_batch`].
+pub const BATCH_ROWS: usize = 8192;
+
+enum Width {
+    Right,
+    Blank,
+    Wrong(String),
+    BrokenQuote,
+}
+
+/// Whether a CSV record has as many fields as the header.
+fn check_width(record: &csv::StringRecord, expected: usize) -> Width {
+    if record.len() == expected {
+        Width::Right
+    } else if record.len() == 1 && record.get(0).is_some_and(str::is_empty) {
+        Width::Blank
+    } else if record.len() < expected && record.iter().any(|f| f.contains('\n')) {
+        // A quote that never closes swallows the following lines into one field: the rest of
+        // the file cannot be trusted.
+        Width::BrokenQuote
+    } else {
+        Width::Wrong(format!(
+            "the record has {} fields, the header has {expected}",
+            record.len()
+        ))
     }
 }
 
