@@ -30,7 +30,9 @@ mod kdtree;
 pub mod mercator;
 pub mod tilejson;
 
-pub use cluster::{ClusterError, ClusterIndex, ClusterItem, ClusterOptions, TileItem};
+pub use cluster::{
+    point_count_abbreviated, ClusterError, ClusterIndex, ClusterItem, ClusterOptions, TileItem,
+};
 pub use encode::{encode_tile, EncodeError, FeatureProperties, PropertyValue};
 pub use mercator::{tile_for, LngLatBbox, TileCoord, TileCoordError};
 pub use tilejson::{TileJson, VectorLayer};
