@@ -11,17 +11,24 @@ use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use lieux_index::dedup::MergeConfig;
 use lieux_index::export::write_schema_csv;
+use lieux_index::filter::PlaceFilter;
 use lieux_index::generate::{Gazetteer, Generator};
 use lieux_index::import::{import, ImportOptions, Imported};
+use lieux_index::map::MapCache;
 use lieux_index::source::mapping::SourceMapping;
 use lieux_index::source::FormatChoice;
 use lieux_index::store::{write_index, PlaceIndex};
+use lieux_tiles::ClusterOptions;
 
 use crate::progress::Bar;
 use crate::server::{router, AppState};
 
 /// The bundled data set, served when no index is given.
 const BUNDLED_DATA: &str = "data/lieux-pays-de-la-loire.csv";
+/// The sources and licences of the bundled data set (see data/README.md).
+const BUNDLED_ATTRIBUTION: &str = "Données : ANCT (France Services, conseillers numériques), \
+    Département de Maine-et-Loire (Licence Ouverte 2.0), Ville d'Angers ; \
+    sources et licences dans data/README.md";
 /// The gazetteer of communes used by `generate`.
 const BUNDLED_COMMUNES: &str = "data/communes.csv";
 
@@ -90,6 +97,22 @@ struct ServeArgs {
     /// A persisted index to serve; without it, the bundled data set is indexed at start.
     #[arg(long)]
     index: Option<PathBuf>,
+    /// The server's public URL (as seen by clients behind a proxy), for TileJSON.
+    #[arg(long)]
+    public_url: Option<String>,
+    /// The attribution shown on maps (data sources and licences); default: the sources of the
+    /// places.
+    #[arg(long)]
+    attribution: Option<String>,
+    /// Cluster radius, in pixels of a 512-pixel tile (supercluster's `radius`).
+    #[arg(long, default_value_t = ClusterOptions::default().radius)]
+    cluster_radius: f64,
+    /// The deepest zoom at which places are clustered; deeper tiles hold single places.
+    #[arg(long, default_value_t = ClusterOptions::default().max_zoom)]
+    cluster_max_zoom: u8,
+    /// The most places that cached filtered maps hold together.
+    #[arg(long, default_value_t = 5_000_000)]
+    map_cache_places: usize,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -282,9 +305,29 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         .bind
         .parse()
         .with_context(|| format!("--bind {:?} is not an address:port", args.bind))?;
+    let attribution = match (&args.attribution, &args.index) {
+        (Some(text), _) => text.clone(),
+        (None, None) => BUNDLED_ATTRIBUTION.to_owned(),
+        (None, Some(_)) => default_attribution(&index),
+    };
+    let options = ClusterOptions {
+        radius: args.cluster_radius,
+        max_zoom: args.cluster_max_zoom,
+        ..ClusterOptions::default()
+    };
     let state = actix_web::web::Data::new(AppState {
         index: Arc::new(index),
+        maps: MapCache::new(options, args.map_cache_places),
+        public_url: args.public_url.clone(),
+        attribution,
     });
+    // The unfiltered map is built before the first request needs it.
+    let started = Instant::now();
+    state.maps.get(&state.index, &PlaceFilter::default())?;
+    tracing::info!(
+        took_ms = started.elapsed().as_millis(),
+        "cluster hierarchy built"
+    );
     actix_web::rt::System::new().block_on(async move {
         let server = actix_web::HttpServer::new(move || {
             actix_web::App::new()
@@ -299,6 +342,20 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         }
         server.run().await.context("server failed")
     })
+}
+
+/// "Sources : …": the sources of the places, most frequent first.
+fn default_attribution(index: &PlaceIndex) -> String {
+    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for place in &index.places {
+        for source in place.source().split('|').filter(|s| !s.is_empty()) {
+            *counts.entry(source).or_default() += 1;
+        }
+    }
+    let mut sources: Vec<(&str, usize)> = counts.into_iter().collect();
+    sources.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let names: Vec<&str> = sources.iter().map(|(name, _)| *name).collect();
+    format!("Sources : {}", names.join(", "))
 }
 
 /// Indexes the bundled data set into a cache directory named by its content hash, or reuses it.
@@ -328,12 +385,18 @@ fn index_bundled_data() -> anyhow::Result<PlaceIndex> {
             departements: None,
         },
     )?;
-    write_index(
+    let written = write_index(
         &imported.places,
         &imported.report,
         imported.sources,
         &dir,
         &Bar::new(),
-    )?;
-    Ok(PlaceIndex::open(&dir)?)
+    );
+    match (written, PlaceIndex::open(&dir)) {
+        (_, Ok(index)) => Ok(index),
+        // When the write failed, another server starting at the same moment may have written
+        // the same index first; only when neither worked is it an error.
+        (Err(error), Err(_)) => Err(error.into()),
+        (Ok(_), Err(error)) => Err(error.into()),
+    }
 }

@@ -55,6 +55,26 @@ impl ApiError {
     }
 }
 
+/// The one table from library errors to API errors.
+impl From<lieux_index::Error> for ApiError {
+    fn from(error: lieux_index::Error) -> Self {
+        use lieux_index::Error as E;
+        use lieux_tiles::ClusterError as C;
+        match error {
+            E::Cluster(C::UnknownCluster(id)) => {
+                Self::new(ErrorCode::NotFound, format!("no cluster {id} on this map"))
+            }
+            other => Self::new(ErrorCode::Internal, other.to_string()),
+        }
+    }
+}
+
+impl From<tantivy::TantivyError> for ApiError {
+    fn from(error: tantivy::TantivyError) -> Self {
+        Self::new(ErrorCode::Internal, error.to_string())
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:?}: {}", self.error, self.message)

@@ -2,20 +2,37 @@
 //!
 //! [`router`] configures every route on an actix `App`; the binary and the tests use the same
 //! function, so what is tested is what runs. Handlers are short: parse the request into a typed
-//! query, ask `lieux-index`, serialise the answer.
+//! query, ask `lieux-index`, serialise the answer. Work that takes more than a moment (building
+//! a cluster hierarchy for a new filter) runs on actix's blocking pool.
 
 use std::sync::Arc;
 
+use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
+use lieux_index::filter::PlaceFilter;
+use lieux_index::map::{MapCache, PlaceMap, PLACE_PROPERTIES};
 use lieux_index::store::PlaceIndex;
+use lieux_tiles::{LngLatBbox, TileCoord, TileJson, VectorLayer};
 use serde::Serialize;
 
 use crate::http_error::{ApiError, ErrorCode};
+
+/// The deepest zoom tiles are served at.
+pub const MAX_TILE_ZOOM: u8 = 22;
+/// The most leaves one `/clusters/{id}/leaves` answer holds.
+pub const MAX_LEAVES: usize = 1000;
 
 /// What every request can reach.
 pub struct AppState {
     /// The loaded index.
     pub index: Arc<PlaceIndex>,
+    /// Cluster hierarchies by filter.
+    pub maps: MapCache,
+    /// The public URL of the server (`https://example.org/lieux`), for TileJSON; without it,
+    /// URLs are built from the request.
+    pub public_url: Option<String>,
+    /// The data sources and their licences, for TileJSON.
+    pub attribution: String,
 }
 
 /// Adds every route of the API to `config`.
@@ -27,12 +44,80 @@ pub fn router(config: &mut web::ServiceConfig) {
         .app_data(web::PathConfig::default().error_handler(|error, _| {
             ApiError::new(ErrorCode::InvalidParameter, error.to_string()).into()
         }))
-        .service(
-            web::resource("/health")
-                .route(web::get().to(health))
-                .default_service(web::to(method_not_allowed)),
-        )
+        .service(get("/health", health))
+        .service(get("/tiles.json", tilejson))
+        .service(get("/tiles/{z}/{x}/{tile}", tile))
+        .service(get("/clusters", clusters))
+        .service(get("/clusters/{id}/children", cluster_children))
+        .service(get("/clusters/{id}/leaves", cluster_leaves))
+        .service(get("/clusters/{id}/expansion-zoom", cluster_expansion_zoom))
         .default_service(web::to(not_found));
+}
+
+/// A GET-only resource; other methods get a JSON 405.
+fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler))
+        .default_service(web::to(method_not_allowed))
+}
+
+type Query = web::Query<Vec<(String, String)>>;
+
+/// The filter of a request, refusing parameters the route does not know.
+fn filter_of(query: &Query, also: &[&str]) -> Result<PlaceFilter, ApiError> {
+    if let Some((name, _)) = query
+        .iter()
+        .find(|(name, _)| !PlaceFilter::is_parameter(name) && !also.contains(&name.as_str()))
+    {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("unknown parameter {name:?}"),
+        ));
+    }
+    PlaceFilter::from_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|e| ApiError::new(ErrorCode::InvalidParameter, e.to_string()))
+}
+
+/// The value of a non-filter parameter, at most once.
+fn param<'q>(query: &'q Query, name: &str) -> Result<Option<&'q str>, ApiError> {
+    let mut values = query
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str());
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("{name}: given twice"),
+        ));
+    }
+    Ok(first)
+}
+
+fn parse<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, ApiError> {
+    text.trim().parse().map_err(|_| {
+        ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("{name}: {text:?} is not valid"),
+        )
+    })
+}
+
+/// The map of `filter`, built on the blocking pool when it is not cached.
+async fn map_of(
+    state: &web::Data<AppState>,
+    filter: PlaceFilter,
+) -> Result<Arc<PlaceMap>, ApiError> {
+    let state = state.clone();
+    web::block(move || state.maps.get(&state.index, &filter))
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
+        .map_err(ApiError::from)
 }
 
 /// The answer of `GET /health`.
@@ -56,6 +141,218 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
         created_at: &manifest.created_at,
         version: env!("CARGO_PKG_VERSION"),
     })
+}
+
+/// `GET /tiles/{z}/{x}/{y}.mvt` (or `.pbf`), with the filters.
+async fn tile(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+    query: Query,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (z, x, tile) = path.into_inner();
+    let y = tile
+        .strip_suffix(".mvt")
+        .or_else(|| tile.strip_suffix(".pbf"))
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "tiles end in .mvt or .pbf"))?;
+    let z: u8 = parse("z", &z)?;
+    if z > MAX_TILE_ZOOM {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("zoom {z} is outside the supported range 0-{MAX_TILE_ZOOM}"),
+        ));
+    }
+    let coord = TileCoord::new(z, parse("x", &x)?, parse("y", y)?)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidParameter, e.to_string()))?;
+    let filter = filter_of(&query, &[])?;
+    let etag = format!(
+        "\"{}-{}\"",
+        &state.index.manifest.content_hash[..16],
+        blake3::hash(format!("{}/{coord}", filter.key()).as_bytes())
+            .to_hex()
+            .get(..16)
+            .unwrap_or("")
+    );
+    if request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|tag| tag.as_bytes() == etag.as_bytes())
+    {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    let map = map_of(&state, filter).await?;
+    let index = Arc::clone(&state.index);
+    let bytes = web::block(move || map.tile(&index, coord))
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??;
+    Ok(HttpResponse::Ok()
+        .content_type("application/vnd.mapbox-vector-tile")
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(bytes))
+}
+
+/// `GET /tiles.json`: TileJSON 3.0.0, its tile URL keeping the request's filters.
+async fn tilejson(
+    state: web::Data<AppState>,
+    query: Query,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let filter = filter_of(&query, &[])?;
+    let base = state.public_url.clone().unwrap_or_else(|| {
+        let info = request.connection_info();
+        format!("{}://{}", info.scheme(), info.host())
+    });
+    let query_string = request.query_string();
+    let suffix = if query_string.is_empty() {
+        String::new()
+    } else {
+        format!("?{query_string}")
+    };
+    let places = &state.index.places;
+    let bounds = places.iter().fold(None, |b: Option<[f64; 4]>, p| {
+        Some(match b {
+            None => [p.longitude, p.latitude, p.longitude, p.latitude],
+            Some([w, s, e, n]) => [
+                w.min(p.longitude),
+                s.min(p.latitude),
+                e.max(p.longitude),
+                n.max(p.latitude),
+            ],
+        })
+    });
+    let mut document = TileJson::new(
+        vec![format!(
+            "{}/tiles/{{z}}/{{x}}/{{y}}.mvt{suffix}",
+            base.trim_end_matches('/')
+        )],
+        vec![VectorLayer::places(
+            PLACE_PROPERTIES.iter().map(|name| (*name, "String")),
+        )],
+    );
+    document.name = Some("lieux".to_owned());
+    document.description = Some(if filter.is_empty() {
+        "Lieux de médiation numérique".to_owned()
+    } else {
+        format!("Lieux de médiation numérique ({})", filter.key())
+    });
+    document.attribution = Some(state.attribution.clone());
+    document.maxzoom = MAX_TILE_ZOOM;
+    if let Some([w, s, e, n]) = bounds {
+        document.bounds = [w, s, e, n];
+        document.center = Some([(w + e) / 2.0, (s + n) / 2.0, zoom_to_fit(w, s, e, n)]);
+    }
+    Ok(HttpResponse::Ok().json(document))
+}
+
+/// The zoom at which a 512-pixel map shows the whole box.
+fn zoom_to_fit(west: f64, south: f64, east: f64, north: f64) -> f64 {
+    let width = (east - west).abs().max(1e-6) / 360.0;
+    let height = (lieux_tiles::mercator::lat_to_unit_y(south)
+        - lieux_tiles::mercator::lat_to_unit_y(north))
+    .abs()
+    .max(1e-6);
+    (1.0 / width.max(height)).log2().floor().clamp(0.0, 16.0)
+}
+
+/// `GET /clusters?bbox=W,S,E,N&zoom=Z`, with the filters: a GeoJSON FeatureCollection.
+async fn clusters(state: web::Data<AppState>, query: Query) -> Result<HttpResponse, ApiError> {
+    let filter = filter_of(&query, &["bbox", "zoom"])?;
+    let bbox = match param(&query, "bbox")? {
+        Some(text) => parse_bbox(text)?,
+        None => LngLatBbox::WORLD,
+    };
+    let zoom: u8 = param(&query, "zoom")?
+        .map(|z| parse("zoom", z))
+        .transpose()?
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidParameter, "zoom is required"))?;
+    if zoom > MAX_TILE_ZOOM {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("zoom {zoom} is outside the supported range 0-{MAX_TILE_ZOOM}"),
+        ));
+    }
+    let map = map_of(&state, filter).await?;
+    Ok(HttpResponse::Ok().json(map.clusters_geojson(&state.index, bbox, zoom)))
+}
+
+fn parse_bbox(text: &str) -> Result<LngLatBbox, ApiError> {
+    let invalid = |why: &str| {
+        ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("bbox {text:?}: {why}; expected W,S,E,N"),
+        )
+    };
+    let numbers: Vec<f64> = text
+        .split(',')
+        .map(|n| n.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| invalid("not numbers"))?;
+    let [w, s, e, n] = numbers[..] else {
+        return Err(invalid("four numbers"));
+    };
+    if numbers.iter().any(|v| !v.is_finite())
+        || !(-90.0..=90.0).contains(&s)
+        || !(-90.0..=90.0).contains(&n)
+        || s > n
+        || !(-180.0..=180.0).contains(&w)
+        || !(-180.0..=180.0).contains(&e)
+    {
+        return Err(invalid("out of range"));
+    }
+    Ok(LngLatBbox::new(w, s, e, n))
+}
+
+/// The cluster id of a path.
+fn cluster_id(text: &str) -> Result<u64, ApiError> {
+    parse("cluster id", text)
+}
+
+async fn cluster_children(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: Query,
+) -> Result<HttpResponse, ApiError> {
+    let id = cluster_id(&id)?;
+    let map = map_of(&state, filter_of(&query, &[])?).await?;
+    Ok(HttpResponse::Ok().json(map.children_geojson(&state.index, id)?))
+}
+
+async fn cluster_leaves(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: Query,
+) -> Result<HttpResponse, ApiError> {
+    let id = cluster_id(&id)?;
+    let limit: usize = param(&query, "limit")?
+        .map(|v| parse("limit", v))
+        .transpose()?
+        .unwrap_or(10);
+    let offset: usize = param(&query, "offset")?
+        .map(|v| parse("offset", v))
+        .transpose()?
+        .unwrap_or(0);
+    if limit > MAX_LEAVES {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("limit {limit} is above the maximum of {MAX_LEAVES}"),
+        ));
+    }
+    let map = map_of(&state, filter_of(&query, &["limit", "offset"])?).await?;
+    Ok(HttpResponse::Ok().json(map.leaves_geojson(&state.index, id, limit, offset)?))
+}
+
+async fn cluster_expansion_zoom(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: Query,
+) -> Result<HttpResponse, ApiError> {
+    let id = cluster_id(&id)?;
+    let map = map_of(&state, filter_of(&query, &[])?).await?;
+    let zoom = map.expansion_zoom(id)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "cluster_id": id, "expansion_zoom": zoom })))
 }
 
 async fn not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {

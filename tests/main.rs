@@ -11,3 +11,4 @@ mod support;
 mod import;
 mod index;
 mod serve;
+mod tiles;

@@ -88,6 +88,8 @@ impl Server {
             .args(extra.iter().map(|a| a.as_ref()))
             .current_dir(repo())
             .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("lieux serve starts");
@@ -133,6 +135,36 @@ impl Server {
         let body = response.into_body().read_json().expect("the body is JSON");
         (status, body)
     }
+}
+
+impl Server {
+    /// `GET path`: the status, the headers and the raw body.
+    pub fn get_bytes(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, ureq::http::HeaderMap, Vec<u8>) {
+        let mut request = ureq::get(&format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .call()
+            .expect("the server answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.into_body().read_to_vec().expect("a body");
+        (status, headers, body)
+    }
+}
+
+/// A server on the bundled data. Each test has its own, stopped when it is dropped (a server
+/// in a static would outlive the test binary).
+pub fn bundled_server() -> Server {
+    Server::start(&[])
 }
 
 impl Drop for Server {

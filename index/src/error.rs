@@ -54,6 +54,12 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A cluster id names no cluster, or clustering options are invalid.
+    #[error(transparent)]
+    Cluster(#[from] lieux_tiles::ClusterError),
+    /// A tile could not be encoded.
+    #[error("tile encoding: {0}")]
+    Encode(#[from] lieux_tiles::EncodeError),
     /// The full-text engine failed.
     #[error("full-text index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),

@@ -1,0 +1,414 @@
+//! Filters: which places a map or a search shows.
+//!
+//! Tiles, clusters and search take the same filters: a value set per vocabulary (several values
+//! of one filter combine with OR, `|`-separated as in the schema), départements, and a free-text
+//! `q`. Different filters combine with AND. Vocabulary filters are checked on each place's
+//! bitsets, so a filter over a million places is a pass over memory; the text part asks the
+//! tantivy index once and keeps the matching ordinals in a bitmap.
+//!
+//! A [`PlaceFilter`] has a canonical key ([`PlaceFilter::key`]): two requests that ask for the
+//! same places in a different order or spelling share one key, and so one cached cluster
+//! hierarchy.
+
+use std::collections::BTreeSet;
+
+use tantivy::collector::DocSetCollector;
+use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::Term;
+
+use crate::analysis::french_analyzer;
+use crate::place::Place;
+use crate::store::PlaceIndex;
+use crate::vocab::{
+    Dispositif, Frais, ModaliteAcces, ModaliteAccompagnement, PriseEnCharge, Public, Service,
+    Typologie, VocabSet, Vocabulary,
+};
+
+/// A filter parameter that could not be understood.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{parameter}: {message}")]
+pub struct FilterError {
+    /// The query parameter.
+    pub parameter: String,
+    /// What is wrong, and what would be right.
+    pub message: String,
+}
+
+/// The longest `q` accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// Which places to keep.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlaceFilter {
+    /// Services (any of).
+    pub services: VocabSet<Service>,
+    /// Audiences (any of).
+    pub publics: VocabSet<Public>,
+    /// Specific support (any of).
+    pub prise_en_charge: VocabSet<PriseEnCharge>,
+    /// Fees (any of).
+    pub frais_a_charge: VocabSet<Frais>,
+    /// National programmes (any of).
+    pub dispositifs: VocabSet<Dispositif>,
+    /// Access modes (any of).
+    pub modalites_acces: VocabSet<ModaliteAcces>,
+    /// Support modes (any of).
+    pub modalites_accompagnement: VocabSet<ModaliteAccompagnement>,
+    /// Structure types (any of).
+    pub typologie: VocabSet<Typologie>,
+    /// Département codes (any of).
+    pub departements: BTreeSet<String>,
+    /// Postal codes (any of).
+    pub codes_postaux: BTreeSet<String>,
+    /// INSEE commune codes (any of).
+    pub codes_insee: BTreeSet<String>,
+    /// Free text, as typed.
+    pub q: Option<String>,
+}
+
+/// The names a filter accepts, with their aliases.
+const PARAMETERS: &[(&str, &[&str])] = &[
+    ("services", &["services"]),
+    ("publics", &["publics", "publics_specifiquement_adresses"]),
+    (
+        "prise_en_charge",
+        &["prise_en_charge", "prise_en_charge_specifique"],
+    ),
+    ("frais_a_charge", &["frais_a_charge"]),
+    (
+        "dispositif_programmes_nationaux",
+        &["dispositif_programmes_nationaux"],
+    ),
+    ("modalites_acces", &["modalites_acces"]),
+    ("modalites_accompagnement", &["modalites_accompagnement"]),
+    ("typologie", &["typologie"]),
+    ("departement", &["departement"]),
+    ("code_postal", &["code_postal"]),
+    ("code_insee", &["code_insee"]),
+    ("q", &["q"]),
+];
+
+impl PlaceFilter {
+    /// Whether `name` is a filter parameter.
+    #[must_use]
+    pub fn is_parameter(name: &str) -> bool {
+        PARAMETERS.iter().any(|(_, names)| names.contains(&name))
+    }
+
+    /// Reads the filter parameters among `pairs` (other names are ignored, for the caller to
+    /// judge). A parameter given twice is an error, as is an unknown vocabulary value.
+    ///
+    /// # Errors
+    /// [`FilterError`] naming the parameter and the accepted values.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, FilterError> {
+        let mut filter = Self::default();
+        let mut seen = BTreeSet::new();
+        for (name, value) in pairs {
+            let Some((canonical, _)) = PARAMETERS.iter().find(|(_, names)| names.contains(&name))
+            else {
+                continue;
+            };
+            if !seen.insert(*canonical) {
+                return Err(FilterError {
+                    parameter: name.to_owned(),
+                    message: "given twice; join several values with |".to_owned(),
+                });
+            }
+            match *canonical {
+                "services" => filter.services = vocab_set(name, value)?,
+                "publics" => filter.publics = vocab_set(name, value)?,
+                "prise_en_charge" => filter.prise_en_charge = vocab_set(name, value)?,
+                "frais_a_charge" => filter.frais_a_charge = vocab_set(name, value)?,
+                "dispositif_programmes_nationaux" => filter.dispositifs = vocab_set(name, value)?,
+                "modalites_acces" => filter.modalites_acces = vocab_set(name, value)?,
+                "modalites_accompagnement" => {
+                    filter.modalites_accompagnement = vocab_set(name, value)?;
+                }
+                "typologie" => filter.typologie = vocab_set(name, value)?,
+                "departement" => filter.departements = codes(name, value, is_departement)?,
+                "code_postal" => filter.codes_postaux = codes(name, value, is_code_postal)?,
+                "code_insee" => filter.codes_insee = codes(name, value, is_code_insee)?,
+                _ => {
+                    let q = value.trim();
+                    if q.chars().count() > MAX_QUERY_CHARS {
+                        return Err(FilterError {
+                            parameter: name.to_owned(),
+                            message: format!("longer than {MAX_QUERY_CHARS} characters"),
+                        });
+                    }
+                    filter.q = (!q.is_empty()).then(|| q.to_owned());
+                }
+            }
+        }
+        Ok(filter)
+    }
+
+    /// Whether the filter keeps every place.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// A canonical text for the filter: equal for filters that keep the same places.
+    #[must_use]
+    pub fn key(&self) -> String {
+        let mut parts = Vec::new();
+        let mut push = |name: &str, value: String| {
+            if !value.is_empty() {
+                parts.push(format!("{name}={value}"));
+            }
+        };
+        push("services", self.services.to_pipe_string());
+        push("publics", self.publics.to_pipe_string());
+        push("prise_en_charge", self.prise_en_charge.to_pipe_string());
+        push("frais_a_charge", self.frais_a_charge.to_pipe_string());
+        push("dispositif", self.dispositifs.to_pipe_string());
+        push("modalites_acces", self.modalites_acces.to_pipe_string());
+        push(
+            "modalites_accompagnement",
+            self.modalites_accompagnement.to_pipe_string(),
+        );
+        push("typologie", self.typologie.to_pipe_string());
+        push("departement", join(&self.departements));
+        push("code_postal", join(&self.codes_postaux));
+        push("code_insee", join(&self.codes_insee));
+        if let Some(q) = &self.q {
+            push("q", crate::text::fold(q));
+        }
+        parts.join("&")
+    }
+
+    /// Whether `place` passes the vocabulary and code filters (not `q`).
+    #[must_use]
+    pub fn matches_fields(&self, place: &Place) -> bool {
+        fn any_of<V: Vocabulary>(wanted: &VocabSet<V>, has: &VocabSet<V>) -> bool {
+            wanted.is_empty() || wanted.intersects(has)
+        }
+        any_of(&self.services, &place.services)
+            && any_of(&self.publics, &place.publics_specifiquement_adresses)
+            && any_of(&self.prise_en_charge, &place.prise_en_charge_specifique)
+            && any_of(&self.frais_a_charge, &place.frais_a_charge)
+            && any_of(&self.dispositifs, &place.dispositif_programmes_nationaux)
+            && any_of(&self.modalites_acces, &place.modalites_acces)
+            && any_of(
+                &self.modalites_accompagnement,
+                &place.modalites_accompagnement,
+            )
+            && any_of(&self.typologie, &place.typologie)
+            && (self.departements.is_empty()
+                || place
+                    .departement()
+                    .is_some_and(|d| self.departements.contains(d)))
+            && (self.codes_postaux.is_empty() || self.codes_postaux.contains(place.code_postal()))
+            && (self.codes_insee.is_empty()
+                || self
+                    .codes_insee
+                    .contains(place.text(crate::place::TextField::CodeInsee)))
+    }
+
+    /// The ordinals of the places of `index` that pass the filter, in order.
+    ///
+    /// # Errors
+    /// A tantivy error while matching `q`.
+    pub fn matching(&self, index: &PlaceIndex) -> tantivy::Result<Vec<u32>> {
+        let text_hits = match &self.q {
+            Some(q) => Some(text_matches(index, q)?),
+            None => None,
+        };
+        Ok((0u32..)
+            .zip(&index.places)
+            .filter(|(ordinal, place)| {
+                text_hits
+                    .as_ref()
+                    .is_none_or(|hits| hits[*ordinal as usize])
+                    && self.matches_fields(place)
+            })
+            .map(|(ordinal, _)| ordinal)
+            .collect())
+    }
+}
+
+fn join(codes: &BTreeSet<String>) -> String {
+    codes
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+fn vocab_set<V: Vocabulary>(parameter: &str, value: &str) -> Result<VocabSet<V>, FilterError> {
+    let mut set = VocabSet::new();
+    for label in value.split('|').map(str::trim).filter(|l| !l.is_empty()) {
+        let known = V::lookup(label).ok_or_else(|| FilterError {
+            parameter: parameter.to_owned(),
+            message: format!(
+                "{label:?} is not a value of {}; the values are: {}",
+                V::FIELD,
+                V::ALL
+                    .iter()
+                    .map(|v| v.label())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })?;
+        set.insert(known);
+    }
+    Ok(set)
+}
+
+fn codes(
+    parameter: &str,
+    value: &str,
+    valid: fn(&str) -> bool,
+) -> Result<BTreeSet<String>, FilterError> {
+    value
+        .split('|')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|code| {
+            let code = code.to_ascii_uppercase();
+            if valid(&code) {
+                Ok(code)
+            } else {
+                Err(FilterError {
+                    parameter: parameter.to_owned(),
+                    message: format!("{code:?} is not a valid code"),
+                })
+            }
+        })
+        .collect()
+}
+
+fn is_departement(code: &str) -> bool {
+    matches!(code.len(), 2 | 3)
+        && (code.bytes().all(|b| b.is_ascii_digit()) || code == "2A" || code == "2B")
+}
+
+fn is_code_postal(code: &str) -> bool {
+    code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_code_insee(code: &str) -> bool {
+    code.len() == 5 && code.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// A bitmap, by ordinal, of the places whose text matches `q`: every word of `q` must be found
+/// in a text field (name, services, typologie, commune, address, description), stemmed and
+/// without accents; the last word may be the start of a word (search as you type).
+fn text_matches(index: &PlaceIndex, q: &str) -> tantivy::Result<Vec<bool>> {
+    let query = text_query(index, q);
+    let searcher = index.reader.searcher();
+    let docs = searcher.search(&query, &DocSetCollector)?;
+    let mut hits = vec![false; index.places.len()];
+    for address in docs {
+        let column = searcher
+            .segment_reader(address.segment_ord)
+            .fast_fields()
+            .u64("ordinal")?;
+        if let Some(ordinal) = column.first(address.doc_id) {
+            if let Some(hit) = usize::try_from(ordinal).ok().and_then(|o| hits.get_mut(o)) {
+                *hit = true;
+            }
+        }
+    }
+    Ok(hits)
+}
+
+/// The tantivy query for `q`: an AND over its words of an OR over the text fields.
+#[must_use]
+pub fn text_query(index: &PlaceIndex, q: &str) -> Box<dyn Query> {
+    let fields = index.fields;
+    let text_fields = [
+        fields.nom,
+        fields.services,
+        fields.typologie,
+        fields.commune,
+        fields.adresse,
+        fields.description,
+    ];
+    let mut analyzer = french_analyzer();
+    let mut words = Vec::new();
+    let mut stream = analyzer.token_stream(q);
+    while stream.advance() {
+        words.push(stream.token().text.clone());
+    }
+    let ends_mid_word = q.chars().last().is_some_and(char::is_alphanumeric);
+    let last = words.len().saturating_sub(1);
+    let clauses = words
+        .iter()
+        .enumerate()
+        .map(|(i, word)| {
+            let per_field: Vec<(Occur, Box<dyn Query>)> = text_fields
+                .iter()
+                .map(|field| {
+                    let term = Term::from_field_text(*field, word);
+                    let query: Box<dyn Query> = if i == last && ends_mid_word {
+                        Box::new(FuzzyTermQuery::new_prefix(term, 0, true))
+                    } else {
+                        Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+                    };
+                    (Occur::Should, query)
+                })
+                .collect();
+            (
+                Occur::Must,
+                Box::new(BooleanQuery::new(per_field)) as Box<dyn Query>,
+            )
+        })
+        .collect::<Vec<_>>();
+    if clauses.is_empty() {
+        // Only stop words: nothing to look for, so nothing is left out.
+        return Box::new(tantivy::query::AllQuery);
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_parse_aliases_and_report_unknown_values() {
+        let filter = PlaceFilter::from_pairs([
+            (
+                "services",
+                "Aide aux démarches administratives|aide aux demarches administratives",
+            ),
+            ("publics_specifiquement_adresses", "Seniors"),
+            ("departement", "49|2a"),
+            ("zoom", "4"),
+        ])
+        .unwrap();
+        assert_eq!(filter.services.len(), 1);
+        assert!(filter.publics.contains(Public::Seniors));
+        assert_eq!(filter.departements.iter().collect::<Vec<_>>(), ["2A", "49"]);
+
+        let err = PlaceFilter::from_pairs([("services", "Cuisine")]).unwrap_err();
+        assert_eq!(err.parameter, "services");
+        assert!(
+            err.message.contains("Aide aux démarches administratives"),
+            "{err}"
+        );
+        let err =
+            PlaceFilter::from_pairs([("departement", "44"), ("departement", "49")]).unwrap_err();
+        assert!(err.message.contains("twice"));
+        assert!(PlaceFilter::from_pairs([("departement", "4/9")]).is_err());
+        assert!(PlaceFilter::from_pairs([("q", "x".repeat(201).as_str())]).is_err());
+    }
+
+    #[test]
+    fn equivalent_filters_share_a_key() {
+        let a = PlaceFilter::from_pairs([("services", "Payant"), ("q", "")]);
+        assert!(a.is_err(), "Payant is a fee, not a service");
+        let a = PlaceFilter::from_pairs([("frais_a_charge", "Payant|Gratuit"), ("q", "Mairie")])
+            .unwrap();
+        let b = PlaceFilter::from_pairs([("q", "mairie"), ("frais_a_charge", "gratuit|payant")])
+            .unwrap();
+        assert_eq!(a.key(), b.key());
+        assert!(PlaceFilter::default().is_empty());
+        assert_eq!(PlaceFilter::default().key(), "");
+    }
+}

@@ -1,0 +1,348 @@
+//! Clustered maps of places: vector tiles and GeoJSON clusters, per filter.
+//!
+//! A [`PlaceMap`] is the clustering hierarchy of the places one [`PlaceFilter`] keeps, so that a
+//! map filtered to one service shows true counts. Hierarchies cost time to build (about 3 s for
+//! a million places) and memory (about 32 bytes per place per zoom), so they are kept in a
+//! [`MapCache`] keyed by the filter's canonical key, bounded by the number of places they hold
+//! all together, least recently used first out. The unfiltered map is built once and kept.
+//!
+//! Tiles hold one layer, `places`. Clusters carry `cluster`, `cluster_id`, `point_count` and
+//! `point_count_abbreviated`; places carry the fields a map needs to draw and label them. A tile
+//! is kept under [`MAX_TILE_BYTES`]: when one would be larger, it is encoded again with fewer
+//! place properties (`id` and `nom`, then `id` alone), which a client can complete through
+//! `/places/{id}`. This only happens for dense tiles above the clustering zooms.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use lieux_tiles::encode::DEFAULT_EXTENT;
+use lieux_tiles::{
+    encode_tile, ClusterIndex, ClusterItem, ClusterOptions, FeatureProperties, LngLatBbox,
+    TileCoord,
+};
+use serde_json::{json, Map, Value};
+
+use crate::filter::PlaceFilter;
+use crate::place::{Place, TextField};
+use crate::store::PlaceIndex;
+use crate::Result;
+
+/// The largest tile a client is sent, in bytes.
+pub const MAX_TILE_BYTES: usize = 500_000;
+
+/// The properties of a place feature, in tiles and in GeoJSON clusters.
+pub const PLACE_PROPERTIES: [&str; 9] = [
+    "id",
+    "nom",
+    "commune",
+    "code_postal",
+    "services",
+    "typologie",
+    "dispositif_programmes_nationaux",
+    "frais_a_charge",
+    "horaires",
+];
+
+/// How much of a place a feature carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Detail {
+    Full,
+    Named,
+    Bare,
+}
+
+/// The clustering hierarchy of the places one filter keeps.
+pub struct PlaceMap {
+    /// The hierarchy; its point `i` is the place of ordinal `ordinals[i]`.
+    pub clusters: ClusterIndex,
+    /// Place ordinals, by point of the hierarchy.
+    pub ordinals: Vec<u32>,
+}
+
+impl PlaceMap {
+    /// The map of the places of `index` that `filter` keeps.
+    ///
+    /// # Errors
+    /// When `q` cannot be matched, or the options are invalid.
+    pub fn build(
+        index: &PlaceIndex,
+        filter: &PlaceFilter,
+        options: ClusterOptions,
+    ) -> Result<Self> {
+        let ordinals = if filter.is_empty() {
+            (0..u32::try_from(index.places.len()).unwrap_or(u32::MAX)).collect()
+        } else {
+            filter.matching(index)?
+        };
+        let points: Vec<(f64, f64)> = ordinals
+            .iter()
+            .map(|&o| {
+                let place = &index.places[o as usize];
+                (place.longitude, place.latitude)
+            })
+            .collect();
+        let clusters = ClusterIndex::build(&points, options)?;
+        Ok(Self { clusters, ordinals })
+    }
+
+    /// The number of places on the map.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.ordinals.len()
+    }
+
+    /// Whether the map shows no place.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.ordinals.is_empty()
+    }
+
+    fn place<'a>(&self, index: &'a PlaceIndex, point: u32) -> &'a Place {
+        &index.places[self.ordinals[point as usize] as usize]
+    }
+
+    /// The Mapbox Vector Tile of `tile` (empty bytes when the tile is empty).
+    ///
+    /// # Errors
+    /// When encoding fails.
+    pub fn tile(&self, index: &PlaceIndex, tile: TileCoord) -> Result<Vec<u8>> {
+        let buffer = self.clusters.options().tile_buffer(DEFAULT_EXTENT);
+        let items = self.clusters.tile(tile, DEFAULT_EXTENT, buffer);
+        let mut bytes = Vec::new();
+        for detail in [Detail::Full, Detail::Named, Detail::Bare] {
+            bytes = encode_tile(&items, DEFAULT_EXTENT, |point| {
+                place_properties(self.place(index, point), detail)
+            })?;
+            if bytes.len() <= MAX_TILE_BYTES {
+                break;
+            }
+        }
+        Ok(bytes)
+    }
+
+    /// The clusters and places within `bbox` at `zoom`, as a GeoJSON `FeatureCollection`.
+    #[must_use]
+    pub fn clusters_geojson(&self, index: &PlaceIndex, bbox: LngLatBbox, zoom: u8) -> Value {
+        let features: Vec<Value> = self
+            .clusters
+            .clusters(bbox, zoom)
+            .iter()
+            .map(|item| self.feature(index, item))
+            .collect();
+        json!({ "type": "FeatureCollection", "features": features })
+    }
+
+    /// The children of a cluster, as a GeoJSON `FeatureCollection`.
+    ///
+    /// # Errors
+    /// When `cluster_id` names no cluster of this map.
+    pub fn children_geojson(&self, index: &PlaceIndex, cluster_id: u64) -> Result<Value> {
+        let children = self.clusters.children(cluster_id)?;
+        let features: Vec<Value> = children
+            .iter()
+            .map(|item| self.feature(index, item))
+            .collect();
+        Ok(json!({ "type": "FeatureCollection", "features": features }))
+    }
+
+    /// The places of a cluster, `limit` of them from `offset`, as a GeoJSON `FeatureCollection`.
+    ///
+    /// # Errors
+    /// When `cluster_id` names no cluster of this map.
+    pub fn leaves_geojson(
+        &self,
+        index: &PlaceIndex,
+        cluster_id: u64,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Value> {
+        let leaves = self.clusters.leaves(cluster_id, limit, offset)?;
+        let features: Vec<Value> = leaves
+            .iter()
+            .map(|&point| self.feature(index, &ClusterItem::Point { index: point }))
+            .collect();
+        Ok(json!({ "type": "FeatureCollection", "features": features }))
+    }
+
+    /// The zoom at which a cluster splits.
+    ///
+    /// # Errors
+    /// When `cluster_id` names no cluster of this map.
+    pub fn expansion_zoom(&self, cluster_id: u64) -> Result<u8> {
+        Ok(self.clusters.expansion_zoom(cluster_id)?)
+    }
+
+    fn feature(&self, index: &PlaceIndex, item: &ClusterItem) -> Value {
+        match *item {
+            ClusterItem::Cluster {
+                id,
+                count,
+                lon,
+                lat,
+            } => json!({
+                "type": "Feature",
+                "id": id,
+                "geometry": { "type": "Point", "coordinates": [lon, lat] },
+                "properties": {
+                    "cluster": true,
+                    "cluster_id": id,
+                    "point_count": count,
+                    "point_count_abbreviated": lieux_tiles::point_count_abbreviated(count),
+                },
+            }),
+            ClusterItem::Point { index: point } => {
+                let place = self.place(index, point);
+                let properties: Map<String, Value> = place_properties(place, Detail::Full)
+                    .iter()
+                    .map(|(key, value)| (key.to_owned(), json_value(value)))
+                    .collect();
+                json!({
+                    "type": "Feature",
+                    "id": place.id(),
+                    "geometry": { "type": "Point", "coordinates": [place.longitude, place.latitude] },
+                    "properties": properties,
+                })
+            }
+        }
+    }
+}
+
+fn json_value(value: &lieux_tiles::PropertyValue<'_>) -> Value {
+    use lieux_tiles::PropertyValue as P;
+    match value {
+        P::String(s) => Value::from(s.as_ref()),
+        P::Int(i) => Value::from(*i),
+        P::UInt(u) => Value::from(*u),
+        P::Double(d) => Value::from(*d),
+        P::Bool(b) => Value::from(*b),
+    }
+}
+
+/// The properties of a place feature; absent values are left out.
+fn place_properties(place: &Place, detail: Detail) -> FeatureProperties<'_> {
+    let mut properties = FeatureProperties::with_capacity(PLACE_PROPERTIES.len());
+    properties.push("id", place.id());
+    if detail == Detail::Bare {
+        return properties;
+    }
+    properties.push("nom", place.nom());
+    if detail == Detail::Named {
+        return properties;
+    }
+    let mut text = |key: &'static str, value: &str| {
+        if !value.is_empty() {
+            properties.push(key, value.to_owned());
+        }
+    };
+    text("commune", place.commune());
+    text("code_postal", place.code_postal());
+    text("services", &place.services.to_pipe_string());
+    text("typologie", &place.typologie.to_pipe_string());
+    text(
+        "dispositif_programmes_nationaux",
+        &place.dispositif_programmes_nationaux.to_pipe_string(),
+    );
+    text("frais_a_charge", &place.frais_a_charge.to_pipe_string());
+    text("horaires", place.text(TextField::Horaires));
+    properties
+}
+
+/// Maps by filter key, bounded by the number of places they hold together.
+pub struct MapCache {
+    options: ClusterOptions,
+    max_places: usize,
+    entries: Mutex<CacheEntries>,
+}
+
+#[derive(Default)]
+struct CacheEntries {
+    maps: HashMap<String, (Arc<PlaceMap>, u64)>,
+    clock: u64,
+}
+
+impl MapCache {
+    /// A cache of maps built with `options`, holding at most `max_places` places over all its
+    /// filtered maps (the unfiltered map is not counted: it is always kept).
+    #[must_use]
+    pub fn new(options: ClusterOptions, max_places: usize) -> Self {
+        Self {
+            options,
+            max_places,
+            entries: Mutex::default(),
+        }
+    }
+
+    /// The clustering options.
+    #[must_use]
+    pub fn options(&self) -> &ClusterOptions {
+        &self.options
+    }
+
+    /// The map of `filter`, built if it is not cached.
+    ///
+    /// # Errors
+    /// As [`PlaceMap::build`].
+    pub fn get(&self, index: &PlaceIndex, filter: &PlaceFilter) -> Result<Arc<PlaceMap>> {
+        let key = filter.key();
+        if let Some(map) = self.lookup(&key) {
+            return Ok(map);
+        }
+        let map = Arc::new(PlaceMap::build(index, filter, self.options)?);
+        let mut entries = self.lock();
+        entries.clock += 1;
+        let clock = entries.clock;
+        let map = Arc::clone(&entries.maps.entry(key).or_insert((map, clock)).0);
+        // Evict the least recently used filtered maps while over budget.
+        loop {
+            let held: usize = entries
+                .maps
+                .iter()
+                .filter(|(k, _)| !k.is_empty())
+                .map(|(_, (m, _))| m.len())
+                .sum();
+            if held <= self.max_places {
+                break;
+            }
+            let oldest = entries
+                .maps
+                .iter()
+                .filter(|(k, _)| !k.is_empty())
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(k, _)| k.clone());
+            match oldest {
+                Some(k) => entries.maps.remove(&k),
+                None => break,
+            };
+        }
+        Ok(map)
+    }
+
+    /// The entries; a panic while they were held leaves nothing half-done, so a poisoned lock
+    /// is taken over.
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheEntries> {
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn lookup(&self, key: &str) -> Option<Arc<PlaceMap>> {
+        let mut entries = self.lock();
+        entries.clock += 1;
+        let clock = entries.clock;
+        let (map, used) = entries.maps.get_mut(key)?;
+        *used = clock;
+        Some(Arc::clone(map))
+    }
+
+    /// The number of maps cached.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.lock().maps.len()
+    }
+
+    /// Whether the cache is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

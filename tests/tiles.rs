@@ -1,0 +1,272 @@
+//! Vector tiles, TileJSON and cluster endpoints, decoded with an independent MVT reader.
+
+use std::collections::HashMap;
+
+use mvt_reader::feature::Value;
+
+use crate::support::{bundled_server, csv_rows, repo, Server};
+
+/// The bundled places, read straight from the CSV: the oracle for counts.
+fn bundled_places() -> Vec<HashMap<String, String>> {
+    csv_rows(&repo().join("data/lieux-pays-de-la-loire.csv"))
+}
+
+struct DecodedFeature {
+    x: f32,
+    y: f32,
+    properties: HashMap<String, Value>,
+}
+
+/// Decodes a tile: the layer's name and extent, and its point features.
+fn decode(bytes: Vec<u8>) -> (String, u32, Vec<DecodedFeature>) {
+    let reader = mvt_reader::Reader::new(bytes).expect("a valid vector tile");
+    let layers = reader.get_layer_metadata().expect("layers");
+    assert_eq!(layers.len(), 1, "one layer");
+    let features = reader
+        .get_features(0)
+        .expect("features")
+        .into_iter()
+        .map(|feature| {
+            let (x, y) = match feature.get_geometry() {
+                geo_types::Geometry::MultiPoint(points) if points.0.len() == 1 => {
+                    (points.0[0].x(), points.0[0].y())
+                }
+                geo_types::Geometry::Point(point) => (point.x(), point.y()),
+                other => panic!("not a point: {other:?}"),
+            };
+            DecodedFeature {
+                x,
+                y,
+                properties: feature.properties.clone().unwrap_or_default(),
+            }
+        })
+        .collect();
+    (layers[0].name.clone(), layers[0].extent, features)
+}
+
+fn count_of(feature: &DecodedFeature) -> u64 {
+    match feature.properties.get("point_count") {
+        Some(Value::UInt(n)) => *n,
+        Some(Value::Int(n)) => u64::try_from(*n).unwrap(),
+        Some(Value::SInt(n)) => u64::try_from(*n).unwrap(),
+        None => 1,
+        other => panic!("point_count is {other:?}"),
+    }
+}
+
+fn text(feature: &DecodedFeature, key: &str) -> String {
+    match feature.properties.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        other => panic!("{key} is {other:?}"),
+    }
+}
+
+fn tile(server: &Server, path: &str) -> (String, u32, Vec<DecodedFeature>) {
+    let (status, headers, body) = server.get_bytes(path, &[]);
+    assert_eq!(status, 200, "{path}");
+    assert_eq!(
+        headers["content-type"],
+        "application/vnd.mapbox-vector-tile"
+    );
+    decode(body)
+}
+
+const AIDE: &str = "Aide aux démarches administratives";
+
+#[test]
+fn the_world_tile_counts_every_place_once() {
+    let server = bundled_server();
+    let (layer, extent, features) = tile(&server, "/tiles/0/0/0.mvt");
+    assert_eq!(layer, "places");
+    assert_eq!(extent, 4096);
+    let total: u64 = features.iter().map(count_of).sum();
+    assert_eq!(total, bundled_places().len() as u64);
+    assert!(features
+        .iter()
+        .any(|f| f.properties.get("cluster") == Some(&Value::Bool(true))));
+    let cluster = features
+        .iter()
+        .find(|f| f.properties.contains_key("cluster_id"))
+        .unwrap();
+    assert!(matches!(
+        cluster.properties.get("point_count_abbreviated"),
+        Some(Value::String(_))
+    ));
+}
+
+#[test]
+fn filtered_tiles_count_only_matching_places() {
+    let expected = bundled_places()
+        .iter()
+        .filter(|p| p["services"].split('|').any(|s| s == AIDE))
+        .count() as u64;
+    assert!(expected > 0);
+    let encoded = "Aide%20aux%20d%C3%A9marches%20administratives";
+    let server = bundled_server();
+    let (_, _, features) = tile(&server, &format!("/tiles/0/0/0.pbf?services={encoded}"));
+    assert_eq!(features.iter().map(count_of).sum::<u64>(), expected);
+
+    let in_49 = bundled_places()
+        .iter()
+        .filter(|p| p["code_postal"].starts_with("49"))
+        .count();
+    let (_, _, features) = tile(&server, "/tiles/0/0/0.mvt?departement=49");
+    assert_eq!(features.iter().map(count_of).sum::<u64>(), in_49 as u64);
+}
+
+/// The tile of a position at `z`, and the position inside it in extent units (web mercator).
+fn locate(lon: f64, lat: f64, z: u8) -> (u32, u32, f64, f64) {
+    let n = f64::from(1u32 << z);
+    let x = (lon + 180.0) / 360.0 * n;
+    let lat = lat.to_radians();
+    let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n;
+    (x as u32, y as u32, x.fract() * 4096.0, y.fract() * 4096.0)
+}
+
+#[test]
+fn deep_tiles_hold_single_places_with_their_properties() {
+    let places = bundled_places();
+    let place = places
+        .iter()
+        .find(|p| !p["horaires"].is_empty())
+        .expect("a place with hours");
+    let lon: f64 = place["longitude"].parse().unwrap();
+    let lat: f64 = place["latitude"].parse().unwrap();
+    let (x, y, px, py) = locate(lon, lat, 18);
+    let server = bundled_server();
+    let (_, _, features) = tile(&server, &format!("/tiles/18/{x}/{y}.mvt"));
+    let feature = features
+        .iter()
+        .find(|f| f.properties.get("id") == Some(&Value::String(place["id"].clone())))
+        .expect("the place is in its tile");
+    assert!(!feature.properties.contains_key("cluster"));
+    assert_eq!(text(feature, "nom"), place["nom"]);
+    assert_eq!(text(feature, "commune"), place["commune"]);
+    assert_eq!(text(feature, "services"), place["services"]);
+    assert_eq!(text(feature, "horaires"), place["horaires"]);
+    assert!((f64::from(feature.x) - px).abs() <= 1.0 && (f64::from(feature.y) - py).abs() <= 1.0);
+}
+
+#[test]
+fn bad_tile_requests_get_json_errors() {
+    let server = bundled_server();
+    for (path, status) in [
+        ("/tiles/23/0/0.mvt", 400),
+        ("/tiles/3/8/0.mvt", 400),
+        ("/tiles/3/-1/0.mvt", 400),
+        ("/tiles/a/0/0.mvt", 400),
+        ("/tiles/0/0/0.png", 404),
+        ("/tiles/0/0/0.mvt?services=Cuisine", 400),
+        ("/tiles/0/0/0.mvt?services=a&services=b", 400),
+        ("/tiles/0/0/0.mvt?colour=red", 400),
+        ("/clusters/999999999/children", 404),
+        ("/clusters/abc/children", 400),
+        ("/clusters?zoom=40", 400),
+        ("/clusters?zoom=3&bbox=1,2,3", 400),
+        ("/clusters?zoom=3&bbox=0,80,10,-80", 400),
+        ("/clusters?bbox=0,40,10,50", 400),
+    ] {
+        let (got, body) = server.get(path);
+        assert_eq!(got, status, "{path}: {body}");
+        assert!(
+            body["error"].is_string() && body["message"].is_string(),
+            "{path}: {body}"
+        );
+    }
+    assert_eq!(server.get("/health").0, 200);
+}
+
+#[test]
+fn tiles_carry_an_etag_that_revalidates() {
+    let server = bundled_server();
+    let (status, headers, _) = server.get_bytes("/tiles/5/15/11.mvt", &[]);
+    assert_eq!(status, 200);
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    let (status, _, body) = server.get_bytes("/tiles/5/15/11.mvt", &[("If-None-Match", &etag)]);
+    assert_eq!(status, 304);
+    assert!(body.is_empty());
+    let (_, filtered, _) = server.get_bytes("/tiles/5/15/11.mvt?departement=44", &[]);
+    assert_ne!(
+        filtered["etag"], headers["etag"],
+        "another filter, another tag"
+    );
+}
+
+#[test]
+fn tilejson_describes_the_tiles_and_keeps_the_filters() {
+    let server = bundled_server();
+    let (status, doc) = server.get("/tilejson-nope");
+    assert_eq!(status, 404, "{doc}");
+    let (status, doc) = server.get("/tiles.json?departement=44");
+    assert_eq!(status, 200);
+    assert_eq!(doc["tilejson"], "3.0.0");
+    let url = doc["tiles"][0].as_str().unwrap();
+    assert!(url.starts_with(&server.base), "{url}");
+    assert!(
+        url.ends_with("/tiles/{z}/{x}/{y}.mvt?departement=44"),
+        "{url}"
+    );
+    assert_eq!(doc["vector_layers"][0]["id"], "places");
+    for field in ["point_count", "cluster_id", "nom", "services", "horaires"] {
+        assert!(
+            doc["vector_layers"][0]["fields"][field].is_string(),
+            "{field}"
+        );
+    }
+    let bounds: Vec<f64> = doc["bounds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    for place in bundled_places() {
+        let lon: f64 = place["longitude"].parse().unwrap();
+        let lat: f64 = place["latitude"].parse().unwrap();
+        assert!(bounds[0] <= lon && lon <= bounds[2] && bounds[1] <= lat && lat <= bounds[3]);
+    }
+    assert!(doc["attribution"]
+        .as_str()
+        .unwrap()
+        .contains("Licence Ouverte"));
+    assert_eq!(doc["center"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn cluster_endpoints_expand_clusters_consistently() {
+    let server = bundled_server();
+    let (status, collection) = server.get("/clusters?zoom=5&bbox=-5,45,3,49");
+    assert_eq!(status, 200);
+    let features = collection["features"].as_array().unwrap();
+    let total: u64 = features
+        .iter()
+        .map(|f| f["properties"]["point_count"].as_u64().unwrap_or(1))
+        .sum();
+    assert_eq!(total, bundled_places().len() as u64);
+    let cluster = features
+        .iter()
+        .max_by_key(|f| f["properties"]["point_count"].as_u64().unwrap_or(0))
+        .unwrap();
+    let id = cluster["properties"]["cluster_id"].as_u64().unwrap();
+    let count = cluster["properties"]["point_count"].as_u64().unwrap();
+
+    let (_, children) = server.get(&format!("/clusters/{id}/children"));
+    let children_total: u64 = children["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["point_count"].as_u64().unwrap_or(1))
+        .sum();
+    assert_eq!(children_total, count);
+
+    let (_, leaves) = server.get(&format!("/clusters/{id}/leaves?limit=1000"));
+    let leaves = leaves["features"].as_array().unwrap();
+    assert_eq!(leaves.len() as u64, count);
+    assert!(leaves
+        .iter()
+        .all(|f| f["properties"]["nom"].is_string() && f["id"].is_string()));
+    let (_, page) = server.get(&format!("/clusters/{id}/leaves?limit=2&offset=1"));
+    assert_eq!(page["features"][0]["id"], leaves[1]["id"]);
+
+    let (_, zoom) = server.get(&format!("/clusters/{id}/expansion-zoom"));
+    assert!(zoom["expansion_zoom"].as_u64().unwrap() > 5);
+}
