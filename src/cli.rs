@@ -237,6 +237,14 @@ fn run_import(inputs: &[PathBuf], options: &ImportOptions) -> anyhow::Result<Imp
             accepted = source.accepted,
             "read"
         );
+        if !source.missing_columns.is_empty() {
+            tracing::warn!(
+                file = %source.file,
+                format = %source.format,
+                columns = %source.missing_columns.join(", "),
+                "the mapping names columns this file does not have; they read as empty"
+            );
+        }
     }
     for (stage, took) in &imported.timings {
         tracing::info!(stage = %stage, took_ms = took.as_millis(), "import stage");

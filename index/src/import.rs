@@ -63,6 +63,7 @@ pub fn import(inputs: &[PathBuf], options: &ImportOptions) -> Result<Imported> {
             format: read.format,
             records: read.records,
             accepted: read.accepted,
+            missing_columns: read.missing_columns,
         });
     }
     if let Some(departements) = &options.departements {

@@ -55,6 +55,9 @@ pub struct SourceEntry {
     pub records: u64,
     /// Records accepted (before merging).
     pub accepted: u64,
+    /// Columns the mapping names that the file does not have (read as empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_columns: Vec<String>,
 }
 
 /// What an index holds, written last: an index without a manifest is not an index.

@@ -74,6 +74,8 @@ pub struct FileRead {
     pub records: u64,
     /// Records accepted.
     pub accepted: u64,
+    /// Columns the mapping names that the file does not have (read as empty).
+    pub missing_columns: Vec<String>,
 }
 
 /// Reads `path` into `places`, reporting every problem to `report`.
@@ -212,6 +214,7 @@ fn read_with(
         format: mapping.source.name.clone(),
         records,
         accepted,
+        missing_columns: compiled.missing_columns,
     })
 }
 
