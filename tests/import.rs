@@ -385,3 +385,40 @@ fn the_bundled_data_set_is_valid_schema_v1() {
         "reading and writing the bundled CSV changes nothing"
     );
 }
+
+#[test]
+fn schema_v1_json_is_read_with_a_named_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("lieux.json");
+    std::fs::write(
+        &data,
+        r#"[{"id":"j1","pivot":"43493312300029","nom":"Espace numérique","commune":"Laval",
+             "code_postal":"53000","adresse":"1 place du 11 Novembre","latitude":48.0707,
+             "longitude":-0.7734,"services":"Aide aux démarches administratives|Accès internet et matériel informatique",
+             "frais_a_charge":"Gratuit","date_maj":"2024-04-02"}]"#,
+    )
+    .unwrap();
+    let (rows, report) = import(
+        dir.path(),
+        &[&data],
+        &["--format", "lamednum-v1", "--no-merge"],
+    );
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        rows[0]["services"],
+        "Aide aux démarches administratives|Accès internet et matériel informatique"
+    );
+    assert_eq!(rows[0]["pivot"], "43493312300029");
+    assert!(report.is_empty(), "{report:?}");
+
+    let output = lieux(&[
+        &"import" as &dyn AsRef<std::ffi::OsStr>,
+        &data,
+        &"--format",
+        &"nope",
+        &"--out",
+        &dir.path().join("x.csv"),
+    ]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("france-services"));
+}
