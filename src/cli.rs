@@ -14,7 +14,7 @@ use lieux_index::export::write_schema_csv;
 use lieux_index::filter::PlaceFilter;
 use lieux_index::generate::{Gazetteer, Generator};
 use lieux_index::import::{import, ImportOptions, Imported};
-use lieux_index::map::MapCache;
+use lieux_index::map::{MapCache, TileCache};
 use lieux_index::source::mapping::SourceMapping;
 use lieux_index::source::FormatChoice;
 use lieux_index::store::{write_index, PlaceIndex};
@@ -113,6 +113,9 @@ struct ServeArgs {
     /// The most places that cached filtered maps hold together.
     #[arg(long, default_value_t = 5_000_000)]
     map_cache_places: usize,
+    /// The most memory that cached encoded tiles take, in MiB.
+    #[arg(long, default_value_t = 256)]
+    tile_cache_mib: usize,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -326,6 +329,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let state = actix_web::web::Data::new(AppState {
         index: Arc::new(index),
         maps: MapCache::new(options, args.map_cache_places),
+        tiles: TileCache::new(args.tile_cache_mib * 1024 * 1024),
         public_url: args.public_url.clone(),
         attribution,
     });

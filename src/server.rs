@@ -10,7 +10,7 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use lieux_index::filter::PlaceFilter;
-use lieux_index::map::{MapCache, PlaceMap, PLACE_PROPERTIES};
+use lieux_index::map::{MapCache, PlaceMap, TileCache, PLACE_PROPERTIES};
 use lieux_index::store::PlaceIndex;
 use lieux_tiles::{LngLatBbox, TileCoord, TileJson, VectorLayer};
 use serde::Serialize;
@@ -28,6 +28,8 @@ pub struct AppState {
     pub index: Arc<PlaceIndex>,
     /// Cluster hierarchies by filter.
     pub maps: MapCache,
+    /// Encoded tiles by filter and tile.
+    pub tiles: TileCache,
     /// The public URL of the server (`https://example.org/lieux`), for TileJSON; without it,
     /// URLs are built from the request.
     pub public_url: Option<String>,
@@ -182,16 +184,25 @@ async fn tile(
             .insert_header((header::ETAG, etag))
             .finish());
     }
-    let map = map_of(&state, filter).await?;
-    let index = Arc::clone(&state.index);
-    let bytes = web::block(move || map.tile(&index, coord))
-        .await
-        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??;
+    let key = filter.key();
+    let bytes = match state.tiles.get(&key, coord) {
+        Some(bytes) => bytes,
+        None => {
+            let map = map_of(&state, filter).await?;
+            let index = Arc::clone(&state.index);
+            let bytes: Arc<[u8]> = web::block(move || map.tile(&index, coord))
+                .await
+                .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??
+                .into();
+            state.tiles.insert(&key, coord, Arc::clone(&bytes));
+            bytes
+        }
+    };
     Ok(HttpResponse::Ok()
         .content_type("application/vnd.mapbox-vector-tile")
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .body(bytes))
+        .body(bytes.to_vec()))
 }
 
 /// `GET /tiles.json`: TileJSON 3.0.0, its tile URL keeping the request's filters.

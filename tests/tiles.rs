@@ -179,8 +179,10 @@ fn bad_tile_requests_get_json_errors() {
 #[test]
 fn tiles_carry_an_etag_that_revalidates() {
     let server = bundled_server();
-    let (status, headers, _) = server.get_bytes("/tiles/5/15/11.mvt", &[]);
+    let (status, headers, first) = server.get_bytes("/tiles/5/15/11.mvt", &[]);
     assert_eq!(status, 200);
+    let (_, _, again) = server.get_bytes("/tiles/5/15/11.mvt", &[]);
+    assert_eq!(first, again, "a cached tile is the tile");
     let etag = headers["etag"].to_str().unwrap().to_owned();
     let (status, _, body) = server.get_bytes("/tiles/5/15/11.mvt", &[("If-None-Match", &etag)]);
     assert_eq!(status, 304);

@@ -346,3 +346,122 @@ impl MapCache {
         self.len() == 0
     }
 }
+
+/// The key of an encoded tile: the filter's key and the tile.
+type TileKey = (String, u8, u32, u32);
+
+/// Encoded tiles by filter and tile, least recently used out, bounded by their total size.
+///
+/// Maps pan over the same tiles again and again; serving those from memory skips the cluster
+/// query and the encoding. A cache belongs to one loaded index: tiles of two indexes never mix.
+pub struct TileCache {
+    max_bytes: usize,
+    inner: Mutex<TileCacheInner>,
+}
+
+struct TileCacheInner {
+    tiles: lru::LruCache<TileKey, Arc<[u8]>>,
+    bytes: usize,
+    hits: u64,
+    misses: u64,
+}
+
+impl TileCache {
+    /// A cache holding at most `max_bytes` of encoded tiles.
+    #[must_use]
+    pub fn new(max_bytes: usize) -> Self {
+        Self {
+            max_bytes,
+            inner: Mutex::new(TileCacheInner {
+                tiles: lru::LruCache::unbounded(),
+                bytes: 0,
+                hits: 0,
+                misses: 0,
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, TileCacheInner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The cached tile of `filter_key` at `tile`, if any.
+    pub fn get(&self, filter_key: &str, tile: TileCoord) -> Option<Arc<[u8]>> {
+        let key = (filter_key.to_owned(), tile.z(), tile.x(), tile.y());
+        let mut inner = self.lock();
+        let found = inner.tiles.get(&key).cloned();
+        if found.is_some() {
+            inner.hits += 1;
+        } else {
+            inner.misses += 1;
+        }
+        found
+    }
+
+    /// Keeps `bytes` as the tile of `filter_key` at `tile`, evicting the least recently used
+    /// tiles while over budget. A tile larger than the whole budget is not kept.
+    pub fn insert(&self, filter_key: &str, tile: TileCoord, bytes: Arc<[u8]>) {
+        if bytes.len() > self.max_bytes {
+            return;
+        }
+        let key = (filter_key.to_owned(), tile.z(), tile.x(), tile.y());
+        let mut inner = self.lock();
+        inner.bytes += bytes.len();
+        if let Some(old) = inner.tiles.put(key, bytes) {
+            inner.bytes -= old.len();
+        }
+        while inner.bytes > self.max_bytes {
+            match inner.tiles.pop_lru() {
+                Some((_, evicted)) => inner.bytes -= evicted.len(),
+                None => break,
+            }
+        }
+    }
+
+    /// Hits and misses so far.
+    #[must_use]
+    pub fn stats(&self) -> (u64, u64) {
+        let inner = self.lock();
+        (inner.hits, inner.misses)
+    }
+
+    /// The bytes held.
+    #[must_use]
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tile_cache_stays_within_its_budget_and_drops_the_oldest() {
+        let cache = TileCache::new(100);
+        let tile = |x| TileCoord::new(5, x, 0).unwrap();
+        cache.insert("", tile(0), Arc::from(vec![0u8; 60]));
+        cache.insert("", tile(1), Arc::from(vec![1u8; 30]));
+        assert!(cache.get("", tile(0)).is_some()); // 0 is now the most recent
+        cache.insert("", tile(2), Arc::from(vec![2u8; 30]));
+        assert!(cache.bytes() <= 100);
+        assert!(
+            cache.get("", tile(1)).is_none(),
+            "the least recently used went first"
+        );
+        assert_eq!(cache.get("", tile(0)).unwrap()[0], 0);
+        assert!(
+            cache.get("services=x", tile(0)).is_none(),
+            "filters do not share tiles"
+        );
+        cache.insert("", tile(3), Arc::from(vec![3u8; 101]));
+        assert!(
+            cache.get("", tile(3)).is_none(),
+            "larger than the budget: not kept"
+        );
+        let (hits, misses) = cache.stats();
+        assert_eq!((hits, misses), (2, 3));
+    }
+}
