@@ -380,9 +380,11 @@ fn index_bundled_data() -> anyhow::Result<PlaceIndex> {
         )
     })?;
     let hash = blake3::hash(&bytes).to_hex();
-    let dir = std::env::temp_dir()
-        .join("lieux")
-        .join(format!("bundled-{}", &hash[..16]));
+    let dir = std::env::temp_dir().join("lieux").join(format!(
+        "bundled-{}-{}",
+        env!("CARGO_PKG_VERSION"),
+        &hash[..16]
+    ));
     if let Ok(index) = PlaceIndex::open(&dir) {
         tracing::info!(dir = %dir.display(), "reusing the index of the bundled data");
         return Ok(index);
