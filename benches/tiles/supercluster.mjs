@@ -1,0 +1,32 @@
+// supercluster 9 on the same points and tiles: load time, then getTile per tile (p50, p99).
+// Usage: NODE_PATH=.../node_modules node supercluster.mjs INDEX/points.bin TILES.txt
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+const require = createRequire(import.meta.url);
+const loaded = require('supercluster');
+const Supercluster = loaded.default ?? loaded;
+
+const [pointsPath, tilesPath] = process.argv.slice(2);
+// points.bin of a lieux index: the indexed places' longitude and latitude, little-endian f64
+// pairs, so that both sides cluster exactly the same points.
+const bytes = readFileSync(pointsPath);
+const coords = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8);
+const points = [];
+for (let i = 0; i + 1 < coords.length; i += 2) {
+  points.push({ type: 'Feature', properties: { i: i / 2 }, geometry: { type: 'Point', coordinates: [coords[i], coords[i + 1]] } });
+}
+const t0 = process.hrtime.bigint();
+const index = new Supercluster({ radius: 40, extent: 512, maxZoom: 16, minPoints: 2 }).load(points);
+const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
+const tiles = readFileSync(tilesPath, 'utf8').trim().split('\n').map((l) => l.split('/').map(Number));
+const times = [];
+for (let round = 0; round < 5; round++) {
+  for (const [z, x, y] of tiles) {
+    const s = process.hrtime.bigint();
+    index.getTile(z, x, y);
+    times.push(Number(process.hrtime.bigint() - s) / 1e6);
+  }
+}
+times.sort((a, b) => a - b);
+const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
+console.log(JSON.stringify({ points: points.length, load_ms: loadMs, get_tile_p50_ms: q(0.5), get_tile_p99_ms: q(0.99), calls: times.length }));
