@@ -3,7 +3,7 @@
 //! ```text
 //! DIR/
 //!   manifest.json   schema and format versions, counts, content hash, sources
-//!   places.bin      every place (postcard, in chunks decoded in parallel), in ordinal order
+//!   places.bin      every place (postcard, in chunks decoded in parallel), in ordinal order (Z-order on the map)
 //!   points.bin      every place's longitude and latitude (little-endian f64), in ordinal order
 //!   report.jsonl    the import report: warnings, rejections, merges
 //!   text/           the tantivy index; documents carry the place's ordinal
