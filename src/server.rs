@@ -189,11 +189,9 @@ async fn tile(
         Some(bytes) => bytes,
         None => {
             let map = map_of(&state, filter).await?;
-            let index = Arc::clone(&state.index);
-            let bytes: Arc<[u8]> = web::block(move || map.tile(&index, coord))
-                .await
-                .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??
-                .into();
+            // Encoding one tile takes well under a millisecond: done on the worker itself, a
+            // hand-over to the blocking pool would cost more than it saves.
+            let bytes: Arc<[u8]> = map.tile(&state.index, coord)?.into();
             state.tiles.insert(&key, coord, Arc::clone(&bytes));
             bytes
         }
