@@ -1,21 +1,11 @@
 //! `lieux index`: a real tantivy index on disk, its manifest, and atomic replacement.
 
-use crate::support::{lieux, lieux_ok, repo};
-
-fn manifest(dir: &std::path::Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
-}
+use crate::support::{index_bundled, lieux, lieux_ok, manifest};
 
 #[test]
 fn index_writes_manifest_places_and_text_index() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("idx");
-    lieux_ok(&[
-        &"index",
-        &repo().join("data/lieux-pays-de-la-loire.csv"),
-        &"--out",
-        &out,
-    ]);
+    let out = index_bundled(tmp.path());
     let m = manifest(&out);
     assert_eq!(m["schema_version"], "1.0.2");
     assert_eq!(m["rejected"], 0);
@@ -32,13 +22,7 @@ fn index_writes_manifest_places_and_text_index() {
 #[test]
 fn a_failed_build_leaves_the_previous_index_untouched() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("idx");
-    lieux_ok(&[
-        &"index",
-        &repo().join("data/lieux-pays-de-la-loire.csv"),
-        &"--out",
-        &out,
-    ]);
+    let out = index_bundled(tmp.path());
     let before = manifest(&out);
 
     let corrupt = tmp.path().join("corrupt.json");
@@ -76,13 +60,7 @@ fn a_failed_build_leaves_the_previous_index_untouched() {
 #[test]
 fn a_corrupt_index_is_refused_on_load() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("idx");
-    lieux_ok(&[
-        &"index",
-        &repo().join("data/lieux-pays-de-la-loire.csv"),
-        &"--out",
-        &out,
-    ]);
+    let out = index_bundled(tmp.path());
     let places = out.join("places.bin");
     let mut bytes = std::fs::read(&places).unwrap();
     let middle = bytes.len() / 2;

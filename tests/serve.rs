@@ -1,19 +1,12 @@
 //! `lieux serve`: a real server on 127.0.0.1.
 
-use crate::support::{lieux_ok, repo, Server};
+use crate::support::{index_bundled, manifest, repo, Server};
 
 #[test]
 fn health_reports_the_loaded_index() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("idx");
-    lieux_ok(&[
-        &"index",
-        &repo().join("data/lieux-pays-de-la-loire.csv"),
-        &"--out",
-        &out,
-    ]);
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let out = index_bundled(tmp.path());
+    let manifest = manifest(&out);
 
     let server = Server::start(&[&"--index", &out]);
     let (status, body) = server.get("/health");
@@ -40,13 +33,7 @@ fn without_an_index_the_bundled_data_is_served() {
 #[test]
 fn unknown_routes_and_methods_get_json_errors() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("idx");
-    lieux_ok(&[
-        &"index",
-        &repo().join("data/lieux-pays-de-la-loire.csv"),
-        &"--out",
-        &out,
-    ]);
+    let out = index_bundled(tmp.path());
     let server = Server::start(&[&"--index", &out]);
     let (status, body) = server.get("/nowhere/../../etc/passwd");
     assert_eq!(status, 404);

@@ -39,6 +39,24 @@ pub fn lieux_ok(args: &[&dyn AsRef<std::ffi::OsStr>]) -> String {
     stderr
 }
 
+/// Indexes the bundled data set with `lieux index` into `DIR/idx`; returns that directory.
+pub fn index_bundled(dir: &Path) -> PathBuf {
+    let out = dir.join("idx");
+    lieux_ok(&[
+        &"index",
+        &repo().join("data/lieux-pays-de-la-loire.csv"),
+        &"--out",
+        &out,
+    ]);
+    out
+}
+
+/// The manifest of an index directory.
+pub fn manifest(index: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(index.join("manifest.json")).expect("a manifest"))
+        .expect("manifest.json is JSON")
+}
+
 /// The JSON Lines of a report.
 pub fn report_lines(path: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)
