@@ -101,6 +101,20 @@ fn param<'q>(query: &'q Query, name: &str) -> Result<Option<&'q str>, ApiError> 
     Ok(first)
 }
 
+/// A number parameter, at most once; `default` when absent.
+fn number_param<T: std::str::FromStr>(
+    query: &Query,
+    name: &str,
+    default: Option<T>,
+) -> Result<T, ApiError> {
+    match param(query, name)? {
+        Some(text) => parse(name, text),
+        None => default.ok_or_else(|| {
+            ApiError::new(ErrorCode::InvalidParameter, format!("{name} is required"))
+        }),
+    }
+}
+
 fn parse<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, ApiError> {
     text.trim().parse().map_err(|_| {
         ApiError::new(
@@ -167,10 +181,11 @@ async fn tile(
     let coord = TileCoord::new(z, parse("x", &x)?, parse("y", y)?)
         .map_err(|e| ApiError::new(ErrorCode::InvalidParameter, e.to_string()))?;
     let filter = filter_of(&query, &[])?;
+    let key = filter.key();
     let etag = format!(
         "\"{}-{}\"",
         &state.index.manifest.content_hash[..16],
-        blake3::hash(format!("{}/{coord}", filter.key()).as_bytes())
+        blake3::hash(format!("{key}/{coord}").as_bytes())
             .to_hex()
             .get(..16)
             .unwrap_or("")
@@ -184,7 +199,6 @@ async fn tile(
             .insert_header((header::ETAG, etag))
             .finish());
     }
-    let key = filter.key();
     let bytes = match state.tiles.get(&key, coord) {
         Some(bytes) => bytes,
         None => {
@@ -273,10 +287,7 @@ async fn clusters(state: web::Data<AppState>, query: Query) -> Result<HttpRespon
         Some(text) => parse_bbox(text)?,
         None => LngLatBbox::WORLD,
     };
-    let zoom: u8 = param(&query, "zoom")?
-        .map(|z| parse("zoom", z))
-        .transpose()?
-        .ok_or_else(|| ApiError::new(ErrorCode::InvalidParameter, "zoom is required"))?;
+    let zoom: u8 = number_param(&query, "zoom", None)?;
     if zoom > MAX_TILE_ZOOM {
         return Err(ApiError::new(
             ErrorCode::InvalidParameter,
@@ -335,14 +346,8 @@ async fn cluster_leaves(
     query: Query,
 ) -> Result<HttpResponse, ApiError> {
     let id = cluster_id(&id)?;
-    let limit: usize = param(&query, "limit")?
-        .map(|v| parse("limit", v))
-        .transpose()?
-        .unwrap_or(10);
-    let offset: usize = param(&query, "offset")?
-        .map(|v| parse("offset", v))
-        .transpose()?
-        .unwrap_or(0);
+    let limit: usize = number_param(&query, "limit", Some(10))?;
+    let offset: usize = number_param(&query, "offset", Some(0))?;
     if limit > MAX_LEAVES {
         return Err(ApiError::new(
             ErrorCode::InvalidParameter,

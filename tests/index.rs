@@ -77,24 +77,17 @@ fn generated_places_are_seeded_and_index_cleanly() {
     let tmp = tempfile::tempdir().unwrap();
     let a = tmp.path().join("a.csv");
     let b = tmp.path().join("b.csv");
-    lieux_ok(&[
-        &"generate",
-        &"--count",
-        &"2000",
-        &"--seed",
-        &"9",
-        &"--out",
-        &a,
-    ]);
-    lieux_ok(&[
-        &"generate",
-        &"--count",
-        &"2000",
-        &"--seed",
-        &"9",
-        &"--out",
-        &b,
-    ]);
+    for out in [&a, &b] {
+        lieux_ok(&[
+            &"generate",
+            &"--count",
+            &"2000",
+            &"--seed",
+            &"9",
+            &"--out",
+            out,
+        ]);
+    }
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
     let out = tmp.path().join("idx");
     lieux_ok(&[&"index", &a, &"--out", &out, &"--no-merge"]);

@@ -143,15 +143,11 @@ impl Server {
 
     /// `GET path`: the status and the JSON body.
     pub fn get(&self, path: &str) -> (u16, serde_json::Value) {
-        let response = ureq::get(&format!("{}{path}", self.base))
-            .config()
-            .http_status_as_error(false)
-            .build()
-            .call()
-            .expect("the server answers");
-        let status = response.status().as_u16();
-        let body = response.into_body().read_json().expect("the body is JSON");
-        (status, body)
+        let (status, _, body) = self.get_bytes(path, &[]);
+        (
+            status,
+            serde_json::from_slice(&body).expect("the body is JSON"),
+        )
     }
 }
 
