@@ -5,7 +5,9 @@
 
 mod cli;
 mod http_error;
+mod params;
 mod progress;
+mod search;
 mod server;
 
 use clap::Parser;

@@ -10,5 +10,6 @@ mod support;
 
 mod import;
 mod index;
+mod search;
 mod serve;
 mod tiles;
