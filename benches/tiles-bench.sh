@@ -12,16 +12,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
 seconds=${2:-10}
-need() { command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }; }
-need wrk wrk
-need node nodejs
+. benches/common.sh
+command -v node >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs >/dev/null; }
 [ -d bench-data/node_modules/supercluster ] || npm install --prefix bench-data --no-save supercluster@9 >/dev/null 2>&1
-cargo build --release --quiet
-bin=target/release/lieux
-mkdir -p bench-data
-csv=bench-data/places-$n.csv
-[ -f "$csv" ] || "$bin" generate --count "$n" --seed 42 --out "$csv"
-[ -f "bench-data/index-$n/manifest.json" ] || "$bin" index "$csv" --out "bench-data/index-$n" 2>/dev/null
+places "$n"
 python3 benches/tiles/tile_list.py > bench-data/tiles.txt
 sed 's|.*|/tiles/&.mvt|' bench-data/tiles.txt > bench-data/paths-tiles.txt
 service='Aide%20aux%20d%C3%A9marches%20administratives'
@@ -37,19 +31,9 @@ start_server() { # PORT EXTRA-ARGS...
   for _ in $(seq 1 1200); do grep -q 'listening on' "bench-data/serve-$port.log" && return; sleep 0.1; done
   echo "server on $port did not start" >&2; exit 1
 }
-# wrk: prints "requests/s p50_ms p99_ms errors" for PATHS on PORT.
+# wrk at 16 connections: prints "requests/s p50_ms p99_ms errors" for PATHS on PORT.
 load() { # PORT PATHS-FILE
-  local out
-  out=$(PATHS_FILE="bench-data/$2" wrk -t2 -c16 -d"${seconds}s" --latency -s benches/tiles/paths.lua "http://127.0.0.1:$1")
-  echo "$out" > "bench-data/wrk-$2.log"
-  echo "$out" | awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /Requests\/sec/ { rps = $2 }
-    /^ +50%/ { p50 = ms($2) }
-    /^ +99%/ { p99 = ms($2) }
-    /Non-2xx/ { errors += $NF }
-    /Socket errors/ { errors += 1 }
-    END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, errors }'
+  wrk_paths "$1" "bench-data/$2" 16 "$seconds" "bench-data/wrk-$2.log"
 }
 
 start_server 18081 --tile-cache-mib 0

@@ -13,10 +13,12 @@ use actix_web::{web, HttpResponse};
 use chrono::NaiveDateTime;
 use lieux_index::export::write_schema_csv;
 use lieux_index::filter::MAX_QUERY_CHARS;
-use lieux_index::geojson::place_feature;
-use lieux_index::search::hours::{now_local, OpenState};
+use lieux_index::geojson::PlaceFeature;
+use lieux_index::search::facets::Facets;
+use lieux_index::search::hours::{now_local, OpenAt, OpenState};
 use lieux_index::search::{Hit, Near, OpenFilter, SearchRequest, SearchResults, Sort};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::json;
 
 use crate::http_error::{ApiError, ErrorCode};
 use crate::params::{filter_of, number_param, param, parse_bbox, Query};
@@ -228,22 +230,47 @@ async fn run(
 }
 
 /// A hit as a Feature: the place, its score, its distance and whether it is open now.
-fn hit_feature(
-    state: &AppState,
-    hit: &Hit,
-    open_now: &mut lieux_index::search::hours::OpenAt<'_>,
-) -> Value {
-    let place = &state.index.places[hit.ordinal as usize];
-    let mut extra = vec![("score", json!(hit.score))];
-    if let Some(distance) = hit.distance_m {
-        extra.push(("distance_m", json!((distance * 10.0).round() / 10.0)));
+fn hit_feature<'a>(state: &'a AppState, hit: &Hit, open_now: &mut OpenAt<'_>) -> PlaceFeature<'a> {
+    PlaceFeature {
+        score: Some(hit.score),
+        distance_m: hit.distance_m,
+        open_now: match open_now.state(hit.ordinal) {
+            OpenState::Open => Some(true),
+            OpenState::Closed => Some(false),
+            OpenState::Unknown => None,
+        },
+        ..PlaceFeature::new(&state.index.places[hit.ordinal as usize])
     }
-    match open_now.state(hit.ordinal) {
-        OpenState::Open => extra.push(("open_now", json!(true))),
-        OpenState::Closed => extra.push(("open_now", json!(false))),
-        OpenState::Unknown => {}
-    }
-    place_feature(place, extra)
+}
+
+/// A FeatureCollection of places, with what the route adds.
+#[derive(Serialize)]
+struct Collection<'a, Extra: Serialize> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    features: Vec<PlaceFeature<'a>>,
+    #[serde(flatten)]
+    extra: Extra,
+    took_ms: f64,
+}
+
+/// What `/search` adds to its collection.
+#[derive(Serialize)]
+struct Page<'a> {
+    total: u64,
+    limit: usize,
+    offset: usize,
+    facets: &'a Facets,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unknown_hours: Option<u64>,
+}
+
+/// The features of `hits`, with their opening state now.
+fn hit_features<'a>(state: &'a AppState, hits: &[Hit]) -> Vec<PlaceFeature<'a>> {
+    let mut open_now = state.search.schedules().at(now_local());
+    hits.iter()
+        .map(|hit| hit_feature(state, hit, &mut open_now))
+        .collect()
 }
 
 /// `GET /search`.
@@ -254,25 +281,18 @@ async fn search(state: web::Data<AppState>, query: Query) -> Result<HttpResponse
     if format != Format::Page {
         return export(&state, &results, format);
     }
-    let mut open_now = state.search.schedules().at(now_local());
-    let features: Vec<Value> = results
-        .hits
-        .iter()
-        .map(|hit| hit_feature(&state, hit, &mut open_now))
-        .collect();
-    let mut body = json!({
-        "type": "FeatureCollection",
-        "features": features,
-        "total": results.total,
-        "limit": request.limit,
-        "offset": request.offset,
-        "facets": results.facets,
-        "took_ms": took_ms(started),
-    });
-    if request.open.is_some() {
-        body["unknown_hours"] = json!(results.unknown_hours);
-    }
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(Collection {
+        kind: "FeatureCollection",
+        features: hit_features(&state, &results.hits),
+        extra: Page {
+            total: results.total,
+            limit: request.limit,
+            offset: request.offset,
+            facets: &results.facets,
+            unknown_hours: request.open.map(|_| results.unknown_hours),
+        },
+        took_ms: took_ms(started),
+    }))
 }
 
 fn took_ms(started: Instant) -> f64 {
@@ -356,7 +376,7 @@ fn export_chunk(
                 if chunk > 0 || i > 0 {
                     out.push(b',');
                 }
-                serde_json::to_writer(&mut out, &place_feature(place, []))
+                serde_json::to_writer(&mut out, &PlaceFeature::new(place))
                     .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
             }
             if chunk == chunks {
@@ -384,16 +404,12 @@ async fn nearest(state: web::Data<AppState>, query: Query) -> Result<HttpRespons
             .await
             .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??
     };
-    let mut open_now = state.search.schedules().at(now_local());
-    let features: Vec<Value> = hits
-        .iter()
-        .map(|hit| hit_feature(&state, hit, &mut open_now))
-        .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "type": "FeatureCollection",
-        "features": features,
-        "took_ms": took_ms(started),
-    })))
+    Ok(HttpResponse::Ok().json(Collection {
+        kind: "FeatureCollection",
+        features: hit_features(&state, &hits),
+        extra: (),
+        took_ms: took_ms(started),
+    }))
 }
 
 /// `GET /suggest?q=&limit=`, with `lat` and `lon` to complete place names nearby first.
@@ -440,15 +456,14 @@ async fn place(
         .search
         .ordinal_of(&state.index, &id)
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no place with id {id:?}")))?;
-    let mut open_now = state.search.schedules().at(now_local());
     let hit = Hit {
         ordinal,
         score: 1.0,
         distance_m: None,
     };
-    let mut feature = hit_feature(&state, &hit, &mut open_now);
-    if let Some(properties) = feature["properties"].as_object_mut() {
-        properties.remove("score");
-    }
+    let feature = PlaceFeature {
+        score: None,
+        ..hit_feature(&state, &hit, &mut state.search.schedules().at(now_local()))
+    };
     Ok(HttpResponse::Ok().json(feature))
 }

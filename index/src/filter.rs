@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 use tantivy::collector::DocSetCollector;
 
 use crate::place::Place;
+use crate::search::expand::Expansions;
 use crate::search::text::{text_query, weighted_fields};
 use crate::store::PlaceIndex;
 use crate::vocab::{
@@ -295,8 +296,9 @@ fn is_code_insee(code: &str) -> bool {
 /// A bitmap, by ordinal, of the places whose text matches `q`, as search matches it (see
 /// [`crate::search::text`]).
 fn text_matches(index: &PlaceIndex, q: &str) -> tantivy::Result<Vec<bool>> {
-    let searcher = index.reader.searcher();
-    let Some(query) = text_query(q, &weighted_fields(&index.fields), &searcher)? else {
+    let expansions = Expansions::new(index.reader.searcher(), 64);
+    let searcher = expansions.searcher();
+    let Some(query) = text_query(q, &weighted_fields(&index.fields), &expansions)? else {
         // Only stop words: nothing to look for, so nothing is left out.
         return Ok(vec![true; index.places.len()]);
     };

@@ -8,7 +8,10 @@
 //! through lazily, so an intersection with a small set of places stays small.
 
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use lru::LruCache;
 
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA, SINK_STATE};
 use tantivy::schema::Field;
@@ -20,7 +23,7 @@ use tantivy_fst::Automaton;
 pub const MAX_EXPANSIONS: usize = 64;
 
 /// How a word matches terms.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Expansion {
     /// Terms starting with the word.
     Prefix,
@@ -59,42 +62,76 @@ fn builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
     cell.get_or_init(|| LevenshteinAutomatonBuilder::new(distance, true))
 }
 
-/// The automaton of one word, run over the term dictionary of each field in turn.
-pub struct Expander<'w> {
-    word: &'w str,
-    dfa: Dfa,
+/// Remembered expansions: (field, kind, word) → terms.
+type ExpansionCache = LruCache<(Field, Expansion, String), Arc<[String]>>;
+
+/// Expansions against one searcher's term dictionaries, remembered: people search for the same
+/// words again and again, and walking a dictionary with a Levenshtein automaton costs more than
+/// the rest of a search near a position.
+pub struct Expansions {
+    searcher: Searcher,
+    cache: Mutex<ExpansionCache>,
 }
 
-impl<'w> Expander<'w> {
-    /// The automaton matching what `how` says of `word`.
+impl Expansions {
+    /// Expansions against `searcher`, remembering up to `capacity` of them.
     #[must_use]
-    pub fn new(word: &'w str, how: Expansion) -> Self {
+    pub fn new(searcher: Searcher, capacity: usize) -> Self {
+        Self {
+            searcher,
+            cache: Mutex::new(LruCache::new(
+                NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN),
+            )),
+        }
+    }
+
+    /// The searcher whose terms are expanded.
+    #[must_use]
+    pub fn searcher(&self) -> &Searcher {
+        &self.searcher
+    }
+
+    /// The terms of `field` that `word` matches as `how` says, at most [`MAX_EXPANSIONS`],
+    /// without `word` itself.
+    ///
+    /// # Errors
+    /// When a term dictionary cannot be read.
+    pub fn terms(
+        &self,
+        field: Field,
+        word: &str,
+        how: Expansion,
+    ) -> tantivy::Result<Arc<[String]>> {
+        let key = (field, how, word.to_owned());
+        if let Some(terms) = self.lock().get(&key) {
+            return Ok(Arc::clone(terms));
+        }
         let dfa = Dfa(match how {
             Expansion::Prefix => builder(0).build_prefix_dfa(word),
             Expansion::OneTypo => builder(1).build_dfa(word),
             Expansion::PrefixOneTypo => builder(1).build_prefix_dfa(word),
         });
-        Self { word, dfa }
-    }
-
-    /// The terms of `field` the automaton accepts, across the segments of `searcher`, at most
-    /// [`MAX_EXPANSIONS`], without the word itself.
-    ///
-    /// # Errors
-    /// When a term dictionary cannot be read.
-    pub fn terms(&self, searcher: &Searcher, field: Field) -> tantivy::Result<Vec<String>> {
         let mut terms = BTreeSet::new();
-        for reader in searcher.segment_readers() {
+        for reader in self.searcher.segment_readers() {
             let index = reader.inverted_index(field)?;
-            let mut stream = index.terms().search(&self.dfa).into_stream()?;
+            let mut stream = index.terms().search(&dfa).into_stream()?;
             while terms.len() < MAX_EXPANSIONS && stream.advance() {
                 if let Ok(term) = std::str::from_utf8(stream.key()) {
-                    if term != self.word {
+                    if term != word {
                         terms.insert(term.to_owned());
                     }
                 }
             }
         }
-        Ok(terms.into_iter().take(MAX_EXPANSIONS).collect())
+        let terms: Arc<[String]> = terms.into_iter().take(MAX_EXPANSIONS).collect();
+        self.lock().put(key, Arc::clone(&terms));
+        Ok(terms)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ExpansionCache> {
+        // A panic while holding the lock leaves a cache that is still consistent.
+        self.cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

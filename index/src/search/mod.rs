@@ -38,9 +38,13 @@ use crate::place::{Place, TextField};
 use crate::store::PlaceIndex;
 use crate::Result;
 use docs::DocMap;
+use expand::Expansions;
 use facets::{FacetColumns, FacetCounts, FacetFilter, Facets};
 use hours::{OpenAt, OpenState, Schedules};
 use suggest::{Suggester, Suggestion};
+
+/// How many expansions of typed words into indexed terms are remembered.
+pub const EXPANSIONS_REMEMBERED: usize = 20_000;
 
 /// Without a radius, the score of a place halves every this many metres.
 pub const DEFAULT_HALF_LIFE_M: f64 = 10_000.0;
@@ -123,6 +127,7 @@ pub struct SearchResults {
 /// completion data, built once per index.
 pub struct SearchIndex {
     searcher: Searcher,
+    expansions: Expansions,
     docs: DocMap,
     ids: Vec<(u64, u32)>,
     schedules: Schedules,
@@ -157,6 +162,7 @@ impl SearchIndex {
         });
         Ok(Self {
             docs: docs?,
+            expansions: Expansions::new(searcher.clone(), EXPANSIONS_REMEMBERED),
             searcher,
             ids,
             schedules,
@@ -190,7 +196,9 @@ impl SearchIndex {
     /// A tantivy error while matching text.
     pub fn search(&self, index: &PlaceIndex, request: &SearchRequest) -> Result<SearchResults> {
         let text = match request.filter.q.as_deref() {
-            Some(q) => text::text_query(q, &text::weighted_fields(&index.fields), &self.searcher)?,
+            Some(q) => {
+                text::text_query(q, &text::weighted_fields(&index.fields), &self.expansions)?
+            }
             None => None,
         };
         let within: Option<Vec<u32>> = request.near.and_then(|near| {
@@ -287,7 +295,7 @@ impl SearchIndex {
     /// A tantivy error.
     pub fn text_matches(&self, index: &PlaceIndex, q: &str) -> Result<Vec<bool>> {
         let weighted = text::weighted_fields(&index.fields);
-        let Some(query) = text::text_query(q, &weighted, &self.searcher)? else {
+        let Some(query) = text::text_query(q, &weighted, &self.expansions)? else {
             return Ok(vec![true; index.places.len()]);
         };
         let mut hits = vec![false; index.places.len()];
@@ -317,7 +325,7 @@ impl SearchIndex {
     ) -> Result<Vec<Suggestion<'a>>> {
         Ok(self
             .suggester
-            .suggest(index, &self.searcher, &self.docs, q, limit, near)?)
+            .suggest(index, &self.expansions, &self.docs, q, limit, near)?)
     }
 }
 

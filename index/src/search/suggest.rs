@@ -16,6 +16,7 @@ use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query};
 use tantivy::{DocSet, Searcher, TERMINATED};
 
 use super::docs::DocMap;
+use super::expand::Expansions;
 use super::text::text_query;
 use crate::place::Place;
 use crate::store::PlaceIndex;
@@ -163,7 +164,7 @@ impl Suggester {
     pub fn suggest<'a>(
         &self,
         index: &'a PlaceIndex,
-        searcher: &Searcher,
+        expansions: &Expansions,
         docs: &DocMap,
         q: &str,
         limit: usize,
@@ -233,7 +234,7 @@ impl Suggester {
         }
         let wanted = limit - out.len();
         if wanted > 0 {
-            for ordinal in matching_names(index, searcher, docs, q, wanted, near)? {
+            for ordinal in matching_names(index, expansions, docs, q, wanted, near)? {
                 let place = &index.places[ordinal as usize];
                 out.push(Suggestion::Place {
                     label: place.nom(),
@@ -257,15 +258,16 @@ impl Suggester {
 /// position is for.
 fn matching_names(
     index: &PlaceIndex,
-    searcher: &Searcher,
+    expansions: &Expansions,
     docs: &DocMap,
     q: &str,
     wanted: usize,
     near: Option<(f64, f64)>,
 ) -> tantivy::Result<Vec<u32>> {
-    let Some(text) = text_query(q, &[(index.fields.nom, 1.0)], searcher)? else {
+    let Some(text) = text_query(q, &[(index.fields.nom, 1.0)], expansions)? else {
         return Ok(Vec::new());
     };
+    let searcher = expansions.searcher();
     let mut found = Vec::new();
     if let Some((longitude, latitude)) = near {
         let around = docs.query_for(index.tree.within(longitude, latitude, NEAR_M));

@@ -20,9 +20,9 @@ use std::collections::BTreeMap;
 
 use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{Score, Searcher, Term};
+use tantivy::{Score, Term};
 
-use super::expand::{Expander, Expansion};
+use super::expand::{Expansion, Expansions};
 
 use crate::analysis::french_analyzer;
 use crate::text_index::TextFields;
@@ -84,18 +84,18 @@ pub fn words(q: &str) -> Vec<Word> {
 }
 
 /// The query for `q` over `fields`, or `None` when `q` has no word to look for (only stop words
-/// or punctuation). Prefixes and typos are expanded against the terms of `searcher`'s index.
+/// or punctuation). Prefixes and typos are expanded against the index's terms.
 ///
 /// # Errors
 /// When a term dictionary cannot be read.
 pub fn text_query(
     q: &str,
     fields: &[(Field, Score)],
-    searcher: &Searcher,
+    expansions: &Expansions,
 ) -> tantivy::Result<Option<Box<dyn Query>>> {
     let clauses = words(q)
         .iter()
-        .map(|word| Ok((Occur::Must, word_query(word, fields, searcher)?)))
+        .map(|word| Ok((Occur::Must, word_query(word, fields, expansions)?)))
         .collect::<tantivy::Result<Vec<(Occur, Box<dyn Query>)>>>()?;
     Ok((!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>))
 }
@@ -103,22 +103,16 @@ pub fn text_query(
 fn word_query(
     word: &Word,
     fields: &[(Field, Score)],
-    searcher: &Searcher,
+    expansions: &Expansions,
 ) -> tantivy::Result<Box<dyn Query>> {
     // The typo is matched against stems: a short stem ("mair" for "mairie") is one edit away
     // from too many other words ("main", "mars", "pair"), so it must be long too.
     let typos = word.letters >= TYPO_MIN_LETTERS && word.stem.chars().count() >= TYPO_MIN_LETTERS;
-    let prefix = word
-        .prefix
-        .then(|| Expander::new(&word.stem, Expansion::Prefix));
-    let typo = typos.then(|| {
-        let how = if word.prefix {
-            Expansion::PrefixOneTypo
-        } else {
-            Expansion::OneTypo
-        };
-        Expander::new(&word.stem, how)
-    });
+    let typo = match (typos, word.prefix) {
+        (false, _) => None,
+        (true, false) => Some(Expansion::OneTypo),
+        (true, true) => Some(Expansion::PrefixOneTypo),
+    };
     let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for &(field, weight) in fields {
         alternatives.push((
@@ -138,14 +132,17 @@ fn word_query(
             let best = others.entry(term).or_insert(score);
             *best = best.max(score);
         };
-        if let Some(prefix) = &prefix {
-            for term in prefix.terms(searcher, field)? {
-                offer(term, weight * PREFIX_WEIGHT);
+        if word.prefix {
+            for term in expansions
+                .terms(field, &word.stem, Expansion::Prefix)?
+                .iter()
+            {
+                offer(term.clone(), weight * PREFIX_WEIGHT);
             }
         }
-        if let Some(typo) = &typo {
-            for term in typo.terms(searcher, field)? {
-                offer(term, weight * TYPO_WEIGHT);
+        if let Some(how) = typo {
+            for term in expansions.terms(field, &word.stem, how)?.iter() {
+                offer(term.clone(), weight * TYPO_WEIGHT);
             }
             // A typo near the end of a word can change its stem ("administrativs" stems to
             // "administrativ", "administratives" to "administr"): the indexed stem is then a
@@ -208,17 +205,17 @@ mod tests {
         let (schema, fields) = TextFields::schema();
         let index = tantivy::Index::create_in_ram(schema);
         crate::text_index::register_analyzers(&index);
-        let searcher = index.reader().unwrap().searcher();
+        let expansions = Expansions::new(index.reader().unwrap().searcher(), 16);
         let weighted = weighted_fields(&fields);
         for q in ["\"mairie", "nom:(AND", "[a TO z]", "a OR b -c"] {
             assert!(
-                text_query(q, &weighted, &searcher).unwrap().is_some(),
+                text_query(q, &weighted, &expansions).unwrap().is_some(),
                 "{q}"
             );
         }
         for q in ["\"():", "\\*?"] {
             assert!(
-                text_query(q, &weighted, &searcher).unwrap().is_none(),
+                text_query(q, &weighted, &expansions).unwrap().is_none(),
                 "{q}"
             );
         }
