@@ -46,6 +46,7 @@ pub fn router(config: &mut web::ServiceConfig) {
         .app_data(web::PathConfig::default().error_handler(|error, _| {
             ApiError::new(ErrorCode::InvalidParameter, error.to_string()).into()
         }))
+        .configure(crate::assets::routes)
         .service(get("/health", health))
         .service(get("/tiles.json", tilejson))
         .service(get("/tiles/{z}/{x}/{tile}", tile))
