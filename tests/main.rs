@@ -10,5 +10,6 @@ mod support;
 
 mod import;
 mod index;
+mod page;
 mod serve;
 mod tiles;
