@@ -15,6 +15,7 @@ use lieux_index::filter::PlaceFilter;
 use lieux_index::generate::{Gazetteer, Generator};
 use lieux_index::import::{import, ImportOptions, Imported};
 use lieux_index::map::{MapCache, TileCache};
+use lieux_index::search::SearchIndex;
 use lieux_index::source::mapping::SourceMapping;
 use lieux_index::source::FormatChoice;
 use lieux_index::store::{write_index, PlaceIndex};
@@ -116,6 +117,9 @@ struct ServeArgs {
     /// The most memory that cached encoded tiles take, in MiB.
     #[arg(long, default_value_t = 256)]
     tile_cache_mib: usize,
+    /// The most places one CSV or GeoJSON export of `/search` holds.
+    #[arg(long, default_value_t = 100_000)]
+    max_export: usize,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -326,8 +330,19 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         max_zoom: args.cluster_max_zoom,
         ..ClusterOptions::default()
     };
+    let started = Instant::now();
+    let search = SearchIndex::build(&index)?;
+    let (hours, unreadable) = search.schedules().stats();
+    tracing::info!(
+        took_ms = started.elapsed().as_millis(),
+        opening_hours = hours,
+        unreadable_opening_hours = unreadable,
+        "search structures built"
+    );
     let state = actix_web::web::Data::new(AppState {
         index: Arc::new(index),
+        search,
+        max_export: args.max_export,
         maps: MapCache::new(options, args.map_cache_places),
         tiles: TileCache::new(args.tile_cache_mib * 1024 * 1024),
         public_url: args.public_url.clone(),

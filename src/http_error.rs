@@ -19,6 +19,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// A query parameter or path segment is invalid.
     InvalidParameter,
+    /// An export would hold more places than allowed.
+    TooManyResults,
     /// Something failed on our side.
     Internal,
 }
@@ -30,7 +32,7 @@ impl ErrorCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::InvalidParameter => StatusCode::BAD_REQUEST,
+            Self::InvalidParameter | Self::TooManyResults => StatusCode::BAD_REQUEST,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

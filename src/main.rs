@@ -6,7 +6,9 @@
 mod assets;
 mod cli;
 mod http_error;
+mod params;
 mod progress;
+mod search;
 mod server;
 
 use clap::Parser;

@@ -11,11 +11,13 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use lieux_index::filter::PlaceFilter;
 use lieux_index::map::{MapCache, PlaceMap, TileCache, PLACE_PROPERTIES};
+use lieux_index::search::SearchIndex;
 use lieux_index::store::PlaceIndex;
 use lieux_tiles::{LngLatBbox, TileCoord, TileJson, VectorLayer};
 use serde::Serialize;
 
 use crate::http_error::{ApiError, ErrorCode};
+use crate::params::{filter_of, number_param, param, parse, parse_bbox, Query};
 
 /// The deepest zoom tiles are served at.
 pub const MAX_TILE_ZOOM: u8 = 22;
@@ -26,6 +28,10 @@ pub const MAX_LEAVES: usize = 1000;
 pub struct AppState {
     /// The loaded index.
     pub index: Arc<PlaceIndex>,
+    /// Search structures of the index.
+    pub search: SearchIndex,
+    /// The most places an export holds.
+    pub max_export: usize,
     /// Cluster hierarchies by filter.
     pub maps: MapCache,
     /// Encoded tiles by filter and tile.
@@ -54,11 +60,12 @@ pub fn router(config: &mut web::ServiceConfig) {
         .service(get("/clusters/{id}/children", cluster_children))
         .service(get("/clusters/{id}/leaves", cluster_leaves))
         .service(get("/clusters/{id}/expansion-zoom", cluster_expansion_zoom))
+        .configure(crate::search::routes)
         .default_service(web::to(not_found));
 }
 
 /// A GET-only resource; other methods get a JSON 405.
-fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
+pub fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
 where
     F: actix_web::Handler<Args>,
     Args: actix_web::FromRequest + 'static,
@@ -67,62 +74,6 @@ where
     web::resource(path)
         .route(web::get().to(handler))
         .default_service(web::to(method_not_allowed))
-}
-
-type Query = web::Query<Vec<(String, String)>>;
-
-/// The filter of a request, refusing parameters the route does not know.
-fn filter_of(query: &Query, also: &[&str]) -> Result<PlaceFilter, ApiError> {
-    if let Some((name, _)) = query
-        .iter()
-        .find(|(name, _)| !PlaceFilter::is_parameter(name) && !also.contains(&name.as_str()))
-    {
-        return Err(ApiError::new(
-            ErrorCode::InvalidParameter,
-            format!("unknown parameter {name:?}"),
-        ));
-    }
-    PlaceFilter::from_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(|e| ApiError::new(ErrorCode::InvalidParameter, e.to_string()))
-}
-
-/// The value of a non-filter parameter, at most once.
-fn param<'q>(query: &'q Query, name: &str) -> Result<Option<&'q str>, ApiError> {
-    let mut values = query
-        .iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str());
-    let first = values.next();
-    if values.next().is_some() {
-        return Err(ApiError::new(
-            ErrorCode::InvalidParameter,
-            format!("{name}: given twice"),
-        ));
-    }
-    Ok(first)
-}
-
-/// A number parameter, at most once; `default` when absent.
-fn number_param<T: std::str::FromStr>(
-    query: &Query,
-    name: &str,
-    default: Option<T>,
-) -> Result<T, ApiError> {
-    match param(query, name)? {
-        Some(text) => parse(name, text),
-        None => default.ok_or_else(|| {
-            ApiError::new(ErrorCode::InvalidParameter, format!("{name} is required"))
-        }),
-    }
-}
-
-fn parse<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, ApiError> {
-    text.trim().parse().map_err(|_| {
-        ApiError::new(
-            ErrorCode::InvalidParameter,
-            format!("{name}: {text:?} is not valid"),
-        )
-    })
 }
 
 /// The map of `filter`, built on the blocking pool when it is not cached.
@@ -297,33 +248,6 @@ async fn clusters(state: web::Data<AppState>, query: Query) -> Result<HttpRespon
     }
     let map = map_of(&state, filter).await?;
     Ok(HttpResponse::Ok().json(map.clusters_geojson(&state.index, bbox, zoom)))
-}
-
-fn parse_bbox(text: &str) -> Result<LngLatBbox, ApiError> {
-    let invalid = |why: &str| {
-        ApiError::new(
-            ErrorCode::InvalidParameter,
-            format!("bbox {text:?}: {why}; expected W,S,E,N"),
-        )
-    };
-    let numbers: Vec<f64> = text
-        .split(',')
-        .map(|n| n.trim().parse::<f64>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| invalid("not numbers"))?;
-    let [w, s, e, n] = numbers[..] else {
-        return Err(invalid("four numbers"));
-    };
-    if numbers.iter().any(|v| !v.is_finite())
-        || !(-90.0..=90.0).contains(&s)
-        || !(-90.0..=90.0).contains(&n)
-        || s > n
-        || !(-180.0..=180.0).contains(&w)
-        || !(-180.0..=180.0).contains(&e)
-    {
-        return Err(invalid("out of range"));
-    }
-    Ok(LngLatBbox::new(w, s, e, n))
 }
 
 /// The cluster id of a path.

@@ -11,5 +11,6 @@ mod support;
 mod import;
 mod index;
 mod page;
+mod search;
 mod serve;
 mod tiles;

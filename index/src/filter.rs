@@ -13,12 +13,9 @@
 use std::collections::BTreeSet;
 
 use tantivy::collector::DocSetCollector;
-use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, TermQuery};
-use tantivy::schema::IndexRecordOption;
-use tantivy::Term;
 
-use crate::analysis::french_analyzer;
 use crate::place::Place;
+use crate::search::text::{text_query, weighted_fields};
 use crate::store::PlaceIndex;
 use crate::vocab::{
     Dispositif, Frais, ModaliteAcces, ModaliteAccompagnement, PriseEnCharge, Public, Service,
@@ -295,11 +292,13 @@ fn is_code_insee(code: &str) -> bool {
     code.len() == 5 && code.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
-/// A bitmap, by ordinal, of the places whose text matches `q`: every word of `q` must be found
-/// in a text field (name, services, typologie, commune, address, description), stemmed and
-/// without accents; the last word may be the start of a word (search as you type).
+/// A bitmap, by ordinal, of the places whose text matches `q`, as search matches it (see
+/// [`crate::search::text`]).
 fn text_matches(index: &PlaceIndex, q: &str) -> tantivy::Result<Vec<bool>> {
-    let query = text_query(index, q);
+    let Some(query) = text_query(q, &weighted_fields(&index.fields)) else {
+        // Only stop words: nothing to look for, so nothing is left out.
+        return Ok(vec![true; index.places.len()]);
+    };
     let searcher = index.reader.searcher();
     let docs = searcher.search(&query, &DocSetCollector)?;
     let mut hits = vec![false; index.places.len()];
@@ -307,7 +306,7 @@ fn text_matches(index: &PlaceIndex, q: &str) -> tantivy::Result<Vec<bool>> {
         let column = searcher
             .segment_reader(address.segment_ord)
             .fast_fields()
-            .u64("ordinal")?;
+            .u64(crate::text_index::TextFields::ORDINAL)?;
         if let Some(ordinal) = column.first(address.doc_id) {
             if let Some(hit) = usize::try_from(ordinal).ok().and_then(|o| hits.get_mut(o)) {
                 *hit = true;
@@ -315,55 +314,6 @@ fn text_matches(index: &PlaceIndex, q: &str) -> tantivy::Result<Vec<bool>> {
         }
     }
     Ok(hits)
-}
-
-/// The tantivy query for `q`: an AND over its words of an OR over the text fields.
-#[must_use]
-pub fn text_query(index: &PlaceIndex, q: &str) -> Box<dyn Query> {
-    let fields = index.fields;
-    let text_fields = [
-        fields.nom,
-        fields.services,
-        fields.typologie,
-        fields.commune,
-        fields.adresse,
-        fields.description,
-    ];
-    let mut analyzer = french_analyzer();
-    let mut words = Vec::new();
-    let mut stream = analyzer.token_stream(q);
-    while stream.advance() {
-        words.push(stream.token().text.clone());
-    }
-    let ends_mid_word = q.chars().last().is_some_and(char::is_alphanumeric);
-    let last = words.len().saturating_sub(1);
-    let clauses = words
-        .iter()
-        .enumerate()
-        .map(|(i, word)| {
-            let per_field: Vec<(Occur, Box<dyn Query>)> = text_fields
-                .iter()
-                .map(|field| {
-                    let term = Term::from_field_text(*field, word);
-                    let query: Box<dyn Query> = if i == last && ends_mid_word {
-                        Box::new(FuzzyTermQuery::new_prefix(term, 0, true))
-                    } else {
-                        Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
-                    };
-                    (Occur::Should, query)
-                })
-                .collect();
-            (
-                Occur::Must,
-                Box::new(BooleanQuery::new(per_field)) as Box<dyn Query>,
-            )
-        })
-        .collect::<Vec<_>>();
-    if clauses.is_empty() {
-        // Only stop words: nothing to look for, so nothing is left out.
-        return Box::new(tantivy::query::AllQuery);
-    }
-    Box::new(BooleanQuery::new(clauses))
 }
 
 #[cfg(test)]

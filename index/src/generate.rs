@@ -443,6 +443,15 @@ fn gaussian_pair(rng: &mut impl Rng) -> (f64, f64) {
     (r * theta.cos(), r * theta.sin())
 }
 
+/// `count` seeded places spread over the bundled gazetteer (`data/communes.csv`), for tests.
+#[cfg(test)]
+pub(crate) fn test_places(count: u64, seed: u64) -> Vec<Place> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/communes.csv");
+    let gazetteer = Gazetteer::from_csv(&path).expect("data/communes.csv reads");
+    let mut generator = Generator::new(&gazetteer, seed);
+    (0..count).map(|n| generator.place(n)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 //! - [`dedup`]: merging the same place coming from several sources;
 //! - [`store`]: the persisted index (places, R-tree, tantivy full-text index, manifest), written
 //!   atomically and loaded by the server;
+//! - [`search`]: ranked text, radius and nearest queries, facets, opening hours, completion;
 //! - [`generate`]: realistic synthetic places for benchmarks.
 //!
 //! The crate does no HTTP and has no CLI: `src/` in the root package is the shell around it.
@@ -17,11 +18,13 @@ pub mod export;
 pub mod filter;
 pub mod generate;
 pub mod geo;
+pub mod geojson;
 pub mod import;
 pub mod map;
 pub mod normalize;
 pub mod place;
 pub mod report;
+pub mod search;
 pub mod source;
 pub mod store;
 pub mod text;

@@ -52,6 +52,9 @@ pub struct TextFields {
 }
 
 impl TextFields {
+    /// The name of the fast field holding a document's ordinal.
+    pub const ORDINAL: &'static str = "ordinal";
+
     /// The schema, and the handles of its fields.
     #[must_use]
     pub fn schema() -> (Schema, Self) {
@@ -62,7 +65,7 @@ impl TextFields {
                 .set_index_option(IndexRecordOption::WithFreqs),
         );
         let fields = Self {
-            ordinal: builder.add_u64_field("ordinal", FAST),
+            ordinal: builder.add_u64_field(Self::ORDINAL, FAST),
             nom: builder.add_text_field("nom", text.clone()),
             services: builder.add_text_field("services", text.clone()),
             typologie: builder.add_text_field("typologie", text.clone()),
@@ -89,7 +92,7 @@ impl TextFields {
     pub fn from_schema(schema: &Schema) -> tantivy::Result<Self> {
         let field = |name: &str| schema.get_field(name);
         Ok(Self {
-            ordinal: field("ordinal")?,
+            ordinal: field(Self::ORDINAL)?,
             nom: field("nom")?,
             services: field("services")?,
             typologie: field("typologie")?,

@@ -1,0 +1,168 @@
+//! Opening hours: whether a place is open at a given local time.
+//!
+//! `horaires` holds OSM `opening_hours` expressions, evaluated with the `opening-hours` crate
+//! and the French public holidays (so `PH off` means what it says). Times are local to
+//! Europe/Paris, where the places are; overseas places are judged on Paris time too, which is
+//! the limit of a single zone.
+//!
+//! A million places repeat a few thousand expressions at most, so each distinct text is parsed
+//! once when the index is loaded ([`Schedules`]) and, during a query, evaluated once
+//! ([`OpenAt`] remembers each answer). Places whose hours are missing, cannot be parsed or say
+//! `unknown` at that time are [`OpenState::Unknown`]: the caller decides whether to keep them.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDateTime, Utc};
+use opening_hours::localization::Country;
+use opening_hours::{Context, OpeningHours, RuleKind};
+
+use crate::place::{Place, TextField};
+
+/// The time zone of the places.
+pub const TIME_ZONE: chrono_tz::Tz = chrono_tz::Europe::Paris;
+
+/// Whether a place is open at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenState {
+    /// Open.
+    Open,
+    /// Closed.
+    Closed,
+    /// Hours missing, unreadable, or saying "unknown".
+    Unknown,
+}
+
+/// The current local time in Europe/Paris.
+#[must_use]
+pub fn now_local() -> NaiveDateTime {
+    Utc::now().with_timezone(&TIME_ZONE).naive_local()
+}
+
+/// The parsed opening hours of every place.
+pub struct Schedules {
+    /// Per place, the index of its expression in `distinct`, or [`NONE`].
+    of_place: Vec<u32>,
+    /// Each distinct expression, `None` when it does not parse.
+    distinct: Vec<Option<OpeningHours>>,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl Schedules {
+    /// Parses the hours of `places`, each distinct text once.
+    #[must_use]
+    pub fn build(places: &[Place]) -> Self {
+        let context = Context::default().with_holidays(Country::FR.holidays());
+        let mut ids: HashMap<&str, u32> = HashMap::new();
+        let mut distinct = Vec::new();
+        let of_place = places
+            .iter()
+            .map(|place| {
+                let text = place.text(TextField::Horaires);
+                if text.is_empty() {
+                    return NONE;
+                }
+                *ids.entry(text).or_insert_with(|| {
+                    distinct.push(
+                        text.parse::<OpeningHours>()
+                            .ok()
+                            .map(|hours| hours.with_context(context.clone())),
+                    );
+                    u32::try_from(distinct.len() - 1).expect("fewer than 2^32 expressions")
+                })
+            })
+            .collect();
+        Self { of_place, distinct }
+    }
+
+    /// The number of distinct expressions, and how many of them do not parse.
+    #[must_use]
+    pub fn stats(&self) -> (usize, usize) {
+        let unparsed = self.distinct.iter().filter(|h| h.is_none()).count();
+        (self.distinct.len(), unparsed)
+    }
+
+    /// An evaluator of the places' state at `at` (local time), remembering its answers.
+    #[must_use]
+    pub fn at(&self, at: NaiveDateTime) -> OpenAt<'_> {
+        OpenAt {
+            schedules: self,
+            at,
+            known: vec![None; self.distinct.len()],
+        }
+    }
+}
+
+/// The state of places at one time.
+pub struct OpenAt<'a> {
+    schedules: &'a Schedules,
+    at: NaiveDateTime,
+    known: Vec<Option<OpenState>>,
+}
+
+impl OpenAt<'_> {
+    /// The state of the place `ordinal`.
+    pub fn state(&mut self, ordinal: u32) -> OpenState {
+        let id = self.schedules.of_place[ordinal as usize];
+        if id == NONE {
+            return OpenState::Unknown;
+        }
+        let id = id as usize;
+        if let Some(state) = self.known[id] {
+            return state;
+        }
+        let state = match &self.schedules.distinct[id] {
+            None => OpenState::Unknown,
+            Some(hours) => match hours.state(self.at).0 {
+                RuleKind::Open => OpenState::Open,
+                RuleKind::Closed => OpenState::Closed,
+                RuleKind::Unknown => OpenState::Unknown,
+            },
+        };
+        self.known[id] = Some(state);
+        state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::place::PlaceTexts;
+
+    fn place(hours: &str) -> Place {
+        let mut place = crate::generate::test_places(1, 1).remove(0);
+        place.texts = PlaceTexts::new(|f| if f == TextField::Horaires { hours } else { "" });
+        place
+    }
+
+    fn at(text: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    #[test]
+    fn hours_are_evaluated_with_french_public_holidays() {
+        let places = [
+            place("Mo-Fr 09:00-12:00,14:00-17:00; PH off"),
+            place(""),
+            place("n'importe quoi"),
+            place("Mo-Fr 09:00-12:00,14:00-17:00; PH off"),
+        ];
+        let schedules = Schedules::build(&places);
+        assert_eq!(schedules.stats(), (2, 1));
+        // Tuesday 24 November 2026, 10:00 and 13:00.
+        let mut open = schedules.at(at("2026-11-24 10:00"));
+        assert_eq!(open.state(0), OpenState::Open);
+        assert_eq!(open.state(3), OpenState::Open);
+        assert_eq!(open.state(1), OpenState::Unknown);
+        assert_eq!(open.state(2), OpenState::Unknown);
+        assert_eq!(
+            schedules.at(at("2026-11-24 13:00")).state(0),
+            OpenState::Closed
+        );
+        // Wednesday 11 November 2026 is Armistice day, a public holiday.
+        assert_eq!(
+            schedules.at(at("2026-11-11 10:00")).state(0),
+            OpenState::Closed
+        );
+    }
+}

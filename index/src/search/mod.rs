@@ -1,0 +1,707 @@
+//! Search: ranked text, radius and nearest queries, with filters, facets and opening hours.
+//!
+//! One pass over the candidates decides everything. Candidates come from the cheapest source:
+//!
+//! - with text, tantivy's matches, restricted to the R-tree's answer when there is a radius
+//!   (an [`docs::OrdinalSetQuery`] clause, so tantivy intersects postings with a few thousand
+//!   documents instead of scoring every match in France);
+//! - without text, the R-tree's answer for a radius, else every place.
+//!
+//! Each candidate is then judged once ([`Collector::offer`]): the exact great-circle distance
+//! against the radius, the bbox, postal and INSEE codes, opening hours, and the facet filters.
+//! A place that passes everything is counted in `total` and in every facet and ranked; a place
+//! that fails exactly one facet filter is counted in that facet only (see [`facets`]). Ranking
+//! happens there too, in a heap bounded by `offset + limit`: the score combines text relevance
+//! (BM25 with field weights) with a decay over distance as each document is collected, so a
+//! relevant place nearby can overtake a slightly more relevant one far away without re-sorting a
+//! truncated list. Without text and with a location, results are sorted by distance.
+
+pub mod docs;
+pub mod facets;
+pub mod hours;
+pub mod suggest;
+pub mod text;
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::hash::{Hash, Hasher};
+
+use chrono::NaiveDateTime;
+use lieux_tiles::LngLatBbox;
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query};
+use tantivy::Searcher;
+
+use crate::filter::PlaceFilter;
+use crate::geo::haversine_m;
+use crate::place::{Place, TextField};
+use crate::store::PlaceIndex;
+use crate::Result;
+use docs::DocMap;
+use facets::{failed_facets, FacetCounts, Facets};
+use hours::{OpenAt, OpenState, Schedules};
+use suggest::{Suggester, Suggestion};
+
+/// Without a radius, the score of a place halves every this many metres.
+pub const DEFAULT_HALF_LIFE_M: f64 = 10_000.0;
+
+/// A location to search around.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Near {
+    /// Degrees.
+    pub longitude: f64,
+    /// Degrees.
+    pub latitude: f64,
+    /// Only places within this great-circle distance, in metres.
+    pub radius_m: Option<f64>,
+}
+
+/// Keep only places open at a local time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenFilter {
+    /// Local time in Europe/Paris.
+    pub at: NaiveDateTime,
+    /// Keep places whose hours are unknown too.
+    pub include_unknown: bool,
+}
+
+/// The order of results.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Text relevance with distance decay; by distance when there is no text.
+    #[default]
+    Relevance,
+    /// Nearest first (needs a location).
+    Distance,
+}
+
+/// A search.
+#[derive(Clone, Debug, Default)]
+pub struct SearchRequest {
+    /// Vocabulary and code filters, and the text `q`.
+    pub filter: PlaceFilter,
+    /// Around a location, within a radius or not.
+    pub near: Option<Near>,
+    /// Inside a rectangle.
+    pub bbox: Option<LngLatBbox>,
+    /// Open at a time.
+    pub open: Option<OpenFilter>,
+    /// The order.
+    pub sort: Sort,
+    /// Hits to return.
+    pub limit: usize,
+    /// Hits to skip.
+    pub offset: usize,
+}
+
+/// One result.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Hit {
+    /// The place's ordinal in the index.
+    pub ordinal: u32,
+    /// Relevance: text score times distance decay (1 without text or location).
+    pub score: f32,
+    /// Great-circle distance to the search location, in metres.
+    pub distance_m: Option<f64>,
+}
+
+/// The answer to a search.
+#[derive(Clone, Debug, Default)]
+pub struct SearchResults {
+    /// The requested page of hits, best first.
+    pub hits: Vec<Hit>,
+    /// The number of matching places.
+    pub total: u64,
+    /// Facet counts over every match (each facet with the other filters applied).
+    pub facets: Facets,
+    /// Matching places whose hours are unknown: left out by an open filter unless
+    /// `include_unknown`, kept otherwise.
+    pub unknown_hours: u64,
+}
+
+/// What searching needs beyond the loaded index: the document map, opening hours, ids and
+/// completion data, built once per index.
+pub struct SearchIndex {
+    searcher: Searcher,
+    docs: DocMap,
+    ids: Vec<(u64, u32)>,
+    schedules: Schedules,
+    suggester: Suggester,
+}
+
+impl SearchIndex {
+    /// Builds the search structures of `index`; its parts are built side by side.
+    ///
+    /// # Errors
+    /// When the text index does not map back to the places.
+    pub fn build(index: &PlaceIndex) -> Result<Self> {
+        let searcher = index.reader.searcher();
+        let places = &index.places;
+        let (docs, ids, schedules, suggester) = std::thread::scope(|scope| {
+            let ids = scope.spawn(|| id_table(places));
+            let schedules = scope.spawn(|| Schedules::build(places));
+            let suggester = scope.spawn(|| Suggester::build(places));
+            let docs = DocMap::build(&searcher, places.len());
+            (
+                docs,
+                crate::join_scoped(ids),
+                crate::join_scoped(schedules),
+                crate::join_scoped(suggester),
+            )
+        });
+        Ok(Self {
+            docs: docs?,
+            searcher,
+            ids,
+            schedules,
+            suggester,
+        })
+    }
+
+    /// The parsed opening hours.
+    #[must_use]
+    pub fn schedules(&self) -> &Schedules {
+        &self.schedules
+    }
+
+    /// The ordinal of the place with `id`.
+    #[must_use]
+    pub fn ordinal_of(&self, index: &PlaceIndex, id: &str) -> Option<u32> {
+        let hash = id_hash(id);
+        let start = self.ids.partition_point(|(h, _)| *h < hash);
+        self.ids[start..]
+            .iter()
+            .take_while(|(h, _)| *h == hash)
+            .map(|(_, ordinal)| *ordinal)
+            .find(|ordinal| index.places[*ordinal as usize].id() == id)
+    }
+
+    /// Runs `request` against `index` (the index this was built from).
+    ///
+    /// # Errors
+    /// A tantivy error while matching text.
+    pub fn search(&self, index: &PlaceIndex, request: &SearchRequest) -> Result<SearchResults> {
+        let text = request
+            .filter
+            .q
+            .as_deref()
+            .and_then(|q| text::text_query(q, &text::weighted_fields(&index.fields)));
+        let within: Option<Vec<u32>> = request.near.and_then(|near| {
+            near.radius_m.map(|radius| {
+                // A hair wider than asked: the exact distance is judged on each candidate, so
+                // floating-point noise in the tree's chord lengths can never lose a place.
+                let widened = radius * (1.0 + 1e-9) + 1e-3;
+                index
+                    .tree
+                    .within(near.longitude, near.latitude, widened)
+                    .collect()
+            })
+        });
+        let mut collector = Collector::new(self, index, request, text.is_some());
+        match (text, within) {
+            (Some(text), within) => {
+                let query: Box<dyn Query> = match within {
+                    Some(ordinals) => Box::new(BooleanQuery::new(vec![
+                        (Occur::Must, text),
+                        (Occur::Must, Box::new(self.docs.query_for(ordinals))),
+                    ])),
+                    None => text,
+                };
+                let weight = query.weight(EnableScoring::enabled_from_searcher(&self.searcher))?;
+                for (segment, reader) in self.searcher.segment_readers().iter().enumerate() {
+                    let ordinals = self.docs.segment_ordinals(segment);
+                    weight.for_each(reader, &mut |doc, score| {
+                        collector.offer(ordinals[doc as usize], score);
+                    })?;
+                }
+            }
+            (None, Some(ordinals)) => {
+                for ordinal in ordinals {
+                    collector.offer(ordinal, 1.0);
+                }
+            }
+            (None, None) => {
+                for ordinal in 0..u32::try_from(index.places.len()).unwrap_or(u32::MAX) {
+                    collector.offer(ordinal, 1.0);
+                }
+            }
+        }
+        Ok(collector.finish())
+    }
+
+    /// The `k` places nearest to a location that pass `filter`, nearest first, with their exact
+    /// distances.
+    ///
+    /// # Errors
+    /// A tantivy error while matching the filter's text.
+    pub fn nearest(
+        &self,
+        index: &PlaceIndex,
+        longitude: f64,
+        latitude: f64,
+        k: usize,
+        filter: &PlaceFilter,
+    ) -> Result<Vec<Hit>> {
+        let text_hits = match &filter.q {
+            Some(q) => Some(self.text_matches(index, q)?),
+            None => None,
+        };
+        Ok(index
+            .tree
+            .nearest(longitude, latitude)
+            .filter(|ordinal| {
+                let place = &index.places[*ordinal as usize];
+                text_hits
+                    .as_ref()
+                    .is_none_or(|hits| hits[*ordinal as usize])
+                    && filter.matches_fields(place)
+            })
+            .take(k)
+            .map(|ordinal| {
+                let place = &index.places[ordinal as usize];
+                Hit {
+                    ordinal,
+                    score: 1.0,
+                    distance_m: Some(haversine_m(
+                        longitude,
+                        latitude,
+                        place.longitude,
+                        place.latitude,
+                    )),
+                }
+            })
+            .collect())
+    }
+
+    /// A bitmap, by ordinal, of the places whose text matches `q` (every place when `q` has no
+    /// word to look for).
+    ///
+    /// # Errors
+    /// A tantivy error.
+    pub fn text_matches(&self, index: &PlaceIndex, q: &str) -> Result<Vec<bool>> {
+        let Some(query) = text::text_query(q, &text::weighted_fields(&index.fields)) else {
+            return Ok(vec![true; index.places.len()]);
+        };
+        let mut hits = vec![false; index.places.len()];
+        let weight = query.weight(EnableScoring::disabled_from_searcher(&self.searcher))?;
+        for (segment, reader) in self.searcher.segment_readers().iter().enumerate() {
+            let ordinals = self.docs.segment_ordinals(segment);
+            weight.for_each_no_score(reader, &mut |docs| {
+                for doc in docs {
+                    hits[ordinals[*doc as usize] as usize] = true;
+                }
+            })?;
+        }
+        Ok(hits)
+    }
+
+    /// Completions of `q` as typed: communes, services, place names.
+    ///
+    /// # Errors
+    /// A tantivy error while matching names.
+    pub fn suggest<'a>(
+        &self,
+        index: &'a PlaceIndex,
+        q: &str,
+        limit: usize,
+    ) -> Result<Vec<Suggestion<'a>>> {
+        Ok(self
+            .suggester
+            .suggest(index, &self.searcher, &self.docs, q, limit)?)
+    }
+}
+
+fn id_hash(id: &str) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut hasher);
+    hasher.finish()
+}
+
+fn id_table(places: &[Place]) -> Vec<(u64, u32)> {
+    let mut ids: Vec<(u64, u32)> = (0u32..)
+        .zip(places)
+        .map(|(ordinal, place)| (id_hash(place.id()), ordinal))
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// A hit being ranked: lower `key` is better, ties broken by ordinal.
+#[derive(Clone, Copy, Debug)]
+struct Ranked {
+    key: f64,
+    hit: Hit,
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Ranked {}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key
+            .total_cmp(&other.key)
+            .then(self.hit.ordinal.cmp(&other.hit.ordinal))
+    }
+}
+
+/// Judges, counts and ranks candidates.
+struct Collector<'a> {
+    index: &'a PlaceIndex,
+    request: &'a SearchRequest,
+    open: Option<OpenAt<'a>>,
+    by_distance: bool,
+    half_life_m: f64,
+    keep: usize,
+    best: BinaryHeap<Ranked>,
+    total: u64,
+    unknown_hours: u64,
+    facets: FacetCounts<'a>,
+}
+
+impl<'a> Collector<'a> {
+    fn new(
+        search: &'a SearchIndex,
+        index: &'a PlaceIndex,
+        request: &'a SearchRequest,
+        has_text: bool,
+    ) -> Self {
+        let near = request.near;
+        Self {
+            index,
+            request,
+            open: request.open.map(|open| search.schedules.at(open.at)),
+            by_distance: near.is_some() && (request.sort == Sort::Distance || !has_text),
+            half_life_m: near
+                .and_then(|n| n.radius_m)
+                .map_or(DEFAULT_HALF_LIFE_M, |radius| (radius / 2.0).max(100.0)),
+            keep: request.offset.saturating_add(request.limit),
+            best: BinaryHeap::new(),
+            total: 0,
+            unknown_hours: 0,
+            facets: FacetCounts::default(),
+        }
+    }
+
+    /// Considers the place `ordinal`, whose text scored `text_score`.
+    fn offer(&mut self, ordinal: u32, text_score: f32) {
+        let place: &'a Place = &self.index.places[ordinal as usize];
+        let request = self.request;
+        if let Some(bbox) = &request.bbox {
+            if !bbox.contains(place.longitude, place.latitude) {
+                return;
+            }
+        }
+        let distance_m = request
+            .near
+            .map(|n| haversine_m(n.longitude, n.latitude, place.longitude, place.latitude));
+        if let (Some(distance), Some(radius)) = (distance_m, request.near.and_then(|n| n.radius_m))
+        {
+            if distance > radius {
+                return;
+            }
+        }
+        let filter = &request.filter;
+        if (!filter.codes_postaux.is_empty() && !filter.codes_postaux.contains(place.code_postal()))
+            || (!filter.codes_insee.is_empty()
+                && !filter
+                    .codes_insee
+                    .contains(place.text(TextField::CodeInsee)))
+        {
+            return;
+        }
+        let failed = failed_facets(filter, place);
+        if failed & failed.wrapping_sub(1) != 0 {
+            return; // Fails two facet filters or more: counted nowhere.
+        }
+        let hours = self.open.as_mut().map(|open| open.state(ordinal));
+        match hours {
+            Some(OpenState::Closed) => return,
+            Some(OpenState::Unknown) => {
+                if failed == 0 {
+                    self.unknown_hours += 1;
+                }
+                if !request.open.is_some_and(|o| o.include_unknown) {
+                    return;
+                }
+            }
+            Some(OpenState::Open) | None => {}
+        }
+        self.facets.add(place, failed);
+        if failed != 0 {
+            return;
+        }
+        self.total += 1;
+        if self.keep == 0 {
+            return;
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        let decay = distance_m.map_or(1.0, |d| 0.5f64.powf(d / self.half_life_m)) as f32;
+        let hit = Hit {
+            ordinal,
+            score: text_score * decay,
+            distance_m,
+        };
+        let key = match distance_m {
+            Some(distance) if self.by_distance => distance,
+            _ => -f64::from(hit.score),
+        };
+        let ranked = Ranked { key, hit };
+        if self.best.len() < self.keep {
+            self.best.push(ranked);
+        } else if self.best.peek().is_some_and(|worst| ranked < *worst) {
+            self.best.pop();
+            self.best.push(ranked);
+        }
+    }
+
+    fn finish(self) -> SearchResults {
+        let hits = self
+            .best
+            .into_sorted_vec()
+            .into_iter()
+            .skip(self.request.offset)
+            .map(|ranked| ranked.hit)
+            .collect();
+        SearchResults {
+            hits,
+            total: self.total,
+            facets: self.facets.finish(),
+            unknown_hours: self.unknown_hours,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::LazyLock;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::report::Report;
+    use crate::store::{write_index, NoProgress};
+    use crate::vocab::Vocabulary;
+
+    /// Generated places around all of France, indexed on disk once for all the tests.
+    static INDEX: LazyLock<(tempfile::TempDir, PlaceIndex, SearchIndex)> = LazyLock::new(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let places = crate::generate::test_places(4_000, 11);
+        let out = dir.path().join("idx");
+        write_index(&places, &Report::default(), Vec::new(), &out, &NoProgress).unwrap();
+        let index = PlaceIndex::open(&out).unwrap();
+        let search = SearchIndex::build(&index).unwrap();
+        (dir, index, search)
+    });
+
+    fn index() -> (&'static PlaceIndex, &'static SearchIndex) {
+        (&INDEX.1, &INDEX.2)
+    }
+
+    fn all(request: SearchRequest) -> SearchResults {
+        let (index, search) = index();
+        search
+            .search(
+                index,
+                &SearchRequest {
+                    limit: index.places.len(),
+                    ..request
+                },
+            )
+            .unwrap()
+    }
+
+    fn filter(pairs: &[(&str, &str)]) -> PlaceFilter {
+        PlaceFilter::from_pairs(pairs.iter().copied()).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn radius_results_equal_a_haversine_scan(
+            lon in -4.5f64..8.0,
+            lat in 42.5f64..51.0,
+            radius in 10.0f64..150_000.0,
+        ) {
+            let (index, _) = index();
+            let results = all(SearchRequest {
+                near: Some(Near { longitude: lon, latitude: lat, radius_m: Some(radius) }),
+                ..SearchRequest::default()
+            });
+            let mut expected: Vec<(f64, u32)> = (0u32..)
+                .zip(&index.places)
+                .map(|(o, p)| (haversine_m(lon, lat, p.longitude, p.latitude), o))
+                .filter(|(d, _)| *d <= radius)
+                .collect();
+            expected.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let found: Vec<(f64, u32)> = results
+                .hits
+                .iter()
+                .map(|h| (h.distance_m.unwrap(), h.ordinal))
+                .collect();
+            prop_assert_eq!(results.total as usize, expected.len());
+            prop_assert_eq!(found, expected);
+        }
+
+        #[test]
+        fn nearest_equals_a_haversine_scan(lon in -4.5f64..8.0, lat in 42.5f64..51.0, k in 1usize..40) {
+            let (index, search) = index();
+            let found: Vec<f64> = search
+                .nearest(index, lon, lat, k, &PlaceFilter::default())
+                .unwrap()
+                .iter()
+                .map(|h| h.distance_m.unwrap())
+                .collect();
+            let mut expected: Vec<f64> = index
+                .places
+                .iter()
+                .map(|p| haversine_m(lon, lat, p.longitude, p.latitude))
+                .collect();
+            expected.sort_by(f64::total_cmp);
+            expected.truncate(k);
+            prop_assert_eq!(found, expected);
+        }
+    }
+
+    type Counts = std::collections::HashMap<String, u64>;
+
+    fn facet(results: &SearchResults, facet: facets::Facet) -> Counts {
+        results.facets.get(facet).iter().cloned().collect()
+    }
+
+    /// How many hits have each value, as `values` lists them.
+    fn value_counts(results: &SearchResults, values: impl Fn(&Place) -> Vec<&str>) -> Counts {
+        let (index, _) = index();
+        let mut counts = Counts::new();
+        for hit in &results.hits {
+            for value in values(&index.places[hit.ordinal as usize]) {
+                *counts.entry(value.to_owned()).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+
+    #[test]
+    fn facets_count_the_full_result_set_with_the_other_filters_applied() {
+        let request = SearchRequest {
+            filter: filter(&[
+                ("frais_a_charge", "Gratuit"),
+                ("services", "Aide aux démarches administratives"),
+            ]),
+            ..SearchRequest::default()
+        };
+        let results = all(request.clone());
+        assert!(results.total > 100, "{}", results.total);
+        // Typologie has no filter: its counts are those of the result set.
+        assert_eq!(
+            facet(&results, facets::Facet::Typologie),
+            value_counts(&results, |p| p
+                .typologie
+                .iter()
+                .map(|v| v.label())
+                .collect())
+        );
+        // Fees are filtered: their counts are those of the search without the fee filter.
+        let without_fees = all(SearchRequest {
+            filter: filter(&[("services", "Aide aux démarches administratives")]),
+            ..SearchRequest::default()
+        });
+        let fees = facet(&results, facets::Facet::Frais);
+        assert_eq!(
+            fees,
+            value_counts(&without_fees, |p| p
+                .frais_a_charge
+                .iter()
+                .map(|v| v.label())
+                .collect())
+        );
+        assert_eq!(
+            fees.get("Gratuit").copied().unwrap_or(0),
+            results.total,
+            "every match is free"
+        );
+    }
+
+    #[test]
+    fn text_with_a_location_ranks_by_relevance_and_distance_inside_the_radius() {
+        let (index, _) = index();
+        let near = Near {
+            longitude: 2.35,
+            latitude: 48.85,
+            radius_m: Some(30_000.0),
+        };
+        let results = all(SearchRequest {
+            filter: filter(&[("q", "mediatheque")]),
+            near: Some(near),
+            ..SearchRequest::default()
+        });
+        assert!(results.total > 0);
+        assert!(results.hits.windows(2).all(|w| w[0].score >= w[1].score));
+        for hit in &results.hits {
+            assert!(hit.distance_m.unwrap() <= 30_000.0);
+            let place = &index.places[hit.ordinal as usize];
+            assert!(
+                crate::text::fold(place.nom()).contains("mediatheque")
+                    || crate::text::fold(place.text(TextField::PresentationResume))
+                        .contains("mediatheque")
+                    || place
+                        .typologie
+                        .iter()
+                        .any(|t| crate::text::fold(t.description()).contains("mediatheque")),
+                "{}",
+                place.nom()
+            );
+        }
+        // The same search without the radius finds the same places among others.
+        let everywhere = all(SearchRequest {
+            filter: filter(&[("q", "mediatheque")]),
+            near: Some(Near {
+                radius_m: None,
+                ..near
+            }),
+            ..SearchRequest::default()
+        });
+        assert!(everywhere.total > results.total);
+    }
+
+    #[test]
+    fn pages_follow_each_other_and_ids_are_found() {
+        let (index, search) = index();
+        let page = |offset| {
+            search
+                .search(
+                    index,
+                    &SearchRequest {
+                        filter: filter(&[("q", "services")]),
+                        limit: 10,
+                        offset,
+                        ..SearchRequest::default()
+                    },
+                )
+                .unwrap()
+        };
+        let whole = all(SearchRequest {
+            filter: filter(&[("q", "services")]),
+            ..SearchRequest::default()
+        });
+        let (first, second) = (page(0), page(10));
+        assert_eq!(first.total, whole.total);
+        assert_eq!(first.hits[..], whole.hits[..10]);
+        assert_eq!(second.hits[..], whole.hits[10..20]);
+        for hit in &first.hits {
+            let id = index.places[hit.ordinal as usize].id();
+            assert_eq!(search.ordinal_of(index, id), Some(hit.ordinal));
+        }
+        assert_eq!(search.ordinal_of(index, "no-such-place"), None);
+    }
+}

@@ -1,0 +1,187 @@
+//! From what a person types to a tantivy query.
+//!
+//! The text is analysed as the index was (French words, no stop words, no accents, Snowball
+//! stems), so "demarches" finds "démarches" and "médiathèques" finds "Médiathèque". Every word
+//! must then be found in one of the text fields: an AND over the words of an OR over the fields.
+//! Inside that OR:
+//!
+//! - the exact stem is scored by BM25, weighted by field (the name counts most, then services
+//!   and typologie, then commune and address, then the description);
+//! - a word of five letters or more (whose stem has five letters or more too) also matches
+//!   with one typo (one edit, a transposition counting as one), at a fraction of the exact
+//!   match's weight, so an exact spelling ranks first;
+//! - the last word, when the text does not end with a space or punctuation, also matches as the
+//!   start of a longer word: the person is still typing it.
+//!
+//! The query is built from analysed tokens only, never parsed: quotes, colons, brackets or
+//! `AND` in the text are searched as text (or dropped as punctuation) and cannot fail.
+
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Score, Term};
+
+use crate::analysis::french_analyzer;
+use crate::text_index::TextFields;
+
+/// Words this long or longer tolerate one typo.
+pub const TYPO_MIN_LETTERS: usize = 5;
+/// The weight of a match with one typo, relative to an exact match in the same field.
+const TYPO_WEIGHT: Score = 0.3;
+/// The weight of a prefix match of the last word, relative to an exact match.
+const PREFIX_WEIGHT: Score = 0.6;
+
+/// The fields a search looks in, with their weights.
+#[must_use]
+pub fn weighted_fields(fields: &TextFields) -> [(Field, Score); 6] {
+    [
+        (fields.nom, 4.0),
+        (fields.services, 2.0),
+        (fields.typologie, 2.0),
+        (fields.commune, 1.5),
+        (fields.adresse, 1.2),
+        (fields.description, 1.0),
+    ]
+}
+
+/// One analysed word of the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Word {
+    /// The stem, as indexed.
+    pub stem: String,
+    /// The word as typed, folded (lower case, no accents), not stemmed.
+    pub folded: String,
+    /// The number of letters the person typed for it.
+    pub letters: usize,
+    /// Whether it is the last word and may still be being typed.
+    pub prefix: bool,
+}
+
+/// The words of `q`, analysed as the index is.
+#[must_use]
+pub fn words(q: &str) -> Vec<Word> {
+    let mut analyzer = french_analyzer();
+    let mut stream = analyzer.token_stream(q);
+    let mut words = Vec::new();
+    while stream.advance() {
+        let token = stream.token();
+        let typed = q.get(token.offset_from..token.offset_to).unwrap_or("");
+        words.push(Word {
+            stem: token.text.clone(),
+            folded: crate::text::fold(typed),
+            letters: typed.chars().count(),
+            prefix: false,
+        });
+    }
+    let ends_mid_word = q.chars().last().is_some_and(char::is_alphanumeric);
+    if let Some(last) = words.last_mut() {
+        last.prefix = ends_mid_word;
+    }
+    words
+}
+
+/// The query for `q` over `fields`, or `None` when `q` has no word to look for (only stop words
+/// or punctuation).
+#[must_use]
+pub fn text_query(q: &str, fields: &[(Field, Score)]) -> Option<Box<dyn Query>> {
+    let clauses: Vec<(Occur, Box<dyn Query>)> = words(q)
+        .iter()
+        .map(|word| (Occur::Must, word_query(word, fields)))
+        .collect();
+    (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+}
+
+fn word_query(word: &Word, fields: &[(Field, Score)]) -> Box<dyn Query> {
+    // The typo is matched against stems: a short stem ("mair" for "mairie") is one edit away
+    // from too many other words ("main", "mars", "pair"), so it must be long too.
+    let typos =
+        u8::from(word.letters >= TYPO_MIN_LETTERS && word.stem.chars().count() >= TYPO_MIN_LETTERS);
+    let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for &(field, weight) in fields {
+        let term = Term::from_field_text(field, &word.stem);
+        let mut push = |query: Box<dyn Query>, boost: Score| {
+            alternatives.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
+        };
+        push(
+            Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+            weight,
+        );
+        if word.prefix {
+            push(
+                Box::new(FuzzyTermQuery::new_prefix(term.clone(), 0, true)),
+                weight * PREFIX_WEIGHT,
+            );
+        }
+        if typos > 0 {
+            let fuzzy = if word.prefix {
+                FuzzyTermQuery::new_prefix(term, typos, true)
+            } else {
+                FuzzyTermQuery::new(term, typos, true)
+            };
+            push(Box::new(fuzzy), weight * TYPO_WEIGHT);
+            // A typo near the end of a word can change its stem ("administrativs" stems to
+            // "administrativ", "administratives" to "administr"): the indexed stem is then a
+            // prefix of what was typed, so the typed word's own prefixes are looked up too.
+            // They score a constant below a prefix match, so that "mediath" (still being typed)
+            // ranks "médiathèque" above "médiation", whose stem "mediat" it starts with.
+            for stem in typed_prefixes(word) {
+                let term =
+                    TermQuery::new(Term::from_field_text(field, stem), IndexRecordOption::Basic);
+                push(
+                    Box::new(ConstScoreQuery::new(Box::new(term), 1.0)),
+                    weight * TYPO_WEIGHT / 2.0,
+                );
+            }
+        }
+    }
+    Box::new(BooleanQuery::new(alternatives))
+}
+
+/// The prefixes of the folded word that could be its stem had it been typed right: at most five
+/// letters shorter, keeping at least 60% of them (and four letters), up to all but one letter.
+fn typed_prefixes(word: &Word) -> impl Iterator<Item = &str> {
+    let ends: Vec<usize> = word.folded.char_indices().map(|(i, _)| i).skip(1).collect();
+    let letters = ends.len() + 1;
+    let shortest = (TYPO_MIN_LETTERS - 1)
+        .max(letters.saturating_sub(5))
+        .max((letters * 3).div_ceil(5));
+    ends.into_iter()
+        .skip(shortest.saturating_sub(1))
+        .map(|end| &word.folded[..end])
+        .filter(|prefix| *prefix != word.stem)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_stemmed_without_accents_and_the_last_one_may_be_a_prefix() {
+        let w = words("Démarches administr");
+        assert_eq!(w.len(), 2);
+        assert_eq!(w[0].stem, "demarch");
+        assert!(!w[0].prefix);
+        assert!(w[1].prefix);
+        assert_eq!(w[1].letters, 9);
+        assert!(!words("mairie ").last().unwrap().prefix);
+        assert!(words("la de aux").is_empty());
+        let typed = &words("administrativs")[0];
+        let prefixes: Vec<&str> = typed_prefixes(typed).collect();
+        assert!(prefixes.contains(&"administr"), "{prefixes:?}");
+        assert!(!prefixes.contains(&"administrativs"));
+        assert!(prefixes.iter().all(|p| p.len() >= 4));
+    }
+
+    #[test]
+    fn query_syntax_is_searched_as_text() {
+        let (_, fields) = TextFields::schema();
+        let weighted = weighted_fields(&fields);
+        for q in ["\"mairie", "nom:(AND", "[a TO z]", "a OR b -c", "\\*?"] {
+            // Builds without error; punctuation-only text gives no query at all.
+            let _ = text_query(q, &weighted);
+        }
+        assert!(text_query("\"():", &weighted).is_none());
+        assert!(text_query("AND", &weighted).is_some());
+    }
+}

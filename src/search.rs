@@ -1,0 +1,450 @@
+//! The search routes: `/search` (and its CSV and GeoJSON exports), `/nearest`, `/suggest` and
+//! `/places/{id}`.
+//!
+//! Handlers read the query string into a [`SearchRequest`], hand it to `lieux-index` on the
+//! blocking pool (a broad search over a million places takes milliseconds, too long to hold an
+//! actix worker), and write the answer. Exports stream the CSV or GeoJSON in chunks, so memory
+//! stays flat however many rows there are, up to the configured cap.
+
+use std::time::Instant;
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDateTime;
+use lieux_index::export::write_schema_csv;
+use lieux_index::filter::MAX_QUERY_CHARS;
+use lieux_index::geojson::place_feature;
+use lieux_index::search::hours::{now_local, OpenState};
+use lieux_index::search::{Hit, Near, OpenFilter, SearchRequest, SearchResults, Sort};
+use serde_json::{json, Value};
+
+use crate::http_error::{ApiError, ErrorCode};
+use crate::params::{filter_of, number_param, param, parse_bbox, Query};
+use crate::server::AppState;
+
+/// The most hits one page holds.
+pub const MAX_LIMIT: usize = 1000;
+/// The deepest a page may start; past it, narrow the search or export it.
+pub const MAX_OFFSET: usize = 10_000;
+/// The widest radius, in metres.
+pub const MAX_RADIUS_M: f64 = 1_000_000.0;
+/// The most places `/nearest` returns.
+pub const MAX_NEAREST: usize = 1000;
+/// The most completions `/suggest` returns.
+pub const MAX_SUGGESTIONS: usize = 50;
+/// Rows per chunk of a streamed export.
+const EXPORT_CHUNK: usize = 512;
+
+/// Adds the search routes.
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .service(crate::server::get("/search", search))
+        .service(crate::server::get("/nearest", nearest))
+        .service(crate::server::get("/suggest", suggest))
+        .service(crate::server::get("/places/{id}", place));
+}
+
+/// What `/search` can be asked for besides the filters.
+const SEARCH_PARAMETERS: &[&str] = &[
+    "lat",
+    "lon",
+    "radius",
+    "bbox",
+    "open_at",
+    "open_now",
+    "include_unknown",
+    "limit",
+    "offset",
+    "sort",
+    "format",
+];
+
+/// The answer's shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    /// One page, with `total` and facets.
+    Page,
+    /// Every match as a schema v1.0.2 CSV.
+    Csv,
+    /// Every match as a GeoJSON FeatureCollection.
+    GeoJson,
+}
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::InvalidParameter, message)
+}
+
+/// A longitude/latitude pair from `lon` and `lat`: both or neither.
+fn location(query: &Query) -> Result<Option<(f64, f64)>, ApiError> {
+    let lat: Option<f64> = param(query, "lat")?
+        .map(|t| crate::params::parse("lat", t))
+        .transpose()?;
+    let lon: Option<f64> = param(query, "lon")?
+        .map(|t| crate::params::parse("lon", t))
+        .transpose()?;
+    match (lon, lat) {
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(invalid("lon: given without lat")),
+        (None, Some(_)) => Err(invalid("lat: given without lon")),
+        (Some(lon), Some(lat)) => {
+            if !(-90.0..=90.0).contains(&lat) {
+                return Err(invalid(format!("lat: {lat} is outside -90 to 90")));
+            }
+            if !(-180.0..=180.0).contains(&lon) {
+                return Err(invalid(format!("lon: {lon} is outside -180 to 180")));
+            }
+            Ok(Some((lon, lat)))
+        }
+    }
+}
+
+fn boolean(query: &Query, name: &str) -> Result<bool, ApiError> {
+    match param(query, name)? {
+        None | Some("false" | "0" | "no") => Ok(false),
+        Some("true" | "1" | "yes" | "") => Ok(true),
+        Some(other) => Err(invalid(format!("{name}: {other:?} is not true or false"))),
+    }
+}
+
+/// The search a query string asks for, and its format.
+fn search_request(query: &Query, max_export: usize) -> Result<(SearchRequest, Format), ApiError> {
+    let filter = filter_of(query, SEARCH_PARAMETERS)?;
+    let format = match param(query, "format")? {
+        None | Some("json") => Format::Page,
+        Some("csv") => Format::Csv,
+        Some("geojson") => Format::GeoJson,
+        Some(other) => {
+            return Err(invalid(format!(
+                "format: {other:?} is not json, csv or geojson"
+            )))
+        }
+    };
+    let radius: Option<f64> = param(query, "radius")?
+        .map(|t| crate::params::parse("radius", t))
+        .transpose()?;
+    let near = match (location(query)?, radius) {
+        (None, Some(_)) => return Err(invalid("radius: needs lat and lon")),
+        (None, None) => None,
+        (Some((longitude, latitude)), radius) => {
+            if let Some(r) = radius {
+                if !(0.0..=MAX_RADIUS_M).contains(&r) {
+                    return Err(invalid(format!(
+                        "radius: {r} is outside 0 to {MAX_RADIUS_M} metres"
+                    )));
+                }
+            }
+            Some(Near {
+                longitude,
+                latitude,
+                radius_m: radius,
+            })
+        }
+    };
+    let bbox = param(query, "bbox")?.map(parse_bbox).transpose()?;
+    let open_at = param(query, "open_at")?.map(parse_local_time).transpose()?;
+    let open_now = boolean(query, "open_now")?;
+    if open_now && open_at.is_some() {
+        return Err(invalid("open_now: give open_at or open_now, not both"));
+    }
+    let include_unknown = boolean(query, "include_unknown")?;
+    let open = open_at
+        .or_else(|| open_now.then(now_local))
+        .map(|at| OpenFilter {
+            at,
+            include_unknown,
+        });
+    let sort = match param(query, "sort")? {
+        None | Some("relevance") => Sort::Relevance,
+        Some("distance") if near.is_some() => Sort::Distance,
+        Some("distance") => return Err(invalid("sort: distance needs lat and lon")),
+        Some(other) => {
+            return Err(invalid(format!(
+                "sort: {other:?} is not relevance or distance"
+            )))
+        }
+    };
+    let (limit, offset) = if format == Format::Page {
+        let limit: usize = number_param(query, "limit", Some(20))?;
+        let offset: usize = number_param(query, "offset", Some(0))?;
+        if limit > MAX_LIMIT {
+            return Err(invalid(format!(
+                "limit: {limit} is above the maximum of {MAX_LIMIT}"
+            )));
+        }
+        if offset > MAX_OFFSET {
+            return Err(invalid(format!(
+                "offset: {offset} is above the maximum of {MAX_OFFSET}; narrow the search or export it"
+            )));
+        }
+        (limit, offset)
+    } else {
+        // An export holds every match: one more than the cap tells when there are too many.
+        (max_export + 1, 0)
+    };
+    Ok((
+        SearchRequest {
+            filter,
+            near,
+            bbox,
+            open,
+            sort,
+            limit,
+            offset,
+        },
+        format,
+    ))
+}
+
+/// A local date-time: `2026-11-24T14:30`, with or without seconds, `T` or a space.
+fn parse_local_time(text: &str) -> Result<NaiveDateTime, ApiError> {
+    [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|format| NaiveDateTime::parse_from_str(text.trim(), format).ok())
+    .ok_or_else(|| {
+        invalid(format!(
+            "open_at: {text:?} is not a local date-time such as 2026-11-24T14:30"
+        ))
+    })
+}
+
+/// Runs `request` on the blocking pool.
+async fn run(
+    state: &web::Data<AppState>,
+    request: SearchRequest,
+) -> Result<(SearchRequest, SearchResults), ApiError> {
+    let state = state.clone();
+    web::block(move || {
+        let results = state.search.search(&state.index, &request)?;
+        Ok::<_, lieux_index::Error>((request, results))
+    })
+    .await
+    .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
+    .map_err(ApiError::from)
+}
+
+/// A hit as a Feature: the place, its score, its distance and whether it is open now.
+fn hit_feature(
+    state: &AppState,
+    hit: &Hit,
+    open_now: &mut lieux_index::search::hours::OpenAt<'_>,
+) -> Value {
+    let place = &state.index.places[hit.ordinal as usize];
+    let mut extra = vec![("score", json!(hit.score))];
+    if let Some(distance) = hit.distance_m {
+        extra.push(("distance_m", json!((distance * 10.0).round() / 10.0)));
+    }
+    match open_now.state(hit.ordinal) {
+        OpenState::Open => extra.push(("open_now", json!(true))),
+        OpenState::Closed => extra.push(("open_now", json!(false))),
+        OpenState::Unknown => {}
+    }
+    place_feature(place, extra)
+}
+
+/// `GET /search`.
+async fn search(state: web::Data<AppState>, query: Query) -> Result<HttpResponse, ApiError> {
+    let started = Instant::now();
+    let (request, format) = search_request(&query, state.max_export)?;
+    let (request, results) = run(&state, request).await?;
+    if format != Format::Page {
+        return export(&state, &results, format);
+    }
+    let mut open_now = state.search.schedules().at(now_local());
+    let features: Vec<Value> = results
+        .hits
+        .iter()
+        .map(|hit| hit_feature(&state, hit, &mut open_now))
+        .collect();
+    let mut body = json!({
+        "type": "FeatureCollection",
+        "features": features,
+        "total": results.total,
+        "limit": request.limit,
+        "offset": request.offset,
+        "facets": results.facets,
+        "took_ms": took_ms(started),
+    });
+    if request.open.is_some() {
+        body["unknown_hours"] = json!(results.unknown_hours);
+    }
+    Ok(HttpResponse::Ok().json(body))
+}
+
+fn took_ms(started: Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 1e5).round() / 100.0
+}
+
+/// Streams every hit of `results` as CSV or GeoJSON.
+fn export(
+    state: &web::Data<AppState>,
+    results: &SearchResults,
+    format: Format,
+) -> Result<HttpResponse, ApiError> {
+    if results.total > state.max_export as u64 {
+        return Err(ApiError::new(
+            ErrorCode::TooManyResults,
+            format!(
+                "{} places match, more than the export maximum of {}; add filters or a radius",
+                results.total, state.max_export
+            ),
+        ));
+    }
+    let ordinals: Vec<u32> = results.hits.iter().map(|h| h.ordinal).collect();
+    let chunks = ordinals.chunks(EXPORT_CHUNK).count();
+    let state = state.clone();
+    let body = futures_util::stream::iter((0..=chunks).map(move |chunk| {
+        export_chunk(&state, &ordinals, chunk, chunks, format)
+            .map(actix_web::web::Bytes::from)
+            .map_err(|e| std::io::Error::other(e.to_string()))
+    }));
+    let (content_type, file) = match format {
+        Format::Csv => ("text/csv; charset=utf-8", "lieux.csv"),
+        _ => ("application/geo+json", "lieux.geojson"),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file}\""),
+        ))
+        .insert_header(("X-Total-Count", results.total.to_string()))
+        .streaming(body))
+}
+
+/// The bytes of chunk `chunk` of an export of `ordinals`; chunk `chunks` is the closing one.
+fn export_chunk(
+    state: &AppState,
+    ordinals: &[u32],
+    chunk: usize,
+    chunks: usize,
+    format: Format,
+) -> Result<Vec<u8>, ApiError> {
+    let rows = ordinals
+        .chunks(EXPORT_CHUNK)
+        .nth(chunk)
+        .unwrap_or_default()
+        .iter()
+        .map(|o| &state.index.places[*o as usize]);
+    let mut out = Vec::new();
+    match format {
+        Format::Csv => {
+            // The header goes with the first chunk only.
+            let mut csv = Vec::new();
+            write_schema_csv(rows, &mut csv)
+                .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+            let skip = if chunk == 0 {
+                0
+            } else {
+                csv.iter()
+                    .position(|b| *b == b'\n')
+                    .map_or(csv.len(), |i| i + 1)
+            };
+            if chunk < chunks || ordinals.is_empty() {
+                out.extend_from_slice(&csv[skip..]);
+            }
+        }
+        _ => {
+            if chunk == 0 {
+                out.extend_from_slice(br#"{"type":"FeatureCollection","features":["#);
+            }
+            for (i, place) in rows.enumerate() {
+                if chunk > 0 || i > 0 {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut out, &place_feature(place, []))
+                    .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+            }
+            if chunk == chunks {
+                out.extend_from_slice(b"]}");
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `GET /nearest?lat=&lon=&k=`, with the filters.
+async fn nearest(state: web::Data<AppState>, query: Query) -> Result<HttpResponse, ApiError> {
+    let started = Instant::now();
+    let filter = filter_of(&query, &["lat", "lon", "k"])?;
+    let (lon, lat) = location(&query)?.ok_or_else(|| invalid("lat and lon are required"))?;
+    let k: usize = number_param(&query, "k", Some(10))?;
+    if k > MAX_NEAREST {
+        return Err(invalid(format!(
+            "k: {k} is above the maximum of {MAX_NEAREST}"
+        )));
+    }
+    let hits = {
+        let state = state.clone();
+        web::block(move || state.search.nearest(&state.index, lon, lat, k, &filter))
+            .await
+            .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??
+    };
+    let mut open_now = state.search.schedules().at(now_local());
+    let features: Vec<Value> = hits
+        .iter()
+        .map(|hit| hit_feature(&state, hit, &mut open_now))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "type": "FeatureCollection",
+        "features": features,
+        "took_ms": took_ms(started),
+    })))
+}
+
+/// `GET /suggest?q=&limit=`.
+async fn suggest(state: web::Data<AppState>, query: Query) -> Result<HttpResponse, ApiError> {
+    let started = Instant::now();
+    if let Some((name, _)) = query.iter().find(|(k, _)| k != "q" && k != "limit") {
+        return Err(invalid(format!("unknown parameter {name:?}")));
+    }
+    let q = param(&query, "q")?.unwrap_or("");
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(invalid(format!(
+            "q: longer than {MAX_QUERY_CHARS} characters"
+        )));
+    }
+    let limit: usize = number_param(&query, "limit", Some(8))?;
+    if limit > MAX_SUGGESTIONS {
+        return Err(invalid(format!(
+            "limit: {limit} is above the maximum of {MAX_SUGGESTIONS}"
+        )));
+    }
+    // Completion is answered on the worker: it is a few in-memory scans and one small tantivy
+    // search, cheaper than a hand-over to the blocking pool.
+    let suggestions = state.search.suggest(&state.index, q, limit)?;
+    Ok(HttpResponse::Ok().json(json!({
+        "suggestions": suggestions,
+        "took_ms": took_ms(started),
+    })))
+}
+
+/// `GET /places/{id}`.
+async fn place(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: Query,
+) -> Result<HttpResponse, ApiError> {
+    if let Some((name, _)) = query.iter().next() {
+        return Err(invalid(format!("unknown parameter {name:?}")));
+    }
+    let ordinal = state
+        .search
+        .ordinal_of(&state.index, &id)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no place with id {id:?}")))?;
+    let mut open_now = state.search.schedules().at(now_local());
+    let hit = Hit {
+        ordinal,
+        score: 1.0,
+        distance_m: None,
+    };
+    let mut feature = hit_feature(&state, &hit, &mut open_now);
+    if let Some(properties) = feature["properties"].as_object_mut() {
+        properties.remove("score");
+    }
+    Ok(HttpResponse::Ok().json(feature))
+}
