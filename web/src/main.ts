@@ -119,7 +119,7 @@ function describeQuery(): string {
   if (state.q) parts.push(`pour « ${state.q} »`);
   if (state.around) parts.push(`à moins de ${state.radiusM / 1000} km de ${state.around.label}`);
   const chosen = Object.values(state.filters).reduce((n, v) => n + v.length, 0) + (state.openNow ? 1 : 0);
-  if (chosen) parts.push(`${chosen} filtre${chosen > 1 ? "s" : ""}`);
+  if (chosen) parts.push(`avec ${chosen} filtre${chosen > 1 ? "s" : ""}`);
   return parts.length ? ` ${parts.join(", ")}` : "";
 }
 

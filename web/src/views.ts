@@ -154,6 +154,7 @@ export function renderTable(
         "tr",
         { "data-id": id, class: isSelected ? "selected" : undefined, "aria-selected": isSelected ? "true" : "false" },
         columns.map((c, i) => {
+          if (c.key === "services") return h("td", { class: "services" }, tags(list(p.services), 3));
           const value = c.key === "distance" ? distance(p.distance_m) : c.value(p);
           const text = value === null ? "—" : String(value);
           if (i === 0) {
