@@ -114,10 +114,17 @@ async function runSearch(params: URLSearchParams, offset: number): Promise<void>
   renderResults();
 }
 
+/** "de Nantes", "d’Angers", "du Mans": French elision before a place name. */
+function of(name: string): string {
+  if (/^Le /.test(name)) return `du ${name.slice(3)}`;
+  if (/^Les /.test(name)) return `des ${name.slice(4)}`;
+  return /^[aeiouyhàâéèêîôûAEIOUYHÀÂÉÈÊÎÔÛ]/.test(name) ? `d’${name}` : `de ${name}`;
+}
+
 function describeQuery(): string {
   const parts: string[] = [];
   if (state.q) parts.push(`pour « ${state.q} »`);
-  if (state.around) parts.push(`à moins de ${state.radiusM / 1000} km de ${state.around.label}`);
+  if (state.around) parts.push(`à moins de ${state.radiusM / 1000} km ${of(state.around.label)}`);
   const chosen = Object.values(state.filters).reduce((n, v) => n + v.length, 0) + (state.openNow ? 1 : 0);
   if (chosen) parts.push(`avec ${chosen} filtre${chosen > 1 ? "s" : ""}`);
   return parts.length ? ` ${parts.join(", ")}` : "";
@@ -515,7 +522,7 @@ function syncControls(): void {
   const aroundBox = byId("around");
   aroundBox.hidden = !state.around;
   byId("around-text").textContent = state.around
-    ? `Autour de ${state.around.label}, dans un rayon de ${state.radiusM / 1000} km.`
+    ? `Autour ${of(state.around.label)}, dans un rayon de ${state.radiusM / 1000} km.`
     : "";
 }
 
