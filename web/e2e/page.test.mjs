@@ -291,18 +291,18 @@ test("the table view sorts, and choosing a row marks it on the map and in the ca
   const names = () => table.locator("tbody tr th").allInnerTexts();
   const collator = new Intl.Collator("fr", { sensitivity: "base", numeric: true });
 
-  await table.getByRole("button", { name: /^Nom/ }).click();
+  await table.locator('thead button[data-column="nom"]').click();
   const ascending = await names();
   assert.ok(ascending.length > 1);
   assert.deepEqual(ascending, [...ascending].sort(collator.compare), "names sort ascending");
   assert.equal(await table.locator('th[data-column="nom"]').getAttribute("aria-sort"), "ascending");
 
-  await table.getByRole("button", { name: /^Nom/ }).click();
+  await table.locator('thead button[data-column="nom"]').click();
   const descending = await names();
   assert.deepEqual(descending, [...ascending].sort(collator.compare).reverse(), "names sort descending");
   assert.equal(await table.locator('th[data-column="nom"]').getAttribute("aria-sort"), "descending");
 
-  await table.getByRole("button", { name: /^Commune/ }).click();
+  await table.locator('thead button[data-column="commune"]').click();
   const communes = await table.locator("tbody tr td:nth-of-type(1)").allInnerTexts();
   assert.deepEqual(communes, [...communes].sort(collator.compare), "communes sort ascending");
   assert.match(page.url(), /[?&]tri=commune/);
@@ -325,6 +325,55 @@ test("the link to this page restores its state", async () => {
   assert.equal(await page.getByRole("button", { name: "Tableau", exact: true }).getAttribute("aria-pressed"), "true");
   assert.ok(await page.getByRole("checkbox", { name: new RegExp(`^\\s*${FILTER_SERVICE}`) }).isChecked());
   assert.equal(await page.locator('th[data-column="commune"]').getAttribute("aria-sort"), "ascending");
+});
+
+test("choosing a commune recentres the map and lists places by distance within the radius", async () => {
+  await page.goto(`${BASE}/`);
+  await page.waitForFunction(() => document.body.dataset.search === "done");
+  const input = page.getByRole("combobox", { name: /Rechercher/ });
+  await input.click();
+  await input.pressSequentially("Angers", { delay: 40 });
+  const commune = page.locator("#suggestions [role=option].commune").first();
+  await commune.waitFor({ state: "visible" });
+  assert.match(await commune.innerText(), /^Angers/);
+  // The keyboard way: down to the first suggestion, then Enter.
+  await input.press("ArrowDown");
+  assert.equal(await input.getAttribute("aria-activedescendant"), "suggestion-0");
+  await afterSearch(() => input.press("Enter"));
+  await mapIdle();
+  const { center, distances, around } = await page.evaluate(() => ({
+    center: window.lieux.map.getCenter(),
+    distances: window.lieux.results().map((f) => f.properties.distance_m),
+    around: window.lieux.state().around,
+  }));
+  assert.equal(around.label, "Angers");
+  assert.ok(Math.abs(center.lat - 47.47) < 0.05 && Math.abs(center.lng + 0.55) < 0.05, JSON.stringify(center));
+  assert.ok(distances.length > 0);
+  assert.ok(distances.every((d) => d <= 10_000), "every place is within 10 km");
+  assert.deepEqual(distances, [...distances].sort((a, b) => a - b), "nearest first");
+  assert.match(await page.locator("#summary").innerText(), /10 km d’Angers/);
+
+  await afterSearch(() => page.getByLabel("Rayon").selectOption("2000"));
+  const near = await page.evaluate(() => window.lieux.results().map((f) => f.properties.distance_m));
+  assert.ok(near.length < distances.length && near.every((d) => d <= 2_000), "a 2 km radius keeps fewer places");
+});
+
+test("« Autour de moi » searches around the browser's position", async () => {
+  await page.context().grantPermissions(["geolocation"], { origin: BASE });
+  await page.context().setGeolocation({ latitude: 47.2184, longitude: -1.5536 }); // Nantes
+  await afterSearch(() => page.getByRole("button", { name: "Autour de moi" }).click());
+  const { around, distances } = await page.evaluate(() => ({
+    around: window.lieux.state().around,
+    distances: window.lieux.results().map((f) => f.properties.distance_m),
+  }));
+  assert.equal(around.label, "votre position");
+  assert.ok(Math.abs(around.lat - 47.2184) < 1e-3);
+  assert.ok(distances.length > 0 && distances.every((d) => d <= 2_000), `${distances}`);
+  // Back to the filtered list for the export below.
+  await afterSearch(() => page.getByRole("button", { name: "Retirer" }).click());
+  await afterSearch(() =>
+    page.getByRole("checkbox", { name: new RegExp(`^\\s*${FILTER_SERVICE}`) }).check(),
+  );
 });
 
 test("the CSV download holds the filtered places", async () => {
