@@ -320,8 +320,12 @@ test("the table view sorts, and choosing a row marks it on the map and in the ca
 
 test("the link to this page restores its state", async () => {
   const url = page.url();
+  const [zoom, lat, lon] = new URL(url).searchParams.get("carte").split("/").map(Number);
   await page.goto(url);
   await page.waitForFunction(() => document.body.dataset.search === "done");
+  const view = await page.evaluate(() => ({ zoom: window.lieux.map.getZoom(), centre: window.lieux.map.getCenter() }));
+  assert.ok(Math.abs(view.zoom - zoom) < 0.01 && Math.abs(view.centre.lat - lat) < 1e-4 && Math.abs(view.centre.lng - lon) < 1e-4,
+    `the map is where the link says: ${JSON.stringify(view)} for ${zoom}/${lat}/${lon}`);
   assert.equal(await page.getByRole("button", { name: "Tableau", exact: true }).getAttribute("aria-pressed"), "true");
   assert.ok(await page.getByRole("checkbox", { name: new RegExp(`^\\s*${FILTER_SERVICE}`) }).isChecked());
   assert.equal(await page.locator('th[data-column="commune"]').getAttribute("aria-sort"), "ascending");

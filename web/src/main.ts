@@ -47,14 +47,19 @@ const details = byId("details");
 const detailsBody = byId("details-body");
 const csvLink = byId<HTMLAnchorElement>("csv");
 
-const placeMap = new PlaceMap(byId("map"), tileJsonUrl(), {
-  onPlaceClick: (id) => select(id, { showDetails: true }),
-  onMoveEnd: (zoom, lat, lon) => {
-    state.map = { zoom, lat, lon };
-    writeUrl();
+const placeMap = new PlaceMap(
+  byId("map"),
+  tileJsonUrl(),
+  {
+    onPlaceClick: (id) => select(id, { showDetails: true }),
+    onMoveEnd: (zoom, lat, lon) => {
+      state.map = { zoom, lat, lon };
+      writeUrl();
+    },
+    expansionZoom: (clusterId) => api.clusterExpansionZoom(clusterId, mapFilterParams(state)),
   },
-  expansionZoom: (clusterId) => api.clusterExpansionZoom(clusterId, mapFilterParams(state)),
-});
+  state.map ?? undefined,
+);
 
 function tileJsonUrl(): string {
   const query = mapFilterParams(state).toString();
@@ -531,7 +536,7 @@ async function start(): Promise<void> {
   syncControls();
   showView(state.view);
   if (state.map) {
-    placeMap.map.jumpTo({ center: [state.map.lon, state.map.lat], zoom: state.map.zoom });
+    // The map starts there already.
   } else if (state.around) {
     placeMap.fitAround(state.around.lon, state.around.lat, state.radiusM);
   } else {

@@ -1,17 +1,14 @@
-// The map: our own vector tiles over a basemap made of our own data.
+// The map: our own vector tiles over a basemap made of our own data (basemap.ts).
 //
-// Nothing here asks another host for anything. The basemap is a light background with the
-// names of départements and communes, read from the gazetteer `data/communes.csv` that Vite
-// copies into the build as a hashed asset. The style has no `glyphs` URL: MapLibre then draws
-// every label's glyphs itself in the browser (TinySDF, from the system's sans-serif font),
-// so no glyph server is needed. The worker script is a hashed asset of ours too.
+// Nothing here asks another host for anything. The style has no `glyphs` URL: MapLibre then
+// draws every label's glyphs itself in the browser (TinySDF, from the system's sans-serif
+// font), so no glyph server is needed. The worker script is a hashed asset of ours too.
 
 import * as maplibregl from "maplibre-gl";
 import type { GeoJSONSource, Map as MapLibreMap, MapGeoJSONFeature, StyleSpecification } from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
-import communesUrl from "../../data/communes.csv?url";
-import { DEPARTEMENTS } from "./departements";
+import { communes, departementBorders, departementLabels, point } from "./basemap";
 
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -31,6 +28,7 @@ const COLOURS = {
   place: "#1d4ed8",
   selected: "#c2410c",
   radius: "#1d4ed8",
+  border: "#b3abcf",
 };
 
 function style(tileJsonUrl: string): StyleSpecification {
@@ -60,6 +58,7 @@ function style(tileJsonUrl: string): StyleSpecification {
     sources: {
       communes: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
       departements: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
+      borders: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
       around: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
       lieux: { type: "vector", url: tileJsonUrl },
     },
@@ -76,6 +75,16 @@ function style(tileJsonUrl: string): StyleSpecification {
         type: "line",
         source: "around",
         paint: { "line-color": COLOURS.radius, "line-width": 1.5, "line-dasharray": [3, 2] },
+      },
+      {
+        id: "departement-borders",
+        type: "line",
+        source: "borders",
+        layout: { "line-join": "round" },
+        paint: {
+          "line-color": COLOURS.border,
+          "line-width": ["interpolate", ["linear"], ["zoom"], 5, 0.8, 10, 2],
+        },
       },
       {
         id: "departements",
@@ -180,71 +189,6 @@ function style(tileJsonUrl: string): StyleSpecification {
   };
 }
 
-export interface Commune {
-  nom: string;
-  departement: string;
-  codePostal: string;
-  lat: number;
-  lon: number;
-  population: number;
-}
-
-/** Reads `communes.csv` (no quoted fields: the gazetteer is written that way). */
-export function parseCommunes(text: string): Commune[] {
-  const lines = text.split("\n");
-  const header = lines[0].split(",");
-  const at = (name: string) => header.indexOf(name);
-  const [nom, dep, cp, lat, lon, pop] = ["nom", "departement", "code_postal", "latitude", "longitude", "population"].map(at);
-  const communes: Commune[] = [];
-  for (const line of lines.slice(1)) {
-    if (!line) continue;
-    const cells = line.split(",");
-    const commune = {
-      nom: cells[nom],
-      departement: cells[dep],
-      codePostal: cells[cp],
-      lat: Number(cells[lat]),
-      lon: Number(cells[lon]),
-      population: Number(cells[pop]) || 0,
-    };
-    if (Number.isFinite(commune.lat) && Number.isFinite(commune.lon)) communes.push(commune);
-  }
-  return communes;
-}
-
-function point(lon: number, lat: number, properties: Record<string, unknown>): GeoJSON.Feature<GeoJSON.Point> {
-  return { type: "Feature", geometry: { type: "Point", coordinates: [lon, lat] }, properties };
-}
-
-/** Each département's label at the population-weighted centre of its communes. */
-function departementLabels(communes: Commune[]): GeoJSON.FeatureCollection {
-  const sums = new Map<string, { lat: number; lon: number; weight: number }>();
-  for (const c of communes) {
-    const weight = Math.max(c.population, 1);
-    const sum = sums.get(c.departement) ?? { lat: 0, lon: 0, weight: 0 };
-    sum.lat += c.lat * weight;
-    sum.lon += c.lon * weight;
-    sum.weight += weight;
-    sums.set(c.departement, sum);
-  }
-  return {
-    type: "FeatureCollection",
-    features: [...sums].map(([code, s]) =>
-      point(s.lon / s.weight, s.lat / s.weight, { label: `${DEPARTEMENTS[code] ?? "Département"} (${code})` }),
-    ),
-  };
-}
-
-let communesPromise: Promise<Commune[]> | null = null;
-
-/** The gazetteer, fetched once (a hashed asset of the page). */
-export function communes(): Promise<Commune[]> {
-  communesPromise ??= fetch(communesUrl)
-    .then((r) => r.text())
-    .then(parseCommunes);
-  return communesPromise;
-}
-
 /** A circle of `radiusM` metres around a point, as a polygon for the "around" layers. */
 export function circle(lon: number, lat: number, radiusM: number): GeoJSON.Feature<GeoJSON.Polygon> {
   const ring: [number, number][] = [];
@@ -275,13 +219,19 @@ export class PlaceMap {
   readonly map: MapLibreMap;
   private tileJsonUrl: string;
 
-  constructor(container: HTMLElement, tileJsonUrl: string, events: PlaceMapEvents) {
+  /** `view`: where the map starts (the page's URL may say); Pays de la Loire otherwise. */
+  constructor(
+    container: HTMLElement,
+    tileJsonUrl: string,
+    events: PlaceMapEvents,
+    view: { lon: number; lat: number; zoom: number } = { lon: -0.55, lat: 47.4, zoom: 7 },
+  ) {
     this.tileJsonUrl = tileJsonUrl;
     this.map = new maplibregl.Map({
       container,
       style: style(tileJsonUrl),
-      center: [-0.55, 47.4],
-      zoom: 7,
+      center: [view.lon, view.lat],
+      zoom: view.zoom,
       maxZoom: 18,
       attributionControl: { compact: false },
       locale: {
@@ -302,6 +252,7 @@ export class PlaceMap {
       const load = () => {
         (this.map.getSource("communes") as GeoJSONSource).setData({ type: "FeatureCollection", features });
         (this.map.getSource("departements") as GeoJSONSource).setData(departementLabels(list));
+        (this.map.getSource("borders") as GeoJSONSource).setData(departementBorders(list));
       };
       if (this.map.isStyleLoaded()) load();
       else this.map.once("load", load);
