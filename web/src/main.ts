@@ -513,7 +513,24 @@ moreButton.addEventListener("click", () => {
   void runSearch(searchParams(state), results.length);
 });
 
-byId("print").addEventListener("click", () => window.print());
+/** The most places one print asks for (the server's page limit). */
+const PRINT_LIMIT = 1000;
+
+// Print the whole result set, not only the pages loaded so far.
+byId("print").addEventListener("click", async () => {
+  if (results.length < Math.min(total, PRINT_LIMIT)) {
+    const params = searchParams(state);
+    params.set("limit", String(PRINT_LIMIT - results.length));
+    params.set("offset", String(results.length));
+    try {
+      results = [...results, ...(await api.search(params)).features];
+      renderResults();
+    } catch {
+      // Print what is there.
+    }
+  }
+  window.print();
+});
 
 // ---- start --------------------------------------------------------------------------------
 
