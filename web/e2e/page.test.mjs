@@ -396,6 +396,40 @@ test("the CSV download holds the filtered places", async () => {
   }
 });
 
+test("text reaches WCAG AA contrast in every view", async () => {
+  for (const view of ["Carte", "Liste", "Tableau"]) {
+    await page.getByRole("button", { name: view, exact: true }).click();
+    const failures = await page.evaluate(() => {
+      const channels = (css) => (css.match(/[\d.]+/g) ?? []).map(Number);
+      const luminance = ([r, g, b]) => {
+        const lin = (c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+      };
+      const background = (element) => {
+        for (let e = element; e; e = e.parentElement) {
+          const c = channels(getComputedStyle(e).backgroundColor);
+          if (c.length === 3 || (c.length === 4 && c[3] > 0.9)) return c.slice(0, 3);
+        }
+        return [255, 255, 255];
+      };
+      const failures = [];
+      for (const element of document.querySelectorAll("body *")) {
+        if (element.closest(".maplibregl-map") || !element.checkVisibility?.()) continue;
+        const text = [...element.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent.trim()).join("");
+        if (!text) continue;
+        const style = getComputedStyle(element);
+        const [l1, l2] = [luminance(channels(style.color)), luminance(background(element))].sort((a, b) => b - a);
+        const ratio = (l1 + 0.05) / (l2 + 0.05);
+        const size = parseFloat(style.fontSize);
+        const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+        if (ratio < (large ? 3 : 4.5)) failures.push(`${text.slice(0, 40)}: ${ratio.toFixed(2)}`);
+      }
+      return failures;
+    });
+    assert.deepEqual(failures, [], `contrast below AA in the ${view} view`);
+  }
+});
+
 test("the page asked nothing of any other host, and raised no error", () => {
   assert.deepEqual(foreignRequests, [], "requests to other hosts");
   assert.deepEqual(pageErrors, [], "uncaught errors in the page");
