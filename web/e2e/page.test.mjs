@@ -331,6 +331,25 @@ test("the link to this page restores its state", async () => {
   assert.equal(await page.locator('th[data-column="commune"]').getAttribute("aria-sort"), "ascending");
 });
 
+test("a place's opening hours read in plain French, with whether it is open now", async () => {
+  const answer = await (await fetch(`${BASE}/search?q=france%20services&limit=50`)).json();
+  const withHours = answer.features.find((f) => /^Mo-Fr \d\d:\d\d-\d\d:\d\d/.test(f.properties.horaires ?? ""));
+  assert.ok(withHours, "a France services place has weekday hours");
+  const url = new URL(page.url());
+  url.searchParams.set("lieu", withHours.properties.id);
+  await page.goto(url.href);
+  await page.locator("#details table.hours").waitFor();
+  const hours = await page.locator("#details table.hours").innerText();
+  for (const day of ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"]) {
+    assert.match(hours, new RegExp(day));
+  }
+  assert.match(hours, /Lundi\s+de \d{1,2} h( \d\d)? à \d{1,2} h/);
+  assert.doesNotMatch(hours, /Mo|Fr|:/, "no OSM syntax is left");
+  const status = await page.locator("#details .status").innerText();
+  const expected = withHours.properties.open_now;
+  if (expected !== undefined) assert.equal(status, expected ? "Ouvert maintenant" : "Fermé actuellement");
+});
+
 test("choosing a commune recentres the map and lists places by distance within the radius", async () => {
   await page.goto(`${BASE}/`);
   await page.waitForFunction(() => document.body.dataset.search === "done");
