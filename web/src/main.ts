@@ -24,7 +24,7 @@ import { renderCards, renderDetails, renderTable } from "./views";
 
 const PAGE_SIZE = 50;
 
-let state: PageState = stateFromUrl(location.search);
+const state: PageState = stateFromUrl(location.search);
 let results: PlaceFeature[] = [];
 let total = 0;
 let facets: Facets = {};
