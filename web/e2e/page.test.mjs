@@ -162,6 +162,23 @@ test("the page loads in French and the map draws clusters of our tiles", async (
   assert.equal(counts.points, health.places, "clusters and places in view add up to every place");
   const sources = await page.evaluate(() => window.lieux.map.getStyle().sources.lieux.url);
   assert.match(sources, /\/tiles\.json$/);
+  // The basemap: département borders and names, and commune names, drawn from our gazetteer.
+  await page.waitForFunction(() => document.body.dataset.basemap === "loaded");
+  await mapIdle();
+  const basemap = await page.evaluate(() => {
+    const map = window.lieux.map;
+    const count = (layers) => map.queryRenderedFeatures({ layers }).length;
+    const communes = map.getStyle().layers.filter((l) => l.id.startsWith("communes-")).map((l) => l.id);
+    return {
+      borders: count(["departement-borders"]),
+      departements: map.queryRenderedFeatures({ layers: ["departements"] }).map((f) => f.properties.label),
+      communes: map.queryRenderedFeatures({ layers: communes }).map((f) => f.properties.nom),
+    };
+  });
+  assert.ok(basemap.borders > 0, "département borders are drawn");
+  // Names that would overlap a town's are left out; most still show.
+  assert.ok(basemap.departements.length >= 5 && basemap.departements.includes("Vendée (85)"), `${basemap.departements}`);
+  assert.ok(basemap.communes.includes("Nantes") || basemap.communes.includes("Angers"), `${basemap.communes}`);
   await screenshot("map");
 });
 

@@ -253,6 +253,7 @@ export class PlaceMap {
         (this.map.getSource("communes") as GeoJSONSource).setData({ type: "FeatureCollection", features });
         (this.map.getSource("departements") as GeoJSONSource).setData(departementLabels(list));
         (this.map.getSource("borders") as GeoJSONSource).setData(departementBorders(list));
+        document.body.dataset.basemap = "loaded";
       };
       if (this.map.isStyleLoaded()) load();
       else this.map.once("load", load);
