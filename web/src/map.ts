@@ -218,6 +218,9 @@ export interface PlaceMapEvents {
 export class PlaceMap {
   readonly map: MapLibreMap;
   private tileJsonUrl: string;
+  /** Whether the style has loaded: sources and layers can be changed from then on. */
+  private styleReady = false;
+  private waiting: (() => void)[] = [];
 
   /** `view`: where the map starts (the page's URL may say); Pays de la Loire otherwise. */
   constructor(
@@ -244,6 +247,10 @@ export class PlaceMap {
         "Map.Title": "Carte des lieux de médiation numérique",
       },
     });
+    this.map.once("load", () => {
+      this.styleReady = true;
+      for (const action of this.waiting.splice(0)) action();
+    });
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
     this.map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
 
@@ -255,8 +262,7 @@ export class PlaceMap {
         (this.map.getSource("borders") as GeoJSONSource).setData(departementBorders(list));
         document.body.dataset.basemap = "loaded";
       };
-      if (this.map.isStyleLoaded()) load();
-      else this.map.once("load", load);
+      this.whenReady(load);
     });
 
     this.map.on("click", PLACE_LAYERS.clusters, async (event) => {
@@ -287,6 +293,15 @@ export class PlaceMap {
     });
   }
 
+  /**
+   * Runs `action` once the style has loaded (at once if it has). Not `isStyleLoaded()`, which
+   * is false again while any source reloads, long after the one `load` event has passed.
+   */
+  private whenReady(action: () => void): void {
+    if (this.styleReady) action();
+    else this.waiting.push(action);
+  }
+
   /** Shows only the places of `filters` (the tile routes' parameters). */
   setFilters(filters: URLSearchParams): void {
     const query = filters.toString();
@@ -306,8 +321,7 @@ export class PlaceMap {
         features: around ? [circle(around.lon, around.lat, around.radiusM)] : [],
       });
     };
-    if (this.map.isStyleLoaded()) apply();
-    else this.map.once("load", apply);
+    this.whenReady(apply);
   }
 
   /** Frames the circle of `radiusM` around a point. */
@@ -323,8 +337,7 @@ export class PlaceMap {
   /** Highlights one place (or none). */
   select(id: string | null): void {
     const apply = () => this.map.setFilter("place-selected", ["==", ["get", "id"], id ?? ""]);
-    if (this.map.isStyleLoaded()) apply();
-    else this.map.once("load", apply);
+    this.whenReady(apply);
   }
 
   /** Frames the given places (a search's first page); does nothing for none. */
