@@ -396,12 +396,16 @@ async fn nearest(state: web::Data<AppState>, query: Query) -> Result<HttpRespons
     })))
 }
 
-/// `GET /suggest?q=&limit=`.
+/// `GET /suggest?q=&limit=`, with `lat` and `lon` to complete place names nearby first.
 async fn suggest(state: web::Data<AppState>, query: Query) -> Result<HttpResponse, ApiError> {
     let started = Instant::now();
-    if let Some((name, _)) = query.iter().find(|(k, _)| k != "q" && k != "limit") {
+    if let Some((name, _)) = query
+        .iter()
+        .find(|(k, _)| !["q", "limit", "lat", "lon"].contains(&k.as_str()))
+    {
         return Err(invalid(format!("unknown parameter {name:?}")));
     }
+    let near = location(&query)?;
     let q = param(&query, "q")?.unwrap_or("");
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(invalid(format!(
@@ -416,7 +420,7 @@ async fn suggest(state: web::Data<AppState>, query: Query) -> Result<HttpRespons
     }
     // Completion is answered on the worker: it is a few in-memory scans and one small tantivy
     // search, cheaper than a hand-over to the blocking pool.
-    let suggestions = state.search.suggest(&state.index, q, limit)?;
+    let suggestions = state.search.suggest(&state.index, q, limit, near)?;
     Ok(HttpResponse::Ok().json(json!({
         "suggestions": suggestions,
         "took_ms": took_ms(started),

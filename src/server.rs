@@ -54,6 +54,7 @@ pub fn router(config: &mut web::ServiceConfig) {
         }))
         .configure(crate::assets::routes)
         .service(get("/health", health))
+        .service(get("/openapi.json", openapi))
         .service(get("/tiles.json", tilejson))
         .service(get("/tiles/{z}/{x}/{tile}", tile))
         .service(get("/clusters", clusters))
@@ -109,6 +110,14 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
         created_at: &manifest.created_at,
         version: env!("CARGO_PKG_VERSION"),
     })
+}
+
+/// `GET /openapi.json`: the description of every route, kept by hand in `src/openapi.json`
+/// (a test checks that every path it lists is served).
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(include_str!("openapi.json"))
 }
 
 /// `GET /tiles/{z}/{x}/{y}.mvt` (or `.pbf`), with the filters.

@@ -478,3 +478,33 @@ fn bad_parameters_get_a_json_400_naming_them() {
     }
     assert_eq!(server.get("/health").0, 200);
 }
+
+#[test]
+fn every_path_of_the_openapi_description_is_served() {
+    let server = bundled_server();
+    let (status, document) = server.get("/openapi.json");
+    assert_eq!(status, 200);
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    let id = places()[0]["id"].clone();
+    let (_, clusters) = server.get("/clusters?zoom=0");
+    let cluster = clusters["features"][0]["properties"]["cluster_id"].to_string();
+    let paths = document["paths"].as_object().unwrap();
+    assert!(paths.len() >= 12, "{}", paths.len());
+    for path in paths.keys() {
+        let concrete = path
+            .replace("{z}/{x}/{y}", "8/126/90.mvt")
+            .replace("{id}", &id)
+            .replace("{cluster_id}", &cluster);
+        let required = match path.as_str() {
+            "/clusters" => "?zoom=4",
+            "/nearest" => "?lat=47.47&lon=-0.55",
+            _ => "",
+        };
+        let (status, _, body) = server.get_bytes(&format!("{concrete}{required}"), &[]);
+        assert!(
+            (200..300).contains(&status),
+            "{path}: {status} {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+}

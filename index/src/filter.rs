@@ -295,11 +295,11 @@ fn is_code_insee(code: &str) -> bool {
 /// A bitmap, by ordinal, of the places whose text matches `q`, as search matches it (see
 /// [`crate::search::text`]).
 fn text_matches(index: &PlaceIndex, q: &str) -> tantivy::Result<Vec<bool>> {
-    let Some(query) = text_query(q, &weighted_fields(&index.fields)) else {
+    let searcher = index.reader.searcher();
+    let Some(query) = text_query(q, &weighted_fields(&index.fields), &searcher)? else {
         // Only stop words: nothing to look for, so nothing is left out.
         return Ok(vec![true; index.places.len()]);
     };
-    let searcher = index.reader.searcher();
     let docs = searcher.search(&query, &DocSetCollector)?;
     let mut hits = vec![false; index.places.len()];
     for address in docs {

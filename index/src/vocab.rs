@@ -189,7 +189,20 @@ impl<V: Vocabulary> VocabSet<V> {
 
     /// The values, in the standard's order.
     pub fn iter(&self) -> impl Iterator<Item = V> + '_ {
-        V::ALL.iter().copied().filter(|v| self.contains(*v))
+        self.indices().map(|i| V::ALL[i])
+    }
+
+    /// The positions in [`Vocabulary::ALL`] of the values, in order: one step per value held,
+    /// not per value of the vocabulary (92 typologies).
+    pub fn indices(&self) -> impl Iterator<Item = usize> {
+        let mut bits = self.bits.to_u128();
+        std::iter::from_fn(move || {
+            (bits != 0).then(|| {
+                let index = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                index
+            })
+        })
     }
 
     /// The labels joined with `|`, the schema's multi-value separator.

@@ -17,6 +17,7 @@
 //! truncated list. Without text and with a location, results are sorted by distance.
 
 pub mod docs;
+pub mod expand;
 pub mod facets;
 pub mod hours;
 pub mod suggest;
@@ -37,7 +38,7 @@ use crate::place::{Place, TextField};
 use crate::store::PlaceIndex;
 use crate::Result;
 use docs::DocMap;
-use facets::{failed_facets, FacetCounts, Facets};
+use facets::{FacetColumns, FacetCounts, FacetFilter, Facets};
 use hours::{OpenAt, OpenState, Schedules};
 use suggest::{Suggester, Suggestion};
 
@@ -126,6 +127,10 @@ pub struct SearchIndex {
     ids: Vec<(u64, u32)>,
     schedules: Schedules,
     suggester: Suggester,
+    facets: FacetColumns,
+    /// Each place's `[longitude, latitude]`, by ordinal: what a radius or bbox search reads of
+    /// every candidate, kept apart from the places to stay in cache.
+    positions: Vec<[f64; 2]>,
 }
 
 impl SearchIndex {
@@ -136,16 +141,18 @@ impl SearchIndex {
     pub fn build(index: &PlaceIndex) -> Result<Self> {
         let searcher = index.reader.searcher();
         let places = &index.places;
-        let (docs, ids, schedules, suggester) = std::thread::scope(|scope| {
+        let (docs, ids, schedules, suggester, facets) = std::thread::scope(|scope| {
             let ids = scope.spawn(|| id_table(places));
             let schedules = scope.spawn(|| Schedules::build(places));
             let suggester = scope.spawn(|| Suggester::build(places));
+            let facets = FacetColumns::build(places);
             let docs = DocMap::build(&searcher, places.len());
             (
                 docs,
                 crate::join_scoped(ids),
                 crate::join_scoped(schedules),
                 crate::join_scoped(suggester),
+                facets,
             )
         });
         Ok(Self {
@@ -154,6 +161,8 @@ impl SearchIndex {
             ids,
             schedules,
             suggester,
+            facets,
+            positions: places.iter().map(|p| [p.longitude, p.latitude]).collect(),
         })
     }
 
@@ -180,11 +189,10 @@ impl SearchIndex {
     /// # Errors
     /// A tantivy error while matching text.
     pub fn search(&self, index: &PlaceIndex, request: &SearchRequest) -> Result<SearchResults> {
-        let text = request
-            .filter
-            .q
-            .as_deref()
-            .and_then(|q| text::text_query(q, &text::weighted_fields(&index.fields)));
+        let text = match request.filter.q.as_deref() {
+            Some(q) => text::text_query(q, &text::weighted_fields(&index.fields), &self.searcher)?,
+            None => None,
+        };
         let within: Option<Vec<u32>> = request.near.and_then(|near| {
             near.radius_m.map(|radius| {
                 // A hair wider than asked: the exact distance is judged on each candidate, so
@@ -278,7 +286,8 @@ impl SearchIndex {
     /// # Errors
     /// A tantivy error.
     pub fn text_matches(&self, index: &PlaceIndex, q: &str) -> Result<Vec<bool>> {
-        let Some(query) = text::text_query(q, &text::weighted_fields(&index.fields)) else {
+        let weighted = text::weighted_fields(&index.fields);
+        let Some(query) = text::text_query(q, &weighted, &self.searcher)? else {
             return Ok(vec![true; index.places.len()]);
         };
         let mut hits = vec![false; index.places.len()];
@@ -294,7 +303,8 @@ impl SearchIndex {
         Ok(hits)
     }
 
-    /// Completions of `q` as typed: communes, services, place names.
+    /// Completions of `q` as typed: communes, services, place names (those near `near`, a
+    /// longitude and latitude, first).
     ///
     /// # Errors
     /// A tantivy error while matching names.
@@ -303,10 +313,11 @@ impl SearchIndex {
         index: &'a PlaceIndex,
         q: &str,
         limit: usize,
+        near: Option<(f64, f64)>,
     ) -> Result<Vec<Suggestion<'a>>> {
         Ok(self
             .suggester
-            .suggest(index, &self.searcher, &self.docs, q, limit)?)
+            .suggest(index, &self.searcher, &self.docs, q, limit, near)?)
     }
 }
 
@@ -365,6 +376,9 @@ struct Collector<'a> {
     best: BinaryHeap<Ranked>,
     total: u64,
     unknown_hours: u64,
+    columns: &'a FacetColumns,
+    positions: &'a [[f64; 2]],
+    facet_filter: FacetFilter,
     facets: FacetCounts<'a>,
 }
 
@@ -388,22 +402,25 @@ impl<'a> Collector<'a> {
             best: BinaryHeap::new(),
             total: 0,
             unknown_hours: 0,
-            facets: FacetCounts::default(),
+            columns: &search.facets,
+            positions: &search.positions,
+            facet_filter: search.facets.compile(&request.filter),
+            facets: search.facets.counts(),
         }
     }
 
     /// Considers the place `ordinal`, whose text scored `text_score`.
     fn offer(&mut self, ordinal: u32, text_score: f32) {
-        let place: &'a Place = &self.index.places[ordinal as usize];
+        let [longitude, latitude] = self.positions[ordinal as usize];
         let request = self.request;
         if let Some(bbox) = &request.bbox {
-            if !bbox.contains(place.longitude, place.latitude) {
+            if !bbox.contains(longitude, latitude) {
                 return;
             }
         }
         let distance_m = request
             .near
-            .map(|n| haversine_m(n.longitude, n.latitude, place.longitude, place.latitude));
+            .map(|n| haversine_m(n.longitude, n.latitude, longitude, latitude));
         if let (Some(distance), Some(radius)) = (distance_m, request.near.and_then(|n| n.radius_m))
         {
             if distance > radius {
@@ -411,15 +428,20 @@ impl<'a> Collector<'a> {
             }
         }
         let filter = &request.filter;
-        if (!filter.codes_postaux.is_empty() && !filter.codes_postaux.contains(place.code_postal()))
-            || (!filter.codes_insee.is_empty()
-                && !filter
-                    .codes_insee
-                    .contains(place.text(TextField::CodeInsee)))
-        {
-            return;
+        if !filter.codes_postaux.is_empty() || !filter.codes_insee.is_empty() {
+            let place: &Place = &self.index.places[ordinal as usize];
+            if (!filter.codes_postaux.is_empty()
+                && !filter.codes_postaux.contains(place.code_postal()))
+                || (!filter.codes_insee.is_empty()
+                    && !filter
+                        .codes_insee
+                        .contains(place.text(TextField::CodeInsee)))
+            {
+                return;
+            }
         }
-        let failed = failed_facets(filter, place);
+        let row = self.columns.row(ordinal);
+        let failed = self.facet_filter.failed(row);
         if failed & failed.wrapping_sub(1) != 0 {
             return; // Fails two facet filters or more: counted nowhere.
         }
@@ -436,7 +458,7 @@ impl<'a> Collector<'a> {
             }
             Some(OpenState::Open) | None => {}
         }
-        self.facets.add(place, failed);
+        self.facets.add(row, failed);
         if failed != 0 {
             return;
         }

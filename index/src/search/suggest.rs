@@ -8,9 +8,12 @@
 
 use std::collections::HashMap;
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use serde::Serialize;
-use tantivy::collector::TopDocs;
-use tantivy::Searcher;
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query};
+use tantivy::{DocSet, Searcher, TERMINATED};
 
 use super::docs::DocMap;
 use super::text::text_query;
@@ -21,6 +24,10 @@ use crate::vocab::{Service, Vocabulary};
 
 /// At most this many communes, and this many services, in one answer.
 const MAX_PER_KIND: usize = 3;
+/// Place names are looked for first within this distance of the given position, in metres.
+pub const NEAR_M: f64 = 50_000.0;
+/// The most matching names one completion ranks.
+pub const MAX_SCANNED: usize = 4096;
 
 /// One completion.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -73,6 +80,9 @@ struct Commune {
 pub struct Suggester {
     /// By decreasing number of places.
     communes: Vec<Commune>,
+    /// Every word of every commune name, with the commune's position in `communes`, sorted:
+    /// the communes with a word starting with some text are one binary search away.
+    commune_words: Vec<(Box<str>, u32)>,
     services: Vec<(Service, String, u64)>,
 }
 
@@ -122,15 +132,31 @@ impl Suggester {
             })
             .collect();
         communes.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.folded.cmp(&b.folded)));
+        let mut commune_words: Vec<(Box<str>, u32)> = (0u32..)
+            .zip(&communes)
+            .flat_map(|(at, commune)| {
+                commune
+                    .folded
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(move |w| (w.into(), at))
+            })
+            .collect();
+        commune_words.sort_unstable();
         let services = Service::ALL
             .iter()
             .zip(services)
             .map(|(service, count)| (*service, fold(service.label()), count))
             .collect();
-        Self { communes, services }
+        Self {
+            communes,
+            commune_words,
+            services,
+        }
     }
 
-    /// Up to `limit` completions of `q`: communes, then services, then places.
+    /// Up to `limit` completions of `q`: communes, then services, then places (near `near`,
+    /// a longitude and latitude, first).
     ///
     /// # Errors
     /// A tantivy error while matching place names.
@@ -141,6 +167,7 @@ impl Suggester {
         docs: &DocMap,
         q: &str,
         limit: usize,
+        near: Option<(f64, f64)>,
     ) -> tantivy::Result<Vec<Suggestion<'a>>> {
         let typed = fold(q);
         let words: Vec<&str> = typed
@@ -153,25 +180,36 @@ impl Suggester {
         let mut out = Vec::with_capacity(limit);
         // Names that start with the text ("Angers" for "ang") come before names with a later
         // word starting with it ("Les Ponts-de-Cé" for "ce"); within each, the busiest first.
-        let wanted = MAX_PER_KIND.min(limit);
-        let matches = |c: &&Commune| starts_words(&c.folded, &words);
-        let mut communes: Vec<&Commune> = self
-            .communes
+        let longest = words.iter().max_by_key(|w| w.len()).copied().unwrap_or("");
+        let from = self
+            .commune_words
+            .partition_point(|(word, _)| &**word < longest);
+        let mut candidates: Vec<u32> = self.commune_words[from..]
             .iter()
-            .filter(|c| c.folded.starts_with(words[0]))
-            .filter(matches)
-            .take(wanted)
+            .take_while(|(word, _)| word.starts_with(longest))
+            .map(|(_, at)| *at)
             .collect();
-        if communes.len() < wanted {
-            let more: Vec<&Commune> = self
-                .communes
-                .iter()
-                .filter(|c| !c.folded.starts_with(words[0]))
-                .filter(matches)
-                .take(wanted - communes.len())
-                .collect();
-            communes.extend(more);
+        // Positions in `communes` are by decreasing number of places: in that order, the first
+        // matches are the busiest.
+        candidates.sort_unstable();
+        candidates.dedup();
+        let wanted = MAX_PER_KIND.min(limit);
+        let (mut communes, mut later): (Vec<&Commune>, Vec<&Commune>) = (Vec::new(), Vec::new());
+        for commune in candidates.into_iter().map(|at| &self.communes[at as usize]) {
+            if communes.len() >= wanted {
+                break;
+            }
+            if !starts_words(&commune.folded, &words) {
+                continue;
+            }
+            if commune.folded.starts_with(words[0]) {
+                communes.push(commune);
+            } else if later.len() < wanted {
+                later.push(commune);
+            }
         }
+        communes.extend(later);
+        communes.truncate(wanted);
         for commune in communes {
             let place = &index.places[commune.example as usize];
             out.push(Suggestion::Commune {
@@ -195,20 +233,106 @@ impl Suggester {
         }
         let wanted = limit - out.len();
         if wanted > 0 {
-            if let Some(query) = text_query(q, &[(index.fields.nom, 1.0)]) {
-                for (_, address) in searcher.search(&query, &TopDocs::with_limit(wanted))? {
-                    let place =
-                        &index.places[docs.ordinal(address.segment_ord, address.doc_id) as usize];
-                    out.push(Suggestion::Place {
-                        label: place.nom(),
-                        id: place.id(),
-                        commune: place.commune(),
-                        coordinates: [place.longitude, place.latitude],
-                    });
-                }
+            for ordinal in matching_names(index, searcher, docs, q, wanted, near)? {
+                let place = &index.places[ordinal as usize];
+                out.push(Suggestion::Place {
+                    label: place.nom(),
+                    id: place.id(),
+                    commune: place.commune(),
+                    coordinates: [place.longitude, place.latitude],
+                });
             }
         }
         Ok(out)
+    }
+}
+
+/// The ordinals of up to `wanted` places whose name matches `q`, best first: among places
+/// within [`NEAR_M`] of `near` when a position is given, then anywhere.
+///
+/// A word typed so far ("médiath") can start the names of a third of a million places, and
+/// completion must answer in a millisecond or two, so the search stops after
+/// [`MAX_SCANNED`] matching names and ranks those: a precise text ("france services chin")
+/// matches fewer and is ranked exactly; a broad one gets good, not best, names, which is what a
+/// position is for.
+fn matching_names(
+    index: &PlaceIndex,
+    searcher: &Searcher,
+    docs: &DocMap,
+    q: &str,
+    wanted: usize,
+    near: Option<(f64, f64)>,
+) -> tantivy::Result<Vec<u32>> {
+    let Some(text) = text_query(q, &[(index.fields.nom, 1.0)], searcher)? else {
+        return Ok(Vec::new());
+    };
+    let mut found = Vec::new();
+    if let Some((longitude, latitude)) = near {
+        let around = docs.query_for(index.tree.within(longitude, latitude, NEAR_M));
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, text.box_clone()),
+            (Occur::Must, Box::new(around)),
+        ]);
+        found = best_matches(&query, searcher, docs, wanted, &[])?;
+    }
+    if found.len() < wanted {
+        let more = best_matches(&*text, searcher, docs, wanted - found.len(), &found)?;
+        found.extend(more);
+    }
+    Ok(found)
+}
+
+/// The `wanted` best-scored documents among the first [`MAX_SCANNED`] matches of `query`, as
+/// ordinals, leaving out `except`.
+fn best_matches(
+    query: &dyn Query,
+    searcher: &Searcher,
+    docs: &DocMap,
+    wanted: usize,
+    except: &[u32],
+) -> tantivy::Result<Vec<u32>> {
+    let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+    // Lowest score on top; ties keep the earlier document.
+    let mut best: BinaryHeap<Reverse<(OrderedScore, Reverse<u32>)>> = BinaryHeap::new();
+    let mut scanned = 0;
+    for (segment, reader) in searcher.segment_readers().iter().enumerate() {
+        let ordinals = docs.segment_ordinals(segment);
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let mut doc = scorer.doc();
+        while doc != TERMINATED && scanned < MAX_SCANNED {
+            scanned += 1;
+            let ordinal = ordinals[doc as usize];
+            if !except.contains(&ordinal) {
+                best.push(Reverse((OrderedScore(scorer.score()), Reverse(ordinal))));
+                if best.len() > wanted {
+                    best.pop();
+                }
+            }
+            doc = scorer.advance();
+        }
+    }
+    Ok(best
+        .into_sorted_vec()
+        .into_iter()
+        .map(|Reverse((_, Reverse(ordinal)))| ordinal)
+        .collect())
+}
+
+/// A score with a total order.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct OrderedScore(f32);
+
+impl Eq for OrderedScore {}
+
+impl PartialOrd for OrderedScore {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for OrderedScore {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
     }
 }
 

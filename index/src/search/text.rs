@@ -16,11 +16,13 @@
 //! The query is built from analysed tokens only, never parsed: quotes, colons, brackets or
 //! `AND` in the text are searched as text (or dropped as punctuation) and cannot fail.
 
-use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
-};
+use std::collections::BTreeMap;
+
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{Score, Term};
+use tantivy::{Score, Searcher, Term};
+
+use super::expand::{Expander, Expansion};
 
 use crate::analysis::french_analyzer;
 use crate::text_index::TextFields;
@@ -82,60 +84,88 @@ pub fn words(q: &str) -> Vec<Word> {
 }
 
 /// The query for `q` over `fields`, or `None` when `q` has no word to look for (only stop words
-/// or punctuation).
-#[must_use]
-pub fn text_query(q: &str, fields: &[(Field, Score)]) -> Option<Box<dyn Query>> {
-    let clauses: Vec<(Occur, Box<dyn Query>)> = words(q)
+/// or punctuation). Prefixes and typos are expanded against the terms of `searcher`'s index.
+///
+/// # Errors
+/// When a term dictionary cannot be read.
+pub fn text_query(
+    q: &str,
+    fields: &[(Field, Score)],
+    searcher: &Searcher,
+) -> tantivy::Result<Option<Box<dyn Query>>> {
+    let clauses = words(q)
         .iter()
-        .map(|word| (Occur::Must, word_query(word, fields)))
-        .collect();
-    (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+        .map(|word| Ok((Occur::Must, word_query(word, fields, searcher)?)))
+        .collect::<tantivy::Result<Vec<(Occur, Box<dyn Query>)>>>()?;
+    Ok((!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>))
 }
 
-fn word_query(word: &Word, fields: &[(Field, Score)]) -> Box<dyn Query> {
+fn word_query(
+    word: &Word,
+    fields: &[(Field, Score)],
+    searcher: &Searcher,
+) -> tantivy::Result<Box<dyn Query>> {
     // The typo is matched against stems: a short stem ("mair" for "mairie") is one edit away
     // from too many other words ("main", "mars", "pair"), so it must be long too.
-    let typos =
-        u8::from(word.letters >= TYPO_MIN_LETTERS && word.stem.chars().count() >= TYPO_MIN_LETTERS);
+    let typos = word.letters >= TYPO_MIN_LETTERS && word.stem.chars().count() >= TYPO_MIN_LETTERS;
+    let prefix = word
+        .prefix
+        .then(|| Expander::new(&word.stem, Expansion::Prefix));
+    let typo = typos.then(|| {
+        let how = if word.prefix {
+            Expansion::PrefixOneTypo
+        } else {
+            Expansion::OneTypo
+        };
+        Expander::new(&word.stem, how)
+    });
     let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for &(field, weight) in fields {
-        let term = Term::from_field_text(field, &word.stem);
-        let mut push = |query: Box<dyn Query>, boost: Score| {
-            alternatives.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
+        alternatives.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, &word.stem),
+                    IndexRecordOption::WithFreqs,
+                )),
+                weight,
+            )),
+        ));
+        // Other terms score a constant, the best that applies: a longer word the person may be
+        // typing, then a word one typo away, then a stem the typed word starts with.
+        let mut others: BTreeMap<String, Score> = BTreeMap::new();
+        let mut offer = |term: String, score: Score| {
+            let best = others.entry(term).or_insert(score);
+            *best = best.max(score);
         };
-        push(
-            Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
-            weight,
-        );
-        if word.prefix {
-            push(
-                Box::new(FuzzyTermQuery::new_prefix(term.clone(), 0, true)),
-                weight * PREFIX_WEIGHT,
-            );
+        if let Some(prefix) = &prefix {
+            for term in prefix.terms(searcher, field)? {
+                offer(term, weight * PREFIX_WEIGHT);
+            }
         }
-        if typos > 0 {
-            let fuzzy = if word.prefix {
-                FuzzyTermQuery::new_prefix(term, typos, true)
-            } else {
-                FuzzyTermQuery::new(term, typos, true)
-            };
-            push(Box::new(fuzzy), weight * TYPO_WEIGHT);
+        if let Some(typo) = &typo {
+            for term in typo.terms(searcher, field)? {
+                offer(term, weight * TYPO_WEIGHT);
+            }
             // A typo near the end of a word can change its stem ("administrativs" stems to
             // "administrativ", "administratives" to "administr"): the indexed stem is then a
             // prefix of what was typed, so the typed word's own prefixes are looked up too.
-            // They score a constant below a prefix match, so that "mediath" (still being typed)
-            // ranks "médiathèque" above "médiation", whose stem "mediat" it starts with.
             for stem in typed_prefixes(word) {
-                let term =
-                    TermQuery::new(Term::from_field_text(field, stem), IndexRecordOption::Basic);
-                push(
-                    Box::new(ConstScoreQuery::new(Box::new(term), 1.0)),
-                    weight * TYPO_WEIGHT / 2.0,
-                );
+                offer(stem.to_owned(), weight * TYPO_WEIGHT / 2.0);
             }
         }
+        for (term, score) in others {
+            let term = TermQuery::new(
+                Term::from_field_text(field, &term),
+                IndexRecordOption::Basic,
+            );
+            alternatives.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(Box::new(term), score)),
+            ));
+        }
     }
-    Box::new(BooleanQuery::new(alternatives))
+    Ok(Box::new(BooleanQuery::new(alternatives)))
 }
 
 /// The prefixes of the folded word that could be its stem had it been typed right: at most five
@@ -175,13 +205,22 @@ mod tests {
 
     #[test]
     fn query_syntax_is_searched_as_text() {
-        let (_, fields) = TextFields::schema();
+        let (schema, fields) = TextFields::schema();
+        let index = tantivy::Index::create_in_ram(schema);
+        crate::text_index::register_analyzers(&index);
+        let searcher = index.reader().unwrap().searcher();
         let weighted = weighted_fields(&fields);
-        for q in ["\"mairie", "nom:(AND", "[a TO z]", "a OR b -c", "\\*?"] {
-            // Builds without error; punctuation-only text gives no query at all.
-            let _ = text_query(q, &weighted);
+        for q in ["\"mairie", "nom:(AND", "[a TO z]", "a OR b -c"] {
+            assert!(
+                text_query(q, &weighted, &searcher).unwrap().is_some(),
+                "{q}"
+            );
         }
-        assert!(text_query("\"():", &weighted).is_none());
-        assert!(text_query("AND", &weighted).is_some());
+        for q in ["\"():", "\\*?"] {
+            assert!(
+                text_query(q, &weighted, &searcher).unwrap().is_none(),
+                "{q}"
+            );
+        }
     }
 }
