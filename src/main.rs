@@ -3,6 +3,7 @@
 //! This package is the only place with HTTP, CLI and `anyhow`: the libraries have typed errors,
 //! and this shell wires them together.
 
+mod assets;
 mod cli;
 mod http_error;
 mod params;

@@ -52,6 +52,7 @@ pub fn router(config: &mut web::ServiceConfig) {
         .app_data(web::PathConfig::default().error_handler(|error, _| {
             ApiError::new(ErrorCode::InvalidParameter, error.to_string()).into()
         }))
+        .configure(crate::assets::routes)
         .service(get("/health", health))
         .service(get("/openapi.json", openapi))
         .service(get("/tiles.json", tilejson))

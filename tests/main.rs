@@ -10,6 +10,7 @@ mod support;
 
 mod import;
 mod index;
+mod page;
 mod search;
 mod serve;
 mod tiles;

@@ -1,0 +1,113 @@
+//! The map page: `GET /` and `GET /assets/…`, served from files embedded at build time.
+//!
+//! `build.rs` builds `web/` with Vite and writes a table of the built files ([`WEB_FILES`]);
+//! this module only looks names up in it. No request ever reaches the file system, so no path
+//! (`..`, encoded slashes, absolute paths) can name anything but a file of the table.
+//!
+//! Vite puts a content hash in every asset's name, so `/assets/…` answers may be cached for a
+//! year (`immutable`); `index.html`, which names them, is `no-cache` with an `ETag`, so a new
+//! release is picked up at once. Answers are compressed when the client accepts it (the
+//! MapLibre bundle and the gazetteer are a few megabytes raw).
+
+use std::sync::OnceLock;
+
+use actix_web::http::header;
+use actix_web::middleware::Compress;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::http_error::{ApiError, ErrorCode};
+
+/// One built file of the page.
+pub struct WebFile {
+    /// The path under the site root, without the leading `/` (`assets/index-1a2b3c.js`).
+    pub path: &'static str,
+    pub content_type: &'static str,
+    pub bytes: &'static [u8],
+}
+
+include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// Adds `GET /` and `GET /assets/{file}` to `config`.
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .service(
+            web::resource("/")
+                .wrap(Compress::default())
+                .route(web::get().to(index))
+                .route(web::head().to(index))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::scope("/assets")
+                .wrap(Compress::default())
+                .default_service(web::to(asset)),
+        );
+}
+
+/// The built file at `path` (relative to the site root), if there is one.
+#[must_use]
+pub fn file(path: &str) -> Option<&'static WebFile> {
+    WEB_FILES.iter().find(|f| f.path == path)
+}
+
+fn index_file() -> &'static WebFile {
+    file("index.html").expect("build.rs always embeds an index.html")
+}
+
+/// The strong validator of `index.html`, computed once.
+fn index_etag() -> &'static str {
+    static ETAG: OnceLock<String> = OnceLock::new();
+    ETAG.get_or_init(|| {
+        let hash = blake3::hash(index_file().bytes).to_hex();
+        format!("\"{}\"", &hash[..16])
+    })
+}
+
+async fn index(request: HttpRequest) -> HttpResponse {
+    let etag = index_etag();
+    let unchanged = request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|tag| tag.as_bytes() == etag.as_bytes());
+    let mut response = if unchanged {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::ETAG, etag));
+    if unchanged {
+        return response.finish();
+    }
+    let page = index_file();
+    response.content_type(page.content_type).body(page.bytes)
+}
+
+async fn asset(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if !matches!(request.method().as_str(), "GET" | "HEAD") {
+        return method_not_allowed(request).await;
+    }
+    let path = request.path().trim_start_matches('/');
+    let found = file(path).filter(|f| f.path.starts_with("assets/"));
+    let Some(found) = found else {
+        return Err(ApiError::new(
+            ErrorCode::NotFound,
+            format!("no asset {}", request.path()),
+        ));
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(found.content_type)
+        .insert_header((header::CACHE_CONTROL, IMMUTABLE))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(found.bytes))
+}
+
+async fn method_not_allowed(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        format!("{} is not allowed on {}", request.method(), request.path()),
+    ))
+}

@@ -1,0 +1,137 @@
+//! The map page: how `lieux` serves it, then the page itself in a real headless Chromium.
+//!
+//! The browser test is `web/e2e/page.test.mjs` (node's test runner and playwright-core),
+//! run here against a server on the bundled data so that `cargo test` covers it. It needs
+//! Debian's `chromium` and `npm ci` in `web/`; `.ci/run` installs both.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::{bundled_server, repo, Server};
+
+/// The asset paths an `index.html` names (`/assets/…`).
+fn asset_paths(html: &str) -> Vec<String> {
+    html.split('"')
+        .filter(|part| part.starts_with("/assets/"))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn header<'h>(headers: &'h ureq::http::HeaderMap, name: &str) -> &'h str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+#[test]
+fn the_page_is_served_with_hashed_assets_cached_for_a_year() {
+    let server = bundled_server();
+    let (status, headers, body) = server.get_bytes("/", &[]);
+    assert_eq!(status, 200);
+    assert!(header(&headers, "content-type").starts_with("text/html"));
+    assert_eq!(header(&headers, "cache-control"), "no-cache");
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("<html lang=\"fr\">"), "{html}");
+
+    let assets = asset_paths(&html);
+    assert!(
+        assets.iter().any(|a| a.ends_with(".js")) && assets.iter().any(|a| a.ends_with(".css")),
+        "{assets:?}"
+    );
+    for asset in &assets {
+        let (status, headers, body) = server.get_bytes(asset, &[]);
+        assert_eq!(status, 200, "{asset}");
+        assert_eq!(
+            header(&headers, "cache-control"),
+            "public, max-age=31536000, immutable",
+            "{asset}"
+        );
+        assert!(!body.is_empty(), "{asset}");
+        let expected = if asset.ends_with(".js") {
+            "text/javascript"
+        } else {
+            "text/css"
+        };
+        assert!(
+            header(&headers, "content-type").starts_with(expected),
+            "{asset}"
+        );
+    }
+
+    let etag = header(&headers, "etag").to_owned();
+    assert!(!etag.is_empty());
+    let (status, _, _) = server.get_bytes("/", &[("If-None-Match", &etag)]);
+    assert_eq!(status, 304, "index.html revalidates");
+
+    let (_, headers, _) = server.get_bytes(&assets[0], &[("Accept-Encoding", "gzip")]);
+    assert_eq!(header(&headers, "content-encoding"), "gzip");
+}
+
+#[test]
+fn only_files_of_the_build_can_be_served() {
+    let server = bundled_server();
+    for path in [
+        "/assets/../Cargo.toml",
+        "/assets/%2e%2e/Cargo.toml",
+        "/assets/..%2fCargo.toml",
+        "/assets//etc/passwd",
+        "/assets/index.html",
+        "/assets/",
+        "/index.html/../Cargo.toml",
+        "/web/index.html",
+    ] {
+        let (status, _, body) = server.get_bytes(path, &[]);
+        assert_eq!(status, 404, "{path}");
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"], "not_found", "{path}");
+    }
+    // The API routes are unchanged beside the page.
+    assert_eq!(server.get("/health").0, 200);
+}
+
+/// Where test artifacts go: `target/e2e` (beside the target's own `tmp`).
+fn artifacts() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target tmp dir has a parent")
+        .join("e2e")
+}
+
+#[test]
+fn the_page_works_in_headless_chromium() {
+    let chromium =
+        std::env::var_os("CHROMIUM").map_or_else(|| "/usr/bin/chromium".into(), PathBuf::from);
+    assert!(
+        chromium.exists(),
+        "{} is missing: the page's end-to-end test needs Debian's chromium \
+         (apt-get install -y chromium; .ci/run does it)",
+        chromium.display()
+    );
+    let web = repo().join("web");
+    assert!(
+        web.join("node_modules/playwright-core").exists(),
+        "web/node_modules is missing: run `npm ci` in web/ (.ci/run does it)"
+    );
+    let server: Server = bundled_server();
+    let artifacts = artifacts();
+    let output = Command::new("node")
+        .args(["--test", "--test-reporter=spec", "e2e/"])
+        .current_dir(&web)
+        .env("LIEUX_URL", &server.base)
+        .env("LIEUX_E2E_ARTIFACTS", &artifacts)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("node runs (Node.js 20+ is needed for the page anyway)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the page's end-to-end test failed ({}); screenshots in {}\n{stdout}\n{stderr}",
+        output.status,
+        artifacts.display()
+    );
+    for view in ["map", "cards", "table"] {
+        assert!(artifacts.join(format!("{view}.png")).exists(), "{view}.png");
+    }
+}

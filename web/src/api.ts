@@ -1,0 +1,123 @@
+// The lieux HTTP API as the page uses it: typed answers and one function per route.
+// Every request goes to the server that served the page (relative URLs), so the page never
+// talks to another host.
+
+/** A place as `/search`, `/places/{id}` and `/nearest` give it (schema v1.0.2 names). */
+export interface PlaceProperties {
+  id: string;
+  nom: string;
+  adresse?: string;
+  complement_adresse?: string;
+  commune?: string;
+  code_postal?: string;
+  code_insee?: string;
+  telephone?: string;
+  courriels?: string | string[];
+  site_web?: string | string[];
+  horaires?: string;
+  prise_rdv?: string;
+  presentation_resume?: string;
+  presentation_detail?: string;
+  services?: string[];
+  publics_specifiquement_adresses?: string[];
+  prise_en_charge_specifique?: string[];
+  frais_a_charge?: string[];
+  dispositif_programmes_nationaux?: string[];
+  modalites_acces?: string[];
+  modalites_accompagnement?: string[];
+  typologie?: string[];
+  source?: string;
+  structure_parente?: string;
+  date_maj?: string;
+  score?: number;
+  distance_m?: number;
+  open_now?: boolean;
+  [field: string]: unknown;
+}
+
+export interface PlaceFeature {
+  type: "Feature";
+  id: string | number;
+  geometry: { type: "Point"; coordinates: [number, number] };
+  properties: PlaceProperties;
+}
+
+/** Counts per value, per vocabulary. */
+export type Facets = Record<string, Record<string, number>>;
+
+export interface SearchAnswer {
+  type: "FeatureCollection";
+  features: PlaceFeature[];
+  total: number;
+  facets?: Facets;
+  took_ms?: number;
+}
+
+export type Suggestion =
+  | { type: "place"; label: string; id: string; commune?: string; coordinates?: [number, number] }
+  | {
+      type: "commune";
+      label: string;
+      code_postal?: string;
+      departement?: string;
+      count?: number;
+      coordinates: [number, number];
+    }
+  | { type: "service"; label: string; count?: number };
+
+/** An API error, with the server's `{"error", "message"}` when it gave one. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const response = await fetch(path, { signal, headers: { Accept: "application/json" } });
+  if (!response.ok) {
+    let code = "http_error";
+    let message = `${response.status} ${response.statusText}`;
+    try {
+      const body = await response.json();
+      code = body.error ?? code;
+      message = body.message ?? message;
+    } catch {
+      // Not JSON: keep the status line.
+    }
+    throw new ApiError(response.status, code, message);
+  }
+  return (await response.json()) as T;
+}
+
+export function search(params: URLSearchParams, signal?: AbortSignal): Promise<SearchAnswer> {
+  return getJson(`/search?${params}`, signal);
+}
+
+export async function suggest(q: string, signal?: AbortSignal): Promise<Suggestion[]> {
+  const params = new URLSearchParams({ q, limit: "8" });
+  const answer = await getJson<{ suggestions: Suggestion[] }>(`/suggest?${params}`, signal);
+  return answer.suggestions;
+}
+
+export function place(id: string, signal?: AbortSignal): Promise<PlaceFeature> {
+  return getJson(`/places/${encodeURIComponent(id)}`, signal);
+}
+
+export async function clusterExpansionZoom(id: number, filters: URLSearchParams): Promise<number> {
+  const suffix = filters.toString() ? `?${filters}` : "";
+  const answer = await getJson<{ expansion_zoom: number }>(
+    `/clusters/${id}/expansion-zoom${suffix}`,
+  );
+  return answer.expansion_zoom;
+}
+
+/** A vocabulary field as a list, whether the server sent an array or `|`-joined text. */
+export function values(field: unknown): string[] {
+  if (Array.isArray(field)) return field.map(String).filter(Boolean);
+  if (typeof field === "string" && field) return field.split("|").map((v) => v.trim()).filter(Boolean);
+  return [];
+}

@@ -1,0 +1,49 @@
+// How place fields read in French on the page.
+
+import { values, type PlaceProperties } from "./api";
+import { isOpenAt } from "./hours";
+
+export function distance(metres: number | undefined): string {
+  if (metres === undefined || !Number.isFinite(metres)) return "";
+  if (metres < 1000) return `${Math.round(metres / 10) * 10} m`;
+  return `${(metres / 1000).toLocaleString("fr-FR", { maximumFractionDigits: 1 })} km`;
+}
+
+export function address(p: PlaceProperties): string {
+  const street = [p.adresse, p.complement_adresse].filter(Boolean).join(", ");
+  const town = [p.code_postal, p.commune].filter(Boolean).join(" ");
+  return [street, town].filter(Boolean).join(", ");
+}
+
+/** Open now: the server's answer, else our reading of the hours; `null` when unknown. */
+export function openNow(p: PlaceProperties): boolean | null {
+  if (typeof p.open_now === "boolean") return p.open_now;
+  return p.horaires ? isOpenAt(p.horaires, new Date()) : null;
+}
+
+export function openNowText(open: boolean | null): string {
+  if (open === null) return "Horaires non renseignés";
+  return open ? "Ouvert maintenant" : "Fermé actuellement";
+}
+
+/** A phone number as people write it in France: `+33241000000` → `02 41 00 00 00`. */
+export function phone(text: string): string {
+  const national = text.replace(/^\+33/, "0").replace(/\s+/g, "");
+  return /^0\d{9}$/.test(national) ? national.replace(/(\d{2})(?=\d)/g, "$1 ") : text;
+}
+
+export function list(field: unknown): string[] {
+  return values(field);
+}
+
+/** A URL that is safe to link to (http or https only); `null` otherwise. */
+export function safeUrl(text: string | undefined): string | null {
+  if (!text) return null;
+  const candidate = /^https?:\/\//i.test(text) ? text : `https://${text}`;
+  try {
+    const url = new URL(candidate);
+    return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,596 @@
+// The page: wires the search form, the filters, the three views and the map to one state.
+//
+// One `PageState` (state.ts) says everything a person chose; every change goes through
+// `update`, which writes the URL, points the map's tiles at the filters and asks `/search` for
+// the result set that the cards and the table show. Selecting a place in any view marks it in
+// all three and opens its details from `/places/{id}`.
+
+import "./style.css";
+import * as api from "./api";
+import type { Facets, PlaceFeature, Suggestion } from "./api";
+import { DEPARTEMENTS } from "./departements";
+import { byId, h } from "./dom";
+import { PlaceMap } from "./map";
+import {
+  mapFilterParams,
+  searchParams,
+  stateFromUrl,
+  stateToUrl,
+  VOCABULARIES,
+  type PageState,
+  type View,
+} from "./state";
+import { renderCards, renderDetails, renderTable } from "./views";
+
+const PAGE_SIZE = 50;
+
+const state: PageState = stateFromUrl(location.search);
+let results: PlaceFeature[] = [];
+let total = 0;
+let facets: Facets = {};
+let searchAbort: AbortController | null = null;
+/** Completed searches, in `body[data-searches]`: a test waits for the next one. */
+let searchesDone = 0;
+const openFacetGroups = new Set<string>(["services"]);
+
+const input = byId<HTMLInputElement>("q");
+const suggestionList = byId<HTMLUListElement>("suggestions");
+const radiusSelect = byId<HTMLSelectElement>("radius");
+const sortSelect = byId<HTMLSelectElement>("sort");
+const openNowBox = byId<HTMLInputElement>("open-now");
+const summary = byId("summary");
+const errorBox = byId("error");
+const cards = byId<HTMLOListElement>("cards");
+const table = byId<HTMLTableElement>("table");
+const moreButton = byId<HTMLButtonElement>("more");
+const details = byId("details");
+const detailsBody = byId("details-body");
+const csvLink = byId<HTMLAnchorElement>("csv");
+
+const placeMap = new PlaceMap(
+  byId("map"),
+  tileJsonUrl(),
+  {
+    onPlaceClick: (id) => select(id, { showDetails: true }),
+    onMoveEnd: (zoom, lat, lon) => {
+      state.map = { zoom, lat, lon };
+      writeUrl();
+    },
+    expansionZoom: (clusterId) => api.clusterExpansionZoom(clusterId, mapFilterParams(state)),
+  },
+  state.map ?? undefined,
+);
+
+function tileJsonUrl(): string {
+  const query = mapFilterParams(state).toString();
+  return `${location.origin}/tiles.json${query ? `?${query}` : ""}`;
+}
+
+function writeUrl(): void {
+  history.replaceState(null, "", `${location.pathname}${stateToUrl(state)}`);
+}
+
+function showError(message: string | null): void {
+  errorBox.hidden = !message;
+  errorBox.textContent = message ?? "";
+}
+
+// ---- search -------------------------------------------------------------------------------
+
+/** Applies a change of state: URL, map filters, then the result set. */
+async function update(): Promise<void> {
+  writeUrl();
+  syncControls();
+  placeMap.setFilters(mapFilterParams(state));
+  placeMap.setAround(state.around ? { ...state.around, radiusM: state.radiusM } : null);
+  const params = searchParams(state);
+  csvLink.href = `/search?${params}&format=csv`;
+  await runSearch(params, 0);
+}
+
+async function runSearch(params: URLSearchParams, offset: number): Promise<void> {
+  searchAbort?.abort();
+  const abort = new AbortController();
+  searchAbort = abort;
+  document.body.dataset.search = "loading";
+  params.set("limit", String(PAGE_SIZE));
+  params.set("offset", String(offset));
+  try {
+    const answer = await api.search(params, abort.signal);
+    results = offset ? [...results, ...answer.features] : answer.features;
+    total = answer.total;
+    facets = answer.facets ?? {};
+    showError(null);
+    document.body.dataset.search = "done";
+    searchesDone += 1;
+    document.body.dataset.searches = String(searchesDone);
+  } catch (error) {
+    if (abort.signal.aborted) return;
+    results = [];
+    total = 0;
+    showError(`La recherche n'a pas abouti (${(error as Error).message}). La carte reste utilisable.`);
+    document.body.dataset.search = "error";
+    summary.textContent = "Recherche indisponible.";
+    renderFacets();
+    renderCards(cards, results, state.selected, { choose: (id) => select(id, { showDetails: true }) });
+    renderTableView();
+    return;
+  }
+  renderResults();
+}
+
+/** "de Nantes", "d’Angers", "du Mans": French elision before a place name. */
+function of(name: string): string {
+  if (/^Le /.test(name)) return `du ${name.slice(3)}`;
+  if (/^Les /.test(name)) return `des ${name.slice(4)}`;
+  return /^[aeiouyhàâéèêîôûAEIOUYHÀÂÉÈÊÎÔÛ]/.test(name) ? `d’${name}` : `de ${name}`;
+}
+
+function describeQuery(): string {
+  const parts: string[] = [];
+  if (state.q) parts.push(`pour « ${state.q} »`);
+  if (state.around) parts.push(`à moins de ${state.radiusM / 1000} km ${of(state.around.label)}`);
+  const chosen = Object.values(state.filters).reduce((n, v) => n + v.length, 0) + (state.openNow ? 1 : 0);
+  if (chosen) parts.push(`avec ${chosen} filtre${chosen > 1 ? "s" : ""}`);
+  return parts.length ? ` ${parts.join(", ")}` : "";
+}
+
+function renderResults(): void {
+  const shown = results.length;
+  summary.textContent =
+    total === 0
+      ? `Aucun lieu trouvé${describeQuery()}.`
+      : `${total} lieu${total > 1 ? "x" : ""} trouvé${total > 1 ? "s" : ""}${describeQuery()}` +
+        (shown < total ? ` (${shown} affichés dans la liste et le tableau).` : ".");
+  moreButton.hidden = shown >= total;
+  renderFacets();
+  renderCards(cards, results, state.selected, { choose: (id) => select(id, { showDetails: true }) });
+  renderTableView();
+}
+
+function renderTableView(): void {
+  renderTable(table, results, state.selected, state.tableSort, state.around !== null, {
+    choose: (id) => select(id, { showDetails: true }),
+    sortBy: (column) => {
+      const descending = state.tableSort?.column === column && !state.tableSort.descending;
+      state.tableSort = { column, descending };
+      writeUrl();
+      renderTableView();
+      table.querySelector<HTMLButtonElement>(`button.sort[data-column="${column}"]`)?.focus();
+    },
+  });
+}
+
+// ---- filters ------------------------------------------------------------------------------
+
+function facetLabel(key: string, value: string): string {
+  return key === "departement" && DEPARTEMENTS[value] ? `${DEPARTEMENTS[value]} (${value})` : value;
+}
+
+function renderFacets(): void {
+  const container = byId("facets");
+  const groups = VOCABULARIES.flatMap(({ key, title }) => {
+    const counts = facets[key] ?? {};
+    const chosen = state.filters[key] ?? [];
+    const names = [...new Set([...Object.keys(counts), ...chosen])].sort(
+      (a, b) => (counts[b] ?? 0) - (counts[a] ?? 0) || a.localeCompare(b, "fr"),
+    );
+    if (!names.length) return [];
+    const group = h(
+      "details",
+      { class: "facet", "data-facet": key, open: openFacetGroups.has(key) || chosen.length > 0 },
+      h("summary", {}, title, chosen.length ? h("span", { class: "chosen" }, ` (${chosen.length} choisi${chosen.length > 1 ? "s" : ""})`) : null),
+      h(
+        "fieldset",
+        {},
+        h("legend", { class: "visually-hidden" }, title),
+        names.map((name) =>
+          h(
+            "label",
+            { class: "check" },
+            h("input", { type: "checkbox", name: key, value: name, checked: chosen.includes(name) }),
+            ` ${facetLabel(key, name)} `,
+            h("span", { class: "count" }, `(${counts[name] ?? 0})`),
+          ),
+        ),
+      ),
+    );
+    group.addEventListener("toggle", () => {
+      if ((group as HTMLDetailsElement).open) openFacetGroups.add(key);
+      else openFacetGroups.delete(key);
+    });
+    return [group];
+  });
+  container.replaceChildren(...groups);
+  for (const box of container.querySelectorAll<HTMLInputElement>("input[type=checkbox]")) {
+    box.addEventListener("change", () => {
+      const chosen = new Set(state.filters[box.name] ?? []);
+      if (box.checked) chosen.add(box.value);
+      else chosen.delete(box.value);
+      state.filters[box.name] = [...chosen];
+      if (!chosen.size) delete state.filters[box.name];
+      void update().then(() => {
+        // Keep the keyboard where it was: the filters were drawn anew.
+        container
+          .querySelector<HTMLInputElement>(`input[name="${CSS.escape(box.name)}"][value="${CSS.escape(box.value)}"]`)
+          ?.focus();
+      });
+    });
+  }
+}
+
+openNowBox.addEventListener("change", () => {
+  state.openNow = openNowBox.checked;
+  void update();
+});
+
+byId("clear-filters").addEventListener("click", () => {
+  state.filters = {};
+  state.openNow = false;
+  void update();
+});
+
+// ---- the search box and its suggestions ---------------------------------------------------
+
+let suggestions: Suggestion[] = [];
+let activeSuggestion = -1;
+let suggestAbort: AbortController | null = null;
+let suggestTimer: number | undefined;
+
+function closeSuggestions(): void {
+  suggestionList.hidden = true;
+  input.setAttribute("aria-expanded", "false");
+  input.removeAttribute("aria-activedescendant");
+  activeSuggestion = -1;
+}
+
+function suggestionKind(s: Suggestion): string {
+  switch (s.type) {
+    case "place":
+      return s.commune ? `Lieu · ${s.commune}` : "Lieu";
+    case "commune":
+      return `Commune${s.code_postal ? ` · ${s.code_postal}` : ""}${s.count !== undefined ? ` · ${s.count} lieu${s.count > 1 ? "x" : ""}` : ""}`;
+    case "service":
+      return `Service${s.count !== undefined ? ` · ${s.count} lieu${s.count > 1 ? "x" : ""}` : ""}`;
+  }
+}
+
+function renderSuggestions(): void {
+  suggestionList.replaceChildren(
+    ...suggestions.map((s, i) =>
+      h(
+        "li",
+        {
+          role: "option",
+          id: `suggestion-${i}`,
+          "aria-selected": i === activeSuggestion ? "true" : "false",
+          "data-index": i,
+          class: `suggestion ${s.type}`,
+        },
+        h("span", { class: "label" }, s.label),
+        h("span", { class: "kind" }, suggestionKind(s)),
+      ),
+    ),
+  );
+  const open = suggestions.length > 0;
+  suggestionList.hidden = !open;
+  input.setAttribute("aria-expanded", String(open));
+  if (activeSuggestion >= 0) input.setAttribute("aria-activedescendant", `suggestion-${activeSuggestion}`);
+  else input.removeAttribute("aria-activedescendant");
+}
+
+async function fetchSuggestions(text: string): Promise<void> {
+  suggestAbort?.abort();
+  const abort = new AbortController();
+  suggestAbort = abort;
+  try {
+    suggestions = await api.suggest(text, abort.signal);
+  } catch {
+    if (abort.signal.aborted) return;
+    suggestions = [];
+  }
+  activeSuggestion = -1;
+  if (input.value.trim() === text) renderSuggestions();
+}
+
+input.addEventListener("input", () => {
+  window.clearTimeout(suggestTimer);
+  const text = input.value.trim();
+  if (text.length < 2) {
+    suggestions = [];
+    closeSuggestions();
+    return;
+  }
+  suggestTimer = window.setTimeout(() => void fetchSuggestions(text), 120);
+});
+
+input.addEventListener("keydown", (event) => {
+  if (suggestionList.hidden || !suggestions.length) return;
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    const step = event.key === "ArrowDown" ? 1 : -1;
+    activeSuggestion = (activeSuggestion + step + suggestions.length + 1) % (suggestions.length + 1);
+    if (activeSuggestion === suggestions.length) activeSuggestion = -1;
+    renderSuggestions();
+  } else if (event.key === "Enter" && activeSuggestion >= 0) {
+    event.preventDefault();
+    chooseSuggestion(suggestions[activeSuggestion]);
+  } else if (event.key === "Escape") {
+    event.preventDefault();
+    closeSuggestions();
+  }
+});
+
+input.addEventListener("blur", () => window.setTimeout(closeSuggestions, 150));
+
+suggestionList.addEventListener("mousedown", (event) => {
+  const item = (event.target as HTMLElement).closest<HTMLLIElement>("li[data-index]");
+  if (!item) return;
+  event.preventDefault();
+  chooseSuggestion(suggestions[Number(item.dataset.index)]);
+});
+
+function chooseSuggestion(s: Suggestion): void {
+  closeSuggestions();
+  switch (s.type) {
+    case "place":
+      if (s.coordinates) placeMap.flyTo(s.coordinates[0], s.coordinates[1], 14);
+      select(s.id, { showDetails: true });
+      break;
+    case "commune":
+      input.value = "";
+      state.q = "";
+      goAround({ label: s.label, lon: s.coordinates[0], lat: s.coordinates[1] });
+      break;
+    case "service":
+      input.value = "";
+      state.q = "";
+      state.filters.services = [...new Set([...(state.filters.services ?? []), s.label])];
+      openFacetGroups.add("services");
+      void update();
+      break;
+  }
+}
+
+const fold = (text: string) =>
+  text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase().replace(/[-'’\s]+/g, " ").trim();
+
+byId<HTMLFormElement>("search-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = input.value.trim();
+  closeSuggestions();
+  // A commune's name recentres rather than searching for the word.
+  const commune = suggestions.find((s) => s.type === "commune" && fold(s.label) === fold(text));
+  if (commune && commune.type === "commune") {
+    chooseSuggestion(commune);
+    return;
+  }
+  state.q = text;
+  state.selected = null;
+  void update().then(() => {
+    if (state.view === "map") placeMap.fitToPlaces(results);
+  });
+});
+
+// ---- around: a commune or the person's position -------------------------------------------
+
+function goAround(around: { label: string; lat: number; lon: number }): void {
+  state.around = around;
+  state.sort = "distance";
+  placeMap.fitAround(around.lon, around.lat, state.radiusM);
+  void update();
+}
+
+byId("near-me").addEventListener("click", () => {
+  if (!("geolocation" in navigator)) {
+    showError("Votre navigateur ne donne pas votre position : choisissez une commune dans la recherche.");
+    return;
+  }
+  summary.textContent = "Recherche de votre position…";
+  navigator.geolocation.getCurrentPosition(
+    (position) =>
+      goAround({ label: "votre position", lat: position.coords.latitude, lon: position.coords.longitude }),
+    (error) => {
+      showError(`Votre position n'est pas disponible (${error.message || "refusée"}) : choisissez une commune dans la recherche.`);
+      renderResults();
+    },
+    { enableHighAccuracy: false, timeout: 10000, maximumAge: 60000 },
+  );
+});
+
+radiusSelect.addEventListener("change", () => {
+  state.radiusM = Number(radiusSelect.value);
+  if (state.around) {
+    placeMap.fitAround(state.around.lon, state.around.lat, state.radiusM);
+    void update();
+  } else writeUrl();
+});
+
+byId("around-clear").addEventListener("click", () => {
+  state.around = null;
+  state.sort = "relevance";
+  void update();
+});
+
+sortSelect.addEventListener("change", () => {
+  state.sort = sortSelect.value === "distance" ? "distance" : "relevance";
+  void update();
+});
+
+// ---- views and selection ------------------------------------------------------------------
+
+function showView(view: View): void {
+  state.view = view;
+  for (const button of document.querySelectorAll<HTMLButtonElement>(".views button")) {
+    button.setAttribute("aria-pressed", String(button.dataset.view === view));
+  }
+  byId("view-map").hidden = view !== "map";
+  byId("view-cards").hidden = view !== "cards";
+  byId("view-table").hidden = view !== "table";
+  document.body.dataset.view = view;
+  if (view === "map") placeMap.map.resize();
+  scrollSelectedIntoView();
+  writeUrl();
+}
+
+for (const button of document.querySelectorAll<HTMLButtonElement>(".views button")) {
+  button.addEventListener("click", () => showView(button.dataset.view as View));
+}
+
+function scrollSelectedIntoView(): void {
+  if (!state.selected) return;
+  const selector = state.view === "cards" ? "#cards article" : state.view === "table" ? "#table tbody tr" : null;
+  if (!selector) return;
+  for (const element of document.querySelectorAll<HTMLElement>(selector)) {
+    if (element.dataset.id === state.selected) element.scrollIntoView({ block: "nearest" });
+  }
+}
+
+/** Marks a place as selected in the three views, and opens its details if asked. */
+function select(id: string | null, options: { showDetails: boolean }): void {
+  state.selected = id;
+  for (const element of document.querySelectorAll<HTMLElement>("#cards article[data-id], #table tbody tr[data-id]")) {
+    const selected = element.dataset.id === id;
+    element.classList.toggle("selected", selected);
+    if (element.tagName === "TR") element.setAttribute("aria-selected", String(selected));
+    else if (selected) element.setAttribute("aria-current", "true");
+    else element.removeAttribute("aria-current");
+  }
+  placeMap.select(id);
+  writeUrl();
+  if (id && options.showDetails) void openDetails(id);
+  if (!id) closeDetails();
+}
+
+let detailsAbort: AbortController | null = null;
+
+async function openDetails(id: string, focus = true): Promise<void> {
+  detailsAbort?.abort();
+  const abort = new AbortController();
+  detailsAbort = abort;
+  details.hidden = false;
+  document.body.classList.add("with-details");
+  detailsBody.replaceChildren(h("p", {}, "Chargement de la fiche…"));
+  let feature: PlaceFeature | undefined;
+  try {
+    feature = await api.place(id, abort.signal);
+  } catch (error) {
+    if (abort.signal.aborted) return;
+    feature = results.find((f) => String(f.properties.id ?? f.id) === id);
+    if (!feature) {
+      detailsBody.replaceChildren(
+        h("h2", { id: "details-title", tabindex: "-1" }, "Fiche indisponible"),
+        h("p", {}, `Ce lieu n'a pas pu être chargé (${(error as Error).message}).`),
+      );
+      return;
+    }
+  }
+  const shown = feature;
+  renderDetails(detailsBody, shown, () => {
+    showView("map");
+    const [lon, lat] = shown.geometry.coordinates;
+    placeMap.flyTo(lon, lat, 14);
+  });
+  if (focus) byId("details-title").focus();
+}
+
+function closeDetails(): void {
+  details.hidden = true;
+  document.body.classList.remove("with-details");
+}
+
+byId("details-close").addEventListener("click", () => {
+  const id = state.selected;
+  select(null, { showDetails: false });
+  // Back to where the place was chosen, for keyboard users.
+  document.querySelector<HTMLElement>(`[data-id="${CSS.escape(id ?? "")}"] button`)?.focus();
+});
+details.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") byId("details-close").click();
+});
+
+moreButton.addEventListener("click", () => {
+  void runSearch(searchParams(state), results.length);
+});
+
+/** The most places one print asks for (the server's page limit). */
+const PRINT_LIMIT = 1000;
+
+// Print the whole result set, not only the pages loaded so far.
+byId("print").addEventListener("click", async () => {
+  if (results.length < Math.min(total, PRINT_LIMIT)) {
+    const params = searchParams(state);
+    params.set("limit", String(PRINT_LIMIT - results.length));
+    params.set("offset", String(results.length));
+    try {
+      results = [...results, ...(await api.search(params)).features];
+      renderResults();
+    } catch {
+      // Print what is there.
+    }
+  }
+  window.print();
+});
+
+// ---- start --------------------------------------------------------------------------------
+
+/** Puts the controls in agreement with the state (after reading the URL or a change). */
+function syncControls(): void {
+  openNowBox.checked = state.openNow;
+  radiusSelect.value = String(state.radiusM);
+  const distanceOption = sortSelect.querySelector<HTMLOptionElement>('option[value="distance"]');
+  if (distanceOption) distanceOption.disabled = !state.around;
+  sortSelect.value = state.around ? state.sort : "relevance";
+  const aroundBox = byId("around");
+  aroundBox.hidden = !state.around;
+  byId("around-text").textContent = state.around
+    ? `Autour ${of(state.around.label)}, dans un rayon de ${state.radiusM / 1000} km.`
+    : "";
+}
+
+async function start(): Promise<void> {
+  input.value = state.q;
+  syncControls();
+  showView(state.view);
+  if (state.map) {
+    // The map starts there already.
+  } else if (state.around) {
+    placeMap.fitAround(state.around.lon, state.around.lat, state.radiusM);
+  } else {
+    try {
+      const tileJson = await (await fetch("/tiles.json")).json();
+      const [w, s, e, n] = tileJson.bounds as number[];
+      placeMap.map.fitBounds([w, s, e, n], { padding: 30, animate: false });
+    } catch {
+      // The default view stays.
+    }
+  }
+  if (state.selected) {
+    placeMap.select(state.selected);
+    void openDetails(state.selected, false);
+  }
+  await update();
+}
+
+declare global {
+  interface Window {
+    /** The page's parts, for the end-to-end test and for debugging in the console. */
+    lieux: {
+      map: PlaceMap["map"];
+      placeMap: PlaceMap;
+      state: () => PageState;
+      results: () => PlaceFeature[];
+      total: () => number;
+      ready: Promise<void>;
+    };
+  }
+}
+
+window.lieux = {
+  map: placeMap.map,
+  placeMap,
+  state: () => state,
+  results: () => results,
+  total: () => total,
+  ready: start(),
+};

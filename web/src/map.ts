@@ -1,0 +1,374 @@
+// The map: our own vector tiles over a basemap made of our own data (basemap.ts).
+//
+// Nothing here asks another host for anything. The style has no `glyphs` URL: MapLibre then
+// draws every label's glyphs itself in the browser (TinySDF, from the system's sans-serif
+// font), so no glyph server is needed. The worker script is a hashed asset of ours too.
+
+import * as maplibregl from "maplibre-gl";
+import type { GeoJSONSource, Map as MapLibreMap, MapGeoJSONFeature, StyleSpecification } from "maplibre-gl";
+import "maplibre-gl/dist/maplibre-gl.css";
+import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
+import { communes, departementBorders, departementLabels, point } from "./basemap";
+
+maplibregl.setWorkerUrl(workerUrl);
+
+export const PLACE_LAYERS = { clusters: "clusters", places: "places" } as const;
+
+const FONT_REGULAR = ["Noto Sans Regular"];
+const FONT_BOLD = ["Noto Sans Bold"];
+
+/** Colours: every text colour reaches WCAG AA (4.5:1) on what it is drawn on. */
+const COLOURS = {
+  background: "#f3f1ec",
+  communeText: "#3b3833",
+  departementText: "#5a4f8a",
+  halo: "#ffffff",
+  cluster: "#0b5d56",
+  clusterText: "#ffffff",
+  place: "#1d4ed8",
+  selected: "#c2410c",
+  radius: "#1d4ed8",
+  border: "#b3abcf",
+};
+
+function style(tileJsonUrl: string): StyleSpecification {
+  const communeLabel = (minzoom: number, minPopulation: number, maxPopulation: number, size: number) => ({
+    id: `communes-${minPopulation}`,
+    type: "symbol" as const,
+    source: "communes",
+    minzoom,
+    filter: [
+      "all",
+      [">=", ["get", "population"], minPopulation],
+      ["<", ["get", "population"], maxPopulation],
+    ] as maplibregl.FilterSpecification,
+    layout: {
+      "text-field": ["get", "nom"] as maplibregl.ExpressionSpecification,
+      "text-font": minPopulation >= 50000 ? FONT_BOLD : FONT_REGULAR,
+      "text-size": size,
+      "symbol-sort-key": ["-", ["get", "population"]] as maplibregl.ExpressionSpecification,
+      "text-variable-anchor": ["top", "bottom", "left", "right"] as ("top" | "bottom" | "left" | "right")[],
+      "text-radial-offset": 0.5,
+      "text-max-width": 8,
+    },
+    paint: { "text-color": COLOURS.communeText, "text-halo-color": COLOURS.halo, "text-halo-width": 1.5 },
+  });
+  return {
+    version: 8,
+    sources: {
+      communes: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
+      departements: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
+      borders: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
+      around: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
+      lieux: { type: "vector", url: tileJsonUrl },
+    },
+    layers: [
+      { id: "background", type: "background", paint: { "background-color": COLOURS.background } },
+      {
+        id: "around-fill",
+        type: "fill",
+        source: "around",
+        paint: { "fill-color": COLOURS.radius, "fill-opacity": 0.06 },
+      },
+      {
+        id: "around-line",
+        type: "line",
+        source: "around",
+        paint: { "line-color": COLOURS.radius, "line-width": 1.5, "line-dasharray": [3, 2] },
+      },
+      {
+        id: "departement-borders",
+        type: "line",
+        source: "borders",
+        layout: { "line-join": "round" },
+        paint: {
+          "line-color": COLOURS.border,
+          "line-width": ["interpolate", ["linear"], ["zoom"], 5, 0.8, 10, 2],
+        },
+      },
+      {
+        id: "departements",
+        type: "symbol",
+        source: "departements",
+        maxzoom: 8.5,
+        layout: {
+          "text-field": ["get", "label"],
+          "text-font": FONT_BOLD,
+          "text-size": 13,
+          "text-transform": "uppercase",
+          "text-letter-spacing": 0.08,
+          "text-max-width": 9,
+        },
+        paint: { "text-color": COLOURS.departementText, "text-halo-color": COLOURS.halo, "text-halo-width": 1.5 },
+      },
+      {
+        id: "commune-dots",
+        type: "circle",
+        source: "communes",
+        minzoom: 9,
+        paint: { "circle-radius": 1.5, "circle-color": "#8a857c" },
+      },
+      communeLabel(6, 50000, Infinity, 14),
+      communeLabel(8, 10000, 50000, 12.5),
+      communeLabel(9.5, 2000, 10000, 12),
+      communeLabel(11, 0, 2000, 11.5),
+      {
+        id: PLACE_LAYERS.places,
+        type: "circle",
+        source: "lieux",
+        "source-layer": "places",
+        filter: ["!", ["has", "point_count"]],
+        paint: {
+          "circle-radius": ["interpolate", ["linear"], ["zoom"], 8, 5, 14, 8],
+          "circle-color": COLOURS.place,
+          "circle-stroke-color": "#ffffff",
+          "circle-stroke-width": 1.5,
+        },
+      },
+      {
+        id: "place-selected",
+        type: "circle",
+        source: "lieux",
+        "source-layer": "places",
+        filter: ["==", ["get", "id"], ""],
+        paint: {
+          "circle-radius": 11,
+          "circle-color": COLOURS.selected,
+          "circle-stroke-color": "#ffffff",
+          "circle-stroke-width": 3,
+        },
+      },
+      {
+        id: "place-names",
+        type: "symbol",
+        source: "lieux",
+        "source-layer": "places",
+        minzoom: 13,
+        filter: ["!", ["has", "point_count"]],
+        layout: {
+          "text-field": ["get", "nom"],
+          "text-font": FONT_REGULAR,
+          "text-size": 12,
+          "text-offset": [0, 1.1],
+          "text-anchor": "top",
+          "text-max-width": 10,
+          "text-optional": true,
+        },
+        paint: { "text-color": "#1e3a8a", "text-halo-color": COLOURS.halo, "text-halo-width": 1.5 },
+      },
+      {
+        id: PLACE_LAYERS.clusters,
+        type: "circle",
+        source: "lieux",
+        "source-layer": "places",
+        filter: ["has", "point_count"],
+        paint: {
+          "circle-radius": ["step", ["get", "point_count"], 14, 10, 18, 50, 23, 200, 29],
+          "circle-color": COLOURS.cluster,
+          "circle-opacity": 0.92,
+          "circle-stroke-color": "#ffffff",
+          "circle-stroke-width": 2,
+        },
+      },
+      {
+        id: "cluster-counts",
+        type: "symbol",
+        source: "lieux",
+        "source-layer": "places",
+        filter: ["has", "point_count"],
+        layout: {
+          "text-field": ["to-string", ["get", "point_count_abbreviated"]],
+          "text-font": FONT_BOLD,
+          "text-size": 13,
+          "text-allow-overlap": true,
+          "text-ignore-placement": true,
+        },
+        paint: { "text-color": COLOURS.clusterText },
+      },
+    ],
+  };
+}
+
+/** A circle of `radiusM` metres around a point, as a polygon for the "around" layers. */
+export function circle(lon: number, lat: number, radiusM: number): GeoJSON.Feature<GeoJSON.Polygon> {
+  const ring: [number, number][] = [];
+  const earth = 6371008.8;
+  for (let i = 0; i <= 64; i++) {
+    const bearing = (i / 64) * 2 * Math.PI;
+    const d = radiusM / earth;
+    const φ1 = (lat * Math.PI) / 180;
+    const λ1 = (lon * Math.PI) / 180;
+    const φ2 = Math.asin(Math.sin(φ1) * Math.cos(d) + Math.cos(φ1) * Math.sin(d) * Math.cos(bearing));
+    const λ2 = λ1 + Math.atan2(Math.sin(bearing) * Math.sin(d) * Math.cos(φ1), Math.cos(d) - Math.sin(φ1) * Math.sin(φ2));
+    ring.push([(λ2 * 180) / Math.PI, (φ2 * 180) / Math.PI]);
+  }
+  return { type: "Feature", geometry: { type: "Polygon", coordinates: [ring] }, properties: {} };
+}
+
+export interface PlaceMapEvents {
+  /** A place (not a cluster) was clicked. */
+  onPlaceClick(id: string): void;
+  /** The map stopped moving. */
+  onMoveEnd(zoom: number, lat: number, lon: number): void;
+  /** The expansion zoom of a cluster, with the current filters. */
+  expansionZoom(clusterId: number): Promise<number>;
+}
+
+/** The page's map: creation, filters, the radius circle and the selected place. */
+export class PlaceMap {
+  readonly map: MapLibreMap;
+  private tileJsonUrl: string;
+  /** Whether the style has loaded: sources and layers can be changed from then on. */
+  private styleReady = false;
+  private waiting: (() => void)[] = [];
+
+  /** `view`: where the map starts (the page's URL may say); Pays de la Loire otherwise. */
+  constructor(
+    container: HTMLElement,
+    tileJsonUrl: string,
+    events: PlaceMapEvents,
+    view: { lon: number; lat: number; zoom: number } = { lon: -0.55, lat: 47.4, zoom: 7 },
+  ) {
+    this.tileJsonUrl = tileJsonUrl;
+    this.map = new maplibregl.Map({
+      container,
+      style: style(tileJsonUrl),
+      center: [view.lon, view.lat],
+      zoom: view.zoom,
+      maxZoom: 18,
+      attributionControl: { compact: false },
+      locale: {
+        "NavigationControl.ZoomIn": "Zoomer",
+        "NavigationControl.ZoomOut": "Dézoomer",
+        "NavigationControl.ResetBearing": "Réorienter vers le nord",
+        "ScaleControl.Kilometers": "km",
+        "ScaleControl.Meters": "m",
+        "AttributionControl.ToggleAttribution": "Afficher les sources",
+        "Map.Title": "Carte des lieux de médiation numérique",
+      },
+    });
+    this.map.once("load", () => {
+      this.styleReady = true;
+      for (const action of this.waiting.splice(0)) action();
+    });
+    this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+    this.map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
+
+    void communes().then((list) => {
+      const features = list.map((c) => point(c.lon, c.lat, { nom: c.nom, population: c.population }));
+      const load = () => {
+        (this.map.getSource("communes") as GeoJSONSource).setData({ type: "FeatureCollection", features });
+        (this.map.getSource("departements") as GeoJSONSource).setData(departementLabels(list));
+        (this.map.getSource("borders") as GeoJSONSource).setData(departementBorders(list));
+        document.body.dataset.basemap = "loaded";
+      };
+      this.whenReady(load);
+    });
+
+    this.map.on("click", PLACE_LAYERS.clusters, async (event) => {
+      const feature = event.features?.[0];
+      if (!feature) return;
+      const [lon, lat] = (feature.geometry as GeoJSON.Point).coordinates;
+      const clusterId = Number(feature.properties.cluster_id);
+      let zoom = this.map.getZoom() + 2;
+      try {
+        zoom = await events.expansionZoom(clusterId);
+      } catch {
+        // An outdated cluster id (the filters changed meanwhile): zoom in anyway.
+      }
+      this.map.easeTo({ center: [lon, lat], zoom: Math.max(zoom, this.map.getZoom() + 0.5) });
+    });
+    this.map.on("click", PLACE_LAYERS.places, (event) => {
+      if (this.map.queryRenderedFeatures(event.point, { layers: [PLACE_LAYERS.clusters] }).length) return;
+      const id = event.features?.[0]?.properties.id;
+      if (id !== undefined) events.onPlaceClick(String(id));
+    });
+    for (const layer of [PLACE_LAYERS.clusters, PLACE_LAYERS.places]) {
+      this.map.on("mouseenter", layer, () => (this.map.getCanvas().style.cursor = "pointer"));
+      this.map.on("mouseleave", layer, () => (this.map.getCanvas().style.cursor = ""));
+    }
+    this.map.on("moveend", () => {
+      const { lng, lat } = this.map.getCenter();
+      events.onMoveEnd(this.map.getZoom(), lat, lng);
+    });
+  }
+
+  /**
+   * Runs `action` once the style has loaded (at once if it has). Not `isStyleLoaded()`, which
+   * is false again while any source reloads, long after the one `load` event has passed.
+   */
+  private whenReady(action: () => void): void {
+    if (this.styleReady) action();
+    else this.waiting.push(action);
+  }
+
+  /** Shows only the places of `filters` (the tile routes' parameters). */
+  setFilters(filters: URLSearchParams): void {
+    const query = filters.toString();
+    const url = `${location.origin}/tiles.json${query ? `?${query}` : ""}`;
+    if (url === this.tileJsonUrl) return;
+    this.tileJsonUrl = url;
+    const source = this.map.getSource("lieux") as maplibregl.VectorTileSource | undefined;
+    source?.setUrl(url);
+  }
+
+  /** Draws the search radius, or removes it. */
+  setAround(around: { lon: number; lat: number; radiusM: number } | null): void {
+    const apply = () => {
+      const source = this.map.getSource("around") as GeoJSONSource;
+      source.setData({
+        type: "FeatureCollection",
+        features: around ? [circle(around.lon, around.lat, around.radiusM)] : [],
+      });
+    };
+    this.whenReady(apply);
+  }
+
+  /** Frames the circle of `radiusM` around a point. */
+  fitAround(lon: number, lat: number, radiusM: number): void {
+    const ring = circle(lon, lat, radiusM).geometry.coordinates[0];
+    const bounds = ring.reduce(
+      (b, [x, y]) => b.extend([x, y]),
+      new maplibregl.LngLatBounds([lon, lat], [lon, lat]),
+    );
+    this.map.fitBounds(bounds, { padding: 30, duration: 600 });
+  }
+
+  /** Highlights one place (or none). */
+  select(id: string | null): void {
+    const apply = () => this.map.setFilter("place-selected", ["==", ["get", "id"], id ?? ""]);
+    this.whenReady(apply);
+  }
+
+  /** Frames the given places (a search's first page); does nothing for none. */
+  fitToPlaces(features: { geometry: { coordinates: [number, number] } }[]): void {
+    if (!features.length) return;
+    const [first, ...rest] = features.map((f) => f.geometry.coordinates);
+    const bounds = rest.reduce((b, c) => b.extend(c), new maplibregl.LngLatBounds(first, first));
+    this.map.fitBounds(bounds, { padding: 40, maxZoom: 14, duration: 600 });
+  }
+
+  flyTo(lon: number, lat: number, minZoom = 13): void {
+    this.map.easeTo({ center: [lon, lat], zoom: Math.max(this.map.getZoom(), minZoom) });
+  }
+
+  /** The rendered clusters and places in view, for tests and for the summary. */
+  renderedCounts(): { clusters: number; places: number; points: number } {
+    const features: MapGeoJSONFeature[] = this.map.queryRenderedFeatures({
+      layers: [PLACE_LAYERS.clusters, PLACE_LAYERS.places],
+    });
+    let clusters = 0;
+    let places = 0;
+    let points = 0;
+    for (const f of features) {
+      if (f.layer.id === PLACE_LAYERS.clusters) {
+        clusters += 1;
+        points += Number(f.properties.point_count);
+      } else {
+        places += 1;
+        points += 1;
+      }
+    }
+    return { clusters, places, points };
+  }
+}

@@ -1,0 +1,161 @@
+// The page's whole state, and its round trip through the URL.
+//
+// Everything a person can set (query, filters, place, view, sort, map position, selected
+// place) lives in the query string of the page's own URL, so that a link sent by a social
+// worker opens the same results. Names are the API's where there is one.
+
+/** The vocabularies the page filters on, in the order shown, with their French titles. */
+export const VOCABULARIES: ReadonlyArray<{ key: string; title: string }> = [
+  { key: "services", title: "Services" },
+  { key: "publics_specifiquement_adresses", title: "Publics accueillis" },
+  { key: "prise_en_charge_specifique", title: "Accompagnement spécifique" },
+  { key: "frais_a_charge", title: "Frais" },
+  { key: "dispositif_programmes_nationaux", title: "Dispositifs nationaux" },
+  { key: "modalites_acces", title: "Modalités d'accès" },
+  { key: "modalites_accompagnement", title: "Modalités d'accompagnement" },
+  { key: "typologie", title: "Type de structure" },
+  { key: "departement", title: "Département" },
+];
+
+export const RADII_M = [2000, 5000, 10000, 20000] as const;
+export const DEFAULT_RADIUS_M = 10000;
+
+export type View = "map" | "cards" | "table";
+export type Sort = "relevance" | "distance";
+
+/** A centre for "around": a commune, or the person's position. */
+export interface Around {
+  label: string;
+  lat: number;
+  lon: number;
+}
+
+export interface MapPosition {
+  zoom: number;
+  lat: number;
+  lon: number;
+}
+
+export interface TableSort {
+  column: string;
+  descending: boolean;
+}
+
+export interface PageState {
+  q: string;
+  filters: Record<string, string[]>;
+  openNow: boolean;
+  around: Around | null;
+  radiusM: number;
+  view: View;
+  sort: Sort;
+  tableSort: TableSort | null;
+  map: MapPosition | null;
+  selected: string | null;
+}
+
+export function emptyState(): PageState {
+  return {
+    q: "",
+    filters: {},
+    openNow: false,
+    around: null,
+    radiusM: DEFAULT_RADIUS_M,
+    view: "map",
+    sort: "relevance",
+    tableSort: null,
+    map: null,
+    selected: null,
+  };
+}
+
+function number(text: string | null): number | null {
+  if (text === null || text.trim() === "") return null;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : null;
+}
+
+/** Reads the state from a page URL's query string; what is missing or wrong is left default. */
+export function stateFromUrl(search: string): PageState {
+  const params = new URLSearchParams(search);
+  const state = emptyState();
+  state.q = params.get("q") ?? "";
+  for (const { key } of VOCABULARIES) {
+    const value = params.get(key);
+    if (value) state.filters[key] = value.split("|").filter(Boolean);
+  }
+  state.openNow = params.get("open_now") === "true";
+  const lat = number(params.get("lat"));
+  const lon = number(params.get("lon"));
+  if (lat !== null && lon !== null && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) {
+    state.around = { label: params.get("autour") ?? "ce point", lat, lon };
+  }
+  const radius = number(params.get("radius"));
+  if (radius !== null && (RADII_M as readonly number[]).includes(radius)) state.radiusM = radius;
+  const view = params.get("view");
+  if (view === "map" || view === "cards" || view === "table") state.view = view;
+  if (params.get("sort") === "distance") state.sort = "distance";
+  const tableSort = params.get("tri");
+  if (tableSort) {
+    const descending = tableSort.startsWith("-");
+    state.tableSort = { column: tableSort.replace(/^-/, ""), descending };
+  }
+  const map = params.get("carte")?.split("/").map(Number);
+  if (map && map.length === 3 && map.every(Number.isFinite)) {
+    state.map = { zoom: map[0], lat: map[1], lon: map[2] };
+  }
+  state.selected = params.get("lieu") || null;
+  return state;
+}
+
+/** The page URL's query string for `state` (defaults left out, so links stay short). */
+export function stateToUrl(state: PageState): string {
+  const params = new URLSearchParams();
+  if (state.q) params.set("q", state.q);
+  for (const [key, values] of Object.entries(state.filters)) {
+    if (values.length) params.set(key, values.join("|"));
+  }
+  if (state.openNow) params.set("open_now", "true");
+  if (state.around) {
+    params.set("autour", state.around.label);
+    params.set("lat", state.around.lat.toFixed(5));
+    params.set("lon", state.around.lon.toFixed(5));
+    params.set("radius", String(state.radiusM));
+  }
+  if (state.view !== "map") params.set("view", state.view);
+  if (state.sort !== "relevance") params.set("sort", state.sort);
+  if (state.tableSort) {
+    params.set("tri", `${state.tableSort.descending ? "-" : ""}${state.tableSort.column}`);
+  }
+  if (state.map) {
+    const { zoom, lat, lon } = state.map;
+    params.set("carte", `${zoom.toFixed(2)}/${lat.toFixed(5)}/${lon.toFixed(5)}`);
+  }
+  if (state.selected) params.set("lieu", state.selected);
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+/** The vocabulary filters and text query, as the tile and cluster routes take them. */
+export function mapFilterParams(state: PageState): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const { key } of VOCABULARIES) {
+    const values = state.filters[key];
+    if (values?.length) params.set(key, values.join("|"));
+  }
+  if (state.q.trim()) params.set("q", state.q.trim());
+  return params;
+}
+
+/** The `/search` parameters of `state` (without paging or format). */
+export function searchParams(state: PageState): URLSearchParams {
+  const params = mapFilterParams(state);
+  if (state.openNow) params.set("open_now", "true");
+  if (state.around) {
+    params.set("lat", String(state.around.lat));
+    params.set("lon", String(state.around.lon));
+    params.set("radius", String(state.radiusM));
+  }
+  params.set("sort", state.sort === "distance" && state.around ? "distance" : "relevance");
+  return params;
+}

@@ -1,0 +1,28 @@
+// The page is served by `lieux` itself (see src/assets.rs): `index.html` at `/` and every
+// other file under `/assets/` with a content hash in its name, so the server can cache them
+// for a year. `npm run dev` proxies the API to a `lieux serve` on port 8080 (or $LIEUX_API).
+import { defineConfig } from "vite";
+
+const api = process.env.LIEUX_API ?? "http://127.0.0.1:8080";
+
+export default defineConfig({
+  base: "/",
+  build: {
+    outDir: "dist",
+    assetsDir: "assets",
+    emptyOutDir: true,
+    // MapLibre alone is about 1 MB: the warning would only repeat that.
+    chunkSizeWarningLimit: 2000,
+    sourcemap: false,
+  },
+  server: {
+    // The basemap's gazetteer is imported from ../data.
+    fs: { allow: [".."] },
+    proxy: Object.fromEntries(
+      ["/tiles.json", "/tiles", "/clusters", "/search", "/suggest", "/places", "/nearest", "/health"].map(
+        // The Host header is kept, so that /tiles.json names tiles on this dev server.
+        (route) => [route, { target: api, changeOrigin: false }],
+      ),
+    ),
+  },
+});
