@@ -40,6 +40,19 @@ pub fn chord_for_distance(metres: f64) -> f64 {
     2.0 * (angle / 2.0).sin()
 }
 
+/// The great-circle distance in metres between unit vectors `chord` apart.
+#[must_use]
+pub fn distance_for_chord(chord: f64) -> f64 {
+    2.0 * EARTH_RADIUS_M * (chord / 2.0).min(1.0).asin()
+}
+
+/// The straight-line distance between two unit vectors.
+#[must_use]
+pub fn chord_between(a: &[f64; 3], b: &[f64; 3]) -> f64 {
+    let (dx, dy, dz) = (a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+    (dx * dx + dy * dy + dz * dz).sqrt()
+}
+
 /// An R-tree of places on the unit sphere.
 #[derive(Debug, Default)]
 pub struct PlaceTree {
@@ -107,6 +120,15 @@ mod tests {
         let d = haversine_m(-0.5536, 47.4712, -1.5534, 47.2184);
         assert!((d - 80_300.0).abs() < 1_500.0, "{d}");
         assert!(haversine_m(10.0, 20.0, 10.0, 20.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn chord_distances_equal_haversine() {
+        let (a, b) = ((-0.5536, 47.4712), (-1.5534, 47.2184));
+        let chord = chord_between(&unit_vector(a.0, a.1), &unit_vector(b.0, b.1));
+        let d = distance_for_chord(chord);
+        assert!((d - haversine_m(a.0, a.1, b.0, b.1)).abs() < 1e-6, "{d}");
+        assert!((chord - chord_for_distance(d)).abs() < 1e-12);
     }
 
     #[test]

@@ -83,16 +83,20 @@ impl DocMap {
         &self.ordinals[segment_ord]
     }
 
-    /// A query matching the documents of `ordinals`.
+    /// A query matching the documents of `ordinals` (in any order).
     #[must_use]
     pub fn query_for(&self, ordinals: impl IntoIterator<Item = u32>) -> OrdinalSetQuery {
-        let mut docs = vec![Vec::new(); self.segments.len()];
+        // One bitmap per segment: setting bits costs no sort, and seeking in a bitmap is a
+        // jump to a word.
+        let mut docs: Vec<Vec<u64>> = self
+            .ordinals
+            .iter()
+            .map(|segment| vec![0; segment.len().div_ceil(64)])
+            .collect();
         for ordinal in ordinals {
             let address = self.addresses[ordinal as usize];
-            docs[address.segment_ord as usize].push(address.doc_id);
-        }
-        for segment in &mut docs {
-            segment.sort_unstable();
+            let doc = address.doc_id as usize;
+            docs[address.segment_ord as usize][doc / 64] |= 1 << (doc % 64);
         }
         OrdinalSetQuery {
             segments: self.segments.clone(),
@@ -105,7 +109,8 @@ impl DocMap {
 #[derive(Clone, Debug)]
 pub struct OrdinalSetQuery {
     segments: Vec<SegmentId>,
-    docs: Arc<Vec<Vec<DocId>>>,
+    /// Per segment, a bitmap of its documents.
+    docs: Arc<Vec<Vec<u64>>>,
 }
 
 impl Query for OrdinalSetQuery {
@@ -116,16 +121,12 @@ impl Query for OrdinalSetQuery {
 
 impl Weight for OrdinalSetQuery {
     fn scorer(&self, reader: &SegmentReader, _boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let docs = self
+        let segment = self
             .segments
             .iter()
-            .position(|id| *id == reader.segment_id())
-            .map(|i| self.docs[i].clone())
-            .unwrap_or_default();
-        Ok(Box::new(ConstScorer::new(
-            SortedDocs { docs, cursor: 0 },
-            0.0,
-        )))
+            .position(|id| *id == reader.segment_id());
+        let docs = BitmapDocs::new(Arc::clone(&self.docs), segment);
+        Ok(Box::new(ConstScorer::new(docs, 0.0)))
     }
 
     fn explain(&self, _reader: &SegmentReader, _doc: DocId) -> tantivy::Result<Explanation> {
@@ -133,29 +134,74 @@ impl Weight for OrdinalSetQuery {
     }
 }
 
-/// Sorted document ids as a doc set.
-struct SortedDocs {
-    docs: Vec<DocId>,
-    cursor: usize,
+/// One segment's bitmap of an [`OrdinalSetQuery`] as a doc set.
+struct BitmapDocs {
+    bitmaps: Arc<Vec<Vec<u64>>>,
+    segment: Option<usize>,
+    doc: DocId,
+    len: u32,
 }
 
-impl DocSet for SortedDocs {
+impl BitmapDocs {
+    fn new(bitmaps: Arc<Vec<Vec<u64>>>, segment: Option<usize>) -> Self {
+        let len = segment.map_or(0, |s| {
+            bitmaps[s].iter().map(|w| w.count_ones()).sum::<u32>()
+        });
+        let mut docs = Self {
+            bitmaps,
+            segment,
+            doc: 0,
+            len,
+        };
+        docs.doc = docs.first_from(0);
+        docs
+    }
+
+    fn words(&self) -> &[u64] {
+        self.segment.map_or(&[], |s| self.bitmaps[s].as_slice())
+    }
+
+    /// The first document at or after `target`, or [`TERMINATED`].
+    fn first_from(&self, target: DocId) -> DocId {
+        let words = self.words();
+        let mut at = target as usize / 64;
+        let Some(first) = words.get(at) else {
+            return TERMINATED;
+        };
+        let mut word = first & (u64::MAX << (target % 64));
+        loop {
+            if word != 0 {
+                return u32::try_from(at * 64).unwrap_or(TERMINATED) + word.trailing_zeros();
+            }
+            at += 1;
+            match words.get(at) {
+                Some(next) => word = *next,
+                None => return TERMINATED,
+            }
+        }
+    }
+}
+
+impl DocSet for BitmapDocs {
     fn advance(&mut self) -> DocId {
-        self.cursor = (self.cursor + 1).min(self.docs.len());
-        self.doc()
+        if self.doc != TERMINATED {
+            self.doc = self.first_from(self.doc + 1);
+        }
+        self.doc
     }
 
     fn seek(&mut self, target: DocId) -> DocId {
-        let rest = &self.docs[self.cursor..];
-        self.cursor += rest.partition_point(|doc| *doc < target);
-        self.doc()
+        if self.doc != TERMINATED && target > self.doc {
+            self.doc = self.first_from(target);
+        }
+        self.doc
     }
 
     fn doc(&self) -> DocId {
-        self.docs.get(self.cursor).copied().unwrap_or(TERMINATED)
+        self.doc
     }
 
     fn size_hint(&self) -> u32 {
-        u32::try_from(self.docs.len()).unwrap_or(u32::MAX)
+        self.len
     }
 }

@@ -99,6 +99,8 @@ pub struct FacetColumns {
     rows: Vec<FacetRow>,
     /// The département codes that occur.
     departements: Vec<String>,
+    /// Where each facet's counts start in a flat array of counts, and (last) its length.
+    offsets: [usize; 10],
 }
 
 impl FacetColumns {
@@ -132,7 +134,32 @@ impl FacetColumns {
                 }
             })
             .collect();
-        Self { rows, departements }
+        let sizes = [
+            Service::ALL.len(),
+            Public::ALL.len(),
+            PriseEnCharge::ALL.len(),
+            Frais::ALL.len(),
+            Dispositif::ALL.len(),
+            ModaliteAcces::ALL.len(),
+            ModaliteAccompagnement::ALL.len(),
+            Typologie::ALL.len(),
+            departements.len(),
+        ];
+        let mut offsets = [0; 10];
+        for (i, size) in sizes.iter().enumerate() {
+            offsets[i + 1] = offsets[i] + size;
+        }
+        Self {
+            rows,
+            departements,
+            offsets,
+        }
+    }
+
+    /// The number of counters in a flat array of counts.
+    #[must_use]
+    pub fn counters(&self) -> usize {
+        self.offsets[9]
     }
 
     /// The row of the place `ordinal`.
@@ -156,6 +183,15 @@ impl FacetColumns {
                 modalites_accompagnement: filter.modalites_accompagnement,
                 departement: NO_DEPARTEMENT,
             },
+            unfiltered: filter.services.is_empty()
+                && filter.publics.is_empty()
+                && filter.prise_en_charge.is_empty()
+                && filter.frais_a_charge.is_empty()
+                && filter.dispositifs.is_empty()
+                && filter.modalites_acces.is_empty()
+                && filter.modalites_accompagnement.is_empty()
+                && filter.typologie.is_empty()
+                && filter.departements.is_empty(),
             departements: (!filter.departements.is_empty()).then(|| {
                 self.departements
                     .iter()
@@ -170,8 +206,7 @@ impl FacetColumns {
     pub fn counts(&self) -> FacetCounts<'_> {
         FacetCounts {
             columns: self,
-            vocab: Default::default(),
-            departements: vec![0; self.departements.len()],
+            counts: vec![0; self.counters()],
         }
     }
 }
@@ -183,12 +218,23 @@ pub struct FacetFilter {
     wanted: FacetRow,
     /// Per département index, whether it is wanted; `None` wants any.
     departements: Option<Vec<bool>>,
+    /// No facet filter at all: every row passes.
+    unfiltered: bool,
 }
 
 impl FacetFilter {
+    /// Whether every row passes.
+    #[must_use]
+    pub fn is_unfiltered(&self) -> bool {
+        self.unfiltered
+    }
+
     /// The facet filters that `row` fails, one bit per [`Facet`].
     #[must_use]
     pub fn failed(&self, row: &FacetRow) -> u16 {
+        if self.unfiltered {
+            return 0;
+        }
         fn fails<V: Vocabulary>(wanted: &VocabSet<V>, has: &VocabSet<V>) -> bool {
             !wanted.is_empty() && !wanted.intersects(has)
         }
@@ -217,14 +263,11 @@ impl FacetFilter {
     }
 }
 
-/// Counts being gathered.
+/// Counts being gathered: one flat array, each facet's values at its offset.
 #[derive(Debug)]
 pub struct FacetCounts<'a> {
     columns: &'a FacetColumns,
-    /// Per vocabulary facet, counts by value index (sized on first use).
-    vocab: [Vec<u64>; 8],
-    /// Counts by département index.
-    departements: Vec<u64>,
+    counts: Vec<u64>,
 }
 
 impl FacetCounts<'_> {
@@ -240,28 +283,41 @@ impl FacetCounts<'_> {
         }
     }
 
+    /// Adds counts gathered elsewhere, in the same flat layout.
+    pub fn add_counts(&mut self, counts: &[u32]) {
+        for (total, n) in self.counts.iter_mut().zip(counts) {
+            *total += u64::from(*n);
+        }
+    }
+
+    /// The flat array of counts, saturated to `u32`.
+    #[must_use]
+    pub fn to_u32(&self) -> Vec<u32> {
+        self.counts
+            .iter()
+            .map(|n| u32::try_from(*n).unwrap_or(u32::MAX))
+            .collect()
+    }
+
     fn add_to(&mut self, facet: Facet, row: &FacetRow) {
-        fn count<V: Vocabulary>(counts: &mut Vec<u64>, set: &VocabSet<V>) {
-            if counts.is_empty() {
-                counts.resize(V::ALL.len(), 0);
-            }
-            for index in set.indices() {
+        fn bump(counts: &mut [u64], indices: impl Iterator<Item = usize>) {
+            for index in indices {
                 counts[index] += 1;
             }
         }
-        let slot = &mut self.vocab[(facet as usize).min(7)];
+        let counts = &mut self.counts[self.columns.offsets[facet as usize]..];
         match facet {
-            Facet::Services => count(slot, &row.services),
-            Facet::Publics => count(slot, &row.publics),
-            Facet::PriseEnCharge => count(slot, &row.prise_en_charge),
-            Facet::Frais => count(slot, &row.frais),
-            Facet::Dispositif => count(slot, &row.dispositifs),
-            Facet::ModalitesAcces => count(slot, &row.modalites_acces),
-            Facet::ModalitesAccompagnement => count(slot, &row.modalites_accompagnement),
-            Facet::Typologie => count(slot, &row.typologie),
+            Facet::Services => bump(counts, row.services.indices()),
+            Facet::Publics => bump(counts, row.publics.indices()),
+            Facet::PriseEnCharge => bump(counts, row.prise_en_charge.indices()),
+            Facet::Frais => bump(counts, row.frais.indices()),
+            Facet::Dispositif => bump(counts, row.dispositifs.indices()),
+            Facet::ModalitesAcces => bump(counts, row.modalites_acces.indices()),
+            Facet::ModalitesAccompagnement => bump(counts, row.modalites_accompagnement.indices()),
+            Facet::Typologie => bump(counts, row.typologie.indices()),
             Facet::Departement => {
-                if let Some(n) = self.departements.get_mut(usize::from(row.departement)) {
-                    *n += 1;
+                if row.departement != NO_DEPARTEMENT {
+                    bump(counts, std::iter::once(usize::from(row.departement)));
                 }
             }
         }
@@ -278,10 +334,12 @@ impl FacetCounts<'_> {
                 .map(|(n, v)| (v.label().to_owned(), *n))
                 .collect()
         }
+        let offsets = self.columns.offsets;
         let facets = Facet::ALL
             .into_iter()
             .map(|facet| {
-                let counts = self.vocab[(facet as usize).min(7)].as_slice();
+                let i = facet as usize;
+                let counts = &self.counts[offsets[i]..offsets[i + 1]];
                 let mut values = match facet {
                     Facet::Services => labelled::<Service>(counts),
                     Facet::Publics => labelled::<Public>(counts),
@@ -295,7 +353,7 @@ impl FacetCounts<'_> {
                         .columns
                         .departements
                         .iter()
-                        .zip(&self.departements)
+                        .zip(counts)
                         .filter(|(_, n)| **n > 0)
                         .map(|(code, n)| (code.clone(), *n))
                         .collect(),

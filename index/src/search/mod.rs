@@ -16,6 +16,7 @@
 //! relevant place nearby can overtake a slightly more relevant one far away without re-sorting a
 //! truncated list. Without text and with a location, results are sorted by distance.
 
+pub mod blocks;
 pub mod docs;
 pub mod expand;
 pub mod facets;
@@ -33,10 +34,11 @@ use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query};
 use tantivy::Searcher;
 
 use crate::filter::PlaceFilter;
-use crate::geo::haversine_m;
+use crate::geo::{chord_between, chord_for_distance, distance_for_chord, haversine_m, unit_vector};
 use crate::place::{Place, TextField};
 use crate::store::PlaceIndex;
 use crate::Result;
+use blocks::Blocks;
 use docs::DocMap;
 use expand::Expansions;
 use facets::{FacetColumns, FacetCounts, FacetFilter, Facets};
@@ -133,9 +135,12 @@ pub struct SearchIndex {
     schedules: Schedules,
     suggester: Suggester,
     facets: FacetColumns,
-    /// Each place's `[longitude, latitude]`, by ordinal: what a radius or bbox search reads of
-    /// every candidate, kept apart from the places to stay in cache.
-    positions: Vec<[f64; 2]>,
+    /// Each place's unit vector, by ordinal: what a search near a position reads of every
+    /// candidate, kept apart from the places to stay in cache; distances come from chords
+    /// (one `asin`), not from the haversine's trigonometry.
+    units: Vec<[f64; 3]>,
+    /// Facet counts of runs of places, for searches without filters.
+    blocks: Blocks,
 }
 
 impl SearchIndex {
@@ -160,6 +165,11 @@ impl SearchIndex {
                 facets,
             )
         });
+        let units: Vec<[f64; 3]> = places
+            .iter()
+            .map(|p| unit_vector(p.longitude, p.latitude))
+            .collect();
+        let blocks = Blocks::build(&units, &facets);
         Ok(Self {
             docs: docs?,
             expansions: Expansions::new(searcher.clone(), EXPANSIONS_REMEMBERED),
@@ -168,7 +178,8 @@ impl SearchIndex {
             schedules,
             suggester,
             facets,
-            positions: places.iter().map(|p| [p.longitude, p.latitude]).collect(),
+            units,
+            blocks,
         })
     }
 
@@ -201,24 +212,21 @@ impl SearchIndex {
             }
             None => None,
         };
-        let within: Option<Vec<u32>> = request.near.and_then(|near| {
-            near.radius_m.map(|radius| {
-                // A hair wider than asked: the exact distance is judged on each candidate, so
-                // floating-point noise in the tree's chord lengths can never lose a place.
-                let widened = radius * (1.0 + 1e-9) + 1e-3;
-                index
-                    .tree
-                    .within(near.longitude, near.latitude, widened)
-                    .collect()
-            })
-        });
+        if text.is_none() {
+            if let Some(results) = self.search_unfiltered(index, request) {
+                return Ok(results);
+            }
+        }
+        let circle = request
+            .near
+            .and_then(|near| near.radius_m.map(|radius| self.circle(near, radius)));
         let mut collector = Collector::new(self, index, request, text.is_some());
-        match (text, within) {
+        match (text, circle) {
             (Some(text), within) => {
                 let query: Box<dyn Query> = match within {
-                    Some(ordinals) => Box::new(BooleanQuery::new(vec![
+                    Some(circle) => Box::new(BooleanQuery::new(vec![
                         (Occur::Must, text),
-                        (Occur::Must, Box::new(self.docs.query_for(ordinals))),
+                        (Occur::Must, Box::new(self.docs.query_for(circle))),
                     ])),
                     None => text,
                 };
@@ -226,22 +234,144 @@ impl SearchIndex {
                 for (segment, reader) in self.searcher.segment_readers().iter().enumerate() {
                     let ordinals = self.docs.segment_ordinals(segment);
                     weight.for_each(reader, &mut |doc, score| {
-                        collector.offer(ordinals[doc as usize], score);
+                        collector.offer(ordinals[doc as usize], score, None);
                     })?;
                 }
             }
-            (None, Some(ordinals)) => {
-                for ordinal in ordinals {
-                    collector.offer(ordinal, 1.0);
+            (None, Some(circle)) => {
+                for ordinal in circle {
+                    collector.offer(ordinal, 1.0, None);
                 }
             }
             (None, None) => {
                 for ordinal in 0..u32::try_from(index.places.len()).unwrap_or(u32::MAX) {
-                    collector.offer(ordinal, 1.0);
+                    collector.offer(ordinal, 1.0, None);
                 }
             }
         }
         Ok(collector.finish())
+    }
+
+    /// The places within `radius` metres of `near`, and a few more a hair beyond it: the
+    /// collector judges each exact distance. Whole blocks come in as runs of ordinals; only the
+    /// places of the blocks that straddle the circle are measured.
+    fn circle(&self, near: Near, radius: f64) -> Vec<u32> {
+        let centre = unit_vector(near.longitude, near.latitude);
+        let chord = chord_for_distance(radius) * (1.0 + 1e-9);
+        let coverage = self.blocks.cover(&centre, chord);
+        let mut ordinals = Vec::new();
+        for block in coverage.inside {
+            ordinals.extend(self.blocks.ordinals(block));
+        }
+        for ordinal in coverage
+            .boundary
+            .into_iter()
+            .flat_map(|block| self.blocks.ordinals(block))
+        {
+            if chord_between(&centre, &self.units[ordinal as usize]) <= chord {
+                ordinals.push(ordinal);
+            }
+        }
+        ordinals
+    }
+
+    /// A search without text or filters (a bbox, codes and opening hours are filters): answered
+    /// from the blocks' counts and the R-tree's nearest neighbours, without visiting every
+    /// place. `None` when the request has a filter.
+    fn search_unfiltered(
+        &self,
+        index: &PlaceIndex,
+        request: &SearchRequest,
+    ) -> Option<SearchResults> {
+        let filter = &request.filter;
+        if !self.facets.compile(filter).is_unfiltered()
+            || !filter.codes_postaux.is_empty()
+            || !filter.codes_insee.is_empty()
+            || request.open.is_some()
+            || request.bbox.is_some()
+        {
+            return None;
+        }
+        let keep = request.offset.saturating_add(request.limit);
+        let mut counts = self.facets.counts();
+        let Some(near) = request.near else {
+            counts.add_counts(self.blocks.all());
+            let hits = (0..u32::try_from(index.places.len()).unwrap_or(u32::MAX))
+                .skip(request.offset)
+                .take(request.limit)
+                .map(|ordinal| Hit {
+                    ordinal,
+                    score: 1.0,
+                    distance_m: None,
+                })
+                .collect();
+            return Some(SearchResults {
+                hits,
+                total: index.places.len() as u64,
+                facets: counts.finish(),
+                unknown_hours: 0,
+            });
+        };
+        let total = match near.radius_m {
+            None => {
+                counts.add_counts(self.blocks.all());
+                index.places.len() as u64
+            }
+            Some(radius) => {
+                let centre = unit_vector(near.longitude, near.latitude);
+                let chord = chord_for_distance(radius);
+                let coverage = self.blocks.cover(&centre, chord);
+                let mut total = 0;
+                for block in coverage.inside {
+                    counts.add_counts(self.blocks.counts(block));
+                    total += self.blocks.ordinals(block).len() as u64;
+                }
+                for ordinal in coverage
+                    .boundary
+                    .into_iter()
+                    .flat_map(|block| self.blocks.ordinals(block))
+                {
+                    if chord_between(&centre, &self.units[ordinal as usize]) <= chord {
+                        total += 1;
+                        counts.add(self.facets.row(ordinal), 0);
+                    }
+                }
+                total
+            }
+        };
+        // The nearest places, in order; places at the same distance by ordinal, as the
+        // collector orders them.
+        let radius = near.radius_m.unwrap_or(f64::INFINITY);
+        let mut nearest: Vec<(f64, u32)> = Vec::with_capacity(keep);
+        let centre = unit_vector(near.longitude, near.latitude);
+        for ordinal in index.tree.nearest(near.longitude, near.latitude) {
+            let distance =
+                distance_for_chord(chord_between(&centre, &self.units[ordinal as usize]));
+            if distance > radius
+                || (nearest.len() >= keep && nearest.last().is_some_and(|l| l.0 < distance))
+            {
+                break;
+            }
+            nearest.push((distance, ordinal));
+        }
+        nearest.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let half_life_m = half_life(Some(near));
+        let hits = nearest
+            .into_iter()
+            .take(keep)
+            .skip(request.offset)
+            .map(|(distance, ordinal)| Hit {
+                ordinal,
+                score: decay(Some(distance), half_life_m),
+                distance_m: Some(distance),
+            })
+            .collect();
+        Some(SearchResults {
+            hits,
+            total,
+            facets: counts.finish(),
+            unknown_hours: 0,
+        })
     }
 
     /// The `k` places nearest to a location that pass `filter`, nearest first, with their exact
@@ -373,6 +503,20 @@ impl Ord for Ranked {
     }
 }
 
+/// The distance over which relevance halves: half the radius (at least 100 m), or
+/// [`DEFAULT_HALF_LIFE_M`].
+fn half_life(near: Option<Near>) -> f64 {
+    near.and_then(|n| n.radius_m)
+        .map_or(DEFAULT_HALF_LIFE_M, |radius| (radius / 2.0).max(100.0))
+}
+
+/// How much a place at `distance_m` keeps of its text score: half every `half_life_m`.
+fn decay(distance_m: Option<f64>, half_life_m: f64) -> f32 {
+    #[allow(clippy::cast_possible_truncation)]
+    let decay = distance_m.map_or(1.0, |d| 0.5f64.powf(d / half_life_m)) as f32;
+    decay
+}
+
 /// Judges, counts and ranks candidates.
 struct Collector<'a> {
     index: &'a PlaceIndex,
@@ -385,7 +529,9 @@ struct Collector<'a> {
     total: u64,
     unknown_hours: u64,
     columns: &'a FacetColumns,
-    positions: &'a [[f64; 2]],
+    units: &'a [[f64; 3]],
+    /// The unit vector of the search position.
+    centre: Option<[f64; 3]>,
     facet_filter: FacetFilter,
     facets: FacetCounts<'a>,
 }
@@ -403,32 +549,33 @@ impl<'a> Collector<'a> {
             request,
             open: request.open.map(|open| search.schedules.at(open.at)),
             by_distance: near.is_some() && (request.sort == Sort::Distance || !has_text),
-            half_life_m: near
-                .and_then(|n| n.radius_m)
-                .map_or(DEFAULT_HALF_LIFE_M, |radius| (radius / 2.0).max(100.0)),
+            half_life_m: half_life(near),
             keep: request.offset.saturating_add(request.limit),
             best: BinaryHeap::new(),
             total: 0,
             unknown_hours: 0,
             columns: &search.facets,
-            positions: &search.positions,
+            units: &search.units,
+            centre: near.map(|n| unit_vector(n.longitude, n.latitude)),
             facet_filter: search.facets.compile(&request.filter),
             facets: search.facets.counts(),
         }
     }
 
-    /// Considers the place `ordinal`, whose text scored `text_score`.
-    fn offer(&mut self, ordinal: u32, text_score: f32) {
-        let [longitude, latitude] = self.positions[ordinal as usize];
+    /// Considers the place `ordinal`, whose text scored `text_score`, at `distance_m` from the
+    /// search position when the caller knows it.
+    fn offer(&mut self, ordinal: u32, text_score: f32, distance_m: Option<f64>) {
         let request = self.request;
         if let Some(bbox) = &request.bbox {
-            if !bbox.contains(longitude, latitude) {
+            let place = &self.index.places[ordinal as usize];
+            if !bbox.contains(place.longitude, place.latitude) {
                 return;
             }
         }
-        let distance_m = request
-            .near
-            .map(|n| haversine_m(n.longitude, n.latitude, longitude, latitude));
+        let distance_m = distance_m.or_else(|| {
+            self.centre
+                .map(|c| distance_for_chord(chord_between(&c, &self.units[ordinal as usize])))
+        });
         if let (Some(distance), Some(radius)) = (distance_m, request.near.and_then(|n| n.radius_m))
         {
             if distance > radius {
@@ -474,16 +621,18 @@ impl<'a> Collector<'a> {
         if self.keep == 0 {
             return;
         }
-        #[allow(clippy::cast_possible_truncation)]
-        let decay = distance_m.map_or(1.0, |d| 0.5f64.powf(d / self.half_life_m)) as f32;
+        // By distance, the score only matters for the hits kept: it is set in `finish`.
+        let (key, score) = match distance_m {
+            Some(distance) if self.by_distance => (distance, text_score),
+            _ => {
+                let score = text_score * decay(distance_m, self.half_life_m);
+                (-f64::from(score), score)
+            }
+        };
         let hit = Hit {
             ordinal,
-            score: text_score * decay,
+            score,
             distance_m,
-        };
-        let key = match distance_m {
-            Some(distance) if self.by_distance => distance,
-            _ => -f64::from(hit.score),
         };
         let ranked = Ranked { key, hit };
         if self.best.len() < self.keep {
@@ -495,12 +644,20 @@ impl<'a> Collector<'a> {
     }
 
     fn finish(self) -> SearchResults {
+        let (by_distance, half_life_m) = (self.by_distance, self.half_life_m);
         let hits = self
             .best
             .into_sorted_vec()
             .into_iter()
             .skip(self.request.offset)
-            .map(|ranked| ranked.hit)
+            .map(|ranked| Hit {
+                score: if by_distance {
+                    ranked.hit.score * decay(ranked.hit.distance_m, half_life_m)
+                } else {
+                    ranked.hit.score
+                },
+                ..ranked.hit
+            })
             .collect();
         SearchResults {
             hits,
@@ -561,7 +718,8 @@ mod tests {
         fn radius_results_equal_a_haversine_scan(
             lon in -4.5f64..8.0,
             lat in 42.5f64..51.0,
-            radius in 10.0f64..150_000.0,
+            // Up to most of France, so that whole blocks fall inside the circle.
+            radius in 10.0f64..800_000.0,
         ) {
             let (index, _) = index();
             let results = all(SearchRequest {
@@ -574,12 +732,61 @@ mod tests {
                 .filter(|(d, _)| *d <= radius)
                 .collect();
             expected.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            // Distances are computed two ways (chords, haversine): they agree to a micrometre,
+            // and a place that close to the boundary may fall either way.
+            let clear = |d: &f64| (d - radius).abs() > 1e-6;
             let found: Vec<(f64, u32)> = results
                 .hits
                 .iter()
                 .map(|h| (h.distance_m.unwrap(), h.ordinal))
+                .filter(|(d, _)| clear(d))
                 .collect();
-            prop_assert_eq!(results.total as usize, expected.len());
+            expected.retain(|(d, _)| clear(d));
+            prop_assert_eq!(found.len(), expected.len());
+            for ((d, o), (e, p)) in found.iter().zip(&expected) {
+                prop_assert_eq!(o, p);
+                prop_assert!((d - e).abs() < 1e-6, "{} vs {}", d, e);
+            }
+            let total = results.total as usize;
+            prop_assert!(total.abs_diff(expected.len()) <= results.hits.len() - found.len());
+            // Facets (taken from whole blocks inside the circle) count the places inside.
+            if results.hits.len() == found.len() {
+                let mut services = Counts::new();
+                for (_, ordinal) in &expected {
+                    for service in index.places[*ordinal as usize].services.iter() {
+                        *services.entry(service.label().to_owned()).or_insert(0) += 1;
+                    }
+                }
+                prop_assert_eq!(facet(&results, facets::Facet::Services), services);
+            }
+        }
+
+        #[test]
+        fn filtered_radius_results_equal_a_haversine_scan(
+            lon in -4.5f64..8.0,
+            lat in 42.5f64..51.0,
+            radius in 10.0f64..150_000.0,
+        ) {
+            let (index, _) = index();
+            let free = filter(&[("frais_a_charge", "Gratuit")]);
+            let results = all(SearchRequest {
+                filter: free.clone(),
+                near: Some(Near { longitude: lon, latitude: lat, radius_m: Some(radius) }),
+                ..SearchRequest::default()
+            });
+            let expected: Vec<u32> = (0u32..)
+                .zip(&index.places)
+                .filter(|(_, p)| free.matches_fields(p))
+                .filter(|(_, p)| (haversine_m(lon, lat, p.longitude, p.latitude) - radius) < -1e-6)
+                .map(|(o, _)| o)
+                .collect();
+            let mut found: Vec<u32> = results
+                .hits
+                .iter()
+                .filter(|h| h.distance_m.unwrap() - radius < -1e-6)
+                .map(|h| h.ordinal)
+                .collect();
+            found.sort_unstable();
             prop_assert_eq!(found, expected);
         }
 

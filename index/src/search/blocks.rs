@@ -1,0 +1,158 @@
+//! Facet counts of whole neighbourhoods, gathered once.
+//!
+//! "What is around this person?", with no filter, is the map's first question, and around a
+//! city it covers a hundred thousand places: counting each one's services, audiences and fees
+//! at every request would cost milliseconds. Places are stored in Z-order, so a run of
+//! consecutive ordinals is a compact patch of the map. [`Blocks`] cuts the places into runs of
+//! [`BLOCK`] and keeps, for each, its facet counts and a bounding sphere in the unit-vector
+//! space of the R-tree (a centre, and the largest chord from it to a place of the block).
+//!
+//! Groups of [`GROUP`] blocks have spheres of their own, so a query looks at a sixteenth of the
+//! blocks' spheres before the blocks near the circle's edge.
+//!
+//! A radius query then takes the counts of every block whose sphere lies inside the circle
+//! as they are, skips every block whose sphere lies outside, and looks at the places of the
+//! blocks that straddle the boundary only. The tests are exact: by the triangle inequality, a
+//! place of a block is at most the block's radius farther than the block's centre, and chords
+//! order places as great-circle distances do.
+
+use super::facets::FacetColumns;
+use crate::geo::chord_between;
+
+/// Places per block.
+pub const BLOCK: usize = 64;
+/// Blocks per group: a circle far from a group (or around it) settles all its blocks at once.
+pub const GROUP: usize = 16;
+
+/// Facet counts and bounding spheres of consecutive runs of places.
+#[derive(Debug, Default)]
+pub struct Blocks {
+    /// Per block, the centre of its bounding sphere.
+    centres: Vec<[f64; 3]>,
+    /// Per block, the radius of its bounding sphere (a chord length).
+    radii: Vec<f64>,
+    /// Per group of [`GROUP`] blocks, the centre and radius of a sphere around theirs.
+    group_centres: Vec<[f64; 3]>,
+    group_radii: Vec<f64>,
+    /// Per block, its facet counts, `counters` each, end to end.
+    counts: Vec<u32>,
+    counters: usize,
+    /// The number of places.
+    places: usize,
+    /// The counts of every place.
+    all: Vec<u32>,
+}
+
+/// The blocks a circle covers wholly, and those it cuts.
+#[derive(Debug, Default)]
+pub struct Coverage {
+    /// Blocks wholly inside the circle.
+    pub inside: Vec<usize>,
+    /// Blocks that straddle the circle's boundary.
+    pub boundary: Vec<usize>,
+}
+
+/// A sphere around spheres (points are spheres of radius 0): centred on their mean, as wide as
+/// the farthest reach of one of them from it. Not the smallest such sphere, but a tight one for
+/// compact patches, and exact as a bound.
+fn bounding_sphere<'a>(
+    spheres: impl Iterator<Item = (&'a [f64; 3], f64)> + Clone,
+) -> ([f64; 3], f64) {
+    let (mut sum, mut n) = ([0.0; 3], 0.0);
+    for (c, _) in spheres.clone() {
+        sum = [sum[0] + c[0], sum[1] + c[1], sum[2] + c[2]];
+        n += 1.0;
+    }
+    let centre = sum.map(|v| v / n);
+    let radius = spheres
+        .map(|(c, r)| chord_between(&centre, c) + r)
+        .fold(0.0, f64::max);
+    (centre, radius)
+}
+
+impl Blocks {
+    /// The blocks of places whose unit vectors are `units`, with their facet rows.
+    #[must_use]
+    pub fn build(units: &[[f64; 3]], columns: &FacetColumns) -> Self {
+        let counters = columns.counters();
+        let mut blocks = Self {
+            counters,
+            places: units.len(),
+            ..Self::default()
+        };
+        let mut all = columns.counts();
+        for (start, chunk) in (0u32..).step_by(BLOCK).zip(units.chunks(BLOCK)) {
+            let (centre, radius) = bounding_sphere(chunk.iter().map(|u| (u, 0.0)));
+            let mut counts = columns.counts();
+            for ordinal in start..start + u32::try_from(chunk.len()).unwrap_or(0) {
+                counts.add(columns.row(ordinal), 0);
+                all.add(columns.row(ordinal), 0);
+            }
+            blocks.centres.push(centre);
+            blocks.radii.push(radius);
+            blocks.counts.extend(counts.to_u32());
+        }
+        for (centres, radii) in blocks.centres.chunks(GROUP).zip(blocks.radii.chunks(GROUP)) {
+            let (centre, radius) = bounding_sphere(centres.iter().zip(radii.iter().copied()));
+            blocks.group_centres.push(centre);
+            blocks.group_radii.push(radius);
+        }
+        blocks.all = all.to_u32();
+        blocks
+    }
+
+    /// The counts of every place.
+    #[must_use]
+    pub fn all(&self) -> &[u32] {
+        &self.all
+    }
+
+    /// The blocks wholly within `chord` of the unit vector `centre`, and those that straddle
+    /// that distance.
+    #[must_use]
+    pub fn cover(&self, centre: &[f64; 3], chord: f64) -> Coverage {
+        // A margin far above floating-point noise and far below any distance that matters.
+        let (inner, outer) = (chord * (1.0 - 1e-9), chord * (1.0 + 1e-9));
+        let mut coverage = Coverage::default();
+        let groups = self.group_centres.iter().zip(&self.group_radii);
+        for (group, (c, r)) in groups.enumerate() {
+            let d = chord_between(centre, c);
+            let blocks = group * GROUP..((group + 1) * GROUP).min(self.centres.len());
+            if d + r < inner {
+                coverage.inside.extend(blocks);
+                continue;
+            }
+            if d - r > outer {
+                continue;
+            }
+            for block in blocks {
+                let d = chord_between(centre, &self.centres[block]);
+                let r = self.radii[block];
+                if d + r < inner {
+                    coverage.inside.push(block);
+                } else if d - r <= outer {
+                    coverage.boundary.push(block);
+                }
+            }
+        }
+        coverage
+    }
+
+    /// The ordinals of the places of `block`.
+    #[must_use]
+    pub fn ordinals(&self, block: usize) -> std::ops::Range<u32> {
+        let start = u32::try_from(block * BLOCK).unwrap_or(u32::MAX);
+        start..start + u32::try_from(self.len_of(block)).unwrap_or(0)
+    }
+
+    /// The facet counts of the places of `block`.
+    #[must_use]
+    pub fn counts(&self, block: usize) -> &[u32] {
+        &self.counts[block * self.counters..(block + 1) * self.counters]
+    }
+
+    /// The number of places of `block` (the last one may be short).
+    fn len_of(&self, block: usize) -> usize {
+        (self.places - block * BLOCK).min(BLOCK)
+    }
+}
