@@ -20,7 +20,7 @@ use tantivy_fst::Automaton;
 
 /// The most terms one word expands to in one field. A prefix of one or two letters can start
 /// thousands of words; the first ones in dictionary order, the shortest among them, are kept.
-pub const MAX_EXPANSIONS: usize = 64;
+pub const MAX_EXPANSIONS: usize = 32;
 
 /// How a word matches terms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -17,7 +17,7 @@ use tantivy::{DocSet, Searcher, TERMINATED};
 
 use super::docs::DocMap;
 use super::expand::Expansions;
-use super::text::text_query;
+use super::text::{text_query, SearchField};
 use crate::place::Place;
 use crate::store::PlaceIndex;
 use crate::text::fold;
@@ -264,7 +264,16 @@ fn matching_names(
     wanted: usize,
     near: Option<(f64, f64)>,
 ) -> tantivy::Result<Vec<u32>> {
-    let Some(text) = text_query(q, &[(index.fields.nom, 1.0)], expansions)? else {
+    let Some(text) = text_query(
+        q,
+        &[SearchField {
+            field: index.fields.nom,
+            weight: 1.0,
+            typos: true,
+        }],
+        expansions,
+    )?
+    else {
         return Ok(Vec::new());
     };
     let searcher = expansions.searcher();

@@ -34,16 +34,34 @@ const TYPO_WEIGHT: Score = 0.3;
 /// The weight of a prefix match of the last word, relative to an exact match.
 const PREFIX_WEIGHT: Score = 0.6;
 
-/// The fields a search looks in, with their weights.
+/// A field a search looks in.
+#[derive(Clone, Copy, Debug)]
+pub struct SearchField {
+    /// The tantivy field.
+    pub field: Field,
+    /// Its weight.
+    pub weight: Score,
+    /// Whether a word one typo away matches in it.
+    pub typos: bool,
+}
+
+/// The fields a search looks in, with their weights. Descriptions are prose, where a word one
+/// edit away from the typed one is more often another word than a typo: typos are matched
+/// everywhere else.
 #[must_use]
-pub fn weighted_fields(fields: &TextFields) -> [(Field, Score); 6] {
+pub fn weighted_fields(fields: &TextFields) -> [SearchField; 6] {
+    let field = |field, weight, typos| SearchField {
+        field,
+        weight,
+        typos,
+    };
     [
-        (fields.nom, 4.0),
-        (fields.services, 2.0),
-        (fields.typologie, 2.0),
-        (fields.commune, 1.5),
-        (fields.adresse, 1.2),
-        (fields.description, 1.0),
+        field(fields.nom, 4.0, true),
+        field(fields.services, 2.0, true),
+        field(fields.typologie, 2.0, true),
+        field(fields.commune, 1.5, true),
+        field(fields.adresse, 1.2, true),
+        field(fields.description, 1.0, false),
     ]
 }
 
@@ -90,7 +108,7 @@ pub fn words(q: &str) -> Vec<Word> {
 /// When a term dictionary cannot be read.
 pub fn text_query(
     q: &str,
-    fields: &[(Field, Score)],
+    fields: &[SearchField],
     expansions: &Expansions,
 ) -> tantivy::Result<Option<Box<dyn Query>>> {
     let clauses = words(q)
@@ -102,7 +120,7 @@ pub fn text_query(
 
 fn word_query(
     word: &Word,
-    fields: &[(Field, Score)],
+    fields: &[SearchField],
     expansions: &Expansions,
 ) -> tantivy::Result<Box<dyn Query>> {
     // The typo is matched against stems: a short stem ("mair" for "mairie") is one edit away
@@ -114,7 +132,12 @@ fn word_query(
         (true, true) => Some(Expansion::PrefixOneTypo),
     };
     let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for &(field, weight) in fields {
+    for &SearchField {
+        field,
+        weight,
+        typos: field_typos,
+    } in fields
+    {
         alternatives.push((
             Occur::Should,
             Box::new(BoostQuery::new(
@@ -140,7 +163,7 @@ fn word_query(
                 offer(term.clone(), weight * PREFIX_WEIGHT);
             }
         }
-        if let Some(how) = typo {
+        if let Some(how) = typo.filter(|_| field_typos) {
             for term in expansions.terms(field, &word.stem, how)?.iter() {
                 offer(term.clone(), weight * TYPO_WEIGHT);
             }
