@@ -28,7 +28,7 @@ const MAX_PER_KIND: usize = 3;
 /// Place names are looked for first within this distance of the given position, in metres.
 pub const NEAR_M: f64 = 50_000.0;
 /// The most matching names one completion ranks.
-pub const MAX_SCANNED: usize = 4096;
+pub const MAX_SCANNED: usize = 1024;
 
 /// One completion.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -314,9 +314,12 @@ fn best_matches(
             scanned += 1;
             let ordinal = ordinals[doc as usize];
             if !except.contains(&ordinal) {
-                best.push(Reverse((OrderedScore(scorer.score()), Reverse(ordinal))));
-                if best.len() > wanted {
+                let entry = Reverse((OrderedScore(scorer.score()), Reverse(ordinal)));
+                if best.len() < wanted {
+                    best.push(entry);
+                } else if best.peek().is_some_and(|worst| entry < *worst) {
                     best.pop();
+                    best.push(entry);
                 }
             }
             doc = scorer.advance();
