@@ -47,16 +47,8 @@ for w in $workloads; do
 done
 pg_psql -c "ANALYZE;"
 for w in $workloads; do
-  cp "benches/search/$w.sql" "$pg_dir/$w.sql"
-  out=$(cd "$pg_dir" && pg_as pgbench -h "$pg_dir" -n -c "$clients" -j 2 -T "$seconds" \
-    -D count="$queries" -f "$w.sql" --log --log-prefix="pgbench-$w" postgres 2>&1)
-  echo "$out" > "bench-data/pgbench-search-$w.log"
-  p_tps[$w]=$(echo "$out" | awk '/^tps/ { printf "%.1f", $3 }')
-  read -r p_p50[$w] p_p99[$w] < <(cat "$pg_dir"/pgbench-"$w".* | python3 -c '
-import sys
-us = sorted(int(line.split()[2]) for line in sys.stdin)
-pick = lambda q: us[min(len(us) - 1, int(q * len(us)))] / 1000
-print(f"{pick(0.5):.3f} {pick(0.99):.3f}")')
+  read -r p_tps[$w] p_p50[$w] p_p99[$w] < <(pg_bench "benches/search/$w.sql" "$clients" "$seconds" \
+    "$queries" "bench-data/pgbench-search-$w.log")
 done
 
 echo "| workload ($clients clients, ${seconds} s, $queries queries, $n places) | lieux requests/s | p50 | p99 | errors | PostgreSQL tx/s | p50 | p99 | lieux / PostgreSQL |"
