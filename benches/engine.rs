@@ -21,7 +21,7 @@ use lieux_index::report::Report;
 use lieux_index::search::{Near, SearchIndex, SearchRequest};
 use lieux_index::store::{write_index, NoProgress, PlaceIndex};
 use lieux_index::Place;
-use lieux_tiles::{mercator::tile_for, ClusterOptions};
+use lieux_tiles::{mercator::tile_for, ClusterOptions, TileCoord};
 
 /// Paris, where places are densest.
 const PARIS: (f64, f64) = (2.3488, 48.8534);
@@ -33,6 +33,26 @@ fn sizes() -> Vec<u64> {
         .ok()
         .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![10_000, 100_000])
+}
+
+/// The tiles of `benches/tiles/tile_list.py`.
+fn tile_path() -> Vec<TileCoord> {
+    let output = std::process::Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/tiles/tile_list.py"))
+        .output()
+        .expect("python3 runs benches/tiles/tile_list.py");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.split('/').map(str::parse::<u32>);
+            let (Some(Ok(z)), Some(Ok(x)), Some(Ok(y))) =
+                (parts.next(), parts.next(), parts.next())
+            else {
+                return None;
+            };
+            TileCoord::new(u8::try_from(z).ok()?, x, y).ok()
+        })
+        .collect()
 }
 
 fn places(count: u64) -> Vec<Place> {
@@ -112,6 +132,20 @@ fn engine(c: &mut Criterion) {
             });
         }
         tiles.finish();
+        // The pan-and-zoom path of the HTTP harness, built and encoded tile after tile: the
+        // time per iteration divided by the number of tiles compares with supercluster's mean
+        // getTile on the same tiles (benches/tiles-bench.sh).
+        let path = tile_path();
+        let mut list = c.benchmark_group("tile_list");
+        list.sample_size(10);
+        list.bench_function(BenchmarkId::new(format!("{}_tiles", path.len()), n), |b| {
+            b.iter(|| {
+                path.iter()
+                    .map(|coord| map.tile(&loaded.index, *coord).expect("encodes").len())
+                    .sum::<usize>()
+            })
+        });
+        list.finish();
 
         let queries = [
             (

@@ -59,6 +59,7 @@ read -r pg_tps pg_p50 pg_p99 < <(pg_bench benches/tiles/st_asmvt.sql 16 "$second
 pg_stop
 sc=$(NODE_PATH=bench-data/node_modules node benches/tiles/supercluster.mjs "bench-data/index-$n/points.bin" bench-data/tiles.txt)
 sc_load=$(echo "$sc" | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["load_ms"]))')
+sc_mean=$(echo "$sc" | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["get_tile_mean_ms"], 4))')
 sc_p50=$(echo "$sc" | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["get_tile_p50_ms"], 4))')
 sc_p99=$(echo "$sc" | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["get_tile_p99_ms"], 4))')
 
@@ -78,4 +79,5 @@ echo "| lieux (ClusterIndex::build, at server start) | ${build_ms} ms |"
 echo "| supercluster 9 load (node) | ${sc_load} ms |"
 echo "| ratio | $(echo "scale=2; $sc_load / $build_ms" | bc)× faster |"
 echo
-echo "supercluster getTile on the same tiles, in-process, no encoding: p50 ${sc_p50} ms, p99 ${sc_p99} ms"
+echo "supercluster getTile on the same tiles, in-process, no encoding: mean ${sc_mean} ms, p50 ${sc_p50} ms, p99 ${sc_p99} ms"
+echo "(lieux in process on the same tiles: LIEUX_BENCH_SIZES=$n cargo bench --bench engine -- tile_list)"
