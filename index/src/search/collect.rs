@@ -1,0 +1,212 @@
+//! The collecting pass: every candidate judged once, counted, and ranked.
+//!
+//! [`Collector::offer`] checks what the candidate source did not: the exact distance against
+//! the radius, the bbox, postal and INSEE codes, opening hours, and the facet filters. A place
+//! that passes everything counts in `total` and in every facet and enters a heap bounded by
+//! `offset + limit`; a place that fails exactly one facet filter counts in that facet only.
+//! The rank key is the text score decayed by distance (or the distance itself when sorting by
+//! distance), computed as each candidate arrives, so nothing is re-sorted after a truncation.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use super::facets::{FacetColumns, FacetCounts, FacetFilter};
+use super::hours::{OpenAt, OpenState};
+use super::{Hit, Near, SearchIndex, SearchRequest, SearchResults, Sort, DEFAULT_HALF_LIFE_M};
+use crate::geo::{chord_between, distance_for_chord, unit_vector};
+use crate::place::{Place, TextField};
+use crate::store::PlaceIndex;
+
+/// A hit being ranked: lower `key` is better, ties broken by ordinal.
+#[derive(Clone, Copy, Debug)]
+struct Ranked {
+    key: f64,
+    hit: Hit,
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Ranked {}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key
+            .total_cmp(&other.key)
+            .then(self.hit.ordinal.cmp(&other.hit.ordinal))
+    }
+}
+
+/// The distance over which relevance halves: half the radius (at least 100 m), or
+/// [`DEFAULT_HALF_LIFE_M`].
+pub(super) fn half_life(near: Option<Near>) -> f64 {
+    near.and_then(|n| n.radius_m)
+        .map_or(DEFAULT_HALF_LIFE_M, |radius| (radius / 2.0).max(100.0))
+}
+
+/// How much a place at `distance_m` keeps of its text score: half every `half_life_m`.
+pub(super) fn decay(distance_m: Option<f64>, half_life_m: f64) -> f32 {
+    #[allow(clippy::cast_possible_truncation)]
+    let decay = distance_m.map_or(1.0, |d| 0.5f64.powf(d / half_life_m)) as f32;
+    decay
+}
+
+/// Judges, counts and ranks candidates.
+pub(super) struct Collector<'a> {
+    index: &'a PlaceIndex,
+    request: &'a SearchRequest,
+    open: Option<OpenAt<'a>>,
+    by_distance: bool,
+    half_life_m: f64,
+    keep: usize,
+    best: BinaryHeap<Ranked>,
+    total: u64,
+    unknown_hours: u64,
+    columns: &'a FacetColumns,
+    units: &'a [[f64; 3]],
+    /// The unit vector of the search position.
+    centre: Option<[f64; 3]>,
+    facet_filter: FacetFilter,
+    facets: FacetCounts<'a>,
+}
+
+impl<'a> Collector<'a> {
+    pub(super) fn new(
+        search: &'a SearchIndex,
+        index: &'a PlaceIndex,
+        request: &'a SearchRequest,
+        has_text: bool,
+    ) -> Self {
+        let near = request.near;
+        Self {
+            index,
+            request,
+            open: request.open.map(|open| search.schedules.at(open.at)),
+            by_distance: near.is_some() && (request.sort == Sort::Distance || !has_text),
+            half_life_m: half_life(near),
+            keep: request.offset.saturating_add(request.limit),
+            best: BinaryHeap::new(),
+            total: 0,
+            unknown_hours: 0,
+            columns: &search.facets,
+            units: &search.units,
+            centre: near.map(|n| unit_vector(n.longitude, n.latitude)),
+            facet_filter: search.facets.compile(&request.filter),
+            facets: search.facets.counts(),
+        }
+    }
+
+    /// Considers the place `ordinal`, whose text scored `text_score`, at `distance_m` from the
+    /// search position when the caller knows it.
+    pub(super) fn offer(&mut self, ordinal: u32, text_score: f32, distance_m: Option<f64>) {
+        let request = self.request;
+        if let Some(bbox) = &request.bbox {
+            let place = &self.index.places[ordinal as usize];
+            if !bbox.contains(place.longitude, place.latitude) {
+                return;
+            }
+        }
+        let distance_m = distance_m.or_else(|| {
+            self.centre
+                .map(|c| distance_for_chord(chord_between(&c, &self.units[ordinal as usize])))
+        });
+        if let (Some(distance), Some(radius)) = (distance_m, request.near.and_then(|n| n.radius_m))
+        {
+            if distance > radius {
+                return;
+            }
+        }
+        let filter = &request.filter;
+        if !filter.codes_postaux.is_empty() || !filter.codes_insee.is_empty() {
+            let place: &Place = &self.index.places[ordinal as usize];
+            if (!filter.codes_postaux.is_empty()
+                && !filter.codes_postaux.contains(place.code_postal()))
+                || (!filter.codes_insee.is_empty()
+                    && !filter
+                        .codes_insee
+                        .contains(place.text(TextField::CodeInsee)))
+            {
+                return;
+            }
+        }
+        let row = self.columns.row(ordinal);
+        let failed = self.facet_filter.failed(row);
+        if failed & failed.wrapping_sub(1) != 0 {
+            return; // Fails two facet filters or more: counted nowhere.
+        }
+        let hours = self.open.as_mut().map(|open| open.state(ordinal));
+        match hours {
+            Some(OpenState::Closed) => return,
+            Some(OpenState::Unknown) => {
+                if failed == 0 {
+                    self.unknown_hours += 1;
+                }
+                if !request.open.is_some_and(|o| o.include_unknown) {
+                    return;
+                }
+            }
+            Some(OpenState::Open) | None => {}
+        }
+        self.facets.add(row, failed);
+        if failed != 0 {
+            return;
+        }
+        self.total += 1;
+        if self.keep == 0 {
+            return;
+        }
+        // By distance, the score only matters for the hits kept: it is set in `finish`.
+        let (key, score) = match distance_m {
+            Some(distance) if self.by_distance => (distance, text_score),
+            _ => {
+                let score = text_score * decay(distance_m, self.half_life_m);
+                (-f64::from(score), score)
+            }
+        };
+        let hit = Hit {
+            ordinal,
+            score,
+            distance_m,
+        };
+        let ranked = Ranked { key, hit };
+        if self.best.len() < self.keep {
+            self.best.push(ranked);
+        } else if self.best.peek().is_some_and(|worst| ranked < *worst) {
+            self.best.pop();
+            self.best.push(ranked);
+        }
+    }
+
+    pub(super) fn finish(self) -> SearchResults {
+        let (by_distance, half_life_m) = (self.by_distance, self.half_life_m);
+        let hits = self
+            .best
+            .into_sorted_vec()
+            .into_iter()
+            .skip(self.request.offset)
+            .map(|ranked| Hit {
+                score: if by_distance {
+                    ranked.hit.score * decay(ranked.hit.distance_m, half_life_m)
+                } else {
+                    ranked.hit.score
+                },
+                ..ranked.hit
+            })
+            .collect();
+        SearchResults {
+            hits,
+            total: self.total,
+            facets: self.facets.finish(),
+            unknown_hours: self.unknown_hours,
+        }
+    }
+}
