@@ -3,7 +3,8 @@
 #   . benches/common.sh
 #   places N        # builds lieux, generates N places (seed 42) and indexes them, once
 #   wrk_paths PORT PATHS-FILE CONNECTIONS SECONDS LOG
-#                   # prints "requests/s p50_ms p99_ms errors"
+#                   # prints "requests/s p50_ms p99_ms p99.9_ms errors"
+#   peak_rss_mib PID  # the peak resident memory of a process so far
 
 bin=target/release/lieux
 
@@ -18,14 +19,18 @@ places() {
 
 wrk_paths() {
   local out
-  out=$(PATHS_FILE="$2" wrk -t2 -c"$3" -d"$4s" --latency -s benches/tiles/paths.lua "http://127.0.0.1:$1")
+  # wrk needs at least as many connections as threads.
+  out=$(PATHS_FILE="$2" wrk -t"$(( $3 < 2 ? 1 : 2 ))" -c"$3" -d"$4s" -s benches/tiles/paths.lua \
+    "http://127.0.0.1:$1")
   echo "$out" > "$5"
   echo "$out" | awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /Requests\/sec/ { rps = $2 }
-    /^ +50%/ { p50 = ms($2) }
-    /^ +99%/ { p99 = ms($2) }
+    /^percentiles/ { p50 = $2 / 1000; p99 = $3 / 1000; p999 = $4 / 1000 }
     /Non-2xx/ { errors += $NF }
     /Socket errors/ { errors += 1 }
-    END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, errors }'
+    END { printf "%.0f %.3f %.3f %.3f %d\n", rps, p50, p99, p999, errors }'
+}
+
+peak_rss_mib() {
+  awk '/VmHWM/ { printf "%d\n", $2 / 1024 }' "/proc/$1/status"
 }

@@ -2,9 +2,9 @@
 """Seeded search workloads over the communes of data/communes.csv, for lieux and PostgreSQL.
 
 Writes into OUT_DIR:
-  text.paths, text-radius.paths, radius.paths, suggest.paths   one lieux request a line (wrk)
-  text.csv, text-radius.csv, radius.csv, suggest.csv            the same queries as table rows
-                                                                for PostgreSQL (pgbench)
+  {text,text-radius,radius,nearest,suggest}.paths   one lieux request a line (wrk)
+  {text,text-radius,radius,nearest,suggest}.csv     the same queries as table rows for
+                                                    PostgreSQL (pgbench)
 Positions are communes drawn by population (as `lieux generate` spreads places), radii are the
 map page's choices (2, 5, 10, 20 km), texts are what a social worker types, and completions
 are the first letters of texts and commune names.
@@ -61,7 +61,9 @@ def main():
         c = communes[bisect.bisect_left(weights, rng.randrange(total))]
         return float(c["longitude"]), float(c["latitude"]), c["nom"]
 
-    workloads = {name: ([], []) for name in ("text", "text-radius", "radius", "suggest")}
+    workloads = {
+        name: ([], []) for name in ("text", "text-radius", "radius", "nearest", "suggest")
+    }
     for i in range(1, count + 1):
         text = rng.choice(TEXTS)
         lon, lat, commune = place()
@@ -75,6 +77,9 @@ def main():
         paths, rows = workloads["radius"]
         paths.append(f"/search?lat={lat}&lon={lon}&radius={radius}")
         rows.append([i, lon, lat, radius])
+        paths, rows = workloads["nearest"]
+        paths.append(f"/nearest?lat={lat}&lon={lon}&k=10")
+        rows.append([i, lon, lat])
         typed = rng.choice([text, commune])
         typed = typed[: rng.randint(3, min(8, max(3, len(typed))))]
         paths, rows = workloads["suggest"]

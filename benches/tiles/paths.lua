@@ -1,4 +1,6 @@
 -- wrk script: each request takes the next path of PATHS_FILE (one path a line), round robin.
+-- At the end it prints one line, "percentiles <p50> <p99> <p99.9>" in microseconds, since
+-- wrk's own --latency report stops at p99.
 local paths = {}
 local counter = 0
 init = function(args)
@@ -7,4 +9,8 @@ end
 request = function()
   counter = counter + 1
   return wrk.format("GET", paths[(counter % #paths) + 1])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("percentiles %d %d %d\n",
+    latency:percentile(50), latency:percentile(99), latency:percentile(99.9)))
 end
