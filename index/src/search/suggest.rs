@@ -28,7 +28,7 @@ const MAX_PER_KIND: usize = 3;
 /// Place names are looked for first within this distance of the given position, in metres.
 pub const NEAR_M: f64 = 50_000.0;
 /// The most matching names one completion ranks.
-pub const MAX_SCANNED: usize = 1024;
+pub const MAX_SCANNED: usize = 256;
 
 /// One completion.
 #[derive(Clone, Debug, PartialEq, Serialize)]
