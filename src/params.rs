@@ -9,12 +9,14 @@ use lieux_index::filter::PlaceFilter;
 use lieux_tiles::LngLatBbox;
 
 use crate::http_error::{ApiError, ErrorCode};
+use crate::limits::Limits;
 
 /// The query string of a request, as name/value pairs in order.
 pub type Query = web::Query<Vec<(String, String)>>;
 
-/// The filter of a request, refusing parameters the route does not know.
-pub fn filter_of(query: &Query, also: &[&str]) -> Result<PlaceFilter, ApiError> {
+/// The filter of a request, refusing parameters the route does not know and a text longer than
+/// the limit.
+pub fn filter_of(query: &Query, also: &[&str], limits: &Limits) -> Result<PlaceFilter, ApiError> {
     if let Some((name, _)) = query
         .iter()
         .find(|(name, _)| !PlaceFilter::is_parameter(name) && !also.contains(&name.as_str()))
@@ -23,6 +25,9 @@ pub fn filter_of(query: &Query, also: &[&str]) -> Result<PlaceFilter, ApiError> 
             ErrorCode::InvalidParameter,
             format!("unknown parameter {name:?}"),
         ));
+    }
+    if let Some(q) = param(query, "q")? {
+        check_text("q", q, limits)?;
     }
     PlaceFilter::from_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .map_err(|e| ApiError::new(ErrorCode::InvalidParameter, e.to_string()))
@@ -92,4 +97,79 @@ pub fn parse_bbox(text: &str) -> Result<LngLatBbox, ApiError> {
         return Err(invalid("out of range"));
     }
     Ok(LngLatBbox::new(w, s, e, n))
+}
+
+/// Refuses a text parameter longer than the limit.
+pub fn check_text(name: &str, text: &str, limits: &Limits) -> Result<(), ApiError> {
+    if text.chars().count() > limits.max_query_chars {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("{name}: longer than {} characters", limits.max_query_chars),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that a raw query string is well-formed percent-encoding of UTF-8 text: `%` followed
+/// by two hex digits, and decoded bytes that are UTF-8. (The decoder behind `web::Query` would
+/// keep a stray `%` as it is and replace invalid UTF-8, so a mangled link would silently search
+/// for something else.)
+pub fn check_query_string(raw: &str) -> Result<(), ApiError> {
+    let invalid = |why: &str| {
+        ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("the query string is not valid percent-encoding: {why}"),
+        )
+    };
+    let bytes = raw.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| invalid("% must be followed by two hex digits"))?;
+                decoded.push(hex);
+                i += 3;
+            }
+            b'&' | b'=' => {
+                if std::str::from_utf8(&decoded).is_err() {
+                    return Err(invalid("a name or value is not UTF-8"));
+                }
+                decoded.clear();
+                i += 1;
+            }
+            other => {
+                decoded.push(other);
+                i += 1;
+            }
+        }
+    }
+    if std::str::from_utf8(&decoded).is_err() {
+        return Err(invalid("a name or value is not UTF-8"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_query_string;
+
+    #[test]
+    fn well_formed_query_strings_pass_and_broken_ones_do_not() {
+        for good in [
+            "",
+            "q=caf%C3%A9&limit=3",
+            "q=a+b",
+            "services=Aide%20aux%20d%C3%A9marches",
+        ] {
+            assert!(check_query_string(good).is_ok(), "{good}");
+        }
+        for bad in ["q=%", "q=%zz", "q=%C3", "q=%ff%fe", "q=%4"] {
+            assert!(check_query_string(bad).is_err(), "{bad}");
+        }
+    }
 }
