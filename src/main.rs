@@ -11,6 +11,7 @@ mod limits;
 mod observe;
 mod params;
 mod progress;
+mod query_string;
 mod search;
 mod server;
 

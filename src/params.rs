@@ -110,66 +110,13 @@ pub fn check_text(name: &str, text: &str, limits: &Limits) -> Result<(), ApiErro
     Ok(())
 }
 
-/// Checks that a raw query string is well-formed percent-encoding of UTF-8 text: `%` followed
-/// by two hex digits, and decoded bytes that are UTF-8. (The decoder behind `web::Query` would
-/// keep a stray `%` as it is and replace invalid UTF-8, so a mangled link would silently search
-/// for something else.)
+/// Refuses a raw query string that is not well-formed percent-encoding of UTF-8 text (see
+/// [`crate::query_string`]).
 pub fn check_query_string(raw: &str) -> Result<(), ApiError> {
-    let invalid = |why: &str| {
+    crate::query_string::check(raw).map_err(|why| {
         ApiError::new(
             ErrorCode::InvalidParameter,
             format!("the query string is not valid percent-encoding: {why}"),
         )
-    };
-    let bytes = raw.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok())
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| invalid("% must be followed by two hex digits"))?;
-                decoded.push(hex);
-                i += 3;
-            }
-            b'&' | b'=' => {
-                if std::str::from_utf8(&decoded).is_err() {
-                    return Err(invalid("a name or value is not UTF-8"));
-                }
-                decoded.clear();
-                i += 1;
-            }
-            other => {
-                decoded.push(other);
-                i += 1;
-            }
-        }
-    }
-    if std::str::from_utf8(&decoded).is_err() {
-        return Err(invalid("a name or value is not UTF-8"));
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::check_query_string;
-
-    #[test]
-    fn well_formed_query_strings_pass_and_broken_ones_do_not() {
-        for good in [
-            "",
-            "q=caf%C3%A9&limit=3",
-            "q=a+b",
-            "services=Aide%20aux%20d%C3%A9marches",
-        ] {
-            assert!(check_query_string(good).is_ok(), "{good}");
-        }
-        for bad in ["q=%", "q=%zz", "q=%C3", "q=%ff%fe", "q=%4"] {
-            assert!(check_query_string(bad).is_err(), "{bad}");
-        }
-    }
+    })
 }
