@@ -169,21 +169,36 @@ impl Load {
     }
 }
 
-/// Waits until the load has had `answers` more answers than `before` counted by `/metrics`,
-/// so that each phase of a test sees requests (no timing involved).
-fn let_the_load_run(server: &Server, answers: u64) {
-    let count = || -> u64 {
-        let (_, _, body) = server.get_bytes("/metrics", &[]);
-        String::from_utf8(body)
-            .expect("text")
-            .lines()
-            .filter(|l| l.starts_with("lieux_http_requests_total{") && !l.contains("/metrics"))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
-            .sum()
-    };
-    let target = count() + answers;
-    while count() < target {
-        std::thread::yield_now();
+/// A counter or gauge of `/metrics` (the sum of its lines, whatever their labels), leaving out
+/// the requests to `/metrics` itself.
+fn metric(server: &Server, name: &str) -> f64 {
+    let (_, _, body) = server.get_bytes("/metrics", &[]);
+    String::from_utf8(body)
+        .expect("text")
+        .lines()
+        .filter(|l| {
+            (l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))
+                && !l.contains("/metrics")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+impl Load {
+    /// Waits until the server has answered `answers` more requests, so that each phase of a
+    /// test sees requests (no timing involved); panics if every load thread has stopped.
+    fn run_for(&self, server: &Server, answers: u64) {
+        let target = metric(server, "lieux_http_requests_total") + answers as f64;
+        while metric(server, "lieux_http_requests_total") < target {
+            assert!(
+                !self
+                    .threads
+                    .iter()
+                    .all(std::thread::JoinHandle::is_finished),
+                "the load threads stopped"
+            );
+            std::thread::yield_now();
+        }
     }
 }
 
@@ -244,16 +259,20 @@ fn reloads_under_load_give_no_failed_or_mixed_answer() {
         path_body(&b),
     ];
     for body in &reloads {
-        let_the_load_run(&server, 20);
+        load.run_for(&server, 20);
         let (status, json) = reload(&server, body);
         assert_eq!(status, 200, "{json}");
     }
-    let_the_load_run(&server, 20);
+    load.run_for(&server, 20);
     server.signal("HUP"); // the default again: A
-    while server.get("/health").1["index"] != hash_a {
+                          // Wait for the SIGHUP reload to end, swapped or failed.
+    while metric(&server, "lieux_reloads_total") + metric(&server, "lieux_reloads_failed_total")
+        < 8.0
+    {
         std::thread::yield_now();
     }
-    let_the_load_run(&server, 20);
+    assert_eq!(server.get("/health").1["index"], hash_a);
+    load.run_for(&server, 20);
     let (failures, seen) = load.finish();
 
     assert!(
@@ -334,7 +353,7 @@ fn a_failed_reload_under_load_leaves_the_old_index_serving() {
         serde_json::json!({ "sources": [rejected] }).to_string(),
     ];
     for body in &bad_reloads {
-        let_the_load_run(&server, 20);
+        load.run_for(&server, 20);
         let (status, json) = reload(&server, body);
         assert_eq!(status, 422, "{body}: {json}");
         assert_eq!(json["error"], "reload_failed", "{json}");
@@ -346,7 +365,7 @@ fn a_failed_reload_under_load_leaves_the_old_index_serving() {
             "{json}"
         );
     }
-    let_the_load_run(&server, 20);
+    load.run_for(&server, 20);
     let (failures, seen) = load.finish();
     assert!(failures.is_empty(), "{failures:#?}");
     assert_eq!(
@@ -424,6 +443,48 @@ fn admin_routes_need_the_token_and_are_off_without_one() {
         (status, json["error"].as_str()),
         (400, Some("invalid_parameter"))
     );
+    let big = format!("{{\"path\": \"{}\"}}", "x".repeat(70_000));
+    let (status, _, json) = server.post("/admin/reload", &[("Authorization", &bearer)], &big);
+    assert_eq!(
+        (status, json["error"].as_str()),
+        (413, Some("body_too_large"))
+    );
+}
+
+#[test]
+fn sources_given_at_start_are_indexed_and_indexed_again_by_a_reload() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, b) = two_indexes(tmp.path());
+    let work = tmp.path().join("work");
+    let server = Server::start(&[
+        &"--source",
+        &raw("angers_guide-services-numeriques.json"),
+        &"--work-dir",
+        &work,
+        &"--admin-token-file",
+        &token_file(tmp.path(), TOKEN),
+    ]);
+    let (_, health) = server.get("/health");
+    assert_eq!(
+        health["index"],
+        manifest(&b)["content_hash"],
+        "as `lieux index` builds it"
+    );
+    let built = || std::fs::read_dir(&work).unwrap().count();
+    assert_eq!(built(), 1, "the index was built under --work-dir");
+    let (status, json) = reload(&server, "");
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(
+        json["index"], json["previous"],
+        "the same sources, the same content"
+    );
+    for _ in 0..100 {
+        if built() == 1 {
+            break;
+        }
+        server.get("/health");
+    }
+    assert_eq!(built(), 1, "the replaced index was removed");
 }
 
 #[test]
