@@ -184,6 +184,17 @@ fn metric(server: &Server, name: &str) -> f64 {
         .sum()
 }
 
+/// Sends SIGHUP and waits for the reload it starts to end, swapped or failed.
+fn hang_up(server: &Server) {
+    let reloads =
+        || metric(server, "lieux_reloads_total") + metric(server, "lieux_reloads_failed_total");
+    let before = reloads();
+    server.signal("HUP");
+    while reloads() <= before {
+        std::thread::yield_now();
+    }
+}
+
 impl Load {
     /// Waits until the server has answered `answers` more requests, so that each phase of a
     /// test sees requests (no timing involved); panics if every load thread has stopped.
@@ -213,6 +224,16 @@ fn two_indexes(dir: &Path) -> (PathBuf, PathBuf) {
         &b,
     ]);
     (a, b)
+}
+
+/// A server of the index `dir` with the admin token, its file written in `tmp`.
+fn admin_server(tmp: &Path, dir: &Path) -> Arc<Server> {
+    Arc::new(Server::start(&[
+        &"--index",
+        &dir,
+        &"--admin-token-file",
+        &token_file(tmp, TOKEN),
+    ]))
 }
 
 fn path_body(dir: &Path) -> String {
@@ -264,13 +285,7 @@ fn reloads_under_load_give_no_failed_or_mixed_answer() {
         assert_eq!(status, 200, "{json}");
     }
     load.run_for(&server, 20);
-    server.signal("HUP"); // the default again: A
-                          // Wait for the SIGHUP reload to end, swapped or failed.
-    while metric(&server, "lieux_reloads_total") + metric(&server, "lieux_reloads_failed_total")
-        < 8.0
-    {
-        std::thread::yield_now();
-    }
+    hang_up(&server); // the default again: A
     assert_eq!(server.get("/health").1["index"], hash_a);
     load.run_for(&server, 20);
     let (failures, seen) = load.finish();
@@ -337,12 +352,7 @@ fn a_failed_reload_under_load_leaves_the_old_index_serving() {
     )
     .unwrap();
 
-    let server = Arc::new(Server::start(&[
-        &"--index",
-        &a,
-        &"--admin-token-file",
-        &token_file(tmp.path(), TOKEN),
-    ]));
+    let server = admin_server(tmp.path(), &a);
     let mut expected = Expected::new();
     record(&server, &mut expected);
     let load = Load::start(&server, &Arc::new(expected), 4);
@@ -606,4 +616,36 @@ fn answers_carry_a_request_id_and_metrics_count_them() {
         text.contains(&format!("lieux_index_info{{hash=\"{hash}\"")),
         "{text}"
     );
+}
+
+#[test]
+fn an_index_rewritten_in_place_while_served_is_picked_up_by_sighup() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = two_indexes(tmp.path());
+    let hash_b = manifest(&b)["content_hash"].clone();
+    let server = admin_server(tmp.path(), &a);
+    let mut expected = Expected::new();
+    record(&server, &mut expected);
+    assert_eq!(reload(&server, &path_body(&b)).0, 200);
+    record(&server, &mut expected);
+    assert_eq!(reload(&server, "").0, 200);
+
+    let load = Load::start(&server, &Arc::new(expected), 2);
+    load.run_for(&server, 20);
+    // The maintainer's workflow: `lieux index` replaces the served directory (atomically)...
+    lieux_ok(&[
+        &"index",
+        &raw("angers_guide-services-numeriques.json"),
+        &"--out",
+        &a,
+    ]);
+    load.run_for(&server, 20);
+    // ...and the server keeps serving the old index from the replaced files until told.
+    assert_ne!(server.get("/health").1["index"], hash_b);
+    hang_up(&server);
+    assert_eq!(server.get("/health").1["index"], hash_b);
+    load.run_for(&server, 20);
+    let (failures, seen) = load.finish();
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert_eq!(seen.len(), 2, "both indexes answered: {seen:?}");
 }
