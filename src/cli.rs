@@ -156,7 +156,8 @@ struct ServeArgs {
     /// The largest request body, in bytes; larger gets 413.
     #[arg(long, default_value_t = Limits::default().max_body_bytes)]
     max_body_bytes: usize,
-    /// Seconds a request may take until its answer starts; longer gets 503.
+    /// Seconds a request may take until its answer starts; longer gets 503 (`/admin/*` has no
+    /// timeout: a reload of a large index may take minutes).
     #[arg(long, default_value_t = Limits::default().request_timeout.as_secs_f64())]
     request_timeout: f64,
     /// Seconds that SIGTERM waits for requests in flight before stopping.

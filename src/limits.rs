@@ -3,7 +3,8 @@
 //! Each request is bounded before any work starts: the size of its query string and body, the
 //! length of its text, the page size, the export size, the radius and the bbox. A request over a
 //! limit gets a 4xx JSON answer that names the limit; concurrent exports over their limit get
-//! 429, and a request still unanswered after the request timeout gets 503. So one client can
+//! 429, and a request still unanswered after the request timeout gets 503 (admin requests
+//! excepted: a reload cut short would throw its new index away). So one client can
 //! neither hang a worker nor make the server hold an unbounded answer in memory.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,7 +32,7 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// The longest query string, in bytes.
     pub max_query_string: usize,
-    /// How long a request may take until its answer starts.
+    /// How long a request may take until its answer starts (not `/admin/*`).
     pub request_timeout: Duration,
 }
 

@@ -317,11 +317,13 @@ pub async fn observe(
             tracing::info!(status, took_ms = (seconds * 1e3).round(), "answered");
         });
     };
-    let timeout = state
-        .as_ref()
-        .map_or(std::time::Duration::from_secs(30), |s| {
-            s.limits.request_timeout
-        });
+    // A reload may take minutes on a large index, and dropping it at the timeout would throw the
+    // new index away: admin requests have no timeout (they are one at a time, by token holders).
+    let timeout = match &state {
+        _ if request.path().starts_with("/admin/") => std::time::Duration::MAX,
+        Some(state) => state.limits.request_timeout,
+        None => std::time::Duration::from_secs(30),
+    };
     let mut response = if let Some(error) = refused {
         request.into_response(error.error_response())
     } else {

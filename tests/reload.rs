@@ -473,6 +473,9 @@ fn sources_given_at_start_are_indexed_and_indexed_again_by_a_reload() {
         &work,
         &"--admin-token-file",
         &token_file(tmp.path(), TOKEN),
+        // Admin requests have no timeout: the reload below takes far longer than this.
+        &"--request-timeout",
+        &"0.001",
     ]);
     let (_, health) = server.get("/health");
     assert_eq!(
