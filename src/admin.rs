@@ -9,7 +9,9 @@
 //! `POST /admin/reload` builds a new index (from `{"path": DIR}`, `{"sources": [FILES]}`, or by
 //! default what the server was started with), checks it whole in `lieux_index::live`, and only
 //! then swaps it in; requests in flight finish on the old one. SIGHUP does the same with the
-//! default. One reload runs at a time: a second one meanwhile gets 409.
+//! default. One reload runs at a time: a second one meanwhile gets 409. A reload runs as a task
+//! of its own, with no request timeout, so that neither a client going away nor a slow build
+//! of a large index can cut it short and throw the new index away.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -70,6 +72,11 @@ impl Admin {
             options,
             reloading: AtomicBool::new(false),
         })
+    }
+
+    /// Whether a reload is running.
+    pub fn reload_running(&self) -> bool {
+        self.reloading.load(Ordering::Acquire)
     }
 
     /// Whether admin routes are on.
@@ -209,7 +216,12 @@ async fn reload_route(
         }
         ReloadBody { .. } => state.admin.default_source.clone(),
     };
-    Ok(HttpResponse::Ok().json(reload(&state, source, "http").await?))
+    // The reload runs as a task of its own: a client that goes away does not cancel it.
+    let task = actix_web::rt::spawn(async move { reload(&state, source, "http").await });
+    let reloaded = task
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??;
+    Ok(HttpResponse::Ok().json(reloaded))
 }
 
 /// Builds the index of `source`, checks it and swaps it in; the old index keeps serving when

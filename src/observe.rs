@@ -144,7 +144,7 @@ impl Metrics {
         let now = seconds(SystemTime::now());
         let created = chrono::DateTime::parse_from_rfc3339(&live.index.manifest.created_at)
             .map_or(0.0, |t| t.timestamp() as f64);
-        let gauges: [(&str, &str, &str, f64); 12] = [
+        let gauges: [(&str, &str, &str, f64); 13] = [
             (
                 "lieux_tile_cache_hits_total",
                 "counter",
@@ -210,6 +210,12 @@ impl Metrics {
                 "gauge",
                 "Exports being streamed.",
                 state.exports.running() as f64,
+            ),
+            (
+                "lieux_reload_running",
+                "gauge",
+                "1 while a reload builds a new index.",
+                f64::from(u8::from(state.admin.reload_running())),
             ),
             (
                 "lieux_reloads_failed_total",

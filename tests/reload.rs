@@ -652,3 +652,40 @@ fn an_index_rewritten_in_place_while_served_is_picked_up_by_sighup() {
     assert!(failures.is_empty(), "{failures:#?}");
     assert_eq!(seen.len(), 2, "both indexes answered: {seen:?}");
 }
+
+#[test]
+fn a_reload_goes_on_when_its_client_goes_away() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let a = index_bundled(tmp.path());
+    let server = admin_server(tmp.path(), &a);
+    let body = serde_json::json!({ "sources": [crate::support::repo().join("data/lieux-pays-de-la-loire.csv")] })
+        .to_string();
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /admin/reload HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    // Gone before the answer, once the reload runs. The waits are bounded so that a reload
+    // that never starts or never ends fails the test instead of hanging it.
+    const POLLS: usize = 100_000;
+    for poll in 0..=POLLS {
+        assert!(poll < POLLS, "the reload never started");
+        if metric(&server, "lieux_reload_running") == 1.0 {
+            break;
+        }
+    }
+    drop(stream);
+    for poll in 0..=POLLS {
+        assert!(poll < POLLS, "the reload whose client left never ended");
+        if metric(&server, "lieux_reload_running") == 0.0 {
+            break;
+        }
+    }
+    assert_eq!(metric(&server, "lieux_reloads_total"), 1.0, "it swapped");
+    assert_eq!(metric(&server, "lieux_reloads_failed_total"), 0.0);
+}
