@@ -5,22 +5,22 @@ use std::io::{BufWriter, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use lieux_index::dedup::MergeConfig;
 use lieux_index::export::write_schema_csv;
-use lieux_index::filter::PlaceFilter;
 use lieux_index::generate::{Gazetteer, Generator};
 use lieux_index::import::{import, ImportOptions, Imported};
-use lieux_index::map::{MapCache, TileCache};
-use lieux_index::search::SearchIndex;
+use lieux_index::live::{load, IndexSource, LiveIndex, LiveOptions};
 use lieux_index::source::mapping::SourceMapping;
 use lieux_index::source::FormatChoice;
 use lieux_index::store::{write_index, PlaceIndex};
 use lieux_tiles::ClusterOptions;
 
+use crate::admin::Admin;
+use crate::limits::Limits;
 use crate::progress::Bar;
 use crate::server::{router, AppState};
 
@@ -47,7 +47,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve an index over HTTP (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Read, validate and merge source files into one CSV of schema v1.0.2.
     Import {
         /// Source files (CSV, JSON, GeoJSON).
@@ -95,9 +95,24 @@ struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: String,
-    /// A persisted index to serve; without it, the bundled data set is indexed at start.
-    #[arg(long)]
+    /// A persisted index to serve, read again by a reload; without it (and without
+    /// `--source`), the bundled data set is indexed at start.
+    #[arg(long, conflicts_with = "source")]
     index: Option<PathBuf>,
+    /// Source files to import and index at start, and again on each reload (with the import
+    /// options below).
+    #[arg(long)]
+    source: Vec<PathBuf>,
+    #[command(flatten)]
+    import: ImportArgs,
+    /// Where indexes built by the server from sources are written (each in a directory of its
+    /// own, removed once no longer served); default: `$TMPDIR/lieux`.
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
+    /// A file holding the admin token (instead of the environment variable
+    /// `LIEUX_ADMIN_TOKEN`); without either, `/admin/*` is off.
+    #[arg(long)]
+    admin_token_file: Option<PathBuf>,
     /// The server's public URL (as seen by clients behind a proxy), for TileJSON.
     #[arg(long)]
     public_url: Option<String>,
@@ -118,8 +133,74 @@ struct ServeArgs {
     #[arg(long, default_value_t = 256)]
     tile_cache_mib: usize,
     /// The most places one CSV or GeoJSON export of `/search` holds.
-    #[arg(long, default_value_t = 100_000)]
+    #[arg(long, default_value_t = Limits::default().max_export)]
     max_export: usize,
+    /// The most exports streamed at once; more get 429.
+    #[arg(long, default_value_t = Limits::default().max_exports)]
+    max_exports: usize,
+    /// The most characters of a text query `q` (at most 200).
+    #[arg(long, default_value_t = Limits::default().max_query_chars)]
+    max_query_chars: usize,
+    /// The most hits of a `/search` page (`limit`) and of `/nearest` (`k`).
+    #[arg(long, default_value_t = Limits::default().max_limit)]
+    max_limit: usize,
+    /// The widest search radius, in metres.
+    #[arg(long, default_value_t = Limits::default().max_radius_m)]
+    max_radius_m: f64,
+    /// The widest and tallest `bbox` of `/search` and `/clusters`, in degrees.
+    #[arg(long, default_value_t = Limits::default().max_bbox_degrees)]
+    max_bbox_degrees: f64,
+    /// The longest query string, in bytes; longer gets 414.
+    #[arg(long, default_value_t = Limits::default().max_query_string)]
+    max_query_string: usize,
+    /// The largest request body, in bytes; larger gets 413.
+    #[arg(long, default_value_t = Limits::default().max_body_bytes)]
+    max_body_bytes: usize,
+    /// Seconds a request may take until its answer starts; longer gets 503 (`/admin/*` has no
+    /// timeout: a reload of a large index may take minutes).
+    #[arg(long, default_value_t = Limits::default().request_timeout.as_secs_f64())]
+    request_timeout: f64,
+    /// Seconds that SIGTERM waits for requests in flight before stopping.
+    #[arg(long, default_value_t = 30)]
+    shutdown_timeout: u64,
+}
+
+impl ServeArgs {
+    fn limits(&self) -> anyhow::Result<Limits> {
+        let max_text = lieux_index::filter::MAX_QUERY_CHARS;
+        if self.max_query_chars > max_text {
+            bail!("--max-query-chars must be at most {max_text}");
+        }
+        if !(self.request_timeout.is_finite() && self.request_timeout > 0.0) {
+            bail!("--request-timeout must be a positive number of seconds");
+        }
+        if !(self.max_radius_m >= 0.0 && self.max_bbox_degrees >= 0.0) {
+            bail!("--max-radius-m and --max-bbox-degrees must be positive");
+        }
+        Ok(Limits {
+            max_query_chars: self.max_query_chars,
+            max_limit: self.max_limit,
+            max_export: self.max_export,
+            max_radius_m: self.max_radius_m,
+            max_bbox_degrees: self.max_bbox_degrees,
+            max_exports: self.max_exports,
+            max_body_bytes: self.max_body_bytes,
+            max_query_string: self.max_query_string,
+            request_timeout: Duration::from_secs_f64(self.request_timeout),
+        })
+    }
+
+    /// The admin token: the file's, else `LIEUX_ADMIN_TOKEN`'s.
+    fn admin_token(&self) -> anyhow::Result<Option<String>> {
+        if let Some(path) = &self.admin_token_file {
+            let token = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the admin token {}", path.display()))?;
+            return Ok(Some(token));
+        }
+        Ok(std::env::var("LIEUX_ADMIN_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty()))
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -303,86 +384,125 @@ fn bundled(path: &Path) -> PathBuf {
 }
 
 fn serve(args: &ServeArgs) -> anyhow::Result<()> {
-    let started = Instant::now();
-    let index = match &args.index {
-        Some(dir) => PlaceIndex::open(dir)
-            .with_context(|| format!("cannot load the index {}", dir.display()))?,
-        None => index_bundled_data()?,
-    };
-    tracing::info!(
-        places = index.manifest.places,
-        hash = %index.manifest.content_hash,
-        dir = %index.dir.display(),
-        load_ms = started.elapsed().as_millis(),
-        "index loaded"
-    );
+    let limits = args.limits()?;
     let addr: SocketAddr = args
         .bind
         .parse()
         .with_context(|| format!("--bind {:?} is not an address:port", args.bind))?;
-    let attribution = match (&args.attribution, &args.index) {
-        (Some(text), _) => text.clone(),
-        (None, None) => BUNDLED_ATTRIBUTION.to_owned(),
-        (None, Some(_)) => default_attribution(&index),
+    let options = LiveOptions {
+        cluster: ClusterOptions {
+            radius: args.cluster_radius,
+            max_zoom: args.cluster_max_zoom,
+            ..ClusterOptions::default()
+        },
+        map_cache_places: args.map_cache_places,
+        tile_cache_bytes: args.tile_cache_mib * 1024 * 1024,
     };
-    let options = ClusterOptions {
-        radius: args.cluster_radius,
-        max_zoom: args.cluster_max_zoom,
-        ..ClusterOptions::default()
+    let work_dir = args
+        .work_dir
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("lieux"));
+    let bundled_options = ImportOptions {
+        format: FormatChoice::Named("lamednum-v1".into()),
+        merge: None,
+        departements: None,
+    };
+    // What the server starts with is also what a reload reads by default.
+    let (default_source, import_options) = match (&args.index, args.source.is_empty()) {
+        (Some(dir), _) => (IndexSource::Dir(dir.clone()), args.import.options()?),
+        (None, false) => {
+            let options = args.import.options()?;
+            let source = IndexSource::Sources {
+                inputs: args.source.clone(),
+                options: options.clone(),
+                work_dir: work_dir.clone(),
+            };
+            (source, options)
+        }
+        (None, true) => {
+            let source = IndexSource::Sources {
+                inputs: vec![bundled(Path::new(BUNDLED_DATA))],
+                options: bundled_options.clone(),
+                work_dir: work_dir.clone(),
+            };
+            (source, bundled_options)
+        }
     };
     let started = Instant::now();
-    let search = SearchIndex::build(&index)?;
-    let (hours, unreadable) = search.schedules().stats();
+    let live = match (&args.index, args.source.is_empty()) {
+        (None, true) => LiveIndex::prepare(index_bundled_data()?, &options)?,
+        _ => load(&default_source, &options).context("cannot load the index")?,
+    };
     tracing::info!(
+        places = live.index.manifest.places,
+        hash = %live.hash(),
+        dir = %live.index.dir.display(),
         took_ms = started.elapsed().as_millis(),
-        opening_hours = hours,
-        unreadable_opening_hours = unreadable,
-        "search structures built"
+        "index loaded, checked, search structures and cluster hierarchy built"
     );
+    let attribution = match (&args.attribution, &args.index, args.source.is_empty()) {
+        (Some(text), _, _) => Some(text.clone()),
+        (None, None, true) => Some(BUNDLED_ATTRIBUTION.to_owned()),
+        _ => None,
+    };
+    let admin = Admin::new(
+        args.admin_token()?.as_deref(),
+        default_source,
+        import_options,
+        work_dir,
+        options,
+    )?;
+    if !admin.enabled() {
+        tracing::info!("no admin token: /admin/* is off");
+    }
     let state = actix_web::web::Data::new(AppState {
-        index: Arc::new(index),
-        search,
-        max_export: args.max_export,
-        maps: MapCache::new(options, args.map_cache_places),
-        tiles: TileCache::new(args.tile_cache_mib * 1024 * 1024),
+        live: arc_swap::ArcSwap::from_pointee(live),
+        limits,
+        exports: Arc::default(),
+        admin,
+        metrics: crate::observe::Metrics::default(),
         public_url: args.public_url.clone(),
         attribution,
     });
-    // The unfiltered map is built before the first request needs it.
-    let started = Instant::now();
-    state.maps.get(&state.index, &PlaceFilter::default())?;
-    tracing::info!(
-        took_ms = started.elapsed().as_millis(),
-        "cluster hierarchy built"
-    );
+    let shutdown_timeout = args.shutdown_timeout;
     actix_web::rt::System::new().block_on(async move {
+        reload_on_hangup(state.clone());
         let server = actix_web::HttpServer::new(move || {
             actix_web::App::new()
                 .app_data(state.clone())
+                .wrap(actix_web::middleware::from_fn(crate::observe::observe))
                 .configure(router)
         })
+        .shutdown_timeout(shutdown_timeout)
         .bind(addr)
         .with_context(|| format!("cannot listen on {addr}"))?;
         for bound in server.addrs() {
             // Tests and scripts read this line to learn the port when binding port 0.
             eprintln!("listening on http://{bound}");
         }
-        server.run().await.context("server failed")
+        server.run().await.context("server failed")?;
+        tracing::info!("stopped: every request in flight was answered");
+        Ok(())
     })
 }
 
-/// "Sources : …": the sources of the places, most frequent first.
-fn default_attribution(index: &PlaceIndex) -> String {
-    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for place in &index.places {
-        for source in place.source().split('|').filter(|s| !s.is_empty()) {
-            *counts.entry(source).or_default() += 1;
+/// Reloads the default source on each SIGHUP (the outcome goes to the logs).
+fn reload_on_hangup(state: actix_web::web::Data<AppState>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut hangups = match signal(SignalKind::hangup()) {
+        Ok(hangups) => hangups,
+        Err(error) => {
+            tracing::warn!(%error, "cannot listen for SIGHUP: reload through /admin/reload");
+            return;
         }
-    }
-    let mut sources: Vec<(&str, usize)> = counts.into_iter().collect();
-    sources.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let names: Vec<&str> = sources.iter().map(|(name, _)| *name).collect();
-    format!("Sources : {}", names.join(", "))
+    };
+    actix_web::rt::spawn(async move {
+        while hangups.recv().await.is_some() {
+            let source = state.admin.default_source.clone();
+            // Success and failure are both logged by `reload`.
+            let _ = crate::admin::reload(&state, source, "SIGHUP").await;
+        }
+    });
 }
 
 /// Indexes the bundled data set into a cache directory named by its content hash, or reuses it.

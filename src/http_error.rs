@@ -21,6 +21,20 @@ pub enum ErrorCode {
     InvalidParameter,
     /// An export would hold more places than allowed.
     TooManyResults,
+    /// The query string is longer than allowed.
+    QueryTooLong,
+    /// The request body is larger than allowed.
+    BodyTooLarge,
+    /// An admin route without the right bearer token.
+    Unauthorized,
+    /// Too many requests of a kind at once (exports).
+    TooManyRequests,
+    /// A reload is already running.
+    ReloadRunning,
+    /// A reload could not build or check the new index; the old one still serves.
+    ReloadFailed,
+    /// The request took longer than the request timeout.
+    Timeout,
     /// Something failed on our side.
     Internal,
 }
@@ -33,6 +47,13 @@ impl ErrorCode {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::InvalidParameter | Self::TooManyResults => StatusCode::BAD_REQUEST,
+            Self::QueryTooLong => StatusCode::URI_TOO_LONG,
+            Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::ReloadRunning => StatusCode::CONFLICT,
+            Self::ReloadFailed => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -96,6 +117,10 @@ impl ResponseError for ApiError {
                 "internal error; it has been logged",
             ));
         }
-        HttpResponse::build(self.status_code()).json(self)
+        let mut response = HttpResponse::build(self.status_code());
+        if self.error == ErrorCode::Unauthorized {
+            response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response.json(self)
     }
 }

@@ -3,11 +3,15 @@
 //! This package is the only place with HTTP, CLI and `anyhow`: the libraries have typed errors,
 //! and this shell wires them together.
 
+mod admin;
 mod assets;
 mod cli;
 mod http_error;
+mod limits;
+mod observe;
 mod params;
 mod progress;
+mod query_string;
 mod search;
 mod server;
 

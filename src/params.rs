@@ -9,12 +9,14 @@ use lieux_index::filter::PlaceFilter;
 use lieux_tiles::LngLatBbox;
 
 use crate::http_error::{ApiError, ErrorCode};
+use crate::limits::Limits;
 
 /// The query string of a request, as name/value pairs in order.
 pub type Query = web::Query<Vec<(String, String)>>;
 
-/// The filter of a request, refusing parameters the route does not know.
-pub fn filter_of(query: &Query, also: &[&str]) -> Result<PlaceFilter, ApiError> {
+/// The filter of a request, refusing parameters the route does not know and a text longer than
+/// the limit.
+pub fn filter_of(query: &Query, also: &[&str], limits: &Limits) -> Result<PlaceFilter, ApiError> {
     if let Some((name, _)) = query
         .iter()
         .find(|(name, _)| !PlaceFilter::is_parameter(name) && !also.contains(&name.as_str()))
@@ -23,6 +25,9 @@ pub fn filter_of(query: &Query, also: &[&str]) -> Result<PlaceFilter, ApiError> 
             ErrorCode::InvalidParameter,
             format!("unknown parameter {name:?}"),
         ));
+    }
+    if let Some(q) = param(query, "q")? {
+        check_text("q", q, limits)?;
     }
     PlaceFilter::from_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .map_err(|e| ApiError::new(ErrorCode::InvalidParameter, e.to_string()))
@@ -92,4 +97,26 @@ pub fn parse_bbox(text: &str) -> Result<LngLatBbox, ApiError> {
         return Err(invalid("out of range"));
     }
     Ok(LngLatBbox::new(w, s, e, n))
+}
+
+/// Refuses a text parameter longer than the limit.
+pub fn check_text(name: &str, text: &str, limits: &Limits) -> Result<(), ApiError> {
+    if text.chars().count() > limits.max_query_chars {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("{name}: longer than {} characters", limits.max_query_chars),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a raw query string that is not well-formed percent-encoding of UTF-8 text (see
+/// [`crate::query_string`]).
+pub fn check_query_string(raw: &str) -> Result<(), ApiError> {
+    crate::query_string::check(raw).map_err(|why| {
+        ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("the query string is not valid percent-encoding: {why}"),
+        )
+    })
 }

@@ -12,7 +12,6 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDateTime;
 use lieux_index::export::write_schema_csv;
-use lieux_index::filter::MAX_QUERY_CHARS;
 use lieux_index::geojson::PlaceFeature;
 use lieux_index::search::facets::Facets;
 use lieux_index::search::hours::{now_local, OpenAt, OpenState};
@@ -21,17 +20,14 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::http_error::{ApiError, ErrorCode};
-use crate::params::{filter_of, number_param, param, parse_bbox, Query};
-use crate::server::AppState;
+use crate::limits::Limits;
+use crate::params::{check_text, filter_of, number_param, param, parse_bbox, Query};
+use crate::server::{AppState, Live};
+use lieux_index::live::LiveIndex;
+use std::sync::Arc;
 
-/// The most hits one page holds.
-pub const MAX_LIMIT: usize = 1000;
 /// The deepest a page may start; past it, narrow the search or export it.
 pub const MAX_OFFSET: usize = 10_000;
-/// The widest radius, in metres.
-pub const MAX_RADIUS_M: f64 = 1_000_000.0;
-/// The most places `/nearest` returns.
-pub const MAX_NEAREST: usize = 1000;
 /// The most completions `/suggest` returns.
 pub const MAX_SUGGESTIONS: usize = 50;
 /// Rows per chunk of a streamed export.
@@ -109,8 +105,8 @@ fn boolean(query: &Query, name: &str) -> Result<bool, ApiError> {
 }
 
 /// The search a query string asks for, and its format.
-fn search_request(query: &Query, max_export: usize) -> Result<(SearchRequest, Format), ApiError> {
-    let filter = filter_of(query, SEARCH_PARAMETERS)?;
+fn search_request(query: &Query, limits: &Limits) -> Result<(SearchRequest, Format), ApiError> {
+    let filter = filter_of(query, SEARCH_PARAMETERS, limits)?;
     let format = match param(query, "format")? {
         None | Some("json") => Format::Page,
         Some("csv") => Format::Csv,
@@ -129,9 +125,10 @@ fn search_request(query: &Query, max_export: usize) -> Result<(SearchRequest, Fo
         (None, None) => None,
         (Some((longitude, latitude)), radius) => {
             if let Some(r) = radius {
-                if !(0.0..=MAX_RADIUS_M).contains(&r) {
+                if !(0.0..=limits.max_radius_m).contains(&r) {
                     return Err(invalid(format!(
-                        "radius: {r} is outside 0 to {MAX_RADIUS_M} metres"
+                        "radius: {r} is outside 0 to {} metres",
+                        limits.max_radius_m
                     )));
                 }
             }
@@ -143,6 +140,9 @@ fn search_request(query: &Query, max_export: usize) -> Result<(SearchRequest, Fo
         }
     };
     let bbox = param(query, "bbox")?.map(parse_bbox).transpose()?;
+    if let Some(bbox) = &bbox {
+        limits.check_bbox(bbox)?;
+    }
     let open_at = param(query, "open_at")?.map(parse_local_time).transpose()?;
     let open_now = boolean(query, "open_now")?;
     if open_now && open_at.is_some() {
@@ -168,9 +168,10 @@ fn search_request(query: &Query, max_export: usize) -> Result<(SearchRequest, Fo
     let (limit, offset) = if format == Format::Page {
         let limit: usize = number_param(query, "limit", Some(20))?;
         let offset: usize = number_param(query, "offset", Some(0))?;
-        if limit > MAX_LIMIT {
+        if limit > limits.max_limit {
             return Err(invalid(format!(
-                "limit: {limit} is above the maximum of {MAX_LIMIT}"
+                "limit: {limit} is above the maximum of {}",
+                limits.max_limit
             )));
         }
         if offset > MAX_OFFSET {
@@ -181,7 +182,7 @@ fn search_request(query: &Query, max_export: usize) -> Result<(SearchRequest, Fo
         (limit, offset)
     } else {
         // An export holds every match: one more than the cap tells when there are too many.
-        (max_export + 1, 0)
+        (limits.max_export + 1, 0)
     };
     Ok((
         SearchRequest {
@@ -216,12 +217,12 @@ fn parse_local_time(text: &str) -> Result<NaiveDateTime, ApiError> {
 
 /// Runs `request` on the blocking pool.
 async fn run(
-    state: &web::Data<AppState>,
+    live: &Live,
     request: SearchRequest,
 ) -> Result<(SearchRequest, SearchResults), ApiError> {
-    let state = state.clone();
+    let live = Arc::clone(&live.0);
     web::block(move || {
-        let results = state.search.search(&state.index, &request)?;
+        let results = live.search.search(&live.index, &request)?;
         Ok::<_, lieux_index::Error>((request, results))
     })
     .await
@@ -230,7 +231,7 @@ async fn run(
 }
 
 /// A hit as a Feature: the place, its score, its distance and whether it is open now.
-fn hit_feature<'a>(state: &'a AppState, hit: &Hit, open_now: &mut OpenAt<'_>) -> PlaceFeature<'a> {
+fn hit_feature<'a>(live: &'a LiveIndex, hit: &Hit, open_now: &mut OpenAt<'_>) -> PlaceFeature<'a> {
     PlaceFeature {
         score: Some(hit.score),
         distance_m: hit.distance_m,
@@ -239,7 +240,7 @@ fn hit_feature<'a>(state: &'a AppState, hit: &Hit, open_now: &mut OpenAt<'_>) ->
             OpenState::Closed => Some(false),
             OpenState::Unknown => None,
         },
-        ..PlaceFeature::new(&state.index.places[hit.ordinal as usize])
+        ..PlaceFeature::new(&live.index.places[hit.ordinal as usize])
     }
 }
 
@@ -266,24 +267,31 @@ struct Page<'a> {
 }
 
 /// The features of `hits`, with their opening state now.
-fn hit_features<'a>(state: &'a AppState, hits: &[Hit]) -> Vec<PlaceFeature<'a>> {
-    let mut open_now = state.search.schedules().at(now_local());
+fn hit_features<'a>(live: &'a LiveIndex, hits: &[Hit]) -> Vec<PlaceFeature<'a>> {
+    let mut open_now = live.search.schedules().at(now_local());
     hits.iter()
-        .map(|hit| hit_feature(state, hit, &mut open_now))
+        .map(|hit| hit_feature(live, hit, &mut open_now))
         .collect()
 }
 
 /// `GET /search`.
-async fn search(state: web::Data<AppState>, query: Query) -> Result<HttpResponse, ApiError> {
+async fn search(
+    state: web::Data<AppState>,
+    live: Live,
+    query: Query,
+) -> Result<HttpResponse, ApiError> {
     let started = Instant::now();
-    let (request, format) = search_request(&query, state.max_export)?;
-    let (request, results) = run(&state, request).await?;
+    let (request, format) = search_request(&query, &state.limits)?;
     if format != Format::Page {
-        return export(&state, &results, format);
+        // The slot is taken before the search, so that a burst of exports costs nothing.
+        let permit = state.exports.take(state.limits.max_exports)?;
+        let (_, results) = run(&live, request).await?;
+        return export(&state, live.0, &results, format, permit);
     }
+    let (request, results) = run(&live, request).await?;
     Ok(HttpResponse::Ok().json(Collection {
         kind: "FeatureCollection",
-        features: hit_features(&state, &results.hits),
+        features: hit_features(&live, &results.hits),
         extra: Page {
             total: results.total,
             limit: request.limit,
@@ -299,26 +307,29 @@ fn took_ms(started: Instant) -> f64 {
     (started.elapsed().as_secs_f64() * 1e5).round() / 100.0
 }
 
-/// Streams every hit of `results` as CSV or GeoJSON.
+/// Streams every hit of `results` as CSV or GeoJSON; `permit` is held until the stream ends.
 fn export(
-    state: &web::Data<AppState>,
+    state: &AppState,
+    live: Arc<LiveIndex>,
     results: &SearchResults,
     format: Format,
+    permit: crate::limits::ExportPermit,
 ) -> Result<HttpResponse, ApiError> {
-    if results.total > state.max_export as u64 {
+    let max_export = state.limits.max_export;
+    if results.total > max_export as u64 {
         return Err(ApiError::new(
             ErrorCode::TooManyResults,
             format!(
-                "{} places match, more than the export maximum of {}; add filters or a radius",
-                results.total, state.max_export
+                "{} places match, more than the export maximum of {max_export}; add filters or a radius",
+                results.total
             ),
         ));
     }
     let ordinals: Vec<u32> = results.hits.iter().map(|h| h.ordinal).collect();
     let chunks = ordinals.chunks(EXPORT_CHUNK).count();
-    let state = state.clone();
     let body = futures_util::stream::iter((0..=chunks).map(move |chunk| {
-        export_chunk(&state, &ordinals, chunk, chunks, format)
+        let _held = &permit;
+        export_chunk(&live, &ordinals, chunk, chunks, format)
             .map(actix_web::web::Bytes::from)
             .map_err(|e| std::io::Error::other(e.to_string()))
     }));
@@ -338,7 +349,7 @@ fn export(
 
 /// The bytes of chunk `chunk` of an export of `ordinals`; chunk `chunks` is the closing one.
 fn export_chunk(
-    state: &AppState,
+    live: &LiveIndex,
     ordinals: &[u32],
     chunk: usize,
     chunks: usize,
@@ -349,7 +360,7 @@ fn export_chunk(
         .nth(chunk)
         .unwrap_or_default()
         .iter()
-        .map(|o| &state.index.places[*o as usize]);
+        .map(|o| &live.index.places[*o as usize]);
     let mut out = Vec::new();
     match format {
         Format::Csv => {
@@ -388,32 +399,41 @@ fn export_chunk(
 }
 
 /// `GET /nearest?lat=&lon=&k=`, with the filters.
-async fn nearest(state: web::Data<AppState>, query: Query) -> Result<HttpResponse, ApiError> {
+async fn nearest(
+    state: web::Data<AppState>,
+    live: Live,
+    query: Query,
+) -> Result<HttpResponse, ApiError> {
     let started = Instant::now();
-    let filter = filter_of(&query, &["lat", "lon", "k"])?;
+    let filter = filter_of(&query, &["lat", "lon", "k"], &state.limits)?;
     let (lon, lat) = location(&query)?.ok_or_else(|| invalid("lat and lon are required"))?;
     let k: usize = number_param(&query, "k", Some(10))?;
-    if k > MAX_NEAREST {
+    if k > state.limits.max_limit {
         return Err(invalid(format!(
-            "k: {k} is above the maximum of {MAX_NEAREST}"
+            "k: {k} is above the maximum of {}",
+            state.limits.max_limit
         )));
     }
     let hits = {
-        let state = state.clone();
-        web::block(move || state.search.nearest(&state.index, lon, lat, k, &filter))
+        let live = Arc::clone(&live.0);
+        web::block(move || live.search.nearest(&live.index, lon, lat, k, &filter))
             .await
             .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??
     };
     Ok(HttpResponse::Ok().json(Collection {
         kind: "FeatureCollection",
-        features: hit_features(&state, &hits),
+        features: hit_features(&live, &hits),
         extra: (),
         took_ms: took_ms(started),
     }))
 }
 
 /// `GET /suggest?q=&limit=`, with `lat` and `lon` to complete place names nearby first.
-async fn suggest(state: web::Data<AppState>, query: Query) -> Result<HttpResponse, ApiError> {
+async fn suggest(
+    state: web::Data<AppState>,
+    live: Live,
+    query: Query,
+) -> Result<HttpResponse, ApiError> {
     let started = Instant::now();
     if let Some((name, _)) = query
         .iter()
@@ -423,11 +443,7 @@ async fn suggest(state: web::Data<AppState>, query: Query) -> Result<HttpRespons
     }
     let near = location(&query)?;
     let q = param(&query, "q")?.unwrap_or("");
-    if q.chars().count() > MAX_QUERY_CHARS {
-        return Err(invalid(format!(
-            "q: longer than {MAX_QUERY_CHARS} characters"
-        )));
-    }
+    check_text("q", q, &state.limits)?;
     let limit: usize = number_param(&query, "limit", Some(8))?;
     if limit > MAX_SUGGESTIONS {
         return Err(invalid(format!(
@@ -436,7 +452,7 @@ async fn suggest(state: web::Data<AppState>, query: Query) -> Result<HttpRespons
     }
     // Completion is answered on the worker: it is a few in-memory scans and one small tantivy
     // search, cheaper than a hand-over to the blocking pool.
-    let suggestions = state.search.suggest(&state.index, q, limit, near)?;
+    let suggestions = live.search.suggest(&live.index, q, limit, near)?;
     Ok(HttpResponse::Ok().json(json!({
         "suggestions": suggestions,
         "took_ms": took_ms(started),
@@ -444,17 +460,13 @@ async fn suggest(state: web::Data<AppState>, query: Query) -> Result<HttpRespons
 }
 
 /// `GET /places/{id}`.
-async fn place(
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    query: Query,
-) -> Result<HttpResponse, ApiError> {
+async fn place(live: Live, id: web::Path<String>, query: Query) -> Result<HttpResponse, ApiError> {
     if let Some((name, _)) = query.iter().next() {
         return Err(invalid(format!("unknown parameter {name:?}")));
     }
-    let ordinal = state
+    let ordinal = live
         .search
-        .ordinal_of(&state.index, &id)
+        .ordinal_of(&live.index, &id)
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no place with id {id:?}")))?;
     let hit = Hit {
         ordinal,
@@ -463,7 +475,7 @@ async fn place(
     };
     let feature = PlaceFeature {
         score: None,
-        ..hit_feature(&state, &hit, &mut state.search.schedules().at(now_local()))
+        ..hit_feature(&live, &hit, &mut live.search.schedules().at(now_local()))
     };
     Ok(HttpResponse::Ok().json(feature))
 }

@@ -4,19 +4,28 @@
 //! function, so what is tested is what runs. Handlers are short: parse the request into a typed
 //! query, ask `lieux-index`, serialise the answer. Work that takes more than a moment (building
 //! a cluster hierarchy for a new filter) runs on actix's blocking pool.
+//!
+//! The index is not part of the state itself but behind an atomic pointer ([`AppState::live`]),
+//! which `/admin/reload` and SIGHUP swap. A handler takes the pointer once, through the [`Live`]
+//! extractor, and answers from that index to the end, even when a reload swaps it meanwhile; the
+//! `X-Lieux-Index` header of the answer names the index it came from.
 
+use std::future::{ready, Ready};
 use std::sync::Arc;
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use arc_swap::ArcSwap;
 use lieux_index::filter::PlaceFilter;
-use lieux_index::map::{MapCache, PlaceMap, TileCache, PLACE_PROPERTIES};
-use lieux_index::search::SearchIndex;
-use lieux_index::store::PlaceIndex;
+use lieux_index::live::LiveIndex;
+use lieux_index::map::{PlaceMap, PLACE_PROPERTIES};
 use lieux_tiles::{LngLatBbox, TileCoord, TileJson, VectorLayer};
 use serde::Serialize;
 
+use crate::admin::Admin;
 use crate::http_error::{ApiError, ErrorCode};
+use crate::limits::{ExportSlots, Limits};
+use crate::observe::Metrics;
 use crate::params::{filter_of, number_param, param, parse, parse_bbox, Query};
 
 /// The deepest zoom tiles are served at.
@@ -26,21 +35,52 @@ pub const MAX_LEAVES: usize = 1000;
 
 /// What every request can reach.
 pub struct AppState {
-    /// The loaded index.
-    pub index: Arc<PlaceIndex>,
-    /// Search structures of the index.
-    pub search: SearchIndex,
-    /// The most places an export holds.
-    pub max_export: usize,
-    /// Cluster hierarchies by filter.
-    pub maps: MapCache,
-    /// Encoded tiles by filter and tile.
-    pub tiles: TileCache,
+    /// The index being served, with everything derived from it; swapped whole by a reload.
+    pub live: ArcSwap<LiveIndex>,
+    /// The limits of requests.
+    pub limits: Limits,
+    /// Exports in flight.
+    pub exports: Arc<ExportSlots>,
+    /// The admin token and what a reload reads by default.
+    pub admin: Admin,
+    /// Request counts and latencies.
+    pub metrics: Metrics,
     /// The public URL of the server (`https://example.org/lieux`), for TileJSON; without it,
     /// URLs are built from the request.
     pub public_url: Option<String>,
-    /// The data sources and their licences, for TileJSON.
-    pub attribution: String,
+    /// The data sources and their licences, for TileJSON; without it, the index's sources.
+    pub attribution: Option<String>,
+}
+
+/// The index a request is answered from, taken once when the request starts.
+pub struct Live(pub Arc<LiveIndex>);
+
+impl std::ops::Deref for Live {
+    type Target = LiveIndex;
+
+    fn deref(&self) -> &LiveIndex {
+        &self.0
+    }
+}
+
+/// The hash of the index that answered, kept in the request for the `X-Lieux-Index` header.
+#[derive(Clone)]
+pub struct AnsweredFrom(pub Arc<LiveIndex>);
+
+impl FromRequest for Live {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let Some(state) = request.app_data::<web::Data<AppState>>() else {
+            return ready(Err(ApiError::new(ErrorCode::Internal, "no app state")));
+        };
+        let live = state.live.load_full();
+        request
+            .extensions_mut()
+            .insert(AnsweredFrom(Arc::clone(&live)));
+        ready(Ok(Live(live)))
+    }
 }
 
 /// Adds every route of the API to `config`.
@@ -62,6 +102,8 @@ pub fn router(config: &mut web::ServiceConfig) {
         .service(get("/clusters/{id}/leaves", cluster_leaves))
         .service(get("/clusters/{id}/expansion-zoom", cluster_expansion_zoom))
         .configure(crate::search::routes)
+        .service(get("/metrics", crate::observe::metrics))
+        .configure(crate::admin::routes)
         .default_service(web::to(not_found));
 }
 
@@ -78,12 +120,9 @@ where
 }
 
 /// The map of `filter`, built on the blocking pool when it is not cached.
-async fn map_of(
-    state: &web::Data<AppState>,
-    filter: PlaceFilter,
-) -> Result<Arc<PlaceMap>, ApiError> {
-    let state = state.clone();
-    web::block(move || state.maps.get(&state.index, &filter))
+async fn map_of(live: &Live, filter: PlaceFilter) -> Result<Arc<PlaceMap>, ApiError> {
+    let live = Arc::clone(&live.0);
+    web::block(move || live.maps.get(&live.index, &filter))
         .await
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
         .map_err(ApiError::from)
@@ -97,17 +136,23 @@ struct Health<'a> {
     index: &'a str,
     schema_version: &'a str,
     created_at: &'a str,
+    loaded_at: String,
+    load_seconds: f64,
+    reloads: u64,
     version: &'static str,
 }
 
-async fn health(state: web::Data<AppState>) -> HttpResponse {
-    let manifest = &state.index.manifest;
+async fn health(state: web::Data<AppState>, live: Live) -> HttpResponse {
+    let manifest = &live.index.manifest;
     HttpResponse::Ok().json(Health {
         status: "ok",
         places: manifest.places,
         index: &manifest.content_hash,
         schema_version: &manifest.schema_version,
         created_at: &manifest.created_at,
+        loaded_at: chrono::DateTime::<chrono::Utc>::from(live.loaded_at).to_rfc3339(),
+        load_seconds: (live.load_seconds * 1000.0).round() / 1000.0,
+        reloads: state.metrics.reloads_done(),
         version: env!("CARGO_PKG_VERSION"),
     })
 }
@@ -123,6 +168,7 @@ async fn openapi() -> HttpResponse {
 /// `GET /tiles/{z}/{x}/{y}.mvt` (or `.pbf`), with the filters.
 async fn tile(
     state: web::Data<AppState>,
+    live: Live,
     path: web::Path<(String, String, String)>,
     query: Query,
     request: HttpRequest,
@@ -141,11 +187,11 @@ async fn tile(
     }
     let coord = TileCoord::new(z, parse("x", &x)?, parse("y", y)?)
         .map_err(|e| ApiError::new(ErrorCode::InvalidParameter, e.to_string()))?;
-    let filter = filter_of(&query, &[])?;
+    let filter = filter_of(&query, &[], &state.limits)?;
     let key = filter.key();
     let etag = format!(
         "\"{}-{}\"",
-        &state.index.manifest.content_hash[..16],
+        live.hash().get(..16).unwrap_or(""),
         blake3::hash(format!("{key}/{coord}").as_bytes())
             .to_hex()
             .get(..16)
@@ -160,14 +206,14 @@ async fn tile(
             .insert_header((header::ETAG, etag))
             .finish());
     }
-    let bytes = match state.tiles.get(&key, coord) {
+    let bytes = match live.tiles.get(&key, coord) {
         Some(bytes) => bytes,
         None => {
-            let map = map_of(&state, filter).await?;
+            let map = map_of(&live, filter).await?;
             // Encoding one tile takes well under a millisecond: done on the worker itself, a
             // hand-over to the blocking pool would cost more than it saves.
-            let bytes: Arc<[u8]> = map.tile(&state.index, coord)?.into();
-            state.tiles.insert(&key, coord, Arc::clone(&bytes));
+            let bytes: Arc<[u8]> = map.tile(&live.index, coord)?.into();
+            live.tiles.insert(&key, coord, Arc::clone(&bytes));
             bytes
         }
     };
@@ -181,10 +227,11 @@ async fn tile(
 /// `GET /tiles.json`: TileJSON 3.0.0, its tile URL keeping the request's filters.
 async fn tilejson(
     state: web::Data<AppState>,
+    live: Live,
     query: Query,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = filter_of(&query, &[])?;
+    let filter = filter_of(&query, &[], &state.limits)?;
     let base = state.public_url.clone().unwrap_or_else(|| {
         let info = request.connection_info();
         format!("{}://{}", info.scheme(), info.host())
@@ -195,18 +242,7 @@ async fn tilejson(
     } else {
         format!("?{query_string}")
     };
-    let places = &state.index.places;
-    let bounds = places.iter().fold(None, |b: Option<[f64; 4]>, p| {
-        Some(match b {
-            None => [p.longitude, p.latitude, p.longitude, p.latitude],
-            Some([w, s, e, n]) => [
-                w.min(p.longitude),
-                s.min(p.latitude),
-                e.max(p.longitude),
-                n.max(p.latitude),
-            ],
-        })
-    });
+    let bounds = live.bounds;
     let mut document = TileJson::new(
         vec![format!(
             "{}/tiles/{{z}}/{{x}}/{{y}}.mvt{suffix}",
@@ -222,7 +258,12 @@ async fn tilejson(
     } else {
         format!("Lieux de médiation numérique ({})", filter.key())
     });
-    document.attribution = Some(state.attribution.clone());
+    document.attribution = Some(
+        state
+            .attribution
+            .clone()
+            .unwrap_or_else(|| live.attribution.clone()),
+    );
     document.maxzoom = MAX_TILE_ZOOM;
     if let Some([w, s, e, n]) = bounds {
         document.bounds = [w, s, e, n];
@@ -242,12 +283,17 @@ fn zoom_to_fit(west: f64, south: f64, east: f64, north: f64) -> f64 {
 }
 
 /// `GET /clusters?bbox=W,S,E,N&zoom=Z`, with the filters: a GeoJSON FeatureCollection.
-async fn clusters(state: web::Data<AppState>, query: Query) -> Result<HttpResponse, ApiError> {
-    let filter = filter_of(&query, &["bbox", "zoom"])?;
+async fn clusters(
+    state: web::Data<AppState>,
+    live: Live,
+    query: Query,
+) -> Result<HttpResponse, ApiError> {
+    let filter = filter_of(&query, &["bbox", "zoom"], &state.limits)?;
     let bbox = match param(&query, "bbox")? {
         Some(text) => parse_bbox(text)?,
         None => LngLatBbox::WORLD,
     };
+    state.limits.check_bbox(&bbox)?;
     let zoom: u8 = number_param(&query, "zoom", None)?;
     if zoom > MAX_TILE_ZOOM {
         return Err(ApiError::new(
@@ -255,8 +301,8 @@ async fn clusters(state: web::Data<AppState>, query: Query) -> Result<HttpRespon
             format!("zoom {zoom} is outside the supported range 0-{MAX_TILE_ZOOM}"),
         ));
     }
-    let map = map_of(&state, filter).await?;
-    Ok(HttpResponse::Ok().json(map.clusters_geojson(&state.index, bbox, zoom)))
+    let map = map_of(&live, filter).await?;
+    Ok(HttpResponse::Ok().json(map.clusters_geojson(&live.index, bbox, zoom)))
 }
 
 /// The cluster id of a path.
@@ -266,16 +312,18 @@ fn cluster_id(text: &str) -> Result<u64, ApiError> {
 
 async fn cluster_children(
     state: web::Data<AppState>,
+    live: Live,
     id: web::Path<String>,
     query: Query,
 ) -> Result<HttpResponse, ApiError> {
     let id = cluster_id(&id)?;
-    let map = map_of(&state, filter_of(&query, &[])?).await?;
-    Ok(HttpResponse::Ok().json(map.children_geojson(&state.index, id)?))
+    let map = map_of(&live, filter_of(&query, &[], &state.limits)?).await?;
+    Ok(HttpResponse::Ok().json(map.children_geojson(&live.index, id)?))
 }
 
 async fn cluster_leaves(
     state: web::Data<AppState>,
+    live: Live,
     id: web::Path<String>,
     query: Query,
 ) -> Result<HttpResponse, ApiError> {
@@ -288,29 +336,34 @@ async fn cluster_leaves(
             format!("limit {limit} is above the maximum of {MAX_LEAVES}"),
         ));
     }
-    let map = map_of(&state, filter_of(&query, &["limit", "offset"])?).await?;
-    Ok(HttpResponse::Ok().json(map.leaves_geojson(&state.index, id, limit, offset)?))
+    let map = map_of(
+        &live,
+        filter_of(&query, &["limit", "offset"], &state.limits)?,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(map.leaves_geojson(&live.index, id, limit, offset)?))
 }
 
 async fn cluster_expansion_zoom(
     state: web::Data<AppState>,
+    live: Live,
     id: web::Path<String>,
     query: Query,
 ) -> Result<HttpResponse, ApiError> {
     let id = cluster_id(&id)?;
-    let map = map_of(&state, filter_of(&query, &[])?).await?;
+    let map = map_of(&live, filter_of(&query, &[], &state.limits)?).await?;
     let zoom = map.expansion_zoom(id)?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "cluster_id": id, "expansion_zoom": zoom })))
 }
 
-async fn not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::new(
         ErrorCode::NotFound,
         format!("no route for {} {}", request.method(), request.path()),
     ))
 }
 
-async fn method_not_allowed(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn method_not_allowed(request: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::new(
         ErrorCode::MethodNotAllowed,
         format!("{} is not allowed on {}", request.method(), request.path()),

@@ -8,9 +8,11 @@
 
 mod support;
 
+mod hostile;
 mod import;
 mod index;
 mod page;
+mod reload;
 mod search;
 mod serve;
 mod tiles;

@@ -158,16 +158,32 @@ impl Server {
         path: &str,
         headers: &[(&str, &str)],
     ) -> (u16, ureq::http::HeaderMap, Vec<u8>) {
-        let mut request = ureq::get(&format!("{}{path}", self.base));
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let response = request
-            .config()
+        self.request(path, headers, None)
+    }
+
+    /// `GET path`, or `POST path` with `body`: the status, the headers and the raw body.
+    fn request(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> (u16, ureq::http::HeaderMap, Vec<u8>) {
+        let url = format!("{}{path}", self.base);
+        let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .build()
-            .call()
-            .expect("the server answers");
+            .into();
+        let response = match body {
+            None => headers
+                .iter()
+                .fold(agent.get(&url), |r, (name, value)| r.header(*name, *value))
+                .call(),
+            Some(body) => headers
+                .iter()
+                .fold(agent.post(&url), |r, (name, value)| r.header(*name, *value))
+                .send(body),
+        }
+        .expect("the server answers");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.into_body().read_to_vec().expect("a body");
@@ -179,6 +195,81 @@ impl Server {
 /// in a static would outlive the test binary).
 pub fn bundled_server() -> Server {
     Server::start(&[])
+}
+
+impl Server {
+    /// Sends `signal` (`TERM`, `HUP`…) to the server process.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// Waits for the server process to exit.
+    pub fn wait(&mut self) -> std::process::ExitStatus {
+        self.child.wait().expect("wait works")
+    }
+
+    /// `POST path` with `body` and headers: the status, the headers and the JSON body.
+    pub fn post(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, ureq::http::HeaderMap, serde_json::Value) {
+        let (status, headers, bytes) = self.request(path, headers, Some(body));
+        let json = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+            panic!(
+                "POST {path}: the body is not JSON: {}",
+                String::from_utf8_lossy(&bytes)
+            )
+        });
+        (status, headers, json)
+    }
+
+    /// Sends `target` as it is, unparsed and unnormalised by any client library, in a raw
+    /// HTTP/1.1 request (`GET` unless `method` says otherwise): the status, the headers as
+    /// text and the body.
+    pub fn raw(&self, method: &str, target: &str) -> (u16, String, Vec<u8>) {
+        use std::io::{Read, Write};
+        let address = self.base.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(address).expect("the server accepts");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("a timeout can be set");
+        write!(
+            stream,
+            "{method} {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("the request is sent");
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).expect("the answer is read");
+        let split = answer
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or_else(|| {
+                panic!(
+                    "{target}: no HTTP answer: {:?}",
+                    String::from_utf8_lossy(&answer)
+                )
+            });
+        let head = String::from_utf8_lossy(&answer[..split]).into_owned();
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("{target}: no status in {head:?}"));
+        (status, head, answer[split + 4..].to_vec())
+    }
+}
+
+/// Writes `token` to `DIR/admin-token` and returns that path.
+pub fn token_file(dir: &Path, token: &str) -> PathBuf {
+    let path = dir.join("admin-token");
+    std::fs::write(&path, format!("{token}\n")).expect("the token file is written");
+    path
 }
 
 impl Drop for Server {

@@ -7,6 +7,8 @@
 //! - [`store`]: the persisted index (places, R-tree, tantivy full-text index, manifest), written
 //!   atomically and loaded by the server;
 //! - [`search`]: ranked text, radius and nearest queries, facets, opening hours, completion;
+//! - [`live`]: the index a server answers from, with everything derived from it, checked whole
+//!   before it replaces another;
 //! - [`generate`]: realistic synthetic places for benchmarks.
 //!
 //! The crate does no HTTP and has no CLI: `src/` in the root package is the shell around it.
@@ -20,6 +22,7 @@ pub mod generate;
 pub mod geo;
 pub mod geojson;
 pub mod import;
+pub mod live;
 pub mod map;
 pub mod normalize;
 pub mod place;

@@ -1,0 +1,371 @@
+//! What every request goes through: a request id, a log span, the request limits that apply
+//! before routing, the timeout, and the metrics of `GET /metrics`.
+//!
+//! [`observe`] wraps the whole app. It gives each request an id (the client's `X-Request-Id`
+//! when it is short and plain, so that a reverse proxy's id carries through; otherwise a new
+//! one), opens a `tracing` span carrying it, so that every log line of the request names it, and
+//! returns it in the `X-Request-Id` header. The answer also says which index it came from in
+//! `X-Lieux-Index` (see [`crate::server::Live`]).
+//!
+//! Metrics are kept by route pattern (`/tiles/{z}/{x}/{tile}`), never by raw path, so that a
+//! scan of random URLs cannot grow them without bound. The format is Prometheus' text
+//! exposition format, written by hand: it is a few lines of text.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Instant, SystemTime};
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
+use tracing::Instrument;
+
+use crate::http_error::{ApiError, ErrorCode};
+use crate::server::{AnsweredFrom, AppState};
+
+/// Upper bounds of the latency histogram buckets, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+/// The header naming the request.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// The header naming the index an answer came from (its content hash).
+pub const INDEX_HASH: HeaderName = HeaderName::from_static("x-lieux-index");
+
+/// Counts and latencies by route, and reloads.
+pub struct Metrics {
+    routes: Mutex<BTreeMap<(String, String), RouteStats>>,
+    reloads_ok: AtomicU64,
+    reloads_failed: AtomicU64,
+}
+
+#[derive(Default)]
+struct RouteStats {
+    by_status: BTreeMap<u16, u64>,
+    buckets: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self {
+            routes: Mutex::default(),
+            reloads_ok: AtomicU64::new(0),
+            reloads_failed: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Metrics {
+    fn record(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        let mut routes = self
+            .routes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let stats = routes
+            .entry((route.to_owned(), method.to_owned()))
+            .or_default();
+        *stats.by_status.entry(status).or_default() += 1;
+        for (bucket, bound) in stats.buckets.iter_mut().zip(BUCKETS) {
+            if seconds <= bound {
+                *bucket += 1;
+            }
+        }
+        stats.count += 1;
+        stats.sum += seconds;
+    }
+
+    /// Counts a reload.
+    pub fn reloaded(&self, ok: bool) {
+        if ok {
+            &self.reloads_ok
+        } else {
+            &self.reloads_failed
+        }
+        .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Reloads done since the start.
+    pub fn reloads_done(&self) -> u64 {
+        self.reloads_ok.load(Ordering::Relaxed)
+    }
+
+    /// The text exposition of every metric.
+    fn render(&self, state: &AppState) -> String {
+        let mut out = String::new();
+        let routes = self
+            .routes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        out.push_str("# HELP lieux_http_requests_total Requests answered, by route pattern, method and status.\n# TYPE lieux_http_requests_total counter\n");
+        for ((route, method), stats) in routes.iter() {
+            for (status, count) in &stats.by_status {
+                let _ = writeln!(
+                    out,
+                    "lieux_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{status}\"}} {count}",
+                    label(route),
+                    label(method)
+                );
+            }
+        }
+        out.push_str("# HELP lieux_http_request_duration_seconds Time to the start of the answer, by route pattern.\n# TYPE lieux_http_request_duration_seconds histogram\n");
+        for ((route, method), stats) in routes.iter() {
+            let labels = format!("route=\"{}\",method=\"{}\"", label(route), label(method));
+            for (count, bound) in stats.buckets.iter().zip(BUCKETS) {
+                let _ = writeln!(
+                    out,
+                    "lieux_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "lieux_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}\nlieux_http_request_duration_seconds_sum{{{labels}}} {}\nlieux_http_request_duration_seconds_count{{{labels}}} {}",
+                stats.count, stats.sum, stats.count
+            );
+        }
+        drop(routes);
+        let live = state.live.load();
+        let (hits, misses) = live.tiles.stats();
+        let ratio = if hits + misses == 0 {
+            0.0
+        } else {
+            hits as f64 / (hits + misses) as f64
+        };
+        let seconds = |t: SystemTime| {
+            t.duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64())
+        };
+        let now = seconds(SystemTime::now());
+        let created = chrono::DateTime::parse_from_rfc3339(&live.index.manifest.created_at)
+            .map_or(0.0, |t| t.timestamp() as f64);
+        let gauges: [(&str, &str, &str, f64); 13] = [
+            (
+                "lieux_tile_cache_hits_total",
+                "counter",
+                "Tiles served from the cache of the current index.",
+                hits as f64,
+            ),
+            (
+                "lieux_tile_cache_misses_total",
+                "counter",
+                "Tiles encoded for the current index.",
+                misses as f64,
+            ),
+            (
+                "lieux_tile_cache_hit_ratio",
+                "gauge",
+                "Hits over lookups of the tile cache of the current index.",
+                ratio,
+            ),
+            (
+                "lieux_tile_cache_bytes",
+                "gauge",
+                "Bytes of encoded tiles cached.",
+                live.tiles.bytes() as f64,
+            ),
+            (
+                "lieux_map_cache_maps",
+                "gauge",
+                "Cluster hierarchies cached (one per filter).",
+                live.maps.len() as f64,
+            ),
+            (
+                "lieux_index_places",
+                "gauge",
+                "Places in the index being served.",
+                live.index.manifest.places as f64,
+            ),
+            (
+                "lieux_index_created_timestamp_seconds",
+                "gauge",
+                "When the index being served was written.",
+                created,
+            ),
+            (
+                "lieux_index_age_seconds",
+                "gauge",
+                "Seconds since the index being served was written.",
+                if created > 0.0 { now - created } else { 0.0 },
+            ),
+            (
+                "lieux_index_loaded_timestamp_seconds",
+                "gauge",
+                "When the index being served was loaded.",
+                seconds(live.loaded_at),
+            ),
+            (
+                "lieux_index_load_seconds",
+                "gauge",
+                "How long loading and checking the index being served took.",
+                live.load_seconds,
+            ),
+            (
+                "lieux_exports_running",
+                "gauge",
+                "Exports being streamed.",
+                state.exports.running() as f64,
+            ),
+            (
+                "lieux_reload_running",
+                "gauge",
+                "1 while a reload builds a new index.",
+                f64::from(u8::from(state.admin.reload_running())),
+            ),
+            (
+                "lieux_reloads_failed_total",
+                "counter",
+                "Reloads that failed (the old index kept serving).",
+                self.reloads_failed.load(Ordering::Relaxed) as f64,
+            ),
+        ];
+        for (name, kind, help, value) in gauges {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP lieux_reloads_total Reloads that swapped in a new index.\n# TYPE lieux_reloads_total counter\nlieux_reloads_total {}",
+            self.reloads_ok.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP lieux_index_info The index being served.\n# TYPE lieux_index_info gauge\nlieux_index_info{{hash=\"{}\",schema_version=\"{}\"}} 1",
+            label(live.hash()),
+            label(&live.index.manifest.schema_version)
+        );
+        out
+    }
+}
+
+/// A label value, escaped as the text format requires.
+fn label(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// `GET /metrics`.
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render(&state))
+}
+
+/// The client's request id when it is plain (at most 64 letters, digits, `-`, `_`, `.`), or a
+/// new one.
+fn request_id(request: &ServiceRequest) -> String {
+    if let Some(given) = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        })
+    {
+        return given.to_owned();
+    }
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let prefix = PREFIX.get_or_init(|| {
+        let seed = format!("{}-{:?}", std::process::id(), SystemTime::now());
+        blake3::hash(seed.as_bytes()).to_hex()[..8].to_owned()
+    });
+    format!("{prefix}-{:08x}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The middleware around every request; see the module documentation.
+pub async fn observe(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let started = Instant::now();
+    let id = request_id(&request);
+    let route = request
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = request.method().as_str().to_owned();
+    let span = tracing::info_span!("request", id = %id, method = %method, path = %request.path());
+    let state = request.app_data::<web::Data<AppState>>().cloned();
+    let refused = state.as_ref().and_then(|state| {
+        let raw = request.query_string();
+        if raw.len() > state.limits.max_query_string {
+            return Some(ApiError::new(
+                ErrorCode::QueryTooLong,
+                format!(
+                    "the query string is {} bytes, more than the maximum of {}",
+                    raw.len(),
+                    state.limits.max_query_string
+                ),
+            ));
+        }
+        crate::params::check_query_string(raw).err()
+    });
+    let finish = |headers: &mut actix_web::http::header::HeaderMap, status: u16| {
+        if let Ok(value) = HeaderValue::from_str(&id) {
+            headers.insert(REQUEST_ID, value);
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        if let Some(state) = &state {
+            state.metrics.record(&route, &method, status, seconds);
+        }
+        span.in_scope(|| {
+            tracing::info!(status, took_ms = (seconds * 1e3).round(), "answered");
+        });
+    };
+    // A reload may take minutes on a large index, and dropping it at the timeout would throw the
+    // new index away: admin requests have no timeout (they are one at a time, by token holders).
+    let timeout = match &state {
+        _ if request.path().starts_with("/admin/") => std::time::Duration::MAX,
+        Some(state) => state.limits.request_timeout,
+        None => std::time::Duration::from_secs(30),
+    };
+    let mut response = if let Some(error) = refused {
+        request.into_response(error.error_response())
+    } else {
+        let answer = next.call(request).instrument(span.clone());
+        match actix_web::rt::time::timeout(timeout, answer).await {
+            Ok(answered) => answered?.map_into_boxed_body(),
+            Err(_) => {
+                // The request went with the handler that was dropped: the answer is given as
+                // an error, which actix turns into this response.
+                let error = ApiError::new(
+                    ErrorCode::Timeout,
+                    format!(
+                        "no answer within the request timeout of {} s",
+                        timeout.as_secs_f64()
+                    ),
+                );
+                span.in_scope(|| tracing::warn!("request timed out"));
+                let mut response = error.error_response();
+                let status = response.status().as_u16();
+                finish(response.headers_mut(), status);
+                return Err(actix_web::error::InternalError::from_response(error, response).into());
+            }
+        }
+    };
+    let answered_from = response
+        .request()
+        .extensions()
+        .get::<AnsweredFrom>()
+        .cloned();
+    let status = response.status().as_u16();
+    let headers = response.headers_mut();
+    if let Some(AnsweredFrom(live)) = answered_from {
+        if let Ok(value) = HeaderValue::from_str(live.hash()) {
+            headers.insert(INDEX_HASH, value);
+        }
+    }
+    finish(headers, status);
+    Ok(response)
+}

@@ -1,0 +1,691 @@
+//! Re-indexing while serving: `POST /admin/reload` and SIGHUP under a steady load from client
+//! threads, admin access, graceful shutdown.
+//!
+//! Two indexes with different content take turns: A, the bundled data set, and B, the Angers
+//! source alone. Every answer names its index in `X-Lieux-Index`; each is checked against what
+//! that index answered when it was served alone, so an answer mixing the two (a tile of one, a
+//! count of the other) or a failed request during a swap fails the test.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use crate::support::{index_bundled, lieux_ok, manifest, raw, token_file, Server};
+
+const TOKEN: &str = "a-test-token-of-some-length";
+
+/// The requests of the load, each answered differently by the two indexes.
+const PATHS: &[&str] = &[
+    "/health",
+    "/search?q=numerique&limit=5",
+    "/search?lat=47.47&lon=-0.55&radius=5000&limit=10&sort=distance",
+    "/tiles/8/127/89.mvt",
+    "/clusters?zoom=5",
+    "/suggest?q=ang",
+];
+
+/// What an answer must be for one index: the status, and the part of the body that identifies
+/// the index (timings and "open now" left out).
+fn fingerprint(path: &str, status: u16, body: &[u8]) -> String {
+    if path.starts_with("/tiles/") {
+        return format!("{status} {}", blake3::hash(body).to_hex());
+    }
+    let json: serde_json::Value = serde_json::from_slice(body).expect("a JSON body");
+    let summary = if path == "/health" {
+        serde_json::json!([json["index"], json["places"]])
+    } else if path.starts_with("/suggest") {
+        json["suggestions"].clone()
+    } else if path.starts_with("/clusters") {
+        let counts: Vec<_> = json["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .map(|f| f["properties"]["point_count"].clone())
+            .collect();
+        serde_json::json!(counts)
+    } else {
+        let ids: Vec<_> = json["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .map(|f| f["id"].clone())
+            .collect();
+        serde_json::json!([json["total"], ids])
+    };
+    format!("{status} {summary}")
+}
+
+/// `GET path`: the index that answered and the fingerprint of its answer.
+fn answer(agent: &ureq::Agent, server: &Server, path: &str) -> Result<(String, String), String> {
+    let response = agent
+        .get(&format!("{}{path}", server.base))
+        .call()
+        .map_err(|e| format!("{path}: {e}"))?;
+    let status = response.status().as_u16();
+    let index = response
+        .headers()
+        .get("x-lieux-index")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{path}: no X-Lieux-Index header"))?;
+    let body = response
+        .into_body()
+        .with_config()
+        .limit(50_000_000)
+        .read_to_vec()
+        .map_err(|e| format!("{path}: {e}"))?;
+    if status != 200 {
+        return Err(format!(
+            "{path}: status {status}: {}",
+            String::from_utf8_lossy(&body)
+        ));
+    }
+    Ok((index, fingerprint(path, status, &body)))
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// What each index answers to each path: index hash → path → fingerprint.
+type Expected = HashMap<String, HashMap<&'static str, String>>;
+
+fn record(server: &Server, expected: &mut Expected) {
+    let agent = agent();
+    for path in PATHS {
+        let (index, print) = answer(&agent, server, path).expect("the request succeeds");
+        expected.entry(index).or_default().insert(path, print);
+    }
+}
+
+fn reload(server: &Server, body: &str) -> (u16, serde_json::Value) {
+    let bearer = format!("Bearer {TOKEN}");
+    let (status, _, json) = server.post("/admin/reload", &[("Authorization", &bearer)], body);
+    (status, json)
+}
+
+/// The failures of a load and its answers counted by index.
+type Outcome = (Vec<String>, HashMap<String, usize>);
+
+/// Client threads asking `PATHS` in turn until stopped; each answer checked against
+/// `expected`. Returns the failures and the answers counted by index.
+struct Load {
+    stop: Arc<AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<Outcome>>,
+}
+
+impl Load {
+    fn start(server: &Arc<Server>, expected: &Arc<Expected>, threads: usize) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let threads = (0..threads)
+            .map(|t| {
+                let (server, expected, stop) = (server.clone(), expected.clone(), stop.clone());
+                std::thread::spawn(move || {
+                    let agent = agent();
+                    let mut failures = Vec::new();
+                    let mut seen: HashMap<String, usize> = HashMap::new();
+                    let mut n = t;
+                    while !stop.load(Ordering::Relaxed) {
+                        let path = PATHS[n % PATHS.len()];
+                        n += 1;
+                        match answer(&agent, &server, path) {
+                            Ok((index, print)) => {
+                                match expected.get(&index).and_then(|e| e.get(path)) {
+                                    Some(want) if *want == print => {
+                                        *seen.entry(index).or_default() += 1;
+                                    }
+                                    Some(want) => failures.push(format!(
+                                        "{path} from {index}: {print} instead of {want}"
+                                    )),
+                                    None => failures.push(format!("{path}: unknown index {index}")),
+                                }
+                            }
+                            Err(error) => failures.push(error),
+                        }
+                    }
+                    (failures, seen)
+                })
+            })
+            .collect();
+        Self { stop, threads }
+    }
+
+    fn finish(self) -> Outcome {
+        self.stop.store(true, Ordering::Relaxed);
+        let mut failures = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for thread in self.threads {
+            let (f, s) = thread.join().expect("a load thread");
+            failures.extend(f);
+            for (index, count) in s {
+                *seen.entry(index).or_default() += count;
+            }
+        }
+        (failures, seen)
+    }
+}
+
+/// A counter or gauge of `/metrics` (the sum of its lines, whatever their labels), leaving out
+/// the requests to `/metrics` itself.
+fn metric(server: &Server, name: &str) -> f64 {
+    let (_, _, body) = server.get_bytes("/metrics", &[]);
+    String::from_utf8(body)
+        .expect("text")
+        .lines()
+        .filter(|l| {
+            (l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))
+                && !l.contains("/metrics")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// Sends SIGHUP and waits for the reload it starts to end, swapped or failed.
+fn hang_up(server: &Server) {
+    let reloads =
+        || metric(server, "lieux_reloads_total") + metric(server, "lieux_reloads_failed_total");
+    let before = reloads();
+    server.signal("HUP");
+    while reloads() <= before {
+        std::thread::yield_now();
+    }
+}
+
+impl Load {
+    /// Waits until the server has answered `answers` more requests, so that each phase of a
+    /// test sees requests (no timing involved); panics if every load thread has stopped.
+    fn run_for(&self, server: &Server, answers: u64) {
+        let target = metric(server, "lieux_http_requests_total") + answers as f64;
+        while metric(server, "lieux_http_requests_total") < target {
+            assert!(
+                !self
+                    .threads
+                    .iter()
+                    .all(std::thread::JoinHandle::is_finished),
+                "the load threads stopped"
+            );
+            std::thread::yield_now();
+        }
+    }
+}
+
+/// Indexes A (bundled) and B (Angers) into `dir`.
+fn two_indexes(dir: &Path) -> (PathBuf, PathBuf) {
+    let a = index_bundled(dir);
+    let b = dir.join("angers");
+    lieux_ok(&[
+        &"index",
+        &raw("angers_guide-services-numeriques.json"),
+        &"--out",
+        &b,
+    ]);
+    (a, b)
+}
+
+/// A server of the index `dir` with the admin token, its file written in `tmp`.
+fn admin_server(tmp: &Path, dir: &Path) -> Arc<Server> {
+    Arc::new(Server::start(&[
+        &"--index",
+        &dir,
+        &"--admin-token-file",
+        &token_file(tmp, TOKEN),
+    ]))
+}
+
+fn path_body(dir: &Path) -> String {
+    serde_json::json!({ "path": dir }).to_string()
+}
+
+#[test]
+fn reloads_under_load_give_no_failed_or_mixed_answer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = two_indexes(tmp.path());
+    let (hash_a, hash_b) = (
+        manifest(&a)["content_hash"].clone(),
+        manifest(&b)["content_hash"].clone(),
+    );
+    assert_ne!(hash_a, hash_b);
+    let server = Arc::new(Server::start(&[
+        &"--index",
+        &a,
+        &"--admin-token-file",
+        &token_file(tmp.path(), TOKEN),
+        &"--work-dir",
+        &tmp.path().join("work"),
+    ]));
+
+    // What each index answers alone.
+    let mut expected = Expected::new();
+    record(&server, &mut expected);
+    assert_eq!(reload(&server, &path_body(&b)).0, 200);
+    record(&server, &mut expected);
+    assert_eq!(reload(&server, &path_body(&a)).0, 200);
+    assert_eq!(expected.len(), 2, "two indexes answered");
+    for path in PATHS {
+        let prints: Vec<_> = expected.values().map(|e| &e[path]).collect();
+        assert_ne!(prints[0], prints[1], "{path} tells the indexes apart");
+    }
+
+    let load = Load::start(&server, &Arc::new(expected), 4);
+    let angers = serde_json::json!({ "sources": [raw("angers_guide-services-numeriques.json")] });
+    let reloads = [
+        path_body(&b),
+        path_body(&a),
+        angers.to_string(), // B again, rebuilt from its source by the server
+        String::new(),      // the default: the configured index, A
+        path_body(&b),
+    ];
+    for body in &reloads {
+        load.run_for(&server, 20);
+        let (status, json) = reload(&server, body);
+        assert_eq!(status, 200, "{json}");
+    }
+    load.run_for(&server, 20);
+    hang_up(&server); // the default again: A
+    assert_eq!(server.get("/health").1["index"], hash_a);
+    load.run_for(&server, 20);
+    let (failures, seen) = load.finish();
+
+    assert!(
+        failures.is_empty(),
+        "{} failures: {:#?}",
+        failures.len(),
+        &failures[..failures.len().min(10)]
+    );
+    for hash in [&hash_a, &hash_b] {
+        let hash = hash.as_str().unwrap();
+        assert!(
+            seen.get(hash).copied().unwrap_or(0) > 0,
+            "no answer from {hash}: {seen:?}"
+        );
+    }
+    let (_, health) = server.get("/health");
+    assert_eq!(health["reloads"], 8, "{health}");
+    // The index rebuilt from sources is removed once its last request is over: the server may
+    // still be dropping that request when its answer arrives, so ask a few more times.
+    let rebuilt = || std::fs::read_dir(tmp.path().join("work")).unwrap().count();
+    for _ in 0..100 {
+        if rebuilt() == 0 {
+            break;
+        }
+        server.get("/health");
+    }
+    assert_eq!(rebuilt(), 0, "the rebuilt index was removed once replaced");
+}
+
+#[test]
+fn a_failed_reload_under_load_leaves_the_old_index_serving() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = index_bundled(tmp.path());
+    let hash_a = manifest(&a)["content_hash"].as_str().unwrap().to_owned();
+    // A copy of A with one byte of its places changed: its hash no longer matches.
+    let corrupt = tmp.path().join("corrupt");
+    std::fs::create_dir(&corrupt).unwrap();
+    copy_dir(&a, &corrupt);
+    let places = corrupt.join("places.bin");
+    let mut bytes = std::fs::read(&places).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x5a;
+    std::fs::write(&places, bytes).unwrap();
+    // A source that is not a source, and one whose records are all rejected.
+    let garbage = tmp.path().join("garbage.json");
+    std::fs::write(
+        &garbage,
+        "{\"type\": \"FeatureCollection\", \"features\": [",
+    )
+    .unwrap();
+    let rejected = tmp.path().join("rejected.csv");
+    let header =
+        std::fs::read_to_string(crate::support::repo().join("data/lieux-pays-de-la-loire.csv"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned();
+    std::fs::write(
+        &rejected,
+        format!("{header}\n{}\n", ",".repeat(header.matches(',').count())),
+    )
+    .unwrap();
+
+    let server = admin_server(tmp.path(), &a);
+    let mut expected = Expected::new();
+    record(&server, &mut expected);
+    let load = Load::start(&server, &Arc::new(expected), 4);
+    let bad_reloads = [
+        path_body(&corrupt),
+        path_body(&tmp.path().join("missing")),
+        serde_json::json!({ "sources": [garbage] }).to_string(),
+        serde_json::json!({ "sources": [rejected] }).to_string(),
+    ];
+    for body in &bad_reloads {
+        load.run_for(&server, 20);
+        let (status, json) = reload(&server, body);
+        assert_eq!(status, 422, "{body}: {json}");
+        assert_eq!(json["error"], "reload_failed", "{json}");
+        assert!(
+            json["message"]
+                .as_str()
+                .unwrap()
+                .contains("old index keeps serving"),
+            "{json}"
+        );
+    }
+    load.run_for(&server, 20);
+    let (failures, seen) = load.finish();
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert_eq!(
+        seen.keys().collect::<Vec<_>>(),
+        vec![&hash_a],
+        "only A answered"
+    );
+    let (_, _, text) = server.get_bytes("/metrics", &[]);
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains("lieux_reloads_failed_total 4"), "{text}");
+    assert_eq!(server.get("/health").1["index"], hash_a.as_str());
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn admin_routes_need_the_token_and_are_off_without_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = index_bundled(tmp.path());
+
+    let off = Server::start(&[&"--index", &a]);
+    let bearer = format!("Bearer {TOKEN}");
+    let (status, _, json) = off.post("/admin/reload", &[("Authorization", &bearer)], "");
+    assert_eq!((status, json["error"].as_str()), (404, Some("not_found")));
+    drop(off);
+
+    let short = token_file(tmp.path(), "short");
+    let refused = crate::support::lieux(&[&"serve", &"--index", &a, &"--admin-token-file", &short]);
+    assert!(
+        !refused.status.success(),
+        "a short token is refused at start"
+    );
+
+    let server = Server::start(&[
+        &"--index",
+        &a,
+        &"--admin-token-file",
+        &token_file(tmp.path(), TOKEN),
+    ]);
+    for headers in [
+        vec![],
+        vec![("Authorization", "Bearer not-the-token-at-all-no")],
+        vec![("Authorization", TOKEN)],
+        vec![("Authorization", "Basic YTpi")],
+    ] {
+        let (status, answer, json) = server.post("/admin/reload", &headers, "");
+        assert_eq!(status, 401, "{headers:?}: {json}");
+        assert_eq!(json["error"], "unauthorized");
+        assert_eq!(answer.get("www-authenticate").unwrap(), "Bearer");
+    }
+    let (status, _, json) = server.post("/admin/reload", &[("Authorization", &bearer)], "");
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["status"], "reloaded");
+    let (status, _, json) = server.post("/admin/nothing", &[("Authorization", &bearer)], "");
+    assert_eq!((status, json["error"].as_str()), (404, Some("not_found")));
+    let (status, _, _) = server.get_bytes("/admin/reload", &[("Authorization", &bearer)]);
+    assert_eq!(status, 405);
+    let (status, _, json) = server.post(
+        "/admin/reload",
+        &[("Authorization", &bearer)],
+        "{\"path\": 3}",
+    );
+    assert_eq!(
+        (status, json["error"].as_str()),
+        (400, Some("invalid_parameter"))
+    );
+    let big = format!("{{\"path\": \"{}\"}}", "x".repeat(70_000));
+    let (status, _, json) = server.post("/admin/reload", &[("Authorization", &bearer)], &big);
+    assert_eq!(
+        (status, json["error"].as_str()),
+        (413, Some("body_too_large"))
+    );
+}
+
+#[test]
+fn sources_given_at_start_are_indexed_and_indexed_again_by_a_reload() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, b) = two_indexes(tmp.path());
+    let work = tmp.path().join("work");
+    let server = Server::start(&[
+        &"--source",
+        &raw("angers_guide-services-numeriques.json"),
+        &"--work-dir",
+        &work,
+        &"--admin-token-file",
+        &token_file(tmp.path(), TOKEN),
+        // Admin requests have no timeout: the reload below takes far longer than this.
+        &"--request-timeout",
+        &"0.001",
+    ]);
+    let (_, health) = server.get("/health");
+    assert_eq!(
+        health["index"],
+        manifest(&b)["content_hash"],
+        "as `lieux index` builds it"
+    );
+    let built = || std::fs::read_dir(&work).unwrap().count();
+    assert_eq!(built(), 1, "the index was built under --work-dir");
+    let (status, json) = reload(&server, "");
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(
+        json["index"], json["previous"],
+        "the same sources, the same content"
+    );
+    for _ in 0..100 {
+        if built() == 1 {
+            break;
+        }
+        server.get("/health");
+    }
+    assert_eq!(built(), 1, "the replaced index was removed");
+}
+
+#[test]
+fn sigterm_lets_the_request_in_flight_finish() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = index_bundled(tmp.path());
+    let mut server = Server::start(&[
+        &"--index",
+        &a,
+        &"--admin-token-file",
+        &token_file(tmp.path(), TOKEN),
+    ]);
+    let base = server.base.clone();
+    let bearer = format!("Bearer {TOKEN}");
+    // A reload that rebuilds the bundled data set from its source: the slowest request there is.
+    let body = serde_json::json!({ "sources": [crate::support::repo().join("data/lieux-pays-de-la-loire.csv")] })
+        .to_string();
+    let in_flight = {
+        let (base, bearer) = (base.clone(), bearer.clone());
+        std::thread::spawn(move || loop {
+            let response = ureq::post(&format!("{base}/admin/reload"))
+                .header("Authorization", &bearer)
+                .config()
+                .http_status_as_error(false)
+                .build()
+                .send(&body)
+                .expect("the reload is answered");
+            // 409: one of the probes below was running; try again.
+            if response.status().as_u16() != 409 {
+                return response.status().as_u16();
+            }
+        })
+    };
+    // Wait until that reload runs (a probe is refused with 409) or is over.
+    loop {
+        let (status, _, _) = server.post(
+            "/admin/reload",
+            &[("Authorization", &bearer)],
+            "{\"path\": \"/nonexistent\"}",
+        );
+        if status == 409 || in_flight.is_finished() {
+            break;
+        }
+    }
+    server.signal("TERM");
+    assert_eq!(
+        in_flight.join().unwrap(),
+        200,
+        "the request in flight was answered"
+    );
+    assert!(server.wait().success(), "the server stopped cleanly");
+    assert!(
+        ureq::get(&format!("{base}/health")).call().is_err(),
+        "and it no longer listens"
+    );
+}
+
+#[test]
+fn answers_carry_a_request_id_and_metrics_count_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = index_bundled(tmp.path());
+    let hash = manifest(&a)["content_hash"].as_str().unwrap().to_owned();
+    let server = Server::start(&[&"--index", &a]);
+    let (_, headers, _) = server.get_bytes("/health", &[]);
+    let first = headers
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let (_, headers, _) = server.get_bytes("/nowhere", &[]);
+    let second = headers
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(first, second, "each request has its own id");
+    let (_, headers, _) = server.get_bytes("/health", &[("X-Request-Id", "from-the-proxy-42")]);
+    assert_eq!(headers.get("x-request-id").unwrap(), "from-the-proxy-42");
+    let (_, headers, _) = server.get_bytes("/health", &[("X-Request-Id", "not plain\"{}")]);
+    assert_ne!(headers.get("x-request-id").unwrap(), "not plain\"{}");
+    assert_eq!(
+        headers.get("x-lieux-index").unwrap().to_str().unwrap(),
+        hash
+    );
+    for _ in 0..2 {
+        assert_eq!(server.get_bytes("/tiles/8/127/89.mvt", &[]).0, 200);
+    }
+
+    let (status, headers, body) = server.get_bytes("/metrics", &[]);
+    assert_eq!(status, 200);
+    assert!(headers
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = String::from_utf8(body).unwrap();
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+    };
+    assert_eq!(
+        value("lieux_http_requests_total{route=\"/health\",method=\"GET\",status=\"200\"}"),
+        3.0
+    );
+    assert_eq!(
+        value("lieux_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}"),
+        1.0
+    );
+    assert_eq!(value("lieux_http_request_duration_seconds_count{route=\"/tiles/{z}/{x}/{tile}\",method=\"GET\"}"), 2.0);
+    assert_eq!(value("lieux_http_request_duration_seconds_bucket{route=\"/health\",method=\"GET\",le=\"+Inf\"}"), 3.0);
+    assert_eq!(value("lieux_tile_cache_hit_ratio"), 0.5);
+    assert_eq!(value("lieux_index_places"), 649.0);
+    assert!(value("lieux_index_age_seconds") >= 0.0);
+    assert!(
+        text.contains(&format!("lieux_index_info{{hash=\"{hash}\"")),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_index_rewritten_in_place_while_served_is_picked_up_by_sighup() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = two_indexes(tmp.path());
+    let hash_b = manifest(&b)["content_hash"].clone();
+    let server = admin_server(tmp.path(), &a);
+    let mut expected = Expected::new();
+    record(&server, &mut expected);
+    assert_eq!(reload(&server, &path_body(&b)).0, 200);
+    record(&server, &mut expected);
+    assert_eq!(reload(&server, "").0, 200);
+
+    let load = Load::start(&server, &Arc::new(expected), 2);
+    load.run_for(&server, 20);
+    // The maintainer's workflow: `lieux index` replaces the served directory (atomically)...
+    lieux_ok(&[
+        &"index",
+        &raw("angers_guide-services-numeriques.json"),
+        &"--out",
+        &a,
+    ]);
+    load.run_for(&server, 20);
+    // ...and the server keeps serving the old index from the replaced files until told.
+    assert_ne!(server.get("/health").1["index"], hash_b);
+    hang_up(&server);
+    assert_eq!(server.get("/health").1["index"], hash_b);
+    load.run_for(&server, 20);
+    let (failures, seen) = load.finish();
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert_eq!(seen.len(), 2, "both indexes answered: {seen:?}");
+}
+
+#[test]
+fn a_reload_goes_on_when_its_client_goes_away() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let a = index_bundled(tmp.path());
+    let server = admin_server(tmp.path(), &a);
+    let body = serde_json::json!({ "sources": [crate::support::repo().join("data/lieux-pays-de-la-loire.csv")] })
+        .to_string();
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /admin/reload HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    // Gone before the answer, once the reload runs. The waits are bounded so that a reload
+    // that never starts or never ends fails the test instead of hanging it.
+    const POLLS: usize = 100_000;
+    for poll in 0..=POLLS {
+        assert!(poll < POLLS, "the reload never started");
+        if metric(&server, "lieux_reload_running") == 1.0 {
+            break;
+        }
+    }
+    drop(stream);
+    for poll in 0..=POLLS {
+        assert!(poll < POLLS, "the reload whose client left never ended");
+        if metric(&server, "lieux_reload_running") == 0.0 {
+            break;
+        }
+    }
+    assert_eq!(metric(&server, "lieux_reloads_total"), 1.0, "it swapped");
+    assert_eq!(metric(&server, "lieux_reloads_failed_total"), 0.0);
+}
