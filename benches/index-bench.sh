@@ -27,7 +27,7 @@ for n in "${@:-100000 1000000}"; do
   RUST_LOG=info "$bin" serve --index "bench-data/index-$n" --bind 127.0.0.1:0 > "$log" 2>&1 &
   pid=$!
   for _ in $(seq 1 600); do grep -q 'listening on' "$log" && break; sleep 0.1; done
-  load_ms=$(grep -o 'load_ms=[0-9]*' "$log" | grep -o '[0-9]*')
+  load_ms=$(grep 'stage="index opened"' "$log" | grep -o 'took_ms=[0-9]*' | grep -o '[0-9]*')
   kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
   pg=$(benches/postgis-load.sh "$csv")
   ratio=$(echo "scale=2; $pg / $wall" | bc)

@@ -52,7 +52,7 @@ while read -r path; do curl -s -o /dev/null "http://127.0.0.1:18082$path"; done 
 for c in $levels; do
   r[cached/$c]=$(wrk_paths 18082 bench-data/paths-tiles.txt "$c" "$seconds" "bench-data/wrk-cached-$c.log")
 done
-build_ms=$(grep -o 'cluster hierarchy built took_ms=[0-9]*' bench-data/serve-18082.log | grep -o '[0-9]*$')
+build_ms=$(grep 'stage="cluster hierarchy"' bench-data/serve-18082.log | grep -o 'took_ms=[0-9]*' | grep -o '[0-9]*')
 kill "${pids[1]}"
 
 # PostGIS: ST_AsMVT of the same tiles (every place: PostGIS does not cluster), once lieux is

@@ -433,6 +433,10 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         (None, true) => LiveIndex::prepare(index_bundled_data()?, &options)?,
         _ => load(&default_source, &options).context("cannot load the index")?,
     };
+    for (stage, took) in &live.stages {
+        // Benchmarks read these lines (benches/index-bench.sh, benches/tiles-bench.sh).
+        tracing::info!(stage, took_ms = took.as_millis(), "load stage");
+    }
     tracing::info!(
         places = live.index.manifest.places,
         hash = %live.hash(),

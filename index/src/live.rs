@@ -75,6 +75,9 @@ pub struct LiveIndex {
     pub loaded_at: SystemTime,
     /// How long loading and checking took, in seconds.
     pub load_seconds: f64,
+    /// How long each stage of loading took, in order: opening the index (when this loaded
+    /// it), the search structures, the unfiltered cluster hierarchy, the checks.
+    pub stages: Vec<(&'static str, std::time::Duration)>,
     /// A directory this index owns (rebuilt from sources), removed when it is dropped. Last, so
     /// that it is dropped after the readers of its files.
     owned_dir: Option<OwnedDir>,
@@ -88,9 +91,11 @@ impl LiveIndex {
     pub fn prepare(index: PlaceIndex, options: &LiveOptions) -> Result<Self> {
         let started = Instant::now();
         let search = SearchIndex::build(&index)?;
+        let searched = started.elapsed();
         let maps = MapCache::new(options.cluster, options.map_cache_places);
         let whole = maps.get(&index, &PlaceFilter::default())?;
-        let live = Self {
+        let clustered = started.elapsed();
+        let mut live = Self {
             bounds: bounds(&index),
             attribution: attribution(&index),
             search,
@@ -98,6 +103,10 @@ impl LiveIndex {
             tiles: TileCache::new(options.tile_cache_bytes),
             loaded_at: SystemTime::now(),
             load_seconds: 0.0,
+            stages: vec![
+                ("search structures", searched),
+                ("cluster hierarchy", clustered - searched),
+            ],
             owned_dir: None,
             index,
         };
@@ -109,6 +118,7 @@ impl LiveIndex {
             )));
         }
         live.check()?;
+        live.stages.push(("checks", started.elapsed() - clustered));
         Ok(Self {
             load_seconds: started.elapsed().as_secs_f64(),
             ..live
@@ -178,7 +188,15 @@ impl LiveIndex {
 /// Whatever stops reading, indexing, loading or checking; nothing is left behind on disk.
 pub fn load(source: &IndexSource, options: &LiveOptions) -> Result<LiveIndex> {
     match source {
-        IndexSource::Dir(dir) => LiveIndex::prepare(PlaceIndex::open(dir)?, options),
+        IndexSource::Dir(dir) => {
+            let started = Instant::now();
+            let index = PlaceIndex::open(dir)?;
+            let opened = started.elapsed();
+            let mut live = LiveIndex::prepare(index, options)?;
+            live.stages.insert(0, ("index opened", opened));
+            live.load_seconds += opened.as_secs_f64();
+            Ok(live)
+        }
         IndexSource::Sources {
             inputs,
             options: import_options,
