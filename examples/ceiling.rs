@@ -13,7 +13,10 @@ fn main() -> std::io::Result<()> {
         .unwrap_or_else(|| "127.0.0.1:18084".to_owned());
     actix_web::rt::System::new().block_on(async move {
         let server = HttpServer::new(|| {
-            App::new().route("/", web::get().to(|| async { HttpResponse::Ok().body("ok") }))
+            App::new().route(
+                "/",
+                web::get().to(|| async { HttpResponse::Ok().body("ok") }),
+            )
         })
         .bind(&bind)?;
         eprintln!("listening on http://{bind}");
