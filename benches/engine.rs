@@ -114,12 +114,20 @@ fn engine(c: &mut Criterion) {
         });
         let loaded = load(&places);
         build.bench_with_input(BenchmarkId::new("cluster_hierarchy", n), &loaded, |b, l| {
-            b.iter(|| PlaceMap::build(&l.index, &PlaceFilter::default(), ClusterOptions::default()))
+            b.iter(|| {
+                PlaceMap::build(
+                    &l.index,
+                    &l.search,
+                    &PlaceFilter::default(),
+                    ClusterOptions::default(),
+                )
+            })
         });
         build.finish();
 
         let map = PlaceMap::build(
             &loaded.index,
+            &loaded.search,
             &PlaceFilter::default(),
             ClusterOptions::default(),
         )

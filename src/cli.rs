@@ -437,6 +437,12 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         // Benchmarks read these lines (benches/index-bench.sh, benches/tiles-bench.sh).
         tracing::info!(stage, took_ms = took.as_millis(), "load stage");
     }
+    let (hours, unreadable) = live.search.schedules().stats();
+    tracing::info!(
+        opening_hours = hours,
+        unreadable_opening_hours = unreadable,
+        "distinct opening hours parsed"
+    );
     tracing::info!(
         places = live.index.manifest.places,
         hash = %live.hash(),

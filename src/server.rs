@@ -122,7 +122,7 @@ where
 /// The map of `filter`, built on the blocking pool when it is not cached.
 async fn map_of(live: &Live, filter: PlaceFilter) -> Result<Arc<PlaceMap>, ApiError> {
     let live = Arc::clone(&live.0);
-    web::block(move || live.maps.get(&live.index, &filter))
+    web::block(move || live.maps.get(&live.index, &live.search, &filter))
         .await
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
         .map_err(ApiError::from)
@@ -305,9 +305,18 @@ async fn clusters(
     Ok(HttpResponse::Ok().json(map.clusters_geojson(&live.index, bbox, zoom)))
 }
 
-/// The cluster id of a path.
-fn cluster_id(text: &str) -> Result<u64, ApiError> {
-    parse("cluster id", text)
+/// The cluster id of a path, and the map of the request's filters (which may also take the
+/// parameters `also`).
+async fn cluster_map(
+    state: &AppState,
+    live: &Live,
+    id: &str,
+    query: &Query,
+    also: &[&str],
+) -> Result<(u64, Arc<PlaceMap>), ApiError> {
+    let id = parse("cluster id", id)?;
+    let map = map_of(live, filter_of(query, also, &state.limits)?).await?;
+    Ok((id, map))
 }
 
 async fn cluster_children(
@@ -316,8 +325,7 @@ async fn cluster_children(
     id: web::Path<String>,
     query: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let id = cluster_id(&id)?;
-    let map = map_of(&live, filter_of(&query, &[], &state.limits)?).await?;
+    let (id, map) = cluster_map(&state, &live, &id, &query, &[]).await?;
     Ok(HttpResponse::Ok().json(map.children_geojson(&live.index, id)?))
 }
 
@@ -327,7 +335,6 @@ async fn cluster_leaves(
     id: web::Path<String>,
     query: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let id = cluster_id(&id)?;
     let limit: usize = number_param(&query, "limit", Some(10))?;
     let offset: usize = number_param(&query, "offset", Some(0))?;
     if limit > MAX_LEAVES {
@@ -336,11 +343,7 @@ async fn cluster_leaves(
             format!("limit {limit} is above the maximum of {MAX_LEAVES}"),
         ));
     }
-    let map = map_of(
-        &live,
-        filter_of(&query, &["limit", "offset"], &state.limits)?,
-    )
-    .await?;
+    let (id, map) = cluster_map(&state, &live, &id, &query, &["limit", "offset"]).await?;
     Ok(HttpResponse::Ok().json(map.leaves_geojson(&live.index, id, limit, offset)?))
 }
 
@@ -350,8 +353,7 @@ async fn cluster_expansion_zoom(
     id: web::Path<String>,
     query: Query,
 ) -> Result<HttpResponse, ApiError> {
-    let id = cluster_id(&id)?;
-    let map = map_of(&live, filter_of(&query, &[], &state.limits)?).await?;
+    let (id, map) = cluster_map(&state, &live, &id, &query, &[]).await?;
     let zoom = map.expansion_zoom(id)?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "cluster_id": id, "expansion_zoom": zoom })))
 }

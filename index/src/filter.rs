@@ -2,9 +2,8 @@
 //!
 //! Tiles, clusters and search take the same filters: a value set per vocabulary (several values
 //! of one filter combine with OR, `|`-separated as in the schema), départements, and a free-text
-//! `q`. Different filters combine with AND. Vocabulary filters are checked on each place's
-//! bitsets, so a filter over a million places is a pass over memory; the text part asks the
-//! tantivy index once and keeps the matching ordinals in a bitmap.
+//! `q`. Different filters combine with AND. Which places pass is the search engine's to say
+//! ([`crate::search::SearchIndex::matching`]), with its compact facet rows and its text bitmap.
 //!
 //! A [`PlaceFilter`] has a canonical key ([`PlaceFilter::key`]): two requests that ask for the
 //! same places in a different order or spelling share one key, and so one cached cluster
@@ -12,12 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use tantivy::collector::DocSetCollector;
-
 use crate::place::Place;
-use crate::search::expand::Expansions;
-use crate::search::text::{text_query, weighted_fields};
-use crate::store::PlaceIndex;
 use crate::vocab::{
     Dispositif, Frais, ModaliteAcces, ModaliteAccompagnement, PriseEnCharge, Public, Service,
     Typologie, VocabSet, Vocabulary,
@@ -200,32 +194,17 @@ impl PlaceFilter {
                 || place
                     .departement()
                     .is_some_and(|d| self.departements.contains(d)))
-            && (self.codes_postaux.is_empty() || self.codes_postaux.contains(place.code_postal()))
+            && self.matches_codes(place)
+    }
+
+    /// Whether `place` passes the postal and INSEE code filters.
+    #[must_use]
+    pub fn matches_codes(&self, place: &Place) -> bool {
+        (self.codes_postaux.is_empty() || self.codes_postaux.contains(place.code_postal()))
             && (self.codes_insee.is_empty()
                 || self
                     .codes_insee
                     .contains(place.text(crate::place::TextField::CodeInsee)))
-    }
-
-    /// The ordinals of the places of `index` that pass the filter, in order.
-    ///
-    /// # Errors
-    /// A tantivy error while matching `q`.
-    pub fn matching(&self, index: &PlaceIndex) -> tantivy::Result<Vec<u32>> {
-        let text_hits = match &self.q {
-            Some(q) => Some(text_matches(index, q)?),
-            None => None,
-        };
-        Ok((0u32..)
-            .zip(&index.places)
-            .filter(|(ordinal, place)| {
-                text_hits
-                    .as_ref()
-                    .is_none_or(|hits| hits[*ordinal as usize])
-                    && self.matches_fields(place)
-            })
-            .map(|(ordinal, _)| ordinal)
-            .collect())
     }
 }
 
@@ -291,31 +270,6 @@ fn is_code_postal(code: &str) -> bool {
 
 fn is_code_insee(code: &str) -> bool {
     code.len() == 5 && code.bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
-/// A bitmap, by ordinal, of the places whose text matches `q`, as search matches it (see
-/// [`crate::search::text`]).
-fn text_matches(index: &PlaceIndex, q: &str) -> tantivy::Result<Vec<bool>> {
-    let expansions = Expansions::new(index.reader.searcher(), 64);
-    let searcher = expansions.searcher();
-    let Some(query) = text_query(q, &weighted_fields(&index.fields), &expansions)? else {
-        // Only stop words: nothing to look for, so nothing is left out.
-        return Ok(vec![true; index.places.len()]);
-    };
-    let docs = searcher.search(&query, &DocSetCollector)?;
-    let mut hits = vec![false; index.places.len()];
-    for address in docs {
-        let column = searcher
-            .segment_reader(address.segment_ord)
-            .fast_fields()
-            .u64(crate::text_index::TextFields::ORDINAL)?;
-        if let Some(ordinal) = column.first(address.doc_id) {
-            if let Some(hit) = usize::try_from(ordinal).ok().and_then(|o| hits.get_mut(o)) {
-                *hit = true;
-            }
-        }
-    }
-    Ok(hits)
 }
 
 #[cfg(test)]

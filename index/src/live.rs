@@ -93,7 +93,7 @@ impl LiveIndex {
         let search = SearchIndex::build(&index)?;
         let searched = started.elapsed();
         let maps = MapCache::new(options.cluster, options.map_cache_places);
-        let whole = maps.get(&index, &PlaceFilter::default())?;
+        let whole = maps.get(&index, &search, &PlaceFilter::default())?;
         let clustered = started.elapsed();
         let mut live = Self {
             bounds: bounds(&index),

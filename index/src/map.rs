@@ -24,6 +24,7 @@ use serde_json::{json, Map, Value};
 
 use crate::filter::PlaceFilter;
 use crate::place::{Place, TextField};
+use crate::search::SearchIndex;
 use crate::store::PlaceIndex;
 use crate::Result;
 
@@ -66,13 +67,14 @@ impl PlaceMap {
     /// When `q` cannot be matched, or the options are invalid.
     pub fn build(
         index: &PlaceIndex,
+        search: &SearchIndex,
         filter: &PlaceFilter,
         options: ClusterOptions,
     ) -> Result<Self> {
         let ordinals = if filter.is_empty() {
             (0..u32::try_from(index.places.len()).unwrap_or(u32::MAX)).collect()
         } else {
-            filter.matching(index)?
+            search.matching(index, filter)?
         };
         let points: Vec<(f64, f64)> = ordinals
             .iter()
@@ -282,12 +284,17 @@ impl MapCache {
     ///
     /// # Errors
     /// As [`PlaceMap::build`].
-    pub fn get(&self, index: &PlaceIndex, filter: &PlaceFilter) -> Result<Arc<PlaceMap>> {
+    pub fn get(
+        &self,
+        index: &PlaceIndex,
+        search: &SearchIndex,
+        filter: &PlaceFilter,
+    ) -> Result<Arc<PlaceMap>> {
         let key = filter.key();
         if let Some(map) = self.lookup(&key) {
             return Ok(map);
         }
-        let map = Arc::new(PlaceMap::build(index, filter, self.options)?);
+        let map = Arc::new(PlaceMap::build(index, search, filter, self.options)?);
         let mut entries = self.lock();
         entries.clock += 1;
         let clock = entries.clock;

@@ -14,7 +14,6 @@ use super::facets::{FacetColumns, FacetCounts, FacetFilter};
 use super::hours::{OpenAt, OpenState};
 use super::{Hit, Near, SearchIndex, SearchRequest, SearchResults, Sort, DEFAULT_HALF_LIFE_M};
 use crate::geo::{chord_between, distance_for_chord, unit_vector};
-use crate::place::{Place, TextField};
 use crate::store::PlaceIndex;
 
 /// A hit being ranked: lower `key` is better, ties broken by ordinal.
@@ -126,17 +125,10 @@ impl<'a> Collector<'a> {
             }
         }
         let filter = &request.filter;
-        if !filter.codes_postaux.is_empty() || !filter.codes_insee.is_empty() {
-            let place: &Place = &self.index.places[ordinal as usize];
-            if (!filter.codes_postaux.is_empty()
-                && !filter.codes_postaux.contains(place.code_postal()))
-                || (!filter.codes_insee.is_empty()
-                    && !filter
-                        .codes_insee
-                        .contains(place.text(TextField::CodeInsee)))
-            {
-                return;
-            }
+        if (!filter.codes_postaux.is_empty() || !filter.codes_insee.is_empty())
+            && !filter.matches_codes(&self.index.places[ordinal as usize])
+        {
+            return;
         }
         let row = self.columns.row(ordinal);
         let failed = self.facet_filter.failed(row);

@@ -71,12 +71,6 @@ impl DocMap {
         })
     }
 
-    /// The ordinal of the place of a document.
-    #[must_use]
-    pub fn ordinal(&self, segment_ord: u32, doc: DocId) -> u32 {
-        self.ordinals[segment_ord as usize][doc as usize]
-    }
-
     /// The ordinals of the documents of one segment, by document id.
     #[must_use]
     pub fn segment_ordinals(&self, segment_ord: usize) -> &[u32] {

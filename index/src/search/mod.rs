@@ -421,6 +421,30 @@ impl SearchIndex {
             .collect())
     }
 
+    /// The ordinals of the places that pass `filter` (its text, vocabularies, départements and
+    /// codes), in order: the places of a filtered map.
+    ///
+    /// # Errors
+    /// A tantivy error while matching the filter's text.
+    pub fn matching(&self, index: &PlaceIndex, filter: &PlaceFilter) -> Result<Vec<u32>> {
+        let text_hits = match &filter.q {
+            Some(q) => Some(self.text_matches(index, q)?),
+            None => None,
+        };
+        let facets = self.facets.compile(filter);
+        Ok((0u32..)
+            .zip(&index.places)
+            .filter(|(ordinal, place)| {
+                text_hits
+                    .as_ref()
+                    .is_none_or(|hits| hits[*ordinal as usize])
+                    && facets.failed(self.facets.row(*ordinal)) == 0
+                    && filter.matches_codes(place)
+            })
+            .map(|(ordinal, _)| ordinal)
+            .collect())
+    }
+
     /// A bitmap, by ordinal, of the places whose text matches `q` (every place when `q` has no
     /// word to look for).
     ///
