@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use actix_web::http::header::HeaderValue;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use lieux_index::dedup::MergeConfig;
@@ -22,7 +23,7 @@ use lieux_tiles::ClusterOptions;
 use crate::admin::Admin;
 use crate::limits::Limits;
 use crate::progress::Bar;
-use crate::server::{router, AppState};
+use crate::server::{router, AppState, CorsOrigins};
 
 /// The bundled data set, served when no index is given.
 const BUNDLED_DATA: &str = "data/lieux-pays-de-la-loire.csv";
@@ -132,6 +133,13 @@ struct ServeArgs {
     /// The most memory that cached encoded tiles take, in MiB.
     #[arg(long, default_value_t = 256)]
     tile_cache_mib: usize,
+    /// The `Cache-Control` header of tiles.
+    #[arg(long, default_value = "public, max-age=300", value_parser = header_value)]
+    tile_cache_control: HeaderValue,
+    /// The web origins (`https://carto.example.org`) whose pages may call the API from the
+    /// browser (CORS), separated by commas; `*` for any origin, `none` for none.
+    #[arg(long, default_value = "*", value_parser = cors_origins)]
+    cors_origins: CorsOrigins,
     /// The most places one CSV or GeoJSON export of `/search` holds.
     #[arg(long, default_value_t = Limits::default().max_export)]
     max_export: usize,
@@ -473,13 +481,16 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         metrics: crate::observe::Metrics::default(),
         public_url: args.public_url.clone(),
         attribution,
+        tile_cache_control: args.tile_cache_control.clone(),
     });
+    let cors_origins = args.cors_origins.clone();
     let shutdown_timeout = args.shutdown_timeout;
     actix_web::rt::System::new().block_on(async move {
         reload_on_hangup(state.clone());
         let server = actix_web::HttpServer::new(move || {
             actix_web::App::new()
                 .app_data(state.clone())
+                .wrap(crate::server::cors(&cors_origins))
                 .wrap(actix_web::middleware::from_fn(crate::observe::observe))
                 .configure(router)
         })
@@ -558,4 +569,14 @@ fn index_bundled_data() -> anyhow::Result<PlaceIndex> {
         (Err(error), Err(_)) => Err(error.into()),
         (Ok(_), Err(error)) => Err(error.into()),
     }
+}
+
+/// Parses a header value given on the command line.
+fn header_value(text: &str) -> Result<HeaderValue, String> {
+    HeaderValue::from_str(text).map_err(|_| format!("{text:?} cannot be an HTTP header value"))
+}
+
+/// Parses `--cors-origins`.
+fn cors_origins(text: &str) -> Result<CorsOrigins, String> {
+    text.parse()
 }

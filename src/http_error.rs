@@ -35,6 +35,8 @@ pub enum ErrorCode {
     ReloadFailed,
     /// The request took longer than the request timeout.
     Timeout,
+    /// A CORS preflight from an origin, or for a method, that is not allowed.
+    CorsRefused,
     /// Something failed on our side.
     Internal,
 }
@@ -54,6 +56,7 @@ impl ErrorCode {
             Self::ReloadRunning => StatusCode::CONFLICT,
             Self::ReloadFailed => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Self::CorsRefused => StatusCode::FORBIDDEN,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

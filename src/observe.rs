@@ -354,6 +354,15 @@ pub async fn observe(
             }
         }
     };
+    if let Some(refusal) = response
+        .response()
+        .error()
+        .and_then(|error| error.as_error::<actix_cors::CorsError>())
+    {
+        // actix-cors answers a refused preflight in plain text; every error here is JSON.
+        let error = ApiError::new(ErrorCode::CorsRefused, refusal.to_string());
+        response = ServiceResponse::new(response.request().clone(), error.error_response());
+    }
     let answered_from = response
         .request()
         .extensions()

@@ -18,7 +18,7 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use arc_swap::ArcSwap;
 use lieux_index::filter::PlaceFilter;
 use lieux_index::live::LiveIndex;
-use lieux_index::map::{PlaceMap, PLACE_PROPERTIES};
+use lieux_index::map::{gzip, ContentEncoding, PlaceMap, PLACE_PROPERTIES};
 use lieux_tiles::{LngLatBbox, TileCoord, TileJson, VectorLayer};
 use serde::Serialize;
 
@@ -50,6 +50,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// The data sources and their licences, for TileJSON; without it, the index's sources.
     pub attribution: Option<String>,
+    /// The `Cache-Control` of tiles.
+    pub tile_cache_control: header::HeaderValue,
 }
 
 /// The index a request is answered from, taken once when the request starts.
@@ -105,6 +107,79 @@ pub fn router(config: &mut web::ServiceConfig) {
         .service(get("/metrics", crate::observe::metrics))
         .configure(crate::admin::routes)
         .default_service(web::to(not_found));
+}
+
+/// Which web origins may call the API from a browser (CORS).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// Any origin: the data is public, and so is every route but `/admin/*`, which needs a
+    /// token.
+    Any,
+    /// These origins only (`https://carto.example.org`).
+    Listed(Vec<String>),
+    /// None: browsers keep the API to pages of its own origin.
+    None,
+}
+
+impl std::str::FromStr for CorsOrigins {
+    type Err = String;
+
+    /// `*`, `none`, or origins separated by commas.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim() {
+            "*" => return Ok(Self::Any),
+            "none" | "" => return Ok(Self::None),
+            _ => {}
+        }
+        let origins = text
+            .split(',')
+            .map(|origin| {
+                let origin = origin.trim();
+                let uri: actix_web::http::Uri = origin
+                    .parse()
+                    .map_err(|_| format!("{origin:?} is not an origin"))?;
+                let plain = matches!(uri.scheme_str(), Some("http" | "https"))
+                    && uri.authority().is_some()
+                    && !origin.ends_with('/')
+                    && uri.path() == "/"
+                    && uri.query().is_none();
+                if plain {
+                    Ok(origin.to_owned())
+                } else {
+                    Err(format!(
+                        "{origin:?} is not an origin: write a scheme and a host (and a port), \
+                         like https://carto.example.org"
+                    ))
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self::Listed(origins))
+    }
+}
+
+/// The CORS middleware for `origins`: `GET` and `HEAD` from those origins, with any request
+/// header, and the `ETag`, `X-Request-Id` and `X-Lieux-Index` answer headers readable by
+/// scripts. A request from another origin is answered as usual, without the CORS headers, and
+/// the browser keeps the answer from the page; a preflight from another origin is refused with
+/// a JSON error (see [`crate::observe`]).
+pub fn cors(origins: &CorsOrigins) -> actix_web::middleware::Condition<actix_cors::Cors> {
+    let cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "HEAD"])
+        .allow_any_header()
+        .expose_headers([
+            header::ETAG,
+            crate::observe::REQUEST_ID,
+            crate::observe::INDEX_HASH,
+        ])
+        .max_age(86_400)
+        .block_on_origin_mismatch(false);
+    let cors = match origins {
+        CorsOrigins::Any | CorsOrigins::None => cors.allow_any_origin().send_wildcard(),
+        CorsOrigins::Listed(origins) => origins
+            .iter()
+            .fold(cors, |cors, origin| cors.allowed_origin(origin)),
+    };
+    actix_web::middleware::Condition::new(*origins != CorsOrigins::None, cors)
 }
 
 /// A GET-only resource; other methods get a JSON 405.
@@ -166,6 +241,11 @@ async fn openapi() -> HttpResponse {
 }
 
 /// `GET /tiles/{z}/{x}/{y}.mvt` (or `.pbf`), with the filters.
+///
+/// The tile comes gzipped when the client accepts gzip, as every browser does: compressed once
+/// and cached (see [`TileCache`](lieux_index::map::TileCache)). An empty tile is a 204 with no
+/// body. Each answer has an `ETag` (the index and the tile; the encoding too, since the bytes
+/// differ) that `If-None-Match` revalidates with a 304.
 async fn tile(
     state: web::Data<AppState>,
     live: Live,
@@ -189,39 +269,108 @@ async fn tile(
         .map_err(|e| ApiError::new(ErrorCode::InvalidParameter, e.to_string()))?;
     let filter = filter_of(&query, &[], &state.limits)?;
     let key = filter.key();
+    let encoding = if accepts_gzip(&request) {
+        ContentEncoding::Gzip
+    } else {
+        ContentEncoding::Identity
+    };
     let etag = format!(
-        "\"{}-{}\"",
+        "\"{}-{}{}\"",
         live.hash().get(..16).unwrap_or(""),
         blake3::hash(format!("{key}/{coord}").as_bytes())
             .to_hex()
             .get(..16)
-            .unwrap_or("")
+            .unwrap_or(""),
+        match encoding {
+            ContentEncoding::Identity => "",
+            ContentEncoding::Gzip => "-gz",
+        }
     );
-    if request
+    let not_modified = request
         .headers()
         .get(header::IF_NONE_MATCH)
-        .is_some_and(|tag| tag.as_bytes() == etag.as_bytes())
-    {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .finish());
-    }
-    let bytes = match live.tiles.get(&key, coord) {
-        Some(bytes) => bytes,
-        None => {
-            let map = map_of(&live, filter).await?;
-            // Encoding one tile takes well under a millisecond: done on the worker itself, a
-            // hand-over to the blocking pool would cost more than it saves.
-            let bytes: Arc<[u8]> = map.tile(&live.index, coord)?.into();
-            live.tiles.insert(&key, coord, Arc::clone(&bytes));
-            bytes
+        .is_some_and(|tag| tag.as_bytes() == etag.as_bytes());
+    let (mut response, body) = if not_modified {
+        (HttpResponse::NotModified(), None)
+    } else {
+        let bytes = tile_bytes(&live, filter, &key, coord, encoding).await?;
+        if bytes.is_empty() {
+            (HttpResponse::NoContent(), None)
+        } else {
+            let mut response = HttpResponse::Ok();
+            response.content_type("application/vnd.mapbox-vector-tile");
+            if encoding == ContentEncoding::Gzip {
+                response.insert_header((header::CONTENT_ENCODING, "gzip"));
+            }
+            (response, Some(bytes))
         }
     };
-    Ok(HttpResponse::Ok()
-        .content_type("application/vnd.mapbox-vector-tile")
+    response
         .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .body(bytes.to_vec()))
+        .insert_header((header::CACHE_CONTROL, state.tile_cache_control.clone()))
+        .insert_header((header::VARY, "Accept-Encoding"));
+    Ok(match body {
+        Some(bytes) => response.body(web::Bytes::from_owner(bytes)),
+        None => response.finish(),
+    })
+}
+
+/// The bytes of a tile in `encoding`: cached, or encoded (and compressed) and then cached.
+async fn tile_bytes(
+    live: &Live,
+    filter: PlaceFilter,
+    key: &str,
+    coord: TileCoord,
+    encoding: ContentEncoding,
+) -> Result<Arc<[u8]>, ApiError> {
+    if let Some(bytes) = live.tiles.get(key, coord, encoding) {
+        return Ok(bytes);
+    }
+    let cached_mvt = match encoding {
+        ContentEncoding::Identity => None,
+        ContentEncoding::Gzip => live.tiles.get(key, coord, ContentEncoding::Identity),
+    };
+    let mvt = match cached_mvt {
+        Some(mvt) => mvt,
+        None => {
+            let map = map_of(live, filter).await?;
+            // Encoding one tile takes well under a millisecond: done on the worker itself, a
+            // hand-over to the blocking pool would cost more than it saves.
+            let mvt: Arc<[u8]> = map.tile(&live.index, coord)?.into();
+            live.tiles
+                .insert(key, coord, ContentEncoding::Identity, Arc::clone(&mvt));
+            mvt
+        }
+    };
+    if encoding == ContentEncoding::Identity || mvt.is_empty() {
+        return Ok(mvt);
+    }
+    let compressed: Arc<[u8]> = gzip(&mvt).into();
+    live.tiles
+        .insert(key, coord, encoding, Arc::clone(&compressed));
+    Ok(compressed)
+}
+
+/// Whether `Accept-Encoding` accepts gzip: names `gzip` (or `*`) without `q=0`.
+fn accepts_gzip(request: &HttpRequest) -> bool {
+    request
+        .headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|parameter| {
+                let parameter = parameter.trim();
+                parameter
+                    .strip_prefix("q=")
+                    .or_else(|| parameter.strip_prefix("Q="))
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
 }
 
 /// `GET /tiles.json`: TileJSON 3.0.0, its tile URL keeping the request's filters.

@@ -169,25 +169,10 @@ impl Load {
     }
 }
 
-/// A counter or gauge of `/metrics` (the sum of its lines, whatever their labels), leaving out
-/// the requests to `/metrics` itself.
-fn metric(server: &Server, name: &str) -> f64 {
-    let (_, _, body) = server.get_bytes("/metrics", &[]);
-    String::from_utf8(body)
-        .expect("text")
-        .lines()
-        .filter(|l| {
-            (l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))
-                && !l.contains("/metrics")
-        })
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
-}
-
 /// Sends SIGHUP and waits for the reload it starts to end, swapped or failed.
 fn hang_up(server: &Server) {
     let reloads =
-        || metric(server, "lieux_reloads_total") + metric(server, "lieux_reloads_failed_total");
+        || server.metric("lieux_reloads_total") + server.metric("lieux_reloads_failed_total");
     let before = reloads();
     server.signal("HUP");
     while reloads() <= before {
@@ -199,8 +184,8 @@ impl Load {
     /// Waits until the server has answered `answers` more requests, so that each phase of a
     /// test sees requests (no timing involved); panics if every load thread has stopped.
     fn run_for(&self, server: &Server, answers: u64) {
-        let target = metric(server, "lieux_http_requests_total") + answers as f64;
-        while metric(server, "lieux_http_requests_total") < target {
+        let target = server.metric("lieux_http_requests_total") + answers as f64;
+        while server.metric("lieux_http_requests_total") < target {
             assert!(
                 !self
                     .threads
@@ -675,17 +660,17 @@ fn a_reload_goes_on_when_its_client_goes_away() {
     const POLLS: usize = 100_000;
     for poll in 0..=POLLS {
         assert!(poll < POLLS, "the reload never started");
-        if metric(&server, "lieux_reload_running") == 1.0 {
+        if server.metric("lieux_reload_running") == 1.0 {
             break;
         }
     }
     drop(stream);
     for poll in 0..=POLLS {
         assert!(poll < POLLS, "the reload whose client left never ended");
-        if metric(&server, "lieux_reload_running") == 0.0 {
+        if server.metric("lieux_reload_running") == 0.0 {
             break;
         }
     }
-    assert_eq!(metric(&server, "lieux_reloads_total"), 1.0, "it swapped");
-    assert_eq!(metric(&server, "lieux_reloads_failed_total"), 0.0);
+    assert_eq!(server.metric("lieux_reloads_total"), 1.0, "it swapped");
+    assert_eq!(server.metric("lieux_reloads_failed_total"), 0.0);
 }

@@ -169,10 +169,7 @@ impl Server {
         body: Option<&str>,
     ) -> (u16, ureq::http::HeaderMap, Vec<u8>) {
         let url = format!("{}{path}", self.base);
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
+        let agent = agent();
         let response = match body {
             None => headers
                 .iter()
@@ -184,11 +181,24 @@ impl Server {
                 .send(body),
         }
         .expect("the server answers");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response.into_body().read_to_vec().expect("a body");
-        (status, headers, body)
+        answer(response)
     }
+}
+
+/// An HTTP client that reads error statuses as answers.
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// The status, the headers and the body of an answer.
+fn answer(response: ureq::http::Response<ureq::Body>) -> (u16, ureq::http::HeaderMap, Vec<u8>) {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.into_body().read_to_vec().expect("a body");
+    (status, headers, body)
 }
 
 /// A server on the bundled data. Each test has its own, stopped when it is dropped (a server
@@ -262,6 +272,41 @@ impl Server {
             .and_then(|s| s.parse().ok())
             .unwrap_or_else(|| panic!("{target}: no status in {head:?}"));
         (status, head, answer[split + 4..].to_vec())
+    }
+}
+
+impl Server {
+    /// A counter or gauge of `/metrics` (the sum of its lines, whatever their labels), leaving
+    /// out the requests to `/metrics` itself.
+    pub fn metric(&self, name: &str) -> f64 {
+        let (_, _, body) = self.get_bytes("/metrics", &[]);
+        String::from_utf8(body)
+            .expect("text")
+            .lines()
+            .filter(|l| {
+                (l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))
+                    && !l.contains("/metrics")
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+
+    /// `OPTIONS path` with `headers` (a CORS preflight): the status, the headers and the body.
+    pub fn options(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, ureq::http::HeaderMap, Vec<u8>) {
+        let agent = agent();
+        let response = headers
+            .iter()
+            .fold(
+                agent.options(format!("{}{path}", self.base)),
+                |r, (name, value)| r.header(*name, *value),
+            )
+            .call()
+            .expect("the server answers");
+        answer(response)
     }
 }
 

@@ -194,6 +194,162 @@ fn tiles_carry_an_etag_that_revalidates() {
     );
 }
 
+/// Decompresses a gzip body with the gzip command, a decoder we did not write.
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("gzip")
+        .arg("-dc")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("gzip runs");
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "gzip could not decompress the tile"
+    );
+    output.stdout
+}
+
+#[test]
+fn tiles_come_gzipped_to_clients_that_accept_it_compressed_once() {
+    let server = bundled_server();
+    let path = "/tiles/6/31/22.mvt";
+    let (_, plain_headers, plain) = server.get_bytes(path, &[]);
+    assert!(plain_headers.get("content-encoding").is_none());
+    let browser = [("Accept-Encoding", "gzip, deflate, br, zstd")];
+    let (status, headers, compressed) = server.get_bytes(path, &browser);
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-encoding"], "gzip");
+    assert_eq!(
+        headers["content-type"],
+        "application/vnd.mapbox-vector-tile"
+    );
+    assert!(headers["vary"]
+        .to_str()
+        .unwrap()
+        .contains("Accept-Encoding"));
+    assert!(compressed.len() < plain.len());
+    assert_eq!(gunzip(&compressed), plain, "the same tile, compressed");
+    assert_ne!(
+        headers["etag"], plain_headers["etag"],
+        "other bytes, another tag"
+    );
+
+    let hits = server.metric("lieux_tile_cache_hits_total");
+    let (_, _, again) = server.get_bytes(path, &browser);
+    assert_eq!(again, compressed);
+    assert_eq!(
+        server.metric("lieux_tile_cache_hits_total"),
+        hits + 1.0,
+        "the compressed tile came from the cache"
+    );
+
+    let etag = headers["etag"].to_str().unwrap();
+    let (status, _, body) = server.get_bytes(path, &[browser[0], ("If-None-Match", etag)]);
+    assert_eq!((status, body.len()), (304, 0));
+    for refused in ["gzip;q=0", "identity", "br"] {
+        let (_, headers, body) = server.get_bytes(path, &[("Accept-Encoding", refused)]);
+        assert!(headers.get("content-encoding").is_none(), "{refused}");
+        assert_eq!(body, plain, "{refused}");
+    }
+}
+
+#[test]
+fn empty_tiles_are_204_without_a_body() {
+    let server = bundled_server();
+    // The Pacific: no place there.
+    for headers in [vec![], vec![("Accept-Encoding", "gzip")]] {
+        let (status, answer, body) = server.get_bytes("/tiles/10/0/500.mvt", &headers);
+        assert_eq!(status, 204);
+        assert!(body.is_empty());
+        assert!(answer.get("content-encoding").is_none());
+        assert!(answer.contains_key("etag"));
+    }
+    let (status, _, _) = server.get_bytes("/tiles/10/0/500.mvt?services=Cuisine", &[]);
+    assert_eq!(status, 400, "a bad filter is still an error");
+}
+
+#[test]
+fn browsers_may_call_from_any_origin_by_default() {
+    let server = bundled_server();
+    let origin = ("Origin", "https://carto.example.org");
+    for path in ["/tiles/0/0/0.mvt", "/search?q=mediatheque", "/tiles.json"] {
+        let (_, headers, _) = server.get_bytes(path, &[origin]);
+        assert_eq!(headers["access-control-allow-origin"], "*", "{path}");
+        let exposed = headers["access-control-expose-headers"].to_str().unwrap();
+        assert!(exposed.contains("etag"), "{exposed}");
+    }
+    let (status, headers, _) = server.options(
+        "/tiles/0/0/0.mvt",
+        &[
+            origin,
+            ("Access-Control-Request-Method", "GET"),
+            ("Access-Control-Request-Headers", "if-none-match"),
+        ],
+    );
+    assert!(status == 200 || status == 204, "{status}");
+    assert_eq!(headers["access-control-allow-origin"], "*");
+    assert!(headers["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .contains("GET"));
+    let (status, _, body) = server.options(
+        "/search",
+        &[origin, ("Access-Control-Request-Method", "DELETE")],
+    );
+    assert_eq!(status, 403);
+    let body: serde_json::Value = serde_json::from_slice(&body).expect("a JSON error");
+    assert_eq!(body["error"], "cors_refused");
+}
+
+#[test]
+fn cors_origins_and_tile_cache_control_are_configurable() {
+    let server = Server::start(&[
+        &"--cors-origins",
+        &"https://carto.example.org, http://localhost:5173",
+        &"--tile-cache-control",
+        &"public, max-age=60, stale-while-revalidate=600",
+    ]);
+    let (status, headers, _) = server.get_bytes("/tiles/0/0/0.mvt", &[]);
+    assert_eq!(status, 200);
+    assert_eq!(
+        headers["cache-control"],
+        "public, max-age=60, stale-while-revalidate=600"
+    );
+    for allowed in ["https://carto.example.org", "http://localhost:5173"] {
+        let (_, headers, _) = server.get_bytes("/tiles/0/0/0.mvt", &[("Origin", allowed)]);
+        assert_eq!(headers["access-control-allow-origin"], allowed);
+    }
+    let stranger = ("Origin", "https://elsewhere.example.net");
+    let (status, headers, _) = server.get_bytes("/tiles/0/0/0.mvt", &[stranger]);
+    assert_eq!(status, 200, "answered; the browser keeps it from the page");
+    assert!(headers.get("access-control-allow-origin").is_none());
+    let (status, _, body) = server.options(
+        "/tiles/0/0/0.mvt",
+        &[stranger, ("Access-Control-Request-Method", "GET")],
+    );
+    assert_eq!(status, 403);
+    let body: serde_json::Value = serde_json::from_slice(&body).expect("a JSON error");
+    assert_eq!(body["error"], "cors_refused");
+
+    let closed = Server::start(&[&"--cors-origins", &"none"]);
+    let (_, headers, _) = closed.get_bytes("/tiles/0/0/0.mvt", &[stranger]);
+    assert!(headers.get("access-control-allow-origin").is_none());
+
+    for (flag, value) in [
+        ("--cors-origins", "carto.example.org"),
+        ("--cors-origins", "https://carto.example.org/"),
+        ("--tile-cache-control", "max-age=60\n"),
+    ] {
+        let output = crate::support::lieux(&[&"serve", &flag, &value]);
+        assert!(!output.status.success(), "{flag} {value:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(flag), "{stderr}");
+    }
+}
+
 #[test]
 fn tilejson_describes_the_tiles_and_keeps_the_filters() {
     let server = bundled_server();

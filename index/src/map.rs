@@ -354,13 +354,52 @@ impl MapCache {
     }
 }
 
-/// The key of an encoded tile: the filter's key and the tile.
-type TileKey = (String, u8, u32, u32);
+/// How the bytes of a tile are encoded for transfer (HTTP's `Content-Encoding`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ContentEncoding {
+    /// The vector tile itself.
+    Identity,
+    /// The vector tile compressed with gzip, see [`gzip`].
+    Gzip,
+}
 
-/// Encoded tiles by filter and tile, least recently used out, bounded by their total size.
+/// Compresses an encoded tile with gzip, the encoding map clients expect (and PMTiles
+/// archives store). Vector tiles shrink to about half their size.
+#[must_use]
+pub fn gzip(tile: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(tile.len() / 2 + 64),
+        flate2::Compression::default(),
+    );
+    // Writing into a Vec cannot fail.
+    let _ = encoder.write_all(tile);
+    encoder.finish().unwrap_or_default()
+}
+
+/// The key of an encoded tile: the filter's key, the tile and how its bytes are encoded.
+type TileKey = (String, u8, u32, u32, ContentEncoding);
+
+fn tile_key(filter_key: &str, tile: TileCoord, encoding: ContentEncoding) -> TileKey {
+    (
+        filter_key.to_owned(),
+        tile.z(),
+        tile.x(),
+        tile.y(),
+        encoding,
+    )
+}
+
+/// What a cached tile costs beyond its bytes (its key and the cache's links), so that empty
+/// tiles, which are many, count too.
+const TILE_ENTRY_BYTES: usize = 96;
+
+/// Encoded tiles by filter, tile and content encoding, least recently used out, bounded by their
+/// total size.
 ///
 /// Maps pan over the same tiles again and again; serving those from memory skips the cluster
-/// query and the encoding. A cache belongs to one loaded index: tiles of two indexes never mix.
+/// query, the encoding and the compression. A tile is kept in the encodings clients asked for,
+/// each compressed once. A cache belongs to one loaded index: tiles of two indexes never mix.
 pub struct TileCache {
     max_bytes: usize,
     inner: Mutex<TileCacheInner>,
@@ -394,9 +433,14 @@ impl TileCache {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The cached tile of `filter_key` at `tile`, if any.
-    pub fn get(&self, filter_key: &str, tile: TileCoord) -> Option<Arc<[u8]>> {
-        let key = (filter_key.to_owned(), tile.z(), tile.x(), tile.y());
+    /// The cached tile of `filter_key` at `tile` in `encoding`, if any.
+    pub fn get(
+        &self,
+        filter_key: &str,
+        tile: TileCoord,
+        encoding: ContentEncoding,
+    ) -> Option<Arc<[u8]>> {
+        let key = tile_key(filter_key, tile, encoding);
         let mut inner = self.lock();
         let found = inner.tiles.get(&key).cloned();
         if found.is_some() {
@@ -407,21 +451,28 @@ impl TileCache {
         found
     }
 
-    /// Keeps `bytes` as the tile of `filter_key` at `tile`, evicting the least recently used
-    /// tiles while over budget. A tile larger than the whole budget is not kept.
-    pub fn insert(&self, filter_key: &str, tile: TileCoord, bytes: Arc<[u8]>) {
-        if bytes.len() > self.max_bytes {
+    /// Keeps `bytes` as the tile of `filter_key` at `tile` in `encoding`, evicting the least
+    /// recently used tiles while over budget. A tile larger than the whole budget is not kept.
+    pub fn insert(
+        &self,
+        filter_key: &str,
+        tile: TileCoord,
+        encoding: ContentEncoding,
+        bytes: Arc<[u8]>,
+    ) {
+        let cost = |bytes: &[u8]| bytes.len() + TILE_ENTRY_BYTES;
+        if cost(&bytes) > self.max_bytes {
             return;
         }
-        let key = (filter_key.to_owned(), tile.z(), tile.x(), tile.y());
+        let key = tile_key(filter_key, tile, encoding);
         let mut inner = self.lock();
-        inner.bytes += bytes.len();
+        inner.bytes += cost(&bytes);
         if let Some(old) = inner.tiles.put(key, bytes) {
-            inner.bytes -= old.len();
+            inner.bytes -= cost(&old);
         }
         while inner.bytes > self.max_bytes {
             match inner.tiles.pop_lru() {
-                Some((_, evicted)) => inner.bytes -= evicted.len(),
+                Some((_, evicted)) => inner.bytes -= cost(&evicted),
                 None => break,
             }
         }
@@ -434,7 +485,7 @@ impl TileCache {
         (inner.hits, inner.misses)
     }
 
-    /// The bytes held.
+    /// The bytes held, counting each tile's key and links.
     #[must_use]
     pub fn bytes(&self) -> usize {
         self.lock().bytes
@@ -447,28 +498,56 @@ mod tests {
 
     #[test]
     fn the_tile_cache_stays_within_its_budget_and_drops_the_oldest() {
-        let cache = TileCache::new(100);
+        use ContentEncoding::{Gzip, Identity};
+        let cache = TileCache::new(100 + 3 * TILE_ENTRY_BYTES);
         let tile = |x| TileCoord::new(5, x, 0).unwrap();
-        cache.insert("", tile(0), Arc::from(vec![0u8; 60]));
-        cache.insert("", tile(1), Arc::from(vec![1u8; 30]));
-        assert!(cache.get("", tile(0)).is_some()); // 0 is now the most recent
-        cache.insert("", tile(2), Arc::from(vec![2u8; 30]));
-        assert!(cache.bytes() <= 100);
+        cache.insert("", tile(0), Identity, Arc::from(vec![0u8; 60]));
+        cache.insert("", tile(1), Identity, Arc::from(vec![1u8; 30]));
+        assert!(cache.get("", tile(0), Identity).is_some()); // 0 is now the most recent
+        cache.insert("", tile(2), Identity, Arc::from(vec![2u8; 30]));
+        assert!(cache.bytes() <= 100 + 3 * TILE_ENTRY_BYTES);
         assert!(
-            cache.get("", tile(1)).is_none(),
+            cache.get("", tile(1), Identity).is_none(),
             "the least recently used went first"
         );
-        assert_eq!(cache.get("", tile(0)).unwrap()[0], 0);
+        assert_eq!(cache.get("", tile(0), Identity).unwrap()[0], 0);
         assert!(
-            cache.get("services=x", tile(0)).is_none(),
+            cache.get("services=x", tile(0), Identity).is_none(),
             "filters do not share tiles"
         );
-        cache.insert("", tile(3), Arc::from(vec![3u8; 101]));
         assert!(
-            cache.get("", tile(3)).is_none(),
+            cache.get("", tile(0), Gzip).is_none(),
+            "encodings do not share tiles"
+        );
+        cache.insert("", tile(3), Identity, Arc::from(vec![3u8; 400]));
+        assert!(
+            cache.get("", tile(3), Identity).is_none(),
             "larger than the budget: not kept"
         );
         let (hits, misses) = cache.stats();
-        assert_eq!((hits, misses), (2, 3));
+        assert_eq!((hits, misses), (2, 4));
+    }
+
+    #[test]
+    fn empty_tiles_count_against_the_budget() {
+        let cache = TileCache::new(10 * TILE_ENTRY_BYTES);
+        for x in 0..100 {
+            let tile = TileCoord::new(8, x, 0).unwrap();
+            cache.insert("", tile, ContentEncoding::Identity, Arc::from(Vec::new()));
+        }
+        assert_eq!(cache.bytes(), 10 * TILE_ENTRY_BYTES);
+    }
+
+    #[test]
+    fn gzip_round_trips() {
+        use std::io::Read as _;
+        let tile: Vec<u8> = (0..5000u32).map(|i| (i % 7 * 31) as u8).collect();
+        let compressed = gzip(&tile);
+        assert!(compressed.len() < tile.len() / 4);
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(compressed.as_slice())
+            .read_to_end(&mut decoded)
+            .unwrap();
+        assert_eq!(decoded, tile);
     }
 }
