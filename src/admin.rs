@@ -26,7 +26,7 @@ use lieux_index::live::{load, IndexSource, LiveOptions};
 use serde::{Deserialize, Serialize};
 
 use crate::http_error::{ApiError, ErrorCode};
-use crate::server::AppState;
+use crate::server::{AppState, RoutePattern};
 
 /// The shortest admin token accepted.
 pub const MIN_TOKEN_CHARS: usize = 16;
@@ -117,8 +117,10 @@ impl Admin {
 pub fn routes(config: &mut web::ServiceConfig) {
     config.service(
         web::scope("/admin")
+            .app_data(RoutePattern("/admin/{route}"))
             .service(
                 web::resource("/reload")
+                    .app_data(RoutePattern("/admin/reload"))
                     .route(web::post().to(reload_route))
                     .default_service(web::to(other)),
             )

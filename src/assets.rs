@@ -16,6 +16,7 @@ use actix_web::middleware::Compress;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::http_error::{ApiError, ErrorCode};
+use crate::server::RoutePattern;
 
 /// One built file of the page.
 pub struct WebFile {
@@ -34,6 +35,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
     config
         .service(
             web::resource("/")
+                .app_data(RoutePattern("/"))
                 .wrap(Compress::default())
                 .route(web::get().to(index))
                 .route(web::head().to(index))
@@ -41,6 +43,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         )
         .service(
             web::scope("/assets")
+                .app_data(RoutePattern("/assets/{file}"))
                 .wrap(Compress::default())
                 .default_service(web::to(asset)),
         );

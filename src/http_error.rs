@@ -114,7 +114,7 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         if self.error == ErrorCode::Internal {
-            tracing::error!(message = %self.message, "internal error");
+            // The details go to the log, with the request, through `observe`.
             return HttpResponse::build(self.status_code()).json(ApiError::new(
                 ErrorCode::Internal,
                 "internal error; it has been logged",

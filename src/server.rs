@@ -174,7 +174,11 @@ pub fn cors(origins: &CorsOrigins) -> actix_web::middleware::Condition<actix_cor
         .max_age(86_400)
         .block_on_origin_mismatch(false);
     let cors = match origins {
-        CorsOrigins::Any | CorsOrigins::None => cors.allow_any_origin().send_wildcard(),
+        // The same answer for every origin: nothing for caches to vary on.
+        CorsOrigins::Any | CorsOrigins::None => cors
+            .allow_any_origin()
+            .send_wildcard()
+            .disable_vary_header(),
         CorsOrigins::Listed(origins) => origins
             .iter()
             .fold(cors, |cors, origin| cors.allowed_origin(origin)),
@@ -182,14 +186,20 @@ pub fn cors(origins: &CorsOrigins) -> actix_web::middleware::Condition<actix_cor
     actix_web::middleware::Condition::new(*origins != CorsOrigins::None, cors)
 }
 
+/// The pattern of the route that answered a request, the label of its metrics. Each resource
+/// carries its own as data, so that [`crate::observe`] need not match the path a second time.
+#[derive(Debug, Clone, Copy)]
+pub struct RoutePattern(pub &'static str);
+
 /// A GET-only resource; other methods get a JSON 405.
-pub fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
+pub fn get<F, Args>(path: &'static str, handler: F) -> actix_web::Resource
 where
     F: actix_web::Handler<Args>,
     Args: actix_web::FromRequest + 'static,
     F::Output: actix_web::Responder + 'static,
 {
     web::resource(path)
+        .app_data(RoutePattern(path))
         .route(web::get().to(handler))
         .default_service(web::to(method_not_allowed))
 }
@@ -249,23 +259,24 @@ async fn openapi() -> HttpResponse {
 async fn tile(
     state: web::Data<AppState>,
     live: Live,
-    path: web::Path<(String, String, String)>,
     query: Query,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (z, x, tile) = path.into_inner();
+    // Read in place: the numbers need no percent-decoding into new strings.
+    let segment = |name| request.match_info().get(name).unwrap_or("");
+    let (z, x, tile) = (segment("z"), segment("x"), segment("tile"));
     let y = tile
         .strip_suffix(".mvt")
         .or_else(|| tile.strip_suffix(".pbf"))
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "tiles end in .mvt or .pbf"))?;
-    let z: u8 = parse("z", &z)?;
+    let z: u8 = parse("z", z)?;
     if z > MAX_TILE_ZOOM {
         return Err(ApiError::new(
             ErrorCode::InvalidParameter,
             format!("zoom {z} is outside the supported range 0-{MAX_TILE_ZOOM}"),
         ));
     }
-    let coord = TileCoord::new(z, parse("x", &x)?, parse("y", y)?)
+    let coord = TileCoord::new(z, parse("x", x)?, parse("y", y)?)
         .map_err(|e| ApiError::new(ErrorCode::InvalidParameter, e.to_string()))?;
     let filter = filter_of(&query, &[], &state.limits)?;
     let key = filter.key();
@@ -274,18 +285,23 @@ async fn tile(
     } else {
         ContentEncoding::Identity
     };
-    let etag = format!(
-        "\"{}-{}{}\"",
-        live.hash().get(..16).unwrap_or(""),
-        blake3::hash(format!("{key}/{coord}").as_bytes())
-            .to_hex()
-            .get(..16)
-            .unwrap_or(""),
-        match encoding {
-            ContentEncoding::Identity => "",
-            ContentEncoding::Gzip => "-gz",
-        }
-    );
+    let tile_hash = blake3::Hasher::new()
+        .update(key.as_bytes())
+        .update(&[coord.z()])
+        .update(&coord.x().to_le_bytes())
+        .update(&coord.y().to_le_bytes())
+        .finalize()
+        .to_hex();
+    // The index, the filter and tile, the encoding: `"0123456789abcdef-0123456789abcdef-gz"`.
+    let mut etag = String::with_capacity(40);
+    etag.push('"');
+    etag.push_str(live.hash().get(..16).unwrap_or(""));
+    etag.push('-');
+    etag.push_str(&tile_hash[..16]);
+    if encoding == ContentEncoding::Gzip {
+        etag.push_str("-gz");
+    }
+    etag.push('"');
     let not_modified = request
         .headers()
         .get(header::IF_NONE_MATCH)

@@ -147,6 +147,9 @@ impl PlaceFilter {
     /// A canonical text for the filter: equal for filters that keep the same places.
     #[must_use]
     pub fn key(&self) -> String {
+        if self.is_empty() {
+            return String::new();
+        }
         let mut parts = Vec::new();
         let mut push = |name: &str, value: String| {
             if !value.is_empty() {
