@@ -55,7 +55,10 @@ while read -r path; do curl -s -o /dev/null "http://127.0.0.1:18082$path"; done 
 for c in $levels; do
   r[cached/$c]=$(wrk_paths 18082 bench-data/paths-tiles.txt "$c" "$seconds" "bench-data/wrk-cached-$c.log")
 done
-build_ms=$(grep 'stage="cluster hierarchy"' bench-data/serve-18082.log | grep -o 'took_ms=[0-9]*' | grep -o '[0-9]*')
+# The best of the two servers' builds (the machine is shared and noisy; supercluster gets two
+# loads too).
+build_ms=$(cat bench-data/serve-18081.log bench-data/serve-18082.log | grep 'stage="cluster hierarchy"' \
+  | grep -o 'took_ms=[0-9]*' | grep -o '[0-9]*' | sort -n | head -1)
 kill "${pids[1]}"
 # The ceiling: a trivial actix handler (examples/ceiling.rs), alone on the machine.
 target/release/examples/ceiling 127.0.0.1:18084 > bench-data/ceiling.log 2>&1 &
@@ -97,8 +100,8 @@ echo "$n places; ${seconds} s per workload and level; lieux peak memory ${rss} M
 echo
 echo "| cluster hierarchy of $n places | time |"
 echo "| --- | ---: |"
-echo "| lieux (ClusterIndex::build, at server start) | ${build_ms} ms |"
-echo "| supercluster 9 load (node) | $(field load_ms) ms |"
+echo "| lieux (ClusterIndex::build at server start, 2 cores; best of 2) | ${build_ms} ms |"
+echo "| supercluster 9 load (node, one thread: JavaScript; best of 2) | $(field load_ms) ms |"
 echo
 echo "supercluster in process on the same tiles: getTile (no encoding) mean $(field get_tile_mean_ms) ms, p50 $(field get_tile_p50_ms) ms, p99 $(field get_tile_p99_ms) ms; getClusters on each tile's bbox and zoom mean $(field get_clusters_mean_ms) ms. lieux in process on the same tiles: \`LIEUX_BENCH_SIZES=$n cargo bench --bench engine -- tile_list\`."
 echo

@@ -16,9 +16,14 @@ const points = [];
 for (let i = 0; i + 1 < coords.length; i += 2) {
   points.push({ type: 'Feature', properties: { i: i / 2 }, geometry: { type: 'Point', coordinates: [coords[i], coords[i + 1]] } });
 }
-const t0 = process.hrtime.bigint();
-const index = new Supercluster({ radius: 40, extent: 512, maxZoom: 16, minPoints: 2 }).load(points);
-const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
+// The best of two loads, as lieux's figure is the best of its two server starts.
+let index;
+let loadMs = Infinity;
+for (let round = 0; round < 2; round++) {
+  const t0 = process.hrtime.bigint();
+  index = new Supercluster({ radius: 40, extent: 512, maxZoom: 16, minPoints: 2 }).load(points);
+  loadMs = Math.min(loadMs, Number(process.hrtime.bigint() - t0) / 1e6);
+}
 const tiles = readFileSync(tilesPath, 'utf8').trim().split('\n').map((l) => l.split('/').map(Number));
 const times = [];
 for (let round = 0; round < 5; round++) {

@@ -7,7 +7,9 @@
 //! made. The index costs nothing beyond the positions themselves, and the items' other columns
 //! can be stored in the same order, so a query's answer is directly an index into all of them.
 
-use std::ops::ControlFlow;
+use std::ops::{ControlFlow, Range};
+
+use rayon::prelude::*;
 
 /// The largest sub-slice that is scanned linearly instead of split.
 ///
@@ -16,23 +18,129 @@ use std::ops::ControlFlow;
 /// difference between 16 and 64.
 pub(crate) const LEAF_SIZE: usize = 32;
 
+/// Sub-slices at least this long are sorted on two threads, one half each.
+const PARALLEL_SORT: usize = 16 * 1024;
+
 /// Sorts `items` into KD-tree order, `position` telling where each one is.
 ///
-/// Positions must not be NaN (they would sort, but queries would never find them).
-pub(crate) fn sort<T>(items: &mut [T], position: impl Fn(&T) -> [f64; 2] + Copy) {
+/// Positions must not be NaN (they would sort, but queries would never find them). The two
+/// halves of a large slice are sorted in parallel: they do not overlap.
+pub(crate) fn sort<T: Send>(items: &mut [T], position: impl Fn(&T) -> [f64; 2] + Copy + Sync) {
     sort_axis(items, 0, position);
 }
 
-fn sort_axis<T>(items: &mut [T], axis: usize, position: impl Fn(&T) -> [f64; 2] + Copy) {
+fn sort_axis<T: Send>(
+    items: &mut [T],
+    axis: usize,
+    position: impl Fn(&T) -> [f64; 2] + Copy + Sync,
+) {
     if items.len() <= LEAF_SIZE {
         return;
     }
     let middle = items.len() / 2;
+    let parallel = items.len() >= PARALLEL_SORT;
     let (before, _, after) = items.select_nth_unstable_by(middle, |a, b| {
         position(a)[axis].total_cmp(&position(b)[axis])
     });
-    sort_axis(before, 1 - axis, position);
-    sort_axis(after, 1 - axis, position);
+    if parallel {
+        rayon::join(
+            || sort_axis(before, 1 - axis, position),
+            || sort_axis(after, 1 - axis, position),
+        );
+    } else {
+        sort_axis(before, 1 - axis, position);
+        sort_axis(after, 1 - axis, position);
+    }
+}
+
+/// The tree's leaves and split items, as index ranges in order: together they cover
+/// `0..len` once.
+fn runs(offset: usize, len: usize, out: &mut Vec<Range<usize>>) {
+    if len <= LEAF_SIZE {
+        out.push(offset..offset + len);
+        return;
+    }
+    let middle = len / 2;
+    runs(offset, middle, out);
+    out.push(offset + middle..offset + middle + 1);
+    runs(offset + middle + 1, len - middle - 1, out);
+}
+
+/// For each position, the other positions within a radius of it: [`neighbourhoods`]' answer.
+pub(crate) struct Neighbourhoods {
+    /// `items[offsets[i]..offsets[i + 1]]` are the neighbours of position `i`.
+    offsets: Vec<usize>,
+    items: Vec<u32>,
+}
+
+impl Neighbourhoods {
+    /// The neighbours of position `i`, west to east.
+    pub(crate) fn of(&self, i: usize) -> &[u32] {
+        &self.items[self.offsets[i]..self.offsets[i + 1]]
+    }
+}
+
+/// For each position, the other positions within `radius` of it (at most `radius` apart).
+///
+/// One query per leaf instead of one per position: the positions within `radius` of a leaf's
+/// bounding box are gathered once, and each of the leaf's positions is checked against them
+/// alone. At the deep zooms, where a leaf's box is much wider than the radius, that is its own
+/// positions and a few more, and most positions have no neighbour at all. Leaves are searched
+/// in parallel.
+pub(crate) fn neighbourhoods(positions: &[[f64; 2]], radius: f64) -> Neighbourhoods {
+    let mut leaves = Vec::with_capacity(positions.len() / LEAF_SIZE * 2 + 1);
+    runs(0, positions.len(), &mut leaves);
+    let radius_2 = radius * radius;
+    // Per leaf: how many neighbours each of its positions has, and all of them in a row.
+    let per_leaf: Vec<(Vec<u32>, Vec<u32>)> = leaves
+        .par_iter()
+        .map_init(Vec::new, |near: &mut Vec<(f64, u32)>, leaf| {
+            let items = &positions[leaf.clone()];
+            let (mut min, mut max) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+            for p in items {
+                min = [min[0].min(p[0]), min[1].min(p[1])];
+                max = [max[0].max(p[0]), max[1].max(p[1])];
+            }
+            near.clear();
+            range(
+                positions,
+                [min[0] - radius, min[1] - radius],
+                [max[0] + radius, max[1] + radius],
+                |j| near.push((positions[j][0], j as u32)),
+            );
+            // By x, so that each position only looks at the slice within `radius` of its x.
+            near.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            let mut counts = Vec::with_capacity(items.len());
+            let mut found = Vec::new();
+            for i in leaf.clone() {
+                let p = positions[i];
+                let before = found.len();
+                let first = near.partition_point(|&(x, _)| x < p[0] - radius);
+                for &(x, j) in &near[first..] {
+                    if x > p[0] + radius {
+                        break;
+                    }
+                    let dy = positions[j as usize][1] - p[1];
+                    let dx = x - p[0];
+                    if j as usize != i && dx * dx + dy * dy <= radius_2 {
+                        found.push(j);
+                    }
+                }
+                counts.push((found.len() - before) as u32);
+            }
+            (counts, found)
+        })
+        .collect();
+    let mut offsets = Vec::with_capacity(positions.len() + 1);
+    offsets.push(0);
+    let mut items = Vec::with_capacity(per_leaf.iter().map(|(_, found)| found.len()).sum());
+    for (counts, found) in per_leaf {
+        for count in counts {
+            offsets.push(offsets[offsets.len() - 1] + count as usize);
+        }
+        items.extend(found);
+    }
+    Neighbourhoods { offsets, items }
 }
 
 /// Calls `visit` with the index of every position inside the rectangle `min..=max`.
@@ -63,13 +171,10 @@ pub(crate) fn within(
     });
 }
 
-/// Whether a position other than the one at index `except` is within `radius` of `centre`.
-pub(crate) fn any_other_within(
-    positions: &[[f64; 2]],
-    centre: [f64; 2],
-    radius: f64,
-    except: usize,
-) -> bool {
+/// Whether a position other than the one at index `except` is within `radius` of `centre`:
+/// the oracle of [`isolated`].
+#[cfg(test)]
+fn any_other_within(positions: &[[f64; 2]], centre: [f64; 2], radius: f64, except: usize) -> bool {
     walk_within(positions, centre, radius, &mut |i| {
         if i == except {
             ControlFlow::Continue(())
@@ -194,6 +299,35 @@ mod tests {
                 let others = within_count(&positions, p, radius) > 1;
                 prop_assert_eq!(any_other_within(&positions, p, radius, i), others);
             }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn neighbourhoods_match_within(
+            positions in prop::collection::vec([0.0..1.0f64, 0.0..1.0f64], 0..3000),
+            radius in 0.0..0.05f64,
+        ) {
+            let positions = sorted(positions);
+            let neighbourhoods = neighbourhoods(&positions, radius);
+            for (i, &p) in positions.iter().enumerate() {
+                let mut expected = Vec::new();
+                within(&positions, p, radius, |j| if j != i { expected.push(j as u32) });
+                expected.sort_unstable();
+                let mut found = neighbourhoods.of(i).to_vec();
+                found.sort_unstable();
+                prop_assert_eq!(found, expected);
+            }
+        }
+    }
+
+    #[test]
+    fn runs_cover_every_index_once_in_order() {
+        for len in [0, 1, LEAF_SIZE, LEAF_SIZE + 1, 1000, 4097] {
+            let mut out = Vec::new();
+            runs(0, len, &mut out);
+            let covered: Vec<usize> = out.into_iter().flatten().collect();
+            assert_eq!(covered, (0..len).collect::<Vec<_>>());
         }
     }
 
