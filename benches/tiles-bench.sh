@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tile load benchmark on N generated places (default 1,000,000), in one run: lieux over HTTP
-# with wrk (uncached tiles, cached tiles, tiles filtered by one service, and /health, lieux's
+# with wrk (uncached tiles, cached tiles plain and gzipped, tiles filtered by one service, and /health, lieux's
 # own small JSON answer), a trivial actix handler as the ceiling (examples/ceiling.rs),
 # PostGIS ST_AsMVT on the same tiles with pgbench, and supercluster 9 (node) on the same points
 # and tiles.
@@ -55,6 +55,14 @@ while read -r path; do curl -s -o /dev/null "http://127.0.0.1:18082$path"; done 
 for c in $levels; do
   r[cached/$c]=$(wrk_paths 18082 bench-data/paths-tiles.txt "$c" "$seconds" "bench-data/wrk-cached-$c.log")
 done
+# As browsers ask for them: gzipped (compressed once, then cached).
+while read -r path; do
+  curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:18082$path"
+done < bench-data/paths-tiles.txt
+for c in $levels; do
+  r[gzip/$c]=$(ACCEPT_ENCODING=gzip wrk_paths 18082 bench-data/paths-tiles.txt "$c" "$seconds" \
+    "bench-data/wrk-gzip-$c.log")
+done
 # The best of the two servers' builds (the machine is shared and noisy; supercluster gets two
 # loads too).
 build_ms=$(cat bench-data/serve-18081.log bench-data/serve-18082.log | grep 'stage="cluster hierarchy"' \
@@ -85,8 +93,9 @@ field() { echo "$sc" | python3 -c "import json,sys; print(round(json.load(sys.st
 echo "| workload ($tiles tiles) | connections | requests/s | p50 | p99 | p99.9 | errors |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 for c in $levels; do
-  for w in tiles cached filtered health ceiling; do
+  for w in tiles cached gzip filtered health ceiling; do
     name=$(case $w in tiles) echo "uncached tiles";; cached) echo "cached tiles";;
+      gzip) echo "cached tiles, gzipped (Accept-Encoding: gzip, as browsers ask)";;
       filtered) echo "tiles filtered by one service (uncached)";; health) echo "lieux /health (a small JSON answer)";;
       ceiling) echo "trivial actix handler (examples/ceiling.rs, the ceiling)";; esac)
     read -r rps p50 p99 p999 err <<< "${r[$w/$c]}"

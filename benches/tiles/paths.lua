@@ -6,9 +6,12 @@ local counter = 0
 init = function(args)
   for line in io.lines(os.getenv("PATHS_FILE")) do paths[#paths + 1] = line end
 end
+-- ACCEPT_ENCODING, when set, is sent as Accept-Encoding (browsers send "gzip, deflate, br").
+local headers = {}
+if os.getenv("ACCEPT_ENCODING") then headers["Accept-Encoding"] = os.getenv("ACCEPT_ENCODING") end
 request = function()
   counter = counter + 1
-  return wrk.format("GET", paths[(counter % #paths) + 1])
+  return wrk.format("GET", paths[(counter % #paths) + 1], headers)
 end
 done = function(summary, latency, requests)
   io.write(string.format("percentiles %d %d %d\n",
