@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex};
 
 use lieux_tiles::encode::DEFAULT_EXTENT;
 use lieux_tiles::{
-    encode_tile, ClusterIndex, ClusterItem, ClusterOptions, FeatureProperties, LngLatBbox,
-    TileCoord,
+    encode_tile, ClusterIndex, ClusterItem, ClusterOptions, LngLatBbox, PropertySink,
+    PropertyValue, TileCoord,
 };
 use serde_json::{json, Map, Value};
 
@@ -111,9 +111,11 @@ impl PlaceMap {
         let buffer = self.clusters.options().tile_buffer(DEFAULT_EXTENT);
         let items = self.clusters.tile(tile, DEFAULT_EXTENT, buffer);
         let mut bytes = Vec::new();
+        // One buffer for every joined list of the tile.
+        let mut scratch = String::new();
         for detail in [Detail::Full, Detail::Named, Detail::Bare] {
-            bytes = encode_tile(&items, DEFAULT_EXTENT, |point| {
-                place_properties(self.place(index, point), detail)
+            bytes = encode_tile(&items, DEFAULT_EXTENT, |point, feature| {
+                place_properties(self.place(index, point), detail, feature, &mut scratch);
             })?;
             if bytes.len() <= MAX_TILE_BYTES {
                 break;
@@ -194,10 +196,9 @@ impl PlaceMap {
             }),
             ClusterItem::Point { index: point } => {
                 let place = self.place(index, point);
-                let properties: Map<String, Value> = place_properties(place, Detail::Full)
-                    .iter()
-                    .map(|(key, value)| (key.to_owned(), json_value(value)))
-                    .collect();
+                let mut properties = JsonProperties(Map::new());
+                place_properties(place, Detail::Full, &mut properties, &mut String::new());
+                let properties = properties.0;
                 json!({
                     "type": "Feature",
                     "id": place.id(),
@@ -209,44 +210,59 @@ impl PlaceMap {
     }
 }
 
-fn json_value(value: &lieux_tiles::PropertyValue<'_>) -> Value {
-    use lieux_tiles::PropertyValue as P;
-    match value {
-        P::String(s) => Value::from(s.as_ref()),
-        P::Int(i) => Value::from(*i),
-        P::UInt(u) => Value::from(*u),
-        P::Double(d) => Value::from(*d),
-        P::Bool(b) => Value::from(*b),
+/// GeoJSON properties, as a [`PropertySink`].
+struct JsonProperties(Map<String, Value>);
+
+impl PropertySink for JsonProperties {
+    fn add(&mut self, key: &str, value: PropertyValue<'_>) {
+        let value = match value {
+            PropertyValue::String(s) => Value::from(s.as_ref()),
+            PropertyValue::Int(i) => Value::from(i),
+            PropertyValue::UInt(u) => Value::from(u),
+            PropertyValue::Double(d) => Value::from(d),
+            PropertyValue::Bool(b) => Value::from(b),
+        };
+        self.0.insert(key.to_owned(), value);
     }
 }
 
-/// The properties of a place feature; absent values are left out.
-fn place_properties(place: &Place, detail: Detail) -> FeatureProperties<'_> {
-    let mut properties = FeatureProperties::with_capacity(PLACE_PROPERTIES.len());
-    properties.push("id", place.id());
+/// Adds the properties of a place feature to `sink`, leaving absent values out; lists are
+/// joined in `scratch`, reused from place to place.
+fn place_properties(
+    place: &Place,
+    detail: Detail,
+    sink: &mut impl PropertySink,
+    scratch: &mut String,
+) {
+    sink.add("id", place.id().into());
     if detail == Detail::Bare {
-        return properties;
+        return;
     }
-    properties.push("nom", place.nom());
+    sink.add("nom", place.nom().into());
     if detail == Detail::Named {
-        return properties;
+        return;
     }
-    let mut text = |key: &'static str, value: &str| {
+    fn text(sink: &mut impl PropertySink, key: &str, value: &str) {
         if !value.is_empty() {
-            properties.push(key, value.to_owned());
+            sink.add(key, value.into());
         }
+    }
+    text(sink, "commune", place.commune());
+    text(sink, "code_postal", place.code_postal());
+    let mut list = |key: &str, write: &dyn Fn(&mut String)| {
+        scratch.clear();
+        write(scratch);
+        text(sink, key, scratch);
     };
-    text("commune", place.commune());
-    text("code_postal", place.code_postal());
-    text("services", &place.services.to_pipe_string());
-    text("typologie", &place.typologie.to_pipe_string());
-    text(
-        "dispositif_programmes_nationaux",
-        &place.dispositif_programmes_nationaux.to_pipe_string(),
-    );
-    text("frais_a_charge", &place.frais_a_charge.to_pipe_string());
-    text("horaires", place.text(TextField::Horaires));
-    properties
+    list("services", &|out| place.services.write_pipe(out));
+    list("typologie", &|out| place.typologie.write_pipe(out));
+    list("dispositif_programmes_nationaux", &|out| {
+        place.dispositif_programmes_nationaux.write_pipe(out);
+    });
+    list("frais_a_charge", &|out| {
+        place.frais_a_charge.write_pipe(out)
+    });
+    text(sink, "horaires", place.text(TextField::Horaires));
 }
 
 /// Maps by filter key, bounded by the number of places they hold together.

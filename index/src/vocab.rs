@@ -209,13 +209,18 @@ impl<V: Vocabulary> VocabSet<V> {
     #[must_use]
     pub fn to_pipe_string(&self) -> String {
         let mut out = String::new();
-        for value in self.iter() {
-            if !out.is_empty() {
+        self.write_pipe(&mut out);
+        out
+    }
+
+    /// Appends the labels joined with `|` to `out` (nothing when the set is empty).
+    pub fn write_pipe(&self, out: &mut String) {
+        for (i, value) in self.iter().enumerate() {
+            if i > 0 {
                 out.push('|');
             }
             out.push_str(value.label());
         }
-        out
     }
 }
 

@@ -4,8 +4,11 @@
 //! MapLibre's own GeoJSON clustering gives them (`cluster`, `cluster_id`, `point_count`,
 //! `point_count_abbreviated`), so that a style written for a clustered GeoJSON source works on
 //! these tiles unchanged. What a single place carries is up to the caller: this crate knows
-//! nothing about places, so it asks for each point's [`FeatureProperties`], a plain list of
-//! keys and values that borrows from the caller's records instead of copying them.
+//! nothing about places, so it hands the caller each point's feature as a [`PropertySink`], and
+//! the caller adds the keys and values. Values are borrowed for the call only, so a caller can
+//! build a joined text in one reused buffer instead of a new string per property: a tile of a
+//! few hundred places would otherwise allocate thousands of strings. The same sink trait takes
+//! GeoJSON properties, so a caller describes a place once for both.
 //!
 //! The protobuf work is done by the `mvt` crate; this module only decides what goes in.
 
@@ -105,69 +108,25 @@ impl From<bool> for PropertyValue<'_> {
     }
 }
 
-/// The properties of one place feature, in the order they are given.
-///
-/// ```
-/// use lieux_tiles::encode::FeatureProperties;
-///
-/// let services = ["Accès internet", "Aide aux démarches"].join("|");
-/// let properties = FeatureProperties::new()
-///     .with("id", "lieu-42")
-///     .with("nom", "Médiathèque")
-///     .with("services", services)
-///     .with_some("horaires", None::<&str>);
-/// assert_eq!(properties.len(), 3);
-/// ```
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FeatureProperties<'a> {
-    entries: Vec<(&'a str, PropertyValue<'a>)>,
+/// Takes the properties of one feature, in order.
+pub trait PropertySink {
+    /// Adds the property `key`. MVT has no arrays and no nulls: join lists into a string, and
+    /// leave absent values out.
+    fn add(&mut self, key: &str, value: PropertyValue<'_>);
 }
 
-impl<'a> FeatureProperties<'a> {
-    /// No properties.
-    pub fn new() -> Self {
-        Self::default()
-    }
+/// The feature of a point being encoded, as [`encode_tile`] hands it to its caller.
+pub struct TileFeature<'a>(&'a mut mvt::Feature);
 
-    /// No properties, with room for `capacity`.
-    pub fn with_capacity(capacity: usize) -> Self {
-        Self {
-            entries: Vec::with_capacity(capacity),
-        }
-    }
-
-    /// Adds a property.
-    pub fn push(&mut self, key: &'a str, value: impl Into<PropertyValue<'a>>) {
-        self.entries.push((key, value.into()));
-    }
-
-    /// Adds a property, builder style.
-    pub fn with(mut self, key: &'a str, value: impl Into<PropertyValue<'a>>) -> Self {
-        self.push(key, value);
-        self
-    }
-
-    /// Adds a property if there is a value, builder style.
-    pub fn with_some<V: Into<PropertyValue<'a>>>(self, key: &'a str, value: Option<V>) -> Self {
+impl PropertySink for TileFeature<'_> {
+    fn add(&mut self, key: &str, value: PropertyValue<'_>) {
         match value {
-            Some(value) => self.with(key, value),
-            None => self,
+            PropertyValue::String(text) => self.0.add_tag_string(key, &text),
+            PropertyValue::Int(n) => self.0.add_tag_sint(key, n),
+            PropertyValue::UInt(n) => self.0.add_tag_uint(key, n),
+            PropertyValue::Double(n) => self.0.add_tag_double(key, n),
+            PropertyValue::Bool(b) => self.0.add_tag_bool(key, b),
         }
-    }
-
-    /// The number of properties.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Whether there are no properties.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// The properties, in order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &PropertyValue<'a>)> {
-        self.entries.iter().map(|(key, value)| (*key, value))
     }
 }
 
@@ -175,12 +134,12 @@ impl<'a> FeatureProperties<'a> {
 /// same `extent`) as a vector tile.
 ///
 /// Clusters get their cluster properties and their cluster id as feature id; a point gets its
-/// input index as feature id and the properties `point_properties(index)` returns. A tile
-/// with no items encodes to no bytes at all, which is a valid, empty vector tile.
-pub fn encode_tile<'a>(
+/// input index as feature id and the properties that `point_properties(index, feature)` adds.
+/// A tile with no items encodes to no bytes at all, which is a valid, empty vector tile.
+pub fn encode_tile(
     items: &[TileItem],
     extent: u32,
-    mut point_properties: impl FnMut(u32) -> FeatureProperties<'a>,
+    mut point_properties: impl FnMut(u32, &mut TileFeature<'_>),
 ) -> Result<Vec<u8>, EncodeError> {
     if items.is_empty() {
         return Ok(Vec::new());
@@ -202,15 +161,7 @@ pub fn encode_tile<'a>(
             }
             ClusterItem::Point { index } => {
                 feature.set_id(index.into());
-                for (key, value) in point_properties(index).iter() {
-                    match value {
-                        PropertyValue::String(text) => feature.add_tag_string(key, text),
-                        PropertyValue::Int(n) => feature.add_tag_sint(key, *n),
-                        PropertyValue::UInt(n) => feature.add_tag_uint(key, *n),
-                        PropertyValue::Double(n) => feature.add_tag_double(key, *n),
-                        PropertyValue::Bool(b) => feature.add_tag_bool(key, *b),
-                    }
-                }
+                point_properties(index, &mut TileFeature(&mut feature));
             }
         }
         layer = feature.into_layer();
@@ -278,15 +229,20 @@ mod tests {
             },
         ];
         let names = ["Médiathèque", "Espace France services"];
-        let bytes = encode_tile(&items, DEFAULT_EXTENT, |index| {
-            FeatureProperties::new()
-                .with("id", format!("lieu-{index}"))
-                .with("nom", names[index as usize - 7])
-                .with("frais_a_charge", index == 7)
-                .with("code_postal", "75004")
-                .with("rank", -3)
-                .with("score", 0.5)
-                .with_some("horaires", (index == 8).then_some("Mo-Fr 09:00-18:00"))
+        let mut scratch = String::new();
+        let bytes = encode_tile(&items, DEFAULT_EXTENT, |index, feature| {
+            scratch.clear();
+            scratch.push_str("lieu-");
+            scratch.push_str(&index.to_string());
+            feature.add("id", scratch.as_str().into());
+            feature.add("nom", names[index as usize - 7].into());
+            feature.add("frais_a_charge", (index == 7).into());
+            feature.add("code_postal", "75004".into());
+            feature.add("rank", (-3).into());
+            feature.add("score", 0.5.into());
+            if index == 8 {
+                feature.add("horaires", "Mo-Fr 09:00-18:00".into());
+            }
         })
         .unwrap();
 
@@ -331,7 +287,7 @@ mod tests {
 
     #[test]
     fn an_empty_tile_is_empty() {
-        let bytes = encode_tile(&[], DEFAULT_EXTENT, |_| FeatureProperties::new()).unwrap();
+        let bytes = encode_tile(&[], DEFAULT_EXTENT, |_, _| {}).unwrap();
         assert!(bytes.is_empty());
         let reader = Reader::new(bytes).unwrap();
         assert!(reader.get_layer_names().unwrap().is_empty());

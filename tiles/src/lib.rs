@@ -8,18 +8,18 @@
 //!   with the poles clamped and the antimeridian wrapped;
 //! - [`cluster`]: [`ClusterIndex`], a clustering hierarchy with supercluster's semantics and
 //!   defaults, queried by bbox, by tile, and by cluster (children, leaves, expansion zoom);
-//! - [`encode`]: one tile's clusters and places as a Mapbox Vector Tile, with properties given
-//!   by the caller as [`FeatureProperties`];
+//! - [`encode`]: one tile's clusters and places as a Mapbox Vector Tile, with properties that
+//!   the caller adds to each place's feature through a [`PropertySink`];
 //! - [`tilejson`]: the TileJSON 3.0.0 document that describes the tiles.
 //!
 //! ```
-//! use lieux_tiles::{encode_tile, ClusterIndex, ClusterOptions, FeatureProperties, TileCoord};
+//! use lieux_tiles::{encode_tile, ClusterIndex, ClusterOptions, PropertySink, TileCoord};
 //!
 //! let places = [(2.3522, 48.8566), (2.3530, 48.8570), (4.8357, 45.7640)];
 //! let index = ClusterIndex::build(&places, ClusterOptions::default())?;
 //! let tile = TileCoord::new(5, 16, 11)?;
 //! let items = index.tile(tile, 4096, index.options().tile_buffer(4096));
-//! let bytes = encode_tile(&items, 4096, |i| FeatureProperties::new().with("id", i))?;
+//! let bytes = encode_tile(&items, 4096, |i, feature| feature.add("id", i.into()))?;
 //! assert!(!bytes.is_empty());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -33,6 +33,6 @@ pub mod tilejson;
 pub use cluster::{
     point_count_abbreviated, ClusterError, ClusterIndex, ClusterItem, ClusterOptions, TileItem,
 };
-pub use encode::{encode_tile, EncodeError, FeatureProperties, PropertyValue};
+pub use encode::{encode_tile, EncodeError, PropertySink, PropertyValue, TileFeature};
 pub use mercator::{tile_for, LngLatBbox, TileCoord, TileCoordError};
 pub use tilejson::{TileJson, VectorLayer};
