@@ -311,6 +311,12 @@ fn write_text_index(places: &[&Place], text_dir: &Path, progress: &dyn Progress)
         progress.advance(chunk.len() as u64);
     }
     writer.commit()?;
+    // One segment: every query pays for each segment (a dictionary lookup per term, a scorer per
+    // term), and a completion or a typo asks for dozens of terms.
+    let segments = index.searchable_segment_ids()?;
+    if segments.len() > 1 {
+        writer.merge(&segments).wait()?;
+    }
     writer.wait_merging_threads()?;
     progress.finish();
     Ok(())

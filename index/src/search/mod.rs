@@ -527,6 +527,12 @@ mod tests {
         (&INDEX.1, &INDEX.2)
     }
 
+    #[test]
+    fn the_text_index_is_written_as_one_segment() {
+        let (index, _) = index();
+        assert_eq!(index.reader.searcher().segment_readers().len(), 1);
+    }
+
     fn all(request: SearchRequest) -> SearchResults {
         let (index, search) = index();
         search
