@@ -276,10 +276,18 @@ impl FacetCounts<'_> {
     pub fn add(&mut self, row: &FacetRow, failed: u16) {
         if failed == 0 {
             for facet in Facet::ALL {
-                self.add_to(facet, row);
+                self.add_to::<false>(facet, row);
             }
         } else if let Some(facet) = Facet::of_bit(failed) {
-            self.add_to(facet, row);
+            self.add_to::<false>(facet, row);
+        }
+    }
+
+    /// Takes `row` back out of every facet, after it came in with counts gathered elsewhere
+    /// (see [`FacetCounts::add_counts`]).
+    pub fn remove(&mut self, row: &FacetRow) {
+        for facet in Facet::ALL {
+            self.add_to::<true>(facet, row);
         }
     }
 
@@ -299,25 +307,31 @@ impl FacetCounts<'_> {
             .collect()
     }
 
-    fn add_to(&mut self, facet: Facet, row: &FacetRow) {
-        fn bump(counts: &mut [u64], indices: impl Iterator<Item = usize>) {
+    fn add_to<const REMOVE: bool>(&mut self, facet: Facet, row: &FacetRow) {
+        fn bump<const REMOVE: bool>(counts: &mut [u64], indices: impl Iterator<Item = usize>) {
             for index in indices {
-                counts[index] += 1;
+                if REMOVE {
+                    counts[index] -= 1;
+                } else {
+                    counts[index] += 1;
+                }
             }
         }
         let counts = &mut self.counts[self.columns.offsets[facet as usize]..];
         match facet {
-            Facet::Services => bump(counts, row.services.indices()),
-            Facet::Publics => bump(counts, row.publics.indices()),
-            Facet::PriseEnCharge => bump(counts, row.prise_en_charge.indices()),
-            Facet::Frais => bump(counts, row.frais.indices()),
-            Facet::Dispositif => bump(counts, row.dispositifs.indices()),
-            Facet::ModalitesAcces => bump(counts, row.modalites_acces.indices()),
-            Facet::ModalitesAccompagnement => bump(counts, row.modalites_accompagnement.indices()),
-            Facet::Typologie => bump(counts, row.typologie.indices()),
+            Facet::Services => bump::<REMOVE>(counts, row.services.indices()),
+            Facet::Publics => bump::<REMOVE>(counts, row.publics.indices()),
+            Facet::PriseEnCharge => bump::<REMOVE>(counts, row.prise_en_charge.indices()),
+            Facet::Frais => bump::<REMOVE>(counts, row.frais.indices()),
+            Facet::Dispositif => bump::<REMOVE>(counts, row.dispositifs.indices()),
+            Facet::ModalitesAcces => bump::<REMOVE>(counts, row.modalites_acces.indices()),
+            Facet::ModalitesAccompagnement => {
+                bump::<REMOVE>(counts, row.modalites_accompagnement.indices())
+            }
+            Facet::Typologie => bump::<REMOVE>(counts, row.typologie.indices()),
             Facet::Departement => {
                 if row.departement != NO_DEPARTEMENT {
-                    bump(counts, std::iter::once(usize::from(row.departement)));
+                    bump::<REMOVE>(counts, std::iter::once(usize::from(row.departement)));
                 }
             }
         }

@@ -48,6 +48,17 @@ use facets::{FacetColumns, Facets};
 use hours::Schedules;
 use suggest::{Suggester, Suggestion};
 
+/// The positions of the set bits of `bits`, lowest first.
+fn set_bits(mut bits: u64) -> impl Iterator<Item = u32> {
+    std::iter::from_fn(move || {
+        let bit = bits.trailing_zeros();
+        bits &= bits.wrapping_sub(1);
+        (bit < 64).then_some(bit)
+    })
+}
+
+const _: () = assert!(blocks::BLOCK <= 64, "a block's places fit one u64 of bits");
+
 /// How many expansions of typed words into indexed terms are remembered.
 pub const EXPANSIONS_REMEMBERED: usize = 20_000;
 
@@ -329,14 +340,32 @@ impl SearchIndex {
                     counts.add_counts(self.blocks.counts(block));
                     total += self.blocks.ordinals(block).len() as u64;
                 }
-                for ordinal in coverage
-                    .boundary
-                    .into_iter()
-                    .flat_map(|block| self.blocks.ordinals(block))
-                {
-                    if chord_between(&centre, &self.units[ordinal as usize]) <= chord {
-                        total += 1;
-                        counts.add(self.facets.row(ordinal), 0);
+                for block in coverage.boundary {
+                    let ordinals = self.blocks.ordinals(block);
+                    let mut inside = 0u64;
+                    for (bit, ordinal) in ordinals.clone().enumerate() {
+                        if chord_between(&centre, &self.units[ordinal as usize]) <= chord {
+                            inside |= 1 << bit;
+                        }
+                    }
+                    let len = ordinals.len();
+                    let count = inside.count_ones() as usize;
+                    total += count as u64;
+                    // Counting facets is most of the work here: count the smaller side, the
+                    // places inside, or the block's counts less the places outside.
+                    let (side, remove) = if 2 * count <= len {
+                        (inside, false)
+                    } else {
+                        counts.add_counts(self.blocks.counts(block));
+                        (!inside & (u64::MAX >> (64 - len)), true)
+                    };
+                    for bit in set_bits(side) {
+                        let row = self.facets.row(ordinals.start + bit);
+                        if remove {
+                            counts.remove(row);
+                        } else {
+                            counts.add(row, 0);
+                        }
                     }
                 }
                 total
