@@ -51,14 +51,18 @@ done
 rss=$(peak_rss_mib "${pids[0]}")
 kill "${pids[0]}"
 start_server 18082
-while read -r path; do curl -s -o /dev/null "http://127.0.0.1:18082$path"; done < bench-data/paths-tiles.txt
+# Fills the tile cache: every tile once, asked with the Accept-Encoding given.
+warm() { # ACCEPT-ENCODING
+  while read -r path; do
+    curl -s -o /dev/null -H "Accept-Encoding: $1" "http://127.0.0.1:18082$path"
+  done < bench-data/paths-tiles.txt
+}
+warm identity
 for c in $levels; do
   r[cached/$c]=$(wrk_paths 18082 bench-data/paths-tiles.txt "$c" "$seconds" "bench-data/wrk-cached-$c.log")
 done
 # As browsers ask for them: gzipped (compressed once, then cached).
-while read -r path; do
-  curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:18082$path"
-done < bench-data/paths-tiles.txt
+warm gzip
 for c in $levels; do
   r[gzip/$c]=$(ACCEPT_ENCODING=gzip wrk_paths 18082 bench-data/paths-tiles.txt "$c" "$seconds" \
     "bench-data/wrk-gzip-$c.log")

@@ -169,6 +169,18 @@ impl Load {
     }
 }
 
+/// Asks for `/health` until `done` (at most 100 times): a replaced index is removed once its
+/// last request is over, and the server may still be dropping that request when its answer
+/// arrives.
+fn ask_until(server: &Server, done: impl Fn() -> bool) {
+    for _ in 0..100 {
+        if done() {
+            return;
+        }
+        server.get("/health");
+    }
+}
+
 /// Sends SIGHUP and waits for the reload it starts to end, swapped or failed.
 fn hang_up(server: &Server) {
     let reloads =
@@ -293,12 +305,7 @@ fn reloads_under_load_give_no_failed_or_mixed_answer() {
     // The index rebuilt from sources is removed once its last request is over: the server may
     // still be dropping that request when its answer arrives, so ask a few more times.
     let rebuilt = || std::fs::read_dir(tmp.path().join("work")).unwrap().count();
-    for _ in 0..100 {
-        if rebuilt() == 0 {
-            break;
-        }
-        server.get("/health");
-    }
+    ask_until(&server, || rebuilt() == 0);
     assert_eq!(rebuilt(), 0, "the rebuilt index was removed once replaced");
 }
 
@@ -476,12 +483,7 @@ fn sources_given_at_start_are_indexed_and_indexed_again_by_a_reload() {
         json["index"], json["previous"],
         "the same sources, the same content"
     );
-    for _ in 0..100 {
-        if built() == 1 {
-            break;
-        }
-        server.get("/health");
-    }
+    ask_until(&server, || built() == 1);
     assert_eq!(built(), 1, "the replaced index was removed");
 }
 

@@ -171,20 +171,6 @@ pub(crate) fn within(
     });
 }
 
-/// Whether a position other than the one at index `except` is within `radius` of `centre`:
-/// the oracle of [`isolated`].
-#[cfg(test)]
-fn any_other_within(positions: &[[f64; 2]], centre: [f64; 2], radius: f64, except: usize) -> bool {
-    walk_within(positions, centre, radius, &mut |i| {
-        if i == except {
-            ControlFlow::Continue(())
-        } else {
-            ControlFlow::Break(())
-        }
-    })
-    .is_break()
-}
-
 fn walk_within(
     positions: &[[f64; 2]],
     centre: [f64; 2],
@@ -295,10 +281,6 @@ mod tests {
                 })
                 .collect();
             prop_assert_eq!(&found, &expected);
-            for (i, &p) in positions.iter().enumerate() {
-                let others = within_count(&positions, p, radius) > 1;
-                prop_assert_eq!(any_other_within(&positions, p, radius, i), others);
-            }
         }
     }
 
@@ -329,12 +311,6 @@ mod tests {
             let covered: Vec<usize> = out.into_iter().flatten().collect();
             assert_eq!(covered, (0..len).collect::<Vec<_>>());
         }
-    }
-
-    fn within_count(positions: &[[f64; 2]], centre: [f64; 2], radius: f64) -> usize {
-        let mut count = 0;
-        within(positions, centre, radius, |_| count += 1);
-        count
     }
 
     #[test]
