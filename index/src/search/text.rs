@@ -16,11 +16,16 @@
 //! The query is built from analysed tokens only, never parsed: quotes, colons, brackets or
 //! `AND` in the text are searched as text (or dropped as punctuation) and cannot fail.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScorer, EnableScoring, Explanation, Occur, Query, Scorer,
+    TermQuery, Weight,
+};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{Score, Term};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DocId, Score, SegmentReader, TantivyError, Term};
 
 use super::expand::{Expansion, Expansions};
 
@@ -81,19 +86,25 @@ pub struct Word {
 /// The words of `q`, analysed as the index is.
 #[must_use]
 pub fn words(q: &str) -> Vec<Word> {
-    let mut analyzer = french_analyzer();
-    let mut stream = analyzer.token_stream(q);
-    let mut words = Vec::new();
-    while stream.advance() {
-        let token = stream.token();
-        let typed = q.get(token.offset_from..token.offset_to).unwrap_or("");
-        words.push(Word {
-            stem: token.text.clone(),
-            folded: crate::text::fold(typed),
-            letters: typed.chars().count(),
-            prefix: false,
-        });
+    thread_local! {
+        // Building the analyser builds its stop-word set, which cost as much as the rest of a
+        // completion; each thread keeps one, with its cache of stems.
+        static ANALYZER: RefCell<TextAnalyzer> = RefCell::new(french_analyzer());
     }
+    let mut words = Vec::new();
+    ANALYZER.with_borrow_mut(|analyzer| {
+        let mut stream = analyzer.token_stream(q);
+        while stream.advance() {
+            let token = stream.token();
+            let typed = q.get(token.offset_from..token.offset_to).unwrap_or("");
+            words.push(Word {
+                stem: token.text.clone(),
+                folded: crate::text::fold(typed),
+                letters: typed.chars().count(),
+                prefix: false,
+            });
+        }
+    });
     let ends_mid_word = q.chars().last().is_some_and(char::is_alphanumeric);
     if let Some(last) = words.last_mut() {
         last.prefix = ends_mid_word;
@@ -175,17 +186,69 @@ fn word_query(
             }
         }
         for (term, score) in others {
-            let term = TermQuery::new(
-                Term::from_field_text(field, &term),
-                IndexRecordOption::Basic,
-            );
             alternatives.push((
                 Occur::Should,
-                Box::new(ConstScoreQuery::new(Box::new(term), score)),
+                Box::new(ConstTermQuery {
+                    term: Term::from_field_text(field, &term),
+                    score,
+                }),
             ));
         }
     }
     Ok(Box::new(BooleanQuery::new(alternatives)))
+}
+
+/// A term that scores a constant when it matches: an expansion of a typed word.
+///
+/// Tantivy's `ConstScoreQuery` over a `TermQuery` still computes the term's BM25 statistics,
+/// a lookup in the term dictionary, only to throw them away; a completion expands each word
+/// into up to [`super::expand::MAX_EXPANSIONS`] terms, so that lookup was a tenth of its time.
+#[derive(Clone, Debug)]
+struct ConstTermQuery {
+    term: Term,
+    score: Score,
+}
+
+impl Query for ConstTermQuery {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let unscored = EnableScoring::disabled_from_schema(scoring.schema());
+        let inner = TermQuery::new(self.term.clone(), IndexRecordOption::Basic)
+            .specialized_weight(unscored)?;
+        Ok(Box::new(ConstTermWeight {
+            inner: Box::new(inner),
+            score: self.score,
+        }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        visitor(&self.term, false);
+    }
+}
+
+struct ConstTermWeight {
+    inner: Box<dyn Weight>,
+    score: Score,
+}
+
+impl Weight for ConstTermWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let inner = self.inner.scorer(reader, boost)?;
+        Ok(Box::new(ConstScorer::new(inner, boost * self.score)))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.seek(doc) != doc {
+            return Err(TantivyError::InvalidArgument(format!(
+                "document {doc} does not match"
+            )));
+        }
+        Ok(Explanation::new("constant (an expanded term)", self.score))
+    }
+
+    fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
+        self.inner.count(reader)
+    }
 }
 
 /// The prefixes of the folded word that could be its stem had it been typed right: at most five
