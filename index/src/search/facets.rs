@@ -201,6 +201,56 @@ impl FacetColumns {
         }
     }
 
+    /// Calls `f` with the flat index of every counter `row` counts in.
+    pub fn for_each_counter(&self, row: &FacetRow, mut f: impl FnMut(usize)) {
+        for facet in Facet::ALL {
+            self.for_each_counter_of(facet, row, &mut f);
+        }
+    }
+
+    /// Calls `f` with the flat index of every counter of `facet` that `row` counts in.
+    fn for_each_counter_of(&self, facet: Facet, row: &FacetRow, mut f: impl FnMut(usize)) {
+        fn each(offset: usize, indices: impl Iterator<Item = usize>, f: &mut impl FnMut(usize)) {
+            for index in indices {
+                f(offset + index);
+            }
+        }
+        let offset = self.offsets[facet as usize];
+        let f = &mut f;
+        match facet {
+            Facet::Services => each(offset, row.services.indices(), f),
+            Facet::Publics => each(offset, row.publics.indices(), f),
+            Facet::PriseEnCharge => each(offset, row.prise_en_charge.indices(), f),
+            Facet::Frais => each(offset, row.frais.indices(), f),
+            Facet::Dispositif => each(offset, row.dispositifs.indices(), f),
+            Facet::ModalitesAcces => each(offset, row.modalites_acces.indices(), f),
+            Facet::ModalitesAccompagnement => {
+                each(offset, row.modalites_accompagnement.indices(), f);
+            }
+            Facet::Typologie => each(offset, row.typologie.indices(), f),
+            Facet::Departement => {
+                if row.departement != NO_DEPARTEMENT {
+                    f(offset + usize::from(row.departement));
+                }
+            }
+        }
+    }
+
+    /// The counters held by the places `ordinals` (at most 64), each with a mask of the places
+    /// that hold it, bit `i` for `ordinals.start + i`: the bit-sliced counts of a block, from
+    /// which the counts of any subset of its places are a few `popcount`s.
+    #[must_use]
+    pub fn masks(&self, ordinals: std::ops::Range<u32>) -> Vec<(u16, u64)> {
+        let mut holders = vec![0u64; self.counters()];
+        for (bit, ordinal) in ordinals.enumerate() {
+            self.for_each_counter(self.row(ordinal), |counter| holders[counter] |= 1 << bit);
+        }
+        (0u16..)
+            .zip(holders)
+            .filter(|(_, mask)| *mask != 0)
+            .collect()
+    }
+
     /// An empty count over these columns.
     #[must_use]
     pub fn counts(&self) -> FacetCounts<'_> {
@@ -274,20 +324,11 @@ impl FacetCounts<'_> {
     /// Counts `row`, which failed the facet filters of `failed` (see [`FacetFilter::failed`]):
     /// in every facet when it failed none, in the one it failed when it failed one.
     pub fn add(&mut self, row: &FacetRow, failed: u16) {
+        let columns = self.columns;
         if failed == 0 {
-            for facet in Facet::ALL {
-                self.add_to::<false>(facet, row);
-            }
+            columns.for_each_counter(row, |counter| self.counts[counter] += 1);
         } else if let Some(facet) = Facet::of_bit(failed) {
-            self.add_to::<false>(facet, row);
-        }
-    }
-
-    /// Takes `row` back out of every facet, after it came in with counts gathered elsewhere
-    /// (see [`FacetCounts::add_counts`]).
-    pub fn remove(&mut self, row: &FacetRow) {
-        for facet in Facet::ALL {
-            self.add_to::<true>(facet, row);
+            columns.for_each_counter_of(facet, row, |counter| self.counts[counter] += 1);
         }
     }
 
@@ -298,6 +339,14 @@ impl FacetCounts<'_> {
         }
     }
 
+    /// Counts the places of a block picked by `picked`, one bit per place: `counters[i]` is
+    /// held by the places whose bits are set in `holders[i]` (see [`FacetColumns::masks`]).
+    pub fn add_picked(&mut self, counters: &[u16], holders: &[u64], picked: u64) {
+        for (counter, holders) in counters.iter().zip(holders) {
+            self.counts[usize::from(*counter)] += u64::from((holders & picked).count_ones());
+        }
+    }
+
     /// The flat array of counts, saturated to `u32`.
     #[must_use]
     pub fn to_u32(&self) -> Vec<u32> {
@@ -305,36 +354,6 @@ impl FacetCounts<'_> {
             .iter()
             .map(|n| u32::try_from(*n).unwrap_or(u32::MAX))
             .collect()
-    }
-
-    fn add_to<const REMOVE: bool>(&mut self, facet: Facet, row: &FacetRow) {
-        fn bump<const REMOVE: bool>(counts: &mut [u64], indices: impl Iterator<Item = usize>) {
-            for index in indices {
-                if REMOVE {
-                    counts[index] -= 1;
-                } else {
-                    counts[index] += 1;
-                }
-            }
-        }
-        let counts = &mut self.counts[self.columns.offsets[facet as usize]..];
-        match facet {
-            Facet::Services => bump::<REMOVE>(counts, row.services.indices()),
-            Facet::Publics => bump::<REMOVE>(counts, row.publics.indices()),
-            Facet::PriseEnCharge => bump::<REMOVE>(counts, row.prise_en_charge.indices()),
-            Facet::Frais => bump::<REMOVE>(counts, row.frais.indices()),
-            Facet::Dispositif => bump::<REMOVE>(counts, row.dispositifs.indices()),
-            Facet::ModalitesAcces => bump::<REMOVE>(counts, row.modalites_acces.indices()),
-            Facet::ModalitesAccompagnement => {
-                bump::<REMOVE>(counts, row.modalites_accompagnement.indices())
-            }
-            Facet::Typologie => bump::<REMOVE>(counts, row.typologie.indices()),
-            Facet::Departement => {
-                if row.departement != NO_DEPARTEMENT {
-                    bump::<REMOVE>(counts, std::iter::once(usize::from(row.departement)));
-                }
-            }
-        }
     }
 
     /// The counts, each facet's values by decreasing count (values counted 0 left out).

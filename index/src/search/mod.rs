@@ -48,15 +48,6 @@ use facets::{FacetColumns, Facets};
 use hours::Schedules;
 use suggest::{Suggester, Suggestion};
 
-/// The positions of the set bits of `bits`, lowest first.
-fn set_bits(mut bits: u64) -> impl Iterator<Item = u32> {
-    std::iter::from_fn(move || {
-        let bit = bits.trailing_zeros();
-        bits &= bits.wrapping_sub(1);
-        (bit < 64).then_some(bit)
-    })
-}
-
 const _: () = assert!(blocks::BLOCK <= 64, "a block's places fit one u64 of bits");
 
 /// How many expansions of typed words into indexed terms are remembered.
@@ -274,6 +265,9 @@ impl SearchIndex {
         let chord = chord_for_distance(radius) * (1.0 + 1e-9);
         let coverage = self.blocks.cover(&centre, chord);
         let mut ordinals = Vec::new();
+        for group in coverage.inside_groups {
+            ordinals.extend(self.blocks.group_ordinals(group));
+        }
         for block in coverage.inside {
             ordinals.extend(self.blocks.ordinals(block));
         }
@@ -336,37 +330,24 @@ impl SearchIndex {
                 let chord = chord_for_distance(radius);
                 let coverage = self.blocks.cover(&centre, chord);
                 let mut total = 0;
+                for group in coverage.inside_groups {
+                    counts.add_counts(self.blocks.group_counts(group));
+                    total += self.blocks.group_ordinals(group).len() as u64;
+                }
                 for block in coverage.inside {
                     counts.add_counts(self.blocks.counts(block));
                     total += self.blocks.ordinals(block).len() as u64;
                 }
                 for block in coverage.boundary {
-                    let ordinals = self.blocks.ordinals(block);
                     let mut inside = 0u64;
-                    for (bit, ordinal) in ordinals.clone().enumerate() {
+                    for (bit, ordinal) in self.blocks.ordinals(block).enumerate() {
                         if chord_between(&centre, &self.units[ordinal as usize]) <= chord {
                             inside |= 1 << bit;
                         }
                     }
-                    let len = ordinals.len();
-                    let count = inside.count_ones() as usize;
-                    total += count as u64;
-                    // Counting facets is most of the work here: count the smaller side, the
-                    // places inside, or the block's counts less the places outside.
-                    let (side, remove) = if 2 * count <= len {
-                        (inside, false)
-                    } else {
-                        counts.add_counts(self.blocks.counts(block));
-                        (!inside & (u64::MAX >> (64 - len)), true)
-                    };
-                    for bit in set_bits(side) {
-                        let row = self.facets.row(ordinals.start + bit);
-                        if remove {
-                            counts.remove(row);
-                        } else {
-                            counts.add(row, 0);
-                        }
-                    }
+                    total += u64::from(inside.count_ones());
+                    let (counters, holders) = self.blocks.masks(block);
+                    counts.add_picked(counters, holders, inside);
                 }
                 total
             }
@@ -617,15 +598,30 @@ mod tests {
             }
             let total = results.total as usize;
             prop_assert!(total.abs_diff(expected.len()) <= results.hits.len() - found.len());
-            // Facets (taken from whole blocks inside the circle) count the places inside.
+            // Facets (taken from whole groups and blocks inside the circle, and bit-sliced
+            // from the blocks on its edge) count the places inside.
             if results.hits.len() == found.len() {
-                let mut services = Counts::new();
-                for (_, ordinal) in &expected {
-                    for service in index.places[*ordinal as usize].services.iter() {
-                        *services.entry(service.label().to_owned()).or_insert(0) += 1;
+                let count = |values: &dyn Fn(&Place) -> Vec<String>| {
+                    let mut counts = Counts::new();
+                    for (_, ordinal) in &expected {
+                        for value in values(&index.places[*ordinal as usize]) {
+                            *counts.entry(value).or_insert(0) += 1;
+                        }
                     }
-                }
-                prop_assert_eq!(facet(&results, facets::Facet::Services), services);
+                    counts
+                };
+                prop_assert_eq!(
+                    facet(&results, facets::Facet::Services),
+                    count(&|p| p.services.iter().map(|v| v.label().to_owned()).collect())
+                );
+                prop_assert_eq!(
+                    facet(&results, facets::Facet::Typologie),
+                    count(&|p| p.typologie.iter().map(|v| v.label().to_owned()).collect())
+                );
+                prop_assert_eq!(
+                    facet(&results, facets::Facet::Departement),
+                    count(&|p| p.departement().map(str::to_owned).into_iter().collect())
+                );
             }
         }
 
