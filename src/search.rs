@@ -12,11 +12,10 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDateTime;
 use lieux_index::export::write_schema_csv;
-use lieux_index::geojson::PlaceFeature;
-use lieux_index::search::facets::Facets;
+use lieux_index::geojson::{PlaceFeature, FEATURE_BYTES};
+use lieux_index::json;
 use lieux_index::search::hours::{now_local, OpenAt, OpenState};
 use lieux_index::search::{Hit, Near, OpenFilter, SearchRequest, SearchResults, Sort};
-use serde::Serialize;
 use serde_json::json;
 
 use crate::http_error::{ApiError, ErrorCode};
@@ -244,34 +243,37 @@ fn hit_feature<'a>(live: &'a LiveIndex, hit: &Hit, open_now: &mut OpenAt<'_>) ->
     }
 }
 
-/// A FeatureCollection of places, with what the route adds.
-#[derive(Serialize)]
-struct Collection<'a, Extra: Serialize> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    features: Vec<PlaceFeature<'a>>,
-    #[serde(flatten)]
-    extra: Extra,
-    took_ms: f64,
+/// The features of `hits`, with their opening state now, as a GeoJSON FeatureCollection whose
+/// members after `features` are written by `extra` (each starting with a comma), and the time
+/// taken since `started` last.
+fn collection(
+    live: &LiveIndex,
+    hits: &[Hit],
+    started: Instant,
+    extra: impl FnOnce(&mut Vec<u8>),
+) -> HttpResponse {
+    let mut open_now = live.search.schedules().now();
+    let mut out = Vec::with_capacity(256 + hits.len() * FEATURE_BYTES);
+    out.extend_from_slice(br#"{"type":"FeatureCollection","features":["#);
+    for (i, hit) in hits.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        hit_feature(live, hit, &mut open_now).write_json(&mut out);
+    }
+    out.push(b']');
+    extra(&mut out);
+    out.extend_from_slice(br#","took_ms":"#);
+    json::f64(&mut out, took_ms(started));
+    out.push(b'}');
+    json_response(out)
 }
 
-/// What `/search` adds to its collection.
-#[derive(Serialize)]
-struct Page<'a> {
-    total: u64,
-    limit: usize,
-    offset: usize,
-    facets: &'a Facets,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    unknown_hours: Option<u64>,
-}
-
-/// The features of `hits`, with their opening state now.
-fn hit_features<'a>(live: &'a LiveIndex, hits: &[Hit]) -> Vec<PlaceFeature<'a>> {
-    let mut open_now = live.search.schedules().at(now_local());
-    hits.iter()
-        .map(|hit| hit_feature(live, hit, &mut open_now))
-        .collect()
+/// A 200 answer with the JSON text `body`.
+fn json_response(body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body)
 }
 
 /// `GET /search`.
@@ -289,17 +291,25 @@ async fn search(
         return export(&state, live.0, &results, format, permit);
     }
     let (request, results) = run(&live, request).await?;
-    Ok(HttpResponse::Ok().json(Collection {
-        kind: "FeatureCollection",
-        features: hit_features(&live, &results.hits),
-        extra: Page {
-            total: results.total,
-            limit: request.limit,
-            offset: request.offset,
-            facets: &results.facets,
-            unknown_hours: request.open.map(|_| results.unknown_hours),
-        },
-        took_ms: took_ms(started),
+    Ok(collection(&live, &results.hits, started, |out| {
+        for (name, value) in [
+            ("total", results.total),
+            ("limit", request.limit as u64),
+            ("offset", request.offset as u64),
+        ] {
+            out.push(b',');
+            json::key(out, name);
+            json::u64(out, value);
+        }
+        out.push(b',');
+        json::key(out, "facets");
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, &results.facets);
+        if request.open.is_some() {
+            out.push(b',');
+            json::key(out, "unknown_hours");
+            json::u64(out, results.unknown_hours);
+        }
     }))
 }
 
@@ -387,8 +397,7 @@ fn export_chunk(
                 if chunk > 0 || i > 0 {
                     out.push(b',');
                 }
-                serde_json::to_writer(&mut out, &PlaceFeature::new(place))
-                    .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+                PlaceFeature::new(place).write_json(&mut out);
             }
             if chunk == chunks {
                 out.extend_from_slice(b"]}");
@@ -420,12 +429,7 @@ async fn nearest(
             .await
             .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??
     };
-    Ok(HttpResponse::Ok().json(Collection {
-        kind: "FeatureCollection",
-        features: hit_features(&live, &hits),
-        extra: (),
-        took_ms: took_ms(started),
-    }))
+    Ok(collection(&live, &hits, started, |_| {}))
 }
 
 /// `GET /suggest?q=&limit=`, with `lat` and `lon` to complete place names nearby first.
@@ -475,7 +479,7 @@ async fn place(live: Live, id: web::Path<String>, query: Query) -> Result<HttpRe
     };
     let feature = PlaceFeature {
         score: None,
-        ..hit_feature(&live, &hit, &mut live.search.schedules().at(now_local()))
+        ..hit_feature(&live, &hit, &mut live.search.schedules().now())
     };
-    Ok(HttpResponse::Ok().json(feature))
+    Ok(json_response(feature.to_json()))
 }

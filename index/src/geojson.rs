@@ -5,12 +5,13 @@
 //! schema's CSV would hold. Empty fields are left out, so a client tests for presence. Values a
 //! source gave that could not be normalised are kept under `autres_valeurs`.
 //!
-//! [`PlaceFeature`] serialises straight from the place, with no intermediate JSON tree: a page
-//! of search results is written without allocating per field.
+//! [`PlaceFeature::write_json`] writes straight from the place into the answer's buffer, with
+//! no intermediate JSON tree and no allocation per field (see [`crate::json`]): a page of
+//! search results is most of what a radius or nearest search costs.
 
-use serde::ser::{SerializeMap, SerializeSeq, Serializer};
-use serde::Serialize;
+use chrono::Datelike;
 
+use crate::json;
 use crate::place::{Place, SchemaField, TextField};
 use crate::vocab::{VocabSet, Vocabulary};
 
@@ -38,123 +39,163 @@ impl<'a> PlaceFeature<'a> {
             open_now: None,
         }
     }
-}
 
-impl Serialize for PlaceFeature<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        struct Point {
-            #[serde(rename = "type")]
-            kind: &'static str,
-            coordinates: [f64; 2],
-        }
-        let mut map = serializer.serialize_map(Some(4))?;
-        map.serialize_entry("type", "Feature")?;
-        map.serialize_entry("id", self.place.id())?;
-        map.serialize_entry(
-            "geometry",
-            &Point {
-                kind: "Point",
-                coordinates: [self.place.longitude, self.place.latitude],
-            },
-        )?;
-        map.serialize_entry("properties", &Properties(self))?;
-        map.end()
+    /// Appends the feature's JSON text to `out`.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let place = self.place;
+        out.extend_from_slice(br#"{"type":"Feature","id":"#);
+        json::string(out, place.id());
+        out.extend_from_slice(br#","geometry":{"type":"Point","coordinates":["#);
+        json::f64(out, place.longitude);
+        out.push(b',');
+        json::f64(out, place.latitude);
+        out.extend_from_slice(br#"]},"properties":{"#);
+        self.write_properties(out);
+        out.extend_from_slice(b"}}");
     }
-}
 
-struct Properties<'f, 'a>(&'f PlaceFeature<'a>);
-
-/// A vocabulary set as an array of labels.
-struct Labels<'s, V: Vocabulary>(&'s VocabSet<V>);
-
-impl<V: Vocabulary> Serialize for Labels<'_, V> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(None)?;
-        for value in self.0.iter() {
-            seq.serialize_element(value.label())?;
-        }
-        seq.end()
+    /// The feature's JSON text.
+    #[must_use]
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(FEATURE_BYTES);
+        self.write_json(&mut out);
+        out
     }
-}
 
-impl Serialize for Properties<'_, '_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        fn labels<M: SerializeMap, V: Vocabulary>(
-            map: &mut M,
-            field: SchemaField,
-            set: &VocabSet<V>,
-        ) -> Result<(), M::Error> {
-            if set.is_empty() {
-                return Ok(());
+    fn write_properties(&self, out: &mut Vec<u8>) {
+        fn labels<V: Vocabulary>(out: &mut Vec<u8>, set: &VocabSet<V>) {
+            out.push(b'[');
+            for (i, value) in set.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                json::string(out, value.label());
             }
-            map.serialize_entry(field.name(), &Labels(set))
+            out.push(b']');
         }
-        let feature = self.0;
-        let place = feature.place;
-        let mut map = serializer.serialize_map(None)?;
+        let place = self.place;
+        let mut first = true;
+        let mut key = |out: &mut Vec<u8>, name: &str| {
+            if !std::mem::take(&mut first) {
+                out.push(b',');
+            }
+            json::key(out, name);
+        };
         for field in SchemaField::ALL {
+            let name = field.name();
             match field {
-                SchemaField::Latitude => map.serialize_entry(field.name(), &place.latitude)?,
-                SchemaField::Longitude => map.serialize_entry(field.name(), &place.longitude)?,
-                SchemaField::Typologie => labels(&mut map, field, &place.typologie)?,
-                SchemaField::Itinerance => labels(&mut map, field, &place.itinerance)?,
-                SchemaField::Services => labels(&mut map, field, &place.services)?,
-                SchemaField::PublicsSpecifiquementAdresses => {
-                    labels(&mut map, field, &place.publics_specifiquement_adresses)?;
+                SchemaField::Latitude => {
+                    key(out, name);
+                    json::f64(out, place.latitude);
                 }
-                SchemaField::PriseEnChargeSpecifique => {
-                    labels(&mut map, field, &place.prise_en_charge_specifique)?;
+                SchemaField::Longitude => {
+                    key(out, name);
+                    json::f64(out, place.longitude);
                 }
-                SchemaField::FraisACharge => labels(&mut map, field, &place.frais_a_charge)?,
-                SchemaField::DispositifProgrammesNationaux => {
-                    labels(&mut map, field, &place.dispositif_programmes_nationaux)?;
+                SchemaField::DateMaj => {
+                    key(out, name);
+                    write_date(out, place.date_maj);
                 }
-                SchemaField::FormationsLabels => {
-                    labels(&mut map, field, &place.formations_labels)?;
-                }
-                SchemaField::ModalitesAcces => labels(&mut map, field, &place.modalites_acces)?,
-                SchemaField::ModalitesAccompagnement => {
-                    labels(&mut map, field, &place.modalites_accompagnement)?;
-                }
-                other => match TextField::of(other) {
-                    Some(text) => {
+                other => {
+                    if let Some(text) = TextField::of(other) {
                         let value = place.text(text);
                         if !value.is_empty() {
-                            map.serialize_entry(field.name(), value)?;
+                            key(out, name);
+                            json::string(out, value);
+                        }
+                        continue;
+                    }
+                    macro_rules! vocabulary {
+                        ($set:expr) => {{
+                            if !$set.is_empty() {
+                                key(out, name);
+                                labels(out, &$set);
+                            }
+                        }};
+                    }
+                    match other {
+                        SchemaField::Typologie => vocabulary!(place.typologie),
+                        SchemaField::Itinerance => vocabulary!(place.itinerance),
+                        SchemaField::Services => vocabulary!(place.services),
+                        SchemaField::PublicsSpecifiquementAdresses => {
+                            vocabulary!(place.publics_specifiquement_adresses);
+                        }
+                        SchemaField::PriseEnChargeSpecifique => {
+                            vocabulary!(place.prise_en_charge_specifique);
+                        }
+                        SchemaField::FraisACharge => vocabulary!(place.frais_a_charge),
+                        SchemaField::DispositifProgrammesNationaux => {
+                            vocabulary!(place.dispositif_programmes_nationaux);
+                        }
+                        SchemaField::FormationsLabels => vocabulary!(place.formations_labels),
+                        SchemaField::ModalitesAcces => vocabulary!(place.modalites_acces),
+                        SchemaField::ModalitesAccompagnement => {
+                            vocabulary!(place.modalites_accompagnement);
+                        }
+                        _ => {
+                            key(out, name);
+                            json::string(out, &place.field_text(other));
                         }
                     }
-                    None => map.serialize_entry(field.name(), &place.field_text(other))?,
-                },
+                }
             }
         }
         if !place.autres_valeurs.is_empty() {
-            #[derive(Serialize)]
-            struct Other<'a> {
-                field: &'static str,
-                value: &'a str,
+            key(out, "autres_valeurs");
+            out.push(b'[');
+            for (i, other) in place.autres_valeurs.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(br#"{"field":"#);
+                json::string(out, other.field.name());
+                out.extend_from_slice(br#","value":"#);
+                json::string(out, &other.value);
+                out.push(b'}');
             }
-            let others: Vec<Other<'_>> = place
-                .autres_valeurs
-                .iter()
-                .map(|o| Other {
-                    field: o.field.name(),
-                    value: &o.value,
-                })
-                .collect();
-            map.serialize_entry("autres_valeurs", &others)?;
+            out.push(b']');
         }
-        if let Some(score) = feature.score {
-            map.serialize_entry("score", &score)?;
+        if let Some(score) = self.score {
+            key(out, "score");
+            json::f32(out, score);
         }
-        if let Some(distance) = feature.distance_m {
+        if let Some(distance) = self.distance_m {
+            key(out, "distance_m");
             // To the decimetre: more would be noise.
-            map.serialize_entry("distance_m", &((distance * 10.0).round() / 10.0))?;
+            json::f64(out, (distance * 10.0).round() / 10.0);
         }
-        if let Some(open) = feature.open_now {
-            map.serialize_entry("open_now", &open)?;
+        if let Some(open) = self.open_now {
+            key(out, "open_now");
+            out.extend_from_slice(if open { b"true" } else { b"false" });
         }
-        map.end()
+    }
+}
+
+/// About what one feature takes, to size buffers once.
+pub const FEATURE_BYTES: usize = 1_200;
+
+/// Writes `date` as `"2024-05-17"`, the schema's form, without going through a format string.
+fn write_date(out: &mut Vec<u8>, date: chrono::NaiveDate) {
+    let (year, month, day) = (date.year(), date.month(), date.day());
+    match u32::try_from(year) {
+        Ok(year) if year <= 9999 => {
+            let digit = |n: u32| b'0' + u8::try_from(n % 10).unwrap_or(0);
+            out.extend_from_slice(&[
+                b'"',
+                digit(year / 1000),
+                digit(year / 100),
+                digit(year / 10),
+                digit(year),
+                b'-',
+                digit(month / 10),
+                digit(month),
+                b'-',
+                digit(day / 10),
+                digit(day),
+                b'"',
+            ]);
+        }
+        _ => json::string(out, &date.format("%Y-%m-%d").to_string()),
     }
 }
 
@@ -170,7 +211,7 @@ mod tests {
             open_now: Some(true),
             ..PlaceFeature::new(&place)
         };
-        let json = serde_json::to_value(feature).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&feature.to_json()).unwrap();
         assert_eq!(json["type"], "Feature");
         assert_eq!(json["id"], place.id());
         let properties = json["properties"].as_object().unwrap();

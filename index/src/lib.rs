@@ -22,6 +22,7 @@ pub mod generate;
 pub mod geo;
 pub mod geojson;
 pub mod import;
+pub mod json;
 pub mod live;
 pub mod map;
 pub mod normalize;

@@ -7,12 +7,16 @@
 //!
 //! A million places repeat a few thousand expressions at most, so each distinct text is parsed
 //! once when the index is loaded ([`Schedules`]) and, during a query, evaluated once
-//! ([`OpenAt`] remembers each answer). Places whose hours are missing, cannot be parsed or say
+//! ([`OpenAt`] remembers each answer). Every answer says whether its places are open now, and
+//! evaluating an expression costs microseconds, so the answers for the current minute are
+//! shared by all the requests of that minute ([`Schedules::now`]). Places whose hours are missing, cannot be parsed or say
 //! `unknown` at that time are [`OpenState::Unknown`]: the caller decides whether to keep them.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::{NaiveDateTime, Timelike, Utc};
 use opening_hours::localization::Country;
 use opening_hours::{Context, OpeningHours, RuleKind};
 
@@ -44,7 +48,14 @@ pub struct Schedules {
     of_place: Vec<u32>,
     /// Each distinct expression, `None` when it does not parse.
     distinct: Vec<Option<OpeningHours>>,
+    /// The answers of the current minute, shared by its requests.
+    this_minute: Mutex<Option<(NaiveDateTime, Answers)>>,
 }
+
+/// Per distinct expression, its state once known: [`UNANSWERED`] or an [`OpenState`] code.
+type Answers = Arc<[AtomicU8]>;
+
+const UNANSWERED: u8 = 0;
 
 const NONE: u32 = u32::MAX;
 
@@ -72,7 +83,11 @@ impl Schedules {
                 })
             })
             .collect();
-        Self { of_place, distinct }
+        Self {
+            of_place,
+            distinct,
+            this_minute: Mutex::new(None),
+        }
     }
 
     /// The number of distinct expressions, and how many of them do not parse.
@@ -88,8 +103,42 @@ impl Schedules {
         OpenAt {
             schedules: self,
             at,
-            known: vec![None; self.distinct.len()],
+            answers: self.unanswered(),
         }
+    }
+
+    /// An evaluator of the places' state now, in the current minute (opening hours are given
+    /// to the minute), sharing its answers with every other evaluator of the minute.
+    #[must_use]
+    pub fn now(&self) -> OpenAt<'_> {
+        let now = now_local();
+        let minute = now
+            .with_second(0)
+            .and_then(|t| t.with_nanosecond(0))
+            .unwrap_or(now);
+        let mut this_minute = self
+            .this_minute
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let answers = match &*this_minute {
+            Some((at, answers)) if *at == minute => Arc::clone(answers),
+            _ => {
+                let answers = self.unanswered();
+                *this_minute = Some((minute, Arc::clone(&answers)));
+                answers
+            }
+        };
+        OpenAt {
+            schedules: self,
+            at: minute,
+            answers,
+        }
+    }
+
+    fn unanswered(&self) -> Answers {
+        (0..self.distinct.len())
+            .map(|_| AtomicU8::new(UNANSWERED))
+            .collect()
     }
 }
 
@@ -97,7 +146,26 @@ impl Schedules {
 pub struct OpenAt<'a> {
     schedules: &'a Schedules,
     at: NaiveDateTime,
-    known: Vec<Option<OpenState>>,
+    answers: Answers,
+}
+
+impl OpenState {
+    const fn code(self) -> u8 {
+        match self {
+            Self::Open => 1,
+            Self::Closed => 2,
+            Self::Unknown => 3,
+        }
+    }
+
+    const fn of_code(code: u8) -> Option<Self> {
+        match code {
+            1 => Some(Self::Open),
+            2 => Some(Self::Closed),
+            3 => Some(Self::Unknown),
+            _ => None,
+        }
+    }
 }
 
 impl OpenAt<'_> {
@@ -108,7 +176,8 @@ impl OpenAt<'_> {
             return OpenState::Unknown;
         }
         let id = id as usize;
-        if let Some(state) = self.known[id] {
+        // Two requests may evaluate the same expression at once; they store the same answer.
+        if let Some(state) = OpenState::of_code(self.answers[id].load(Ordering::Relaxed)) {
             return state;
         }
         let state = match &self.schedules.distinct[id] {
@@ -119,7 +188,7 @@ impl OpenAt<'_> {
                 RuleKind::Unknown => OpenState::Unknown,
             },
         };
-        self.known[id] = Some(state);
+        self.answers[id].store(state.code(), Ordering::Relaxed);
         state
     }
 }
@@ -164,5 +233,27 @@ mod tests {
             schedules.at(at("2026-11-11 10:00")).state(0),
             OpenState::Closed
         );
+    }
+
+    #[test]
+    fn evaluators_of_the_current_minute_share_their_answers() {
+        let places = [place("Mo-Su 00:00-12:00"), place("Mo-Su 12:00-24:00")];
+        let schedules = Schedules::build(&places);
+        let mut first = schedules.now();
+        let states = [first.state(0), first.state(1)];
+        let second = schedules.now();
+        if second.at == first.at {
+            assert!(Arc::ptr_eq(&first.answers, &second.answers));
+        }
+        // Whatever the time, one of the two is open and the answers are those of `at`.
+        assert_eq!(
+            states,
+            [
+                schedules.at(first.at).state(0),
+                schedules.at(first.at).state(1)
+            ]
+        );
+        assert!(states.contains(&OpenState::Open) && states.contains(&OpenState::Closed));
+        assert_eq!(first.at.second(), 0);
     }
 }
