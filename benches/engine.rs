@@ -172,6 +172,10 @@ fn engine(c: &mut Criterion) {
                 request(&[], Some((ANGERS.0, ANGERS.1, Some(10_000.0)))),
             ),
             (
+                "radius_paris_20km",
+                request(&[], Some((PARIS.0, PARIS.1, Some(20_000.0)))),
+            ),
+            (
                 "radius_filtered",
                 request(
                     &[("services", "Aide aux démarches administratives")],
