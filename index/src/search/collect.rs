@@ -6,20 +6,30 @@
 //! `offset + limit`; a place that fails exactly one facet filter counts in that facet only.
 //! The rank key is the text score decayed by distance (or the distance itself when sorting by
 //! distance), computed as each candidate arrives, so nothing is re-sorted after a truncation.
+//!
+//! A broad text in a city ("démarches administratives" within 20 km of Paris) matches a
+//! hundred thousand places, so the pass does as little as it can per place: distances are
+//! compared as chords (no `asin`), a place whose text score could not enter the full heap even
+//! at distance zero is not decayed at all, great-circle distances are computed for the hits
+//! kept only, and places that pass every filter are counted in facets a block of
+//! [`blocks::BLOCK`] at a time, with the blocks' bit-sliced counts.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+use super::blocks::{self, Blocks};
 use super::facets::{FacetColumns, FacetCounts, FacetFilter};
 use super::hours::{OpenAt, OpenState};
 use super::{Hit, Near, SearchIndex, SearchRequest, SearchResults, Sort, DEFAULT_HALF_LIFE_M};
-use crate::geo::{chord_between, distance_for_chord, unit_vector};
+use crate::geo::{chord_between, chord_for_distance, distance_for_chord, unit_vector};
 use crate::store::PlaceIndex;
 
 /// A hit being ranked: lower `key` is better, ties broken by ordinal.
 #[derive(Clone, Copy, Debug)]
 struct Ranked {
     key: f64,
+    /// Its distance to the search position as a chord between unit vectors, when there is one.
+    chord: Option<f64>,
     hit: Hit,
 }
 
@@ -55,7 +65,7 @@ pub(super) fn half_life(near: Option<Near>) -> f64 {
 /// How much a place at `distance_m` keeps of its text score: half every `half_life_m`.
 pub(super) fn decay(distance_m: Option<f64>, half_life_m: f64) -> f32 {
     #[allow(clippy::cast_possible_truncation)]
-    let decay = distance_m.map_or(1.0, |d| 0.5f64.powf(d / half_life_m)) as f32;
+    let decay = distance_m.map_or(1.0, |d| (-d / half_life_m).exp2()) as f32;
     decay
 }
 
@@ -74,8 +84,14 @@ pub(super) struct Collector<'a> {
     units: &'a [[f64; 3]],
     /// The unit vector of the search position.
     centre: Option<[f64; 3]>,
+    /// The chord of the radius, when there is one.
+    max_chord: Option<f64>,
     facet_filter: FacetFilter,
     facets: FacetCounts<'a>,
+    blocks: &'a Blocks,
+    /// The block of the places that passed every filter most recently, and which of its places
+    /// did: counted in facets when a place of another block passes, and at the end.
+    passed: (usize, u64),
 }
 
 impl<'a> Collector<'a> {
@@ -99,14 +115,16 @@ impl<'a> Collector<'a> {
             columns: &search.facets,
             units: &search.units,
             centre: near.map(|n| unit_vector(n.longitude, n.latitude)),
+            max_chord: near.and_then(|n| n.radius_m).map(chord_for_distance),
             facet_filter: search.facets.compile(&request.filter),
             facets: search.facets.counts(),
+            blocks: &search.blocks,
+            passed: (0, 0),
         }
     }
 
-    /// Considers the place `ordinal`, whose text scored `text_score`, at `distance_m` from the
-    /// search position when the caller knows it.
-    pub(super) fn offer(&mut self, ordinal: u32, text_score: f32, distance_m: Option<f64>) {
+    /// Considers the place `ordinal`, whose text scored `text_score`.
+    pub(super) fn offer(&mut self, ordinal: u32, text_score: f32) {
         let request = self.request;
         if let Some(bbox) = &request.bbox {
             let place = &self.index.places[ordinal as usize];
@@ -114,13 +132,11 @@ impl<'a> Collector<'a> {
                 return;
             }
         }
-        let distance_m = distance_m.or_else(|| {
-            self.centre
-                .map(|c| distance_for_chord(chord_between(&c, &self.units[ordinal as usize])))
-        });
-        if let (Some(distance), Some(radius)) = (distance_m, request.near.and_then(|n| n.radius_m))
-        {
-            if distance > radius {
+        let chord = self
+            .centre
+            .map(|c| chord_between(&c, &self.units[ordinal as usize]));
+        if let (Some(chord), Some(max)) = (chord, self.max_chord) {
+            if chord > max {
                 return;
             }
         }
@@ -148,29 +164,43 @@ impl<'a> Collector<'a> {
             }
             Some(OpenState::Open) | None => {}
         }
-        self.facets.add(row, failed);
         if failed != 0 {
+            self.facets.add(row, failed);
             return;
         }
+        self.count_passed(ordinal);
         self.total += 1;
         if self.keep == 0 {
             return;
         }
+        let full = self.best.len() >= self.keep;
         // By distance, the score only matters for the hits kept: it is set in `finish`.
-        let (key, score) = match distance_m {
-            Some(distance) if self.by_distance => (distance, text_score),
+        let (key, score) = match chord {
+            Some(chord) if self.by_distance => (chord, text_score),
             _ => {
-                let score = text_score * decay(distance_m, self.half_life_m);
+                // Decay only lowers a score: one that cannot enter undecayed is left out.
+                if full
+                    && self
+                        .best
+                        .peek()
+                        .is_some_and(|worst| -f64::from(text_score) > worst.key)
+                {
+                    return;
+                }
+                let score = text_score * decay(chord.map(distance_for_chord), self.half_life_m);
                 (-f64::from(score), score)
             }
         };
-        let hit = Hit {
-            ordinal,
-            score,
-            distance_m,
+        let ranked = Ranked {
+            key,
+            chord,
+            hit: Hit {
+                ordinal,
+                score,
+                distance_m: None,
+            },
         };
-        let ranked = Ranked { key, hit };
-        if self.best.len() < self.keep {
+        if !full {
             self.best.push(ranked);
         } else if self.best.peek().is_some_and(|worst| ranked < *worst) {
             self.best.pop();
@@ -178,20 +208,42 @@ impl<'a> Collector<'a> {
         }
     }
 
-    pub(super) fn finish(self) -> SearchResults {
+    /// Counts in every facet the place `ordinal`, which passed every filter.
+    fn count_passed(&mut self, ordinal: u32) {
+        let block = ordinal as usize / blocks::BLOCK;
+        let bit = ordinal as usize % blocks::BLOCK;
+        let (pending, picked) = self.passed;
+        if block != pending && picked != 0 {
+            let (counters, holders) = self.blocks.masks(pending);
+            self.facets.add_picked(counters, holders, picked);
+            self.passed.1 = 0;
+        }
+        self.passed = (block, self.passed.1 | 1 << bit);
+    }
+
+    pub(super) fn finish(mut self) -> SearchResults {
+        let (pending, picked) = self.passed;
+        if picked != 0 {
+            let (counters, holders) = self.blocks.masks(pending);
+            self.facets.add_picked(counters, holders, picked);
+        }
         let (by_distance, half_life_m) = (self.by_distance, self.half_life_m);
         let hits = self
             .best
             .into_sorted_vec()
             .into_iter()
             .skip(self.request.offset)
-            .map(|ranked| Hit {
-                score: if by_distance {
-                    ranked.hit.score * decay(ranked.hit.distance_m, half_life_m)
-                } else {
-                    ranked.hit.score
-                },
-                ..ranked.hit
+            .map(|ranked| {
+                let distance_m = ranked.chord.map(distance_for_chord);
+                Hit {
+                    score: if by_distance {
+                        ranked.hit.score * decay(distance_m, half_life_m)
+                    } else {
+                        ranked.hit.score
+                    },
+                    distance_m,
+                    ..ranked.hit
+                }
             })
             .collect();
         SearchResults {

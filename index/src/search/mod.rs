@@ -248,18 +248,18 @@ impl SearchIndex {
                 for (segment, reader) in self.searcher.segment_readers().iter().enumerate() {
                     let ordinals = self.docs.segment_ordinals(segment);
                     weight.for_each(reader, &mut |doc, score| {
-                        collector.offer(ordinals[doc as usize], score, None);
+                        collector.offer(ordinals[doc as usize], score);
                     })?;
                 }
             }
             (None, Some(circle)) => {
                 for ordinal in circle {
-                    collector.offer(ordinal, 1.0, None);
+                    collector.offer(ordinal, 1.0);
                 }
             }
             (None, None) => {
                 for ordinal in 0..u32::try_from(index.places.len()).unwrap_or(u32::MAX) {
-                    collector.offer(ordinal, 1.0, None);
+                    collector.offer(ordinal, 1.0);
                 }
             }
         }
@@ -273,7 +273,13 @@ impl SearchIndex {
         let centre = unit_vector(near.longitude, near.latitude);
         let chord = chord_for_distance(radius) * (1.0 + 1e-9);
         let coverage = self.blocks.cover(&centre, chord);
-        let mut ordinals = Vec::new();
+        // A city's circle holds a hundred thousand places: room for them all, at once.
+        let mut ordinals = Vec::with_capacity(
+            (coverage.inside_groups.len() * blocks::GROUP
+                + coverage.inside.len()
+                + coverage.boundary.len())
+                * blocks::BLOCK,
+        );
         for group in coverage.inside_groups {
             ordinals.extend(self.blocks.group_ordinals(group));
         }
