@@ -15,8 +15,9 @@ use lieux_index::export::write_schema_csv;
 use lieux_index::geojson::{PlaceFeature, FEATURE_BYTES};
 use lieux_index::json;
 use lieux_index::search::hours::{now_local, OpenAt, OpenState};
+use lieux_index::search::suggest::Suggestion;
 use lieux_index::search::{Hit, Near, OpenFilter, SearchRequest, SearchResults, Sort};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
@@ -457,10 +458,15 @@ async fn suggest(
     // Completion is answered on the worker: it is a few in-memory scans and one small tantivy
     // search, cheaper than a hand-over to the blocking pool.
     let suggestions = live.search.suggest(&live.index, q, limit, near)?;
-    Ok(HttpResponse::Ok().json(json!({
-        "suggestions": suggestions,
-        "took_ms": took_ms(started),
-    })))
+    #[derive(Serialize)]
+    struct Completions<'a> {
+        suggestions: Vec<Suggestion<'a>>,
+        took_ms: f64,
+    }
+    Ok(HttpResponse::Ok().json(Completions {
+        suggestions,
+        took_ms: took_ms(started),
+    }))
 }
 
 /// `GET /places/{id}`.

@@ -182,21 +182,25 @@ impl Suggester {
         // Names that start with the text ("Angers" for "ang") come before names with a later
         // word starting with it ("Les Ponts-de-Cé" for "ce"); within each, the busiest first.
         let longest = words.iter().max_by_key(|w| w.len()).copied().unwrap_or("");
+        // The words starting with `longest` are a run of the sorted list: two binary searches.
         let from = self
             .commune_words
             .partition_point(|(word, _)| &**word < longest);
-        let mut candidates: Vec<u32> = self.commune_words[from..]
-            .iter()
-            .take_while(|(word, _)| word.starts_with(longest))
-            .map(|(_, at)| *at)
-            .collect();
+        let to = from
+            + self.commune_words[from..].partition_point(|(word, _)| word.starts_with(longest));
         // Positions in `communes` are by decreasing number of places: in that order, the first
-        // matches are the busiest.
-        candidates.sort_unstable();
-        candidates.dedup();
+        // matches are the busiest. Two letters start thousands of words, so their communes are
+        // marked in a bitmap and read back in order, rather than sorted.
+        let mut marked = vec![0u64; self.communes.len().div_ceil(64)];
+        for (_, at) in &self.commune_words[from..to] {
+            marked[*at as usize / 64] |= 1 << (*at % 64);
+        }
+        let candidates = (0u32..)
+            .zip(&marked)
+            .flat_map(|(word, bits)| super::set_bits(*bits).map(move |bit| word * 64 + bit));
         let wanted = MAX_PER_KIND.min(limit);
         let (mut communes, mut later): (Vec<&Commune>, Vec<&Commune>) = (Vec::new(), Vec::new());
-        for commune in candidates.into_iter().map(|at| &self.communes[at as usize]) {
+        for commune in candidates.map(|at| &self.communes[at as usize]) {
             if communes.len() >= wanted {
                 break;
             }
