@@ -143,8 +143,8 @@ impl Blocks {
         &self.all
     }
 
-    /// The blocks wholly within `chord` of the unit vector `centre`, and those that straddle
-    /// that distance.
+    /// The groups and blocks wholly within `chord` of the unit vector `centre` (no block of
+    /// such a group listed again), and the blocks that straddle that distance.
     #[must_use]
     pub fn cover(&self, centre: &[f64; 3], chord: f64) -> Coverage {
         // A margin far above floating-point noise and far below any distance that matters.

@@ -4,8 +4,9 @@
 //! the radius, the bbox, postal and INSEE codes, opening hours, and the facet filters. A place
 //! that passes everything counts in `total` and in every facet and enters a heap bounded by
 //! `offset + limit`; a place that fails exactly one facet filter counts in that facet only.
-//! The rank key is the text score decayed by distance (or the distance itself when sorting by
-//! distance), computed as each candidate arrives, so nothing is re-sorted after a truncation.
+//! The rank key is the text score decayed by distance (or, when sorting by distance, the chord
+//! to the position, which orders places as their distances do), computed as each candidate
+//! arrives, so nothing is re-sorted after a truncation.
 //!
 //! A broad text in a city ("démarches administratives" within 20 km of Paris) matches a
 //! hundred thousand places, so the pass does as little as it can per place: distances are
