@@ -9,8 +9,10 @@
 //! once when the index is loaded ([`Schedules`]) and, during a query, evaluated once
 //! ([`OpenAt`] remembers each answer). Every page of results says whether its places are open
 //! now, and evaluating an expression costs microseconds, so the answers for the current minute
-//! are shared by all the requests of that minute ([`Schedules::now`]). Places whose hours are missing, cannot be parsed or say
-//! `unknown` at that time are [`OpenState::Unknown`]: the caller decides whether to keep them.
+//! are shared by all the requests of that minute ([`Schedules::now`]).
+//!
+//! Places whose hours are missing, cannot be parsed or say `unknown` at that time are
+//! [`OpenState::Unknown`]: the caller decides whether to keep them.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, Ordering};
