@@ -222,11 +222,12 @@ impl SearchIndex {
     pub fn search(&self, index: &PlaceIndex, request: &SearchRequest) -> Result<SearchResults> {
         let text = match request.filter.q.as_deref() {
             Some(q) => {
-                text::text_query(q, &text::weighted_fields(&index.fields), &self.expansions)?
+                text::text_clauses(q, &text::weighted_fields(&index.fields), &self.expansions)?
             }
-            None => None,
+            None => Vec::new(),
         };
-        if text.is_none() {
+        let has_text = !text.is_empty();
+        if !has_text {
             if let Some(results) = self.search_unfiltered(index, request) {
                 return Ok(results);
             }
@@ -234,16 +235,15 @@ impl SearchIndex {
         let circle = request
             .near
             .and_then(|near| near.radius_m.map(|radius| self.circle(near, radius)));
-        let mut collector = Collector::new(self, index, request, text.is_some());
-        match (text, circle) {
-            (Some(text), within) => {
-                let query: Box<dyn Query> = match within {
-                    Some(circle) => Box::new(BooleanQuery::new(vec![
-                        (Occur::Must, text),
-                        (Occur::Must, Box::new(self.docs.query_for(circle))),
-                    ])),
-                    None => text,
-                };
+        let mut collector = Collector::new(self, index, request, has_text);
+        match (has_text, circle) {
+            (true, within) => {
+                // The circle's places join the words' clauses (see `text::text_clauses`).
+                let mut clauses = text;
+                if let Some(circle) = within {
+                    clauses.push((Occur::Must, Box::new(self.docs.query_for(circle))));
+                }
+                let query = BooleanQuery::new(clauses);
                 let weight = query.weight(EnableScoring::enabled_from_searcher(&self.searcher))?;
                 for (segment, reader) in self.searcher.segment_readers().iter().enumerate() {
                     let ordinals = self.docs.segment_ordinals(segment);
@@ -252,12 +252,12 @@ impl SearchIndex {
                     })?;
                 }
             }
-            (None, Some(circle)) => {
+            (false, Some(circle)) => {
                 for ordinal in circle {
                     collector.offer(ordinal, 1.0);
                 }
             }
-            (None, None) => {
+            (false, None) => {
                 for ordinal in 0..u32::try_from(index.places.len()).unwrap_or(u32::MAX) {
                     collector.offer(ordinal, 1.0);
                 }

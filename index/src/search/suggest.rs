@@ -17,7 +17,7 @@ use tantivy::{DocSet, Searcher, TERMINATED};
 
 use super::docs::DocMap;
 use super::expand::Expansions;
-use super::text::{text_query, SearchField};
+use super::text::{text_clauses, SearchField};
 use crate::place::Place;
 use crate::store::PlaceIndex;
 use crate::text::fold;
@@ -268,7 +268,7 @@ fn matching_names(
     wanted: usize,
     near: Option<(f64, f64)>,
 ) -> tantivy::Result<Vec<u32>> {
-    let Some(text) = text_query(
+    let clauses = text_clauses(
         q,
         &[SearchField {
             field: index.fields.nom,
@@ -276,22 +276,25 @@ fn matching_names(
             typos: true,
         }],
         expansions,
-    )?
-    else {
+    )?;
+    if clauses.is_empty() {
         return Ok(Vec::new());
-    };
+    }
     let searcher = expansions.searcher();
     let mut found = Vec::new();
     if let Some((longitude, latitude)) = near {
+        // The places around join the words' clauses (see `text_clauses`).
         let around = docs.query_for(index.tree.within(longitude, latitude, NEAR_M));
-        let query = BooleanQuery::new(vec![
-            (Occur::Must, text.box_clone()),
-            (Occur::Must, Box::new(around)),
-        ]);
-        found = best_matches(&query, searcher, docs, wanted, &[])?;
+        let mut nearby: Vec<(Occur, Box<dyn Query>)> = clauses
+            .iter()
+            .map(|(occur, query)| (*occur, query.box_clone()))
+            .collect();
+        nearby.push((Occur::Must, Box::new(around)));
+        found = best_matches(&BooleanQuery::new(nearby), searcher, docs, wanted, &[])?;
     }
     if found.len() < wanted {
-        let more = best_matches(&*text, searcher, docs, wanted - found.len(), &found)?;
+        let text = BooleanQuery::new(clauses);
+        let more = best_matches(&text, searcher, docs, wanted - found.len(), &found)?;
         found.extend(more);
     }
     Ok(found)
