@@ -231,7 +231,7 @@ async fn run(
 }
 
 /// A hit as a Feature: the place, its score, its distance and whether it is open now.
-fn hit_feature<'a>(live: &'a LiveIndex, hit: &Hit, open_now: &mut OpenAt<'_>) -> PlaceFeature<'a> {
+fn hit_feature<'a>(live: &'a LiveIndex, hit: &Hit, open_now: &OpenAt<'_>) -> PlaceFeature<'a> {
     PlaceFeature {
         score: Some(hit.score),
         distance_m: hit.distance_m,
@@ -253,14 +253,14 @@ fn collection(
     started: Instant,
     extra: impl FnOnce(&mut Vec<u8>),
 ) -> HttpResponse {
-    let mut open_now = live.search.schedules().now();
+    let open_now = live.search.schedules().now();
     let mut out = Vec::with_capacity(256 + hits.len() * FEATURE_BYTES);
     out.extend_from_slice(br#"{"type":"FeatureCollection","features":["#);
     for (i, hit) in hits.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        hit_feature(live, hit, &mut open_now).write_json(&mut out);
+        hit_feature(live, hit, &open_now).write_json(&mut out);
     }
     out.push(b']');
     extra(&mut out);
@@ -485,7 +485,7 @@ async fn place(live: Live, id: web::Path<String>, query: Query) -> Result<HttpRe
     };
     let feature = PlaceFeature {
         score: None,
-        ..hit_feature(&live, &hit, &mut live.search.schedules().now())
+        ..hit_feature(&live, &hit, &live.search.schedules().now())
     };
     Ok(json_response(feature.to_json()))
 }

@@ -102,17 +102,12 @@ impl Blocks {
         );
         let mut all = columns.counts();
         blocks.mask_starts.push(0);
-        for (start, chunk) in (0u32..).step_by(BLOCK).zip(units.chunks(BLOCK)) {
+        for (block, (start, chunk)) in (0u32..).step_by(BLOCK).zip(units.chunks(BLOCK)).enumerate()
+        {
             let (centre, radius) = bounding_sphere(chunk.iter().map(|u| (u, 0.0)));
-            let ordinals = start..start + u32::try_from(chunk.len()).unwrap_or(0);
-            let mut counts = columns.counts();
-            for ordinal in ordinals.clone() {
-                counts.add(columns.row(ordinal), 0);
-                all.add(columns.row(ordinal), 0);
-            }
             blocks.centres.push(centre);
             blocks.radii.push(radius);
-            blocks.counts.extend(counts.to_u32());
+            let ordinals = start..start + u32::try_from(chunk.len()).unwrap_or(0);
             for (counter, holders) in columns.masks(ordinals) {
                 blocks.mask_counters.push(counter);
                 blocks.mask_holders.push(holders);
@@ -120,6 +115,12 @@ impl Blocks {
             blocks
                 .mask_starts
                 .push(u32::try_from(blocks.mask_counters.len()).unwrap_or(u32::MAX));
+            // The block's counts are its masks' counts, all its places picked.
+            let (counters, holders) = blocks.masks(block);
+            let mut counts = columns.counts();
+            counts.add_picked(counters, holders, u64::MAX);
+            all.add_picked(counters, holders, u64::MAX);
+            blocks.counts.extend(counts.to_u32());
         }
         for (group, (centres, radii)) in
             (blocks.centres.chunks(GROUP).zip(blocks.radii.chunks(GROUP))).enumerate()
@@ -171,6 +172,23 @@ impl Blocks {
             }
         }
         coverage
+    }
+
+    /// The runs of places wholly inside the circle of `coverage`, each with its facet counts:
+    /// its groups, then its blocks.
+    pub fn whole<'a>(
+        &'a self,
+        coverage: &'a Coverage,
+    ) -> impl Iterator<Item = (std::ops::Range<u32>, &'a [u32])> + 'a {
+        let groups = coverage
+            .inside_groups
+            .iter()
+            .map(|&group| (self.group_ordinals(group), self.group_counts(group)));
+        let blocks = coverage
+            .inside
+            .iter()
+            .map(|&block| (self.ordinals(block), self.counts(block)));
+        groups.chain(blocks)
     }
 
     /// The blocks of `group`.

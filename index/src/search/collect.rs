@@ -152,7 +152,7 @@ impl<'a> Collector<'a> {
         if failed & failed.wrapping_sub(1) != 0 {
             return; // Fails two facet filters or more: counted nowhere.
         }
-        let hours = self.open.as_mut().map(|open| open.state(ordinal));
+        let hours = self.open.as_ref().map(|open| open.state(ordinal));
         match hours {
             Some(OpenState::Closed) => return,
             Some(OpenState::Unknown) => {
@@ -213,21 +213,23 @@ impl<'a> Collector<'a> {
     fn count_passed(&mut self, ordinal: u32) {
         let block = ordinal as usize / blocks::BLOCK;
         let bit = ordinal as usize % blocks::BLOCK;
-        let (pending, picked) = self.passed;
-        if block != pending && picked != 0 {
-            let (counters, holders) = self.blocks.masks(pending);
-            self.facets.add_picked(counters, holders, picked);
-            self.passed.1 = 0;
+        if block != self.passed.0 {
+            self.count_pending();
         }
         self.passed = (block, self.passed.1 | 1 << bit);
     }
 
-    pub(super) fn finish(mut self) -> SearchResults {
-        let (pending, picked) = self.passed;
+    /// Counts the places of the pending block that passed, and forgets them.
+    fn count_pending(&mut self) {
+        let (block, picked) = std::mem::take(&mut self.passed);
         if picked != 0 {
-            let (counters, holders) = self.blocks.masks(pending);
+            let (counters, holders) = self.blocks.masks(block);
             self.facets.add_picked(counters, holders, picked);
         }
+    }
+
+    pub(super) fn finish(mut self) -> SearchResults {
+        self.count_pending();
         let (by_distance, half_life_m) = (self.by_distance, self.half_life_m);
         let hits = self
             .best

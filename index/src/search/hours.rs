@@ -172,7 +172,7 @@ impl OpenState {
 
 impl OpenAt<'_> {
     /// The state of the place `ordinal`.
-    pub fn state(&mut self, ordinal: u32) -> OpenState {
+    pub fn state(&self, ordinal: u32) -> OpenState {
         let id = self.schedules.of_place[ordinal as usize];
         if id == NONE {
             return OpenState::Unknown;
@@ -221,7 +221,7 @@ mod tests {
         let schedules = Schedules::build(&places);
         assert_eq!(schedules.stats(), (2, 1));
         // Tuesday 24 November 2026, 10:00 and 13:00.
-        let mut open = schedules.at(at("2026-11-24 10:00"));
+        let open = schedules.at(at("2026-11-24 10:00"));
         assert_eq!(open.state(0), OpenState::Open);
         assert_eq!(open.state(3), OpenState::Open);
         assert_eq!(open.state(1), OpenState::Unknown);
@@ -241,7 +241,7 @@ mod tests {
     fn evaluators_of_the_current_minute_share_their_answers() {
         let places = [place("Mo-Su 00:00-12:00"), place("Mo-Su 12:00-24:00")];
         let schedules = Schedules::build(&places);
-        let mut first = schedules.now();
+        let first = schedules.now();
         let states = [first.state(0), first.state(1)];
         let second = schedules.now();
         if second.at == first.at {

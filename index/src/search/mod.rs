@@ -280,13 +280,10 @@ impl SearchIndex {
                 + coverage.boundary.len())
                 * blocks::BLOCK,
         );
-        for group in coverage.inside_groups {
-            ordinals.extend(self.blocks.group_ordinals(group));
+        for (run, _) in self.blocks.whole(&coverage) {
+            ordinals.extend(run);
         }
-        for block in coverage.inside {
-            ordinals.extend(self.blocks.ordinals(block));
-        }
-        for block in coverage.boundary {
+        for &block in &coverage.boundary {
             let start = self.blocks.ordinals(block).start;
             let inside = self.inside_mask(block, &centre, chord);
             ordinals.extend(set_bits(inside).map(|bit| start + bit));
@@ -359,15 +356,11 @@ impl SearchIndex {
                 let chord = chord_for_distance(radius);
                 let coverage = self.blocks.cover(&centre, chord);
                 let mut total = 0;
-                for group in coverage.inside_groups {
-                    counts.add_counts(self.blocks.group_counts(group));
-                    total += self.blocks.group_ordinals(group).len() as u64;
+                for (run, run_counts) in self.blocks.whole(&coverage) {
+                    counts.add_counts(run_counts);
+                    total += run.len() as u64;
                 }
-                for block in coverage.inside {
-                    counts.add_counts(self.blocks.counts(block));
-                    total += self.blocks.ordinals(block).len() as u64;
-                }
-                for block in coverage.boundary {
+                for &block in &coverage.boundary {
                     let inside = self.inside_mask(block, &centre, chord);
                     total += u64::from(inside.count_ones());
                     let (counters, holders) = self.blocks.masks(block);
