@@ -22,6 +22,7 @@ use lieux_tiles::ClusterOptions;
 
 use crate::admin::Admin;
 use crate::limits::Limits;
+use crate::pool::QueryPool;
 use crate::progress::Bar;
 use crate::server::{router, AppState, CorsOrigins};
 
@@ -133,6 +134,9 @@ struct ServeArgs {
     /// The most memory that cached encoded tiles take, in MiB.
     #[arg(long, default_value_t = 256)]
     tile_cache_mib: usize,
+    /// The threads that answer searches (see `src/pool.rs`); default: one per core.
+    #[arg(long)]
+    query_threads: Option<usize>,
     /// The `Cache-Control` header of tiles.
     #[arg(long, default_value = "public, max-age=300", value_parser = header_value)]
     tile_cache_control: HeaderValue,
@@ -482,6 +486,9 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         public_url: args.public_url.clone(),
         attribution,
         tile_cache_control: args.tile_cache_control.clone(),
+        queries: args
+            .query_threads
+            .map_or_else(QueryPool::per_core, QueryPool::new),
     });
     let cors_origins = args.cors_origins.clone();
     let shutdown_timeout = args.shutdown_timeout;

@@ -10,6 +10,7 @@ mod http_error;
 mod limits;
 mod observe;
 mod params;
+mod pool;
 mod progress;
 mod query_string;
 mod search;

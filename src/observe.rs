@@ -171,7 +171,7 @@ impl Metrics {
         let now = seconds(SystemTime::now());
         let created = chrono::DateTime::parse_from_rfc3339(&live.index.manifest.created_at)
             .map_or(0.0, |t| t.timestamp() as f64);
-        let gauges: [(&str, &str, &str, f64); 13] = [
+        let gauges: [(&str, &str, &str, f64); 15] = [
             (
                 "lieux_tile_cache_hits_total",
                 "counter",
@@ -231,6 +231,18 @@ impl Metrics {
                 "gauge",
                 "How long loading and checking the index being served took.",
                 live.load_seconds,
+            ),
+            (
+                "lieux_query_threads",
+                "gauge",
+                "Threads that answer searches.",
+                state.queries.threads() as f64,
+            ),
+            (
+                "lieux_queries_waiting",
+                "gauge",
+                "Searches waiting for a query thread.",
+                state.queries.waiting() as f64,
             ),
             (
                 "lieux_exports_running",

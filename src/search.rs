@@ -2,8 +2,10 @@
 //! `/places/{id}`.
 //!
 //! Handlers read the query string into a [`SearchRequest`], hand it to `lieux-index` on the
-//! blocking pool (a broad search over a million places takes milliseconds, too long to hold an
-//! actix worker), and write the answer. Exports stream the CSV or GeoJSON in chunks, so memory
+//! query threads (a broad search over a million places takes milliseconds, too long to hold an
+//! actix worker; see [`crate::pool`]), and write the answer. Completions run there too: most
+//! take a tenth of a millisecond, but a broad prefix with a typo takes one or two, and on the
+//! worker every other connection of that worker waited for it. Exports stream the CSV or GeoJSON in chunks, so memory
 //! stays flat however many rows there are, up to the configured cap.
 
 use std::time::Instant;
@@ -215,19 +217,22 @@ fn parse_local_time(text: &str) -> Result<NaiveDateTime, ApiError> {
     })
 }
 
-/// Runs `request` on the blocking pool.
+/// Runs `request` on the query threads.
 async fn run(
+    state: &AppState,
     live: &Live,
     request: SearchRequest,
 ) -> Result<(SearchRequest, SearchResults), ApiError> {
     let live = Arc::clone(&live.0);
-    web::block(move || {
-        let results = live.search.search(&live.index, &request)?;
-        Ok::<_, lieux_index::Error>((request, results))
-    })
-    .await
-    .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
-    .map_err(ApiError::from)
+    state
+        .queries
+        .run(move || {
+            let results = live.search.search(&live.index, &request)?;
+            Ok::<_, lieux_index::Error>((request, results))
+        })
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
+        .map_err(ApiError::from)
 }
 
 /// A hit as a Feature: the place, its score, its distance and whether it is open now.
@@ -288,10 +293,10 @@ async fn search(
     if format != Format::Page {
         // The slot is taken before the search, so that a burst of exports costs nothing.
         let permit = state.exports.take(state.limits.max_exports)?;
-        let (_, results) = run(&live, request).await?;
+        let (_, results) = run(&state, &live, request).await?;
         return export(&state, live.0, &results, format, permit);
     }
-    let (request, results) = run(&live, request).await?;
+    let (request, results) = run(&state, &live, request).await?;
     Ok(collection(&live, &results.hits, started, |out| {
         for (name, value) in [
             ("total", results.total),
@@ -426,7 +431,9 @@ async fn nearest(
     }
     let hits = {
         let live = Arc::clone(&live.0);
-        web::block(move || live.search.nearest(&live.index, lon, lat, k, &filter))
+        state
+            .queries
+            .run(move || live.search.nearest(&live.index, lon, lat, k, &filter))
             .await
             .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??
     };
@@ -455,18 +462,26 @@ async fn suggest(
             "limit: {limit} is above the maximum of {MAX_SUGGESTIONS}"
         )));
     }
-    // Completion is answered on the worker: it is a few in-memory scans and one small tantivy
-    // search, cheaper than a hand-over to the blocking pool.
-    let suggestions = live.search.suggest(&live.index, q, limit, near)?;
-    #[derive(Serialize)]
-    struct Completions<'a> {
-        suggestions: Vec<Suggestion<'a>>,
-        took_ms: f64,
-    }
-    Ok(HttpResponse::Ok().json(Completions {
-        suggestions,
-        took_ms: took_ms(started),
-    }))
+    let live = Arc::clone(&live.0);
+    let q = q.to_owned();
+    let body = state
+        .queries
+        .run(move || {
+            #[derive(Serialize)]
+            struct Completions<'a> {
+                suggestions: Vec<Suggestion<'a>>,
+                took_ms: f64,
+            }
+            let suggestions = live.search.suggest(&live.index, &q, limit, near)?;
+            serde_json::to_vec(&Completions {
+                suggestions,
+                took_ms: took_ms(started),
+            })
+            .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))
+        })
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??;
+    Ok(json_response(body))
 }
 
 /// `GET /places/{id}`.

@@ -2,8 +2,9 @@
 //!
 //! [`router`] configures every route on an actix `App`; the binary and the tests use the same
 //! function, so what is tested is what runs. Handlers are short: parse the request into a typed
-//! query, ask `lieux-index`, serialise the answer. Work that takes more than a moment (building
-//! a cluster hierarchy for a new filter) runs on actix's blocking pool.
+//! query, ask `lieux-index`, serialise the answer. Searches run on the query threads
+//! ([`crate::pool`]); work that takes longer (building a cluster hierarchy for a new filter)
+//! runs on actix's blocking pool.
 //!
 //! The index is not part of the state itself but behind an atomic pointer ([`AppState::live`]),
 //! which `/admin/reload` and SIGHUP swap. A handler takes the pointer once, through the [`Live`]
@@ -27,6 +28,7 @@ use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::{ExportSlots, Limits};
 use crate::observe::Metrics;
 use crate::params::{filter_of, number_param, param, parse, parse_bbox, Query};
+use crate::pool::QueryPool;
 
 /// The deepest zoom tiles are served at.
 pub const MAX_TILE_ZOOM: u8 = 22;
@@ -52,6 +54,8 @@ pub struct AppState {
     pub attribution: Option<String>,
     /// The `Cache-Control` of tiles.
     pub tile_cache_control: header::HeaderValue,
+    /// The threads that answer searches.
+    pub queries: QueryPool,
 }
 
 /// The index a request is answered from, taken once when the request starts.

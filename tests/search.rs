@@ -515,3 +515,42 @@ fn every_path_of_the_openapi_description_is_served() {
         );
     }
 }
+
+#[test]
+fn one_query_thread_answers_concurrent_searches_as_it_answers_them_alone() {
+    let server = Server::start(&[&"--query-threads", &"1"]);
+    let targets = [
+        "/search?q=mediatheque&lat=47.47&lon=-0.55&radius=20000",
+        "/search?lat=47.47&lon=-0.55&radius=5000&services=Aide%20aux%20d%C3%A9marches%20administratives",
+        "/nearest?lat=47.0&lon=-1.0&k=7",
+        "/suggest?q=ange",
+        "/search?q=%22unbalanced&limit=3",
+    ];
+    // What each answers alone, without its timing.
+    let answer = |server: &Server, target: &str| {
+        let (status, mut body) = server.get(target);
+        assert_eq!(status, 200, "{target}: {body}");
+        body.as_object_mut().unwrap().remove("took_ms");
+        body
+    };
+    let alone: Vec<_> = targets.iter().map(|t| answer(&server, t)).collect();
+    assert!(alone.iter().all(|b| b != &serde_json::json!({})));
+    std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..8)
+            .map(|client| {
+                let (server, targets, alone) = (&server, &targets, &alone);
+                scope.spawn(move || {
+                    for round in 0..5 {
+                        let at = (client + round) % targets.len();
+                        assert_eq!(answer(server, targets[at]), alone[at], "{}", targets[at]);
+                    }
+                })
+            })
+            .collect();
+        for client in clients {
+            client.join().unwrap();
+        }
+    });
+    assert_eq!(server.metric("lieux_query_threads"), 1.0);
+    assert_eq!(server.metric("lieux_queries_waiting"), 0.0);
+}
