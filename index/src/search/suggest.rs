@@ -17,7 +17,7 @@ use tantivy::{DocSet, Searcher, TERMINATED};
 
 use super::docs::DocMap;
 use super::expand::Expansions;
-use super::text::{text_clauses, SearchField};
+use super::text::{text_clauses, SearchField, WordUnion};
 use crate::place::Place;
 use crate::store::PlaceIndex;
 use crate::text::fold;
@@ -276,6 +276,8 @@ fn matching_names(
             typos: true,
         }],
         expansions,
+        // At most MAX_SCANNED matches are looked at: the words are sought at few documents.
+        WordUnion::Sought,
     )?;
     if clauses.is_empty() {
         return Ok(Vec::new());

@@ -28,6 +28,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocId, Score, SegmentReader, TantivyError, Term};
 
 use super::expand::{Expansion, Expansions};
+use super::union::WordQuery;
 
 use crate::analysis::french_analyzer;
 use crate::text_index::TextFields;
@@ -122,8 +123,20 @@ pub fn text_query(
     fields: &[SearchField],
     expansions: &Expansions,
 ) -> tantivy::Result<Option<Box<dyn Query>>> {
-    let clauses = text_clauses(q, fields, expansions)?;
+    let clauses = text_clauses(q, fields, expansions, WordUnion::Walked)?;
     Ok((!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>))
+}
+
+/// How the terms of a word are joined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WordUnion {
+    /// For words walked through most of the index, or sought at most of its documents:
+    /// tantivy's union, which scores the postings of all terms a window at a time.
+    Walked,
+    /// For words sought at a few documents (completions, small circles): a [`WordQuery`],
+    /// which moves only the terms behind each document sought and scores only the documents
+    /// that match.
+    Sought,
 }
 
 /// The clauses of [`text_query`], one `Must` per word (none when `q` has no word to look for).
@@ -139,10 +152,11 @@ pub fn text_clauses(
     q: &str,
     fields: &[SearchField],
     expansions: &Expansions,
+    union: WordUnion,
 ) -> tantivy::Result<Vec<(Occur, Box<dyn Query>)>> {
     words(q)
         .iter()
-        .map(|word| Ok((Occur::Must, word_query(word, fields, expansions)?)))
+        .map(|word| Ok((Occur::Must, word_query(word, fields, expansions, union)?)))
         .collect()
 }
 
@@ -150,6 +164,7 @@ fn word_query(
     word: &Word,
     fields: &[SearchField],
     expansions: &Expansions,
+    union: WordUnion,
 ) -> tantivy::Result<Box<dyn Query>> {
     // The typo is matched against stems: a short stem ("mair" for "mairie") is one edit away
     // from too many other words ("main", "mars", "pair"), so it must be long too.
@@ -159,23 +174,20 @@ fn word_query(
         (true, false) => Some(Expansion::OneTypo),
         (true, true) => Some(Expansion::PrefixOneTypo),
     };
-    let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
     for &SearchField {
         field,
         weight,
         typos: field_typos,
     } in fields
     {
-        alternatives.push((
-            Occur::Should,
-            Box::new(BoostQuery::new(
-                Box::new(TermQuery::new(
-                    Term::from_field_text(field, &word.stem),
-                    IndexRecordOption::WithFreqs,
-                )),
-                weight,
+        alternatives.push(Box::new(BoostQuery::new(
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, &word.stem),
+                IndexRecordOption::WithFreqs,
             )),
-        ));
+            weight,
+        )));
         // Other terms score a constant, the best that applies: a longer word the person may be
         // typing, then a word one typo away, then a stem the typed word starts with.
         let mut others: BTreeMap<String, Score> = BTreeMap::new();
@@ -203,16 +215,21 @@ fn word_query(
             }
         }
         for (term, score) in others {
-            alternatives.push((
-                Occur::Should,
-                Box::new(ConstTermQuery {
-                    term: Term::from_field_text(field, &term),
-                    score,
-                }),
-            ));
+            alternatives.push(Box::new(ConstTermQuery {
+                term: Term::from_field_text(field, &term),
+                score,
+            }));
         }
     }
-    Ok(Box::new(BooleanQuery::new(alternatives)))
+    Ok(match union {
+        WordUnion::Walked => Box::new(BooleanQuery::new(
+            alternatives
+                .into_iter()
+                .map(|q| (Occur::Should, q))
+                .collect(),
+        )),
+        WordUnion::Sought => Box::new(WordQuery::new(alternatives)),
+    })
 }
 
 /// A term that scores a constant when it matches: an expansion of a typed word.
