@@ -171,7 +171,7 @@ impl Metrics {
         let now = seconds(SystemTime::now());
         let created = chrono::DateTime::parse_from_rfc3339(&live.index.manifest.created_at)
             .map_or(0.0, |t| t.timestamp() as f64);
-        let gauges: [(&str, &str, &str, f64); 15] = [
+        let gauges: [(&str, &str, &str, f64); 16] = [
             (
                 "lieux_tile_cache_hits_total",
                 "counter",
@@ -243,6 +243,12 @@ impl Metrics {
                 "gauge",
                 "Searches waiting for a query thread.",
                 state.queries.waiting() as f64,
+            ),
+            (
+                "lieux_queries_abandoned_total",
+                "counter",
+                "Searches dropped unrun because their client had gone or their request had timed out.",
+                state.queries.abandoned() as f64,
             ),
             (
                 "lieux_exports_running",

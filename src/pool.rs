@@ -8,10 +8,16 @@
 //! search to its end in arrival order. On the radius and text + radius workloads at 1M places,
 //! that gave 7–35% more requests/s and a lower p99 (`BENCHMARKS.md`, step 15).
 //!
+//! A search whose caller has gone (its client hung up, or the request timed out) is dropped
+//! from the queue unrun: under overload, the threads then answer the requests still waiting
+//! for an answer instead of working through a backlog nobody reads.
+//!
 //! Searches only: building a filter's cluster hierarchy or an index takes seconds and would
 //! hold a thread that searches queue for, so it stays on the blocking pool.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::thread;
 
 use crossbeam_channel::{Receiver, Sender};
@@ -22,6 +28,8 @@ type Job = Box<dyn FnOnce() + Send>;
 pub struct QueryPool {
     jobs: Sender<Job>,
     threads: usize,
+    /// Jobs dropped unrun because their caller had gone.
+    abandoned: Arc<AtomicU64>,
 }
 
 /// The pool stopped before the job answered: it panicked.
@@ -56,7 +64,11 @@ impl QueryPool {
                 })
                 .expect("cannot start a query thread");
         }
-        Self { jobs, threads }
+        Self {
+            jobs,
+            threads,
+            abandoned: Arc::default(),
+        }
     }
 
     /// A pool of one thread per core.
@@ -74,8 +86,13 @@ impl QueryPool {
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, JobFailed> {
         let (answer, answered) = tokio::sync::oneshot::channel();
+        let abandoned = Arc::clone(&self.abandoned);
         let job: Job = Box::new(move || {
-            // The caller may have gone (its client hung up): the answer is dropped.
+            if answer.is_closed() {
+                abandoned.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            // The caller may go while the job runs: the answer is then dropped.
             let _ = answer.send(job());
         });
         self.jobs.send(job).map_err(|_| JobFailed)?;
@@ -92,6 +109,12 @@ impl QueryPool {
     #[must_use]
     pub fn waiting(&self) -> usize {
         self.jobs.len()
+    }
+
+    /// The number of jobs dropped unrun because their caller had gone.
+    #[must_use]
+    pub fn abandoned(&self) -> u64 {
+        self.abandoned.load(Ordering::Relaxed)
     }
 }
 
@@ -119,6 +142,32 @@ mod tests {
             names.iter().all(|n| n.starts_with("lieux-query-")),
             "{names:?}"
         );
+    }
+
+    #[test]
+    fn a_job_whose_caller_has_gone_is_not_run() {
+        use futures_util::FutureExt;
+        use std::sync::atomic::AtomicBool;
+        let pool = QueryPool::new(1);
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let ran = Arc::new(AtomicBool::new(false));
+        block_on(async {
+            // The one thread waits until released, so the next job queues behind it.
+            let mut busy = Box::pin(pool.run(move || released.recv().is_ok()));
+            assert!((&mut busy).now_or_never().is_none());
+            let ran_too = Arc::clone(&ran);
+            // Polled once, the job is queued; dropped, its caller is gone.
+            assert!(pool
+                .run(move || ran_too.store(true, Ordering::Relaxed))
+                .now_or_never()
+                .is_none());
+            release.send(()).unwrap();
+            assert!(busy.await.unwrap());
+            // One thread, first come first served: the dropped job's turn has passed.
+            assert_eq!(pool.run(|| 7).await.unwrap(), 7);
+        });
+        assert!(!ran.load(Ordering::Relaxed));
+        assert_eq!(pool.abandoned(), 1);
     }
 
     #[test]
