@@ -16,6 +16,7 @@ use std::path::Path;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use lieux_index::filter::PlaceFilter;
 use lieux_index::generate::{Gazetteer, Generator};
+use lieux_index::geojson::{PlaceFeature, FEATURE_BYTES};
 use lieux_index::map::PlaceMap;
 use lieux_index::report::Report;
 use lieux_index::search::{Near, SearchIndex, SearchRequest};
@@ -201,6 +202,27 @@ fn engine(c: &mut Criterion) {
                     .nearest(&loaded.index, PARIS.0, PARIS.1, 10, &PlaceFilter::default())
                     .expect("nearest")
             })
+        });
+        // The twenty features of a page of results, as `/search` writes them.
+        let page = loaded
+            .search
+            .search(&loaded.index, &queries[2].1)
+            .expect("searches")
+            .hits;
+        search.bench_function("page_of_20_features", |b| {
+            let mut out = Vec::with_capacity(page.len() * FEATURE_BYTES);
+            b.iter(|| {
+                out.clear();
+                for hit in &page {
+                    PlaceFeature {
+                        score: Some(hit.score),
+                        distance_m: hit.distance_m,
+                        ..PlaceFeature::new(&loaded.index.places[hit.ordinal as usize])
+                    }
+                    .write_json(&mut out);
+                }
+                black_box(out.len())
+            });
         });
         for typed in ["mediath", "ang", "france serv"] {
             search.bench_function(format!("suggest/{typed}"), |b| {
