@@ -9,9 +9,15 @@
 //! "saint" at the few names with a word starting with "mi", and tantivy's union scored all of
 //! them between two seeks; a far seek also clears the window's 4,096 scores.
 //!
-//! [`WordScorer`] keeps its terms in a heap by their current document instead, moves only the
-//! terms behind the document sought, and sums the scores of the terms on a document only when
-//! that document's score is asked for, once it has matched every other clause.
+//! [`WordScorer`] moves only the terms behind the document sought, and sums the scores of the
+//! terms on a document only when that document's score is asked for, once it has matched every
+//! other clause. Its sparse terms (most of a word's expansions) wait in a heap by their current
+//! document, so that a seek looks at the few behind it; its dense terms, on most documents
+//! sought anyway, are a short list stepped through directly.
+//!
+//! Walked from end to end, or sought at most documents (text alone, a circle around a big
+//! city), tantivy's windows are faster: the search picks the union by how many documents the
+//! word will be sought at ([`super::text::WordUnion`]).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
