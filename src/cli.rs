@@ -136,7 +136,7 @@ struct ServeArgs {
     tile_cache_mib: usize,
     /// The threads that answer searches (see `src/pool.rs`); default: one per core.
     #[arg(long)]
-    query_threads: Option<usize>,
+    query_threads: Option<std::num::NonZeroUsize>,
     /// The `Cache-Control` header of tiles.
     #[arg(long, default_value = "public, max-age=300", value_parser = header_value)]
     tile_cache_control: HeaderValue,

@@ -247,7 +247,7 @@ impl Metrics {
             (
                 "lieux_queries_abandoned_total",
                 "counter",
-                "Searches dropped unrun because their client had gone or their request had timed out.",
+                "Searches dropped unrun because their request had timed out or their connection was dropped.",
                 state.queries.abandoned() as f64,
             ),
             (

@@ -5,16 +5,19 @@
 //! Actix's blocking pool starts a thread per concurrent call. At 16 connections, that is 16
 //! threads time-slicing two cores: every answer waits for the others' slices, and the cores
 //! switch between them. A fixed pool of one thread per core, fed by one queue, runs each
-//! search to its end in arrival order. On the radius and text + radius workloads at 1M places,
-//! that gave 7–35% more requests/s and a lower p99 (`BENCHMARKS.md`, step 15).
+//! search to its end in arrival order. At 1M places and 16 connections, that took the p99 of
+//! text + radius searches from 17–19 to 11 ms, and nearest from 21k to 26k requests/s
+//! (`BENCHMARKS.md`, step 15).
 //!
-//! A search whose caller has gone (its client hung up, or the request timed out) is dropped
-//! from the queue unrun: under overload, the threads then answer the requests still waiting
-//! for an answer instead of working through a backlog nobody reads.
+//! A search whose caller has gone (its request timed out, or actix dropped its connection) is
+//! dropped from the queue unrun: under overload, the threads then answer the requests still
+//! waiting for an answer instead of working through a backlog nobody reads. (A client that only
+//! half-closes its connection is still waited for, as HTTP allows.)
 //!
 //! Searches only: building a filter's cluster hierarchy or an index takes seconds and would
 //! hold a thread that searches queue for, so it stays on the blocking pool.
 
+use std::num::NonZeroUsize;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -43,13 +46,13 @@ impl std::fmt::Display for JobFailed {
 }
 
 impl QueryPool {
-    /// A pool of `threads` threads (at least one); they end when the pool is dropped.
+    /// A pool of `threads` threads; they end when the pool is dropped.
     ///
     /// # Panics
     /// When the operating system cannot start a thread.
     #[must_use]
-    pub fn new(threads: usize) -> Self {
-        let threads = threads.max(1);
+    pub fn new(threads: NonZeroUsize) -> Self {
+        let threads = threads.get();
         let (jobs, queue) = crossbeam_channel::unbounded();
         for n in 0..threads {
             let queue: Receiver<Job> = queue.clone();
@@ -74,7 +77,7 @@ impl QueryPool {
     /// A pool of one thread per core.
     #[must_use]
     pub fn per_core() -> Self {
-        Self::new(thread::available_parallelism().map_or(2, std::num::NonZero::get))
+        Self::new(thread::available_parallelism().unwrap_or(NonZeroUsize::MIN))
     }
 
     /// Runs `job` on the pool and waits for its answer.
@@ -105,7 +108,8 @@ impl QueryPool {
         self.threads
     }
 
-    /// The number of jobs waiting for a thread.
+    /// The number of jobs waiting for a thread, those whose caller has gone included until
+    /// their turn comes.
     #[must_use]
     pub fn waiting(&self) -> usize {
         self.jobs.len()
@@ -128,7 +132,7 @@ mod tests {
 
     #[test]
     fn answers_every_job_on_its_threads() {
-        let pool = QueryPool::new(2);
+        let pool = QueryPool::new(NonZeroUsize::new(2).unwrap());
         let names: Vec<String> = block_on(async {
             let jobs = (0..8)
                 .map(|_| pool.run(|| thread::current().name().unwrap_or_default().to_owned()));
@@ -148,7 +152,7 @@ mod tests {
     fn a_job_whose_caller_has_gone_is_not_run() {
         use futures_util::FutureExt;
         use std::sync::atomic::AtomicBool;
-        let pool = QueryPool::new(1);
+        let pool = QueryPool::new(NonZeroUsize::MIN);
         let (release, released) = std::sync::mpsc::channel::<()>();
         let ran = Arc::new(AtomicBool::new(false));
         block_on(async {
@@ -172,7 +176,7 @@ mod tests {
 
     #[test]
     fn a_panicking_job_fails_alone() {
-        let pool = QueryPool::new(1);
+        let pool = QueryPool::new(NonZeroUsize::MIN);
         block_on(async {
             let failed = pool.run(|| -> u32 { panic!("a bug") }).await;
             assert!(failed.is_err());

@@ -553,4 +553,9 @@ fn one_query_thread_answers_concurrent_searches_as_it_answers_them_alone() {
     });
     assert_eq!(server.metric("lieux_query_threads"), 1.0);
     assert_eq!(server.metric("lieux_queries_waiting"), 0.0);
+
+    let refused = crate::support::lieux(&[&"serve", &"--query-threads", &"0"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("--query-threads"), "{stderr}");
 }

@@ -12,8 +12,8 @@
 //! [`WordScorer`] moves only the terms behind the document sought, and sums the scores of the
 //! terms on a document only when that document's score is asked for, once it has matched every
 //! other clause. Its sparse terms (most of a word's expansions) wait in a heap by their current
-//! document, so that a seek looks at the few behind it; its dense terms, on most documents
-//! sought anyway, are a short list stepped through directly.
+//! document, so that a seek looks at the few behind it; its dense terms (in more than one
+//! document in 32), whose next posting is seldom far, are a short list stepped through.
 //!
 //! Walked from end to end, or sought at most documents (text alone, a circle around a big
 //! city), tantivy's windows are faster: the search picks the union by how many documents the
@@ -99,8 +99,9 @@ impl Weight for WordWeight {
     }
 }
 
-/// A term in more than this fraction of a segment's documents is dense: it is on most
-/// documents sought, and checking it directly costs less than moving it in a heap.
+/// A term in more than one document in this many is dense: the next document sought is then
+/// usually a few of its postings away, and stepping there directly costs less than moving it
+/// in a heap.
 const DENSE_FRACTION: u32 = 32;
 
 /// How many documents a dense term steps through before it seeks instead.
@@ -119,6 +120,8 @@ pub struct WordScorer {
     heap: BinaryHeap<Reverse<(DocId, u32)>>,
     /// The lowest current document of all terms.
     doc: DocId,
+    /// The sparse terms on the current document, while it is scored.
+    on_doc: Vec<u32>,
 }
 
 impl WordScorer {
@@ -136,6 +139,7 @@ impl WordScorer {
             sparse,
             heap,
             doc: TERMINATED,
+            on_doc: Vec::new(),
         };
         union.doc = union.lowest();
         union
@@ -223,10 +227,17 @@ impl Scorer for WordScorer {
             .peek()
             .is_some_and(|Reverse((doc, _))| *doc == current)
         {
-            for Reverse((doc, at)) in self.heap.iter() {
-                if *doc == current {
-                    score += self.sparse[*at as usize].score();
-                }
+            // Summed in the terms' order, as the heap's is not the same from one document to
+            // the next: equal terms give equal sums, and ties rank alike.
+            self.on_doc.extend(
+                self.heap
+                    .iter()
+                    .filter(|Reverse((doc, _))| *doc == current)
+                    .map(|Reverse((_, at))| *at),
+            );
+            self.on_doc.sort_unstable();
+            for at in self.on_doc.drain(..) {
+                score += self.sparse[at as usize].score();
             }
         }
         score
@@ -236,7 +247,7 @@ impl Scorer for WordScorer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tantivy::query::{BooleanQuery, Occur, TermQuery};
+    use tantivy::query::{BooleanQuery, BoostQuery, Occur, TermQuery};
     use tantivy::schema::{IndexRecordOption, Schema, TEXT};
     use tantivy::{doc, Index, Searcher};
 
@@ -288,11 +299,14 @@ mod tests {
                 (a, "absent"),
             ]
             .into_iter()
-            .map(|(field, word)| {
-                Box::new(TermQuery::new(
+            .enumerate()
+            .map(|(i, (field, word))| {
+                let term = Box::new(TermQuery::new(
                     Term::from_field_text(field, word),
                     IndexRecordOption::WithFreqs,
-                )) as Box<dyn Query>
+                ));
+                // Weighted as the search weights its fields.
+                Box::new(BoostQuery::new(term, 1.0 + i as Score / 2.0)) as Box<dyn Query>
             })
             .collect()
         };
