@@ -95,6 +95,12 @@ impl From<lieux_index::Error> for ApiError {
     }
 }
 
+impl From<crate::pool::JobFailed> for ApiError {
+    fn from(error: crate::pool::JobFailed) -> Self {
+        Self::new(ErrorCode::Internal, error.to_string())
+    }
+}
+
 impl From<tantivy::TantivyError> for ApiError {
     fn from(error: tantivy::TantivyError) -> Self {
         Self::new(ErrorCode::Internal, error.to_string())

@@ -5,8 +5,9 @@
 //! query threads (a broad search over a million places takes milliseconds, too long to hold an
 //! actix worker; see [`crate::pool`]), and write the answer. Completions run there too: most
 //! take a tenth of a millisecond, but a broad prefix with a typo takes one or two, and on the
-//! worker every other connection of that worker waited for it. Exports stream the CSV or GeoJSON in chunks, so memory
-//! stays flat however many rows there are, up to the configured cap.
+//! worker every other connection of that worker waited for it. Exports stream the CSV or
+//! GeoJSON in chunks, so memory stays flat however many rows there are, up to the configured
+//! cap.
 
 use std::time::Instant;
 
@@ -230,8 +231,7 @@ async fn run(
             let results = live.search.search(&live.index, &request)?;
             Ok::<_, lieux_index::Error>((request, results))
         })
-        .await
-        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
+        .await?
         .map_err(ApiError::from)
 }
 
@@ -434,8 +434,7 @@ async fn nearest(
         state
             .queries
             .run(move || live.search.nearest(&live.index, lon, lat, k, &filter))
-            .await
-            .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??
+            .await??
     };
     Ok(collection(&live, &hits, started, |_| {}))
 }
@@ -479,8 +478,7 @@ async fn suggest(
             })
             .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))
         })
-        .await
-        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??;
+        .await??;
     Ok(json_response(body))
 }
 
