@@ -226,12 +226,14 @@ impl SearchIndex {
     /// # Errors
     /// A tantivy error while matching text.
     pub fn search(&self, index: &PlaceIndex, request: &SearchRequest) -> Result<SearchResults> {
-        let q = request
+        let words = request
             .filter
             .q
             .as_deref()
-            .filter(|q| !text::words(q).is_empty());
-        if q.is_none() {
+            .map(text::words)
+            .unwrap_or_default();
+        let has_text = !words.is_empty();
+        if !has_text {
             if let Some(results) = self.search_unfiltered(index, request) {
                 return Ok(results);
             }
@@ -244,16 +246,12 @@ impl SearchIndex {
             Some(circle) if circle.len() < index.places.len() / SPARSE_CIRCLE => WordUnion::Sought,
             _ => WordUnion::Walked,
         };
-        let text = match q {
-            Some(q) => text::text_clauses(
-                q,
-                &text::weighted_fields(&index.fields),
-                &self.expansions,
-                union,
-            )?,
-            None => Vec::new(),
-        };
-        let has_text = !text.is_empty();
+        let text = text::text_clauses(
+            &words,
+            &text::weighted_fields(&index.fields),
+            &self.expansions,
+            union,
+        )?;
         let mut collector = Collector::new(self, index, request, has_text);
         match (has_text, circle) {
             (true, within) => {

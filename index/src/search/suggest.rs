@@ -269,7 +269,7 @@ fn matching_names(
     near: Option<(f64, f64)>,
 ) -> tantivy::Result<Vec<u32>> {
     let clauses = text_clauses(
-        q,
+        &super::text::words(q),
         &[SearchField {
             field: index.fields.nom,
             weight: 1.0,

@@ -123,7 +123,7 @@ pub fn text_query(
     fields: &[SearchField],
     expansions: &Expansions,
 ) -> tantivy::Result<Option<Box<dyn Query>>> {
-    let clauses = text_clauses(q, fields, expansions, WordUnion::Walked)?;
+    let clauses = text_clauses(&words(q), fields, expansions, WordUnion::Walked)?;
     Ok((!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>))
 }
 
@@ -139,7 +139,8 @@ pub enum WordUnion {
     Sought,
 }
 
-/// The clauses of [`text_query`], one `Must` per word (none when `q` has no word to look for).
+/// The clauses of [`text_query`] for the analysed `words` of a text ([`words`]), one `Must`
+/// per word.
 ///
 /// A restriction, such as the places of a circle, is added to these clauses rather than put
 /// beside the text query in a query of its own: tantivy's `Intersection::seek` allocates at
@@ -149,12 +150,12 @@ pub enum WordUnion {
 /// # Errors
 /// When a term dictionary cannot be read.
 pub fn text_clauses(
-    q: &str,
+    words: &[Word],
     fields: &[SearchField],
     expansions: &Expansions,
     union: WordUnion,
 ) -> tantivy::Result<Vec<(Occur, Box<dyn Query>)>> {
-    words(q)
+    words
         .iter()
         .map(|word| Ok((Occur::Must, word_query(word, fields, expansions, union)?)))
         .collect()
