@@ -27,13 +27,24 @@ workloads="text text-radius radius nearest suggest"
 server=$!
 trap 'kill $server 2>/dev/null || true; pg_stop' EXIT
 for _ in $(seq 1 1200); do grep -q 'listening on' bench-data/serve-search.log && break; sleep 0.1; done
+# When wrk stops, the searches its connections had sent may still be queued for the query
+# threads (at 64 connections, a second of text searches): one search sent after them, and
+# answered after them, drains the queue, so that a run does not wait for the one before.
+drain() { curl -s -o /dev/null "http://127.0.0.1:18083/search?q=mairie&limit=1"; }
 declare -A lieux pg
 for w in $workloads; do
   for c in $levels; do
+    drain
     lieux[$w/$c]=$(wrk_paths 18083 "bench-data/search/$w.paths" "$c" "$seconds" \
       "bench-data/wrk-search-$w-$c.log")
   done
 done
+# The most this machine answers: the same server's /health, a small answer from the HTTP
+# worker, with no query thread.
+drain
+echo /health > bench-data/paths-search-health.txt
+read -r health_rps _ health_p99 _ _ <<< "$(wrk_paths 18083 bench-data/paths-search-health.txt 16 \
+  "$seconds" bench-data/wrk-search-health-16.log)"
 rss=$(peak_rss_mib $server)
 kill $server; wait $server 2>/dev/null || true
 
@@ -68,7 +79,7 @@ for w in $workloads; do
   done
 done
 echo
-echo "$n places, $queries queries a workload, ${seconds} s per workload and level; lieux peak memory ${rss} MiB; PostgreSQL load and indexing ${load_s} s."
+echo "$n places, $queries queries a workload, ${seconds} s per workload and level; lieux peak memory ${rss} MiB; PostgreSQL load and indexing ${load_s} s. The same server's \`/health\` (a small answer, no query thread) at 16 connections, the ceiling of any workload's requests/s: $health_rps requests/s, p99 $health_p99 ms."
 echo
 
 # The search issue's targets, at 16 connections.
@@ -81,7 +92,7 @@ echo "| radius: p99 ≤ 2 ms | $p99 ms | $(verdict "$p99 <= 2") |"
 echo "| radius: ≥ 50× PostgreSQL's throughput | $(echo "scale=1; $rps / $tps" | bc)× | $(verdict "$rps >= 50 * $tps") |"
 at16 nearest
 echo "| nearest: p99 ≤ 2 ms | $p99 ms | $(verdict "$p99 <= 2") |"
-echo "| nearest: ≥ 50× PostgreSQL's throughput | $(echo "scale=1; $rps / $tps" | bc)× | $(verdict "$rps >= 50 * $tps") |"
+echo "| nearest: ≥ 50× PostgreSQL's throughput | $(echo "scale=1; $rps / $tps" | bc)× ($rps requests/s; 50× is $(echo "50 * $tps / 1" | bc), \`/health\` $health_rps) | $(verdict "$rps >= 50 * $tps") |"
 at16 text-radius
 echo "| text + radius: p99 ≤ 10 ms | $p99 ms | $(verdict "$p99 <= 10") |"
 echo "| text + radius: ≥ 100× PostgreSQL's throughput | $(echo "scale=1; $rps / $tps" | bc)× | $(verdict "$rps >= 100 * $tps") |"
