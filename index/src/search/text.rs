@@ -18,16 +18,17 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScorer, EnableScoring, Explanation, Occur, Query, Scorer,
-    TermQuery, Weight,
+    BooleanQuery, BoostQuery, ConstScorer, EmptyScorer, EnableScoring, Explanation, Occur, Query,
+    Scorer, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocId, Score, SegmentReader, TantivyError, Term};
 
-use super::expand::{Expansion, Expansions};
+use super::expand::{ExpandedTerm, Expansion, Expansions};
 use super::union::WordQuery;
 
 use crate::analysis::french_analyzer;
@@ -191,34 +192,38 @@ fn word_query(
         )));
         // Other terms score a constant, the best that applies: a longer word the person may be
         // typing, then a word one typo away, then a stem the typed word starts with.
-        let mut others: BTreeMap<String, Score> = BTreeMap::new();
-        let mut offer = |term: String, score: Score| {
-            let best = others.entry(term).or_insert(score);
-            *best = best.max(score);
+        let mut others: BTreeMap<String, (Score, Option<Arc<ExpandedTerm>>)> = BTreeMap::new();
+        let mut offer = |text: &str, score: Score, expanded: Option<&Arc<ExpandedTerm>>| {
+            let best = others.entry(text.to_owned()).or_insert((score, None));
+            best.0 = best.0.max(score);
+            if best.1.is_none() {
+                best.1 = expanded.cloned();
+            }
         };
         if word.prefix {
             for term in expansions
                 .terms(field, &word.stem, Expansion::Prefix)?
                 .iter()
             {
-                offer(term.clone(), weight * PREFIX_WEIGHT);
+                offer(term.text(), weight * PREFIX_WEIGHT, Some(term));
             }
         }
         if let Some(how) = typo.filter(|_| field_typos) {
             for term in expansions.terms(field, &word.stem, how)?.iter() {
-                offer(term.clone(), weight * TYPO_WEIGHT);
+                offer(term.text(), weight * TYPO_WEIGHT, Some(term));
             }
             // A typo near the end of a word can change its stem ("administrativs" stems to
             // "administrativ", "administratives" to "administr"): the indexed stem is then a
             // prefix of what was typed, so the typed word's own prefixes are looked up too.
             for stem in typed_prefixes(word) {
-                offer(stem.to_owned(), weight * TYPO_WEIGHT / 2.0);
+                offer(stem, weight * TYPO_WEIGHT / 2.0, None);
             }
         }
-        for (term, score) in others {
+        for (text, (score, expanded)) in others {
             alternatives.push(Box::new(ConstTermQuery {
-                term: Term::from_field_text(field, &term),
+                term: Term::from_field_text(field, &text),
                 score,
+                expanded,
             }));
         }
     }
@@ -236,23 +241,20 @@ fn word_query(
 /// A term that scores a constant when it matches: an expansion of a typed word.
 ///
 /// Tantivy's `ConstScoreQuery` over a `TermQuery` still computes the term's BM25 statistics,
-/// a lookup in the term dictionary, only to throw them away; a completion expands each word
-/// into up to [`super::expand::MAX_EXPANSIONS`] terms, so that lookup was a tenth of its time.
+/// a lookup in the term dictionary, only to throw them away, and its scorer looks the term up
+/// again. A completion expands each word into up to [`super::expand::MAX_EXPANSIONS`] terms:
+/// an expanded term opens its postings where its expansion found them, and any other term
+/// (a typed word's own prefix) is looked up once, when its scorer is made.
 #[derive(Clone, Debug)]
 struct ConstTermQuery {
     term: Term,
     score: Score,
+    expanded: Option<Arc<ExpandedTerm>>,
 }
 
 impl Query for ConstTermQuery {
-    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let unscored = EnableScoring::disabled_from_schema(scoring.schema());
-        let inner = TermQuery::new(self.term.clone(), IndexRecordOption::Basic)
-            .specialized_weight(unscored)?;
-        Ok(Box::new(ConstTermWeight {
-            inner: Box::new(inner),
-            score: self.score,
-        }))
+    fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(self.clone()))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -260,15 +262,24 @@ impl Query for ConstTermQuery {
     }
 }
 
-struct ConstTermWeight {
-    inner: Box<dyn Weight>,
-    score: Score,
-}
-
-impl Weight for ConstTermWeight {
+impl Weight for ConstTermQuery {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let inner = self.inner.scorer(reader, boost)?;
-        Ok(Box::new(ConstScorer::new(inner, boost * self.score)))
+        let index = reader.inverted_index(self.term.field())?;
+        let known = self
+            .expanded
+            .as_ref()
+            .and_then(|expanded| expanded.postings_in(reader.segment_id()));
+        let info = match known {
+            Some(info) => info.cloned(),
+            None => index.get_term_info(&self.term)?,
+        };
+        Ok(match info {
+            Some(info) => Box::new(ConstScorer::new(
+                index.read_postings_from_terminfo(&info, IndexRecordOption::Basic)?,
+                boost * self.score,
+            )),
+            None => Box::new(EmptyScorer),
+        })
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -279,10 +290,6 @@ impl Weight for ConstTermWeight {
             )));
         }
         Ok(Explanation::new("constant (an expanded term)", self.score))
-    }
-
-    fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
-        self.inner.count(reader)
     }
 }
 
@@ -319,6 +326,87 @@ mod tests {
         assert!(prefixes.contains(&"administr"), "{prefixes:?}");
         assert!(!prefixes.contains(&"administrativs"));
         assert!(prefixes.iter().all(|p| p.len() >= 4));
+    }
+
+    /// The documents `query` matches in each segment of `searcher`, and their scores.
+    fn matches(query: &dyn Query, searcher: &tantivy::Searcher) -> Vec<Vec<(DocId, Score)>> {
+        let weight = query
+            .weight(EnableScoring::enabled_from_searcher(searcher))
+            .unwrap();
+        searcher
+            .segment_readers()
+            .iter()
+            .map(|reader| {
+                let mut scorer = weight.scorer(reader, 1.0).unwrap();
+                let mut found = Vec::new();
+                while scorer.doc() != tantivy::TERMINATED {
+                    found.push((scorer.doc(), scorer.score()));
+                    scorer.advance();
+                }
+                found
+            })
+            .collect()
+    }
+
+    #[test]
+    fn expanded_terms_open_their_own_postings_in_every_segment() {
+        use tantivy::schema::{Schema, TEXT};
+        let mut schema = Schema::builder();
+        let name = schema.add_text_field("name", TEXT);
+        let index = tantivy::Index::create_in_ram(schema.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let mut add_segment = |words: &[&str]| {
+            for (n, word) in (0..300).zip(words.iter().cycle()) {
+                let text = if n % 7 == 0 { "autre" } else { word };
+                writer
+                    .add_document(tantivy::doc!(name => text.to_owned()))
+                    .unwrap();
+            }
+            writer.commit().unwrap();
+        };
+        add_segment(&["mediatheque", "mediateur"]);
+        add_segment(&["mediation", "mediatheque", "medias"]);
+        let reader = index.reader().unwrap();
+        let expansions = Expansions::new(reader.searcher(), 16);
+        let expanded = expansions.terms(name, "media", Expansion::Prefix).unwrap();
+        let texts: Vec<&str> = expanded.iter().map(|t| t.text()).collect();
+        assert_eq!(texts, ["medias", "mediateur", "mediatheque", "mediation"]);
+        // A third segment, which the expansion never saw: its terms are looked up there.
+        add_segment(&["mediateur", "medias"]);
+        reader.reload().unwrap();
+        let searcher = reader.searcher();
+        assert_eq!(searcher.segment_readers().len(), 3);
+        for term in expanded.iter() {
+            let ours = ConstTermQuery {
+                term: Term::from_field_text(name, term.text()),
+                score: 0.5,
+                expanded: Some(Arc::clone(term)),
+            };
+            let looked_up = ConstTermQuery {
+                expanded: None,
+                ..ours.clone()
+            };
+            let theirs = TermQuery::new(
+                Term::from_field_text(name, term.text()),
+                IndexRecordOption::Basic,
+            );
+            let found = matches(&ours, &searcher);
+            assert_eq!(found, matches(&looked_up, &searcher), "{}", term.text());
+            let docs = |found: &[Vec<(DocId, Score)>]| -> Vec<Vec<DocId>> {
+                found
+                    .iter()
+                    .map(|s| s.iter().map(|(d, _)| *d).collect())
+                    .collect()
+            };
+            assert_eq!(
+                docs(&found),
+                docs(&matches(&theirs, &searcher)),
+                "{}",
+                term.text()
+            );
+            assert!(found.iter().flatten().all(|(_, score)| *score == 0.5));
+            assert!(found.iter().flatten().next().is_some(), "{}", term.text());
+        }
     }
 
     #[test]
