@@ -27,10 +27,12 @@ workloads="text text-radius radius nearest suggest"
 server=$!
 trap 'kill $server 2>/dev/null || true; pg_stop' EXIT
 for _ in $(seq 1 1200); do grep -q 'listening on' bench-data/serve-search.log && break; sleep 0.1; done
+grep -q 'listening on' bench-data/serve-search.log ||
+  { echo "lieux did not start (bench-data/serve-search.log):" >&2; tail -5 bench-data/serve-search.log >&2; exit 1; }
 # When wrk stops, the searches its connections had sent may still be queued for the query
 # threads (at 64 connections, a second of text searches): one search sent after them, and
 # answered after them, drains the queue, so that a run does not wait for the one before.
-drain() { curl -s -o /dev/null "http://127.0.0.1:18083/search?q=mairie&limit=1"; }
+drain() { curl -sS --max-time 120 -o /dev/null "http://127.0.0.1:18083/search?q=mairie&limit=1"; }
 declare -A lieux pg
 for w in $workloads; do
   for c in $levels; do
@@ -43,8 +45,8 @@ done
 # worker, with no query thread.
 drain
 echo /health > bench-data/paths-search-health.txt
-read -r health_rps _ health_p99 _ _ <<< "$(wrk_paths 18083 bench-data/paths-search-health.txt 16 \
-  "$seconds" bench-data/wrk-search-health-16.log)"
+read -r health_rps _ health_p99 _ health_errors <<< "$(wrk_paths 18083 \
+  bench-data/paths-search-health.txt 16 "$seconds" bench-data/wrk-search-health-16.log)"
 rss=$(peak_rss_mib $server)
 kill $server; wait $server 2>/dev/null || true
 
@@ -79,7 +81,7 @@ for w in $workloads; do
   done
 done
 echo
-echo "$n places, $queries queries a workload, ${seconds} s per workload and level; lieux peak memory ${rss} MiB; PostgreSQL load and indexing ${load_s} s. The same server's \`/health\` (a small answer, no query thread) at 16 connections, the ceiling of any workload's requests/s: $health_rps requests/s, p99 $health_p99 ms."
+echo "$n places, $queries queries a workload, ${seconds} s per workload and level; lieux peak memory ${rss} MiB; PostgreSQL load and indexing ${load_s} s. The same server's \`/health\` (a small answer, no query thread) at 16 connections, the ceiling of any workload's requests/s: $health_rps requests/s, p99 $health_p99 ms, $health_errors errors."
 echo
 
 # The search issue's targets, at 16 connections.

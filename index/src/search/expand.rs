@@ -7,7 +7,7 @@
 //! it accepts; each term then becomes an ordinary term query, whose postings tantivy skips
 //! through lazily, so an intersection with a small set of places stays small.
 //!
-//! An expanded term keeps where its postings are in each segment ([`ExpandedTerm`]), found once
+//! An expanded term keeps where its postings are in each segment ([`ExpandedTerms`]), found once
 //! when it is expanded: a completion opens the postings of up to [`MAX_EXPANSIONS`] terms a
 //! word, and looking each one up in the term dictionary again was a tenth of its time.
 
@@ -68,35 +68,70 @@ fn builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
     cell.get_or_init(|| LevenshteinAutomatonBuilder::new(distance, true))
 }
 
-/// A term a word expanded to, and where its postings are.
+/// The terms a word expanded to in one field, and where each one's postings are in each
+/// segment of the searcher it was expanded against. Kept flat, a term costs its text and one
+/// term info a segment: a cache of 20,000 expansions holds up to 640,000 terms.
 #[derive(Debug)]
-pub struct ExpandedTerm {
-    text: String,
-    /// Its postings in each segment of the searcher it was expanded against (`None` where
-    /// the segment does not hold it).
-    postings: Box<[(SegmentId, Option<TermInfo>)]>,
+pub struct ExpandedTerms {
+    field: Field,
+    segments: Box<[SegmentId]>,
+    texts: Box<[Box<str>]>,
+    /// The term info of term `t` in segment `s` at `t * segments.len() + s`, `None` where the
+    /// segment does not hold the term.
+    infos: Box<[Option<TermInfo>]>,
 }
 
-impl ExpandedTerm {
-    /// The term's text.
+/// Where an expanded term's postings are in a segment.
+#[derive(Debug, PartialEq, Eq)]
+pub enum InSegment<'a> {
+    /// The segment holds the term: its postings are there.
+    Held(&'a TermInfo),
+    /// The segment does not hold the term.
+    Absent,
+    /// The segment is not one the term was expanded against: look the term up.
+    Unknown,
+}
+
+impl ExpandedTerms {
+    /// The number of terms.
     #[must_use]
-    pub fn text(&self) -> &str {
-        &self.text
+    pub fn len(&self) -> usize {
+        self.texts.len()
     }
 
-    /// Where the term's postings are in `segment`: `Some(None)` when the segment does not
-    /// hold it, `None` when the segment is not one it was expanded against.
+    /// Whether the word expanded to no term.
     #[must_use]
-    pub fn postings_in(&self, segment: SegmentId) -> Option<Option<&TermInfo>> {
-        self.postings
-            .iter()
-            .find(|(id, _)| *id == segment)
-            .map(|(_, info)| info.as_ref())
+    pub fn is_empty(&self) -> bool {
+        self.texts.is_empty()
+    }
+
+    /// The text of the `at`th term.
+    #[must_use]
+    pub fn text(&self, at: usize) -> &str {
+        &self.texts[at]
+    }
+
+    /// The `at`th term.
+    #[must_use]
+    pub fn term(&self, at: usize) -> Term {
+        Term::from_field_text(self.field, &self.texts[at])
+    }
+
+    /// Where the postings of the `at`th term are in `segment`.
+    #[must_use]
+    pub fn in_segment(&self, at: usize, segment: SegmentId) -> InSegment<'_> {
+        let Some(s) = self.segments.iter().position(|id| *id == segment) else {
+            return InSegment::Unknown;
+        };
+        match &self.infos[at * self.segments.len() + s] {
+            Some(info) => InSegment::Held(info),
+            None => InSegment::Absent,
+        }
     }
 }
 
 /// Remembered expansions: (field, kind, word) → terms.
-type ExpansionCache = LruCache<(Field, Expansion, String), Arc<[Arc<ExpandedTerm>]>>;
+type ExpansionCache = LruCache<(Field, Expansion, String), Arc<ExpandedTerms>>;
 
 /// Expansions against one searcher's term dictionaries, remembered: people search for the same
 /// words again and again, and walking a dictionary with a Levenshtein automaton costs more than
@@ -134,7 +169,7 @@ impl Expansions {
         field: Field,
         word: &str,
         how: Expansion,
-    ) -> tantivy::Result<Arc<[Arc<ExpandedTerm>]>> {
+    ) -> tantivy::Result<Arc<ExpandedTerms>> {
         let key = (field, how, word.to_owned());
         if let Some(terms) = self.lock().get(&key) {
             return Ok(Arc::clone(terms));
@@ -144,40 +179,48 @@ impl Expansions {
             Expansion::OneTypo => builder(1).build_dfa(word),
             Expansion::PrefixOneTypo => builder(1).build_prefix_dfa(word),
         });
-        let mut terms = BTreeSet::new();
+        let mut texts = BTreeSet::new();
         for reader in self.searcher.segment_readers() {
             let index = reader.inverted_index(field)?;
             let mut stream = index.terms().search(&dfa).into_stream()?;
-            while terms.len() < MAX_EXPANSIONS && stream.advance() {
+            while texts.len() < MAX_EXPANSIONS && stream.advance() {
                 if let Ok(term) = std::str::from_utf8(stream.key()) {
                     if term != word {
-                        terms.insert(term.to_owned());
+                        texts.insert(term.to_owned());
                     }
                 }
             }
         }
-        let terms: Arc<[Arc<ExpandedTerm>]> = terms
+        let texts: Box<[Box<str>]> = texts
             .into_iter()
             .take(MAX_EXPANSIONS)
-            .map(|text| self.locate(field, text))
-            .collect::<tantivy::Result<_>>()?;
+            .map(String::into_boxed_str)
+            .collect();
+        let terms = Arc::new(self.locate(field, texts)?);
         self.lock().put(key, Arc::clone(&terms));
         Ok(terms)
     }
 
-    /// The term `text` of `field`, with its postings in every segment.
-    fn locate(&self, field: Field, text: String) -> tantivy::Result<Arc<ExpandedTerm>> {
-        let term = Term::from_field_text(field, &text);
-        let postings = self
-            .searcher
-            .segment_readers()
-            .iter()
-            .map(|reader| {
-                let info = reader.inverted_index(field)?.get_term_info(&term)?;
-                Ok((reader.segment_id(), info))
-            })
-            .collect::<tantivy::Result<_>>()?;
-        Ok(Arc::new(ExpandedTerm { text, postings }))
+    /// The terms `texts` of `field`, with their postings in every segment. (The walk above
+    /// passed them, but a segment's walk may stop before a term another segment gave.)
+    fn locate(&self, field: Field, texts: Box<[Box<str>]>) -> tantivy::Result<ExpandedTerms> {
+        let readers = self.searcher.segment_readers();
+        let mut infos = Vec::with_capacity(texts.len() * readers.len());
+        for text in &texts {
+            let term = Term::from_field_text(field, text);
+            for reader in readers {
+                infos.push(reader.inverted_index(field)?.get_term_info(&term)?);
+            }
+        }
+        Ok(ExpandedTerms {
+            field,
+            segments: readers
+                .iter()
+                .map(tantivy::SegmentReader::segment_id)
+                .collect(),
+            texts,
+            infos: infos.into_boxed_slice(),
+        })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, ExpansionCache> {

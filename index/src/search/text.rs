@@ -28,7 +28,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocId, Score, SegmentReader, TantivyError, Term};
 
-use super::expand::{ExpandedTerm, Expansion, Expansions};
+use super::expand::{ExpandedTerms, Expansion, Expansions, InSegment};
 use super::union::WordQuery;
 
 use crate::analysis::french_analyzer;
@@ -192,26 +192,30 @@ fn word_query(
         )));
         // Other terms score a constant, the best that applies: a longer word the person may be
         // typing, then a word one typo away, then a stem the typed word starts with.
-        let mut others: BTreeMap<String, (Score, Option<Arc<ExpandedTerm>>)> = BTreeMap::new();
-        let mut offer = |text: &str, score: Score, expanded: Option<&Arc<ExpandedTerm>>| {
+        let mut others: BTreeMap<String, (Score, Option<Expanded>)> = BTreeMap::new();
+        let mut offer = |text: &str, score: Score, expanded: Option<Expanded>| {
             let best = others.entry(text.to_owned()).or_insert((score, None));
             best.0 = best.0.max(score);
             if best.1.is_none() {
-                best.1 = expanded.cloned();
+                best.1 = expanded;
+            }
+        };
+        let mut offer_all = |terms: &Arc<ExpandedTerms>, score: Score| {
+            for at in 0..terms.len() {
+                let expanded = Expanded {
+                    terms: Arc::clone(terms),
+                    at,
+                };
+                offer(terms.text(at), score, Some(expanded));
             }
         };
         if word.prefix {
-            for term in expansions
-                .terms(field, &word.stem, Expansion::Prefix)?
-                .iter()
-            {
-                offer(term.text(), weight * PREFIX_WEIGHT, Some(term));
-            }
+            let terms = expansions.terms(field, &word.stem, Expansion::Prefix)?;
+            offer_all(&terms, weight * PREFIX_WEIGHT);
         }
         if let Some(how) = typo.filter(|_| field_typos) {
-            for term in expansions.terms(field, &word.stem, how)?.iter() {
-                offer(term.text(), weight * TYPO_WEIGHT, Some(term));
-            }
+            let terms = expansions.terms(field, &word.stem, how)?;
+            offer_all(&terms, weight * TYPO_WEIGHT);
             // A typo near the end of a word can change its stem ("administrativs" stems to
             // "administrativ", "administratives" to "administr"): the indexed stem is then a
             // prefix of what was typed, so the typed word's own prefixes are looked up too.
@@ -220,10 +224,13 @@ fn word_query(
             }
         }
         for (text, (score, expanded)) in others {
-            alternatives.push(Box::new(ConstTermQuery {
-                term: Term::from_field_text(field, &text),
-                score,
-                expanded,
+            alternatives.push(Box::new(match expanded {
+                Some(expanded) => ConstTermQuery::expanded(expanded, score),
+                None => ConstTermQuery {
+                    term: Term::from_field_text(field, &text),
+                    score,
+                    expanded: None,
+                },
             }));
         }
     }
@@ -249,11 +256,31 @@ fn word_query(
 struct ConstTermQuery {
     term: Term,
     score: Score,
-    expanded: Option<Arc<ExpandedTerm>>,
+    /// Where the term came from, when it is an expansion.
+    expanded: Option<Expanded>,
+}
+
+/// The `at`th term of an expansion.
+#[derive(Clone, Debug)]
+struct Expanded {
+    terms: Arc<ExpandedTerms>,
+    at: usize,
+}
+
+impl ConstTermQuery {
+    /// The expanded term `expanded`, scoring `score`.
+    fn expanded(expanded: Expanded, score: Score) -> Self {
+        Self {
+            term: expanded.terms.term(expanded.at),
+            score,
+            expanded: Some(expanded),
+        }
+    }
 }
 
 impl Query for ConstTermQuery {
     fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        // Its own weight: nothing is computed before the segments are searched.
         Ok(Box::new(self.clone()))
     }
 
@@ -265,13 +292,13 @@ impl Query for ConstTermQuery {
 impl Weight for ConstTermQuery {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let index = reader.inverted_index(self.term.field())?;
-        let known = self
-            .expanded
-            .as_ref()
-            .and_then(|expanded| expanded.postings_in(reader.segment_id()));
-        let info = match known {
-            Some(info) => info.cloned(),
-            None => index.get_term_info(&self.term)?,
+        let in_segment = self.expanded.as_ref().map_or(InSegment::Unknown, |e| {
+            e.terms.in_segment(e.at, reader.segment_id())
+        });
+        let info = match in_segment {
+            InSegment::Held(info) => Some(info.clone()),
+            InSegment::Absent => None,
+            InSegment::Unknown => index.get_term_info(&self.term)?,
         };
         Ok(match info {
             Some(info) => Box::new(ConstScorer::new(
@@ -284,7 +311,7 @@ impl Weight for ConstTermQuery {
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
         let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) != doc {
+        if scorer.doc() > doc || scorer.seek(doc) != doc {
             return Err(TantivyError::InvalidArgument(format!(
                 "document {doc} does not match"
             )));
@@ -369,43 +396,39 @@ mod tests {
         let reader = index.reader().unwrap();
         let expansions = Expansions::new(reader.searcher(), 16);
         let expanded = expansions.terms(name, "media", Expansion::Prefix).unwrap();
-        let texts: Vec<&str> = expanded.iter().map(|t| t.text()).collect();
+        let texts: Vec<&str> = (0..expanded.len()).map(|at| expanded.text(at)).collect();
         assert_eq!(texts, ["medias", "mediateur", "mediatheque", "mediation"]);
         // A third segment, which the expansion never saw: its terms are looked up there.
         add_segment(&["mediateur", "medias"]);
         reader.reload().unwrap();
         let searcher = reader.searcher();
         assert_eq!(searcher.segment_readers().len(), 3);
-        for term in expanded.iter() {
-            let ours = ConstTermQuery {
-                term: Term::from_field_text(name, term.text()),
-                score: 0.5,
-                expanded: Some(Arc::clone(term)),
-            };
+        for at in 0..expanded.len() {
+            let text = expanded.text(at);
+            let ours = ConstTermQuery::expanded(
+                Expanded {
+                    terms: Arc::clone(&expanded),
+                    at,
+                },
+                0.5,
+            );
             let looked_up = ConstTermQuery {
                 expanded: None,
                 ..ours.clone()
             };
-            let theirs = TermQuery::new(
-                Term::from_field_text(name, term.text()),
-                IndexRecordOption::Basic,
-            );
+            let theirs =
+                TermQuery::new(Term::from_field_text(name, text), IndexRecordOption::Basic);
             let found = matches(&ours, &searcher);
-            assert_eq!(found, matches(&looked_up, &searcher), "{}", term.text());
+            assert_eq!(found, matches(&looked_up, &searcher), "{text}");
             let docs = |found: &[Vec<(DocId, Score)>]| -> Vec<Vec<DocId>> {
                 found
                     .iter()
                     .map(|s| s.iter().map(|(d, _)| *d).collect())
                     .collect()
             };
-            assert_eq!(
-                docs(&found),
-                docs(&matches(&theirs, &searcher)),
-                "{}",
-                term.text()
-            );
+            assert_eq!(docs(&found), docs(&matches(&theirs, &searcher)), "{text}");
             assert!(found.iter().flatten().all(|(_, score)| *score == 0.5));
-            assert!(found.iter().flatten().next().is_some(), "{}", term.text());
+            assert!(found.iter().flatten().next().is_some(), "{text}");
         }
     }
 
