@@ -82,7 +82,7 @@ pub struct ExpandedTerms {
 }
 
 /// Where an expanded term's postings are in a segment.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum InSegment<'a> {
     /// The segment holds the term: its postings are there.
     Held(&'a TermInfo),

@@ -336,6 +336,7 @@ fn typed_prefixes(word: &Word) -> impl Iterator<Item = &str> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::union::tests::walk_segments;
     use super::*;
 
     #[test]
@@ -353,26 +354,6 @@ mod tests {
         assert!(prefixes.contains(&"administr"), "{prefixes:?}");
         assert!(!prefixes.contains(&"administrativs"));
         assert!(prefixes.iter().all(|p| p.len() >= 4));
-    }
-
-    /// The documents `query` matches in each segment of `searcher`, and their scores.
-    fn matches(query: &dyn Query, searcher: &tantivy::Searcher) -> Vec<Vec<(DocId, Score)>> {
-        let weight = query
-            .weight(EnableScoring::enabled_from_searcher(searcher))
-            .unwrap();
-        searcher
-            .segment_readers()
-            .iter()
-            .map(|reader| {
-                let mut scorer = weight.scorer(reader, 1.0).unwrap();
-                let mut found = Vec::new();
-                while scorer.doc() != tantivy::TERMINATED {
-                    found.push((scorer.doc(), scorer.score()));
-                    scorer.advance();
-                }
-                found
-            })
-            .collect()
     }
 
     #[test]
@@ -418,15 +399,19 @@ mod tests {
             };
             let theirs =
                 TermQuery::new(Term::from_field_text(name, text), IndexRecordOption::Basic);
-            let found = matches(&ours, &searcher);
-            assert_eq!(found, matches(&looked_up, &searcher), "{text}");
+            let found = walk_segments(&ours, &searcher);
+            assert_eq!(found, walk_segments(&looked_up, &searcher), "{text}");
             let docs = |found: &[Vec<(DocId, Score)>]| -> Vec<Vec<DocId>> {
                 found
                     .iter()
                     .map(|s| s.iter().map(|(d, _)| *d).collect())
                     .collect()
             };
-            assert_eq!(docs(&found), docs(&matches(&theirs, &searcher)), "{text}");
+            assert_eq!(
+                docs(&found),
+                docs(&walk_segments(&theirs, &searcher)),
+                "{text}"
+            );
             assert!(found.iter().flatten().all(|(_, score)| *score == 0.5));
             assert!(found.iter().flatten().next().is_some(), "{text}");
         }

@@ -245,24 +245,38 @@ impl Scorer for WordScorer {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use tantivy::query::{BooleanQuery, BoostQuery, Occur, TermQuery};
     use tantivy::schema::{IndexRecordOption, Schema, TEXT};
     use tantivy::{doc, Index, Searcher};
 
-    /// Every (document, score) of `query`, walked with `advance`.
-    fn walk(query: &dyn Query, searcher: &Searcher) -> Vec<(DocId, Score)> {
+    /// Every (document, score) of `query` in each segment of `searcher`, walked with `advance`.
+    pub(in crate::search) fn walk_segments(
+        query: &dyn Query,
+        searcher: &Searcher,
+    ) -> Vec<Vec<(DocId, Score)>> {
         let weight = query
             .weight(EnableScoring::enabled_from_searcher(searcher))
             .unwrap();
-        let mut scorer = weight.scorer(searcher.segment_reader(0), 1.0).unwrap();
-        let mut out = Vec::new();
-        while scorer.doc() != TERMINATED {
-            out.push((scorer.doc(), scorer.score()));
-            scorer.advance();
-        }
-        out
+        searcher
+            .segment_readers()
+            .iter()
+            .map(|reader| {
+                let mut scorer = weight.scorer(reader, 1.0).unwrap();
+                let mut out = Vec::new();
+                while scorer.doc() != TERMINATED {
+                    out.push((scorer.doc(), scorer.score()));
+                    scorer.advance();
+                }
+                out
+            })
+            .collect()
+    }
+
+    /// Every (document, score) of `query` in the first segment of `searcher`.
+    fn walk(query: &dyn Query, searcher: &Searcher) -> Vec<(DocId, Score)> {
+        walk_segments(query, searcher).swap_remove(0)
     }
 
     #[test]
