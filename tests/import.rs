@@ -422,3 +422,127 @@ fn schema_v1_json_is_read_with_a_named_format() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("france-services"));
 }
+
+/// A schema v1.0.2 CSV of `rows` (`id`, `commune`, `code_postal`, `latitude`, `longitude`, and
+/// `extra` columns after them), with `eol` between lines.
+fn schema_csv(rows: &[[&str; 5]], extra: &str, eol: &str) -> String {
+    let mut text =
+        format!("id,nom,adresse,commune,code_postal,latitude,longitude,date_maj{extra}{eol}");
+    for [id, commune, code_postal, latitude, longitude] in rows {
+        let padding = ",".repeat(extra.matches(',').count());
+        text.push_str(&format!(
+            "{id},Lieu {id},1 rue de la Gare,{commune},{code_postal},{latitude},{longitude},2024-05-01{padding}{eol}"
+        ));
+    }
+    text
+}
+
+#[test]
+fn swapped_and_misplaced_coordinates_are_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("positions.csv");
+    let rows = [
+        ["ok", "Angers", "49000", "47.4784", "-0.5536"],
+        ["swapped", "Angers", "49000", "-0.5536", "47.4784"],
+        // In Nantes (44) with a postal code of Maine-et-Loire, and in the sea off Guinea.
+        ["nantes", "Angers", "49000", "47.2184", "-1.5536"],
+        ["guinea", "Angers", "49100", "1.0", "1.0"],
+        // Ajaccio, whose 20000 is either Corsican département.
+        ["ajaccio", "Ajaccio", "20000", "41.9267", "8.7369"],
+    ];
+    std::fs::write(&path, schema_csv(&rows, "", "\n")).unwrap();
+    let (places, report) = import(
+        tmp.path(),
+        &[&path],
+        &["--format", "lamednum-v1", "--no-merge"],
+    );
+    assert_eq!(places.len(), 5, "nothing is dropped");
+    let about = |id: &str| -> Vec<String> {
+        let row = rows.iter().position(|r| r[0] == id).unwrap() as u64 + 1;
+        report
+            .iter()
+            .filter(|e| e["row"] == row && e["field"] == "latitude")
+            .map(|e| e["reason"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(about("ok").is_empty() && about("ajaccio").is_empty());
+    let swapped = about("swapped");
+    assert!(
+        swapped.len() == 1 && swapped[0].contains("swapped back"),
+        "{swapped:?}"
+    );
+    assert_eq!(
+        (
+            row(&places, "swapped")["latitude"].as_str(),
+            row(&places, "swapped")["longitude"].as_str()
+        ),
+        ("47.4784", "-0.5536")
+    );
+    for id in ["nantes", "guinea"] {
+        let reasons = about(id);
+        assert!(
+            reasons.len() == 1 && reasons[0].contains("far outside département 49"),
+            "{id}: {reasons:?}"
+        );
+    }
+    assert_eq!(
+        row(&places, "guinea")["latitude"],
+        "1",
+        "kept as the source gave it"
+    );
+}
+
+#[test]
+fn a_column_named_twice_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("twice.csv");
+    let text = schema_csv(
+        &[["a", "Angers", "49000", "47.4784", "-0.5536"]],
+        ",nom",
+        "\n",
+    );
+    std::fs::write(&path, text).unwrap();
+    let (places, report) = import(tmp.path(), &[&path], &["--format", "lamednum-v1"]);
+    assert_eq!(places[0]["nom"], "Lieu a", "the first column is read");
+    let header: Vec<_> = report.iter().filter(|e| e["row"] == 0).collect();
+    assert_eq!(header.len(), 1, "{report:?}");
+    assert_eq!(header[0]["value"], "nom");
+    assert_eq!(header[0]["line"], 1);
+    assert!(header[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("columns 2 and 9"));
+}
+
+#[test]
+fn line_numbers_are_the_same_with_crlf_and_lf() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut lines = Vec::new();
+    for eol in ["\n", "\r\n"] {
+        let mut text = schema_csv(
+            &[
+                ["a", "Angers", "49000", "47.4784", "-0.5536"],
+                ["b", "Angers", "49000", "", ""],
+            ],
+            ",presentation_resume",
+            eol,
+        );
+        // A quoted field over two lines, then a record with no coordinates after it.
+        text.push_str(&format!(
+            "c,Lieu c,1 rue,Angers,49000,47.47,-0.55,2024-05-01,\"deux{eol}lignes\"{eol}"
+        ));
+        text.push_str(&format!("d,Lieu d,1 rue,Angers,49000,,,2024-05-01,{eol}"));
+        text.push_str(&format!("short,row{eol}"));
+        let path = tmp.path().join("eol.csv");
+        std::fs::write(&path, text).unwrap();
+        let (_, report) = import(tmp.path(), &[&path], &["--format", "lamednum-v1"]);
+        let mut seen: Vec<(u64, u64)> = rejected(&report)
+            .iter()
+            .map(|e| (e["row"].as_u64().unwrap(), e["line"].as_u64().unwrap()))
+            .collect();
+        seen.sort_unstable();
+        lines.push(seen);
+    }
+    assert_eq!(lines[0], [(2, 3), (4, 6), (5, 7)], "LF");
+    assert_eq!(lines[1], lines[0], "CRLF");
+}

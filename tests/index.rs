@@ -1,6 +1,6 @@
 //! `lieux index`: a real tantivy index on disk, its manifest, and atomic replacement.
 
-use crate::support::{index_bundled, lieux, lieux_ok, manifest};
+use crate::support::{index_bundled, lieux, lieux_ok, manifest, repo};
 
 #[test]
 fn index_writes_manifest_places_and_text_index() {
@@ -94,4 +94,105 @@ fn generated_places_are_seeded_and_index_cleanly() {
     let m = manifest(&out);
     assert_eq!(m["places"], 2000);
     assert_eq!(m["warnings"], 0, "generated places are valid schema v1.0.2");
+}
+
+#[test]
+fn index_out_never_replaces_what_is_not_an_index() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let source = data.join("lieux.csv");
+    std::fs::copy(repo().join("data/lieux-pays-de-la-loire.csv"), &source).unwrap();
+    let notes = data.join("notes.txt");
+    std::fs::write(&notes, "à garder").unwrap();
+    let before = std::fs::read(&source).unwrap();
+
+    // The directory that holds the source, and the source itself.
+    for out in [&data, &source] {
+        let output = lieux(&[&"index", &source, &"--out", out]);
+        assert!(
+            !output.status.success(),
+            "--out {} is refused",
+            out.display()
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("not a lieux index"), "{stderr}");
+        assert_eq!(
+            std::fs::read(&source).unwrap(),
+            before,
+            "the source is intact"
+        );
+        assert_eq!(std::fs::read_to_string(&notes).unwrap(), "à garder");
+        let mut names: Vec<String> = std::fs::read_dir(&data)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["lieux.csv", "notes.txt"], "nothing renamed or left");
+        let siblings = std::fs::read_dir(tmp.path()).unwrap().count();
+        assert_eq!(siblings, 1, "no temporary directory beside it");
+    }
+
+    // A directory whose manifest.json is not a lieux manifest is not an index either.
+    let other = tmp.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("manifest.json"), r#"{"name": "a web app"}"#).unwrap();
+    let output = lieux(&[&"index", &source, &"--out", &other]);
+    assert!(!output.status.success());
+    assert!(other.join("manifest.json").is_file());
+
+    // An index is replaced, and so is a missing directory created.
+    let out = tmp.path().join("idx");
+    lieux_ok(&[&"index", &source, &"--out", &out]);
+    let first = manifest(&out);
+    lieux_ok(&[&"index", &source, &"--out", &out]);
+    assert_eq!(manifest(&out)["content_hash"], first["content_hash"]);
+}
+
+#[test]
+fn special_files_are_refused_as_sources_without_hanging() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = tmp.path().join("fifo.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for (source, kind) in [
+        (std::path::PathBuf::from("/dev/zero"), "a device"),
+        (fifo, "a FIFO"),
+        (tmp.path().to_owned(), "a directory"),
+    ] {
+        let out = tmp.path().join("out.csv");
+        let output = lieux(&[&"import", &source, &"--out", &out]);
+        assert!(!output.status.success(), "{}", source.display());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(kind), "{}: {stderr}", source.display());
+    }
+    // The files of /proc say they are empty, and are read as such.
+    let output = lieux(&[
+        &"import",
+        &"/proc/self/environ",
+        &"--out",
+        &tmp.path().join("e.csv"),
+    ]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("empty"), "{stderr}");
+}
+
+#[test]
+fn a_json_source_with_a_new_key_in_every_record_is_refused_early() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("keys.json");
+    // 20,000 records of one distinct key each: 400 million cells if rows were padded out.
+    let records: Vec<String> = (0..20_000).map(|i| format!(r#"{{"k{i}": 1}}"#)).collect();
+    std::fs::write(&path, format!("[{}]", records.join(","))).unwrap();
+    let output = lieux(&[&"import", &path, &"--out", &tmp.path().join("o.csv")]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("more than 1024 columns") && stderr.contains("record 1025"),
+        "{stderr}"
+    );
 }

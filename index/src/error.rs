@@ -17,6 +17,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A source is not a regular file (a device, a FIFO, a directory): it is not read.
+    #[error("{path}: {kind}, not a file: sources are read from regular files only")]
+    NotAFile {
+        /// What was named.
+        path: PathBuf,
+        /// What it is.
+        kind: &'static str,
+    },
     /// A source file is not valid UTF-8, CSV or JSON.
     #[error("{path}: {position}: {message}")]
     Malformed {
@@ -28,12 +36,29 @@ pub enum Error {
         message: String,
     },
     /// No mapping fits a source file.
-    #[error("{path}: unknown format: {message}")]
+    #[error("{path}: unknown format: {message}{}", file_columns(columns))]
     UnknownFormat {
         /// The file.
         path: PathBuf,
         /// Why, and what to do.
         message: String,
+        /// The file's own column names: its content, left out of [`Error::without_file_content`].
+        columns: Vec<String>,
+    },
+    /// A mapping names a column that the file does not have.
+    #[error(
+        "mapping {origin}: {what} is column {column:?}, which the file does not have{}",
+        file_columns(columns)
+    )]
+    MissingColumn {
+        /// The mapping file or source name.
+        origin: String,
+        /// Which setting of the mapping names it.
+        what: String,
+        /// The column it names.
+        column: String,
+        /// The file's own column names, as in [`Error::UnknownFormat`].
+        columns: Vec<String>,
     },
     /// A mapping file is invalid, or does not fit the file it is applied to.
     #[error("mapping {origin}: {message}")]
@@ -54,6 +79,18 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// `--out` names something that is not a lieux index (a file, or a directory without an
+    /// index's manifest): it is never replaced, since it may hold anything, even the sources.
+    #[error(
+        "{path} exists and is not a lieux index ({reason}): it is left as it is; \
+         choose another --out, or remove it yourself"
+    )]
+    NotAnIndex {
+        /// What `--out` named.
+        path: PathBuf,
+        /// What it is instead.
+        reason: String,
+    },
     /// A cluster id names no cluster, or clustering options are invalid.
     #[error(transparent)]
     Cluster(#[from] lieux_tiles::ClusterError),
@@ -66,12 +103,53 @@ pub enum Error {
 }
 
 impl Error {
+    /// The error told without anything read from the files: no column name of a source, which
+    /// is its first line. A server says this to clients and writes it to its log, since the file
+    /// may be any file it can read (`/proc/self/environ` holds its secrets).
+    #[must_use]
+    pub fn without_file_content(&self) -> String {
+        match self {
+            Self::UnknownFormat {
+                path,
+                message,
+                columns: _,
+            } => Self::UnknownFormat {
+                path: path.clone(),
+                message: message.clone(),
+                columns: Vec::new(),
+            }
+            .to_string(),
+            Self::MissingColumn {
+                origin,
+                what,
+                column,
+                columns: _,
+            } => Self::MissingColumn {
+                origin: origin.clone(),
+                what: what.clone(),
+                column: column.clone(),
+                columns: Vec::new(),
+            }
+            .to_string(),
+            other => other.to_string(),
+        }
+    }
+
     /// An [`Error::Io`] about `path`.
     pub fn io(path: &Path, source: std::io::Error) -> Self {
         Self::Io {
             path: path.to_owned(),
             source,
         }
+    }
+}
+
+/// `" (the file's columns: a, b)"`, or nothing when there are none to tell.
+fn file_columns(columns: &[String]) -> String {
+    if columns.is_empty() {
+        String::new()
+    } else {
+        format!(" (the file's columns: {})", columns.join(", "))
     }
 }
 

@@ -28,7 +28,7 @@ pub struct Problem {
     pub severity: Severity,
     /// The source file.
     pub file: String,
-    /// The 1-based record number in the file.
+    /// The 1-based record number in the file; 0 for the header (a problem of the whole file).
     pub row: u64,
     /// The 1-based line where the record starts, for CSV.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -14,9 +14,15 @@
 //!
 //! An index is written into a temporary sibling directory and renamed into place at the end, so
 //! a failed or interrupted run never leaves a half-written index where a server would load it.
-//! On load, the content hash of `places.bin` is checked against the manifest, and the count of
-//! tantivy documents against the number of places.
+//!
+//! The manifest, written last, lists every other file of the index with its size and BLAKE3
+//! hash, tantivy's files included. On load each file is checked against it before anything is
+//! decoded: a truncated, missing or flipped file is refused with its name, rather than answering
+//! other results under the same index hash (tantivy's own checksums are not read at open) or
+//! panicking inside a decoder. Then the count of tantivy documents is checked against the
+//! number of places.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -31,7 +37,7 @@ use crate::text_index::{register_analyzers, TextFields};
 use crate::{Error, Result};
 
 /// The version of the on-disk layout; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// The version of the *schéma des lieux de médiation numérique* the places follow.
 pub const SCHEMA_VERSION: &str = "1.0.2";
 
@@ -85,6 +91,36 @@ pub struct Manifest {
     pub points_hash: String,
     /// The inputs.
     pub sources: Vec<SourceEntry>,
+    /// Every file of the index but the manifest, by its path relative to the index directory
+    /// (`/`-separated): what it must be on load.
+    pub files: BTreeMap<String, FileEntry>,
+    /// The BLAKE3 hash of this file's own bytes with these 64 hex digits written as zeros: a
+    /// flipped byte anywhere in the manifest is found too.
+    pub manifest_blake3: String,
+}
+
+/// The key of [`Manifest::manifest_blake3`] as it is written.
+const SELF_HASH_KEY: &[u8] = b"\"manifest_blake3\": \"";
+
+/// `json` with the 64 hex digits of its self-hash as zeros, and where they are.
+fn zero_self_hash(json: &[u8]) -> Option<(Vec<u8>, std::ops::Range<usize>)> {
+    let start = json
+        .windows(SELF_HASH_KEY.len())
+        .position(|w| w == SELF_HASH_KEY)?
+        + SELF_HASH_KEY.len();
+    let digits = start..start + 64;
+    let mut zeroed = json.to_vec();
+    zeroed.get_mut(digits.clone())?.fill(b'0');
+    Some((zeroed, digits))
+}
+
+/// The size and hash of one file of an index.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// Its length in bytes.
+    pub bytes: u64,
+    /// Its BLAKE3 hash, hex.
+    pub blake3: String,
 }
 
 /// Reports the progress of a long build; the CLI draws it as a progress bar.
@@ -111,9 +147,13 @@ impl Progress for NoProgress {
 /// Writes an index of `places` to `out`, atomically: `out` is either left as it was or replaced
 /// by the complete new index.
 ///
+/// Only an index is ever replaced: when `out` exists and is anything else (a file, a directory
+/// without an index's manifest, such as the one that holds the sources), nothing is written.
+///
 /// # Errors
-/// [`Error::NoPlaces`] when `places` is empty; I/O and tantivy errors otherwise. On error the
-/// temporary directory is removed and `out` is untouched.
+/// [`Error::NotAnIndex`] when `out` exists and is not an index; [`Error::NoPlaces`] when
+/// `places` is empty; I/O and tantivy errors otherwise. On error the temporary directory is
+/// removed and `out` is untouched.
 pub fn write_index(
     places: &[Place],
     report: &Report,
@@ -124,6 +164,7 @@ pub fn write_index(
     if places.is_empty() {
         return Err(Error::NoPlaces);
     }
+    check_replaceable(out)?;
     let tmp = sibling(out, "tmp");
     if tmp.exists() {
         fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
@@ -175,12 +216,14 @@ fn write_contents(
     text?;
 
     let report_path = dir.join(REPORT);
-    let file = File::create(&report_path).map_err(|e| Error::io(&report_path, e))?;
+    let mut jsonl = Vec::new();
     report
-        .write_jsonl(BufWriter::new(file))
+        .write_jsonl(&mut jsonl)
         .map_err(|e| Error::io(&report_path, e))?;
+    write_synced(&report_path, &jsonl)?;
+    let files = hash_files(dir)?;
 
-    let manifest = Manifest {
+    let mut manifest = Manifest {
         format_version: FORMAT_VERSION,
         schema_version: SCHEMA_VERSION.to_owned(),
         writer: env!("CARGO_PKG_VERSION").to_owned(),
@@ -192,13 +235,108 @@ fn write_contents(
         content_hash,
         points_hash,
         sources,
+        files,
+        manifest_blake3: "0".repeat(64),
     };
-    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::InvalidIndex {
+    let invalid = |message: &str| Error::InvalidIndex {
         path: dir.to_owned(),
-        message: e.to_string(),
-    })?;
+        message: message.to_owned(),
+    };
+    let mut json = serde_json::to_vec_pretty(&manifest).map_err(|e| invalid(&e.to_string()))?;
+    let (zeroed, digits) =
+        zero_self_hash(&json).ok_or_else(|| invalid("the manifest has no self-hash"))?;
+    let hash = blake3::hash(&zeroed).to_hex().to_string();
+    json[digits].copy_from_slice(hash.as_bytes());
+    manifest.manifest_blake3 = hash;
     write_synced(&dir.join(MANIFEST), &json)?;
     Ok(manifest)
+}
+
+/// The size and hash of every file under `dir` but the manifest.
+fn hash_files(dir: &Path) -> Result<BTreeMap<String, FileEntry>> {
+    fn walk(dir: &Path, prefix: &str, files: &mut BTreeMap<String, FileEntry>) -> Result<()> {
+        for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+            let entry = entry.map_err(|e| Error::io(dir, e))?;
+            let path = entry.path();
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            let kind = entry.file_type().map_err(|e| Error::io(&path, e))?;
+            if kind.is_dir() {
+                walk(&path, &format!("{name}/"), files)?;
+            } else if name != MANIFEST && !is_lock_file(&name) {
+                files.insert(name, hash_file(&path)?);
+            }
+        }
+        Ok(())
+    }
+    let mut files = BTreeMap::new();
+    walk(dir, "", &mut files)?;
+    Ok(files)
+}
+
+/// tantivy's lock files, which it creates and empties as it likes.
+fn is_lock_file(name: &str) -> bool {
+    name.rsplit('/')
+        .next()
+        .is_some_and(|n| n.starts_with(".tantivy-") && n.ends_with(".lock"))
+}
+
+fn hash_file(path: &Path) -> Result<FileEntry> {
+    let mut hasher = blake3::Hasher::new();
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let bytes = std::io::copy(
+        &mut std::io::BufReader::with_capacity(1 << 20, file),
+        &mut hasher,
+    )
+    .map_err(|e| Error::io(path, e))?;
+    Ok(FileEntry {
+        bytes,
+        blake3: hasher.finalize().to_hex().to_string(),
+    })
+}
+
+/// Checks the files of the index in `dir` against `manifest`, but those in `skip` (read and
+/// hashed in memory by the caller), naming the first that differs.
+fn check_files(dir: &Path, manifest: &Manifest, skip: &[&str]) -> Result<(), String> {
+    for required in [PLACES, POINTS, "text/meta.json"] {
+        if !manifest.files.contains_key(required) {
+            return Err(format!("the manifest lists no {required}"));
+        }
+    }
+    for (name, entry) in manifest
+        .files
+        .iter()
+        .filter(|(n, _)| !skip.contains(&n.as_str()))
+    {
+        let path = dir.join(name);
+        let metadata = fs::metadata(&path).map_err(|e| format!("{name}: {e}"))?;
+        check_file(name, entry, metadata.len(), || {
+            hash_file(&path)
+                .map(|f| f.blake3)
+                .map_err(|e| e.to_string())
+        })?;
+    }
+    Ok(())
+}
+
+/// Checks one file of `bytes` bytes against its `entry`, hashing it only when its size is right.
+fn check_file(
+    name: &str,
+    entry: &FileEntry,
+    bytes: u64,
+    hash: impl FnOnce() -> Result<String, String>,
+) -> Result<(), String> {
+    if bytes != entry.bytes {
+        return Err(format!(
+            "{name} has {bytes} bytes, the manifest says {}: the file is truncated or replaced",
+            entry.bytes
+        ));
+    }
+    if hash()? != entry.blake3 {
+        return Err(format!(
+            "{name} does not match the manifest's hash: the file is corrupt"
+        ));
+    }
+    Ok(())
 }
 
 /// Places per chunk of `places.bin`: chunks are decoded in parallel at load.
@@ -329,6 +467,38 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| Error::io(path, e))
 }
 
+/// Whether `out` may be replaced by a new index: it does not exist, or it is a directory whose
+/// manifest says that lieux wrote it (any format version, so that an old index can be rebuilt).
+fn check_replaceable(out: &Path) -> Result<()> {
+    let refuse = |reason: &str| {
+        Err(Error::NotAnIndex {
+            path: out.to_owned(),
+            reason: reason.to_owned(),
+        })
+    };
+    let metadata = match fs::symlink_metadata(out) {
+        Ok(metadata) => metadata,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(out, e)),
+    };
+    if !metadata.is_dir() {
+        return refuse("it is not a directory");
+    }
+    let Ok(bytes) = fs::read(out.join(MANIFEST)) else {
+        return refuse("it has no manifest.json");
+    };
+    /// The fields every manifest has had since the first format.
+    #[derive(Deserialize)]
+    struct Written {
+        format_version: u32,
+        content_hash: String,
+    }
+    match serde_json::from_slice::<Written>(&bytes) {
+        Ok(written) if written.format_version > 0 && !written.content_hash.is_empty() => Ok(()),
+        _ => refuse("its manifest.json is not a lieux manifest"),
+    }
+}
+
 /// `DIR/.NAME.KIND-PID`: a sibling on the same file system, so that renames are atomic.
 fn sibling(out: &Path, kind: &str) -> PathBuf {
     let name = out
@@ -437,40 +607,73 @@ impl PlaceIndex {
         };
         let manifest_path = dir.join(MANIFEST);
         let manifest_bytes = fs::read(&manifest_path).map_err(|e| Error::io(&manifest_path, e))?;
-        let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
-            .map_err(|e| invalid(format!("manifest.json: {e}")))?;
-        if manifest.format_version != FORMAT_VERSION {
+        /// The field every version has had, read first so that an old index is told as such.
+        #[derive(Deserialize)]
+        struct Version {
+            format_version: u32,
+        }
+        let version = serde_json::from_slice::<Version>(&manifest_bytes)
+            .map_err(|e| invalid(format!("manifest.json is corrupt: {e}")))?;
+        if version.format_version != FORMAT_VERSION {
             return Err(invalid(format!(
                 "format version {} but this lieux reads version {FORMAT_VERSION}: rebuild it",
-                manifest.format_version
+                version.format_version
             )));
         }
+        let self_hash_matches = zero_self_hash(&manifest_bytes).is_some_and(|(zeroed, digits)| {
+            blake3::hash(&zeroed).to_hex().as_bytes() == &manifest_bytes[digits]
+        });
+        if !self_hash_matches {
+            return Err(invalid(
+                "manifest.json does not match its own hash: the file is corrupt".to_owned(),
+            ));
+        }
+        let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
+            .map_err(|e| invalid(format!("manifest.json is corrupt: {e}")))?;
         let places_path = dir.join(PLACES);
         let bytes = fs::read(&places_path).map_err(|e| Error::io(&places_path, e))?;
         let points_path = dir.join(POINTS);
         let points = fs::read(&points_path).map_err(|e| Error::io(&points_path, e))?;
+        let entry = |name: &str| {
+            manifest
+                .files
+                .get(name)
+                .ok_or_else(|| format!("the manifest lists no {name}"))
+        };
         // Loading a million places is on the critical path of every restart, so its parts run
-        // side by side: the places are decoded while their hash is checked and the R-tree is
-        // built from the compact coordinates of points.bin.
-        let (hash, decoded, tree) = std::thread::scope(|scope| {
+        // side by side: the places are decoded while their hash is checked, the R-tree is built
+        // from the compact coordinates of points.bin once they are checked, and the other files
+        // are checked meanwhile.
+        let (others, decoded, tree) = std::thread::scope(|scope| {
             let tree = scope.spawn(|| {
-                let hash = blake3::hash(&points).to_hex().to_string();
-                let tree = PlaceTree::build(decode_points(&points));
-                (hash, tree)
+                check_file(POINTS, entry(POINTS)?, points.len() as u64, || {
+                    Ok(blake3::hash(&points).to_hex().to_string())
+                })?;
+                Ok::<_, String>(PlaceTree::build(decode_points(&points)))
             });
-            let hash = scope.spawn(|| blake3::hash(&bytes).to_hex().to_string());
-            let decoded = decode_places(&bytes);
-            (crate::join_scoped(hash), decoded, crate::join_scoped(tree))
-        });
-        if hash != manifest.content_hash || tree.0 != manifest.points_hash {
-            return Err(invalid(format!(
-                "places.bin or points.bin does not match the manifest's hashes \
-                 (places.bin has {hash}, the manifest says {}): the index is corrupt",
-                manifest.content_hash
-            )));
-        }
-        let places = decoded.map_err(|e| invalid(format!("places.bin: {e}")))?;
-        let tree = tree.1;
+            let others = scope.spawn(|| check_files(dir, &manifest, &[PLACES, POINTS]));
+            let checked = check_file(PLACES, entry(PLACES)?, bytes.len() as u64, || {
+                let hash = blake3::hash(&bytes).to_hex().to_string();
+                if hash == manifest.content_hash {
+                    Ok(hash)
+                } else {
+                    Err(
+                        "places.bin does not match the manifest's content hash: the file is \
+                         corrupt"
+                            .to_owned(),
+                    )
+                }
+            });
+            let decoded = checked
+                .and_then(|()| decode_places(&bytes).map_err(|e| format!("places.bin: {e}")));
+            let tree = crate::join_scoped(tree);
+            let others = crate::join_scoped(others);
+            Ok::<_, String>((others, decoded, tree))
+        })
+        .map_err(&invalid)?;
+        others.map_err(&invalid)?;
+        let tree = tree.map_err(&invalid)?;
+        let places = decoded.map_err(&invalid)?;
         drop(bytes);
         if places.len() as u64 != manifest.places || tree.len() != places.len() {
             return Err(invalid(format!(
@@ -480,9 +683,16 @@ impl PlaceIndex {
                 manifest.places
             )));
         }
-        let opened = open_text_index(dir);
-        let (text, fields, reader) = opened?;
-        let documents = reader.searcher().num_docs();
+        // Every file is as it was written, so tantivy reads what it wrote; should it panic all
+        // the same, the index is refused rather than the process or the reload brought down.
+        let opened = std::panic::catch_unwind(|| {
+            open_text_index(dir).map(|(text, fields, reader)| {
+                let documents = reader.searcher().num_docs();
+                (text, fields, reader, documents)
+            })
+        })
+        .map_err(|_| invalid("text/: the full-text engine failed to open it".to_owned()))?;
+        let (text, fields, reader, documents) = opened?;
         if documents != manifest.places {
             return Err(invalid(format!(
                 "the text index holds {documents} documents for {} places",

@@ -9,6 +9,7 @@
 //! - only a record that cannot be put on a map (no usable coordinates) is rejected, and reported.
 
 pub mod hours;
+pub mod position;
 
 use chrono::NaiveDate;
 use proj4rs::proj::Proj;
@@ -110,6 +111,8 @@ impl Normalizer {
         let commune = record.required(SchemaField::Commune, text(SchemaField::Commune));
         let code_postal = record.code_postal(text(SchemaField::CodePostal));
         let code_insee = record.code_insee(text(SchemaField::CodeInsee));
+        let (longitude, latitude) =
+            record.check_position(longitude, latitude, code_insee.as_deref(), &code_postal);
         let source = match (text(SchemaField::Source), &self.source_label) {
             ("", Some(label)) => Some(label.clone().into_boxed_str()),
             (source, _) => optional(source),
@@ -319,6 +322,50 @@ impl Record<'_> {
             return None;
         }
         Some((longitude, latitude))
+    }
+
+    /// The position, swapped back when its latitude and longitude were swapped; a position far
+    /// from the département of its codes is reported and kept (see [`position`]).
+    fn check_position(
+        &mut self,
+        longitude: f64,
+        latitude: f64,
+        code_insee: Option<&str>,
+        code_postal: &str,
+    ) -> (f64, f64) {
+        let departements = position::departements_of(code_insee, code_postal);
+        let value = format!("{latitude} {longitude}");
+        let code = if code_insee.is_some() {
+            "INSEE code"
+        } else {
+            "postal code"
+        };
+        let named = departements.join(" or ");
+        match position::fit(longitude, latitude, &departements) {
+            position::Fit::Inside => (longitude, latitude),
+            position::Fit::Swapped => {
+                self.warn(
+                    SchemaField::Latitude,
+                    &value,
+                    &format!(
+                        "latitude and longitude are swapped (the {code} names département \
+                         {named}, where the swapped position is): swapped back"
+                    ),
+                );
+                (latitude, longitude)
+            }
+            position::Fit::Outside => {
+                self.warn(
+                    SchemaField::Latitude,
+                    &value,
+                    &format!(
+                        "the position is far outside département {named}, which the {code} \
+                         names: kept as it is; check the position or the code"
+                    ),
+                );
+                (longitude, latitude)
+            }
+        }
     }
 
     fn pivot(&mut self, value: &str) -> Box<str> {

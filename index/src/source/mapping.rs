@@ -238,7 +238,7 @@ impl SourceMapping {
     /// Resolves the mapping's column names against a file's `header`.
     ///
     /// # Errors
-    /// [`Error::Mapping`] when the mapping names a column the file does not have.
+    /// [`Error::MissingColumn`] when the coordinates are columns the file does not have.
     pub fn compile(&self, header: &[String]) -> Result<CompiledMapping> {
         let column_index = |column: &str| header.iter().position(|c| c == column);
         let mut missing = Vec::new();
@@ -261,12 +261,11 @@ impl SourceMapping {
             rules[field.index()] = Some(compile_rule(rule, &mut resolve, split)?);
         }
         let coordinate = |column: &str, what: &str| -> Result<usize> {
-            column_index(column).ok_or_else(|| Error::Mapping {
+            column_index(column).ok_or_else(|| Error::MissingColumn {
                 origin: self.source.name.clone(),
-                message: format!(
-                    "{what} is column {column:?}, which the file does not have (it has: {})",
-                    header.join(", ")
-                ),
+                what: what.to_owned(),
+                column: column.to_owned(),
+                columns: header.to_vec(),
             })
         };
         Ok(CompiledMapping {

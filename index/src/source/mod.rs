@@ -107,6 +107,7 @@ pub fn read_places(
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
+                    columns: Vec::new(),
                 })?
         }
         FormatChoice::Detect => {
@@ -138,15 +139,15 @@ fn read_detected(
         .ok_or_else(|| Error::UnknownFormat {
             path: path.to_owned(),
             message: format!(
-                "its columns ({}) match no built-in format ({}); name one with --format or \
+                "its columns match no built-in format ({}); name one with --format or \
                  describe the source in a mapping file (docs/sources.md) and pass --mapping",
-                file.header().join(", "),
                 builtins
                     .iter()
                     .map(|m| m.source.name.as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            columns: file.header().to_vec(),
         })?;
     read_with(path, &file, mapping, report, places)
 }
@@ -160,6 +161,20 @@ fn read_with(
 ) -> Result<FileRead> {
     let compiled = mapping.compile(file.header())?;
     let name = path.display().to_string();
+    for (column, first, second) in duplicate_columns(file.header()) {
+        report.push(Problem {
+            severity: Severity::Warning,
+            file: name.clone(),
+            row: 0,
+            line: matches!(file, SourceFile::Csv { .. }).then_some(1),
+            field: None,
+            value: column.to_owned(),
+            reason: format!(
+                "the header has the column {column:?} twice (columns {first} and {second}): \
+                 the first is read, the second is ignored"
+            ),
+        });
+    }
     let normalizer = Normalizer::new(&name, mapping)?;
     let delimiter = mapping.source.delimiter.and_then(|c| u8::try_from(c).ok());
     let mut records = 0;
@@ -216,6 +231,22 @@ fn read_with(
         accepted,
         missing_columns: compiled.missing_columns,
     })
+}
+
+/// The columns of `header` named more than once: the name, its first and its next position
+/// (1-based).
+fn duplicate_columns(header: &[String]) -> Vec<(&str, usize, usize)> {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut duplicates = Vec::new();
+    for (i, column) in header.iter().enumerate() {
+        match seen.get(column.as_str()) {
+            Some(first) => duplicates.push((column.as_str(), first + 1, i + 1)),
+            None => {
+                seen.insert(column, i);
+            }
+        }
+    }
+    duplicates
 }
 
 #[cfg(test)]

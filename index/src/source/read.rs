@@ -7,7 +7,15 @@
 //!
 //! Malformed files fail with the file and the position: the line and column of a JSON syntax
 //! error, the line of a broken CSV record or of invalid UTF-8.
+//!
+//! A source is read only when it is a regular file, and only up to the size it had when it was
+//! opened: a device (`/dev/zero`), a FIFO or a socket would otherwise fill the memory or hang the
+//! import (and with it every later reload), and the files of `/proc`, which claim to be empty,
+//! are read as empty. A file has at most [`MAX_COLUMNS`] columns, or JSON keys: rows are as wide
+//! as the union of their keys, so a document with a new key per record would need memory in the
+//! square of its size.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
@@ -34,6 +42,9 @@ pub enum SourceFile {
         header: Vec<String>,
         /// The sniffed delimiter.
         delimiter: u8,
+        /// Whether lines end with `\r\n`: the csv crate then counts the line of each record
+        /// from the `\n` that ends the one before, one too low.
+        crlf: bool,
     },
     /// A JSON or GeoJSON document flattened into rows.
     Json {
@@ -46,6 +57,54 @@ pub enum SourceFile {
         /// Problems with single records (a feature that is not a point…), by row number.
         row_problems: Vec<(u64, String)>,
     },
+}
+
+/// The most columns (CSV) or distinct keys (JSON) a source may have; the national schema has 33.
+pub const MAX_COLUMNS: usize = 1024;
+
+/// Opens a source for reading, bounded to the size it has now.
+///
+/// # Errors
+/// [`Error::NotAFile`] when it is not a regular file, [`Error::Io`] when it cannot be opened.
+fn open_source(path: &Path) -> Result<std::io::Take<File>> {
+    // Asked before opening: opening a FIFO blocks until something writes to it.
+    let metadata = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if !metadata.is_file() {
+        return Err(not_a_file(path, &metadata.file_type()));
+    }
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let metadata = file.metadata().map_err(|e| Error::io(path, e))?;
+    if !metadata.is_file() {
+        return Err(not_a_file(path, &metadata.file_type()));
+    }
+    Ok(file.take(metadata.len()))
+}
+
+fn not_a_file(path: &Path, kind: &std::fs::FileType) -> Error {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    };
+    Error::NotAFile {
+        path: path.to_owned(),
+        kind,
+    }
+}
+
+fn too_many_columns(path: &Path, position: &str) -> Error {
+    Error::Malformed {
+        path: path.to_owned(),
+        position: position.to_owned(),
+        message: format!("more than {MAX_COLUMNS} columns: this is not a table of places"),
+    }
 }
 
 /// The columns added to every GeoJSON row from its geometry.
@@ -132,8 +191,10 @@ impl SourceFile {
             Self::Csv {
                 header,
                 delimiter: sniffed,
+                crlf,
             } => {
-                let file = File::open(path).map_err(|e| Error::io(path, e))?;
+                let line_of = |counted: u64| counted + u64::from(*crlf);
+                let file = open_source(path)?;
                 let mut reader = csv::ReaderBuilder::new()
                     .delimiter(delimiter.unwrap_or(*sniffed))
                     .flexible(true)
@@ -150,7 +211,7 @@ impl SourceFile {
                     }
                     // Where the next record starts: the csv crate's own error position can
                     // point at the previous record.
-                    let starts_at = reader.position().line();
+                    let starts_at = line_of(reader.position().line());
                     let record = &mut pool[filled].1;
                     let more = reader
                         .read_record(record)
@@ -159,7 +220,7 @@ impl SourceFile {
                         row += 1;
                         let location = RowLocation {
                             row,
-                            line: record.position().map(csv::Position::line),
+                            line: record.position().map(|p| line_of(p.line())),
                         };
                         match check_width(record, header.len()) {
                             Width::Right => {
@@ -224,22 +285,33 @@ impl SourceFile {
 
     fn open_csv(path: &Path, start: &[u8]) -> Result<Self> {
         let delimiter = sniff_delimiter(start);
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let file = open_source(path)?;
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .from_reader(file);
         let header = reader.headers().map_err(|e| csv_error(path, &e, Some(1)))?;
+        if header.len() > MAX_COLUMNS {
+            return Err(too_many_columns(path, "line 1"));
+        }
         let header = header
             .iter()
             .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
             .collect();
-        Ok(Self::Csv { header, delimiter })
+        let crlf = start
+            .iter()
+            .position(|b| *b == b'\n')
+            .is_some_and(|i| i > 0 && start[i - 1] == b'\r');
+        Ok(Self::Csv {
+            header,
+            delimiter,
+            crlf,
+        })
     }
 
     fn open_json(path: &Path, records: &str) -> Result<Self> {
         let mut bytes = Vec::new();
-        File::open(path)
-            .and_then(|mut f| f.read_to_end(&mut bytes))
+        open_source(path)?
+            .read_to_end(&mut bytes)
             .map_err(|e| Error::io(path, e))?;
         let text = std::str::from_utf8(&bytes).map_err(|e| utf8_error(path, &bytes, &e))?;
         let document: Value =
@@ -268,6 +340,7 @@ impl SourceFile {
         };
 
         let mut header: Vec<String> = Vec::new();
+        let mut columns: HashMap<String, usize> = HashMap::new();
         let mut objects = Vec::with_capacity(items.len());
         let mut row_problems = Vec::new();
         for (i, item) in items.iter().enumerate() {
@@ -303,7 +376,11 @@ impl SourceFile {
                 object.push((GEOJSON_LATITUDE.to_owned(), lat));
             }
             for (key, _) in &object {
-                if !header.contains(key) {
+                if !columns.contains_key(key) {
+                    if header.len() == MAX_COLUMNS {
+                        return Err(too_many_columns(path, &format!("record {row}")));
+                    }
+                    columns.insert(key.clone(), header.len());
                     header.push(key.clone());
                 }
             }
@@ -314,9 +391,7 @@ impl SourceFile {
             .map(|object| {
                 let mut row = vec![String::new(); header.len()];
                 for (key, value) in object {
-                    if let Some(i) = header.iter().position(|h| *h == key) {
-                        row[i] = value;
-                    }
+                    row[columns[&key]] = value;
                 }
                 row
             })
@@ -411,7 +486,7 @@ fn json_kind(value: &Value) -> &'static str {
 }
 
 fn read_prefix(path: &Path, buf: &mut [u8]) -> Result<usize> {
-    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut file = open_source(path)?;
     let mut filled = 0;
     while filled < buf.len() {
         match file.read(&mut buf[filled..]) {
