@@ -96,8 +96,10 @@ impl Admin {
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| blake3::hash(t.trim().as_bytes()));
+            .and_then(|v| v.trim_start().split_once(' '))
+            // The scheme is case-insensitive (RFC 9110, section 11.1).
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| blake3::hash(token.trim().as_bytes()));
         match given {
             // `blake3::Hash` compares in constant time.
             Some(hash) if hash == *expected => Ok(()),
@@ -133,7 +135,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
 async fn other(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     state.admin.authorize(&request)?;
     if request.path() == "/admin/reload" {
-        crate::server::method_not_allowed(request).await
+        crate::server::method_not_allowed(&request, "POST")
     } else {
         crate::server::not_found(request).await
     }
@@ -254,13 +256,28 @@ pub async fn reload(
     let started = Instant::now();
     tracing::info!(trigger, source = ?source, "reload started");
     let options = state.admin.options;
-    let built = web::block(move || load(&source, &options))
-        .await
-        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    // A panic while building (a bug, or a decoder meeting what no check foresaw) fails this
+    // reload like any other error: the old index keeps serving, and the metric counts it.
+    let built = web::block(move || {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load(&source, &options)))
+    })
+    .await
+    .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
+    // The sources may be any file the server can read: no message below quotes what they hold.
+    .map_err(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        format!("building the index failed ({what})")
+    })
+    .and_then(|built| built.map_err(|error| error.without_file_content()));
     match built {
         Ok(new) => {
             let new = Arc::new(new);
             let old = state.live.swap(Arc::clone(&new));
+            state.metrics.retire_tiles(old.tiles.stats());
             state.metrics.reloaded(true);
             let took_ms = started.elapsed().as_millis();
             tracing::info!(

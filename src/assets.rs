@@ -16,7 +16,7 @@ use actix_web::middleware::Compress;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::http_error::{ApiError, ErrorCode};
-use crate::server::RoutePattern;
+use crate::server::{method_not_allowed, RoutePattern};
 
 /// One built file of the page.
 pub struct WebFile {
@@ -39,7 +39,9 @@ pub fn routes(config: &mut web::ServiceConfig) {
                 .wrap(Compress::default())
                 .route(web::get().to(index))
                 .route(web::head().to(index))
-                .default_service(web::to(method_not_allowed)),
+                .default_service(web::to(|request: HttpRequest| async move {
+                    method_not_allowed(&request, "GET, HEAD")
+                })),
         )
         .service(
             web::scope("/assets")
@@ -91,7 +93,7 @@ async fn index(request: HttpRequest) -> HttpResponse {
 
 async fn asset(request: HttpRequest) -> Result<HttpResponse, ApiError> {
     if !matches!(request.method().as_str(), "GET" | "HEAD") {
-        return method_not_allowed(request).await;
+        return method_not_allowed(&request, "GET, HEAD");
     }
     let path = request.path().trim_start_matches('/');
     let found = file(path).filter(|f| f.path.starts_with("assets/"));
@@ -106,11 +108,4 @@ async fn asset(request: HttpRequest) -> Result<HttpResponse, ApiError> {
         .insert_header((header::CACHE_CONTROL, IMMUTABLE))
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .body(found.bytes))
-}
-
-async fn method_not_allowed(request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(
-        ErrorCode::MethodNotAllowed,
-        format!("{} is not allowed on {}", request.method(), request.path()),
-    ))
 }

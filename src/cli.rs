@@ -11,7 +11,7 @@ use actix_web::http::header::HeaderValue;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use lieux_index::dedup::MergeConfig;
-use lieux_index::export::write_schema_csv;
+use lieux_index::export::{write_schema_csv, Cells};
 use lieux_index::generate::{Gazetteer, Generator};
 use lieux_index::import::{import, ImportOptions, Imported};
 use lieux_index::live::{load, IndexSource, LiveIndex, LiveOptions};
@@ -21,6 +21,7 @@ use lieux_index::store::{write_index, PlaceIndex};
 use lieux_tiles::ClusterOptions;
 
 use crate::admin::Admin;
+use crate::clients::{RateLimits, TrustedProxies};
 use crate::limits::Limits;
 use crate::pool::QueryPool;
 use crate::progress::Bar;
@@ -172,6 +173,24 @@ struct ServeArgs {
     /// timeout: a reload of a large index may take minutes).
     #[arg(long, default_value_t = Limits::default().request_timeout.as_secs_f64())]
     request_timeout: f64,
+    /// Proxies whose `X-Forwarded-For`, `X-Forwarded-Host` and `X-Forwarded-Proto` are
+    /// believed: addresses or networks separated by commas (`127.0.0.1,10.0.0.0/8`). From any
+    /// other peer these headers are ignored.
+    #[arg(long, default_value = "none", value_parser = trusted_proxies)]
+    trusted_proxies: TrustedProxies,
+    /// A rate limit per client for a group of routes, `GROUP=N/s` (or `/min`, `/h`), with an
+    /// optional `,burst=N`, or `GROUP=off`; repeat for several groups. Groups: `tiles`,
+    /// `search`, `other` (the page, health, metrics) and `write` (`/admin/*`, and the routes
+    /// that will write). Default: reads unlimited, `write=60/min,burst=10`.
+    #[arg(long)]
+    rate_limit: Vec<String>,
+    /// Seconds one CSV or GeoJSON export may stream in all; past it, the export is cut off.
+    #[arg(long, default_value_t = Limits::default().export_timeout.as_secs_f64())]
+    export_timeout: f64,
+    /// Seconds an export waits for its client to read more; past it, the export is cut off
+    /// and its slot given back.
+    #[arg(long, default_value_t = Limits::default().export_idle_timeout.as_secs_f64())]
+    export_idle_timeout: f64,
     /// Seconds that SIGTERM waits for requests in flight before stopping.
     #[arg(long, default_value_t = 30)]
     shutdown_timeout: u64,
@@ -183,8 +202,14 @@ impl ServeArgs {
         if self.max_query_chars > max_text {
             bail!("--max-query-chars must be at most {max_text}");
         }
-        if !(self.request_timeout.is_finite() && self.request_timeout > 0.0) {
-            bail!("--request-timeout must be a positive number of seconds");
+        for (name, seconds) in [
+            ("--request-timeout", self.request_timeout),
+            ("--export-timeout", self.export_timeout),
+            ("--export-idle-timeout", self.export_idle_timeout),
+        ] {
+            if !(seconds.is_finite() && seconds > 0.0 && seconds < 1e9) {
+                bail!("{name} must be a positive number of seconds");
+            }
         }
         if !(self.max_radius_m >= 0.0 && self.max_bbox_degrees >= 0.0) {
             bail!("--max-radius-m and --max-bbox-degrees must be positive");
@@ -199,6 +224,8 @@ impl ServeArgs {
             max_body_bytes: self.max_body_bytes,
             max_query_string: self.max_query_string,
             request_timeout: Duration::from_secs_f64(self.request_timeout),
+            export_timeout: Duration::from_secs_f64(self.export_timeout),
+            export_idle_timeout: Duration::from_secs_f64(self.export_idle_timeout),
         })
     }
 
@@ -280,7 +307,7 @@ impl Cli {
                 let imported = run_import(&inputs, &args.options()?)?;
                 let file = File::create(&out)
                     .with_context(|| format!("cannot create {}", out.display()))?;
-                write_schema_csv(&imported.places, BufWriter::new(file))
+                write_schema_csv(&imported.places, BufWriter::new(file), Cells::AsData)
                     .with_context(|| format!("cannot write {}", out.display()))?;
                 let report = report.unwrap_or_else(|| out.with_extension("report.jsonl"));
                 write_report(&imported, &report)?;
@@ -379,7 +406,11 @@ fn generate(count: u64, seed: u64, out: Option<&Path>, communes: &Path) -> anyho
         None => Box::new(std::io::stdout().lock()),
     };
     let places = (0..count).map(|n| generator.place(n));
-    write_schema_csv(places, BufWriter::with_capacity(1 << 20, sink))?;
+    write_schema_csv(
+        places,
+        BufWriter::with_capacity(1 << 20, sink),
+        Cells::AsData,
+    )?;
     Ok(())
 }
 
@@ -397,6 +428,7 @@ fn bundled(path: &Path) -> PathBuf {
 
 fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let limits = args.limits()?;
+    let rates = RateLimits::from_settings(&args.rate_limit).map_err(anyhow::Error::msg)?;
     let addr: SocketAddr = args
         .bind
         .parse()
@@ -489,6 +521,8 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         queries: args
             .query_threads
             .map_or_else(QueryPool::per_core, QueryPool::new),
+        proxies: args.trusted_proxies.clone(),
+        rates,
     });
     let cors_origins = args.cors_origins.clone();
     let shutdown_timeout = args.shutdown_timeout;
@@ -581,6 +615,11 @@ fn index_bundled_data() -> anyhow::Result<PlaceIndex> {
 /// Parses a header value given on the command line.
 fn header_value(text: &str) -> Result<HeaderValue, String> {
     HeaderValue::from_str(text).map_err(|_| format!("{text:?} cannot be an HTTP header value"))
+}
+
+/// Parses `--trusted-proxies`.
+fn trusted_proxies(text: &str) -> Result<TrustedProxies, String> {
+    text.parse()
 }
 
 /// Parses `--cors-origins`.

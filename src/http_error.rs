@@ -5,7 +5,7 @@
 //! what to change. Internal failures are logged with their cause and answered 500 without
 //! details.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
@@ -29,6 +29,8 @@ pub enum ErrorCode {
     Unauthorized,
     /// Too many requests of a kind at once (exports).
     TooManyRequests,
+    /// Too many requests from one client in a while (`--rate-limit`).
+    RateLimited,
     /// A reload is already running.
     ReloadRunning,
     /// A reload could not build or check the new index; the old one still serves.
@@ -52,7 +54,7 @@ impl ErrorCode {
             Self::QueryTooLong => StatusCode::URI_TOO_LONG,
             Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests | Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::ReloadRunning => StatusCode::CONFLICT,
             Self::ReloadFailed => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
@@ -69,6 +71,9 @@ pub struct ApiError {
     pub error: ErrorCode,
     /// What went wrong, for people.
     pub message: String,
+    /// Headers the answer needs besides its body (`Allow` of a 405, `Retry-After` of a 429).
+    #[serde(skip)]
+    headers: Vec<(header::HeaderName, header::HeaderValue)>,
 }
 
 impl ApiError {
@@ -77,7 +82,27 @@ impl ApiError {
         Self {
             error,
             message: message.into(),
+            headers: Vec::new(),
         }
+    }
+
+    /// The same error, answered with the header `name: value` too.
+    #[must_use]
+    pub fn with_header(mut self, name: header::HeaderName, value: &'static str) -> Self {
+        self.headers
+            .push((name, header::HeaderValue::from_static(value)));
+        self
+    }
+
+    /// The same error, answered with the header `name: value` too (a value made at run time).
+    #[must_use]
+    pub fn with_header_value(
+        mut self,
+        name: header::HeaderName,
+        value: header::HeaderValue,
+    ) -> Self {
+        self.headers.push((name, value));
+        self
     }
 }
 
@@ -128,7 +153,10 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(self.status_code());
         if self.error == ErrorCode::Unauthorized {
-            response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"));
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        for (name, value) in &self.headers {
+            response.insert_header((name.clone(), value.clone()));
         }
         response.json(self)
     }

@@ -4,8 +4,11 @@
 //! length of its text, the page size, the export size, the radius and the bbox. A request over a
 //! limit gets a 4xx JSON answer that names the limit; concurrent exports over their limit get
 //! 429, and a request still unanswered after the request timeout gets 503 (admin requests
-//! excepted: a reload cut short would throw its new index away). So one client can
-//! neither hang a worker nor make the server hold an unbounded answer in memory.
+//! excepted: a reload cut short would throw its new index away). An export, whose answer has
+//! started, is bounded on its own: in all (`--export-timeout`) and while its client reads
+//! nothing (`--export-idle-timeout`), past which it is cut off and its slot given back. So one
+//! client can neither hang a worker, nor hold the export slots by not reading, nor make the
+//! server hold an unbounded answer in memory.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -34,6 +37,10 @@ pub struct Limits {
     pub max_query_string: usize,
     /// How long a request may take until its answer starts (not `/admin/*`).
     pub request_timeout: Duration,
+    /// How long one export may stream, in all.
+    pub export_timeout: Duration,
+    /// How long an export waits for its client to read the next chunk.
+    pub export_idle_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -48,6 +55,8 @@ impl Default for Limits {
             max_body_bytes: 64 * 1024,
             max_query_string: 8 * 1024,
             request_timeout: Duration::from_secs(30),
+            export_timeout: Duration::from_secs(600),
+            export_idle_timeout: Duration::from_secs(30),
         }
     }
 }

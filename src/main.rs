@@ -6,6 +6,7 @@
 mod admin;
 mod assets;
 mod cli;
+mod clients;
 mod http_error;
 mod limits;
 mod observe;

@@ -13,7 +13,8 @@
 //! Metrics are kept by route pattern (`/tiles/{z}/{x}/{tile}`, which each resource carries as
 //! data, see [`RoutePattern`]), never by raw path, so that a scan of random URLs cannot grow
 //! them without bound. Requests refused before routing count as `unmatched`, and requests that
-//! time out as `timed_out` (their log line names the path). The format is Prometheus' text
+//! time out as `timed_out` (their log line names the path). Methods are HTTP's nine, or `other`,
+//! and statuses are those the server answers with, so every label has a bounded set of values. The format is Prometheus' text
 //! exposition format, written by hand: it is a few lines of text.
 
 use std::collections::BTreeMap;
@@ -52,6 +53,10 @@ pub struct Metrics {
     routes: Mutex<BTreeMap<String, BTreeMap<String, RouteStats>>>,
     reloads_ok: AtomicU64,
     reloads_failed: AtomicU64,
+    /// Tile-cache hits and misses of the indexes swapped out: each index counts its own, and
+    /// the counters go on from reload to reload.
+    retired_tile_hits: AtomicU64,
+    retired_tile_misses: AtomicU64,
 }
 
 #[derive(Default)]
@@ -68,6 +73,8 @@ impl Default for Metrics {
             routes: Mutex::default(),
             reloads_ok: AtomicU64::new(0),
             reloads_failed: AtomicU64::new(0),
+            retired_tile_hits: AtomicU64::new(0),
+            retired_tile_misses: AtomicU64::new(0),
         }
     }
 }
@@ -109,6 +116,13 @@ impl Metrics {
             &self.reloads_failed
         }
         .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Keeps the tile-cache counts of an index that no longer serves, `(hits, misses)`.
+    pub fn retire_tiles(&self, (hits, misses): (u64, u64)) {
+        self.retired_tile_hits.fetch_add(hits, Ordering::Relaxed);
+        self.retired_tile_misses
+            .fetch_add(misses, Ordering::Relaxed);
     }
 
     /// Reloads done since the start.
@@ -175,14 +189,14 @@ impl Metrics {
             (
                 "lieux_tile_cache_hits_total",
                 "counter",
-                "Tiles served from the cache of the current index.",
-                hits as f64,
+                "Tiles served from a tile cache, since the start.",
+                (hits + self.retired_tile_hits.load(Ordering::Relaxed)) as f64,
             ),
             (
                 "lieux_tile_cache_misses_total",
                 "counter",
-                "Tiles encoded for the current index.",
-                misses as f64,
+                "Tiles encoded, since the start.",
+                (misses + self.retired_tile_misses.load(Ordering::Relaxed)) as f64,
             ),
             (
                 "lieux_tile_cache_hit_ratio",
@@ -290,6 +304,24 @@ impl Metrics {
     }
 }
 
+/// The method label of a request: one of HTTP's own methods, or `other`. A client may send any
+/// token as its method, and each would otherwise become a series of its own, for ever.
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
+    }
+}
+
 /// A label value, escaped as the text format requires.
 fn label(text: &str) -> String {
     text.replace('\\', "\\\\")
@@ -298,10 +330,14 @@ fn label(text: &str) -> String {
 }
 
 /// `GET /metrics`.
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok()
+pub async fn metrics(
+    state: web::Data<AppState>,
+    query: crate::params::Query,
+) -> Result<HttpResponse, ApiError> {
+    crate::server::refuse_parameters(&query)?;
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(&state))
+        .body(state.metrics.render(&state)))
 }
 
 /// The client's request id when it is plain (at most 64 letters, digits, `-`, `_`, `.`), or a
@@ -350,7 +386,7 @@ pub async fn observe(
     let method = request.method().clone();
     // A span costs a tenth of the throughput of cached tiles, so it is on only with the access
     // log; the lines of failed requests name the request themselves.
-    let span = tracing::debug_span!("request", id = %id, method = %method, path = %request.path());
+    let span = tracing::debug_span!("request", id = %id, method = method_label(&method), path = %request.path());
     let uri = request.uri().clone();
     let state = request.app_data::<web::Data<AppState>>().cloned();
     let refused = state.as_ref().and_then(|state| {
@@ -365,7 +401,11 @@ pub async fn observe(
                 ),
             ));
         }
-        crate::params::check_query_string(raw).err()
+        crate::params::check_query_string(raw).err().or_else(|| {
+            let client = state.proxies.client(request.request())?;
+            let group = crate::clients::RouteGroup::of(&request);
+            state.rates.take(group, client, Instant::now()).err()
+        })
     });
     let finish = |headers: &mut actix_web::http::header::HeaderMap,
                   route: &str,
@@ -378,7 +418,7 @@ pub async fn observe(
         if let Some(state) = &state {
             state
                 .metrics
-                .record(route, method.as_str(), status, seconds);
+                .record(route, method_label(&method), status, seconds);
         }
         // One line per request is an access log, off by default: at tens of thousands of
         // requests a second, writing it costs a third of the throughput of cached tiles.

@@ -14,7 +14,7 @@ use std::time::Instant;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDateTime;
-use lieux_index::export::write_schema_csv;
+use lieux_index::export::{write_schema_csv, Cells};
 use lieux_index::geojson::{PlaceFeature, FEATURE_BYTES};
 use lieux_index::json;
 use lieux_index::search::hours::{now_local, OpenAt, OpenState};
@@ -168,24 +168,35 @@ fn search_request(query: &Query, limits: &Limits) -> Result<(SearchRequest, Form
             )))
         }
     };
-    let (limit, offset) = if format == Format::Page {
-        let limit: usize = number_param(query, "limit", Some(20))?;
-        let offset: usize = number_param(query, "offset", Some(0))?;
-        if limit > limits.max_limit {
-            return Err(invalid(format!(
-                "limit: {limit} is above the maximum of {}",
-                limits.max_limit
-            )));
+    let offset: usize = number_param(query, "offset", Some(0))?;
+    if offset > MAX_OFFSET {
+        return Err(invalid(format!(
+            "offset: {offset} is above the maximum of {MAX_OFFSET}; narrow the search or export it"
+        )));
+    }
+    let limit: Option<usize> = param(query, "limit")?
+        .map(|t| crate::params::parse("limit", t))
+        .transpose()?;
+    let limit = match (format, limit) {
+        (Format::Page, limit) => {
+            let limit = limit.unwrap_or(20);
+            if limit > limits.max_limit {
+                return Err(invalid(format!(
+                    "limit: {limit} is above the maximum of {}",
+                    limits.max_limit
+                )));
+            }
+            limit
         }
-        if offset > MAX_OFFSET {
+        (_, Some(limit)) if limit > limits.max_export => {
             return Err(invalid(format!(
-                "offset: {offset} is above the maximum of {MAX_OFFSET}; narrow the search or export it"
-            )));
+                "limit: {limit} is above the export maximum of {}",
+                limits.max_export
+            )))
         }
-        (limit, offset)
-    } else {
+        (_, Some(limit)) => limit,
         // An export holds every match: one more than the cap tells when there are too many.
-        (limits.max_export + 1, 0)
+        (_, None) => limits.max_export + 1,
     };
     Ok((
         SearchRequest {
@@ -201,9 +212,15 @@ fn search_request(query: &Query, limits: &Limits) -> Result<(SearchRequest, Form
     ))
 }
 
-/// A local date-time: `2026-11-24T14:30`, with or without seconds, `T` or a space.
+/// The years `open_at` may name. The opening-hours evaluator steps days and weeks from the date
+/// it is given and panics near the ends of chrono's range; no schedule says anything of years
+/// this far apart anyway.
+pub const OPEN_AT_YEARS: std::ops::RangeInclusive<i32> = 1970..=2100;
+
+/// A local date-time: `2026-11-24T14:30`, with or without seconds, `T` or a space, in
+/// [`OPEN_AT_YEARS`].
 fn parse_local_time(text: &str) -> Result<NaiveDateTime, ApiError> {
-    [
+    let at = [
         "%Y-%m-%dT%H:%M:%S",
         "%Y-%m-%dT%H:%M",
         "%Y-%m-%d %H:%M:%S",
@@ -215,7 +232,15 @@ fn parse_local_time(text: &str) -> Result<NaiveDateTime, ApiError> {
         invalid(format!(
             "open_at: {text:?} is not a local date-time such as 2026-11-24T14:30"
         ))
-    })
+    })?;
+    if !OPEN_AT_YEARS.contains(&chrono::Datelike::year(&at)) {
+        return Err(invalid(format!(
+            "open_at: {text:?} is outside the years {} to {}",
+            OPEN_AT_YEARS.start(),
+            OPEN_AT_YEARS.end()
+        )));
+    }
+    Ok(at)
 }
 
 /// Runs `request` on the query threads.
@@ -332,7 +357,8 @@ fn export(
     permit: crate::limits::ExportPermit,
 ) -> Result<HttpResponse, ApiError> {
     let max_export = state.limits.max_export;
-    if results.total > max_export as u64 {
+    // Only an export without a `limit` asks for one more than the maximum.
+    if results.hits.len() > max_export {
         return Err(ApiError::new(
             ErrorCode::TooManyResults,
             format!(
@@ -342,13 +368,7 @@ fn export(
         ));
     }
     let ordinals: Vec<u32> = results.hits.iter().map(|h| h.ordinal).collect();
-    let chunks = ordinals.chunks(EXPORT_CHUNK).count();
-    let body = futures_util::stream::iter((0..=chunks).map(move |chunk| {
-        let _held = &permit;
-        export_chunk(&live, &ordinals, chunk, chunks, format)
-            .map(actix_web::web::Bytes::from)
-            .map_err(|e| std::io::Error::other(e.to_string()))
-    }));
+    let body = export_stream(live, ordinals, format, permit, &state.limits);
     let (content_type, file) = match format {
         Format::Csv => ("text/csv; charset=utf-8", "lieux.csv"),
         _ => ("application/geo+json", "lieux.geojson"),
@@ -361,6 +381,65 @@ fn export(
         ))
         .insert_header(("X-Total-Count", results.total.to_string()))
         .streaming(body))
+}
+
+/// The chunks of an export, written by a task of their own that holds the export's slot.
+///
+/// The task hands each chunk over only when the connection has taken the one before (a channel
+/// of one), so a client that stops reading stops it too. actix would hold such a stream, and its
+/// slot, until the client hung up; the task instead gives up after `export_idle_timeout`
+/// without a hand-over, or `export_timeout` in all, and drops the slot. The stream then ends
+/// with an error, which cuts the connection: the client sees an export that broke off (no last
+/// chunk), never one that looks complete.
+fn export_stream(
+    live: Arc<LiveIndex>,
+    ordinals: Vec<u32>,
+    format: Format,
+    permit: crate::limits::ExportPermit,
+    limits: &Limits,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, std::io::Error>> {
+    // Each chunk says whether it is the last: a stream that ends before the last was cut off.
+    let (sender, receiver) = tokio::sync::mpsc::channel::<(web::Bytes, bool)>(1);
+    let (idle, whole) = (limits.export_idle_timeout, limits.export_timeout);
+    actix_web::rt::spawn(async move {
+        let _held = permit;
+        let deadline = actix_web::rt::time::Instant::now() + whole;
+        let chunks = ordinals.chunks(EXPORT_CHUNK).count();
+        for chunk in 0..=chunks {
+            let bytes = match export_chunk(&live, &ordinals, chunk, chunks, format) {
+                Ok(bytes) => web::Bytes::from(bytes),
+                Err(error) => {
+                    tracing::error!(%error, "export failed");
+                    return;
+                }
+            };
+            let now = actix_web::rt::time::Instant::now();
+            let wait = idle.min(deadline.saturating_duration_since(now));
+            let sent = actix_web::rt::time::timeout(wait, sender.send((bytes, chunk == chunks)));
+            match sent.await {
+                Ok(Ok(())) => {}
+                // The client went away.
+                Ok(Err(_)) => return,
+                Err(_) => {
+                    let why = if wait < idle {
+                        "the export took longer than --export-timeout"
+                    } else {
+                        "the client read nothing for --export-idle-timeout"
+                    };
+                    tracing::warn!(why, "export cut off");
+                    return;
+                }
+            }
+        }
+    });
+    futures_util::stream::unfold(Some(receiver), |receiver| async move {
+        let mut receiver = receiver?;
+        match receiver.recv().await {
+            Some((bytes, false)) => Some((Ok(bytes), Some(receiver))),
+            Some((bytes, true)) => Some((Ok(bytes), None)),
+            None => Some((Err(std::io::Error::other("export cut off")), None)),
+        }
+    })
 }
 
 /// The bytes of chunk `chunk` of an export of `ordinals`; chunk `chunks` is the closing one.
@@ -382,7 +461,7 @@ fn export_chunk(
         Format::Csv => {
             // The header goes with the first chunk only.
             let mut csv = Vec::new();
-            write_schema_csv(rows, &mut csv)
+            write_schema_csv(rows, &mut csv, Cells::ForSpreadsheets)
                 .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
             let skip = if chunk == 0 {
                 0
@@ -423,9 +502,9 @@ async fn nearest(
     let filter = filter_of(&query, &["lat", "lon", "k"], &state.limits)?;
     let (lon, lat) = location(&query)?.ok_or_else(|| invalid("lat and lon are required"))?;
     let k: usize = number_param(&query, "k", Some(10))?;
-    if k > state.limits.max_limit {
+    if !(1..=state.limits.max_limit).contains(&k) {
         return Err(invalid(format!(
-            "k: {k} is above the maximum of {}",
+            "k: {k} is outside 1 to {}",
             state.limits.max_limit
         )));
     }

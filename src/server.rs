@@ -24,6 +24,7 @@ use lieux_tiles::{LngLatBbox, TileCoord, TileJson, VectorLayer};
 use serde::Serialize;
 
 use crate::admin::Admin;
+use crate::clients::{RateLimits, TrustedProxies};
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::{ExportSlots, Limits};
 use crate::observe::Metrics;
@@ -56,6 +57,10 @@ pub struct AppState {
     pub tile_cache_control: header::HeaderValue,
     /// The threads that answer searches.
     pub queries: QueryPool,
+    /// The proxies whose forwarding headers are believed.
+    pub proxies: TrustedProxies,
+    /// The rate limits per client.
+    pub rates: RateLimits,
 }
 
 /// The index a request is answered from, taken once when the request starts.
@@ -195,17 +200,25 @@ pub fn cors(origins: &CorsOrigins) -> actix_web::middleware::Condition<actix_cor
 #[derive(Debug, Clone, Copy)]
 pub struct RoutePattern(pub &'static str);
 
-/// A GET-only resource; other methods get a JSON 405.
+/// A resource read with GET and HEAD (the same answer without its body, as HTTP requires);
+/// other methods get a JSON 405 with `Allow`.
 pub fn get<F, Args>(path: &'static str, handler: F) -> actix_web::Resource
 where
     F: actix_web::Handler<Args>,
     Args: actix_web::FromRequest + 'static,
     F::Output: actix_web::Responder + 'static,
 {
+    use actix_web::guard;
     web::resource(path)
         .app_data(RoutePattern(path))
-        .route(web::get().to(handler))
-        .default_service(web::to(method_not_allowed))
+        .route(
+            web::route()
+                .guard(guard::Any(guard::Get()).or(guard::Head()))
+                .to(handler),
+        )
+        .default_service(web::to(|request: HttpRequest| async move {
+            method_not_allowed(&request, "GET, HEAD")
+        }))
 }
 
 /// The map of `filter`, built on the blocking pool when it is not cached.
@@ -231,9 +244,14 @@ struct Health<'a> {
     version: &'static str,
 }
 
-async fn health(state: web::Data<AppState>, live: Live) -> HttpResponse {
+async fn health(
+    state: web::Data<AppState>,
+    live: Live,
+    query: Query,
+) -> Result<HttpResponse, ApiError> {
+    refuse_parameters(&query)?;
     let manifest = &live.index.manifest;
-    HttpResponse::Ok().json(Health {
+    Ok(HttpResponse::Ok().json(Health {
         status: "ok",
         places: manifest.places,
         index: &manifest.content_hash,
@@ -243,15 +261,27 @@ async fn health(state: web::Data<AppState>, live: Live) -> HttpResponse {
         load_seconds: (live.load_seconds * 1000.0).round() / 1000.0,
         reloads: state.metrics.reloads_done(),
         version: env!("CARGO_PKG_VERSION"),
-    })
+    }))
+}
+
+/// Refuses any parameter, for routes that take none.
+pub fn refuse_parameters(query: &Query) -> Result<(), ApiError> {
+    match query.first() {
+        Some((name, _)) => Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("unknown parameter {name:?}: this route takes none"),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// `GET /openapi.json`: the description of every route, kept by hand in `src/openapi.json`
 /// (a test checks that every path it lists is served).
-async fn openapi() -> HttpResponse {
-    HttpResponse::Ok()
+async fn openapi(query: Query) -> Result<HttpResponse, ApiError> {
+    refuse_parameters(&query)?;
+    Ok(HttpResponse::Ok()
         .content_type("application/json")
-        .body(include_str!("openapi.json"))
+        .body(include_str!("openapi.json")))
 }
 
 /// `GET /tiles/{z}/{x}/{y}.mvt` (or `.pbf`), with the filters.
@@ -401,10 +431,10 @@ async fn tilejson(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let filter = filter_of(&query, &[], &state.limits)?;
-    let base = state.public_url.clone().unwrap_or_else(|| {
-        let info = request.connection_info();
-        format!("{}://{}", info.scheme(), info.host())
-    });
+    let base = match &state.public_url {
+        Some(url) => url.clone(),
+        None => state.proxies.base_url(&request)?,
+    };
     let query_string = request.query_string();
     let suffix = if query_string.is_empty() {
         String::new()
@@ -534,9 +564,19 @@ pub async fn not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {
     ))
 }
 
-pub async fn method_not_allowed(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+/// A 405 for `request`, whose route takes the methods `allow` (the `Allow` header RFC 9110
+/// requires).
+pub fn method_not_allowed(
+    request: &HttpRequest,
+    allow: &'static str,
+) -> Result<HttpResponse, ApiError> {
     Err(ApiError::new(
         ErrorCode::MethodNotAllowed,
-        format!("{} is not allowed on {}", request.method(), request.path()),
-    ))
+        format!(
+            "{} is not allowed on {}; use {allow}",
+            request.method(),
+            request.path()
+        ),
+    )
+    .with_header(header::ALLOW, allow))
 }

@@ -2,7 +2,7 @@
 //!
 //! The browser test is `web/e2e/page.test.mjs` (node's test runner and playwright-core),
 //! run here against a server on the bundled data so that `cargo test` covers it. It needs
-//! Debian's `chromium` and `npm ci` in `web/`; `.ci/run` installs both.
+//! Debian's `chromium` and `npm ci` in `web/`; `tests/run.sh` installs both.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -105,13 +105,13 @@ fn the_page_works_in_headless_chromium() {
     assert!(
         chromium.exists(),
         "{} is missing: the page's end-to-end test needs Debian's chromium \
-         (apt-get install -y chromium; .ci/run does it)",
+         (apt-get install -y chromium; tests/run.sh does it)",
         chromium.display()
     );
     let web = repo().join("web");
     assert!(
         web.join("node_modules/playwright-core").exists(),
-        "web/node_modules is missing: run `npm ci` in web/ (.ci/run does it)"
+        "web/node_modules is missing: run `npm ci` in web/ (tests/run.sh does it)"
     );
     let server: Server = bundled_server();
     let artifacts = artifacts();

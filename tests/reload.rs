@@ -676,3 +676,184 @@ fn a_reload_goes_on_when_its_client_goes_away() {
     assert_eq!(server.metric("lieux_reloads_total"), 1.0, "it swapped");
     assert_eq!(server.metric("lieux_reloads_failed_total"), 0.0);
 }
+
+#[test]
+fn a_failed_reload_quotes_nothing_of_the_files_it_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = index_bundled(tmp.path());
+    let server = admin_server(tmp.path(), &a);
+    // A file whose first line is a secret, read as a CSV source: its "columns" are the secret.
+    let secret = "LIEUX_ADMIN_TOKEN=s3cr3t-value-that-must-not-leak";
+    let env_like = tmp.path().join("environ");
+    std::fs::write(&env_like, format!("{secret},HOME=/root\nPATH=/usr/bin,x\n")).unwrap();
+    // A mapping-less JSON object whose keys are the secret.
+    let json_like = tmp.path().join("secret.json");
+    std::fs::write(&json_like, format!(r#"[{{"{secret}": 1}}]"#)).unwrap();
+    for source in [
+        env_like.as_path(),
+        json_like.as_path(),
+        Path::new("/proc/self/environ"),
+        Path::new("/etc/passwd"),
+    ] {
+        let body = serde_json::json!({ "sources": [source] }).to_string();
+        let (status, json) = reload(&server, &body);
+        assert_eq!(status, 422, "{body}: {json}");
+        let message = json["message"].as_str().unwrap();
+        assert!(message.contains(&source.display().to_string()), "{message}");
+        for quoted in ["s3cr3t", "HOME=", "root:x:0"] {
+            assert!(!message.contains(quoted), "{source:?}: {message}");
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let log = server.log();
+    assert!(log.contains("reload failed"), "{log}");
+    for quoted in ["s3cr3t", "HOME=", "root:x:0"] {
+        assert!(!log.contains(quoted), "{log}");
+    }
+    // The command line, run by the operator on files of their own, still names the columns.
+    let output =
+        crate::support::lieux(&[&"import", &env_like, &"--out", &tmp.path().join("o.csv")]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("the file's columns"));
+}
+
+#[test]
+fn the_bearer_scheme_is_case_insensitive_and_tile_counters_survive_a_reload() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = index_bundled(tmp.path());
+    let server = admin_server(tmp.path(), &a);
+    for path in ["/tiles/0/0/0.mvt", "/tiles/0/0/0.mvt", "/tiles/1/0/0.mvt"] {
+        server.get_bytes(path, &[]);
+    }
+    let hits = server.metric("lieux_tile_cache_hits_total");
+    let misses = server.metric("lieux_tile_cache_misses_total");
+    assert!(hits >= 1.0 && misses >= 2.0, "{hits} {misses}");
+    for scheme in ["bearer", "BEARER", "Bearer"] {
+        let authorization = format!("{scheme} {TOKEN}");
+        let (status, _, json) =
+            server.post("/admin/reload", &[("Authorization", &authorization)], "");
+        assert_eq!(status, 200, "{scheme}: {json}");
+    }
+    assert_eq!(server.metric("lieux_tile_cache_hits_total"), hits);
+    assert_eq!(server.metric("lieux_tile_cache_misses_total"), misses);
+    server.get_bytes("/tiles/0/0/0.mvt", &[]);
+    assert_eq!(server.metric("lieux_tile_cache_misses_total"), misses + 1.0);
+    let (status, _, _) = server.post("/admin/reload", &[("Authorization", "Basic abc")], "");
+    assert_eq!(status, 401);
+}
+
+/// Every file of the index `dir`, relative to it.
+fn index_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(at) = pending.pop() {
+        for entry in std::fs::read_dir(&at).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if !path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .ends_with(".lock")
+            {
+                files.push(path.strip_prefix(dir).unwrap().to_owned());
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The ways a file of an index is damaged: a flipped byte, cut in half, gone.
+const DAMAGES: [&str; 3] = ["flipped", "truncated", "missing"];
+
+fn damage(file: &Path, how: &str) {
+    match how {
+        "flipped" => {
+            let mut bytes = std::fs::read(file).unwrap();
+            let at = bytes.len() / 3;
+            bytes[at] ^= 0x20;
+            std::fs::write(file, bytes).unwrap();
+        }
+        "truncated" => {
+            let bytes = std::fs::read(file).unwrap();
+            std::fs::write(file, &bytes[..bytes.len() / 2]).unwrap();
+        }
+        _ => std::fs::remove_file(file).unwrap(),
+    }
+}
+
+#[test]
+fn every_file_of_a_damaged_index_is_refused_at_start_and_at_reload_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = index_bundled(tmp.path());
+    let hash = manifest(&good)["content_hash"].as_str().unwrap().to_owned();
+    let files = index_files(&good);
+    assert!(files.len() >= 8, "{files:?}");
+    assert!(files.iter().any(|f| f.starts_with("text")), "{files:?}");
+    let server = Arc::new(Server::start(&[
+        &"--index",
+        &good,
+        &"--admin-token-file",
+        &token_file(tmp.path(), TOKEN),
+        &"--rate-limit",
+        &"write=off",
+    ]));
+    let mut cases = 0;
+    for file in &files {
+        for how in DAMAGES {
+            let bytes = std::fs::metadata(good.join(file)).unwrap().len();
+            if how != "missing" && bytes < 2 {
+                continue;
+            }
+            let copy = tmp.path().join(format!("damaged-{cases}"));
+            std::fs::create_dir(&copy).unwrap();
+            copy_dir(&good, &copy);
+            damage(&copy.join(file), how);
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            // At start: the loader the server starts with.
+            let refused = lieux_index::store::PlaceIndex::open(&copy)
+                .err()
+                .unwrap_or_else(|| panic!("{how} {}: loaded", file.display()))
+                .to_string();
+            assert!(
+                refused.contains(&name),
+                "{how} {}: {refused}",
+                file.display()
+            );
+            // At reload: a 422 that names it, and the old index goes on.
+            let (status, json) = reload(&server, &path_body(&copy));
+            assert_eq!(status, 422, "{how} {}: {json}", file.display());
+            let message = json["message"].as_str().unwrap();
+            assert!(
+                message.contains(&name),
+                "{how} {}: {message}",
+                file.display()
+            );
+            assert_eq!(server.get("/health").1["index"], hash.as_str());
+            cases += 1;
+        }
+    }
+    assert!(cases >= 24, "{cases}");
+    assert_eq!(server.metric("lieux_reloads_failed_total"), cases as f64);
+    let (status, body) = server.get("/search?q=numerique&limit=3");
+    assert_eq!(
+        (status, body["features"].as_array().unwrap().len()),
+        (200, 3)
+    );
+
+    // A server asked to start on a damaged index exits and says which file.
+    let copy = tmp.path().join("damaged-start");
+    std::fs::create_dir(&copy).unwrap();
+    copy_dir(&good, &copy);
+    let segment = files
+        .iter()
+        .find(|f| f.extension().is_some_and(|e| e == "idx"))
+        .unwrap();
+    damage(&copy.join(segment), "flipped");
+    let output = crate::support::lieux(&[&"serve", &"--index", &copy, &"--bind", &"127.0.0.1:0"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let name = segment.file_name().unwrap().to_string_lossy();
+    assert!(stderr.contains(name.as_ref()), "{stderr}");
+}

@@ -96,6 +96,8 @@ pub struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
+    /// Every line the server has written to its standard error.
+    log: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Server {
@@ -113,9 +115,15 @@ impl Server {
             .expect("lieux serve starts");
         let stderr = child.stderr.take().expect("stderr is piped");
         let (sender, receiver) = std::sync::mpsc::channel();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let kept = std::sync::Arc::clone(&log);
         std::thread::spawn(move || {
             let mut sent = false;
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Ok(mut kept) = kept.lock() {
+                    kept.push_str(&line);
+                    kept.push('\n');
+                }
                 if !sent {
                     if let Some(url) = line.strip_prefix("listening on ") {
                         let _ = sender.send(url.trim().to_owned());
@@ -138,7 +146,12 @@ impl Server {
                 "lieux serve did not listen within 120 s"
             );
         };
-        Self { child, base }
+        Self { child, base, log }
+    }
+
+    /// What the server has logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
     /// `GET path`: the status and the JSON body.
@@ -243,36 +256,60 @@ impl Server {
     /// HTTP/1.1 request (`GET` unless `method` says otherwise): the status, the headers as
     /// text and the body.
     pub fn raw(&self, method: &str, target: &str) -> (u16, String, Vec<u8>) {
+        self.raw_with(method, target, &[])
+    }
+}
+
+impl Server {
+    /// Sends `bytes` as they are on a new connection and reads until the server closes it (at
+    /// most `wait`): every byte the server answered.
+    pub fn send_raw(&self, bytes: &[u8], wait: Duration) -> Vec<u8> {
         use std::io::{Read, Write};
         let address = self.base.trim_start_matches("http://");
         let mut stream = std::net::TcpStream::connect(address).expect("the server accepts");
         stream
-            .set_read_timeout(Some(Duration::from_secs(60)))
+            .set_read_timeout(Some(wait))
             .expect("a timeout can be set");
-        write!(
-            stream,
-            "{method} {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-        )
-        .expect("the request is sent");
+        // A server that closes first may reset the connection: what it sent is still read.
+        let _ = stream.write_all(bytes);
         let mut answer = Vec::new();
-        stream.read_to_end(&mut answer).expect("the answer is read");
-        let split = answer
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .unwrap_or_else(|| {
-                panic!(
-                    "{target}: no HTTP answer: {:?}",
-                    String::from_utf8_lossy(&answer)
-                )
-            });
-        let head = String::from_utf8_lossy(&answer[..split]).into_owned();
-        let status = head
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("{target}: no status in {head:?}"));
-        (status, head, answer[split + 4..].to_vec())
+        let _ = stream.read_to_end(&mut answer);
+        answer
     }
+
+    /// `method target` with `headers` (`Name: value` lines) in a raw HTTP/1.1 request: the
+    /// status, the head as text and the body.
+    pub fn raw_with(&self, method: &str, target: &str, headers: &[&str]) -> (u16, String, Vec<u8>) {
+        let address = self.base.trim_start_matches("http://");
+        let mut request = format!("{method} {target} HTTP/1.1\r\nHost: {address}\r\n");
+        for line in headers {
+            request.push_str(line);
+            request.push_str("\r\n");
+        }
+        request.push_str("Connection: close\r\n\r\n");
+        let answer = self.send_raw(request.as_bytes(), Duration::from_secs(60));
+        split_answer(target, &answer)
+    }
+}
+
+/// The status, the head and the body of one raw HTTP answer.
+pub fn split_answer(target: &str, answer: &[u8]) -> (u16, String, Vec<u8>) {
+    let split = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| {
+            panic!(
+                "{target}: no HTTP answer: {:?}",
+                String::from_utf8_lossy(answer)
+            )
+        });
+    let head = String::from_utf8_lossy(&answer[..split]).into_owned();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{target}: no status in {head:?}"));
+    (status, head, answer[split + 4..].to_vec())
 }
 
 impl Server {
