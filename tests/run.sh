@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The whole test suite, with what it needs, in one command (the README's; .ci/run runs it):
+#
+#   tests/run.sh
+#
+# 1. installs what the tests need when it is missing: Debian's chromium for the page's browser
+#    test (with apt-get, as root or through sudo), and the page's npm packages (`npm ci` in web/,
+#    which build.rs needs to build the page, and the browser test to drive chromium);
+# 2. runs every Rust test of the workspace (`cargo test --workspace`: the unit tests, the one
+#    integration binary, the doctests);
+# 3. runs every fuzz target for FUZZ_SECONDS (default 20) from its committed seeds;
+# 4. runs the benchmark harness's smoke run (10,000 places, a second per workload, against
+#    PostgreSQL + PostGIS and supercluster, which it installs): it checks that every request
+#    succeeds, not how fast.
+#
+# `tests/run.sh --rust` stops after step 2. The raw public sources are read from
+# ../shared/data/raw (shared/ beside the repository).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null; then
+    sudo "$@"
+  else
+    echo "tests/run.sh: $* needs root (or sudo); install it by hand" >&2
+    exit 1
+  fi
+}
+
+if ! command -v chromium >/dev/null; then
+  echo "tests/run.sh: installing Debian's chromium for the page's browser test" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq chromium >/dev/null
+fi
+if ! command -v npm >/dev/null; then
+  echo "tests/run.sh: Node.js 20+ and npm are needed to build the page (apt-get install nodejs npm)" >&2
+  exit 1
+fi
+# `npm ci` installs exactly the lockfile; it runs again only when the lockfile has changed since
+# the last install (whose copy is kept in node_modules/).
+if ! cmp -s web/package-lock.json web/node_modules/.installed-package-lock.json 2>/dev/null; then
+  (cd web && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.installed-package-lock.json)
+fi
+
+cargo test --workspace
+[ "${1:-}" = "--rust" ] && exit 0
+fuzz/run.sh "${FUZZ_SECONDS:-20}"
+benches/run.sh --smoke
