@@ -26,9 +26,10 @@ def tile(lon, lat, z):
     y = int((1 - math.log(math.tan(lat_r) + 1 / math.cos(lat_r)) / math.pi) / 2 * n)
     return x, y
 
-for z in range(5, 15):
-    for lon, lat in CENTRES:
-        cx, cy = tile(lon, lat, z)
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                print(f"{z}/{cx + dx}/{cy + dy}")
+if __name__ == "__main__":
+    for z in range(5, 15):
+        for lon, lat in CENTRES:
+            cx, cy = tile(lon, lat, z)
+            for dx in (-1, 0, 1):
+                for dy in (-1, 0, 1):
+                    print(f"{z}/{cx + dx}/{cy + dy}")
