@@ -660,3 +660,168 @@ fn a_request_past_the_request_timeout_gets_503_and_the_server_goes_on() {
         .contains(r#"route="timed_out",method="GET",status="503"}"#));
     assert_eq!(server.get_bytes("/health", &[]).0, 200);
 }
+
+/// Every parameter of every read route with odd encodings, numbers and repeats: an answer is
+/// JSON, a 200 or a 4xx with `{"error", "message"}`; never a 5xx. Numbers that are not numbers
+/// of their range are 400.
+#[test]
+fn every_parameter_takes_hostile_values_without_a_5xx() {
+    let server = bundled_server();
+    let routes: &[(&str, &str, &[&str])] = &[
+        (
+            "/search",
+            "q=a",
+            &[
+                "q",
+                "lat",
+                "lon",
+                "radius",
+                "limit",
+                "offset",
+                "open_at",
+                "services",
+                "departement",
+                "bbox",
+                "sort",
+            ],
+        ),
+        ("/nearest", "lat=47.47&lon=-0.55", &["k", "typologie"]),
+        ("/suggest", "q=an", &["limit"]),
+        ("/clusters", "zoom=6&bbox=-2,46,0,48", &["zoom", "bbox"]),
+        ("/tiles.json", "", &["frais_a_charge"]),
+    ];
+    let numeric = ["lat", "lon", "radius", "limit", "offset", "k", "zoom"];
+    let values = [
+        "%00",
+        "%C0%80",
+        "%E0%80%AF",
+        "",
+        "1e309",
+        "-0",
+        "-0.0e0",
+        "99999999999999999999",
+        "%2B%2B1",
+        "%EF%BB%BF1",
+    ];
+    let mut cases = 0;
+    let mut wrong = Vec::new();
+    for (route, base, names) in routes {
+        for name in *names {
+            for value in values
+                .iter()
+                .map(|v| v.to_string())
+                .chain([format!("1&{name}=1")])
+            {
+                let query = if base.is_empty() {
+                    format!("{name}={value}")
+                } else {
+                    format!("{base}&{name}={value}")
+                };
+                // A base parameter given again is a repeat too.
+                let target = format!("{route}?{query}");
+                let (status, _, body) = server.raw("GET", &target);
+                cases += 1;
+                let json: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
+                let well_formed = match status {
+                    200 => json.is_some(),
+                    400..=499 => json.as_ref().is_some_and(|j| {
+                        j["error"].is_string()
+                            && j["message"].as_str().is_some_and(|m| !m.is_empty())
+                    }),
+                    _ => false,
+                };
+                let silly_number = numeric.contains(name)
+                    && [
+                        "%00",
+                        "%C0%80",
+                        "1e309",
+                        "99999999999999999999",
+                        "%2B%2B1",
+                        "%EF%BB%BF1",
+                    ]
+                    .contains(&value.as_str());
+                let repeated = value.contains('&');
+                if !well_formed || ((silly_number || repeated) && status != 400) {
+                    wrong.push(format!(
+                        "{target}: {status} {}",
+                        String::from_utf8_lossy(&body)
+                            .chars()
+                            .take(120)
+                            .collect::<String>()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(cases >= 80, "{cases}");
+    assert!(
+        wrong.is_empty(),
+        "{} of {cases}:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert_eq!(server.get("/health").0, 200);
+}
+
+/// Requests that the HTTP layer refuses before lieux sees them, and ways of sending that are odd
+/// but valid: no 5xx, no hang, and the server goes on.
+#[test]
+fn the_http_layer_refuses_bad_framing_and_odd_clients_are_answered() {
+    use std::time::Duration;
+    let server = bundled_server();
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let status_of = |answer: &[u8]| -> Option<u16> {
+        let text = String::from_utf8_lossy(answer);
+        text.split(' ').nth(1).and_then(|s| s.parse().ok())
+    };
+    let refused: Vec<(&str, Vec<u8>)> = vec![
+        ("Content-Length with Transfer-Encoding", format!("POST /admin/reload HTTP/1.1\r\nHost: {address}\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").into_bytes()),
+        ("a request line of 100 KB", format!("GET /search?q={} HTTP/1.1\r\nHost: {address}\r\n\r\n", "a".repeat(100_000)).into_bytes()),
+        ("a raw non-ASCII target", format!("GET /search?q=caf\u{e9} HTTP/1.1\r\nHost: {address}\r\n\r\n").into_bytes()),
+        ("a header line without a colon", format!("GET /health HTTP/1.1\r\nHost: {address}\r\nnot a header\r\n\r\n").into_bytes()),
+        ("a header of 64 KB", format!("GET /health HTTP/1.1\r\nHost: {address}\r\nX-Long: {}\r\n\r\n", "b".repeat(65_536)).into_bytes()),
+        ("200 headers", format!("GET /health HTTP/1.1\r\nHost: {address}\r\n{}\r\n", (0..200).map(|i| format!("X-H{i}: v\r\n")).collect::<String>()).into_bytes()),
+        ("not HTTP at all", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n".to_vec()),
+    ];
+    for (what, bytes) in &refused {
+        let answer = server.send_raw(bytes, Duration::from_secs(20));
+        // Refused with a 4xx and an empty body, or (long and many headers, within actix's
+        // bounds) answered; never a 5xx.
+        if let Some(status) = status_of(&answer) {
+            assert!(
+                status == 200 || (400..500).contains(&status),
+                "{what}: {status}"
+            );
+        }
+    }
+    // HTTP/1.0, pipelining, a slow client and a half-closed connection are answered.
+    let answer = server.send_raw(b"GET /health HTTP/1.0\r\n\r\n", Duration::from_secs(20));
+    assert_eq!(status_of(&answer), Some(200), "HTTP/1.0");
+    let two = format!("GET /health HTTP/1.1\r\nHost: {address}\r\n\r\nGET /search?limit=1 HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    let answer = String::from_utf8_lossy(&server.send_raw(two.as_bytes(), Duration::from_secs(20)))
+        .into_owned();
+    assert_eq!(
+        answer.matches("HTTP/1.1 200").count(),
+        2,
+        "pipelined: {answer}"
+    );
+    {
+        use std::io::{Read, Write};
+        let mut slow = std::net::TcpStream::connect(&address).unwrap();
+        for piece in [
+            "GET /hea",
+            "lth HTTP/1.1\r\nHo",
+            &format!("st: {address}\r\nConnection: close\r\n\r\n"),
+        ] {
+            slow.write_all(piece.as_bytes()).unwrap();
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        slow.shutdown(std::net::Shutdown::Write).unwrap();
+        slow.set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let mut answer = Vec::new();
+        let _ = slow.read_to_end(&mut answer);
+        assert_eq!(status_of(&answer), Some(200), "slow and half-closed");
+    }
+    assert_eq!(server.get("/health").0, 200);
+}
