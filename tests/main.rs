@@ -8,6 +8,7 @@
 
 mod support;
 
+mod faults;
 mod hostile;
 mod import;
 mod index;

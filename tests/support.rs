@@ -103,7 +103,24 @@ pub struct Server {
 impl Server {
     /// Starts `lieux serve --bind 127.0.0.1:0 EXTRA…` and waits until it listens.
     pub fn start(extra: &[&dyn AsRef<std::ffi::OsStr>]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lieux"))
+        Self::start_wrapped(&[], extra)
+    }
+
+    /// Starts `WRAPPER… lieux serve --bind 127.0.0.1:0 EXTRA…`, where the wrapper is a command
+    /// that runs the rest (`unshare … sh -c '…; exec "$@"'`, say) and ends by executing it, so
+    /// that the child is the server.
+    pub fn start_wrapped(
+        wrapper: &[&dyn AsRef<std::ffi::OsStr>],
+        extra: &[&dyn AsRef<std::ffi::OsStr>],
+    ) -> Self {
+        let lieux = std::ffi::OsStr::new(env!("CARGO_BIN_EXE_lieux"));
+        let (program, before) = match wrapper.split_first() {
+            Some((program, rest)) => (program.as_ref(), rest),
+            None => (lieux, &[][..]),
+        };
+        let mut child = Command::new(program)
+            .args(before.iter().map(|a| a.as_ref()))
+            .args((!wrapper.is_empty()).then_some(lieux))
             .args(["serve", "--bind", "127.0.0.1:0"])
             .args(extra.iter().map(|a| a.as_ref()))
             .current_dir(repo())
@@ -228,6 +245,11 @@ impl Server {
             .status()
             .expect("kill runs");
         assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Waits for the server process to exit.

@@ -202,6 +202,7 @@ pub fn load(source: &IndexSource, options: &LiveOptions) -> Result<LiveIndex> {
             options: import_options,
             work_dir,
         } => {
+            clear_work_dir(work_dir);
             let dir = OwnedDir(fresh_dir(work_dir));
             let imported = import(inputs, import_options)?;
             write_index(
@@ -229,6 +230,26 @@ fn fresh_dir(work_dir: &Path) -> PathBuf {
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     ))
+}
+
+/// Removes what reloads of processes that were killed left in `work_dir`: their
+/// `rebuilt-PID-…` indexes and the `.rebuilt-PID-….tmp-PID` directories they were written in.
+/// Best effort: a directory that cannot be removed is left for the next time.
+fn clear_work_dir(work_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(work_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name
+            .to_str()
+            .and_then(|n| n.strip_prefix('.').unwrap_or(n).strip_prefix("rebuilt-"))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if pid.is_some_and(|pid| !crate::store::process_runs(pid)) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// A directory removed when dropped.

@@ -164,6 +164,7 @@ pub fn write_index(
     if places.is_empty() {
         return Err(Error::NoPlaces);
     }
+    clear_leftovers(out)?;
     check_replaceable(out)?;
     let tmp = sibling(out, "tmp");
     if tmp.exists() {
@@ -501,28 +502,129 @@ fn check_replaceable(out: &Path) -> Result<()> {
 
 /// `DIR/.NAME.KIND-PID`: a sibling on the same file system, so that renames are atomic.
 fn sibling(out: &Path, kind: &str) -> PathBuf {
-    let name = out
-        .file_name()
-        .map_or_else(|| "index".into(), |n| n.to_string_lossy());
-    out.with_file_name(format!(".{name}.{kind}-{}", std::process::id()))
+    out.with_file_name(format!(".{}.{kind}-{}", out_name(out), std::process::id()))
 }
 
-/// Moves the complete `new` directory to `out`. When `out` exists it is first moved aside and
-/// removed after: a reader sees the old index or the new one, and between the two renames the
-/// path briefly does not exist (an open fails and may be retried), never a partial index.
+fn out_name(out: &Path) -> std::borrow::Cow<'_, str> {
+    out.file_name()
+        .map_or_else(|| "index".into(), |n| n.to_string_lossy())
+}
+
+/// Moves the complete `new` directory to `out`.
+///
+/// On Linux an existing `out` is swapped with `new` in one `renameat2(RENAME_EXCHANGE)`: at
+/// every instant `out` is the whole old index or the whole new one, whenever the process dies.
+/// Elsewhere (or on a file system without the exchange) the old index is first moved aside;
+/// a process killed between the two renames leaves it as `.NAME.old-PID`, and the next
+/// `lieux index` to the same `out` puts it back before anything else ([`clear_leftovers`]).
+/// The parent directory is synced after, so that the rename outlives a power cut.
 fn replace_dir(new: &Path, out: &Path) -> Result<()> {
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    }
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     if out.exists() {
-        let old = sibling(out, "old");
-        fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
-        fs::rename(new, out).map_err(|e| Error::io(out, e))?;
-        fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+        if !exchange(new, out)? {
+            let old = sibling(out, "old");
+            fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
+            fs::rename(new, out).map_err(|e| Error::io(out, e))?;
+            fs::rename(&old, new).map_err(|e| Error::io(&old, e))?;
+        }
+        // `new` now holds the old index.
+        fs::remove_dir_all(new).map_err(|e| Error::io(new, e))?;
     } else {
         fs::rename(new, out).map_err(|e| Error::io(out, e))?;
     }
+    sync_dir(parent)
+}
+
+/// Swaps two existing paths atomically; `false` when the system or file system cannot.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> Result<bool> {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok(true),
+        Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => Ok(false),
+        Err(e) => Err(Error::io(b, e.into())),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> Result<bool> {
+    Ok(false)
+}
+
+/// Makes the entries of `dir` (a rename into it) durable.
+fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io(dir, e))?;
+    #[cfg(not(unix))]
+    let _ = dir;
     Ok(())
+}
+
+/// Clears what an earlier `lieux index … --out OUT` or reload left beside `out` when it was
+/// killed: its temporary `.NAME.tmp-PID` directory is removed, and an old index moved aside as
+/// `.NAME.old-PID` goes back to `out` when `out` is missing (it is removed otherwise). Only
+/// directories of processes that no longer run are touched.
+fn clear_leftovers(out: &Path) -> Result<()> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Ok(entries) = fs::read_dir(parent) else {
+        return Ok(());
+    };
+    let prefix = format!(".{}.", out_name(out));
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some((kind, pid)) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|rest| rest.rsplit_once('-'))
+        else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if !matches!(kind, "tmp" | "old") || process_runs(pid) {
+            continue;
+        }
+        let path = entry.path();
+        if kind == "old" && !out.exists() && check_replaceable(&path).is_ok() {
+            fs::rename(&path, out).map_err(|e| Error::io(&path, e))?;
+        } else {
+            fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether process `pid` runs (ours always does).
+pub(crate) fn process_runs(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        let Some(pid) = i32::try_from(pid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+        else {
+            return false;
+        };
+        // EPERM: it runs, as another user's process.
+        !matches!(
+            rustix::process::test_kill_process(pid),
+            Err(rustix::io::Errno::SRCH)
+        )
+    }
+    #[cfg(not(unix))]
+    true
 }
 
 /// Longitudes and latitudes as little-endian `f64` pairs, in ordinal order.
@@ -708,5 +810,64 @@ impl PlaceIndex {
             fields,
             dir: dir.to_owned(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The id of a process that has exited.
+    fn dead_pid() -> u32 {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        assert!(!process_runs(pid));
+        pid
+    }
+
+    fn build(places: u64, seed: u64, out: &Path) -> Manifest {
+        let places = crate::generate::test_places(places, seed);
+        write_index(&places, &Report::default(), Vec::new(), out, &NoProgress).unwrap()
+    }
+
+    #[test]
+    fn a_build_killed_between_its_two_renames_gets_the_old_index_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("idx");
+        let old = build(50, 1, &out);
+        // What the two-rename replacement leaves when killed after its first rename.
+        let aside = dir.path().join(format!(".idx.old-{}", dead_pid()));
+        fs::rename(&out, &aside).unwrap();
+        let stale_tmp = dir.path().join(format!(".idx.tmp-{}", dead_pid()));
+        fs::create_dir(&stale_tmp).unwrap();
+        // Every build clears leftovers first: the old index is back before anything is written.
+        clear_leftovers(&out).unwrap();
+        assert_eq!(
+            PlaceIndex::open(&out).unwrap().manifest.content_hash,
+            old.content_hash
+        );
+        assert!(!aside.exists() && !stale_tmp.exists());
+        // A directory of a process that runs (this one) is left alone.
+        let ours = sibling(&out, "tmp");
+        fs::create_dir(&ours).unwrap();
+        clear_leftovers(&out).unwrap();
+        assert!(ours.exists());
+    }
+
+    #[test]
+    fn a_replaced_index_is_swapped_whole_and_its_old_files_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("idx");
+        build(50, 1, &out);
+        let new = build(80, 2, &out);
+        let opened = PlaceIndex::open(&out).unwrap();
+        assert_eq!(opened.manifest.content_hash, new.content_hash);
+        assert_eq!(opened.places.len(), 80);
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["idx"]);
     }
 }
