@@ -19,6 +19,11 @@ mod server;
 
 use clap::Parser;
 
+/// jemalloc, whose freed pages go back to the system after a few seconds, so that resident
+/// memory stays flat from reload to reload (glibc's per-thread arenas kept growing).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(

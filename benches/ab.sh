@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Compares two builds of lieux on a noisy machine: both serve the same index, and wrk runs
+# against one then the other, alternating, ROUNDS times per workload, so that a change of the
+# machine's load falls on both.
+#
+#   benches/ab.sh A_BINARY B_BINARY INDEX_DIR [ROUNDS=4] [SECONDS=10]
+#
+# Workloads (2 wrk threads, gzip accepted):
+#   tiles    16 connections: the pan-and-zoom tile path of benches/tiles/tile_list.py;
+#   search   16 connections: text, text + 20 km radius and nearest, at seeded positions over France;
+#   exports  the soak's CSV and GeoJSON exports, at 4 connections (the server's export slots).
+# Prints one line per round, workload and build: requests/s, and non-2xx answers when any.
+# Both servers stay up for the whole run (one idles while the other is measured); their VmRSS
+# at the end is printed too. Not in CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -ge 3 ] || { echo "usage: benches/ab.sh A_BINARY B_BINARY INDEX_DIR [ROUNDS] [SECONDS]" >&2; exit 2; }
+a=$1 b=$2 index=$3 rounds=${4:-4} seconds=${5:-10}
+command -v wrk >/dev/null || { echo "benches/ab.sh needs wrk (apt-get install wrk)" >&2; exit 1; }
+work=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+python3 benches/tiles/tile_list.py | sed 's|^|/tiles/|; s|$|.mvt|' > "$work/tiles"
+python3 - > "$work/search" <<'EOF'
+import random
+random.seed(3)
+words = ["mediation", "numerique", "france%20services", "atelier", "informatique", "emploi",
+         "internet", "caf", "mairie", "bibliotheque", "centre%20social", "espace"]
+for i in range(2000):
+    lat, lon, word = 43 + random.random() * 7, -4 + random.random() * 11, random.choice(words)
+    print([f"/search?q={word}&lat={lat:.4f}&lon={lon:.4f}&radius=20000&limit=20",
+           f"/search?q={word}&limit=20",
+           f"/nearest?lat={lat:.4f}&lon={lon:.4f}&k=10"][i % 3])
+EOF
+python3 -c "
+import re
+for m in re.findall(r'\"(/search\?[^\"]*format=[a-z]+[^\"]*)\"', open('benches/soak.py').read()): print(m)
+" > "$work/exports"
+
+ports=()
+for binary in "$a" "$b"; do
+  RUST_LOG=warn "$binary" serve --index "$index" --bind 127.0.0.1:0 --rate-limit write=off \
+    < /dev/null > /dev/null 2> "$work/log-${#ports[@]}" &
+  pids+=($!)
+  port=
+  for _ in $(seq 1 1200); do
+    port=$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' "$work/log-${#ports[@]}" | head -1)
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { echo "$binary did not listen:" >&2; cat "$work/log-${#ports[@]}" >&2; exit 1; }
+  ports+=("$port")
+done
+load() { # PORT WORKLOAD SECONDS
+  local connections=16
+  [ "$2" = exports ] && connections=4
+  PATHS_FILE="$work/$2" ACCEPT_ENCODING=gzip wrk -t2 -c"$connections" -d"$3"s -s benches/tiles/paths.lua \
+    "http://127.0.0.1:$1" | grep -E "Requests/sec|Non-2xx" | tr -s ' \n' ' '
+}
+for port in "${ports[@]}"; do load "$port" tiles 3 > /dev/null; done # warm the caches
+names=("A $a" "B $b")
+for round in $(seq 1 "$rounds"); do
+  for workload in tiles search exports; do
+    for i in 0 1; do
+      echo "round $round $workload ${names[$i]}: $(load "${ports[$i]}" "$workload" "$seconds")"
+    done
+  done
+done
+for i in 0 1; do echo "${names[$i]}: $(grep VmRSS "/proc/${pids[$i]}/status" | tr -s ' \t' ' ')"; done
