@@ -126,6 +126,13 @@ pub fn routes(config: &mut web::ServiceConfig) {
                     .route(web::post().to(reload_route))
                     .default_service(web::to(other)),
             )
+            .service(
+                web::resource("/search-gaps")
+                    .app_data(RoutePattern("/admin/search-gaps"))
+                    .route(web::get().to(search_gaps))
+                    .route(web::head().to(search_gaps))
+                    .default_service(web::to(other)),
+            )
             .default_service(web::to(other)),
     );
 }
@@ -136,9 +143,35 @@ async fn other(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpR
     state.admin.authorize(&request)?;
     if request.path() == "/admin/reload" {
         crate::server::method_not_allowed(&request, "POST")
+    } else if request.path() == "/admin/search-gaps" {
+        crate::server::method_not_allowed(&request, "GET, HEAD")
     } else {
         crate::server::not_found(request).await
     }
+}
+
+/// `GET /admin/search-gaps?limit=N`: the most frequent searches that found nothing as asked
+/// (see [`crate::gaps`]), 50 unless `limit` says otherwise (at most 1,000).
+async fn search_gaps(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    query: crate::params::Query,
+) -> Result<HttpResponse, ApiError> {
+    state.admin.authorize(&request)?;
+    if let Some((name, _)) = query.iter().find(|(name, _)| name != "limit") {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("unknown parameter {name:?}: this route takes limit"),
+        ));
+    }
+    let limit: usize = crate::params::number_param(&query, "limit", Some(50))?;
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("limit: {limit} is outside 1 to 1000"),
+        ));
+    }
+    Ok(HttpResponse::Ok().json(state.gaps.list(limit)))
 }
 
 /// The body of `POST /admin/reload`: at most one of the two.
@@ -255,7 +288,7 @@ pub async fn reload(
     let _running = Running(&state.admin.reloading);
     let started = Instant::now();
     tracing::info!(trigger, source = ?source, "reload started");
-    let options = state.admin.options;
+    let options = state.admin.options.clone();
     // A panic while building (a bug, or a decoder meeting what no check foresaw) fails this
     // reload like any other error: the old index keeps serving, and the metric counts it.
     let built = web::block(move || {

@@ -112,6 +112,10 @@ struct ServeArgs {
     /// own, removed once no longer served); default: `$TMPDIR/lieux`.
     #[arg(long)]
     work_dir: Option<PathBuf>,
+    /// A thesaurus of the hub's own expressions and synonyms, added to the bundled one
+    /// (`data/thesaurus.toml` describes the format); repeatable. Read again at each reload.
+    #[arg(long)]
+    thesaurus: Vec<PathBuf>,
     /// A file holding the admin token (instead of the environment variable
     /// `LIEUX_ADMIN_TOKEN`); without either, `/admin/*` is off.
     #[arg(long)]
@@ -441,6 +445,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         },
         map_cache_places: args.map_cache_places,
         tile_cache_bytes: args.tile_cache_mib * 1024 * 1024,
+        thesaurus: args.thesaurus.clone(),
     };
     let work_dir = args
         .work_dir
@@ -523,6 +528,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             .map_or_else(QueryPool::per_core, QueryPool::new),
         proxies: args.trusted_proxies.clone(),
         rates,
+        gaps: crate::gaps::SearchGaps::default(),
     });
     let cors_origins = args.cors_origins.clone();
     let shutdown_timeout = args.shutdown_timeout;

@@ -7,6 +7,7 @@ mod admin;
 mod assets;
 mod cli;
 mod clients;
+mod gaps;
 mod http_error;
 mod limits;
 mod observe;

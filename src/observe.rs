@@ -57,6 +57,12 @@ pub struct Metrics {
     /// the counters go on from reload to reload.
     retired_tile_hits: AtomicU64,
     retired_tile_misses: AtomicU64,
+    /// Text searches, those that found nothing as asked (a fallback or nothing at all), those
+    /// that had to drop words, and those answered by a fallback.
+    searches_read: AtomicU64,
+    searches_found_nothing: AtomicU64,
+    searches_dropped_words: AtomicU64,
+    searches_fallback: AtomicU64,
 }
 
 #[derive(Default)]
@@ -75,6 +81,10 @@ impl Default for Metrics {
             reloads_failed: AtomicU64::new(0),
             retired_tile_hits: AtomicU64::new(0),
             retired_tile_misses: AtomicU64::new(0),
+            searches_read: AtomicU64::new(0),
+            searches_found_nothing: AtomicU64::new(0),
+            searches_dropped_words: AtomicU64::new(0),
+            searches_fallback: AtomicU64::new(0),
         }
     }
 }
@@ -116,6 +126,21 @@ impl Metrics {
             &self.reloads_failed
         }
         .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a text search: whether it found nothing at all, had to drop words, or was
+    /// answered by a fallback.
+    pub fn searched(&self, found_nothing: bool, dropped_words: bool, fallback: bool) {
+        self.searches_read.fetch_add(1, Ordering::Relaxed);
+        for (counter, counts) in [
+            (&self.searches_found_nothing, found_nothing),
+            (&self.searches_dropped_words, dropped_words),
+            (&self.searches_fallback, fallback),
+        ] {
+            if counts {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        }
     }
 
     /// Keeps the tile-cache counts of an index that no longer serves, `(hits, misses)`.
@@ -185,7 +210,7 @@ impl Metrics {
         let now = seconds(SystemTime::now());
         let created = chrono::DateTime::parse_from_rfc3339(&live.index.manifest.created_at)
             .map_or(0.0, |t| t.timestamp() as f64);
-        let gauges: [(&str, &str, &str, f64); 16] = [
+        let gauges: [(&str, &str, &str, f64); 20] = [
             (
                 "lieux_tile_cache_hits_total",
                 "counter",
@@ -281,6 +306,30 @@ impl Metrics {
                 "counter",
                 "Reloads that failed (the old index kept serving).",
                 self.reloads_failed.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "lieux_searches_text_total",
+                "counter",
+                "Searches with text (pages and exports).",
+                self.searches_read.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "lieux_searches_found_nothing_total",
+                "counter",
+                "Searches with text that found nothing at all, even with words dropped and fallbacks.",
+                self.searches_found_nothing.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "lieux_searches_dropped_words_total",
+                "counter",
+                "Searches with text that found places only once some of their words were dropped.",
+                self.searches_dropped_words.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "lieux_searches_fallback_total",
+                "counter",
+                "Searches with text answered by a fallback (without the radius, the territory, or the other words).",
+                self.searches_fallback.load(Ordering::Relaxed) as f64,
             ),
         ];
         for (name, kind, help, value) in gauges {

@@ -19,7 +19,7 @@ use lieux_index::geojson::{PlaceFeature, FEATURE_BYTES};
 use lieux_index::json;
 use lieux_index::search::hours::{now_local, OpenAt, OpenState};
 use lieux_index::search::suggest::Suggestion;
-use lieux_index::search::{Hit, Near, OpenFilter, SearchRequest, SearchResults, Sort};
+use lieux_index::search::{Asked, Hit, Near, OpenFilter, SearchRequest, SearchResults, Sort};
 use serde::Serialize;
 
 use crate::http_error::{ApiError, ErrorCode};
@@ -243,21 +243,30 @@ fn parse_local_time(text: &str) -> Result<NaiveDateTime, ApiError> {
     Ok(at)
 }
 
-/// Runs `request` on the query threads.
-async fn run(
-    state: &AppState,
-    live: &Live,
-    request: SearchRequest,
-) -> Result<(SearchRequest, SearchResults), ApiError> {
+/// Runs `request` on the query threads, as the person asked it (see
+/// [`lieux_index::search::SearchIndex::search_as_asked`]), and counts the searches that found
+/// nothing as asked.
+async fn run(state: &AppState, live: &Live, request: SearchRequest) -> Result<Asked, ApiError> {
     let live = Arc::clone(&live.0);
-    state
+    let q = request.filter.q.clone();
+    let asked = state
         .queries
-        .run(move || {
-            let results = live.search.search(&live.index, &request)?;
-            Ok::<_, lieux_index::Error>((request, results))
-        })
+        .run(move || live.search_as_asked(&request))
         .await?
-        .map_err(ApiError::from)
+        .map_err(ApiError::from)?;
+    if let Some(interpretation) = &asked.interpretation {
+        state.metrics.searched(
+            asked.results.total == 0,
+            !interpretation.dropped.is_empty(),
+            interpretation.fallback.is_some(),
+        );
+        state.gaps.record(
+            q.as_deref().unwrap_or_default(),
+            interpretation,
+            asked.results.total,
+        );
+    }
+    Ok(asked)
 }
 
 /// A hit as a Feature: the place, its score, its distance and whether it is open now.
@@ -318,10 +327,14 @@ async fn search(
     if format != Format::Page {
         // The slot is taken before the search, so that a burst of exports costs nothing.
         let permit = state.exports.take(state.limits.max_exports)?;
-        let (_, results) = run(&state, &live, request).await?;
-        return export(&state, live.0, &results, format, permit);
+        let asked = run(&state, &live, request).await?;
+        return export(&state, live.0, &asked.results, format, permit);
     }
-    let (request, results) = run(&state, &live, request).await?;
+    let Asked {
+        results,
+        request,
+        interpretation,
+    } = run(&state, &live, request).await?;
     Ok(collection(&live, &results.hits, started, |out| {
         for (name, value) in [
             ("total", results.total),
@@ -340,6 +353,11 @@ async fn search(
             out.push(b',');
             json::key(out, "unknown_hours");
             json::u64(out, results.unknown_hours);
+        }
+        if let Some(interpretation) = &interpretation {
+            out.push(b',');
+            json::key(out, "interpreted");
+            let _ = serde_json::to_writer(&mut *out, interpretation);
         }
     }))
 }

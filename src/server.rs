@@ -61,6 +61,8 @@ pub struct AppState {
     pub proxies: TrustedProxies,
     /// The rate limits per client.
     pub rates: RateLimits,
+    /// The searches that found nothing as asked.
+    pub gaps: crate::gaps::SearchGaps,
 }
 
 /// The index a request is answered from, taken once when the request starts.

@@ -13,6 +13,7 @@ mod hostile;
 mod import;
 mod index;
 mod page;
+mod relevance;
 mod reload;
 mod search;
 mod serve;

@@ -79,6 +79,15 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A thesaurus file (`--thesaurus`, or the bundled one) is not TOML of its format, or names
+    /// a value that is not a label of its vocabulary.
+    #[error("thesaurus {file}: {message}")]
+    Thesaurus {
+        /// The file.
+        file: String,
+        /// What is wrong, and what would be right.
+        message: String,
+    },
     /// `--out` names something that is not a lieux index (a file, or a directory without an
     /// index's manifest): it is never replaced, since it may hold anything, even the sources.
     #[error(

@@ -26,12 +26,13 @@ use lieux_tiles::ClusterOptions;
 use crate::filter::PlaceFilter;
 use crate::import::{import, ImportOptions};
 use crate::map::{MapCache, TileCache};
-use crate::search::{SearchIndex, SearchRequest};
+use crate::search::thesaurus::Thesaurus;
+use crate::search::{Asked, SearchIndex, SearchRequest};
 use crate::store::{write_index, NoProgress, PlaceIndex};
 use crate::{Error, Result};
 
 /// How the derived structures of an index are built.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct LiveOptions {
     /// Clustering of the maps.
     pub cluster: ClusterOptions,
@@ -39,6 +40,8 @@ pub struct LiveOptions {
     pub map_cache_places: usize,
     /// The most bytes of encoded tiles cached.
     pub tile_cache_bytes: usize,
+    /// Thesaurus files added to the bundled one (`--thesaurus`), read again at each load.
+    pub thesaurus: Vec<PathBuf>,
 }
 
 /// Where a new index comes from.
@@ -90,7 +93,7 @@ impl LiveIndex {
     /// [`Error::InvalidIndex`] when a check fails; tantivy and clustering errors.
     pub fn prepare(index: PlaceIndex, options: &LiveOptions) -> Result<Self> {
         let started = Instant::now();
-        let search = SearchIndex::build(&index)?;
+        let search = SearchIndex::build_with(&index, Thesaurus::load(&options.thesaurus)?)?;
         let searched = started.elapsed();
         let maps = MapCache::new(options.cluster, options.map_cache_places);
         let whole = maps.get(&index, &search, &PlaceFilter::default())?;
@@ -123,6 +126,16 @@ impl LiveIndex {
             load_seconds: started.elapsed().as_secs_f64(),
             ..live
         })
+    }
+
+    /// Searches as a person asked: the text read (needs, a place), words that find nothing
+    /// dropped, and the nearest answer when nothing is found as asked
+    /// ([`SearchIndex::search_as_asked`]).
+    ///
+    /// # Errors
+    /// A tantivy error while matching text.
+    pub fn search_as_asked(&self, request: &SearchRequest) -> Result<Asked> {
+        self.search.search_as_asked(&self.index, request)
     }
 
     /// The content hash of the index: its identity.

@@ -466,6 +466,43 @@ test("text reaches WCAG AA contrast in every view", async () => {
   }
 });
 
+test("an everyday query says how it was read, and « modifier » turns the reading into filters", async () => {
+  const q = "cours d'informatique à Cholet";
+  await page.goto(`${BASE}/?q=${encodeURIComponent(q)}`);
+  await page.waitForFunction(() => document.body.dataset.search === "done");
+  const line = page.locator("#interpreted");
+  await line.waitFor({ state: "visible" });
+  const text = await line.innerText();
+  assert.match(text, /Maîtrise des outils numériques du quotidien/, text);
+  assert.match(text, /autour de Cholet \(10 km\)/, text);
+  const results = await page.evaluate(() => window.lieux.results());
+  const totalRead = await page.evaluate(() => window.lieux.total());
+  assert.ok(results.length > 0, "places are listed");
+  assert.ok(
+    results.every((f) => f.properties.distance_m <= 10_000),
+    "every listed place is within 10 km of Cholet",
+  );
+  await afterSearch(() => page.getByRole("button", { name: "modifier" }).click());
+  const { state, total } = await page.evaluate(() => ({ state: window.lieux.state(), total: window.lieux.total() }));
+  assert.deepEqual(state.filters.services, ["Maîtrise des outils numériques du quotidien"]);
+  assert.equal(state.around.label, "Cholet");
+  assert.equal(state.q, "");
+  // The places offering the service: the reading's, less those that only mention its words.
+  assert.ok(total > 0 && total <= totalRead, `${total} of ${totalRead}`);
+  assert.equal(await page.getByRole("combobox", { name: /Rechercher/ }).inputValue(), "");
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get("services"), "Maîtrise des outils numériques du quotidien");
+
+  // A word that finds nothing is said, with a correction to try.
+  await page.goto(`${BASE}/?q=wifl`);
+  await page.waitForFunction(() => document.body.dataset.search === "done");
+  await line.waitFor({ state: "visible" });
+  assert.match(await line.innerText(), /Vouliez-vous dire/);
+  await afterSearch(() => page.locator("#did-you-mean").click());
+  assert.ok((await page.evaluate(() => window.lieux.total())) > 0, "the correction finds places");
+  await screenshot("interpreted");
+});
+
 test("the page asked nothing of any other host, and raised no error", () => {
   assert.deepEqual(foreignRequests, [], "requests to other hosts");
   assert.deepEqual(pageErrors, [], "uncaught errors in the page");

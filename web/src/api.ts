@@ -45,12 +45,36 @@ export interface PlaceFeature {
 /** Counts per value, per vocabulary. */
 export type Facets = Record<string, Record<string, number>>;
 
+/** How the server read the text of a search (`interpreted`). */
+export interface Interpretation {
+  services: string[];
+  needs: { expression: string; services: string[] }[];
+  location: {
+    kind: "commune" | "former_commune" | "postal_code" | "departement";
+    typed: string;
+    name: string;
+    code: string;
+    departement: string;
+    longitude: number | null;
+    latitude: number | null;
+    radius_m: number | null;
+    applied: "focus" | "filter" | "ignored";
+    homonyms?: { code_insee: string; departement: string }[];
+    chosen_because?: string;
+  } | null;
+  words: string[];
+  dropped: string[];
+  did_you_mean: string | null;
+  fallback: { kind: "without_radius" | "without_territory" | "closest_service"; message: string } | null;
+}
+
 export interface SearchAnswer {
   type: "FeatureCollection";
   features: PlaceFeature[];
   total: number;
   facets?: Facets;
   took_ms?: number;
+  interpreted?: Interpretation;
 }
 
 export type Suggestion =

@@ -7,7 +7,7 @@
 
 import "./style.css";
 import * as api from "./api";
-import type { Facets, PlaceFeature, Suggestion } from "./api";
+import type { Facets, Interpretation, PlaceFeature, Suggestion } from "./api";
 import { DEPARTEMENTS } from "./departements";
 import { byId, h } from "./dom";
 import { PlaceMap } from "./map";
@@ -28,6 +28,8 @@ const state: PageState = stateFromUrl(location.search);
 let results: PlaceFeature[] = [];
 let total = 0;
 let facets: Facets = {};
+/** How the server read the text of the last search. */
+let interpretation: Interpretation | null = null;
 let searchAbort: AbortController | null = null;
 /** Completed searches, in `body[data-searches]`: a test waits for the next one. */
 let searchesDone = 0;
@@ -39,6 +41,7 @@ const radiusSelect = byId<HTMLSelectElement>("radius");
 const sortSelect = byId<HTMLSelectElement>("sort");
 const openNowBox = byId<HTMLInputElement>("open-now");
 const summary = byId("summary");
+const interpretedLine = byId("interpreted");
 const errorBox = byId("error");
 const cards = byId<HTMLOListElement>("cards");
 const table = byId<HTMLTableElement>("table");
@@ -100,6 +103,7 @@ async function runSearch(params: URLSearchParams, offset: number): Promise<void>
     results = offset ? [...results, ...answer.features] : answer.features;
     total = answer.total;
     facets = answer.facets ?? {};
+    interpretation = answer.interpreted ?? null;
     showError(null);
     document.body.dataset.search = "done";
     searchesDone += 1;
@@ -108,6 +112,8 @@ async function runSearch(params: URLSearchParams, offset: number): Promise<void>
     if (abort.signal.aborted) return;
     results = [];
     total = 0;
+    interpretation = null;
+    renderInterpretation();
     showError(`La recherche n'a pas abouti (${(error as Error).message}). La carte reste utilisable.`);
     document.body.dataset.search = "error";
     summary.textContent = "Recherche indisponible.";
@@ -143,9 +149,78 @@ function renderResults(): void {
       : `${total} lieu${total > 1 ? "x" : ""} trouvé${total > 1 ? "s" : ""}${describeQuery()}` +
         (shown < total ? ` (${shown} affichés dans la liste et le tableau).` : ".");
   moreButton.hidden = shown >= total;
+  renderInterpretation();
   renderFacets();
   renderCards(cards, results, state.selected, { choose: (id) => select(id, { showDetails: true }) });
   renderTableView();
+}
+
+/** The French of a fallback: what was found instead of the search as asked. */
+function fallbackText(fallback: NonNullable<Interpretation["fallback"]>, reading: Interpretation): string {
+  const radius = reading.location?.radius_m ?? state.radiusM;
+  switch (fallback.kind) {
+    case "without_radius":
+      return `Rien à moins de ${radius / 1000} km : voici les lieux les plus proches, plus loin.`;
+    case "without_territory":
+      return `Rien dans ce département : voici des lieux ailleurs.`;
+    case "closest_service":
+      return `Rien pour tous ces mots : voici les lieux qui offrent ${reading.services.join(", ")}.`;
+  }
+}
+
+/**
+ * One line under the summary: how the text was read ("Aide aux démarches administratives,
+ * autour de Cholet (10 km)"), the words left out, a fallback, "did you mean", and "modifier",
+ * which turns the reading into the page's own filters, each of which the person can change.
+ */
+function renderInterpretation(): void {
+  const reading = interpretation;
+  const place = reading?.location && reading.location.applied !== "ignored" ? reading.location : null;
+  const read: string[] = [];
+  if (reading?.services.length) read.push(reading.services.join(", "));
+  if (place?.applied === "focus") read.push(`autour ${of(place.name)} (${(place.radius_m ?? 0) / 1000} km)`);
+  if (place?.applied === "filter") read.push(`dans le département ${place.name} (${place.code})`);
+  const notes: (Node | string)[] = [];
+  if (reading?.dropped.length) notes.push(`Mots ignorés : ${reading.dropped.join(", ")}.`);
+  if (reading?.fallback) notes.push(fallbackText(reading.fallback, reading));
+  const suggestion = reading?.did_you_mean;
+  interpretedLine.replaceChildren();
+  interpretedLine.hidden = !read.length && !notes.length && !suggestion;
+  if (interpretedLine.hidden || !reading) return;
+  if (read.length) {
+    const modify = h("button", { type: "button", class: "link", id: "interpreted-modify" }, "modifier");
+    modify.addEventListener("click", () => applyInterpretation(reading));
+    interpretedLine.append(h("span", { class: "reading" }, `Compris : ${read.join(", ")}`), " — ", modify, " ");
+  }
+  for (const note of notes) interpretedLine.append(h("span", { class: "note" }, note), " ");
+  if (suggestion) {
+    const retry = h("button", { type: "button", class: "link", id: "did-you-mean" }, suggestion);
+    retry.addEventListener("click", () => {
+      state.q = suggestion;
+      input.value = suggestion;
+      void update();
+    });
+    interpretedLine.append("Vouliez-vous dire ", retry, " ?");
+  }
+}
+
+/** Turns the server's reading into the page's filters: services, the place, the other words. */
+function applyInterpretation(reading: Interpretation): void {
+  if (reading.services.length) {
+    state.filters.services = [...new Set([...(state.filters.services ?? []), ...reading.services])];
+  }
+  const place = reading.location;
+  if (place?.applied === "focus" && place.latitude !== null && place.longitude !== null) {
+    state.radiusM = place.radius_m ?? state.radiusM;
+    state.around = { label: place.name, lat: place.latitude, lon: place.longitude };
+    state.sort = "distance";
+    placeMap.fitAround(place.longitude, place.latitude, state.radiusM);
+  } else if (place?.applied === "filter") {
+    state.filters.departement = [place.code];
+  }
+  state.q = reading.words.join(" ");
+  input.value = state.q;
+  void update();
 }
 
 function renderTableView(): void {

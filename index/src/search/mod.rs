@@ -24,17 +24,21 @@ mod collect;
 pub mod docs;
 pub mod expand;
 pub mod facets;
+pub mod gazetteer;
 pub mod hours;
+pub mod reading;
 pub mod suggest;
 pub mod text;
+pub mod thesaurus;
 pub mod union;
 
 use std::hash::{Hash, Hasher};
 
 use chrono::NaiveDateTime;
 use lieux_tiles::LngLatBbox;
+use serde::Serialize;
 use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query};
-use tantivy::Searcher;
+use tantivy::{Searcher, Term};
 
 use crate::filter::PlaceFilter;
 use crate::geo::{chord_between, chord_for_distance, distance_for_chord, haversine_m, unit_vector};
@@ -47,8 +51,9 @@ use docs::DocMap;
 use expand::Expansions;
 use facets::{FacetColumns, Facets};
 use hours::Schedules;
+use reading::{Applied, QueryReader, ReadNeed, ReadPlace};
 use suggest::{Suggester, Suggestion};
-use text::WordUnion;
+use text::{Word, WordUnion};
 
 /// The positions of the set bits of `bits`, lowest first.
 fn set_bits(mut bits: u64) -> impl Iterator<Item = u32> {
@@ -145,6 +150,70 @@ pub struct SearchResults {
     pub unknown_hours: u64,
 }
 
+/// The score a place gets for offering a service of a need the query names: more than one word
+/// usually scores in a place's text, so that the places offering what was asked for come before
+/// those that only mention its words.
+const NEED_SCORE: f32 = 10.0;
+/// The score a place gets for each other value of a need it has (an audience, a programme, a
+/// type of structure): it ranks, it never decides what matches.
+const BOOST_SCORE: f32 = 2.0;
+
+/// A search as a person asked it: what was found, the request as it was run, and how the text
+/// was read.
+#[derive(Clone, Debug)]
+pub struct Asked {
+    /// The places found.
+    pub results: SearchResults,
+    /// The request as run: with the place the text names applied, and without the radius when
+    /// the answer is a fallback that dropped it.
+    pub request: SearchRequest,
+    /// How the text was read; `None` without text.
+    pub interpretation: Option<Interpretation>,
+}
+
+/// How a query was read, for the answer and the page ("Aide aux démarches administratives,
+/// autour de Cholet (10 km)").
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Interpretation {
+    /// The services of the needs it names, once each.
+    pub services: Vec<&'static str>,
+    /// The needs it names, each with its words.
+    pub needs: Vec<ReadNeed>,
+    /// The place it names.
+    pub location: Option<ReadPlace>,
+    /// The words searched as text (folded).
+    pub words: Vec<String>,
+    /// The words left out because with them nothing was found (folded), in the order they were
+    /// dropped: those that match no place first, then the most common.
+    pub dropped: Vec<String>,
+    /// The query with its unknown words replaced by the closest the index or the thesaurus
+    /// knows.
+    pub did_you_mean: Option<String>,
+    /// Set when nothing was found as asked and the answer is the nearest thing instead.
+    pub fallback: Option<Fallback>,
+}
+
+/// An answer given when the search as asked found nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Fallback {
+    /// What was relaxed.
+    pub kind: FallbackKind,
+    /// What to tell the person.
+    pub message: String,
+}
+
+/// What a fallback relaxed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FallbackKind {
+    /// The same search, without its radius: the nearest places, however far.
+    WithoutRadius,
+    /// The same search, outside the département the text named.
+    WithoutTerritory,
+    /// The places offering the services the query means, without its other words.
+    ClosestService,
+}
+
 /// What searching needs beyond the loaded index: the document map, opening hours, ids and
 /// completion data, built once per index.
 pub struct SearchIndex {
@@ -161,14 +230,26 @@ pub struct SearchIndex {
     units: Vec<[f64; 3]>,
     /// Facet counts of runs of places, for searches without filters.
     blocks: Blocks,
+    /// What reads queries as people type them: the thesaurus, the gazetteer, the words the
+    /// index knows.
+    reader: QueryReader,
 }
 
 impl SearchIndex {
-    /// Builds the search structures of `index`; its parts are built side by side.
+    /// Builds the search structures of `index`, with the bundled thesaurus.
     ///
     /// # Errors
     /// When the text index does not map back to the places.
     pub fn build(index: &PlaceIndex) -> Result<Self> {
+        Self::build_with(index, thesaurus::Thesaurus::bundled()?)
+    }
+
+    /// Builds the search structures of `index`, reading queries with `thesaurus`; its parts
+    /// are built side by side.
+    ///
+    /// # Errors
+    /// When the text index does not map back to the places.
+    pub fn build_with(index: &PlaceIndex, thesaurus: thesaurus::Thesaurus) -> Result<Self> {
         let searcher = index.reader.searcher();
         let places = &index.places;
         let (docs, ids, schedules, suggester, facets) = std::thread::scope(|scope| {
@@ -200,7 +281,14 @@ impl SearchIndex {
             facets,
             units,
             blocks,
+            reader: QueryReader::new(index, thesaurus),
         })
+    }
+
+    /// What reads queries.
+    #[must_use]
+    pub fn reader(&self) -> &QueryReader {
+        &self.reader
     }
 
     /// The parsed opening hours.
@@ -232,7 +320,246 @@ impl SearchIndex {
             .as_deref()
             .map(text::words)
             .unwrap_or_default();
-        let has_text = !words.is_empty();
+        self.search_words(index, request, &words, &[])
+    }
+
+    /// Runs `request` as a person asked it: its text read by `reader` (needs, a place, the
+    /// words left), words that find nothing dropped, and, when nothing is found still, the
+    /// nearest answer (without the radius, outside the territory, or the places of the needs'
+    /// services), labelled as such. See [`reading`].
+    ///
+    /// # Errors
+    /// A tantivy error while matching text.
+    pub fn search_as_asked(&self, index: &PlaceIndex, request: &SearchRequest) -> Result<Asked> {
+        let reader = &self.reader;
+        let Some(q) = request.filter.q.as_deref() else {
+            return Ok(Asked {
+                results: self.search(index, request)?,
+                request: request.clone(),
+                interpretation: None,
+            });
+        };
+        let reading = reader.read(
+            q,
+            request.near.is_some(),
+            !request.filter.departements.is_empty(),
+        );
+        let mut run = request.clone();
+        run.filter.q = Some(reading.text.clone());
+        match &reading.place {
+            Some(place) if place.applied == Applied::Focus => {
+                run.near = Some(Near {
+                    longitude: place.longitude.unwrap_or_default(),
+                    latitude: place.latitude.unwrap_or_default(),
+                    radius_m: place.radius_m,
+                });
+            }
+            Some(place) if place.applied == Applied::Filter => {
+                run.filter.departements.insert(place.code.clone());
+            }
+            _ => {}
+        }
+        let mut words = self.analysed(&reading.text);
+        let needs = &reading.needs;
+        let mut interpretation = Interpretation {
+            services: reading
+                .services()
+                .iter()
+                .map(crate::vocab::Vocabulary::label)
+                .collect(),
+            needs: needs.clone(),
+            location: reading.place.clone(),
+            ..Interpretation::default()
+        };
+        // With a need, the other words only rank (see `clauses`): those that match no place are
+        // said to be dropped, since they count for nothing.
+        if needs.iter().any(|need| !need.services.is_empty()) {
+            let fields = text::weighted_fields(&index.fields);
+            let mut unknown = Vec::new();
+            let mut known = Vec::with_capacity(words.len());
+            for word in words {
+                if text::matches_nothing(&word, &fields, &self.expansions, &self.searcher)? {
+                    unknown.push(word.folded);
+                } else {
+                    known.push(word);
+                }
+            }
+            interpretation.did_you_mean = did_you_mean(q, &unknown, reader);
+            interpretation.dropped = unknown;
+            words = known;
+        }
+        let mut results = self.search_words(index, &run, &words, needs)?;
+
+        // When nothing is found, the search is relaxed a step at a time, each step said in the
+        // interpretation: the words that match no place at all are dropped; then the radius
+        // goes (the nearest places with every word, however far: the words say what is
+        // wanted); then the most common words are dropped, one at a time; then the territory
+        // the text named goes; last, the places offering the services meant.
+        let mut counted: Vec<(Word, usize)> = Vec::new();
+        if results.total == 0 && !words.is_empty() {
+            let mut unknown = Vec::new();
+            for word in words {
+                match self.places_with_word(index, &word)? {
+                    0 => unknown.push(word.folded),
+                    count => counted.push((word, count)),
+                }
+            }
+            interpretation.did_you_mean = did_you_mean(q, &unknown, reader);
+            interpretation.dropped.extend(unknown.iter().cloned());
+            words = counted.iter().map(|(w, _)| w.clone()).collect();
+            let searchable = !words.is_empty() || !needs.is_empty() || reading.place.is_some();
+            if !unknown.is_empty() && searchable {
+                results = self.search_words(index, &run, &words, needs)?;
+            }
+        }
+        let sought = |words: &[Word]| !words.is_empty() || !needs.is_empty();
+        if results.total == 0 && sought(&words) {
+            if let Some((found, wider, fallback)) =
+                self.without_radius(index, &run, &words, needs)?
+            {
+                (results, run) = (found, wider);
+                interpretation.fallback = Some(fallback);
+            }
+        }
+        let droppable =
+            |left: usize| left > 1 || (left == 1 && (!needs.is_empty() || reading.place.is_some()));
+        if results.total == 0 && droppable(counted.len()) {
+            while results.total == 0 && droppable(counted.len()) {
+                let most = (0..counted.len())
+                    .max_by_key(|&i| counted[i].1)
+                    .unwrap_or(0);
+                interpretation.dropped.push(counted.remove(most).0.folded);
+                words = counted.iter().map(|(w, _)| w.clone()).collect();
+                results = self.search_words(index, &run, &words, needs)?;
+            }
+            if results.total == 0 && sought(&words) {
+                if let Some((found, wider, fallback)) =
+                    self.without_radius(index, &run, &words, needs)?
+                {
+                    (results, run) = (found, wider);
+                    interpretation.fallback = Some(fallback);
+                }
+            }
+        }
+        interpretation.words = words.iter().map(|w| w.folded.clone()).collect();
+        let something_sought = sought(&words);
+        if results.total == 0 && something_sought {
+            if let Some(place) = reading
+                .place
+                .as_ref()
+                .filter(|p| p.applied == Applied::Filter)
+            {
+                let mut wider = run.clone();
+                wider.filter.departements.remove(&place.code);
+                let found = self.search_words(index, &wider, &words, needs)?;
+                if found.total > 0 {
+                    interpretation.fallback = Some(Fallback {
+                        kind: FallbackKind::WithoutTerritory,
+                        message: format!("nothing in {}: places elsewhere", place.name),
+                    });
+                    (results, run) = (found, wider);
+                }
+            }
+        }
+        if results.total == 0 && !needs.is_empty() {
+            let mut closest = run.clone();
+            closest.filter.q = None;
+            closest.filter.services.extend_from(&reading.services());
+            if let Some(near) = closest.near {
+                closest.near = Some(Near {
+                    radius_m: None,
+                    ..near
+                });
+            }
+            let found = self.search_words(index, &closest, &[], &[])?;
+            if found.total > 0 {
+                interpretation.fallback = Some(Fallback {
+                    kind: FallbackKind::ClosestService,
+                    message: format!(
+                        "nothing as asked: the places offering {}",
+                        interpretation.services.join(", ")
+                    ),
+                });
+                (results, run) = (found, closest);
+            }
+        }
+        Ok(Asked {
+            results,
+            request: run,
+            interpretation: Some(interpretation),
+        })
+    }
+
+    /// The words of `text` as the index analyses them, each with its synonyms.
+    fn analysed(&self, text: &str) -> Vec<Word> {
+        let mut words = text::words(text);
+        for word in &mut words {
+            word.synonyms = self
+                .reader
+                .thesaurus()
+                .synonyms_of(&word.stem)
+                .iter()
+                .flat_map(|synonym| text::words(synonym))
+                .map(|w| w.stem)
+                .filter(|stem| *stem != word.stem)
+                .collect();
+        }
+        words
+    }
+
+    /// `run` without its radius, when it has one and that finds places: the nearest places,
+    /// however far, with what to tell the person.
+    fn without_radius(
+        &self,
+        index: &PlaceIndex,
+        run: &SearchRequest,
+        words: &[Word],
+        needs: &[ReadNeed],
+    ) -> Result<Option<(SearchResults, SearchRequest, Fallback)>> {
+        let Some(near) = run.near.filter(|near| near.radius_m.is_some()) else {
+            return Ok(None);
+        };
+        let mut wider = run.clone();
+        wider.near = Some(Near {
+            radius_m: None,
+            ..near
+        });
+        let found = self.search_words(index, &wider, words, needs)?;
+        if found.total == 0 {
+            return Ok(None);
+        }
+        let radius = near.radius_m.unwrap_or_default() / 1000.0;
+        let fallback = Fallback {
+            kind: FallbackKind::WithoutRadius,
+            message: format!("nothing within {radius} km: the nearest places, farther away"),
+        };
+        Ok(Some((found, wider, fallback)))
+    }
+
+    /// How many places `word` alone finds.
+    fn places_with_word(&self, index: &PlaceIndex, word: &Word) -> Result<usize> {
+        let clauses = text::text_clauses(
+            std::slice::from_ref(word),
+            &text::weighted_fields(&index.fields),
+            &self.expansions,
+            WordUnion::Walked,
+        )?;
+        Ok(self
+            .searcher
+            .search(&BooleanQuery::new(clauses), &tantivy::collector::Count)?)
+    }
+
+    /// [`SearchIndex::search`] with the text already analysed into `words`, and the `needs`
+    /// the text names: each a clause that a place offering one of its services, or holding its
+    /// words, matches.
+    fn search_words(
+        &self,
+        index: &PlaceIndex,
+        request: &SearchRequest,
+        words: &[Word],
+        needs: &[ReadNeed],
+    ) -> Result<SearchResults> {
+        let has_text = !words.is_empty() || !needs.is_empty();
         if !has_text {
             if let Some(results) = self.search_unfiltered(index, request) {
                 return Ok(results);
@@ -246,12 +573,7 @@ impl SearchIndex {
             Some(circle) if circle.len() < index.places.len() / SPARSE_CIRCLE => WordUnion::Sought,
             _ => WordUnion::Walked,
         };
-        let text = text::text_clauses(
-            &words,
-            &text::weighted_fields(&index.fields),
-            &self.expansions,
-            union,
-        )?;
+        let text = self.clauses(index, words, needs, union)?;
         let mut collector = Collector::new(self, index, request, has_text);
         match (has_text, circle) {
             (true, within) => {
@@ -281,6 +603,56 @@ impl SearchIndex {
             }
         }
         Ok(collector.finish())
+    }
+
+    /// The clauses of a text search: one `Must` per word ([`text::text_clauses`]), one `Must`
+    /// per need that names services (a place offering one of them, or holding the need's own
+    /// words, matches it), and a `Should` per other value of a need, which only ranks.
+    fn clauses(
+        &self,
+        index: &PlaceIndex,
+        words: &[Word],
+        needs: &[ReadNeed],
+        union: WordUnion,
+    ) -> Result<Vec<(Occur, Box<dyn Query>)>> {
+        use crate::vocab::{Service, Vocabulary};
+        let fields = text::weighted_fields(&index.fields);
+        // A need is what the person wants: the other words then rank the places that answer
+        // it ("demande de retraite en ligne": every place helping with procedures, those that
+        // mention the words first) instead of narrowing them to the few that hold them all.
+        let optional = needs.iter().any(|need| !need.services.is_empty());
+        let mut clauses = if optional {
+            text::text_clauses(words, &fields, &self.expansions, WordUnion::Walked)?
+                .into_iter()
+                .map(|(_, word)| (Occur::Should, word))
+                .collect()
+        } else {
+            text::text_clauses(words, &fields, &self.expansions, union)?
+        };
+        let filter = |term: &str| Term::from_field_text(index.fields.filters, term);
+        for need in needs {
+            let mut either: Vec<(Occur, Box<dyn Query>)> = need
+                .services
+                .iter()
+                .map(|service| {
+                    let term = crate::text_index::filter_term(Service::FIELD, service.label());
+                    (Occur::Should, text::const_term(filter(&term), NEED_SCORE))
+                })
+                .collect();
+            // Its own words, found in a place's text, answer it too.
+            let own = text::words(&format!("{} ", need.expression));
+            if !own.is_empty() && !either.is_empty() {
+                let words = text::text_clauses(&own, &fields, &self.expansions, WordUnion::Walked)?;
+                either.push((Occur::Should, Box::new(BooleanQuery::new(words))));
+            }
+            if !either.is_empty() {
+                clauses.push((Occur::Must, Box::new(BooleanQuery::new(either))));
+            }
+            for boost in &need.boosts {
+                clauses.push((Occur::Should, text::const_term(filter(boost), BOOST_SCORE)));
+            }
+        }
+        Ok(clauses)
     }
 
     /// The places within `radius` metres of `near`, and a few more a hair beyond it: the
@@ -470,10 +842,31 @@ impl SearchIndex {
     ///
     /// # Errors
     /// A tantivy error while matching the filter's text.
+    ///
+    /// The text is read as a search reads it ([`SearchIndex::search_as_asked`]): its needs
+    /// widen the matches, a département it names filters, and its words that match no place
+    /// are left out; a commune it names is no filter, since a map shows every place (the list
+    /// is the one that focuses).
     pub fn matching(&self, index: &PlaceIndex, filter: &PlaceFilter) -> Result<Vec<u32>> {
+        let mut named = None;
         let text_hits = match &filter.q {
-            Some(q) => Some(self.text_matches(index, q)?),
+            Some(q) => {
+                let (hits, departement) =
+                    self.text_matches_as_asked(index, q, !filter.departements.is_empty())?;
+                named = departement;
+                Some(hits)
+            }
             None => None,
+        };
+        let with_named;
+        let filter = match named {
+            Some(code) => {
+                let mut wider = filter.clone();
+                wider.departements.insert(code);
+                with_named = wider;
+                &with_named
+            }
+            None => filter,
         };
         let facets = self.facets.compile(filter);
         Ok((0u32..)
@@ -499,7 +892,12 @@ impl SearchIndex {
         let Some(query) = text::text_query(q, &weighted, &self.expansions)? else {
             return Ok(vec![true; index.places.len()]);
         };
-        let mut hits = vec![false; index.places.len()];
+        self.bitmap(&*query, index.places.len())
+    }
+
+    /// A bitmap, by ordinal, of the `places` that `query` matches.
+    fn bitmap(&self, query: &dyn Query, places: usize) -> Result<Vec<bool>> {
+        let mut hits = vec![false; places];
         let weight = query.weight(EnableScoring::disabled_from_searcher(&self.searcher))?;
         for (segment, reader) in self.searcher.segment_readers().iter().enumerate() {
             let ordinals = self.docs.segment_ordinals(segment);
@@ -510,6 +908,37 @@ impl SearchIndex {
             })?;
         }
         Ok(hits)
+    }
+
+    /// A bitmap, by ordinal, of the places the text `q` finds when read as a search reads it
+    /// (needs, words that match some place), and the département it names, if any.
+    fn text_matches_as_asked(
+        &self,
+        index: &PlaceIndex,
+        q: &str,
+        has_departement: bool,
+    ) -> Result<(Vec<bool>, Option<String>)> {
+        let reading = self.reader.read(q, true, has_departement);
+        let departement = reading
+            .place
+            .as_ref()
+            .filter(|p| p.applied == Applied::Filter)
+            .map(|p| p.code.clone());
+        let mut words = Vec::new();
+        for word in self.analysed(&reading.text) {
+            if self.places_with_word(index, &word)? > 0 {
+                words.push(word);
+            }
+        }
+        let typed_words = !text::words(&reading.text).is_empty();
+        if words.is_empty() && reading.needs.is_empty() {
+            // Nothing to look for: every place, unless every word was unknown.
+            let all = !typed_words;
+            return Ok((vec![all; index.places.len()], departement));
+        }
+        let query =
+            BooleanQuery::new(self.clauses(index, &words, &reading.needs, WordUnion::Walked)?);
+        Ok((self.bitmap(&query, index.places.len())?, departement))
     }
 
     /// Completions of `q` as typed: communes, services, place names (those near `near`, a
@@ -528,6 +957,26 @@ impl SearchIndex {
             .suggester
             .suggest(index, &self.expansions, &self.docs, q, limit, near)?)
     }
+}
+
+/// `q` (folded) with each of its `unknown` words replaced by the closest word `reader` knows;
+/// `None` when none has a close word.
+fn did_you_mean(q: &str, unknown: &[String], reader: &QueryReader) -> Option<String> {
+    let mut replaced = false;
+    let words: Vec<String> = crate::text::fold(q)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|word| {
+            if unknown.iter().any(|u| u == word) {
+                if let Some(closest) = reader.closest_word(word) {
+                    replaced = true;
+                    return closest.to_owned();
+                }
+            }
+            word.to_owned()
+        })
+        .collect();
+    replaced.then(|| words.join(" "))
 }
 
 fn id_hash(id: &str) -> u64 {

@@ -40,6 +40,8 @@ pub const TYPO_MIN_LETTERS: usize = 5;
 const TYPO_WEIGHT: Score = 0.3;
 /// The weight of a prefix match of the last word, relative to an exact match.
 const PREFIX_WEIGHT: Score = 0.6;
+/// The weight of a synonym's match, relative to the word's own.
+pub const SYNONYM_WEIGHT: Score = 0.8;
 
 /// A field a search looks in.
 #[derive(Clone, Copy, Debug)]
@@ -83,6 +85,9 @@ pub struct Word {
     pub letters: usize,
     /// Whether it is the last word and may still be being typed.
     pub prefix: bool,
+    /// The stems of its synonyms (the thesaurus's: "ordinateur" for "ordi"), matched exactly
+    /// at [`SYNONYM_WEIGHT`].
+    pub synonyms: Vec<String>,
 }
 
 /// The words of `q`, analysed as the index is.
@@ -104,6 +109,7 @@ pub fn words(q: &str) -> Vec<Word> {
                 folded: crate::text::fold(typed),
                 letters: typed.chars().count(),
                 prefix: false,
+                synonyms: Vec::new(),
             });
         }
     });
@@ -190,6 +196,15 @@ fn word_query(
             )),
             weight,
         )));
+        for synonym in &word.synonyms {
+            alternatives.push(Box::new(BoostQuery::new(
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, synonym),
+                    IndexRecordOption::WithFreqs,
+                )),
+                weight * SYNONYM_WEIGHT,
+            )));
+        }
         // Other terms score a constant, the best that applies: a longer word the person may be
         // typing, then a word one typo away, then a stem the typed word starts with.
         let mut others: BTreeMap<String, (Score, Option<Expanded>)> = BTreeMap::new();
@@ -265,6 +280,61 @@ struct ConstTermQuery {
 struct Expanded {
     terms: Arc<ExpandedTerms>,
     at: usize,
+}
+
+/// Whether `word` matches no place at all in `fields`: none of the terms its clause would look
+/// for ([`text_clauses`]: its stem, its synonyms, and its prefix and one-typo expansions where
+/// they apply) is in the index. Read from the term dictionaries, never the postings.
+///
+/// # Errors
+/// When a term dictionary cannot be read.
+pub fn matches_nothing(
+    word: &Word,
+    fields: &[SearchField],
+    expansions: &Expansions,
+    searcher: &tantivy::Searcher,
+) -> tantivy::Result<bool> {
+    let typos = word.letters >= TYPO_MIN_LETTERS && word.stem.chars().count() >= TYPO_MIN_LETTERS;
+    for &SearchField {
+        field,
+        typos: field_typos,
+        ..
+    } in fields
+    {
+        for stem in std::iter::once(&word.stem).chain(&word.synonyms) {
+            if searcher.doc_freq(&Term::from_field_text(field, stem))? > 0 {
+                return Ok(false);
+            }
+        }
+        let mut hows = Vec::new();
+        if word.prefix {
+            hows.push(Expansion::Prefix);
+        }
+        if typos && field_typos {
+            hows.push(if word.prefix {
+                Expansion::PrefixOneTypo
+            } else {
+                Expansion::OneTypo
+            });
+        }
+        for how in hows {
+            if !expansions.terms(field, &word.stem, how)?.is_empty() {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// A query matching the places that hold `term`, each scoring `score`: a value of the
+/// `filters` field that a need of the thesaurus names.
+#[must_use]
+pub fn const_term(term: Term, score: Score) -> Box<dyn Query> {
+    Box::new(ConstTermQuery {
+        term,
+        score,
+        expanded: None,
+    })
 }
 
 impl ConstTermQuery {
