@@ -3,7 +3,11 @@
 # against one then the other, alternating, ROUNDS times per workload, so that a change of the
 # machine's load falls on both.
 #
-#   benches/ab.sh A_BINARY B_BINARY INDEX_DIR [ROUNDS=4] [SECONDS=10]
+#   benches/ab.sh A_BINARY B_BINARY INDEX_DIR [ROUNDS=4] [SECONDS=10] [NAME=PATHS_FILE...]
+#
+# NAME=PATHS_FILE pairs replace the workloads below with files of request paths, one a line,
+# at 16 connections (the harness's own: benches/search/queries.py writes text.paths,
+# text-radius.paths…).
 #
 # Workloads (2 wrk threads, gzip accepted):
 #   tiles    16 connections: the pan-and-zoom tile path of benches/tiles/tile_list.py;
@@ -16,6 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 3 ] || { echo "usage: benches/ab.sh A_BINARY B_BINARY INDEX_DIR [ROUNDS] [SECONDS]" >&2; exit 2; }
 a=$1 b=$2 index=$3 rounds=${4:-4} seconds=${5:-10}
+shift $(( $# < 5 ? $# : 5 ))
 command -v wrk >/dev/null || { echo "benches/ab.sh needs wrk (apt-get install wrk)" >&2; exit 1; }
 work=$(mktemp -d)
 pids=()
@@ -58,10 +63,18 @@ load() { # PORT WORKLOAD SECONDS
   PATHS_FILE="$work/$2" ACCEPT_ENCODING=gzip wrk -t2 -c"$connections" -d"$3"s -s benches/tiles/paths.lua \
     "http://127.0.0.1:$1" | grep -E "Requests/sec|Non-2xx" | tr -s ' \n' ' '
 }
-for port in "${ports[@]}"; do load "$port" tiles 3 > /dev/null; done # warm the caches
 names=("A $a" "B $b")
+workloads=(tiles search exports)
+if [ $# -gt 0 ]; then
+  workloads=()
+  for pair in "$@"; do
+    cp "${pair#*=}" "$work/${pair%%=*}"
+    workloads+=("${pair%%=*}")
+  done
+fi
+for port in "${ports[@]}"; do load "$port" "${workloads[0]}" 3 > /dev/null; done # warm the caches
 for round in $(seq 1 "$rounds"); do
-  for workload in tiles search exports; do
+  for workload in "${workloads[@]}"; do
     for i in 0 1; do
       echo "round $round $workload ${names[$i]}: $(load "${ports[$i]}" "$workload" "$seconds")"
     done

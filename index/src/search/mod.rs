@@ -621,36 +621,72 @@ impl SearchIndex {
         // it ("demande de retraite en ligne": every place helping with procedures, those that
         // mention the words first) instead of narrowing them to the few that hold them all.
         let optional = needs.iter().any(|need| !need.services.is_empty());
-        let mut clauses = if optional {
-            text::text_clauses(words, &fields, &self.expansions, WordUnion::Walked)?
-                .into_iter()
-                .map(|(_, word)| (Occur::Should, word))
-                .collect()
-        } else {
-            text::text_clauses(words, &fields, &self.expansions, union)?
+        let mut clauses = Vec::new();
+        // What only ranks: the words beside a need, and the needs' other values.
+        let mut ranking: Vec<Box<dyn Query>> = Vec::new();
+        for (occur, word) in text::text_clauses(words, &fields, &self.expansions, union)? {
+            if optional {
+                ranking.push(word);
+            } else {
+                clauses.push((occur, word));
+            }
+        }
+        // Any of `alternatives`: sought at few documents, a `WordQuery`, which moves only the
+        // alternatives behind the document sought (see `union`).
+        let any_of = |alternatives: Vec<Box<dyn Query>>| -> Box<dyn Query> {
+            match union {
+                WordUnion::Sought => Box::new(union::WordQuery::new(alternatives)),
+                WordUnion::Walked => Box::new(BooleanQuery::new(
+                    alternatives
+                        .into_iter()
+                        .map(|q| (Occur::Should, q))
+                        .collect(),
+                )),
+            }
         };
         let filter = |term: &str| Term::from_field_text(index.fields.filters, term);
+        // Needs of the same services make one clause: a place offering one of them answers
+        // them all, and one offering none must hold the words of every one ("caf impôts
+        // retraite": three needs, one clause, instead of three unions of the same postings).
+        let mut groups: Vec<(crate::vocab::VocabSet<Service>, Vec<Word>, bool)> = Vec::new();
+        let mut boosts: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
         for need in needs {
-            let mut either: Vec<(Occur, Box<dyn Query>)> = need
-                .services
+            boosts.extend(need.boosts.iter().map(String::as_str));
+            if need.services.is_empty() {
+                continue;
+            }
+            let own = text::words(&format!("{} ", need.expression));
+            match groups
+                .iter_mut()
+                .find(|(services, ..)| *services == need.services)
+            {
+                Some((_, words, all_have_words)) => {
+                    *all_have_words &= !own.is_empty();
+                    words.extend(own);
+                }
+                None => groups.push((need.services, own.clone(), !own.is_empty())),
+            }
+        }
+        for (services, words, all_have_words) in groups {
+            let mut either: Vec<Box<dyn Query>> = services
                 .iter()
                 .map(|service| {
                     let term = crate::text_index::filter_term(Service::FIELD, service.label());
-                    (Occur::Should, text::const_term(filter(&term), NEED_SCORE))
+                    text::const_term(filter(&term), NEED_SCORE)
                 })
                 .collect();
-            // Its own words, found in a place's text, answer it too.
-            let own = text::words(&format!("{} ", need.expression));
-            if !own.is_empty() && !either.is_empty() {
-                let words = text::text_clauses(&own, &fields, &self.expansions, WordUnion::Walked)?;
-                either.push((Occur::Should, Box::new(BooleanQuery::new(words))));
+            // The needs' own words, found in a place's text, answer them too.
+            if all_have_words {
+                let words = text::text_clauses(&words, &fields, &self.expansions, union)?;
+                either.push(Box::new(BooleanQuery::new(words)));
             }
-            if !either.is_empty() {
-                clauses.push((Occur::Must, Box::new(BooleanQuery::new(either))));
-            }
-            for boost in &need.boosts {
-                clauses.push((Occur::Should, text::const_term(filter(boost), BOOST_SCORE)));
-            }
+            clauses.push((Occur::Must, any_of(either)));
+        }
+        for boost in boosts {
+            ranking.push(text::const_term(filter(boost), BOOST_SCORE));
+        }
+        if !ranking.is_empty() {
+            clauses.push((Occur::Should, any_of(ranking)));
         }
         Ok(clauses)
     }
