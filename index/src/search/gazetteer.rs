@@ -176,12 +176,6 @@ impl Gazetteer {
         &self.communes[at as usize]
     }
 
-    /// Every commune.
-    #[must_use]
-    pub fn communes(&self) -> &[Commune] {
-        &self.communes
-    }
-
     /// The communes a name key ([`name_key`]) can mean.
     #[must_use]
     pub fn communes_named(&self, key: &str) -> &[Named] {

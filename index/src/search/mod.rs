@@ -285,12 +285,6 @@ impl SearchIndex {
         })
     }
 
-    /// What reads queries.
-    #[must_use]
-    pub fn reader(&self) -> &QueryReader {
-        &self.reader
-    }
-
     /// The parsed opening hours.
     #[must_use]
     pub fn schedules(&self) -> &Schedules {
@@ -404,7 +398,9 @@ impl SearchIndex {
                     count => counted.push((word, count)),
                 }
             }
-            interpretation.did_you_mean = did_you_mean(q, &unknown, reader);
+            if !unknown.is_empty() {
+                interpretation.did_you_mean = did_you_mean(q, &unknown, reader);
+            }
             interpretation.dropped.extend(unknown.iter().cloned());
             words = counted.iter().map(|(w, _)| w.clone()).collect();
             let searchable = !words.is_empty() || !needs.is_empty() || reading.place.is_some();
@@ -499,9 +495,8 @@ impl SearchIndex {
                 .thesaurus()
                 .synonyms_of(&word.stem)
                 .iter()
-                .flat_map(|synonym| text::words(synonym))
-                .map(|w| w.stem)
-                .filter(|stem| *stem != word.stem)
+                .filter(|stem| **stem != word.stem)
+                .cloned()
                 .collect();
         }
         words

@@ -90,6 +90,16 @@ pub struct Word {
     pub synonyms: Vec<String>,
 }
 
+impl Word {
+    /// Whether the word also matches with one typo: five letters or more, and a stem of five
+    /// letters or more too (a short stem, "mair" for "mairie", is one edit away from too many
+    /// other words: "main", "mars", "pair").
+    #[must_use]
+    pub fn tolerates_typo(&self) -> bool {
+        self.letters >= TYPO_MIN_LETTERS && self.stem.chars().count() >= TYPO_MIN_LETTERS
+    }
+}
+
 /// The words of `q`, analysed as the index is.
 #[must_use]
 pub fn words(q: &str) -> Vec<Word> {
@@ -174,10 +184,7 @@ fn word_query(
     expansions: &Expansions,
     union: WordUnion,
 ) -> tantivy::Result<Box<dyn Query>> {
-    // The typo is matched against stems: a short stem ("mair" for "mairie") is one edit away
-    // from too many other words ("main", "mars", "pair"), so it must be long too.
-    let typos = word.letters >= TYPO_MIN_LETTERS && word.stem.chars().count() >= TYPO_MIN_LETTERS;
-    let typo = match (typos, word.prefix) {
+    let typo = match (word.tolerates_typo(), word.prefix) {
         (false, _) => None,
         (true, false) => Some(Expansion::OneTypo),
         (true, true) => Some(Expansion::PrefixOneTypo),
@@ -294,7 +301,7 @@ pub fn matches_nothing(
     expansions: &Expansions,
     searcher: &tantivy::Searcher,
 ) -> tantivy::Result<bool> {
-    let typos = word.letters >= TYPO_MIN_LETTERS && word.stem.chars().count() >= TYPO_MIN_LETTERS;
+    let typos = word.tolerates_typo();
     for &SearchField {
         field,
         typos: field_typos,
