@@ -56,6 +56,18 @@ impl Ord for Ranked {
     }
 }
 
+/// Where a place ranked among the hits kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Ranking {
+    /// Among them.
+    Kept,
+    /// Out, as it ranks as the last one kept but comes after it by ordinal: a place of the
+    /// same rank and a lower ordinal would enter.
+    Tied,
+    /// Out, below them all.
+    Below,
+}
+
 /// The distance over which relevance halves: half the radius (at least 100 m), or
 /// [`DEFAULT_HALF_LIFE_M`].
 pub(super) fn half_life(near: Option<Near>) -> f64 {
@@ -171,8 +183,52 @@ impl<'a> Collector<'a> {
         }
         self.count_passed(ordinal);
         self.total += 1;
+        self.rank(ordinal, chord, text_score);
+    }
+
+    /// Counts the places of `block` set in `picked`, which pass every filter of the request
+    /// (it has none but a radius, which they are within): in `total` and in every facet.
+    /// They are ranked apart, with [`Collector::rank_counted`].
+    pub(super) fn count_block(&mut self, block: usize, picked: u64) {
+        debug_assert!(self.request.bbox.is_none() && self.facet_filter.is_unfiltered());
+        if picked != 0 {
+            let (counters, holders) = self.blocks.masks(block);
+            self.facets.add_picked(counters, holders, picked);
+            self.total += u64::from(picked.count_ones());
+        }
+    }
+
+    /// Whether a place whose text scored `text_score` may still rank among the hits kept:
+    /// `false` when they are as many as asked and all score more (decay only lowers a
+    /// score). Sorted by distance, any place may.
+    pub(super) fn may_rank(&self, text_score: f32) -> bool {
+        self.keep > 0
+            && (self.by_distance
+                || self.best.len() < self.keep
+                || self
+                    .best
+                    .peek()
+                    .is_some_and(|worst| -f64::from(text_score) <= worst.key))
+    }
+
+    /// Ranks the place `ordinal`, counted already (see [`Collector::count_block`]), whose
+    /// text scored `text_score`. Beyond the radius, it ranks [`Ranking::Below`].
+    pub(super) fn rank_counted(&mut self, ordinal: u32, text_score: f32) -> Ranking {
+        let chord = self
+            .centre
+            .map(|c| chord_between(&c, &self.units[ordinal as usize]));
+        if let (Some(chord), Some(max)) = (chord, self.max_chord) {
+            if chord > max {
+                return Ranking::Below;
+            }
+        }
+        self.rank(ordinal, chord, text_score)
+    }
+
+    /// Puts the place `ordinal` among the hits kept if it ranks high enough.
+    fn rank(&mut self, ordinal: u32, chord: Option<f64>, text_score: f32) -> Ranking {
         if self.keep == 0 {
-            return;
+            return Ranking::Below;
         }
         let full = self.best.len() >= self.keep;
         // By distance, the score only matters for the hits kept: it is set in `finish`.
@@ -186,7 +242,7 @@ impl<'a> Collector<'a> {
                         .peek()
                         .is_some_and(|worst| -f64::from(text_score) > worst.key)
                 {
-                    return;
+                    return Ranking::Below;
                 }
                 let score = text_score * decay(chord.map(distance_for_chord), self.half_life_m);
                 (-f64::from(score), score)
@@ -206,7 +262,16 @@ impl<'a> Collector<'a> {
         } else if self.best.peek().is_some_and(|worst| ranked < *worst) {
             self.best.pop();
             self.best.push(ranked);
+        } else if self
+            .best
+            .peek()
+            .is_some_and(|worst| ranked.key == worst.key)
+        {
+            return Ranking::Tied;
+        } else {
+            return Ranking::Below;
         }
+        Ranking::Kept
     }
 
     /// Counts in every facet the place `ordinal`, which passed every filter.

@@ -71,6 +71,18 @@ impl DocMap {
         })
     }
 
+    /// The number of segments.
+    #[must_use]
+    pub fn segment_count(&self) -> usize {
+        self.segments.len()
+    }
+
+    /// The segments, in the searcher's order.
+    #[must_use]
+    pub fn segments(&self) -> &[SegmentId] {
+        &self.segments
+    }
+
     /// The ordinals of the documents of one segment, by document id.
     #[must_use]
     pub fn segment_ordinals(&self, segment_ord: usize) -> &[u32] {
@@ -87,14 +99,17 @@ impl DocMap {
             .iter()
             .map(|segment| vec![0; segment.len().div_ceil(64)])
             .collect();
+        let mut lens = vec![0u32; docs.len()];
         for ordinal in ordinals {
             let address = self.addresses[ordinal as usize];
-            let doc = address.doc_id as usize;
-            docs[address.segment_ord as usize][doc / 64] |= 1 << (doc % 64);
+            let (segment, doc) = (address.segment_ord as usize, address.doc_id as usize);
+            lens[segment] += u32::from(docs[segment][doc / 64] & 1 << (doc % 64) == 0);
+            docs[segment][doc / 64] |= 1 << (doc % 64);
         }
         OrdinalSetQuery {
             segments: self.segments.clone(),
             docs: Arc::new(docs),
+            lens,
         }
     }
 }
@@ -104,7 +119,9 @@ impl DocMap {
 pub struct OrdinalSetQuery {
     segments: Vec<SegmentId>,
     /// Per segment, a bitmap of its documents.
-    docs: Arc<Vec<Vec<u64>>>,
+    docs: SegmentBitmaps,
+    /// How many documents, per segment.
+    lens: Vec<u32>,
 }
 
 impl Query for OrdinalSetQuery {
@@ -119,7 +136,8 @@ impl Weight for OrdinalSetQuery {
             .segments
             .iter()
             .position(|id| *id == reader.segment_id());
-        let docs = BitmapDocs::new(Arc::clone(&self.docs), segment);
+        let len = segment.map_or(0, |s| self.lens[s]);
+        let docs = BitmapDocs::new(vec![Arc::clone(&self.docs)], segment, len);
         Ok(Box::new(ConstScorer::new(docs, 0.0)))
     }
 
@@ -128,38 +146,50 @@ impl Weight for OrdinalSetQuery {
     }
 }
 
-/// One segment's bitmap of an [`OrdinalSetQuery`] as a doc set.
-struct BitmapDocs {
-    bitmaps: Arc<Vec<Vec<u64>>>,
+/// Per segment, a bitmap of its documents.
+pub(super) type SegmentBitmaps = Arc<Vec<Vec<u64>>>;
+
+/// The documents of one segment set in any of a few bitmaps (of an [`OrdinalSetQuery`], of a
+/// need's services), as a doc set: the bitmaps are shared, not merged, so that a search
+/// allocates nothing of the index's size.
+pub(super) struct BitmapDocs {
+    bitmaps: Vec<SegmentBitmaps>,
     segment: Option<usize>,
     doc: DocId,
     len: u32,
 }
 
 impl BitmapDocs {
-    fn new(bitmaps: Arc<Vec<Vec<u64>>>, segment: Option<usize>) -> Self {
-        let len = segment.map_or(0, |s| {
-            bitmaps[s].iter().map(|w| w.count_ones()).sum::<u32>()
-        });
+    /// The documents of `segment` set in any of `bitmaps`, about `len` of them; none when
+    /// `segment` is `None`.
+    pub(super) fn new(bitmaps: Vec<SegmentBitmaps>, segment: Option<usize>, len: u32) -> Self {
+        let segment = segment.filter(|&s| bitmaps.iter().all(|b| s < b.len()));
         let mut docs = Self {
             bitmaps,
             segment,
             doc: 0,
-            len,
+            len: if segment.is_some() { len } else { 0 },
         };
         docs.doc = docs.first_from(0);
         docs
     }
 
-    fn words(&self) -> &[u64] {
-        self.segment.map_or(&[], |s| self.bitmaps[s].as_slice())
+    /// The documents `64 * at..64 * (at + 1)`, as bits; `None` past the end.
+    fn word(&self, at: usize) -> Option<u64> {
+        let segment = self.segment?;
+        match self.bitmaps.as_slice() {
+            [one] => one[segment].get(at).copied(),
+            many => many
+                .iter()
+                .map(|bitmaps| bitmaps[segment].get(at).copied())
+                .try_fold(0, |union, word| word.map(|word| union | word)),
+        }
     }
 
     /// The first document at or after `target`, or [`TERMINATED`].
     fn first_from(&self, target: DocId) -> DocId {
-        let words = self.words();
         let mut at = target as usize / 64;
-        let Some(first) = words.get(at) else {
+        let Some(first) = self.word(at) else {
             return TERMINATED;
         };
         let mut word = first & (u64::MAX << (target % 64));
@@ -168,8 +198,8 @@ impl BitmapDocs {
                 return u32::try_from(at * 64).unwrap_or(TERMINATED) + word.trailing_zeros();
             }
             at += 1;
-            match words.get(at) {
-                Some(next) => word = *next,
+            match self.word(at) {
+                Some(next) => word = next,
                 None => return TERMINATED,
             }
         }

@@ -26,6 +26,7 @@ pub mod expand;
 pub mod facets;
 pub mod gazetteer;
 pub mod hours;
+pub mod need;
 pub mod reading;
 pub mod suggest;
 pub mod text;
@@ -44,6 +45,7 @@ use crate::filter::PlaceFilter;
 use crate::geo::{chord_between, chord_for_distance, distance_for_chord, haversine_m, unit_vector};
 use crate::place::Place;
 use crate::store::PlaceIndex;
+use crate::vocab::{Service, VocabSet};
 use crate::Result;
 use blocks::Blocks;
 use collect::{decay, half_life, Collector};
@@ -51,6 +53,7 @@ use docs::DocMap;
 use expand::Expansions;
 use facets::{FacetColumns, Facets};
 use hours::Schedules;
+use need::{NeedQuery, ServiceDocs};
 use reading::{Applied, QueryReader, ReadNeed, ReadPlace};
 use suggest::{Suggester, Suggestion};
 use text::{Word, WordUnion};
@@ -214,6 +217,39 @@ pub enum FallbackKind {
     ClosestService,
 }
 
+/// A text search's query, in parts.
+struct TextQuery {
+    /// What every place found matches: one clause per word, when the text names no need.
+    required: Vec<(Occur, Box<dyn Query>)>,
+    /// The needs the text names, by group of the same services. Every group must be answered.
+    needs: Vec<NeedGroup>,
+    /// What only ranks: the words beside needs, and the needs' other values.
+    ranking: Option<Box<dyn Query>>,
+}
+
+/// Needs of the same services: a place offering one of the services answers them, and so does
+/// one matching their words' query, when every need of the group has words.
+struct NeedGroup {
+    services: VocabSet<Service>,
+    words: Option<Box<dyn Query>>,
+}
+
+impl TextQuery {
+    /// The query as clauses of a `BooleanQuery`: the words' `Must`s, a `Must` per group of
+    /// needs ([`NeedQuery`]) and a `Should` that only ranks.
+    fn into_clauses(self, services: &ServiceDocs) -> Vec<(Occur, Box<dyn Query>)> {
+        let mut clauses = self.required;
+        for group in self.needs {
+            let need = NeedQuery::new(services, group.services, NEED_SCORE, group.words);
+            clauses.push((Occur::Must, Box::new(need) as Box<dyn Query>));
+        }
+        if let Some(ranking) = self.ranking {
+            clauses.push((Occur::Should, ranking));
+        }
+        clauses
+    }
+}
+
 /// What searching needs beyond the loaded index: the document map, opening hours, ids and
 /// completion data, built once per index.
 pub struct SearchIndex {
@@ -230,6 +266,10 @@ pub struct SearchIndex {
     units: Vec<[f64; 3]>,
     /// Facet counts of runs of places, for searches without filters.
     blocks: Blocks,
+    /// The documents of the places offering each service: what a need widens a search to.
+    services: ServiceDocs,
+    /// Bitmaps of the places, for the searches that mark some.
+    scratch: need::BitmapPool,
     /// What reads queries as people type them: the thesaurus, the gazetteer, the words the
     /// index knows.
     reader: QueryReader,
@@ -271,8 +311,11 @@ impl SearchIndex {
             .map(|p| unit_vector(p.longitude, p.latitude))
             .collect();
         let blocks = Blocks::build(&units, &facets);
+        let docs = docs?;
         Ok(Self {
-            docs: docs?,
+            services: ServiceDocs::build(places, &docs),
+            scratch: need::BitmapPool::new(places.len()),
+            docs,
             expansions: Expansions::new(searcher.clone(), EXPANSIONS_REMEMBERED),
             searcher,
             ids,
@@ -568,7 +611,11 @@ impl SearchIndex {
             Some(circle) if circle.len() < index.places.len() / SPARSE_CIRCLE => WordUnion::Sought,
             _ => WordUnion::Walked,
         };
-        let text = self.clauses(index, words, needs, union)?;
+        let query = self.text_query(index, words, needs, union)?;
+        if !query.needs.is_empty() && self.narrows_nothing_but_position(request) {
+            return self.search_needs(index, request, query, circle);
+        }
+        let text = query.into_clauses(&self.services);
         let mut collector = Collector::new(self, index, request, has_text);
         match (has_text, circle) {
             (true, within) => {
@@ -600,50 +647,34 @@ impl SearchIndex {
         Ok(collector.finish())
     }
 
-    /// The clauses of a text search: one `Must` per word ([`text::text_clauses`]), one `Must`
-    /// per need that names services (a place offering one of them, or holding the need's own
-    /// words, matches it), and a `Should` per other value of a need, which only ranks.
-    fn clauses(
+    /// The parts of a text search's query: the words, the needs, what only ranks.
+    fn text_query(
         &self,
         index: &PlaceIndex,
         words: &[Word],
         needs: &[ReadNeed],
         union: WordUnion,
-    ) -> Result<Vec<(Occur, Box<dyn Query>)>> {
-        use crate::vocab::{Service, Vocabulary};
+    ) -> Result<TextQuery> {
         let fields = text::weighted_fields(&index.fields);
         // A need is what the person wants: the other words then rank the places that answer
         // it ("demande de retraite en ligne": every place helping with procedures, those that
         // mention the words first) instead of narrowing them to the few that hold them all.
         let optional = needs.iter().any(|need| !need.services.is_empty());
-        let mut clauses = Vec::new();
+        let mut required = Vec::new();
         // What only ranks: the words beside a need, and the needs' other values.
         let mut ranking: Vec<Box<dyn Query>> = Vec::new();
         for (occur, word) in text::text_clauses(words, &fields, &self.expansions, union)? {
             if optional {
                 ranking.push(word);
             } else {
-                clauses.push((occur, word));
+                required.push((occur, word));
             }
         }
-        // Any of `alternatives`: sought at few documents, a `WordQuery`, which moves only the
-        // alternatives behind the document sought (see `union`).
-        let any_of = |alternatives: Vec<Box<dyn Query>>| -> Box<dyn Query> {
-            match union {
-                WordUnion::Sought => Box::new(union::WordQuery::new(alternatives)),
-                WordUnion::Walked => Box::new(BooleanQuery::new(
-                    alternatives
-                        .into_iter()
-                        .map(|q| (Occur::Should, q))
-                        .collect(),
-                )),
-            }
-        };
         let filter = |term: &str| Term::from_field_text(index.fields.filters, term);
         // Needs of the same services make one clause: a place offering one of them answers
         // them all, and one offering none must hold the words of every one ("caf impôts
         // retraite": three needs, one clause, instead of three unions of the same postings).
-        let mut groups: Vec<(crate::vocab::VocabSet<Service>, Vec<Word>, bool)> = Vec::new();
+        let mut groups: Vec<(VocabSet<Service>, Vec<Word>, bool)> = Vec::new();
         let mut boosts: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
         for need in needs {
             boosts.extend(need.boosts.iter().map(String::as_str));
@@ -662,28 +693,34 @@ impl SearchIndex {
                 None => groups.push((need.services, own.clone(), !own.is_empty())),
             }
         }
+        let mut query = TextQuery {
+            required,
+            needs: Vec::with_capacity(groups.len()),
+            ranking: None,
+        };
         for (services, words, all_have_words) in groups {
-            let mut either: Vec<Box<dyn Query>> = services
-                .iter()
-                .map(|service| {
-                    let term = crate::text_index::filter_term(Service::FIELD, service.label());
-                    text::const_term(filter(&term), NEED_SCORE)
-                })
-                .collect();
             // The needs' own words, found in a place's text, answer them too.
-            if all_have_words {
+            let words = if all_have_words {
                 let words = text::text_clauses(&words, &fields, &self.expansions, union)?;
-                either.push(Box::new(BooleanQuery::new(words)));
-            }
-            clauses.push((Occur::Must, any_of(either)));
+                Some(Box::new(BooleanQuery::new(words)) as Box<dyn Query>)
+            } else {
+                None
+            };
+            query.needs.push(NeedGroup { services, words });
         }
         for boost in boosts {
             ranking.push(text::const_term(filter(boost), BOOST_SCORE));
         }
-        if !ranking.is_empty() {
-            clauses.push((Occur::Should, any_of(ranking)));
-        }
-        Ok(clauses)
+        // Any of the ranking clauses: sought at few documents, a `WordQuery`, which moves only
+        // the alternatives behind the document sought (see `union`).
+        query.ranking = match (ranking.len(), union) {
+            (0, _) => None,
+            (_, WordUnion::Sought) => Some(Box::new(union::WordQuery::new(ranking))),
+            (_, WordUnion::Walked) => Some(Box::new(BooleanQuery::new(
+                ranking.into_iter().map(|q| (Occur::Should, q)).collect(),
+            ))),
+        };
+        Ok(query)
     }
 
     /// The places within `radius` metres of `near`, and a few more a hair beyond it: the
@@ -727,6 +764,17 @@ impl SearchIndex {
                 );
                 mask | (u64::from(dx * dx + dy * dy + dz * dz <= squared) << bit)
             })
+    }
+
+    /// Whether nothing but its text and a position narrow `request`: no bbox, codes, opening
+    /// hours or facet filter.
+    fn narrows_nothing_but_position(&self, request: &SearchRequest) -> bool {
+        let filter = &request.filter;
+        request.bbox.is_none()
+            && request.open.is_none()
+            && filter.codes_postaux.is_empty()
+            && filter.codes_insee.is_empty()
+            && self.facets.compile(filter).is_unfiltered()
     }
 
     /// A search without text or filters (a bbox, codes and opening hours are filters): answered
@@ -967,8 +1015,10 @@ impl SearchIndex {
             let all = !typed_words;
             return Ok((vec![all; index.places.len()], departement));
         }
-        let query =
-            BooleanQuery::new(self.clauses(index, &words, &reading.needs, WordUnion::Walked)?);
+        let query = self
+            .text_query(index, &words, &reading.needs, WordUnion::Walked)?
+            .into_clauses(&self.services);
+        let query = BooleanQuery::new(query);
         Ok((self.bitmap(&query, index.places.len())?, departement))
     }
 
@@ -1245,6 +1295,83 @@ mod tests {
             results.total,
             "every match is free"
         );
+    }
+
+    /// A search naming needs, with nothing else to narrow it but a position, takes its own
+    /// path (`SearchIndex::search_needs`): it must find, count and rank as the general
+    /// path does, which a bbox around the whole world makes the search take.
+    #[test]
+    fn needs_searched_alone_answer_as_the_general_path() {
+        let (index, search) = index();
+        let queries = [
+            "ordinateur",
+            "ordi",
+            "caf impôts retraite",
+            "atelier smartphone seniors",
+            "wifi gratuit",
+            "aide caf mediatheque",
+            "fablab",
+            "cours informatique débutant",
+            "france services",
+            "ordinateurs reconditionnés pas cher",
+            "imprimer un document",
+            "point numérique",
+        ];
+        let paris = |radius_m| Near {
+            longitude: 2.35,
+            latitude: 48.85,
+            radius_m,
+        };
+        let positions = [
+            (None, Sort::Relevance),
+            (Some(paris(Some(150_000.0))), Sort::Relevance),
+            (Some(paris(Some(150_000.0))), Sort::Distance),
+            (Some(paris(Some(3_000.0))), Sort::Relevance),
+            (Some(paris(None)), Sort::Relevance),
+            (Some(paris(None)), Sort::Distance),
+        ];
+        let mut widened = 0;
+        for q in queries {
+            let pages = [(0, 20), (0, 0), (7, 50), (0, 4_000)];
+            for ((offset, limit), (near, sort)) in pages
+                .into_iter()
+                .flat_map(|page| positions.iter().map(move |position| (page, *position)))
+            {
+                let request = SearchRequest {
+                    filter: filter(&[("q", q)]),
+                    near,
+                    sort,
+                    offset,
+                    limit,
+                    ..SearchRequest::default()
+                };
+                let own = search.search_as_asked(index, &request).unwrap();
+                let general = search
+                    .search_as_asked(
+                        index,
+                        &SearchRequest {
+                            bbox: Some(LngLatBbox::WORLD),
+                            ..request
+                        },
+                    )
+                    .unwrap();
+                let needs = &own.interpretation.as_ref().unwrap().needs;
+                widened += usize::from(!needs.is_empty() && offset == 0 && limit == 20);
+                let what = format!("{q} at {offset}+{limit}, {near:?} by {sort:?}");
+                let (own, general) = (own.results, general.results);
+                assert_eq!(own.total, general.total, "{what}");
+                assert_eq!(own.facets, general.facets, "{what}");
+                assert_eq!(own.hits.len(), general.hits.len(), "{what}");
+                for (a, b) in own.hits.iter().zip(&general.hits) {
+                    assert_eq!(a.ordinal, b.ordinal, "{what}");
+                    let (sa, sb) = (a.score, b.score);
+                    assert!((sa - sb).abs() < 1e-4, "{what}: {sa} against {sb}");
+                    assert_eq!(a.distance_m, b.distance_m, "{what}");
+                }
+            }
+        }
+        // Most of the queries name a need, and take the path tested.
+        assert!(widened >= 60, "{widened}");
     }
 
     #[test]
