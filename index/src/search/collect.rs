@@ -236,12 +236,7 @@ impl<'a> Collector<'a> {
             Some(chord) if self.by_distance => (chord, text_score),
             _ => {
                 // Decay only lowers a score: one that cannot enter undecayed is left out.
-                if full
-                    && self
-                        .best
-                        .peek()
-                        .is_some_and(|worst| -f64::from(text_score) > worst.key)
-                {
+                if !self.may_rank(text_score) {
                     return Ranking::Below;
                 }
                 let score = text_score * decay(chord.map(distance_for_chord), self.half_life_m);

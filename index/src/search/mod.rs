@@ -6,6 +6,9 @@
 //!   radius (an [`docs::OrdinalSetQuery`] clause, so tantivy intersects postings with a few
 //!   thousand documents instead of scoring every match in France);
 //! - without text, the places of the circle (from [`blocks`]), else every place;
+//! - with text naming needs and no filter but a position, the words' matches only: the places
+//!   that only offer the needs' services score alike, and are counted and ranked from the
+//!   services' bitmaps a block at a time (see [`need`]);
 //! - without text or filters, no place at all: totals and facets come from the blocks' counts
 //!   and the hits from the R-tree's nearest-neighbour iterator.
 //!
