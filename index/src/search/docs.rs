@@ -11,7 +11,7 @@
 //! million places then seeks the text postings at a few thousand documents instead of scoring
 //! every text match in France.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tantivy::index::SegmentId;
 use tantivy::query::{ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight};
@@ -28,7 +28,13 @@ pub struct DocMap {
     ordinals: Vec<Vec<u32>>,
     /// The document of each ordinal.
     addresses: Vec<DocAddress>,
+    /// The bitmaps of the queries of [`DocMap::query_for`] that no search holds any more.
+    free: Arc<FreeBitmaps>,
 }
+
+/// Cleared per-segment bitmaps, waiting for a search: a fresh one per search would cost page
+/// faults, and TLB flushes on every core when the allocator gives its pages back.
+type FreeBitmaps = Mutex<Vec<Vec<Vec<u64>>>>;
 
 impl DocMap {
     /// Reads the map from the `ordinal` fast field of every document of `searcher`.
@@ -68,6 +74,7 @@ impl DocMap {
             segments,
             ordinals,
             addresses,
+            free: Arc::default(),
         })
     }
 
@@ -94,11 +101,11 @@ impl DocMap {
     pub fn query_for(&self, ordinals: impl IntoIterator<Item = u32>) -> OrdinalSetQuery {
         // One bitmap per segment: setting bits costs no sort, and seeking in a bitmap is a
         // jump to a word.
-        let mut docs: Vec<Vec<u64>> = self
-            .ordinals
-            .iter()
-            .map(|segment| vec![0; segment.len().div_ceil(64)])
-            .collect();
+        let free = self.free.lock().ok().and_then(|mut free| free.pop());
+        let mut docs = free.unwrap_or_else(|| {
+            let words = |segment: &Vec<u32>| vec![0; segment.len().div_ceil(64)];
+            self.ordinals.iter().map(words).collect()
+        });
         let mut lens = vec![0u32; docs.len()];
         for ordinal in ordinals {
             let address = self.addresses[ordinal as usize];
@@ -108,7 +115,10 @@ impl DocMap {
         }
         OrdinalSetQuery {
             segments: self.segments.clone(),
-            docs: Arc::new(docs),
+            docs: Arc::new(Bitmaps {
+                segments: docs,
+                free: Some(Arc::clone(&self.free)),
+            }),
             lens,
         }
     }
@@ -147,7 +157,46 @@ impl Weight for OrdinalSetQuery {
 }
 
 /// Per segment, a bitmap of its documents.
-pub(super) type SegmentBitmaps = Arc<Vec<Vec<u64>>>;
+pub(super) type SegmentBitmaps = Arc<Bitmaps>;
+
+/// Per segment, a bitmap of its documents, given back cleared to the pool it came from (if
+/// any) once nothing holds it.
+#[derive(Debug)]
+pub(super) struct Bitmaps {
+    segments: Vec<Vec<u64>>,
+    free: Option<Arc<FreeBitmaps>>,
+}
+
+impl Bitmaps {
+    /// Bitmaps that belong to no pool (a service's places, kept as long as the index).
+    pub(super) fn kept(segments: Vec<Vec<u64>>) -> Self {
+        Self {
+            segments,
+            free: None,
+        }
+    }
+}
+
+impl std::ops::Deref for Bitmaps {
+    type Target = [Vec<u64>];
+    fn deref(&self) -> &[Vec<u64>] {
+        &self.segments
+    }
+}
+
+impl Drop for Bitmaps {
+    fn drop(&mut self) {
+        let Some(pool) = self.free.take() else {
+            return;
+        };
+        for segment in &mut self.segments {
+            segment.fill(0);
+        }
+        if let Ok(mut free) = pool.lock() {
+            free.push(std::mem::take(&mut self.segments));
+        };
+    }
+}
 
 /// The documents of one segment set in any of a few bitmaps (of an [`OrdinalSetQuery`], of a
 /// need's services), as a doc set: the bitmaps are shared, not merged, so that a search

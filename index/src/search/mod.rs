@@ -1110,6 +1110,37 @@ mod tests {
         assert_eq!(index.reader.searcher().segment_readers().len(), 1);
     }
 
+    #[test]
+    fn a_set_of_places_from_the_pool_holds_only_its_own() {
+        let (_, search) = index();
+        let places_of = |set: &docs::OrdinalSetQuery| {
+            let weight = set
+                .weight(EnableScoring::disabled_from_searcher(&search.searcher))
+                .unwrap();
+            let mut places = Vec::new();
+            let mut hinted = 0;
+            for (segment, reader) in search.searcher.segment_readers().iter().enumerate() {
+                let mut scorer = weight.scorer(reader, 1.0).unwrap();
+                hinted += scorer.size_hint();
+                while scorer.doc() != tantivy::TERMINATED {
+                    places.push(search.docs.segment_ordinals(segment)[scorer.doc() as usize]);
+                    scorer.advance();
+                }
+            }
+            places.sort_unstable();
+            (places, hinted)
+        };
+        let wide = search.docs.query_for(0..3_000);
+        assert_eq!(places_of(&wide).0.len(), 3_000);
+        drop(wide);
+        // The wide set's bitmaps are back in the pool, and this one reuses them.
+        let few = search.docs.query_for([3_999, 5, 17, 5]);
+        assert_eq!(places_of(&few), (vec![5, 17, 3_999], 3));
+        let alongside = search.docs.query_for([6]);
+        assert_eq!(places_of(&alongside), (vec![6], 1));
+        assert_eq!(places_of(&few).0, vec![5, 17, 3_999]);
+    }
+
     fn all(request: SearchRequest) -> SearchResults {
         let (index, search) = index();
         search

@@ -21,7 +21,7 @@ use tantivy::query::{BooleanQuery, EnableScoring, Explanation, Occur, Query, Sco
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 
 use super::collect::Ranking;
-use super::docs::{BitmapDocs, DocMap, SegmentBitmaps};
+use super::docs::{BitmapDocs, Bitmaps, DocMap, SegmentBitmaps};
 use crate::geo::{chord_for_distance, unit_vector};
 use crate::place::Place;
 use crate::vocab::{Service, VocabSet, Vocabulary};
@@ -69,7 +69,10 @@ impl ServiceDocs {
         }
         Self {
             segments: docs.segments().to_vec(),
-            documents: documents.into_iter().map(Arc::new).collect(),
+            documents: documents
+                .into_iter()
+                .map(|d| Arc::new(Bitmaps::kept(d)))
+                .collect(),
             counts,
             places: by_ordinal,
         }
@@ -567,7 +570,7 @@ mod tests {
         };
         let need = NeedQuery {
             segments: vec![reader.segment_id()],
-            offering: vec![(Arc::new(vec![bitmap]), vec![600])],
+            offering: vec![(Arc::new(Bitmaps::kept(vec![bitmap])), vec![600])],
             score: 10.0,
             words: Some(words()),
         };
