@@ -82,6 +82,10 @@ pub const DEFAULT_HALF_LIFE_M: f64 = 10_000.0;
 /// holds one in seven, and is walked faster by tantivy's union.
 const SPARSE_CIRCLE: usize = 32;
 
+/// The widest circle a search that found nothing within its radius is widened to, before it
+/// drops the radius: wider than a French région.
+const WIDEST_FALLBACK_M: f64 = 500_000.0;
+
 /// A location to search around.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Near {
@@ -432,23 +436,27 @@ impl SearchIndex {
 
         // When nothing is found, the search is relaxed a step at a time, each step said in the
         // interpretation: the words that match no place at all are dropped; then the radius
-        // goes (the nearest places with every word, however far: the words say what is
-        // wanted); then the most common words are dropped, one at a time; then the territory
+        // widens, four times at each step, and last goes (the nearest places with every word:
+        // the words say what is wanted); then the most common words are dropped, one at a
+        // time; then the territory
         // the text named goes; last, the places offering the services meant.
-        let mut counted: Vec<(Word, usize)> = Vec::new();
         if results.total == 0 && !words.is_empty() {
+            // Read from the term dictionaries: whether a word matches no place at all.
+            let fields = text::weighted_fields(&index.fields);
             let mut unknown = Vec::new();
+            let mut known = Vec::with_capacity(words.len());
             for word in words {
-                match self.places_with_word(index, &word)? {
-                    0 => unknown.push(word.folded),
-                    count => counted.push((word, count)),
+                if text::matches_nothing(&word, &fields, &self.expansions, &self.searcher)? {
+                    unknown.push(word.folded);
+                } else {
+                    known.push(word);
                 }
             }
             if !unknown.is_empty() {
                 interpretation.did_you_mean = did_you_mean(q, &unknown, reader);
             }
             interpretation.dropped.extend(unknown.iter().cloned());
-            words = counted.iter().map(|(w, _)| w.clone()).collect();
+            words = known;
             let searchable = !words.is_empty() || !needs.is_empty() || reading.place.is_some();
             if !unknown.is_empty() && searchable {
                 results = self.search_words(index, &run, &words, needs)?;
@@ -465,13 +473,18 @@ impl SearchIndex {
         }
         let droppable =
             |left: usize| left > 1 || (left == 1 && (!needs.is_empty() || reading.place.is_some()));
-        if results.total == 0 && droppable(counted.len()) {
+        if results.total == 0 && droppable(words.len()) {
+            // Counted only now: counting walks every posting of the words.
+            let mut counted = std::mem::take(&mut words)
+                .into_iter()
+                .map(|word| Ok((self.places_with_word(index, &word)?, word)))
+                .collect::<Result<Vec<_>>>()?;
             while results.total == 0 && droppable(counted.len()) {
                 let most = (0..counted.len())
-                    .max_by_key(|&i| counted[i].1)
+                    .max_by_key(|&i| counted[i].0)
                     .unwrap_or(0);
-                interpretation.dropped.push(counted.remove(most).0.folded);
-                words = counted.iter().map(|(w, _)| w.clone()).collect();
+                interpretation.dropped.push(counted.remove(most).1.folded);
+                words = counted.iter().map(|(_, w)| w.clone()).collect();
                 results = self.search_words(index, &run, &words, needs)?;
             }
             if results.total == 0 && sought(&words) {
@@ -548,8 +561,11 @@ impl SearchIndex {
         words
     }
 
-    /// `run` without its radius, when it has one and that finds places: the nearest places,
-    /// however far, with what to tell the person.
+    /// `run` with a wider radius, when it has one and a wider one finds places: four times
+    /// as wide at each step, up to [`WIDEST_FALLBACK_M`], then without a radius (the nearest
+    /// places, however far), with what to tell the person. The steps keep the answer near the
+    /// person and cheap: a search of all of France for a broad text, ranked by distance,
+    /// costs tens of times what a circle around a town does.
     fn without_radius(
         &self,
         index: &PlaceIndex,
@@ -557,24 +573,44 @@ impl SearchIndex {
         words: &[Word],
         needs: &[ReadNeed],
     ) -> Result<Option<(SearchResults, SearchRequest, Fallback)>> {
-        let Some(near) = run.near.filter(|near| near.radius_m.is_some()) else {
+        let Some((near, radius)) = run
+            .near
+            .and_then(|near| near.radius_m.map(|radius| (near, radius)))
+        else {
             return Ok(None);
         };
-        let mut wider = run.clone();
-        wider.near = Some(Near {
-            radius_m: None,
-            ..near
-        });
-        let found = self.search_words(index, &wider, words, needs)?;
-        if found.total == 0 {
-            return Ok(None);
+        let km = |metres: f64| metres / 1000.0;
+        let mut wider_radius = Some(radius);
+        while let Some(current) = wider_radius {
+            let next = current * 4.0;
+            wider_radius = (next <= WIDEST_FALLBACK_M).then_some(next);
+            let mut wider = run.clone();
+            wider.near = Some(Near {
+                radius_m: wider_radius,
+                ..near
+            });
+            let found = self.search_words(index, &wider, words, needs)?;
+            if found.total == 0 {
+                continue;
+            }
+            let message = match wider_radius {
+                Some(wider) => format!(
+                    "nothing within {} km: the places within {} km",
+                    km(radius),
+                    km(wider)
+                ),
+                None => format!(
+                    "nothing within {} km: the nearest places, farther away",
+                    km(radius)
+                ),
+            };
+            let fallback = Fallback {
+                kind: FallbackKind::WithoutRadius,
+                message,
+            };
+            return Ok(Some((found, wider, fallback)));
         }
-        let radius = near.radius_m.unwrap_or_default() / 1000.0;
-        let fallback = Fallback {
-            kind: FallbackKind::WithoutRadius,
-            message: format!("nothing within {radius} km: the nearest places, farther away"),
-        };
-        Ok(Some((found, wider, fallback)))
+        Ok(None)
     }
 
     /// How many places `word` alone finds.
@@ -1108,6 +1144,47 @@ mod tests {
     fn the_text_index_is_written_as_one_segment() {
         let (index, _) = index();
         assert_eq!(index.reader.searcher().segment_readers().len(), 1);
+    }
+
+    #[test]
+    fn a_search_that_finds_nothing_within_its_radius_widens_it_step_by_step() {
+        let (index, search) = index();
+        // In the sea off Brittany: nothing within 5 km.
+        let at = |radius_m| SearchRequest {
+            filter: filter(&[("q", "mediatheque")]),
+            near: Some(Near {
+                longitude: -6.0,
+                latitude: 47.5,
+                radius_m,
+            }),
+            limit: 5,
+            ..SearchRequest::default()
+        };
+        let asked = search.search_as_asked(index, &at(Some(5_000.0))).unwrap();
+        let fallback = asked.interpretation.unwrap().fallback.unwrap();
+        assert_eq!(fallback.kind, FallbackKind::WithoutRadius);
+        let widened = asked.request.near.unwrap().radius_m.unwrap();
+        assert!(
+            widened > 5_000.0 && widened <= WIDEST_FALLBACK_M,
+            "{widened}"
+        );
+        assert!(
+            fallback
+                .message
+                .ends_with(&format!("the places within {} km", widened / 1000.0)),
+            "{}",
+            fallback.message
+        );
+        let narrower = search.search(index, &at(Some(widened / 4.0))).unwrap();
+        assert_eq!(narrower.total, 0, "the step before found nothing");
+        let wide = search.search(index, &at(Some(widened))).unwrap();
+        assert_eq!(asked.results.total, wide.total);
+        assert!(asked.results.total > 0);
+        assert!(asked
+            .results
+            .hits
+            .iter()
+            .all(|hit| hit.distance_m.is_some_and(|d| d <= widened)));
     }
 
     #[test]
