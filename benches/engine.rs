@@ -15,11 +15,11 @@ use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use lieux_index::filter::PlaceFilter;
-use lieux_index::generate::{Gazetteer, Generator};
-use lieux_index::geojson::{PlaceFeature, FEATURE_BYTES};
-use lieux_index::map::PlaceMap;
-use lieux_index::report::Report;
+use lieux_index::ingest::generate::{Gazetteer, Generator};
 use lieux_index::search::{Near, SearchIndex, SearchRequest};
+use lieux_index::serve::geojson::{PlaceFeature, FEATURE_BYTES};
+use lieux_index::serve::map::PlaceMap;
+use lieux_index::store::report::Report;
 use lieux_index::store::{write_index, NoProgress, PlaceIndex};
 use lieux_index::Place;
 use lieux_tiles::{mercator::tile_for, ClusterOptions, TileCoord};

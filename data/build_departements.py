@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Builds index/src/normalize/position/departements.rs: the box of each département's commune centres.
+"""Builds index/src/ingest/normalize/position/departements.rs: the box of each département's commune centres.
 
 The importer warns when a place lies far outside the département of its INSEE or postal code,
 and tells a swapped latitude and longitude by the box the swapped point falls in. The boxes
 come from data/communes.csv (built by build_communes.py); a unit test of the index crate
 checks that the table still matches that file.
 
-Usage: python3 data/build_departements.py < data/communes.csv > index/src/normalize/position/departements.rs
+Usage: python3 data/build_departements.py < data/communes.csv > index/src/ingest/normalize/position/departements.rs
 """
 import csv
 import sys

@@ -1,7 +1,7 @@
 """How the search reads French words, for the checks of data/thesaurus.toml and
 tests/relevance.toml (standard library only).
 
-It follows index/src/analysis.rs: words are split on anything that is not a letter or a
+It follows index/src/store/analysis.rs: words are split on anything that is not a letter or a
 digit (so apostrophes and hyphens separate words), lower-cased, French stop words are
 dropped (tantivy's list, which has accents, so before folding), accents are folded, and
 each word is reduced to its Snowball French stem, as rust-stemmers 1.2.0 computes it.

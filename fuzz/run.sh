@@ -21,6 +21,8 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
 target_dir="${CARGO_TARGET_DIR:-$PWD/target}/fuzz"
+# The targets use the server library, not its page: no Vite build under the fuzzer's flags.
+export LIEUX_SKIP_WEB_BUILD=1
 for target in $(cargo $toolchain fuzz list); do
   work="$(mktemp -d)"
   echo "== $target: ${seconds}s"

@@ -12,11 +12,9 @@
 use std::sync::OnceLock;
 
 use actix_web::http::header;
-use actix_web::middleware::Compress;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 
 use crate::http_error::{ApiError, ErrorCode};
-use crate::server::{method_not_allowed, RoutePattern};
 
 /// One built file of the page.
 pub struct WebFile {
@@ -29,27 +27,6 @@ pub struct WebFile {
 include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-
-/// Adds `GET /` and `GET /assets/{file}` to `config`.
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .service(
-            web::resource("/")
-                .app_data(RoutePattern("/"))
-                .wrap(Compress::default())
-                .route(web::get().to(index))
-                .route(web::head().to(index))
-                .default_service(web::to(|request: HttpRequest| async move {
-                    method_not_allowed(&request, "GET, HEAD")
-                })),
-        )
-        .service(
-            web::scope("/assets")
-                .app_data(RoutePattern("/assets/{file}"))
-                .wrap(Compress::default())
-                .default_service(web::to(asset)),
-        );
-}
 
 /// The built file at `path` (relative to the site root), if there is one.
 #[must_use]
@@ -70,7 +47,7 @@ fn index_etag() -> &'static str {
     })
 }
 
-async fn index(request: HttpRequest) -> HttpResponse {
+pub async fn index(request: HttpRequest) -> HttpResponse {
     let etag = index_etag();
     let unchanged = request
         .headers()
@@ -91,9 +68,9 @@ async fn index(request: HttpRequest) -> HttpResponse {
     response.content_type(page.content_type).body(page.bytes)
 }
 
-async fn asset(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn asset(request: HttpRequest) -> Result<HttpResponse, ApiError> {
     if !matches!(request.method().as_str(), "GET" | "HEAD") {
-        return method_not_allowed(&request, "GET, HEAD");
+        return Err(ApiError::method_not_allowed(&request, "GET, HEAD"));
     }
     let path = request.path().trim_start_matches('/');
     let found = file(path).filter(|f| f.path.starts_with("assets/"));

@@ -1,5 +1,6 @@
 //! The commands: `serve` (the default), `import`, `index` and `generate`.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::net::SocketAddr;
@@ -8,24 +9,26 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::http::header::HeaderValue;
+use actix_web::web;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
-use lieux_index::dedup::MergeConfig;
-use lieux_index::export::{write_schema_csv, Cells};
-use lieux_index::generate::{Gazetteer, Generator};
-use lieux_index::import::{import, ImportOptions, Imported};
-use lieux_index::live::{load, IndexSource, LiveIndex, LiveOptions};
-use lieux_index::source::mapping::SourceMapping;
-use lieux_index::source::FormatChoice;
+use lieux_index::ingest::dedup::MergeConfig;
+use lieux_index::ingest::export::{write_schema_csv, Cells};
+use lieux_index::ingest::generate::{Gazetteer, Generator};
+use lieux_index::ingest::import::{import, ImportOptions, Imported};
+use lieux_index::ingest::mapping::SourceMapping;
+use lieux_index::ingest::source::FormatChoice;
+use lieux_index::serve::{load, IndexSource, LiveIndex, LiveOptions};
 use lieux_index::store::{write_index, PlaceIndex};
 use lieux_tiles::ClusterOptions;
 
-use crate::admin::Admin;
-use crate::clients::{RateLimits, TrustedProxies};
+use crate::clients::{Rate, RateLimits, RouteGroup, TrustedProxies};
+use crate::cors::{cors, CorsOrigins};
 use crate::limits::Limits;
 use crate::pool::QueryPool;
 use crate::progress::Bar;
-use crate::server::{router, AppState, CorsOrigins};
+use crate::routes::router;
+use crate::state::{Admin, AppState};
 
 /// The bundled data set, served when no index is given.
 const BUNDLED_DATA: &str = "data/lieux-pays-de-la-loire.csv";
@@ -335,7 +338,7 @@ impl Cli {
                     &imported.report,
                     imported.sources,
                     &out,
-                    &Bar::new(),
+                    &Bar::default(),
                 )?;
                 eprintln!(
                     "indexed {} places into {} in {:.1?} (reading {:.1?}); content hash {}",
@@ -430,120 +433,221 @@ fn bundled(path: &Path) -> PathBuf {
     path.to_owned()
 }
 
-fn serve(args: &ServeArgs) -> anyhow::Result<()> {
-    let limits = args.limits()?;
-    let rates = RateLimits::from_settings(&args.rate_limit).map_err(anyhow::Error::msg)?;
-    let addr: SocketAddr = args
-        .bind
-        .parse()
-        .with_context(|| format!("--bind {:?} is not an address:port", args.bind))?;
-    let options = LiveOptions {
-        cluster: ClusterOptions {
-            radius: args.cluster_radius,
-            max_zoom: args.cluster_max_zoom,
-            ..ClusterOptions::default()
-        },
-        map_cache_places: args.map_cache_places,
-        tile_cache_bytes: args.tile_cache_mib * 1024 * 1024,
-        thesaurus: args.thesaurus.clone(),
-    };
-    let work_dir = args
-        .work_dir
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join("lieux"));
-    let bundled_options = ImportOptions {
-        format: FormatChoice::Named("lamednum-v1".into()),
-        merge: None,
-        departements: None,
-    };
-    // What the server starts with is also what a reload reads by default.
-    let (default_source, import_options) = match (&args.index, args.source.is_empty()) {
-        (Some(dir), _) => (IndexSource::Dir(dir.clone()), args.import.options()?),
-        (None, false) => {
-            let options = args.import.options()?;
-            let source = IndexSource::Sources {
-                inputs: args.source.clone(),
-                options: options.clone(),
-                work_dir: work_dir.clone(),
-            };
-            (source, options)
+/// What `lieux serve` serves.
+#[derive(Clone, Debug)]
+enum Data {
+    /// An index directory (`--index`), read again by a reload.
+    Index(PathBuf),
+    /// Source files (`--source`), imported and indexed at start and again by a reload.
+    Sources(Vec<PathBuf>),
+    /// Without either: the bundled data set, indexed once into the temporary directory and
+    /// reused by later starts.
+    Bundled,
+}
+
+/// The settings of `lieux serve`, resolved once from its arguments: every choice between an
+/// index, sources and the bundled data is made here, and every setting checked.
+pub struct ServeSettings {
+    addr: SocketAddr,
+    data: Data,
+    /// What a reload without a body reads: what the server starts with.
+    default_source: IndexSource,
+    /// How `{"sources": …}` of a reload are read.
+    import: ImportOptions,
+    work_dir: PathBuf,
+    live: LiveOptions,
+    limits: Limits,
+    rates: HashMap<RouteGroup, Rate>,
+    admin_token: Option<String>,
+    public_url: Option<String>,
+    attribution: Option<String>,
+    tile_cache_control: HeaderValue,
+    query_threads: Option<std::num::NonZeroUsize>,
+    proxies: TrustedProxies,
+    cors: CorsOrigins,
+    shutdown_timeout: u64,
+}
+
+impl ServeSettings {
+    /// The settings of `lieux serve ARGS`, as the command line would give them.
+    ///
+    /// # Errors
+    /// Arguments that do not parse or settings out of range.
+    pub fn parse<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> anyhow::Result<Self> {
+        let words = ["lieux", "serve"].iter().map(std::ffi::OsStr::new);
+        let cli = Cli::try_parse_from(words.chain(args.iter().map(AsRef::as_ref)))?;
+        match cli.command {
+            Some(Command::Serve(args)) => Self::from_args(&args),
+            _ => bail!("not the arguments of lieux serve"),
         }
-        (None, true) => {
-            let source = IndexSource::Sources {
+    }
+
+    fn from_args(args: &ServeArgs) -> anyhow::Result<Self> {
+        let data = match (&args.index, args.source.is_empty()) {
+            (Some(dir), _) => Data::Index(dir.clone()),
+            (None, false) => Data::Sources(args.source.clone()),
+            (None, true) => Data::Bundled,
+        };
+        let work_dir = args
+            .work_dir
+            .clone()
+            .unwrap_or_else(|| std::env::temp_dir().join("lieux"));
+        let import = match data {
+            // The bundled CSV is already merged and normalised by `lieux import`.
+            Data::Bundled => ImportOptions {
+                format: FormatChoice::Named("lamednum-v1".into()),
+                merge: None,
+                departements: None,
+            },
+            _ => args.import.options()?,
+        };
+        let default_source = match &data {
+            Data::Index(dir) => IndexSource::Dir(dir.clone()),
+            Data::Sources(inputs) => IndexSource::Sources {
+                inputs: inputs.clone(),
+                options: import.clone(),
+                work_dir: work_dir.clone(),
+            },
+            Data::Bundled => IndexSource::Sources {
                 inputs: vec![bundled(Path::new(BUNDLED_DATA))],
-                options: bundled_options.clone(),
+                options: import.clone(),
                 work_dir: work_dir.clone(),
-            };
-            (source, bundled_options)
+            },
+        };
+        let attribution = match (&args.attribution, &data) {
+            (Some(text), _) => Some(text.clone()),
+            (None, Data::Bundled) => Some(BUNDLED_ATTRIBUTION.to_owned()),
+            (None, _) => None,
+        };
+        Ok(Self {
+            addr: args
+                .bind
+                .parse()
+                .with_context(|| format!("--bind {:?} is not an address:port", args.bind))?,
+            live: LiveOptions {
+                cluster: ClusterOptions {
+                    radius: args.cluster_radius,
+                    max_zoom: args.cluster_max_zoom,
+                    ..ClusterOptions::default()
+                },
+                map_cache_places: args.map_cache_places,
+                tile_cache_bytes: args.tile_cache_mib * 1024 * 1024,
+                thesaurus: args.thesaurus.clone(),
+            },
+            limits: args.limits()?,
+            rates: RateLimits::rates_of(&args.rate_limit).map_err(anyhow::Error::msg)?,
+            admin_token: args.admin_token()?,
+            data,
+            default_source,
+            import,
+            work_dir,
+            public_url: args.public_url.clone(),
+            attribution,
+            tile_cache_control: args.tile_cache_control.clone(),
+            query_threads: args.query_threads,
+            proxies: args.trusted_proxies.clone(),
+            cors: args.cors_origins.clone(),
+            shutdown_timeout: args.shutdown_timeout,
+        })
+    }
+
+    /// Loads the index of what is served, checks it, and makes the state every request can
+    /// reach.
+    ///
+    /// # Errors
+    /// When the index cannot be loaded, or the admin token is too short.
+    pub fn state(&self) -> anyhow::Result<web::Data<AppState>> {
+        let started = Instant::now();
+        let live = match &self.data {
+            Data::Bundled => LiveIndex::prepare(index_bundled_data()?, &self.live)?,
+            Data::Index(_) | Data::Sources(_) => {
+                load(&self.default_source, &self.live).context("cannot load the index")?
+            }
+        };
+        for (stage, took) in live.stages() {
+            // Benchmarks read these lines (benches/index-bench.sh, benches/tiles-bench.sh).
+            tracing::info!(stage, took_ms = took.as_millis(), "load stage");
         }
-    };
-    let started = Instant::now();
-    let live = match (&args.index, args.source.is_empty()) {
-        (None, true) => LiveIndex::prepare(index_bundled_data()?, &options)?,
-        _ => load(&default_source, &options).context("cannot load the index")?,
-    };
-    for (stage, took) in &live.stages {
-        // Benchmarks read these lines (benches/index-bench.sh, benches/tiles-bench.sh).
-        tracing::info!(stage, took_ms = took.as_millis(), "load stage");
+        let (hours, unreadable) = live.opening_hours_stats();
+        tracing::info!(
+            opening_hours = hours,
+            unreadable_opening_hours = unreadable,
+            "distinct opening hours parsed"
+        );
+        tracing::info!(
+            places = live.manifest().places,
+            hash = %live.hash(),
+            dir = %live.dir().display(),
+            took_ms = started.elapsed().as_millis(),
+            "index loaded, checked, search structures and cluster hierarchy built"
+        );
+        let admin = Admin::new(
+            self.admin_token.as_deref(),
+            self.default_source.clone(),
+            self.import.clone(),
+            self.work_dir.clone(),
+            self.live.clone(),
+        )?;
+        if !admin.enabled() {
+            tracing::info!("no admin token: /admin/* is off");
+        }
+        Ok(web::Data::new(AppState {
+            live: arc_swap::ArcSwap::from_pointee(live),
+            limits: self.limits.clone(),
+            exports: Arc::default(),
+            admin,
+            metrics: crate::metrics::Metrics::default(),
+            public_url: self.public_url.clone(),
+            attribution: self.attribution.clone(),
+            tile_cache_control: self.tile_cache_control.clone(),
+            queries: self
+                .query_threads
+                .map_or_else(QueryPool::per_core, QueryPool::new),
+            proxies: self.proxies.clone(),
+            rates: RateLimits::new(self.rates.clone()),
+            gaps: crate::gaps::SearchGaps::default(),
+        }))
     }
-    let (hours, unreadable) = live.search.schedules().stats();
-    tracing::info!(
-        opening_hours = hours,
-        unreadable_opening_hours = unreadable,
-        "distinct opening hours parsed"
-    );
-    tracing::info!(
-        places = live.index.manifest.places,
-        hash = %live.hash(),
-        dir = %live.index.dir.display(),
-        took_ms = started.elapsed().as_millis(),
-        "index loaded, checked, search structures and cluster hierarchy built"
-    );
-    let attribution = match (&args.attribution, &args.index, args.source.is_empty()) {
-        (Some(text), _, _) => Some(text.clone()),
-        (None, None, true) => Some(BUNDLED_ATTRIBUTION.to_owned()),
-        _ => None,
-    };
-    let admin = Admin::new(
-        args.admin_token()?.as_deref(),
-        default_source,
-        import_options,
-        work_dir,
-        options,
-    )?;
-    if !admin.enabled() {
-        tracing::info!("no admin token: /admin/* is off");
+
+    /// Which web origins may call the API from a browser.
+    #[must_use]
+    pub fn cors(&self) -> &CorsOrigins {
+        &self.cors
     }
-    let state = actix_web::web::Data::new(AppState {
-        live: arc_swap::ArcSwap::from_pointee(live),
-        limits,
-        exports: Arc::default(),
-        admin,
-        metrics: crate::observe::Metrics::default(),
-        public_url: args.public_url.clone(),
-        attribution,
-        tile_cache_control: args.tile_cache_control.clone(),
-        queries: args
-            .query_threads
-            .map_or_else(QueryPool::per_core, QueryPool::new),
-        proxies: args.trusted_proxies.clone(),
-        rates,
-        gaps: crate::gaps::SearchGaps::default(),
-    });
-    let cors_origins = args.cors_origins.clone();
-    let shutdown_timeout = args.shutdown_timeout;
+}
+
+/// The app around `state`: CORS, the middleware every request goes through, and the routes.
+/// The server and the in-process tests build this same app.
+pub fn app(
+    state: web::Data<AppState>,
+    cors_origins: &CorsOrigins,
+) -> actix_web::App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    actix_web::App::new()
+        .app_data(state)
+        .wrap(cors(cors_origins))
+        .wrap(actix_web::middleware::from_fn(crate::observe::observe))
+        .configure(router)
+}
+
+fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+    let settings = ServeSettings::from_args(args)?;
+    let state = settings.state()?;
+    let (addr, cors_origins) = (settings.addr, settings.cors.clone());
+    let shutdown_timeout = settings.shutdown_timeout;
     actix_web::rt::System::new().block_on(async move {
         reload_on_hangup(state.clone());
-        let server = actix_web::HttpServer::new(move || {
-            actix_web::App::new()
-                .app_data(state.clone())
-                .wrap(crate::server::cors(&cors_origins))
-                .wrap(actix_web::middleware::from_fn(crate::observe::observe))
-                .configure(router)
-        })
-        .shutdown_timeout(shutdown_timeout)
-        .bind(addr)
-        .with_context(|| format!("cannot listen on {addr}"))?;
+        let server = actix_web::HttpServer::new(move || app(state.clone(), &cors_origins))
+            .shutdown_timeout(shutdown_timeout)
+            .bind(addr)
+            .with_context(|| format!("cannot listen on {addr}"))?;
         for bound in server.addrs() {
             // Tests and scripts read this line to learn the port when binding port 0.
             eprintln!("listening on http://{bound}");
@@ -568,7 +672,7 @@ fn reload_on_hangup(state: actix_web::web::Data<AppState>) {
         while hangups.recv().await.is_some() {
             let source = state.admin.default_source.clone();
             // Success and failure are both logged by `reload`.
-            let _ = crate::admin::reload(&state, source, "SIGHUP").await;
+            let _ = state.reload(source, "SIGHUP").await;
         }
     });
 }
@@ -607,7 +711,7 @@ fn index_bundled_data() -> anyhow::Result<PlaceIndex> {
         &imported.report,
         imported.sources,
         &dir,
-        &Bar::new(),
+        &Bar::default(),
     );
     match (written, PlaceIndex::open(&dir)) {
         (_, Ok(index)) => Ok(index),

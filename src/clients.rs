@@ -287,6 +287,15 @@ impl RateLimits {
     /// # Errors
     /// An unknown group or a malformed rate.
     pub fn from_settings(settings: &[String]) -> Result<Self, String> {
+        Self::rates_of(settings).map(Self::new)
+    }
+
+    /// The rates of `--rate-limit GROUP=RATE` settings over the defaults; `GROUP=off` lifts
+    /// one.
+    ///
+    /// # Errors
+    /// An unknown group or a malformed rate.
+    pub fn rates_of(settings: &[String]) -> Result<HashMap<RouteGroup, Rate>, String> {
         let mut rates = Self::default_rates();
         for setting in settings {
             let (group, rate) = setting
@@ -309,7 +318,7 @@ impl RateLimits {
                 rates.insert(group, rate.parse()?);
             }
         }
-        Ok(Self::new(rates))
+        Ok(rates)
     }
 
     /// Takes one request of `client` in `group`, at `now`.

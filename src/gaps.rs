@@ -71,7 +71,7 @@ pub fn normalise(q: &str) -> String {
         .filter(|chunk| !personal(chunk))
         .collect::<Vec<_>>()
         .join(" ");
-    lieux_index::text::fold(&kept)
+    lieux_index::fold::fold(&kept)
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(MOST_WORDS)

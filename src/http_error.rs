@@ -77,6 +77,30 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// 404 for a request that no route answers.
+    #[must_use]
+    pub fn no_route(request: &actix_web::HttpRequest) -> Self {
+        Self::new(
+            ErrorCode::NotFound,
+            format!("no route for {} {}", request.method(), request.path()),
+        )
+    }
+
+    /// 405 for a request whose route takes only the methods `allow`, with the `Allow` header
+    /// RFC 9110 requires.
+    #[must_use]
+    pub fn method_not_allowed(request: &actix_web::HttpRequest, allow: &'static str) -> Self {
+        Self::new(
+            ErrorCode::MethodNotAllowed,
+            format!(
+                "{} is not allowed on {}; use {allow}",
+                request.method(),
+                request.path()
+            ),
+        )
+        .with_header(header::ALLOW, allow)
+    }
+
     /// An error with `code` and `message`.
     pub fn new(error: ErrorCode, message: impl Into<String>) -> Self {
         Self {
@@ -126,12 +150,6 @@ impl From<crate::pool::JobFailed> for ApiError {
     }
 }
 
-impl From<tantivy::TantivyError> for ApiError {
-    fn from(error: tantivy::TantivyError) -> Self {
-        Self::new(ErrorCode::Internal, error.to_string())
-    }
-}
-
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:?}: {}", self.error, self.message)
@@ -159,5 +177,75 @@ impl ResponseError for ApiError {
             response.insert_header((name.clone(), value.clone()));
         }
         response.json(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::body::MessageBody;
+
+    use super::*;
+
+    /// The answer of `error`: its status, its headers and its JSON body.
+    fn answer(error: &ApiError) -> (StatusCode, header::HeaderMap, serde_json::Value) {
+        let response = error.error_response();
+        let (status, headers) = (response.status(), response.headers().clone());
+        let bytes = response.into_body().try_into_bytes().unwrap();
+        (status, headers, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[test]
+    fn every_code_has_its_status_and_a_json_body() {
+        let table = [
+            (ErrorCode::NotFound, 404, "not_found"),
+            (ErrorCode::MethodNotAllowed, 405, "method_not_allowed"),
+            (ErrorCode::InvalidParameter, 400, "invalid_parameter"),
+            (ErrorCode::TooManyResults, 400, "too_many_results"),
+            (ErrorCode::QueryTooLong, 414, "query_too_long"),
+            (ErrorCode::BodyTooLarge, 413, "body_too_large"),
+            (ErrorCode::Unauthorized, 401, "unauthorized"),
+            (ErrorCode::TooManyRequests, 429, "too_many_requests"),
+            (ErrorCode::RateLimited, 429, "rate_limited"),
+            (ErrorCode::ReloadRunning, 409, "reload_running"),
+            (ErrorCode::ReloadFailed, 422, "reload_failed"),
+            (ErrorCode::Timeout, 503, "timeout"),
+            (ErrorCode::CorsRefused, 403, "cors_refused"),
+        ];
+        for (code, status, name) in table {
+            let (answered, _, body) = answer(&ApiError::new(code, "what to change"));
+            assert_eq!(answered.as_u16(), status, "{name}");
+            assert_eq!(
+                body,
+                serde_json::json!({ "error": name, "message": "what to change" })
+            );
+        }
+    }
+
+    #[test]
+    fn internal_errors_keep_their_details_for_the_log() {
+        let error = ApiError::from(lieux_index::Error::NoPlaces);
+        let (status, _, body) = answer(&error);
+        assert_eq!(status, 500);
+        assert_eq!(body["error"], "internal");
+        assert_eq!(body["message"], "internal error; it has been logged");
+        assert!(error
+            .to_string()
+            .contains(&lieux_index::Error::NoPlaces.to_string()));
+    }
+
+    #[test]
+    fn an_unknown_cluster_is_a_404_and_a_refusal_carries_its_headers() {
+        let unknown = lieux_index::Error::Cluster(lieux_tiles::ClusterError::UnknownCluster(7));
+        let (status, _, body) = answer(&ApiError::from(unknown));
+        assert_eq!(
+            (status.as_u16(), body["error"].as_str()),
+            (404, Some("not_found"))
+        );
+        let (_, headers, _) = answer(&ApiError::new(ErrorCode::Unauthorized, "no token"));
+        assert_eq!(headers.get(header::WWW_AUTHENTICATE).unwrap(), "Bearer");
+        let limited = ApiError::new(ErrorCode::RateLimited, "slow down")
+            .with_header(header::RETRY_AFTER, "3");
+        let (_, headers, _) = answer(&limited);
+        assert_eq!(headers.get(header::RETRY_AFTER).unwrap(), "3");
     }
 }

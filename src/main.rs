@@ -1,22 +1,4 @@
-//! `lieux`: the command line and the HTTP server around `lieux-index` and `lieux-tiles`.
-//!
-//! This package is the only place with HTTP, CLI and `anyhow`: the libraries have typed errors,
-//! and this shell wires them together.
-
-mod admin;
-mod assets;
-mod cli;
-mod clients;
-mod gaps;
-mod http_error;
-mod limits;
-mod observe;
-mod params;
-mod pool;
-mod progress;
-mod query_string;
-mod search;
-mod server;
+//! The `lieux` executable: logging, the allocator, and the command line of [`lieux::cli`].
 
 use clap::Parser;
 
@@ -34,5 +16,5 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    cli::Cli::parse().run()
+    lieux::cli::Cli::parse().run()
 }

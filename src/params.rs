@@ -1,36 +1,140 @@
-//! Query parameters: one way to read them for every route.
+//! Query parameters, declared per route.
 //!
-//! A parameter is read at most once (a second copy is an error, not silently ignored), numbers
-//! must parse completely, and a route refuses names it does not know, so that a typo such as
-//! `servics=` is a 400 that says so rather than an unfiltered answer.
+//! Each route reads its query string into a typed value ([`RouteParams`]): it declares the
+//! names it takes (and whether it takes the filters), and the extractor [`Params`] refuses any
+//! other name before reading, so that a typo such as `servics=` is a 400 that says so rather
+//! than an unfiltered answer. A parameter is read at most once (a second copy is an error, not
+//! silently ignored), numbers must parse completely, cross-field rules are checked in the
+//! route's [`RouteParams::read`], and limits by [`at_most`] and [`within`], which write one
+//! message for every route.
 
-use actix_web::web;
+use std::future::{ready, Ready};
+
+use actix_web::{web, FromRequest, HttpRequest};
 use lieux_index::filter::PlaceFilter;
 use lieux_tiles::LngLatBbox;
 
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
+use crate::state::AppState;
 
 /// The query string of a request, as name/value pairs in order.
 pub type Query = web::Query<Vec<(String, String)>>;
 
-/// The filter of a request, refusing parameters the route does not know and a text longer than
-/// the limit.
-pub fn filter_of(query: &Query, also: &[&str], limits: &Limits) -> Result<PlaceFilter, ApiError> {
-    if let Some((name, _)) = query
-        .iter()
-        .find(|(name, _)| !PlaceFilter::is_parameter(name) && !also.contains(&name.as_str()))
-    {
-        return Err(ApiError::new(
-            ErrorCode::InvalidParameter,
-            format!("unknown parameter {name:?}"),
-        ));
+/// The parameters of a route, read from its query string.
+pub trait RouteParams: Sized {
+    /// The names the route takes, besides the filters when it takes them.
+    const NAMES: &'static [&'static str];
+    /// Whether the route takes the filters (`q`, `services`, `departement`…).
+    const FILTERS: bool;
+
+    /// Reads the parameters, whose names are known to be among those declared.
+    ///
+    /// # Errors
+    /// A parameter that does not parse, breaks a limit of `limits`, or a rule between several.
+    fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError>;
+}
+
+/// The parameters `T` of a request: its names checked against `T`'s, then read.
+pub struct Params<T>(pub T);
+
+impl<T: RouteParams> FromRequest for Params<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        ready(params(request))
     }
+}
+
+fn params<T: RouteParams>(request: &HttpRequest) -> Result<Params<T>, ApiError> {
+    let query =
+        Query::from_query(request.query_string()).map_err(|error| invalid(error.to_string()))?;
+    let unknown = query.iter().find(|(name, _)| {
+        let declared = T::NAMES.contains(&name.as_str());
+        let filter = T::FILTERS && PlaceFilter::is_parameter(name);
+        !(declared || filter)
+    });
+    if let Some((name, _)) = unknown {
+        let takes = match (T::NAMES, T::FILTERS) {
+            ([], false) => "this route takes none".to_owned(),
+            (names, false) => format!("this route takes {}", names.join(", ")),
+            ([], true) => "this route takes the filters".to_owned(),
+            (names, true) => format!("this route takes the filters and {}", names.join(", ")),
+        };
+        return Err(invalid(format!("unknown parameter {name:?}: {takes}")));
+    }
+    let default_limits;
+    let limits = match request.app_data::<web::Data<AppState>>() {
+        Some(state) => &state.limits,
+        None => {
+            default_limits = Limits::default();
+            &default_limits
+        }
+    };
+    T::read(&query, limits).map(Params)
+}
+
+/// A route that takes no parameter.
+pub struct NoParams;
+
+impl RouteParams for NoParams {
+    const NAMES: &'static [&'static str] = &[];
+    const FILTERS: bool = false;
+
+    fn read(_: &Query, _: &Limits) -> Result<Self, ApiError> {
+        Ok(Self)
+    }
+}
+
+/// A 400 `invalid_parameter` with `message`.
+pub fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::InvalidParameter, message)
+}
+
+/// `value` of `name` when it is at most `max`.
+///
+/// # Errors
+/// `"{name}: {value} is above the maximum of {max}"`.
+pub fn at_most<T: PartialOrd + std::fmt::Display>(
+    name: &str,
+    value: T,
+    max: T,
+) -> Result<T, ApiError> {
+    if value > max {
+        return Err(invalid(format!(
+            "{name}: {value} is above the maximum of {max}"
+        )));
+    }
+    Ok(value)
+}
+
+/// `value` of `name` when it is within `range`.
+///
+/// # Errors
+/// `"{name}: {value} is outside {start} to {end}"`.
+pub fn within<T: PartialOrd + std::fmt::Display>(
+    name: &str,
+    value: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ApiError> {
+    if !range.contains(&value) {
+        return Err(invalid(format!(
+            "{name}: {value} is outside {} to {}",
+            range.start(),
+            range.end()
+        )));
+    }
+    Ok(value)
+}
+
+/// The filter of a query string (its filter parameters), refusing a text longer than the limit.
+pub fn filter_of(query: &Query, limits: &Limits) -> Result<PlaceFilter, ApiError> {
     if let Some(q) = param(query, "q")? {
         check_text("q", q, limits)?;
     }
     PlaceFilter::from_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(|e| ApiError::new(ErrorCode::InvalidParameter, e.to_string()))
+        .map_err(|e| invalid(e.to_string()))
 }
 
 /// The value of a non-filter parameter, at most once.

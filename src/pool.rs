@@ -5,9 +5,8 @@
 //! Actix's blocking pool starts a thread per concurrent call. At 16 connections, that is 16
 //! threads time-slicing two cores: every answer waits for the others' slices, and the cores
 //! switch between them. A fixed pool of one thread per core, fed by one queue, runs each
-//! search to its end in arrival order. At 1M places and 16 connections, that took the p99 of
-//! text + radius searches from 17–19 to 11 ms, and nearest from 21k to 26k requests/s
-//! (`BENCHMARKS.md`, step 15).
+//! search to its end in arrival order, which cut the tail latency of searches under load
+//! (`BENCHMARKS.md`, "Search: what made it fast", step 15).
 //!
 //! A search whose caller has gone (its request timed out, or actix dropped its connection) is
 //! dropped from the queue unrun: under overload, the threads then answer the requests still

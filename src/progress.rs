@@ -5,20 +5,13 @@ use lieux_index::store::Progress;
 use std::sync::Mutex;
 
 /// Draws each stage of a build as an `indicatif` bar, for inputs large enough to need one.
+#[derive(Default)]
 pub struct Bar {
     bar: Mutex<Option<ProgressBar>>,
 }
 
 /// Stages with fewer steps finish too fast to be worth a bar.
 const MIN_STEPS: u64 = 50_000;
-
-impl Bar {
-    pub fn new() -> Self {
-        Self {
-            bar: Mutex::new(None),
-        }
-    }
-}
 
 impl Progress for Bar {
     fn start(&self, stage: &str, total: u64) {

@@ -9,25 +9,29 @@
 //! GeoJSON in chunks, so memory stays flat however many rows there are, up to the configured
 //! cap.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDateTime;
-use lieux_index::export::{write_schema_csv, Cells};
-use lieux_index::geojson::{PlaceFeature, FEATURE_BYTES};
-use lieux_index::json;
-use lieux_index::search::hours::{now_local, OpenAt, OpenState};
+use lieux_index::filter::PlaceFilter;
+use lieux_index::ingest::export::{write_schema_csv, Cells};
+use lieux_index::search::schedules::now_local;
 use lieux_index::search::suggest::Suggestion;
 use lieux_index::search::{Asked, Hit, Near, OpenFilter, SearchRequest, SearchResults, Sort};
+use lieux_index::serve::geojson::{PlaceFeature, FEATURE_BYTES};
+use lieux_index::serve::json;
+use lieux_index::serve::LiveIndex;
 use serde::Serialize;
 
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
-use crate::params::{check_text, filter_of, number_param, param, parse_bbox, Query};
-use crate::server::{AppState, Live};
-use lieux_index::live::LiveIndex;
-use std::sync::Arc;
+use crate::params::{
+    at_most, check_text, filter_of, invalid, number_param, param, parse, parse_bbox, within,
+    NoParams, Params, Query, RouteParams,
+};
+use crate::state::{AppState, Live};
 
 /// The deepest a page may start; past it, narrow the search or export it.
 pub const MAX_OFFSET: usize = 10_000;
@@ -36,17 +40,8 @@ pub const MAX_SUGGESTIONS: usize = 50;
 /// Rows per chunk of a streamed export.
 const EXPORT_CHUNK: usize = 512;
 
-/// Adds the search routes.
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .service(crate::server::get("/search", search))
-        .service(crate::server::get("/nearest", nearest))
-        .service(crate::server::get("/suggest", suggest))
-        .service(crate::server::get("/places/{id}", place));
-}
-
 /// What `/search` can be asked for besides the filters.
-const SEARCH_PARAMETERS: &[&str] = &[
+const SEARCH_NAMES: &[&str] = &[
     "lat",
     "lon",
     "radius",
@@ -71,31 +66,18 @@ enum Format {
     GeoJson,
 }
 
-fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorCode::InvalidParameter, message)
-}
-
 /// A longitude/latitude pair from `lon` and `lat`: both or neither.
 fn location(query: &Query) -> Result<Option<(f64, f64)>, ApiError> {
-    let lat: Option<f64> = param(query, "lat")?
-        .map(|t| crate::params::parse("lat", t))
-        .transpose()?;
-    let lon: Option<f64> = param(query, "lon")?
-        .map(|t| crate::params::parse("lon", t))
-        .transpose()?;
+    let lat: Option<f64> = param(query, "lat")?.map(|t| parse("lat", t)).transpose()?;
+    let lon: Option<f64> = param(query, "lon")?.map(|t| parse("lon", t)).transpose()?;
     match (lon, lat) {
         (None, None) => Ok(None),
         (Some(_), None) => Err(invalid("lon: given without lat")),
         (None, Some(_)) => Err(invalid("lat: given without lon")),
-        (Some(lon), Some(lat)) => {
-            if !(-90.0..=90.0).contains(&lat) {
-                return Err(invalid(format!("lat: {lat} is outside -90 to 90")));
-            }
-            if !(-180.0..=180.0).contains(&lon) {
-                return Err(invalid(format!("lon: {lon} is outside -180 to 180")));
-            }
-            Ok(Some((lon, lat)))
-        }
+        (Some(lon), Some(lat)) => Ok(Some((
+            within("lon", lon, -180.0..=180.0)?,
+            within("lat", lat, -90.0..=90.0)?,
+        ))),
     }
 }
 
@@ -107,9 +89,25 @@ fn boolean(query: &Query, name: &str) -> Result<bool, ApiError> {
     }
 }
 
+/// The parameters of `/search`: the search and the answer's format.
+pub struct SearchParams {
+    request: SearchRequest,
+    format: Format,
+}
+
+impl RouteParams for SearchParams {
+    const NAMES: &'static [&'static str] = SEARCH_NAMES;
+    const FILTERS: bool = true;
+
+    fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
+        let (request, format) = search_request(query, limits)?;
+        Ok(Self { request, format })
+    }
+}
+
 /// The search a query string asks for, and its format.
 fn search_request(query: &Query, limits: &Limits) -> Result<(SearchRequest, Format), ApiError> {
-    let filter = filter_of(query, SEARCH_PARAMETERS, limits)?;
+    let filter = filter_of(query, limits)?;
     let format = match param(query, "format")? {
         None | Some("json") => Format::Page,
         Some("csv") => Format::Csv,
@@ -121,26 +119,18 @@ fn search_request(query: &Query, limits: &Limits) -> Result<(SearchRequest, Form
         }
     };
     let radius: Option<f64> = param(query, "radius")?
-        .map(|t| crate::params::parse("radius", t))
+        .map(|t| parse("radius", t))
         .transpose()?;
     let near = match (location(query)?, radius) {
         (None, Some(_)) => return Err(invalid("radius: needs lat and lon")),
         (None, None) => None,
-        (Some((longitude, latitude)), radius) => {
-            if let Some(r) = radius {
-                if !(0.0..=limits.max_radius_m).contains(&r) {
-                    return Err(invalid(format!(
-                        "radius: {r} is outside 0 to {} metres",
-                        limits.max_radius_m
-                    )));
-                }
-            }
-            Some(Near {
-                longitude,
-                latitude,
-                radius_m: radius,
-            })
-        }
+        (Some((longitude, latitude)), radius) => Some(Near {
+            longitude,
+            latitude,
+            radius_m: radius
+                .map(|r| within("radius", r, 0.0..=limits.max_radius_m))
+                .transpose()?,
+        }),
     };
     let bbox = param(query, "bbox")?.map(parse_bbox).transpose()?;
     if let Some(bbox) = &bbox {
@@ -168,33 +158,18 @@ fn search_request(query: &Query, limits: &Limits) -> Result<(SearchRequest, Form
             )))
         }
     };
-    let offset: usize = number_param(query, "offset", Some(0))?;
-    if offset > MAX_OFFSET {
-        return Err(invalid(format!(
-            "offset: {offset} is above the maximum of {MAX_OFFSET}; narrow the search or export it"
-        )));
-    }
+    // Past the deepest page, narrow the search or export it.
+    let offset = at_most(
+        "offset",
+        number_param(query, "offset", Some(0))?,
+        MAX_OFFSET,
+    )?;
     let limit: Option<usize> = param(query, "limit")?
-        .map(|t| crate::params::parse("limit", t))
+        .map(|t| parse("limit", t))
         .transpose()?;
     let limit = match (format, limit) {
-        (Format::Page, limit) => {
-            let limit = limit.unwrap_or(20);
-            if limit > limits.max_limit {
-                return Err(invalid(format!(
-                    "limit: {limit} is above the maximum of {}",
-                    limits.max_limit
-                )));
-            }
-            limit
-        }
-        (_, Some(limit)) if limit > limits.max_export => {
-            return Err(invalid(format!(
-                "limit: {limit} is above the export maximum of {}",
-                limits.max_export
-            )))
-        }
-        (_, Some(limit)) => limit,
+        (Format::Page, limit) => at_most("limit", limit.unwrap_or(20), limits.max_limit)?,
+        (_, Some(limit)) => at_most("limit", limit, limits.max_export)?,
         // An export holds every match: one more than the cap tells when there are too many.
         (_, None) => limits.max_export + 1,
     };
@@ -251,7 +226,7 @@ async fn run(state: &AppState, live: &Live, request: SearchRequest) -> Result<As
     let q = request.filter.q.clone();
     let asked = state
         .queries
-        .run(move || live.search_as_asked(&request))
+        .run(move || live.search(&request))
         .await?
         .map_err(ApiError::from)?;
     if let Some(interpretation) = &asked.interpretation {
@@ -269,20 +244,6 @@ async fn run(state: &AppState, live: &Live, request: SearchRequest) -> Result<As
     Ok(asked)
 }
 
-/// A hit as a Feature: the place, its score, its distance and whether it is open now.
-fn hit_feature<'a>(live: &'a LiveIndex, hit: &Hit, open_now: &OpenAt<'_>) -> PlaceFeature<'a> {
-    PlaceFeature {
-        score: Some(hit.score),
-        distance_m: hit.distance_m,
-        open_now: match open_now.state(hit.ordinal) {
-            OpenState::Open => Some(true),
-            OpenState::Closed => Some(false),
-            OpenState::Unknown => None,
-        },
-        ..PlaceFeature::new(&live.index.places[hit.ordinal as usize])
-    }
-}
-
 /// The features of `hits`, with their opening state now, as a GeoJSON FeatureCollection whose
 /// members after `features` are written by `extra` (each starting with a comma), and the time
 /// taken since `started` last.
@@ -292,14 +253,13 @@ fn collection(
     started: Instant,
     extra: impl FnOnce(&mut Vec<u8>),
 ) -> HttpResponse {
-    let open_now = live.search.schedules().now();
     let mut out = Vec::with_capacity(256 + hits.len() * FEATURE_BYTES);
     out.extend_from_slice(br#"{"type":"FeatureCollection","features":["#);
-    for (i, hit) in hits.iter().enumerate() {
+    for (i, feature) in live.features(hits).enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        hit_feature(live, hit, &open_now).write_json(&mut out);
+        feature.write_json(&mut out);
     }
     out.push(b']');
     extra(&mut out);
@@ -317,25 +277,32 @@ fn json_response(body: Vec<u8>) -> HttpResponse {
 }
 
 /// `GET /search`.
-async fn search(
+pub async fn search(
     state: web::Data<AppState>,
     live: Live,
-    query: Query,
+    Params(SearchParams { request, format }): Params<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
     let started = Instant::now();
-    let (request, format) = search_request(&query, &state.limits)?;
     if format != Format::Page {
         // The slot is taken before the search, so that a burst of exports costs nothing.
         let permit = state.exports.take(state.limits.max_exports)?;
         let asked = run(&state, &live, request).await?;
         return export(&state, live.0, &asked.results, format, permit);
     }
+    let asked = run(&state, &live, request).await?;
+    Ok(page(&live, &asked, started))
+}
+
+/// A page of `asked`: its hits as a FeatureCollection, with the total, the page, the facets,
+/// the count of places whose hours are unknown (when the search filtered on hours), and how
+/// the text was read.
+fn page(live: &LiveIndex, asked: &Asked, started: Instant) -> HttpResponse {
     let Asked {
         results,
         request,
         interpretation,
-    } = run(&state, &live, request).await?;
-    Ok(collection(&live, &results.hits, started, |out| {
+    } = asked;
+    collection(live, &results.hits, started, |out| {
         for (name, value) in [
             ("total", results.total),
             ("limit", request.limit as u64),
@@ -354,12 +321,12 @@ async fn search(
             json::key(out, "unknown_hours");
             json::u64(out, results.unknown_hours);
         }
-        if let Some(interpretation) = &interpretation {
+        if let Some(interpretation) = interpretation {
             out.push(b',');
             json::key(out, "interpreted");
             let _ = serde_json::to_writer(&mut *out, interpretation);
         }
-    }))
+    })
 }
 
 fn took_ms(started: Instant) -> f64 {
@@ -468,12 +435,7 @@ fn export_chunk(
     chunks: usize,
     format: Format,
 ) -> Result<Vec<u8>, ApiError> {
-    let rows = ordinals
-        .chunks(EXPORT_CHUNK)
-        .nth(chunk)
-        .unwrap_or_default()
-        .iter()
-        .map(|o| &live.index.places[*o as usize]);
+    let rows = live.places(ordinals.chunks(EXPORT_CHUNK).nth(chunk).unwrap_or_default());
     let mut out = Vec::new();
     match format {
         Format::Csv => {
@@ -510,56 +472,93 @@ fn export_chunk(
     Ok(out)
 }
 
+/// The parameters of `/nearest`: a position, how many places, and the filters.
+pub struct NearestParams {
+    filter: PlaceFilter,
+    longitude: f64,
+    latitude: f64,
+    k: usize,
+}
+
+impl RouteParams for NearestParams {
+    const NAMES: &'static [&'static str] = &["lat", "lon", "k"];
+    const FILTERS: bool = true;
+
+    fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
+        let (longitude, latitude) =
+            location(query)?.ok_or_else(|| invalid("lat and lon are required"))?;
+        Ok(Self {
+            filter: filter_of(query, limits)?,
+            longitude,
+            latitude,
+            k: within(
+                "k",
+                number_param(query, "k", Some(10))?,
+                1..=limits.max_limit,
+            )?,
+        })
+    }
+}
+
 /// `GET /nearest?lat=&lon=&k=`, with the filters.
-async fn nearest(
+pub async fn nearest(
     state: web::Data<AppState>,
     live: Live,
-    query: Query,
+    Params(asked): Params<NearestParams>,
 ) -> Result<HttpResponse, ApiError> {
     let started = Instant::now();
-    let filter = filter_of(&query, &["lat", "lon", "k"], &state.limits)?;
-    let (lon, lat) = location(&query)?.ok_or_else(|| invalid("lat and lon are required"))?;
-    let k: usize = number_param(&query, "k", Some(10))?;
-    if !(1..=state.limits.max_limit).contains(&k) {
-        return Err(invalid(format!(
-            "k: {k} is outside 1 to {}",
-            state.limits.max_limit
-        )));
-    }
+    let NearestParams {
+        filter,
+        longitude,
+        latitude,
+        k,
+    } = asked;
     let hits = {
         let live = Arc::clone(&live.0);
         state
             .queries
-            .run(move || live.search.nearest(&live.index, lon, lat, k, &filter))
+            .run(move || live.nearest(longitude, latitude, k, &filter))
             .await??
     };
     Ok(collection(&live, &hits, started, |_| {}))
 }
 
+/// The parameters of `/suggest`: the text typed, how many completions, and a position to
+/// complete place names nearby first.
+pub struct SuggestParams {
+    q: String,
+    limit: usize,
+    near: Option<(f64, f64)>,
+}
+
+impl RouteParams for SuggestParams {
+    const NAMES: &'static [&'static str] = &["q", "limit", "lat", "lon"];
+    const FILTERS: bool = false;
+
+    fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
+        let near = location(query)?;
+        let q = param(query, "q")?.unwrap_or("");
+        check_text("q", q, limits)?;
+        Ok(Self {
+            q: q.to_owned(),
+            limit: at_most(
+                "limit",
+                number_param(query, "limit", Some(8))?,
+                MAX_SUGGESTIONS,
+            )?,
+            near,
+        })
+    }
+}
+
 /// `GET /suggest?q=&limit=`, with `lat` and `lon` to complete place names nearby first.
-async fn suggest(
+pub async fn suggest(
     state: web::Data<AppState>,
     live: Live,
-    query: Query,
+    Params(SuggestParams { q, limit, near }): Params<SuggestParams>,
 ) -> Result<HttpResponse, ApiError> {
     let started = Instant::now();
-    if let Some((name, _)) = query
-        .iter()
-        .find(|(k, _)| !["q", "limit", "lat", "lon"].contains(&k.as_str()))
-    {
-        return Err(invalid(format!("unknown parameter {name:?}")));
-    }
-    let near = location(&query)?;
-    let q = param(&query, "q")?.unwrap_or("");
-    check_text("q", q, &state.limits)?;
-    let limit: usize = number_param(&query, "limit", Some(8))?;
-    if limit > MAX_SUGGESTIONS {
-        return Err(invalid(format!(
-            "limit: {limit} is above the maximum of {MAX_SUGGESTIONS}"
-        )));
-    }
     let live = Arc::clone(&live.0);
-    let q = q.to_owned();
     let body = state
         .queries
         .run(move || {
@@ -568,7 +567,7 @@ async fn suggest(
                 suggestions: Vec<Suggestion<'a>>,
                 took_ms: f64,
             }
-            let suggestions = live.search.suggest(&live.index, &q, limit, near)?;
+            let suggestions = live.suggest(&q, limit, near)?;
             serde_json::to_vec(&Completions {
                 suggestions,
                 took_ms: took_ms(started),
@@ -580,22 +579,13 @@ async fn suggest(
 }
 
 /// `GET /places/{id}`.
-async fn place(live: Live, id: web::Path<String>, query: Query) -> Result<HttpResponse, ApiError> {
-    if let Some((name, _)) = query.iter().next() {
-        return Err(invalid(format!("unknown parameter {name:?}")));
-    }
-    let ordinal = live
-        .search
-        .ordinal_of(&live.index, &id)
+pub async fn place(
+    live: Live,
+    id: web::Path<String>,
+    _: Params<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    let feature = live
+        .place(&id)
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no place with id {id:?}")))?;
-    let hit = Hit {
-        ordinal,
-        score: 1.0,
-        distance_m: None,
-    };
-    let feature = PlaceFeature {
-        score: None,
-        ..hit_feature(&live, &hit, &live.search.schedules().now())
-    };
     Ok(json_response(feature.to_json()))
 }

@@ -6,7 +6,8 @@
 # 1. installs what the tests need when it is missing: Debian's chromium for the page's browser
 #    test (with apt-get, as root or through sudo), and the page's npm packages (`npm ci` in web/,
 #    which build.rs needs to build the page, and the browser test to drive chromium);
-# 2. runs every Rust test of the workspace (`cargo test --workspace`: the unit tests, the one
+# 2. checks the import rules of ARCHITECTURE.md (tests/check_imports.py), then runs every Rust
+#    test of the workspace (`cargo test --workspace`: the unit and in-process tests, the one
 #    integration binary, the doctests);
 # 3. runs every fuzz target for FUZZ_SECONDS (default 20) from its committed seeds;
 # 4. runs the benchmark harness's smoke run (10,000 places, a second per workload, against
@@ -45,6 +46,7 @@ if ! cmp -s web/package-lock.json web/node_modules/.installed-package-lock.json 
   (cd web && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.installed-package-lock.json)
 fi
 
+python3 tests/check_imports.py
 cargo test --workspace
 [ "${1:-}" = "--rust" ] && exit 0
 fuzz/run.sh "${FUZZ_SECONDS:-20}"

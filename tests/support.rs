@@ -349,24 +349,6 @@ impl Server {
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
             .sum()
     }
-
-    /// `OPTIONS path` with `headers` (a CORS preflight): the status, the headers and the body.
-    pub fn options(
-        &self,
-        path: &str,
-        headers: &[(&str, &str)],
-    ) -> (u16, ureq::http::HeaderMap, Vec<u8>) {
-        let agent = agent();
-        let response = headers
-            .iter()
-            .fold(
-                agent.options(format!("{}{path}", self.base)),
-                |r, (name, value)| r.header(*name, *value),
-            )
-            .call()
-            .expect("the server answers");
-        answer(response)
-    }
 }
 
 /// Writes `token` to `DIR/admin-token` and returns that path.

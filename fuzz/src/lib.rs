@@ -2,7 +2,7 @@
 //!
 //! The readers are fuzzed through `read_places`, on a file, as `lieux index` reads them (format
 //! detection, every built-in mapping, normalisation); the query string through the server's own
-//! check (`src/query_string.rs`, included as it is) and the decoder behind `web::Query`, then
+//! check (`lieux::query_string`) and the decoder behind `web::Query`, then
 //! `PlaceFilter::from_pairs`; opening hours through the per-weekday conversion of France
 //! Services hours and the evaluation the search does (`Schedules`). A target fails on a panic,
 //! or when an invariant written below does not hold.
@@ -11,15 +11,13 @@ use std::io::Write;
 
 use chrono::{DateTime, NaiveDateTime};
 use lieux_index::filter::PlaceFilter;
-use lieux_index::normalize::hours::{weekly_hours_to_osm, Weekday};
+use lieux_index::ingest::weekly_hours::{weekly_hours_to_osm, Weekday};
 use lieux_index::place::Place;
-use lieux_index::report::Report;
-use lieux_index::search::hours::Schedules;
-use lieux_index::source::{read_places, FormatChoice};
+use lieux_index::store::report::Report;
+use lieux_index::search::schedules::Schedules;
+use lieux_index::ingest::source::{read_places, FormatChoice};
 
-#[path = "../../src/query_string.rs"]
-#[allow(dead_code)]
-mod query_string;
+use lieux::query_string;
 
 /// Reads `data` as a source file named `*.{extension}`, detecting its format.
 pub fn read_source(data: &[u8], extension: &str) -> Vec<Place> {
@@ -115,7 +113,7 @@ pub fn opening_hours(data: &[u8]) {
     texts.extend(weekly.opening_hours.clone());
     let places = places_with_hours(&texts);
     let schedules = Schedules::build(&places);
-    let mut open = schedules.at(at);
+    let open = schedules.at(at);
     for ordinal in 0..places.len() {
         let _ = open.state(u32::try_from(ordinal).unwrap_or(0));
     }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 /// Everything that can go wrong while reading sources and building or loading an index.
 ///
-/// Problems with single records are not errors: they go to the [`crate::report::Report`]. An
+/// Problems with single records are not errors: they go to the [`crate::store::report::Report`]. An
 /// `Error` means a whole file, mapping or index could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -171,7 +171,7 @@ impl PlaceFilter {
         push("code_postal", join(&self.codes_postaux));
         push("code_insee", join(&self.codes_insee));
         if let Some(q) = &self.q {
-            push("q", crate::text::fold(q));
+            push("q", crate::fold::fold(q));
         }
         parts.join("&")
     }

@@ -1,20 +1,13 @@
-//! Positions on the globe and the R-tree of places.
+//! Positions on the globe.
 //!
-//! Places are kept in the R-tree as unit vectors on the sphere (x, y, z), as meilisearch does.
+//! Places are compared as unit vectors on the sphere (x, y, z), as meilisearch does.
 //! Straight-line (chord) distance between unit vectors orders points exactly as great-circle
-//! distance does, so the tree's nearest-neighbour iterator and its radius search are right
-//! everywhere: across the antimeridian, near the poles, and at any radius, where a flat
-//! longitude/latitude tree would stretch and cut. A radius in metres becomes a chord length;
-//! exact distances are then computed with the haversine formula.
-
-use rstar::primitives::GeomWithData;
-use rstar::RTree;
+//! distance does, so a chord bound is right everywhere: across the antimeridian, near the poles,
+//! and at any radius, where flat longitude/latitude maths would stretch and cut. A radius in
+//! metres becomes a chord length; exact distances are then computed with the haversine formula.
 
 /// Mean Earth radius (IUGG), in metres.
 pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
-
-/// A place in the tree: its unit vector and its ordinal in the index.
-pub type SpherePoint = GeomWithData<[f64; 3], u32>;
 
 /// The unit vector of a longitude/latitude in degrees.
 #[must_use]
@@ -53,63 +46,6 @@ pub fn chord_between(a: &[f64; 3], b: &[f64; 3]) -> f64 {
     (dx * dx + dy * dy + dz * dz).sqrt()
 }
 
-/// An R-tree of places on the unit sphere.
-#[derive(Debug, Default)]
-pub struct PlaceTree {
-    tree: RTree<SpherePoint>,
-}
-
-impl PlaceTree {
-    /// Bulk-loads the tree from `(longitude, latitude)` pairs; a point's data is its position in
-    /// the iterator.
-    pub fn build(positions: impl Iterator<Item = (f64, f64)>) -> Self {
-        let points = positions
-            .enumerate()
-            .map(|(i, (lon, lat))| {
-                let ordinal = u32::try_from(i).expect("fewer than 2^32 places");
-                SpherePoint::new(unit_vector(lon, lat), ordinal)
-            })
-            .collect();
-        Self {
-            tree: RTree::bulk_load(points),
-        }
-    }
-
-    /// The number of places.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.tree.size()
-    }
-
-    /// Whether the tree is empty.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.tree.size() == 0
-    }
-
-    /// The ordinals of the places within `metres` (great-circle) of a position. The tree search
-    /// is by chord length, which is exact on the sphere; callers wanting metres compute them with
-    /// [`haversine_m`].
-    pub fn within(
-        &self,
-        longitude: f64,
-        latitude: f64,
-        metres: f64,
-    ) -> impl Iterator<Item = u32> + '_ {
-        let chord = chord_for_distance(metres);
-        self.tree
-            .locate_within_distance(unit_vector(longitude, latitude), chord * chord)
-            .map(|p| p.data)
-    }
-
-    /// The ordinals of places, nearest first.
-    pub fn nearest(&self, longitude: f64, latitude: f64) -> impl Iterator<Item = u32> + '_ {
-        self.tree
-            .nearest_neighbor_iter(&unit_vector(longitude, latitude))
-            .map(|p| p.data)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,41 +65,5 @@ mod tests {
         let d = distance_for_chord(chord);
         assert!((d - haversine_m(a.0, a.1, b.0, b.1)).abs() < 1e-6, "{d}");
         assert!((chord - chord_for_distance(d)).abs() < 1e-12);
-    }
-
-    #[test]
-    fn radius_search_agrees_with_haversine_across_the_antimeridian() {
-        let positions = [(179.999, 0.0), (-179.999, 0.0), (179.0, 0.0), (0.0, 0.0)];
-        let tree = PlaceTree::build(positions.into_iter());
-        let mut found: Vec<u32> = tree.within(180.0, 0.0, 1_000.0).collect();
-        found.sort_unstable();
-        assert_eq!(found, [0, 1]);
-        assert_eq!(tree.nearest(-179.9, 0.0).next(), Some(1));
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn radius_search_equals_brute_force(
-            points in proptest::collection::vec((-5.0f64..10.0, 41.0f64..51.0), 1..200),
-            centre in (-5.0f64..10.0, 41.0f64..51.0),
-            radius in 1.0f64..300_000.0,
-        ) {
-            let tree = PlaceTree::build(points.iter().copied());
-            let mut found: Vec<u32> = tree.within(centre.0, centre.1, radius).collect();
-            found.sort_unstable();
-            let expected: Vec<u32> = (0u32..)
-                .zip(&points)
-                .filter(|(_, p)| haversine_m(centre.0, centre.1, p.0, p.1) <= radius)
-                .map(|(i, _)| i)
-                .collect();
-            // Points within a micrometre of the boundary may fall either way in floating point.
-            let boundary = |i: &u32| {
-                let p = points[*i as usize];
-                (haversine_m(centre.0, centre.1, p.0, p.1) - radius).abs() < 1e-3
-            };
-            let found_strict: Vec<u32> = found.iter().copied().filter(|i| !boundary(i)).collect();
-            let expected_strict: Vec<u32> = expected.iter().copied().filter(|i| !boundary(i)).collect();
-            proptest::prop_assert_eq!(found_strict, expected_strict);
-        }
     }
 }

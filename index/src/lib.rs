@@ -1,38 +1,30 @@
-//! `lieux-index`: everything about place records.
+//! `lieux-index`: place records and the engine that serves them, in four wings.
 //!
-//! - [`place`] and [`vocab`]: the model of the *schéma des lieux de médiation numérique* v1.0.2;
-//! - [`source`]: readers for the national schema and for older exports, driven by TOML source
-//!   mappings, and [`normalize`]: validation that loses nothing, with a [`report`];
-//! - [`dedup`]: merging the same place coming from several sources;
-//! - [`store`]: the persisted index (places, R-tree, tantivy full-text index, manifest), written
-//!   atomically and loaded by the server;
-//! - [`search`]: ranked text, radius and nearest queries, facets, opening hours, completion;
-//! - [`live`]: the index a server answers from, with everything derived from it, checked whole
-//!   before it replaces another;
-//! - [`generate`]: realistic synthetic places for benchmarks.
+//! The model, shared by every wing: [`place`] and [`vocab`] (the *schéma des lieux de
+//! médiation numérique* v1.0.2), [`filter`] (what a request keeps), [`geo`] (positions on the
+//! sphere), [`fold`] (text compared without accents or case) and [`error`].
+//!
+//! The wings, each using only those below it:
+//! - [`serve`]: the live index a server answers from, and the one place where it changes;
+//!   its maps, tile caches and JSON writing;
+//! - [`search`]: the query engine (text read as people ask, radius, nearest, facets, opening
+//!   hours, completion);
+//! - [`ingest`]: sources in (readers, TOML mappings, normalisation, de-duplication, the
+//!   import), CSV out, and the generator of synthetic places;
+//! - [`store`]: the persisted index (places, the R-tree, the tantivy schema and analyser, the
+//!   manifest and the import report), written atomically and checked when loaded.
 //!
 //! The crate does no HTTP and has no CLI: `src/` in the root package is the shell around it.
 
-pub mod analysis;
-pub mod dedup;
 pub mod error;
-pub mod export;
 pub mod filter;
-pub mod generate;
+pub mod fold;
 pub mod geo;
-pub mod geojson;
-pub mod import;
-pub mod json;
-pub mod live;
-pub mod map;
-pub mod normalize;
+pub mod ingest;
 pub mod place;
-pub mod report;
 pub mod search;
-pub mod source;
+pub mod serve;
 pub mod store;
-pub mod text;
-pub mod text_index;
 pub mod vocab;
 
 pub use error::{Error, Result};

@@ -16,7 +16,7 @@ use serde::de::{self, SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::text::fold;
+use crate::fold::fold;
 
 /// Storage of a [`VocabSet`]: an unsigned integer wide enough for one bit per label.
 pub trait Bits: Copy + Eq + Default + fmt::Debug + Send + Sync + 'static {

@@ -981,38 +981,4 @@ mod tests {
             prop_assert_eq!(index.expansion_zoom(id).is_ok(), index.leaves(id, 1, 0).is_ok());
         }
     }
-
-    /// A tiny xorshift generator, so that the timing below needs no dependency.
-    fn random_points(count: usize, mut seed: u64) -> Vec<(f64, f64)> {
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
-        (0..count)
-            .map(|_| (next() * 360.0 - 180.0, next() * 170.0 - 85.0))
-            .collect()
-    }
-
-    /// `cargo test -p lieux-tiles --release -j1 -- --ignored --nocapture build_a_million`
-    #[test]
-    #[ignore = "timing, run in release"]
-    fn build_a_million_random_points() {
-        let points = random_points(1_000_000, 0x5eed);
-        let start = std::time::Instant::now();
-        let index = build(&points);
-        let elapsed = start.elapsed();
-        let items: usize = index.levels.iter().map(Level::len).sum();
-        println!(
-            "built {} points in {elapsed:.2?}: {items} items over {} zooms, {} at zoom 0",
-            points.len(),
-            index.levels.len(),
-            index.clusters(EVERYWHERE, 0).len(),
-        );
-        let start = std::time::Instant::now();
-        let tile = TileCoord::new(5, 16, 11).unwrap();
-        let tile_items = index.tile(tile, 4096, 256).len();
-        println!("tile {tile}: {tile_items} items in {:.2?}", start.elapsed());
-    }
 }

@@ -77,7 +77,7 @@ async function mapIdle() {
 }
 
 function renderedCounts() {
-  return page.evaluate(() => window.lieux.placeMap.renderedCounts());
+  return page.evaluate(() => window.lieux.mapView.renderedCounts());
 }
 
 /** Waits until the rendered counts satisfy `predicate`, and returns them. */

@@ -10,7 +10,7 @@ import * as api from "./api";
 import type { Facets, Interpretation, PlaceFeature, Suggestion } from "./api";
 import { DEPARTEMENTS } from "./departements";
 import { byId, h } from "./dom";
-import { PlaceMap } from "./map";
+import { MapView } from "./map";
 import {
   mapFilterParams,
   searchParams,
@@ -50,7 +50,7 @@ const details = byId("details");
 const detailsBody = byId("details-body");
 const csvLink = byId<HTMLAnchorElement>("csv");
 
-const placeMap = new PlaceMap(
+const mapView = new MapView(
   byId("map"),
   tileJsonUrl(),
   {
@@ -84,8 +84,8 @@ function showError(message: string | null): void {
 async function update(): Promise<void> {
   writeUrl();
   syncControls();
-  placeMap.setFilters(mapFilterParams(state));
-  placeMap.setAround(state.around ? { ...state.around, radiusM: state.radiusM } : null);
+  mapView.setFilters(mapFilterParams(state));
+  mapView.setAround(state.around ? { ...state.around, radiusM: state.radiusM } : null);
   const params = searchParams(state);
   csvLink.href = `/search?${params}&format=csv`;
   await runSearch(params, 0);
@@ -214,7 +214,7 @@ function applyInterpretation(reading: Interpretation): void {
     state.radiusM = place.radius_m ?? state.radiusM;
     state.around = { label: place.name, lat: place.latitude, lon: place.longitude };
     state.sort = "distance";
-    placeMap.fitAround(place.longitude, place.latitude, state.radiusM);
+    mapView.fitAround(place.longitude, place.latitude, state.radiusM);
   } else if (place?.applied === "filter") {
     state.filters.departement = [place.code];
   }
@@ -409,7 +409,7 @@ function chooseSuggestion(s: Suggestion): void {
   closeSuggestions();
   switch (s.type) {
     case "place":
-      if (s.coordinates) placeMap.flyTo(s.coordinates[0], s.coordinates[1], 14);
+      if (s.coordinates) mapView.flyTo(s.coordinates[0], s.coordinates[1], 14);
       select(s.id, { showDetails: true });
       break;
     case "commune":
@@ -443,7 +443,7 @@ byId<HTMLFormElement>("search-form").addEventListener("submit", (event) => {
   state.q = text;
   state.selected = null;
   void update().then(() => {
-    if (state.view === "map") placeMap.fitToPlaces(results);
+    if (state.view === "map") mapView.fitToPlaces(results);
   });
 });
 
@@ -452,7 +452,7 @@ byId<HTMLFormElement>("search-form").addEventListener("submit", (event) => {
 function goAround(around: { label: string; lat: number; lon: number }): void {
   state.around = around;
   state.sort = "distance";
-  placeMap.fitAround(around.lon, around.lat, state.radiusM);
+  mapView.fitAround(around.lon, around.lat, state.radiusM);
   void update();
 }
 
@@ -476,7 +476,7 @@ byId("near-me").addEventListener("click", () => {
 radiusSelect.addEventListener("change", () => {
   state.radiusM = Number(radiusSelect.value);
   if (state.around) {
-    placeMap.fitAround(state.around.lon, state.around.lat, state.radiusM);
+    mapView.fitAround(state.around.lon, state.around.lat, state.radiusM);
     void update();
   } else writeUrl();
 });
@@ -503,7 +503,7 @@ function showView(view: View): void {
   byId("view-cards").hidden = view !== "cards";
   byId("view-table").hidden = view !== "table";
   document.body.dataset.view = view;
-  if (view === "map") placeMap.map.resize();
+  if (view === "map") mapView.map.resize();
   scrollSelectedIntoView();
   writeUrl();
 }
@@ -531,7 +531,7 @@ function select(id: string | null, options: { showDetails: boolean }): void {
     else if (selected) element.setAttribute("aria-current", "true");
     else element.removeAttribute("aria-current");
   }
-  placeMap.select(id);
+  mapView.select(id);
   writeUrl();
   if (id && options.showDetails) void openDetails(id);
   if (!id) closeDetails();
@@ -564,7 +564,7 @@ async function openDetails(id: string, focus = true): Promise<void> {
   renderDetails(detailsBody, shown, () => {
     showView("map");
     const [lon, lat] = shown.geometry.coordinates;
-    placeMap.flyTo(lon, lat, 14);
+    mapView.flyTo(lon, lat, 14);
   });
   if (focus) byId("details-title").focus();
 }
@@ -630,18 +630,18 @@ async function start(): Promise<void> {
   if (state.map) {
     // The map starts there already.
   } else if (state.around) {
-    placeMap.fitAround(state.around.lon, state.around.lat, state.radiusM);
+    mapView.fitAround(state.around.lon, state.around.lat, state.radiusM);
   } else {
     try {
       const tileJson = await (await fetch("/tiles.json")).json();
       const [w, s, e, n] = tileJson.bounds as number[];
-      placeMap.map.fitBounds([w, s, e, n], { padding: 30, animate: false });
+      mapView.map.fitBounds([w, s, e, n], { padding: 30, animate: false });
     } catch {
       // The default view stays.
     }
   }
   if (state.selected) {
-    placeMap.select(state.selected);
+    mapView.select(state.selected);
     void openDetails(state.selected, false);
   }
   await update();
@@ -651,8 +651,8 @@ declare global {
   interface Window {
     /** The page's parts, for the end-to-end test and for debugging in the console. */
     lieux: {
-      map: PlaceMap["map"];
-      placeMap: PlaceMap;
+      map: MapView["map"];
+      mapView: MapView;
       state: () => PageState;
       results: () => PlaceFeature[];
       total: () => number;
@@ -662,8 +662,8 @@ declare global {
 }
 
 window.lieux = {
-  map: placeMap.map,
-  placeMap,
+  map: mapView.map,
+  mapView,
   state: () => state,
   results: () => results,
   total: () => total,

@@ -205,7 +205,7 @@ export function circle(lon: number, lat: number, radiusM: number): GeoJSON.Featu
   return { type: "Feature", geometry: { type: "Polygon", coordinates: [ring] }, properties: {} };
 }
 
-export interface PlaceMapEvents {
+export interface MapViewEvents {
   /** A place (not a cluster) was clicked. */
   onPlaceClick(id: string): void;
   /** The map stopped moving. */
@@ -215,7 +215,7 @@ export interface PlaceMapEvents {
 }
 
 /** The page's map: creation, filters, the radius circle and the selected place. */
-export class PlaceMap {
+export class MapView {
   readonly map: MapLibreMap;
   private tileJsonUrl: string;
   /** Whether the style has loaded: sources and layers can be changed from then on. */
@@ -226,7 +226,7 @@ export class PlaceMap {
   constructor(
     container: HTMLElement,
     tileJsonUrl: string,
-    events: PlaceMapEvents,
+    events: MapViewEvents,
     view: { lon: number; lat: number; zoom: number } = { lon: -0.55, lat: 47.4, zoom: 7 },
   ) {
     this.tileJsonUrl = tileJsonUrl;

@@ -20,7 +20,7 @@ use std::collections::BinaryHeap;
 
 use super::blocks::{self, Blocks};
 use super::facets::{FacetColumns, FacetCounts, FacetFilter};
-use super::hours::{OpenAt, OpenState};
+use super::schedules::{OpenAt, OpenState};
 use super::{Hit, Near, SearchIndex, SearchRequest, SearchResults, Sort, DEFAULT_HALF_LIFE_M};
 use crate::geo::{chord_between, chord_for_distance, distance_for_chord, unit_vector};
 use crate::store::PlaceIndex;

@@ -17,7 +17,7 @@ use tantivy::index::SegmentId;
 use tantivy::query::{ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED};
 
-use crate::text_index::TextFields;
+use crate::store::schema::TextFields;
 
 /// Places ↔ documents of one searcher's segments.
 #[derive(Debug)]

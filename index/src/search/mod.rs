@@ -28,9 +28,9 @@ pub mod docs;
 pub mod expand;
 pub mod facets;
 pub mod gazetteer;
-pub mod hours;
 pub mod need;
 pub mod reading;
+pub mod schedules;
 pub mod suggest;
 pub mod text;
 pub mod thesaurus;
@@ -55,9 +55,9 @@ use collect::{decay, half_life, Collector};
 use docs::DocMap;
 use expand::Expansions;
 use facets::{FacetColumns, Facets};
-use hours::Schedules;
 use need::{NeedQuery, ServiceDocs};
 use reading::{Applied, QueryReader, ReadNeed, ReadPlace};
+use schedules::Schedules;
 use suggest::{Suggester, Suggestion};
 use text::{Word, WordUnion};
 
@@ -1083,7 +1083,7 @@ impl SearchIndex {
 /// `None` when none has a close word.
 fn did_you_mean(q: &str, unknown: &[String], reader: &QueryReader) -> Option<String> {
     let mut replaced = false;
-    let words: Vec<String> = crate::text::fold(q)
+    let words: Vec<String> = crate::fold::fold(q)
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|word| {
@@ -1121,14 +1121,14 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::report::Report;
+    use crate::store::report::Report;
     use crate::store::{write_index, NoProgress};
     use crate::vocab::Vocabulary;
 
     /// Generated places around all of France, indexed on disk once for all the tests.
     static INDEX: LazyLock<(tempfile::TempDir, PlaceIndex, SearchIndex)> = LazyLock::new(|| {
         let dir = tempfile::tempdir().unwrap();
-        let places = crate::generate::test_places(4_000, 11);
+        let places = crate::ingest::generate::test_places(4_000, 11);
         let out = dir.path().join("idx");
         write_index(&places, &Report::default(), Vec::new(), &out, &NoProgress).unwrap();
         let index = PlaceIndex::open(&out).unwrap();
@@ -1504,13 +1504,13 @@ mod tests {
             assert!(hit.distance_m.unwrap() <= 30_000.0);
             let place = &index.places[hit.ordinal as usize];
             assert!(
-                crate::text::fold(place.nom()).contains("mediatheque")
-                    || crate::text::fold(place.text(crate::place::TextField::PresentationResume))
+                crate::fold::fold(place.nom()).contains("mediatheque")
+                    || crate::fold::fold(place.text(crate::place::TextField::PresentationResume))
                         .contains("mediatheque")
                     || place
                         .typologie
                         .iter()
-                        .any(|t| crate::text::fold(t.description()).contains("mediatheque")),
+                        .any(|t| crate::fold::fold(t.description()).contains("mediatheque")),
                 "{}",
                 place.nom()
             );

@@ -541,13 +541,13 @@ fn is_cue_word(folded: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Report;
+    use crate::store::report::Report;
     use crate::store::write_index;
 
     /// A reader over an index of places in Maine-et-Loire and Vendée only.
     fn reader() -> (tempfile::TempDir, QueryReader) {
         let dir = tempfile::tempdir().unwrap();
-        let places: Vec<_> = crate::generate::test_places(3_000, 5)
+        let places: Vec<_> = crate::ingest::generate::test_places(3_000, 5)
             .into_iter()
             .filter(|p| matches!(p.departement(), Some("49" | "85")))
             .collect();

@@ -18,9 +18,9 @@ use tantivy::{DocSet, Searcher, TERMINATED};
 use super::docs::DocMap;
 use super::expand::Expansions;
 use super::text::{text_clauses, SearchField, WordUnion};
+use crate::fold::fold;
 use crate::place::Place;
 use crate::store::PlaceIndex;
-use crate::text::fold;
 use crate::vocab::{Service, Vocabulary};
 
 /// At most this many communes, and this many services, in one answer.

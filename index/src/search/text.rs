@@ -31,8 +31,8 @@ use tantivy::{DocId, Score, SegmentReader, TantivyError, Term};
 use super::expand::{ExpandedTerms, Expansion, Expansions, InSegment};
 use super::union::WordQuery;
 
-use crate::analysis::french_analyzer;
-use crate::text_index::TextFields;
+use crate::store::analysis::french_analyzer;
+use crate::store::schema::TextFields;
 
 /// Words this long or longer tolerate one typo.
 pub const TYPO_MIN_LETTERS: usize = 5;
@@ -116,7 +116,7 @@ pub fn words(q: &str) -> Vec<Word> {
             let typed = q.get(token.offset_from..token.offset_to).unwrap_or("");
             words.push(Word {
                 stem: token.text.clone(),
-                folded: crate::text::fold(typed),
+                folded: crate::fold::fold(typed),
                 letters: typed.chars().count(),
                 prefix: false,
                 synonyms: Vec::new(),
@@ -498,7 +498,7 @@ mod tests {
     fn query_syntax_is_searched_as_text() {
         let (schema, fields) = TextFields::schema();
         let index = tantivy::Index::create_in_ram(schema);
-        crate::text_index::register_analyzers(&index);
+        crate::store::schema::register_analyzers(&index);
         let expansions = Expansions::new(index.reader().unwrap().searcher(), 16);
         let weighted = weighted_fields(&fields);
         for q in ["\"mairie", "nom:(AND", "[a TO z]", "a OR b -c"] {

@@ -19,7 +19,7 @@ use std::ops::Range;
 use rust_stemmers::{Algorithm, Stemmer};
 use serde::Deserialize;
 
-use crate::text_index::filter_term;
+use crate::store::schema::filter_term;
 use crate::vocab::{
     Dispositif, Frais, ModaliteAcces, ModaliteAccompagnement, PriseEnCharge, Public, Service,
     Typologie, VocabSet, Vocabulary,
@@ -57,7 +57,7 @@ pub fn keys(text: &str) -> Vec<Key> {
             (true, None) => start = Some(at),
             (false, Some(from)) => {
                 start = None;
-                let folded = crate::text::fold(&text[from..at]).replace(' ', "");
+                let folded = crate::fold::fold(&text[from..at]).replace(' ', "");
                 if ELISIONS.contains(&folded.as_str()) || folded.is_empty() {
                     continue;
                 }
@@ -202,7 +202,7 @@ impl Thesaurus {
                 let mut group = BTreeSet::new();
                 for word in &entry.words {
                     match keys(word).as_slice() {
-                        [_] => group.insert(crate::text::fold(word)),
+                        [_] => group.insert(crate::fold::fold(word)),
                         _ => {
                             return Err(invalid(
                                 name,

@@ -12,11 +12,12 @@
 
 use std::collections::HashMap;
 
-use crate::geo::{haversine_m, PlaceTree};
-use crate::normalize::UNKNOWN_PIVOT;
+use crate::fold::name_tokens;
+use crate::geo::haversine_m;
+use crate::ingest::normalize::UNKNOWN_PIVOT;
 use crate::place::{Place, PlaceTexts, SchemaField, TextField};
-use crate::report::{Merge, Report};
-use crate::text::name_tokens;
+use crate::store::report::{Merge, Report};
+use crate::store::tree::PlaceTree;
 
 /// When two records are one place.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::dedup::{merge_duplicates, MergeConfig};
+use crate::ingest::dedup::{merge_duplicates, MergeConfig};
+use crate::ingest::source::{read_places, FormatChoice};
 use crate::place::{Place, TextField};
-use crate::report::{Problem, Report, Severity};
-use crate::source::{read_places, FormatChoice};
+use crate::store::report::{Problem, Report, Severity};
 use crate::store::SourceEntry;
 use crate::Result;
 

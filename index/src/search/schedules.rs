@@ -38,6 +38,18 @@ pub enum OpenState {
     Unknown,
 }
 
+impl OpenState {
+    /// `Some(true)` when open, `Some(false)` when closed, `None` when unknown.
+    #[must_use]
+    pub fn as_bool(self) -> Option<bool> {
+        match self {
+            Self::Open => Some(true),
+            Self::Closed => Some(false),
+            Self::Unknown => None,
+        }
+    }
+}
+
 /// The current local time in Europe/Paris.
 #[must_use]
 pub fn now_local() -> NaiveDateTime {
@@ -201,7 +213,7 @@ mod tests {
     use crate::place::PlaceTexts;
 
     fn place(hours: &str) -> Place {
-        let mut place = crate::generate::test_places(1, 1).remove(0);
+        let mut place = crate::ingest::generate::test_places(1, 1).remove(0);
         place.texts = PlaceTexts::new(|f| if f == TextField::Horaires { hours } else { "" });
         place
     }

@@ -21,6 +21,16 @@
 //! other results under the same index hash (tantivy's own checksums are not read at open) or
 //! panicking inside a decoder. Then the count of tantivy documents is checked against the
 //! number of places.
+//!
+//! The wing holds what an index is made of and no more: the [`schema`] of the text index and
+//! its French [`analysis`], the sphere's R-tree ([`tree`]), and the import [`report`] kept
+//! beside the places. It reads no source (see [`crate::ingest`]) and answers no query (see
+//! [`crate::search`]).
+
+pub mod analysis;
+pub mod report;
+pub mod schema;
+pub mod tree;
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -30,10 +40,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
-use crate::geo::PlaceTree;
 use crate::place::Place;
-use crate::report::Report;
-use crate::text_index::{register_analyzers, TextFields};
+use crate::store::report::Report;
+use crate::store::schema::{register_analyzers, TextFields};
+use crate::store::tree::PlaceTree;
 use crate::{Error, Result};
 
 /// The version of the on-disk layout; bumped on any incompatible change.
@@ -827,7 +837,7 @@ mod tests {
     }
 
     fn build(places: u64, seed: u64, out: &Path) -> Manifest {
-        let places = crate::generate::test_places(places, seed);
+        let places = crate::ingest::generate::test_places(places, seed);
         write_index(&places, &Report::default(), Vec::new(), out, &NoProgress).unwrap()
     }
 

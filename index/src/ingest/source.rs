@@ -2,22 +2,19 @@
 //!
 //! A file is opened ([`read::SourceFile`]), matched with a [`mapping::SourceMapping`] (named with
 //! `--format`, given as a TOML file with `--mapping`, or detected from its columns), and each row
-//! is mapped to a draft and validated into a place by [`crate::normalize::Normalizer`].
+//! is mapped to a draft and validated into a place by [`crate::ingest::normalize::Normalizer`].
 //!
 //! The built-in sources are mapping files compiled into the binary, checked in detection order:
 //! the specific producers first, the schema v1.0.2 identity mapping last.
 
-pub mod mapping;
-pub mod read;
-
 use std::path::Path;
 
-use mapping::{Draft, FileFormat, SourceMapping};
-use read::{RowLocation, SourceFile};
+use super::mapping::{Draft, FileFormat, SourceMapping};
+use super::read::{RowLocation, SourceFile};
 
-use crate::normalize::Normalizer;
+use crate::ingest::normalize::Normalizer;
 use crate::place::Place;
-use crate::report::{Problem, Report, Severity};
+use crate::store::report::{Problem, Report, Severity};
 use crate::{Error, Result};
 
 const BUILTIN_TOML: &[(&str, &str)] = &[

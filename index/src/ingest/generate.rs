@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::normalize::UNKNOWN_PIVOT;
+use crate::ingest::normalize::UNKNOWN_PIVOT;
 use crate::place::{Place, PlaceTexts, TextField};
 use crate::vocab::{
     Dispositif, Frais, Itinerance, ModaliteAcces, ModaliteAccompagnement, PriseEnCharge, Public,

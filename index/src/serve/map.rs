@@ -52,6 +52,37 @@ enum Detail {
     Bare,
 }
 
+/// A filter of the maps and its canonical key, computed once: the key names the filter's map
+/// and its tiles in the caches.
+#[derive(Clone, Debug, Default)]
+pub struct MapFilter {
+    filter: PlaceFilter,
+    key: String,
+}
+
+impl MapFilter {
+    /// The maps' filter of `filter`.
+    #[must_use]
+    pub fn new(filter: PlaceFilter) -> Self {
+        Self {
+            key: filter.key(),
+            filter,
+        }
+    }
+
+    /// The canonical key of the filter: equal for filters that keep the same places.
+    #[must_use]
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// Whether the filter keeps every place.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.key.is_empty()
+    }
+}
+
 /// The clustering hierarchy of the places one filter keeps.
 pub struct PlaceMap {
     /// The hierarchy; its point `i` is the place of ordinal `ordinals[i]`.
@@ -304,13 +335,18 @@ impl MapCache {
         &self,
         index: &PlaceIndex,
         search: &SearchIndex,
-        filter: &PlaceFilter,
+        filter: &MapFilter,
     ) -> Result<Arc<PlaceMap>> {
-        let key = filter.key();
-        if let Some(map) = self.lookup(&key) {
+        if let Some(map) = self.cached(filter) {
             return Ok(map);
         }
-        let map = Arc::new(PlaceMap::build(index, search, filter, self.options)?);
+        let map = Arc::new(PlaceMap::build(
+            index,
+            search,
+            &filter.filter,
+            self.options,
+        )?);
+        let key = filter.key.clone();
         let mut entries = self.lock();
         entries.clock += 1;
         let clock = entries.clock;
@@ -348,11 +384,12 @@ impl MapCache {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn lookup(&self, key: &str) -> Option<Arc<PlaceMap>> {
+    /// The map of `filter`, if it is cached.
+    pub fn cached(&self, filter: &MapFilter) -> Option<Arc<PlaceMap>> {
         let mut entries = self.lock();
         entries.clock += 1;
         let clock = entries.clock;
-        let (map, used) = entries.maps.get_mut(key)?;
+        let (map, used) = entries.maps.get_mut(&filter.key)?;
         *used = clock;
         Some(Arc::clone(map))
     }
@@ -367,203 +404,5 @@ impl MapCache {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-}
-
-/// How the bytes of a tile are encoded for transfer (HTTP's `Content-Encoding`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ContentEncoding {
-    /// The vector tile itself.
-    Identity,
-    /// The vector tile compressed with gzip, see [`gzip`].
-    Gzip,
-}
-
-/// Compresses an encoded tile with gzip, the encoding map clients expect (and PMTiles
-/// archives store). Vector tiles shrink to about half their size.
-#[must_use]
-pub fn gzip(tile: &[u8]) -> Vec<u8> {
-    use std::io::Write as _;
-    let mut encoder = flate2::write::GzEncoder::new(
-        Vec::with_capacity(tile.len() / 2 + 64),
-        flate2::Compression::default(),
-    );
-    // Writing into a Vec cannot fail.
-    let _ = encoder.write_all(tile);
-    encoder.finish().unwrap_or_default()
-}
-
-/// The key of an encoded tile: the filter's key, the tile and how its bytes are encoded.
-type TileKey = (String, u8, u32, u32, ContentEncoding);
-
-fn tile_key(filter_key: &str, tile: TileCoord, encoding: ContentEncoding) -> TileKey {
-    (
-        filter_key.to_owned(),
-        tile.z(),
-        tile.x(),
-        tile.y(),
-        encoding,
-    )
-}
-
-/// What a cached tile costs beyond its bytes (its key and the cache's links), so that empty
-/// tiles, which are many, count too.
-const TILE_ENTRY_BYTES: usize = 96;
-
-/// Encoded tiles by filter, tile and content encoding, least recently used out, bounded by their
-/// total size.
-///
-/// Maps pan over the same tiles again and again; serving those from memory skips the cluster
-/// query, the encoding and the compression. A tile is kept in the encodings clients asked for,
-/// each compressed once. A cache belongs to one loaded index: tiles of two indexes never mix.
-pub struct TileCache {
-    max_bytes: usize,
-    inner: Mutex<TileCacheInner>,
-}
-
-struct TileCacheInner {
-    tiles: lru::LruCache<TileKey, Arc<[u8]>>,
-    bytes: usize,
-    hits: u64,
-    misses: u64,
-}
-
-impl TileCache {
-    /// A cache holding at most `max_bytes` of encoded tiles.
-    #[must_use]
-    pub fn new(max_bytes: usize) -> Self {
-        Self {
-            max_bytes,
-            inner: Mutex::new(TileCacheInner {
-                tiles: lru::LruCache::unbounded(),
-                bytes: 0,
-                hits: 0,
-                misses: 0,
-            }),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, TileCacheInner> {
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// The cached tile of `filter_key` at `tile` in `encoding`, if any.
-    pub fn get(
-        &self,
-        filter_key: &str,
-        tile: TileCoord,
-        encoding: ContentEncoding,
-    ) -> Option<Arc<[u8]>> {
-        let key = tile_key(filter_key, tile, encoding);
-        let mut inner = self.lock();
-        let found = inner.tiles.get(&key).cloned();
-        if found.is_some() {
-            inner.hits += 1;
-        } else {
-            inner.misses += 1;
-        }
-        found
-    }
-
-    /// Keeps `bytes` as the tile of `filter_key` at `tile` in `encoding`, evicting the least
-    /// recently used tiles while over budget. A tile larger than the whole budget is not kept.
-    pub fn insert(
-        &self,
-        filter_key: &str,
-        tile: TileCoord,
-        encoding: ContentEncoding,
-        bytes: Arc<[u8]>,
-    ) {
-        let cost = |bytes: &[u8]| bytes.len() + TILE_ENTRY_BYTES;
-        if cost(&bytes) > self.max_bytes {
-            return;
-        }
-        let key = tile_key(filter_key, tile, encoding);
-        let mut inner = self.lock();
-        inner.bytes += cost(&bytes);
-        if let Some(old) = inner.tiles.put(key, bytes) {
-            inner.bytes -= cost(&old);
-        }
-        while inner.bytes > self.max_bytes {
-            match inner.tiles.pop_lru() {
-                Some((_, evicted)) => inner.bytes -= cost(&evicted),
-                None => break,
-            }
-        }
-    }
-
-    /// Hits and misses so far.
-    #[must_use]
-    pub fn stats(&self) -> (u64, u64) {
-        let inner = self.lock();
-        (inner.hits, inner.misses)
-    }
-
-    /// The bytes held, counting each tile's key and links.
-    #[must_use]
-    pub fn bytes(&self) -> usize {
-        self.lock().bytes
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_tile_cache_stays_within_its_budget_and_drops_the_oldest() {
-        use ContentEncoding::{Gzip, Identity};
-        let cache = TileCache::new(100 + 3 * TILE_ENTRY_BYTES);
-        let tile = |x| TileCoord::new(5, x, 0).unwrap();
-        cache.insert("", tile(0), Identity, Arc::from(vec![0u8; 60]));
-        cache.insert("", tile(1), Identity, Arc::from(vec![1u8; 30]));
-        assert!(cache.get("", tile(0), Identity).is_some()); // 0 is now the most recent
-        cache.insert("", tile(2), Identity, Arc::from(vec![2u8; 30]));
-        assert!(cache.bytes() <= 100 + 3 * TILE_ENTRY_BYTES);
-        assert!(
-            cache.get("", tile(1), Identity).is_none(),
-            "the least recently used went first"
-        );
-        assert_eq!(cache.get("", tile(0), Identity).unwrap()[0], 0);
-        assert!(
-            cache.get("services=x", tile(0), Identity).is_none(),
-            "filters do not share tiles"
-        );
-        assert!(
-            cache.get("", tile(0), Gzip).is_none(),
-            "encodings do not share tiles"
-        );
-        cache.insert("", tile(3), Identity, Arc::from(vec![3u8; 400]));
-        assert!(
-            cache.get("", tile(3), Identity).is_none(),
-            "larger than the budget: not kept"
-        );
-        let (hits, misses) = cache.stats();
-        assert_eq!((hits, misses), (2, 4));
-    }
-
-    #[test]
-    fn empty_tiles_count_against_the_budget() {
-        let cache = TileCache::new(10 * TILE_ENTRY_BYTES);
-        for x in 0..100 {
-            let tile = TileCoord::new(8, x, 0).unwrap();
-            cache.insert("", tile, ContentEncoding::Identity, Arc::from(Vec::new()));
-        }
-        assert_eq!(cache.bytes(), 10 * TILE_ENTRY_BYTES);
-    }
-
-    #[test]
-    fn gzip_round_trips() {
-        use std::io::Read as _;
-        let tile: Vec<u8> = (0..5000u32).map(|i| (i % 7 * 31) as u8).collect();
-        let compressed = gzip(&tile);
-        assert!(compressed.len() < tile.len() / 4);
-        let mut decoded = Vec::new();
-        flate2::read::GzDecoder::new(compressed.as_slice())
-            .read_to_end(&mut decoded)
-            .unwrap();
-        assert_eq!(decoded, tile);
     }
 }

@@ -8,16 +8,15 @@
 //!   [`Place::autres_valeurs`], and reported as a warning;
 //! - only a record that cannot be put on a map (no usable coordinates) is rejected, and reported.
 
-pub mod hours;
 pub mod position;
 
 use chrono::NaiveDate;
 use proj4rs::proj::Proj;
 
+use crate::ingest::mapping::{Crs, Draft, SourceMapping};
+use crate::ingest::read::RowLocation;
 use crate::place::{OtherValue, Place, PlaceTexts, SchemaField, TextField};
-use crate::report::{Problem, Report, Severity};
-use crate::source::mapping::{Crs, Draft, SourceMapping};
-use crate::source::read::RowLocation;
+use crate::store::report::{Problem, Report, Severity};
 use crate::vocab::{VocabSet, Vocabulary};
 use crate::{Error, Result};
 

@@ -17,8 +17,8 @@ use tantivy::schema::{
 };
 use tantivy::{Index, TantivyDocument};
 
-use crate::analysis::french_analyzer;
 use crate::place::{Place, TextField};
+use crate::store::analysis::french_analyzer;
 use crate::vocab::{Typologie, VocabSet, Vocabulary};
 
 /// The name under which the French analyser is registered.

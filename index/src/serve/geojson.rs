@@ -6,13 +6,13 @@
 //! source gave that could not be normalised are kept under `autres_valeurs`.
 //!
 //! [`PlaceFeature::write_json`] writes straight from the place into the answer's buffer, with
-//! no intermediate JSON tree and no allocation per field (see [`crate::json`]): a page of
+//! no intermediate JSON tree and no allocation per field (see [`crate::serve::json`]): a page of
 //! search results is most of what a radius or nearest search costs.
 
 use chrono::Datelike;
 
-use crate::json;
 use crate::place::{Place, SchemaField, TextField};
+use crate::serve::json;
 use crate::vocab::{VocabSet, Vocabulary};
 
 /// A place as a GeoJSON Feature, with what a search knows of it.
@@ -205,7 +205,7 @@ mod tests {
 
     #[test]
     fn a_feature_has_every_non_empty_field_and_the_search_extras() {
-        let place = crate::generate::test_places(1, 3).remove(0);
+        let place = crate::ingest::generate::test_places(1, 3).remove(0);
         let feature = PlaceFeature {
             distance_m: Some(1234.56),
             open_now: Some(true),

@@ -14,9 +14,9 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::normalize::hours::{weekly_hours_to_osm, Weekday};
+use crate::fold::fold;
+use crate::ingest::weekly_hours::{weekly_hours_to_osm, Weekday};
 use crate::place::SchemaField;
-use crate::text::fold;
 use crate::{Error, Result};
 
 /// The kind of file a mapping reads.

@@ -1,0 +1,556 @@
+//! The index a server answers from, built and checked whole before it replaces another: the
+//! serve wing.
+//!
+//! A server holds one [`LiveIndex`]: the loaded [`PlaceIndex`] and everything derived from it
+//! (the [`SearchIndex`], the cluster hierarchies of the [`MapCache`], the encoded tiles of the
+//! [`TileCache`], the bounds and the attribution). They are one value because they must never
+//! mix: a tile cached from one index served with the places of another would draw places that
+//! no longer exist. Its parts are private, and it answers every question itself (`search`,
+//! `nearest`, `suggest`, `place`, `tile`, `clusters`…): this is the one place that serves the
+//! data, and the one place where changes to it will apply. The server keeps it behind an
+//! atomic pointer (`arc-swap`); a request takes the pointer once and answers from that index
+//! to the end, while a re-index swaps in a new one.
+//!
+//! [`load`] builds a new `LiveIndex` from an [`IndexSource`] (an index directory, or source files
+//! to import and index) and [`LiveIndex::prepare`] checks it before anyone can see it: the
+//! manifest hashes and counts (checked by [`PlaceIndex::open`]), the search structures against
+//! the places, a test query, the unfiltered cluster hierarchy (built here, so the first map after
+//! a swap is as fast as before). Any failure is an [`Error`] and leaves the caller's current
+//! index untouched.
+//!
+//! An index rebuilt from sources is written into a directory of its own, which the `LiveIndex`
+//! owns and removes once the last request using it has finished.
+//!
+//! The wing also holds what answers are made of: the clustered [`map`]s, the compressed
+//! [`tiles`] of its cache, places as [`geojson`] features, and the [`json`] writer behind them.
+//! It speaks no HTTP: the shell maps a request's `Accept-Encoding` to a [`Compression`].
+
+pub mod geojson;
+pub mod json;
+pub mod map;
+pub mod tiles;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use lieux_tiles::{ClusterOptions, LngLatBbox, TileCoord, TileJson, VectorLayer};
+use serde_json::Value;
+
+use crate::filter::PlaceFilter;
+use crate::ingest::import::{import, ImportOptions};
+use crate::place::Place;
+use crate::search::suggest::Suggestion;
+use crate::search::thesaurus::Thesaurus;
+use crate::search::{Asked, Hit, SearchIndex, SearchRequest};
+use crate::store::{write_index, Manifest, NoProgress, PlaceIndex};
+use crate::{Error, Result};
+use geojson::PlaceFeature;
+use map::{MapCache, MapFilter, PlaceMap, PLACE_PROPERTIES};
+use tiles::{Compression, TileCache, MAX_TILE_ZOOM};
+
+/// How the derived structures of an index are built.
+#[derive(Clone, Debug)]
+pub struct LiveOptions {
+    /// Clustering of the maps.
+    pub cluster: ClusterOptions,
+    /// The most places the cached filtered maps hold together.
+    pub map_cache_places: usize,
+    /// The most bytes of encoded tiles cached.
+    pub tile_cache_bytes: usize,
+    /// Thesaurus files added to the bundled one (`--thesaurus`), read again at each load.
+    pub thesaurus: Vec<PathBuf>,
+}
+
+/// Where a new index comes from.
+#[derive(Clone, Debug)]
+pub enum IndexSource {
+    /// An index directory written by `lieux index`.
+    Dir(PathBuf),
+    /// Source files, imported and indexed into a new directory under `work_dir`.
+    Sources {
+        /// The files.
+        inputs: Vec<PathBuf>,
+        /// How to read and merge them.
+        options: ImportOptions,
+        /// Where the new index directory is made.
+        work_dir: PathBuf,
+    },
+}
+
+/// An index ready to serve, with everything derived from it, and the verbs that answer from
+/// it. Its parts are private: a search index is never paired with the places of another.
+pub struct LiveIndex {
+    index: PlaceIndex,
+    search: SearchIndex,
+    /// The cluster hierarchies, by filter.
+    maps: MapCache,
+    /// The encoded tiles, by filter, tile and compression.
+    tiles: TileCache,
+    /// `[west, south, east, north]` of the places.
+    bounds: Option<[f64; 4]>,
+    /// "Sources : …", the sources of the places, most frequent first.
+    attribution: String,
+    loaded_at: SystemTime,
+    load_seconds: f64,
+    stages: Vec<(&'static str, Duration)>,
+    /// A directory this index owns (rebuilt from sources), removed when it is dropped. Last, so
+    /// that it is dropped after the readers of its files.
+    owned_dir: Option<OwnedDir>,
+}
+
+/// How the caches of a live index have served so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Tiles answered from the cache, and tiles made.
+    pub tile_hits: u64,
+    pub tile_misses: u64,
+    /// The bytes of tiles held.
+    pub tile_bytes: usize,
+    /// The cluster hierarchies held.
+    pub maps: usize,
+}
+
+impl LiveIndex {
+    /// Builds the derived structures of `index` and checks them; see the module documentation.
+    ///
+    /// # Errors
+    /// [`Error::InvalidIndex`] when a check fails; tantivy and clustering errors.
+    pub fn prepare(index: PlaceIndex, options: &LiveOptions) -> Result<Self> {
+        let started = Instant::now();
+        let search = SearchIndex::build_with(&index, Thesaurus::load(&options.thesaurus)?)?;
+        let searched = started.elapsed();
+        let maps = MapCache::new(options.cluster, options.map_cache_places);
+        let whole = maps.get(&index, &search, &MapFilter::default())?;
+        let clustered = started.elapsed();
+        let mut live = Self {
+            bounds: bounds(&index),
+            attribution: attribution(&index),
+            search,
+            maps,
+            tiles: TileCache::new(options.tile_cache_bytes),
+            loaded_at: SystemTime::now(),
+            load_seconds: 0.0,
+            stages: vec![
+                ("search structures", searched),
+                ("cluster hierarchy", clustered - searched),
+            ],
+            owned_dir: None,
+            index,
+        };
+        if whole.len() != live.index.places.len() {
+            return Err(live.invalid(format!(
+                "the cluster hierarchy holds {} places of {}",
+                whole.len(),
+                live.index.places.len()
+            )));
+        }
+        live.check()?;
+        live.stages.push(("checks", started.elapsed() - clustered));
+        Ok(Self {
+            load_seconds: started.elapsed().as_secs_f64(),
+            ..live
+        })
+    }
+
+    /// Searches as a person asked: the text read (needs, a place), words that find nothing
+    /// dropped, and the nearest answer when nothing is found as asked
+    /// ([`SearchIndex::search_as_asked`]).
+    ///
+    /// # Errors
+    /// A tantivy error while matching text.
+    pub fn search(&self, request: &SearchRequest) -> Result<Asked> {
+        self.search.search_as_asked(&self.index, request)
+    }
+
+    /// The `k` places nearest to a position that `filter` keeps, nearest first.
+    ///
+    /// # Errors
+    /// A tantivy error while matching text.
+    pub fn nearest(
+        &self,
+        longitude: f64,
+        latitude: f64,
+        k: usize,
+        filter: &PlaceFilter,
+    ) -> Result<Vec<Hit>> {
+        self.search
+            .nearest(&self.index, longitude, latitude, k, filter)
+    }
+
+    /// Completions of `q`, `limit` at most, place names near `near` first.
+    ///
+    /// # Errors
+    /// A tantivy error while reading the terms.
+    pub fn suggest(
+        &self,
+        q: &str,
+        limit: usize,
+        near: Option<(f64, f64)>,
+    ) -> Result<Vec<Suggestion<'_>>> {
+        self.search.suggest(&self.index, q, limit, near)
+    }
+
+    /// The place `id`, as a feature that says whether it is open now.
+    #[must_use]
+    pub fn place(&self, id: &str) -> Option<PlaceFeature<'_>> {
+        let ordinal = self.search.ordinal_of(&self.index, id)?;
+        let open_now = self.search.schedules().now();
+        Some(PlaceFeature {
+            open_now: open_now.state(ordinal).as_bool(),
+            ..PlaceFeature::new(&self.index.places[ordinal as usize])
+        })
+    }
+
+    /// The places of `hits`, as features with their score, their distance and whether they
+    /// are open now.
+    pub fn features<'a>(&'a self, hits: &'a [Hit]) -> impl Iterator<Item = PlaceFeature<'a>> {
+        let open_now = self.search.schedules().now();
+        hits.iter().map(move |hit| PlaceFeature {
+            score: Some(hit.score),
+            distance_m: hit.distance_m,
+            open_now: open_now.state(hit.ordinal).as_bool(),
+            ..PlaceFeature::new(&self.index.places[hit.ordinal as usize])
+        })
+    }
+
+    /// The places of `ordinals` (of hits of this index), in order.
+    pub fn places<'a>(&'a self, ordinals: &'a [u32]) -> impl Iterator<Item = &'a Place> {
+        ordinals
+            .iter()
+            .map(|ordinal| &self.index.places[*ordinal as usize])
+    }
+
+    /// Whether the map of `filter` is built: its tiles and clusters then take no more than a
+    /// millisecond or so, where building it takes up to seconds.
+    #[must_use]
+    pub fn has_map(&self, filter: &MapFilter) -> bool {
+        filter.is_empty() || self.maps.cached(filter).is_some()
+    }
+
+    /// The vector tile `coord` of the places `filter` keeps, compressed as asked (empty bytes
+    /// for an empty tile): from the tile cache, or encoded from the filter's map (built if no
+    /// cache holds it), compressed once and cached.
+    ///
+    /// # Errors
+    /// When encoding or clustering fails.
+    pub fn tile(
+        &self,
+        filter: &MapFilter,
+        coord: TileCoord,
+        compression: Compression,
+    ) -> Result<Arc<[u8]>> {
+        self.tiles
+            .get_or_insert(filter.key(), coord, compression, || {
+                self.map(filter)?.tile(&self.index, coord)
+            })
+    }
+
+    /// The clusters and places that `filter` keeps within `bbox` at `zoom`, as a GeoJSON
+    /// `FeatureCollection`.
+    ///
+    /// # Errors
+    /// When clustering fails.
+    pub fn clusters(&self, filter: &MapFilter, bbox: LngLatBbox, zoom: u8) -> Result<Value> {
+        Ok(self.map(filter)?.clusters_geojson(&self.index, bbox, zoom))
+    }
+
+    /// The children of the cluster `id` of the map of `filter`, as GeoJSON.
+    ///
+    /// # Errors
+    /// When `id` names no cluster of that map.
+    pub fn cluster_children(&self, filter: &MapFilter, id: u64) -> Result<Value> {
+        self.map(filter)?.children_geojson(&self.index, id)
+    }
+
+    /// The places of the cluster `id` of the map of `filter`, `limit` from `offset`, as GeoJSON.
+    ///
+    /// # Errors
+    /// When `id` names no cluster of that map.
+    pub fn cluster_leaves(
+        &self,
+        filter: &MapFilter,
+        id: u64,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Value> {
+        self.map(filter)?
+            .leaves_geojson(&self.index, id, limit, offset)
+    }
+
+    /// The zoom at which the cluster `id` of the map of `filter` splits.
+    ///
+    /// # Errors
+    /// When `id` names no cluster of that map.
+    pub fn cluster_expansion_zoom(&self, filter: &MapFilter, id: u64) -> Result<u8> {
+        self.map(filter)?.expansion_zoom(id)
+    }
+
+    /// The TileJSON 3.0.0 of the tiles of `filter`, at the URL template `tiles`, crediting
+    /// `attribution` (by default, the sources of the places).
+    #[must_use]
+    pub fn tilejson(
+        &self,
+        tiles: String,
+        filter: &MapFilter,
+        attribution: Option<&str>,
+    ) -> TileJson {
+        let mut document = TileJson::new(
+            vec![tiles],
+            vec![VectorLayer::places(
+                PLACE_PROPERTIES.iter().map(|name| (*name, "String")),
+            )],
+        );
+        document.name = Some("lieux".to_owned());
+        document.description = Some(if filter.is_empty() {
+            "Lieux de médiation numérique".to_owned()
+        } else {
+            format!("Lieux de médiation numérique ({})", filter.key())
+        });
+        document.attribution = Some(attribution.unwrap_or(&self.attribution).to_owned());
+        document.maxzoom = MAX_TILE_ZOOM;
+        if let Some([w, s, e, n]) = self.bounds {
+            document.bounds = [w, s, e, n];
+            document.center = Some([(w + e) / 2.0, (s + n) / 2.0, zoom_to_fit(w, s, e, n)]);
+        }
+        document
+    }
+
+    fn map(&self, filter: &MapFilter) -> Result<Arc<PlaceMap>> {
+        self.maps.get(&self.index, &self.search, filter)
+    }
+
+    /// The content hash of the index: its identity.
+    #[must_use]
+    pub fn hash(&self) -> &str {
+        &self.index.manifest.content_hash
+    }
+
+    /// What the index says of itself: versions, counts, sources.
+    #[must_use]
+    pub fn manifest(&self) -> &Manifest {
+        &self.index.manifest
+    }
+
+    /// The directory the index was read from.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.index.dir
+    }
+
+    /// `[west, south, east, north]` of the places.
+    #[must_use]
+    pub fn bounds(&self) -> Option<[f64; 4]> {
+        self.bounds
+    }
+
+    /// "Sources : …", the sources of the places, most frequent first.
+    #[must_use]
+    pub fn attribution(&self) -> &str {
+        &self.attribution
+    }
+
+    /// When it was made ready.
+    #[must_use]
+    pub fn loaded_at(&self) -> SystemTime {
+        self.loaded_at
+    }
+
+    /// How long loading and checking took, in seconds.
+    #[must_use]
+    pub fn load_seconds(&self) -> f64 {
+        self.load_seconds
+    }
+
+    /// How long each stage of loading took, in order: opening the index (when this loaded
+    /// it), the search structures, the unfiltered cluster hierarchy, the checks.
+    #[must_use]
+    pub fn stages(&self) -> &[(&'static str, Duration)] {
+        &self.stages
+    }
+
+    /// The distinct opening-hours texts of the places, and how many of them cannot be read.
+    #[must_use]
+    pub fn opening_hours_stats(&self) -> (usize, usize) {
+        self.search.schedules().stats()
+    }
+
+    /// How the caches have served so far.
+    #[must_use]
+    pub fn cache_stats(&self) -> CacheStats {
+        let (tile_hits, tile_misses) = self.tiles.stats();
+        CacheStats {
+            tile_hits,
+            tile_misses,
+            tile_bytes: self.tiles.bytes(),
+            maps: self.maps.len(),
+        }
+    }
+
+    fn invalid(&self, message: String) -> Error {
+        Error::InvalidIndex {
+            path: self.index.dir.clone(),
+            message,
+        }
+    }
+
+    /// The test queries: a search for everything finds every place, the first place is found
+    /// by its id, and by its name.
+    fn check(&self) -> Result<()> {
+        let index = &self.index;
+        let all = self.search.search(
+            index,
+            &SearchRequest {
+                limit: 1,
+                ..SearchRequest::default()
+            },
+        )?;
+        if all.total != index.manifest.places {
+            return Err(self.invalid(format!(
+                "a search for everything finds {} places of {}",
+                all.total, index.manifest.places
+            )));
+        }
+        let Some(first) = index.places.first() else {
+            return Err(Error::NoPlaces);
+        };
+        if self.search.ordinal_of(index, first.id()) != Some(0) {
+            return Err(self.invalid(format!("the place {:?} is not found by its id", first.id())));
+        }
+        // Words of four letters or more: never stop words, so the name must find the place.
+        let name = first
+            .nom()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 4)
+            .take(5)
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !name.is_empty() {
+            let found = self.search.text_matches(index, &name)?;
+            if !found.first().copied().unwrap_or(false) {
+                return Err(self.invalid(format!(
+                    "the place {:?} is not found by its name {name:?}",
+                    first.id()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Loads the index of `source` and prepares it.
+///
+/// # Errors
+/// Whatever stops reading, indexing, loading or checking; nothing is left behind on disk.
+pub fn load(source: &IndexSource, options: &LiveOptions) -> Result<LiveIndex> {
+    match source {
+        IndexSource::Dir(dir) => {
+            let started = Instant::now();
+            let index = PlaceIndex::open(dir)?;
+            let opened = started.elapsed();
+            let mut live = LiveIndex::prepare(index, options)?;
+            live.stages.insert(0, ("index opened", opened));
+            live.load_seconds += opened.as_secs_f64();
+            Ok(live)
+        }
+        IndexSource::Sources {
+            inputs,
+            options: import_options,
+            work_dir,
+        } => {
+            clear_work_dir(work_dir);
+            let dir = OwnedDir(fresh_dir(work_dir));
+            let imported = import(inputs, import_options)?;
+            write_index(
+                &imported.places,
+                &imported.report,
+                imported.sources,
+                &dir.0,
+                &NoProgress,
+            )?;
+            let mut live = LiveIndex::prepare(PlaceIndex::open(&dir.0)?, options)?;
+            live.owned_dir = Some(dir);
+            Ok(live)
+        }
+    }
+}
+
+/// A directory name under `work_dir` that no other index of this process uses.
+fn fresh_dir(work_dir: &Path) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let millis = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    work_dir.join(format!(
+        "rebuilt-{}-{millis}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+/// Removes what reloads of processes that were killed left in `work_dir`: their
+/// `rebuilt-PID-…` indexes and the `.rebuilt-PID-….tmp-PID` directories they were written in.
+/// Best effort: a directory that cannot be removed is left for the next time.
+fn clear_work_dir(work_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(work_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name
+            .to_str()
+            .and_then(|n| n.strip_prefix('.').unwrap_or(n).strip_prefix("rebuilt-"))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if pid.is_some_and(|pid| !crate::store::process_runs(pid)) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// A directory removed when dropped.
+struct OwnedDir(PathBuf);
+
+impl Drop for OwnedDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn bounds(index: &PlaceIndex) -> Option<[f64; 4]> {
+    index.places.iter().fold(None, |b, p| {
+        Some(match b {
+            None => [p.longitude, p.latitude, p.longitude, p.latitude],
+            Some([w, s, e, n]) => [
+                w.min(p.longitude),
+                s.min(p.latitude),
+                e.max(p.longitude),
+                n.max(p.latitude),
+            ],
+        })
+    })
+}
+
+fn attribution(index: &PlaceIndex) -> String {
+    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for place in &index.places {
+        for source in place.source().split('|').filter(|s| !s.is_empty()) {
+            *counts.entry(source).or_default() += 1;
+        }
+    }
+    let mut sources: Vec<(&str, usize)> = counts.into_iter().collect();
+    sources.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let names: Vec<&str> = sources.iter().map(|(name, _)| *name).collect();
+    format!("Sources : {}", names.join(", "))
+}
+
+/// The zoom at which a 512-pixel map shows the whole box.
+fn zoom_to_fit(west: f64, south: f64, east: f64, north: f64) -> f64 {
+    let width = (east - west).abs().max(1e-6) / 360.0;
+    let height = (lieux_tiles::mercator::lat_to_unit_y(south)
+        - lieux_tiles::mercator::lat_to_unit_y(north))
+    .abs()
+    .max(1e-6);
+    (1.0 / width.max(height)).log2().floor().clamp(0.0, 16.0)
+}

@@ -1,0 +1,246 @@
+//! Encoded tiles, kept compressed as clients asked for them.
+//!
+//! Maps pan over the same tiles again and again; serving those from memory skips the cluster
+//! query, the encoding and the compression. [`TileCache::get_or_insert`] answers from the cache
+//! or makes the tile once, and a compressed tile is made from the uncompressed one, cached too.
+//! A cache belongs to one loaded index (see [`super::LiveIndex`]): tiles of two indexes never
+//! mix.
+
+use std::sync::{Arc, Mutex};
+
+use lieux_tiles::TileCoord;
+
+use crate::Result;
+
+/// The deepest zoom tiles are served at.
+pub const MAX_TILE_ZOOM: u8 = 22;
+
+/// How the bytes of a tile are compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Compression {
+    /// The vector tile itself.
+    None,
+    /// The vector tile compressed with gzip, see [`gzip`].
+    Gzip,
+}
+
+/// Compresses an encoded tile with gzip, as map clients accept it (and PMTiles archives store
+/// it). Vector tiles shrink to about half their size.
+#[must_use]
+pub fn gzip(tile: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(tile.len() / 2 + 64),
+        flate2::Compression::default(),
+    );
+    // Writing into a Vec cannot fail.
+    let _ = encoder.write_all(tile);
+    encoder.finish().unwrap_or_default()
+}
+
+/// The key of an encoded tile: the filter's key, the tile and how its bytes are encoded.
+type TileKey = (String, u8, u32, u32, Compression);
+
+fn tile_key(filter_key: &str, tile: TileCoord, compression: Compression) -> TileKey {
+    (
+        filter_key.to_owned(),
+        tile.z(),
+        tile.x(),
+        tile.y(),
+        compression,
+    )
+}
+
+/// What a cached tile costs beyond its bytes (its key and the cache's links), so that empty
+/// tiles, which are many, count too.
+const TILE_ENTRY_BYTES: usize = 96;
+
+/// Encoded tiles by filter, tile and compression, least recently used out, bounded by their
+/// total size. A tile is kept in the compressions clients asked for, each compressed once.
+pub struct TileCache {
+    max_bytes: usize,
+    inner: Mutex<TileCacheInner>,
+}
+
+struct TileCacheInner {
+    tiles: lru::LruCache<TileKey, Arc<[u8]>>,
+    bytes: usize,
+    hits: u64,
+    misses: u64,
+}
+
+impl TileCache {
+    /// A cache holding at most `max_bytes` of encoded tiles.
+    #[must_use]
+    pub fn new(max_bytes: usize) -> Self {
+        Self {
+            max_bytes,
+            inner: Mutex::new(TileCacheInner {
+                tiles: lru::LruCache::unbounded(),
+                bytes: 0,
+                hits: 0,
+                misses: 0,
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, TileCacheInner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The cached tile of `filter_key` at `tile` in `compression`, if any.
+    fn get(
+        &self,
+        filter_key: &str,
+        tile: TileCoord,
+        compression: Compression,
+    ) -> Option<Arc<[u8]>> {
+        let key = tile_key(filter_key, tile, compression);
+        let mut inner = self.lock();
+        let found = inner.tiles.get(&key).cloned();
+        if found.is_some() {
+            inner.hits += 1;
+        } else {
+            inner.misses += 1;
+        }
+        found
+    }
+
+    /// The tile of `filter_key` at `tile`, compressed as `compression`: from the cache, or
+    /// made from the uncompressed tile (cached, or made by `encode`), and cached. An empty tile
+    /// is never compressed.
+    ///
+    /// # Errors
+    /// Those of `encode`.
+    pub fn get_or_insert(
+        &self,
+        filter_key: &str,
+        tile: TileCoord,
+        compression: Compression,
+        encode: impl FnOnce() -> Result<Vec<u8>>,
+    ) -> Result<Arc<[u8]>> {
+        if let Some(bytes) = self.get(filter_key, tile, compression) {
+            return Ok(bytes);
+        }
+        let cached = match compression {
+            Compression::None => None,
+            Compression::Gzip => self.get(filter_key, tile, Compression::None),
+        };
+        let plain = match cached {
+            Some(plain) => plain,
+            None => {
+                let plain: Arc<[u8]> = encode()?.into();
+                self.insert(filter_key, tile, Compression::None, Arc::clone(&plain));
+                plain
+            }
+        };
+        if compression == Compression::None || plain.is_empty() {
+            return Ok(plain);
+        }
+        let compressed: Arc<[u8]> = gzip(&plain).into();
+        self.insert(filter_key, tile, compression, Arc::clone(&compressed));
+        Ok(compressed)
+    }
+
+    /// Keeps `bytes` as the tile of `filter_key` at `tile` in `compression`, evicting the least
+    /// recently used tiles while over budget. A tile larger than the whole budget is not kept.
+    fn insert(
+        &self,
+        filter_key: &str,
+        tile: TileCoord,
+        compression: Compression,
+        bytes: Arc<[u8]>,
+    ) {
+        let cost = |bytes: &[u8]| bytes.len() + TILE_ENTRY_BYTES;
+        if cost(&bytes) > self.max_bytes {
+            return;
+        }
+        let key = tile_key(filter_key, tile, compression);
+        let mut inner = self.lock();
+        inner.bytes += cost(&bytes);
+        if let Some(old) = inner.tiles.put(key, bytes) {
+            inner.bytes -= cost(&old);
+        }
+        while inner.bytes > self.max_bytes {
+            match inner.tiles.pop_lru() {
+                Some((_, evicted)) => inner.bytes -= cost(&evicted),
+                None => break,
+            }
+        }
+    }
+
+    /// Hits and misses so far.
+    #[must_use]
+    pub fn stats(&self) -> (u64, u64) {
+        let inner = self.lock();
+        (inner.hits, inner.misses)
+    }
+
+    /// The bytes held, counting each tile's key and links.
+    #[must_use]
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tile_cache_stays_within_its_budget_and_drops_the_oldest() {
+        use Compression::{Gzip, None};
+        let cache = TileCache::new(100 + 3 * TILE_ENTRY_BYTES);
+        let tile = |x| TileCoord::new(5, x, 0).unwrap();
+        cache.insert("", tile(0), None, Arc::from(vec![0u8; 60]));
+        cache.insert("", tile(1), None, Arc::from(vec![1u8; 30]));
+        assert!(cache.get("", tile(0), None).is_some()); // 0 is now the most recent
+        cache.insert("", tile(2), None, Arc::from(vec![2u8; 30]));
+        assert!(cache.bytes() <= 100 + 3 * TILE_ENTRY_BYTES);
+        assert!(
+            cache.get("", tile(1), None).is_none(),
+            "the least recently used went first"
+        );
+        assert_eq!(cache.get("", tile(0), None).unwrap()[0], 0);
+        assert!(
+            cache.get("services=x", tile(0), None).is_none(),
+            "filters do not share tiles"
+        );
+        assert!(
+            cache.get("", tile(0), Gzip).is_none(),
+            "compressions do not share tiles"
+        );
+        cache.insert("", tile(3), None, Arc::from(vec![3u8; 400]));
+        assert!(
+            cache.get("", tile(3), None).is_none(),
+            "larger than the budget: not kept"
+        );
+        let (hits, misses) = cache.stats();
+        assert_eq!((hits, misses), (2, 4));
+    }
+
+    #[test]
+    fn empty_tiles_count_against_the_budget() {
+        let cache = TileCache::new(10 * TILE_ENTRY_BYTES);
+        for x in 0..100 {
+            let tile = TileCoord::new(8, x, 0).unwrap();
+            cache.insert("", tile, Compression::None, Arc::from(Vec::new()));
+        }
+        assert_eq!(cache.bytes(), 10 * TILE_ENTRY_BYTES);
+    }
+
+    #[test]
+    fn gzip_round_trips() {
+        use std::io::Read as _;
+        let tile: Vec<u8> = (0..5000u32).map(|i| (i % 7 * 31) as u8).collect();
+        let compressed = gzip(&tile);
+        assert!(compressed.len() < tile.len() / 4);
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(compressed.as_slice())
+            .read_to_end(&mut decoded)
+            .unwrap();
+        assert_eq!(decoded, tile);
+    }
+}

@@ -1,0 +1,42 @@
+//! What the in-process tests share: the app the server runs (`cli::app`), started as
+//! `lieux serve ARGS` would start it, asked through `actix_web::test`.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::test::{call_service, init_service, read_body, TestRequest};
+use serde_json::Value;
+
+use crate::cli::{app, ServeSettings};
+
+/// Asks `request` of an app started with `lieux serve ARGS`: the status, the headers and
+/// the body as JSON (`Null` when it is not JSON).
+pub async fn ask(args: &[&str], request: TestRequest) -> (StatusCode, header::HeaderMap, Value) {
+    let settings = ServeSettings::parse(args).unwrap();
+    let app = init_service(app(settings.state().unwrap(), settings.cors())).await;
+    let response = call_service(&app, request.to_request()).await;
+    let (status, headers) = (response.status(), response.headers().clone());
+    let body = read_body(response).await;
+    (
+        status,
+        headers,
+        serde_json::from_slice(&body).unwrap_or(Value::Null),
+    )
+}
+
+/// `GET path` of an app started with no argument (the bundled data).
+pub async fn get(path: &str) -> (StatusCode, Value) {
+    let (status, _, body) = ask(&[], TestRequest::get().uri(path)).await;
+    (status, body)
+}
+
+/// The error of an answer, which must be `{"error": code, "message": text}`.
+pub fn error_of(status: StatusCode, body: &Value) -> (u16, &str, &str) {
+    let (Some(code), Some(message)) = (body["error"].as_str(), body["message"].as_str()) else {
+        panic!("{status}: not a JSON error: {body}");
+    };
+    assert_eq!(
+        body.as_object().map(serde_json::Map::len),
+        Some(2),
+        "{body}"
+    );
+    (status.as_u16(), code, message)
+}

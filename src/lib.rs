@@ -1,0 +1,39 @@
+//! `lieux`: the command line and the HTTP server around `lieux-index` and `lieux-tiles`.
+//!
+//! This package is the only place with HTTP, CLI and `anyhow`: the libraries have typed errors,
+//! and this shell wires them together. `main.rs` only sets up logging and runs [`cli::Cli`].
+//!
+//! The modules, each using only those listed after it:
+//! - [`cli`]: the commands, and `lieux serve`, which builds the [`state`] and the app;
+//! - [`routes`]: every route, and which handler answers it;
+//! - the handlers, each parsing declared [`params`], making one call to the live index and
+//!   setting headers: [`tiles`] (tiles, TileJSON, clusters), [`search`] (search, exports,
+//!   nearest, completion, places), [`admin`] (reloads, search gaps), [`about`] (health,
+//!   OpenAPI), [`assets`] (the page), and [`observe`] (the middleware around every request,
+//!   and `/metrics`);
+//! - [`cors`], [`state`] (the index being served and what every request can reach),
+//!   [`params`], [`metrics`], [`limits`], [`clients`] (who a client is, rate limits),
+//!   [`gaps`], [`pool`] (the query threads), [`query_string`], [`progress`], and
+//!   [`http_error`] (the one table from errors to HTTP answers).
+
+pub mod about;
+pub mod admin;
+pub mod assets;
+pub mod cli;
+pub mod clients;
+pub mod cors;
+pub mod gaps;
+pub mod http_error;
+#[cfg(test)]
+mod in_process;
+pub mod limits;
+pub mod metrics;
+pub mod observe;
+pub mod params;
+pub mod pool;
+pub mod progress;
+pub mod query_string;
+pub mod routes;
+pub mod search;
+pub mod state;
+pub mod tiles;

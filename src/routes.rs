@@ -1,0 +1,252 @@
+//! Every route of the API, in one table: which handler answers which path and methods.
+//!
+//! [`router`] configures an actix `App`; the binary and the in-process tests use the same
+//! function, so what is tested is what runs. A resource carries the pattern of its route as
+//! data ([`RoutePattern`]), the label of its metrics. A path no route takes is a JSON 404, and
+//! a method a route does not take a JSON 405 with `Allow`.
+
+use actix_web::middleware::Compress;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::http_error::{ApiError, ErrorCode};
+use crate::observe::RoutePattern;
+use crate::{about, admin, assets, observe, search, tiles};
+
+/// Adds every route of the API to `config`.
+pub fn router(config: &mut web::ServiceConfig) {
+    config
+        .app_data(web::QueryConfig::default().error_handler(|error, _| {
+            ApiError::new(ErrorCode::InvalidParameter, error.to_string()).into()
+        }))
+        .app_data(web::PathConfig::default().error_handler(|error, _| {
+            ApiError::new(ErrorCode::InvalidParameter, error.to_string()).into()
+        }))
+        .service(
+            web::resource("/")
+                .app_data(RoutePattern("/"))
+                .wrap(Compress::default())
+                .route(web::get().to(assets::index))
+                .route(web::head().to(assets::index))
+                .default_service(web::to(|request: HttpRequest| async move {
+                    Err::<HttpResponse, _>(ApiError::method_not_allowed(&request, "GET, HEAD"))
+                })),
+        )
+        .service(
+            web::scope("/assets")
+                .app_data(RoutePattern("/assets/{file}"))
+                .wrap(Compress::default())
+                .default_service(web::to(assets::asset)),
+        )
+        .service(get("/health", about::health))
+        .service(get("/openapi.json", about::openapi))
+        .service(get("/tiles.json", tiles::tilejson))
+        .service(get("/tiles/{z}/{x}/{tile}", tiles::tile))
+        .service(get("/clusters", tiles::clusters))
+        .service(get("/clusters/{id}/children", tiles::cluster_children))
+        .service(get("/clusters/{id}/leaves", tiles::cluster_leaves))
+        .service(get(
+            "/clusters/{id}/expansion-zoom",
+            tiles::cluster_expansion_zoom,
+        ))
+        .service(get("/search", search::search))
+        .service(get("/nearest", search::nearest))
+        .service(get("/suggest", search::suggest))
+        .service(get("/places/{id}", search::place))
+        .service(get("/metrics", observe::metrics))
+        .service(
+            web::scope("/admin")
+                .app_data(RoutePattern("/admin/{route}"))
+                .service(
+                    web::resource("/reload")
+                        .app_data(RoutePattern("/admin/reload"))
+                        .route(web::post().to(admin::reload))
+                        .default_service(web::to(admin::other)),
+                )
+                .service(
+                    web::resource("/search-gaps")
+                        .app_data(RoutePattern("/admin/search-gaps"))
+                        .route(web::get().to(admin::search_gaps))
+                        .route(web::head().to(admin::search_gaps))
+                        .default_service(web::to(admin::other)),
+                )
+                .default_service(web::to(admin::other)),
+        )
+        .default_service(web::to(|request: HttpRequest| async move {
+            Err::<HttpResponse, _>(ApiError::no_route(&request))
+        }));
+}
+
+/// A resource read with GET and HEAD (the same answer without its body, as HTTP requires);
+/// other methods get a JSON 405 with `Allow`.
+pub fn get<F, Args>(path: &'static str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    use actix_web::guard;
+    web::resource(path)
+        .app_data(RoutePattern(path))
+        .route(
+            web::route()
+                .guard(guard::Any(guard::Get()).or(guard::Head()))
+                .to(handler),
+        )
+        .default_service(web::to(|request: HttpRequest| async move {
+            Err::<HttpResponse, _>(ApiError::method_not_allowed(&request, "GET, HEAD"))
+        }))
+}
+
+/// The routes in process: the app the server runs (`cli::app`), over the bundled data, asked
+/// through `actix_web::test` with no socket and no process. What needs a real server (signals,
+/// reloads, the page in a browser) is in `tests/`.
+#[cfg(test)]
+mod tests {
+    use actix_web::http::{header, Method, StatusCode};
+    use actix_web::test::TestRequest;
+
+    use crate::in_process::{ask, error_of, get};
+
+    #[actix_web::test]
+    async fn every_route_of_the_table_answers_get() {
+        for path in [
+            "/health",
+            "/openapi.json",
+            "/tiles.json",
+            "/clusters?zoom=3",
+            "/search?q=mediatheque",
+            "/nearest?lat=47.47&lon=-0.55",
+            "/suggest?q=ang",
+            "/metrics",
+            "/",
+        ] {
+            let (status, headers, _) = ask(&[], TestRequest::get().uri(path)).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert!(headers.contains_key("x-request-id"), "{path}");
+        }
+        let (status, _, _) = ask(&[], TestRequest::get().uri("/tiles/0/0/0.mvt")).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+
+    #[actix_web::test]
+    async fn unknown_paths_and_methods_get_json_404_and_405() {
+        let (status, body) = get("/nowhere").await;
+        assert_eq!(
+            error_of(status, &body),
+            (404, "not_found", "no route for GET /nowhere")
+        );
+        for (method, path, allow) in [
+            (Method::POST, "/health", "GET, HEAD"),
+            (Method::DELETE, "/tiles/0/0/0.mvt", "GET, HEAD"),
+            (Method::PUT, "/", "GET, HEAD"),
+        ] {
+            let request = TestRequest::default().method(method.clone()).uri(path);
+            let (status, headers, body) = ask(&[], request).await;
+            let (code, error, message) = error_of(status, &body);
+            assert_eq!(
+                (code, error),
+                (405, "method_not_allowed"),
+                "{method} {path}"
+            );
+            assert!(message.starts_with(&format!("{method} is not allowed on {path}")));
+            assert_eq!(headers.get(header::ALLOW).unwrap(), allow);
+        }
+        // Admin off: every admin route is a 404, whatever its parameters.
+        for path in [
+            "/admin/reload",
+            "/admin/search-gaps?limit=5000",
+            "/admin/other",
+        ] {
+            let (status, body) = get(path).await;
+            assert_eq!(error_of(status, &body).0, 404, "{path}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn each_route_refuses_the_names_it_does_not_declare() {
+        for (path, takes) in [
+            ("/health?x=1", "this route takes none"),
+            ("/places/a?full=1", "this route takes none"),
+            ("/tiles/0/0/0.mvt?debug=1", "this route takes the filters"),
+            (
+                "/clusters?zoom=3&debug=1",
+                "this route takes the filters and bbox, zoom",
+            ),
+            (
+                "/suggest?q=a&services=x",
+                "this route takes q, limit, lat, lon",
+            ),
+            (
+                "/nearest?lat=1&lon=1&radius=5",
+                "this route takes the filters and lat, lon, k",
+            ),
+        ] {
+            let (status, body) = get(path).await;
+            let (code, error, message) = error_of(status, &body);
+            assert_eq!((code, error), (400, "invalid_parameter"), "{path}");
+            assert!(
+                message.starts_with("unknown parameter"),
+                "{path}: {message}"
+            );
+            assert!(message.ends_with(takes), "{path}: {message}");
+        }
+        // A filter name is taken where the filters are, and a declared name given twice is not.
+        assert_eq!(get("/tiles/0/0/0.mvt?services=Num%C3%A9rique").await.0, 400);
+        let (status, body) = get("/search?limit=1&limit=2").await;
+        assert_eq!(error_of(status, &body).2, "limit: given twice");
+    }
+
+    #[actix_web::test]
+    async fn limits_and_rules_between_parameters_say_what_to_change() {
+        for (path, message) in [
+            (
+                "/search?limit=5000",
+                "limit: 5000 is above the maximum of 1000",
+            ),
+            (
+                "/search?offset=20000",
+                "offset: 20000 is above the maximum of 10000",
+            ),
+            ("/tiles/23/0/0.mvt", "zoom: 23 is above the maximum of 22"),
+            ("/clusters?zoom=30", "zoom: 30 is above the maximum of 22"),
+            (
+                "/clusters/1/leaves?limit=5000",
+                "limit: 5000 is above the maximum of 1000",
+            ),
+            ("/suggest?limit=51", "limit: 51 is above the maximum of 50"),
+            ("/nearest?lat=1&lon=2&k=0", "k: 0 is outside 1 to 1000"),
+            ("/search?lat=91&lon=0", "lat: 91 is outside -90 to 90"),
+            ("/search?lat=0&lon=181", "lon: 181 is outside -180 to 180"),
+            ("/search?radius=100", "radius: needs lat and lon"),
+            ("/search?lat=1", "lat: given without lon"),
+            ("/search?sort=distance", "sort: distance needs lat and lon"),
+            (
+                "/search?open_now=true&open_at=2026-12-04T10:00",
+                "open_now: give open_at or open_now, not both",
+            ),
+            ("/clusters", "zoom is required"),
+        ] {
+            let (status, body) = get(path).await;
+            assert_eq!(
+                error_of(status, &body),
+                (400, "invalid_parameter", message),
+                "{path}"
+            );
+        }
+        // The limits are the server's own.
+        let request = TestRequest::get().uri("/search?limit=1500");
+        let (status, _, body) = ask(&["--max-limit", "2000"], request).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    #[actix_web::test]
+    async fn the_cache_control_of_tiles_is_the_operators() {
+        let setting = "public, max-age=60, stale-while-revalidate=600";
+        let request = TestRequest::get().uri("/tiles/0/0/0.mvt");
+        let (status, headers, _) = ask(&["--tile-cache-control", setting], request).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers.get(header::CACHE_CONTROL).unwrap(), setting);
+        let refused = crate::cli::ServeSettings::parse(&["--tile-cache-control", "max-age=60\n"]);
+        assert!(refused.is_err_and(|e| e.to_string().contains("--tile-cache-control")));
+    }
+}

@@ -1,0 +1,289 @@
+//! The server's state: the index being served, and everything a request can reach.
+//!
+//! The index is not part of the state itself but behind an atomic pointer, which only
+//! [`AppState::reload`] swaps (`/admin/reload` and SIGHUP call it). A handler takes the pointer
+//! once, through the [`Live`] extractor, and answers from that index to the end, even when a
+//! reload swaps it meanwhile; the `X-Lieux-Index` header of the answer names the index it came
+//! from.
+
+use std::future::{ready, Ready};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use arc_swap::ArcSwap;
+use lieux_index::ingest::import::ImportOptions;
+use lieux_index::serve::{load, IndexSource, LiveIndex, LiveOptions};
+use serde::Serialize;
+
+use crate::clients::{RateLimits, TrustedProxies};
+use crate::gaps::SearchGaps;
+use crate::http_error::{ApiError, ErrorCode};
+use crate::limits::{ExportSlots, Limits};
+use crate::metrics::Metrics;
+use crate::pool::QueryPool;
+
+/// What every request can reach.
+pub struct AppState {
+    /// The index being served, with everything derived from it; swapped whole by a reload
+    /// ([`AppState::reload`]), and by nothing else.
+    pub(crate) live: ArcSwap<LiveIndex>,
+    /// The limits of requests.
+    pub limits: Limits,
+    /// Exports in flight.
+    pub exports: Arc<ExportSlots>,
+    /// The admin token and what a reload reads by default.
+    pub admin: Admin,
+    /// Request counts and latencies.
+    pub metrics: Metrics,
+    /// The public URL of the server (`https://example.org/lieux`), for TileJSON; without it,
+    /// URLs are built from the request.
+    pub public_url: Option<String>,
+    /// The data sources and their licences, for TileJSON; without it, the index's sources.
+    pub attribution: Option<String>,
+    /// The `Cache-Control` of tiles.
+    pub tile_cache_control: header::HeaderValue,
+    /// The threads that answer searches.
+    pub queries: QueryPool,
+    /// The proxies whose forwarding headers are believed.
+    pub proxies: TrustedProxies,
+    /// The rate limits per client.
+    pub rates: RateLimits,
+    /// The searches that found nothing as asked.
+    pub gaps: SearchGaps,
+}
+
+/// The index a request is answered from, taken once when the request starts.
+pub struct Live(pub Arc<LiveIndex>);
+
+impl std::ops::Deref for Live {
+    type Target = LiveIndex;
+
+    fn deref(&self) -> &LiveIndex {
+        &self.0
+    }
+}
+
+/// The hash of the index that answered, kept in the request for the `X-Lieux-Index` header.
+#[derive(Clone)]
+pub struct AnsweredFrom(pub Arc<LiveIndex>);
+
+impl FromRequest for Live {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let Some(state) = request.app_data::<web::Data<AppState>>() else {
+            return ready(Err(ApiError::new(ErrorCode::Internal, "no app state")));
+        };
+        let live = state.live.load_full();
+        request
+            .extensions_mut()
+            .insert(AnsweredFrom(Arc::clone(&live)));
+        ready(Ok(Live(live)))
+    }
+}
+
+/// A request that carries the admin token, checked before anything else of the request is
+/// read: without the token, an admin route says nothing but 404 (admin off) or 401.
+pub struct Authorized;
+
+impl FromRequest for Authorized {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let authorized = match request.app_data::<web::Data<AppState>>() {
+            Some(state) => state.admin.authorize(request).map(|()| Self),
+            None => Err(ApiError::new(ErrorCode::Internal, "no app state")),
+        };
+        ready(authorized)
+    }
+}
+
+impl AppState {
+    /// The index being served now.
+    #[must_use]
+    pub fn live(&self) -> Arc<LiveIndex> {
+        self.live.load_full()
+    }
+
+    /// Builds the index of `source`, checks it and swaps it in; the old index keeps serving when
+    /// anything fails. `trigger` is for the logs.
+    ///
+    /// # Errors
+    /// 409 when a reload is running, 422 with the reason when the new index cannot be built or
+    /// fails its checks.
+    pub async fn reload(
+        &self,
+        source: IndexSource,
+        trigger: &'static str,
+    ) -> Result<Reloaded, ApiError> {
+        if self.admin.reloading.swap(true, Ordering::AcqRel) {
+            return Err(ApiError::new(
+                ErrorCode::ReloadRunning,
+                "a reload is already running",
+            ));
+        }
+        /// Clears the flag however the reload ends (even when the request is dropped).
+        struct Running<'a>(&'a AtomicBool);
+        impl Drop for Running<'_> {
+            fn drop(&mut self) {
+                self.0.store(false, Ordering::Release);
+            }
+        }
+        let _running = Running(&self.admin.reloading);
+        let started = Instant::now();
+        tracing::info!(trigger, source = ?source, "reload started");
+        let options = self.admin.options.clone();
+        // A panic while building (a bug, or a decoder meeting what no check foresaw) fails this
+        // reload like any other error: the old index keeps serving, and the metric counts it.
+        let built = web::block(move || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load(&source, &options)))
+        })
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
+        // The sources may be any file the server can read: no message below quotes what they hold.
+        .map_err(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            format!("building the index failed ({what})")
+        })
+        .and_then(|built| built.map_err(|error| error.without_file_content()));
+        match built {
+            Ok(new) => {
+                let new = Arc::new(new);
+                let old = self.live.swap(Arc::clone(&new));
+                self.metrics.retire_tiles(old.cache_stats());
+                self.metrics.reloaded(true);
+                let took_ms = started.elapsed().as_millis();
+                tracing::info!(
+                    trigger,
+                    previous = %old.hash(),
+                    index = %new.hash(),
+                    places = new.manifest().places,
+                    took_ms,
+                    "reloaded: the new index serves"
+                );
+                Ok(Reloaded {
+                    status: "reloaded",
+                    previous: old.hash().to_owned(),
+                    index: new.hash().to_owned(),
+                    places: new.manifest().places,
+                    took_ms,
+                })
+            }
+            Err(error) => {
+                self.metrics.reloaded(false);
+                tracing::error!(trigger, %error, "reload failed: the old index keeps serving");
+                Err(ApiError::new(
+                    ErrorCode::ReloadFailed,
+                    format!("reload failed, the old index keeps serving: {error}"),
+                ))
+            }
+        }
+    }
+}
+
+/// The shortest admin token accepted.
+pub const MIN_TOKEN_CHARS: usize = 16;
+
+/// Admin settings.
+pub struct Admin {
+    /// The hash of the token; `None`: admin is off.
+    token: Option<blake3::Hash>,
+    /// What a reload without a body reads.
+    pub default_source: IndexSource,
+    /// How `{"sources": …}` are read.
+    pub import: ImportOptions,
+    /// Where indexes rebuilt from sources are written.
+    pub work_dir: PathBuf,
+    /// How derived structures are built.
+    pub options: LiveOptions,
+    reloading: AtomicBool,
+}
+
+impl Admin {
+    /// Admin settings; `token` off when `None`.
+    ///
+    /// # Errors
+    /// A token shorter than [`MIN_TOKEN_CHARS`].
+    pub fn new(
+        token: Option<&str>,
+        default_source: IndexSource,
+        import: ImportOptions,
+        work_dir: PathBuf,
+        options: LiveOptions,
+    ) -> anyhow::Result<Self> {
+        let token = token.map(str::trim);
+        if let Some(token) = token {
+            if token.chars().count() < MIN_TOKEN_CHARS {
+                anyhow::bail!("the admin token must have at least {MIN_TOKEN_CHARS} characters");
+            }
+        }
+        Ok(Self {
+            token: token.map(|t| blake3::hash(t.as_bytes())),
+            default_source,
+            import,
+            work_dir,
+            options,
+            reloading: AtomicBool::new(false),
+        })
+    }
+
+    /// Whether a reload is running.
+    pub fn reload_running(&self) -> bool {
+        self.reloading.load(Ordering::Acquire)
+    }
+
+    /// Whether admin routes are on.
+    pub fn enabled(&self) -> bool {
+        self.token.is_some()
+    }
+
+    /// Refuses a request without the token: 404 when admin is off, 401 otherwise.
+    fn authorize(&self, request: &HttpRequest) -> Result<(), ApiError> {
+        let Some(expected) = &self.token else {
+            return Err(ApiError::new(
+                ErrorCode::NotFound,
+                format!("no route for {} {}", request.method(), request.path()),
+            ));
+        };
+        let given = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim_start().split_once(' '))
+            // The scheme is case-insensitive (RFC 9110, section 11.1).
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| blake3::hash(token.trim().as_bytes()));
+        match given {
+            // `blake3::Hash` compares in constant time.
+            Some(hash) if hash == *expected => Ok(()),
+            Some(_) => Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "the bearer token is not the admin token",
+            )),
+            None => Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "admin routes need an Authorization: Bearer header",
+            )),
+        }
+    }
+}
+
+/// The answer of a reload that swapped.
+#[derive(Debug, Serialize)]
+pub struct Reloaded {
+    status: &'static str,
+    previous: String,
+    index: String,
+    places: u64,
+    took_ms: u128,
+}

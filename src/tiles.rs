@@ -1,0 +1,309 @@
+//! The map routes: vector tiles, TileJSON and GeoJSON clusters.
+//!
+//! A tile or a cluster comes from the filter's map, which the live index builds the first time
+//! a filter is asked for (seconds at a million places) and caches: such a request runs on
+//! actix's blocking pool, so that no other connection of the worker waits for it. Once the map
+//! is built, tiles are encoded on the worker itself (well under a millisecond), and cached.
+
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use lieux_index::serve::map::MapFilter;
+use lieux_index::serve::tiles::{Compression, MAX_TILE_ZOOM};
+use lieux_index::serve::LiveIndex;
+use lieux_tiles::{LngLatBbox, TileCoord};
+
+use crate::http_error::{ApiError, ErrorCode};
+use crate::limits::Limits;
+use crate::params::{
+    at_most, filter_of, number_param, param, parse, parse_bbox, Params, Query, RouteParams,
+};
+use crate::state::{AppState, Live};
+
+/// The most leaves one `/clusters/{id}/leaves` answer holds.
+pub const MAX_LEAVES: usize = 1000;
+
+/// A zoom level of the tiles.
+fn zoom(text: &str) -> Result<u8, ApiError> {
+    at_most("zoom", parse("zoom", text)?, MAX_TILE_ZOOM)
+}
+
+/// The filters of a map request.
+pub struct MapParams(MapFilter);
+
+impl RouteParams for MapParams {
+    const NAMES: &'static [&'static str] = &[];
+    const FILTERS: bool = true;
+
+    fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
+        Ok(Self(MapFilter::new(filter_of(query, limits)?)))
+    }
+}
+
+/// `/tiles/{z}/{x}/{y}.mvt` (or `.pbf`): the tile of a path.
+fn tile_of(request: &HttpRequest) -> Result<TileCoord, ApiError> {
+    // Read in place: the numbers need no percent-decoding into new strings.
+    let segment = |name| request.match_info().get(name).unwrap_or("");
+    let (z, x, tile) = (segment("z"), segment("x"), segment("tile"));
+    let y = tile
+        .strip_suffix(".mvt")
+        .or_else(|| tile.strip_suffix(".pbf"))
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "tiles end in .mvt or .pbf"))?;
+    TileCoord::new(zoom(z)?, parse("x", x)?, parse("y", y)?)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidParameter, e.to_string()))
+}
+
+/// Runs `answer` on the live index on actix's blocking pool.
+async fn blocking<T: Send + 'static>(
+    live: &Live,
+    answer: impl FnOnce(&LiveIndex) -> lieux_index::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let live = Arc::clone(&live.0);
+    web::block(move || answer(&live))
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
+        .map_err(ApiError::from)
+}
+
+/// `GET /tiles/{z}/{x}/{y}.mvt` (or `.pbf`), with the filters.
+///
+/// The tile comes gzipped when the client accepts gzip, as every browser does: compressed once
+/// and cached. An empty tile is a 204 with no body. Each answer has an `ETag` (the index, the
+/// filter, the tile and the compression, since the bytes differ) that `If-None-Match`
+/// revalidates with a 304.
+pub async fn tile(
+    state: web::Data<AppState>,
+    live: Live,
+    Params(MapParams(filter)): Params<MapParams>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let coord = tile_of(&request)?;
+    let compression = if accepts_gzip(&request) {
+        Compression::Gzip
+    } else {
+        Compression::None
+    };
+    let etag = tile_etag(&live, &filter, coord, compression);
+    let bytes = if request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|tag| tag.as_bytes() == etag.as_bytes())
+    {
+        None
+    } else if live.has_map(&filter) {
+        Some(live.tile(&filter, coord, compression)?)
+    } else {
+        Some(blocking(&live, move |live| live.tile(&filter, coord, compression)).await?)
+    };
+    Ok(tile_response(
+        bytes,
+        compression,
+        etag,
+        &state.tile_cache_control,
+    ))
+}
+
+/// The answer of a tile: 304 when the client holds it (`None`), 204 when it is empty, the
+/// tile otherwise; with its `ETag`, `Cache-Control` and `Vary`.
+fn tile_response(
+    bytes: Option<Arc<[u8]>>,
+    compression: Compression,
+    etag: String,
+    cache_control: &header::HeaderValue,
+) -> HttpResponse {
+    let mut response = match &bytes {
+        None => HttpResponse::NotModified(),
+        Some(bytes) if bytes.is_empty() => HttpResponse::NoContent(),
+        Some(_) => HttpResponse::Ok(),
+    };
+    if bytes.as_ref().is_some_and(|bytes| !bytes.is_empty()) {
+        response.content_type("application/vnd.mapbox-vector-tile");
+        if compression == Compression::Gzip {
+            response.insert_header((header::CONTENT_ENCODING, "gzip"));
+        }
+    }
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, cache_control.clone()))
+        .insert_header((header::VARY, "Accept-Encoding"));
+    match bytes {
+        Some(bytes) if !bytes.is_empty() => response.body(web::Bytes::from_owner(bytes)),
+        _ => response.finish(),
+    }
+}
+
+/// The `ETag` of a tile: the index, the filter and tile, and the compression, as
+/// `"0123456789abcdef-0123456789abcdef-gz"`.
+fn tile_etag(
+    live: &LiveIndex,
+    filter: &MapFilter,
+    coord: TileCoord,
+    compression: Compression,
+) -> String {
+    let tile_hash = blake3::Hasher::new()
+        .update(filter.key().as_bytes())
+        .update(&[coord.z()])
+        .update(&coord.x().to_le_bytes())
+        .update(&coord.y().to_le_bytes())
+        .finalize()
+        .to_hex();
+    let mut etag = String::with_capacity(40);
+    etag.push('"');
+    etag.push_str(live.hash().get(..16).unwrap_or(""));
+    etag.push('-');
+    etag.push_str(&tile_hash[..16]);
+    if compression == Compression::Gzip {
+        etag.push_str("-gz");
+    }
+    etag.push('"');
+    etag
+}
+
+/// Whether `Accept-Encoding` accepts gzip: names `gzip` (or `*`) without `q=0`.
+fn accepts_gzip(request: &HttpRequest) -> bool {
+    request
+        .headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|parameter| {
+                let parameter = parameter.trim();
+                parameter
+                    .strip_prefix("q=")
+                    .or_else(|| parameter.strip_prefix("Q="))
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
+}
+
+/// `GET /tiles.json`: TileJSON 3.0.0, its tile URL keeping the request's filters.
+pub async fn tilejson(
+    state: web::Data<AppState>,
+    live: Live,
+    Params(MapParams(filter)): Params<MapParams>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let base = match &state.public_url {
+        Some(url) => url.clone(),
+        None => state.proxies.base_url(&request)?,
+    };
+    let query_string = request.query_string();
+    let suffix = if query_string.is_empty() {
+        String::new()
+    } else {
+        format!("?{query_string}")
+    };
+    let tiles = format!(
+        "{}/tiles/{{z}}/{{x}}/{{y}}.mvt{suffix}",
+        base.trim_end_matches('/')
+    );
+    let attribution = state.attribution.as_deref();
+    Ok(HttpResponse::Ok().json(live.tilejson(tiles, &filter, attribution)))
+}
+
+/// The parameters of `/clusters`: the filters, a bbox and a zoom.
+pub struct ClustersParams {
+    filter: MapFilter,
+    bbox: LngLatBbox,
+    zoom: u8,
+}
+
+impl RouteParams for ClustersParams {
+    const NAMES: &'static [&'static str] = &["bbox", "zoom"];
+    const FILTERS: bool = true;
+
+    fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
+        let bbox = match param(query, "bbox")? {
+            Some(text) => parse_bbox(text)?,
+            None => LngLatBbox::WORLD,
+        };
+        limits.check_bbox(&bbox)?;
+        Ok(Self {
+            filter: MapFilter::new(filter_of(query, limits)?),
+            bbox,
+            zoom: at_most("zoom", number_param(query, "zoom", None)?, MAX_TILE_ZOOM)?,
+        })
+    }
+}
+
+/// `GET /clusters?bbox=W,S,E,N&zoom=Z`, with the filters: a GeoJSON FeatureCollection.
+pub async fn clusters(
+    live: Live,
+    Params(asked): Params<ClustersParams>,
+) -> Result<HttpResponse, ApiError> {
+    let ClustersParams { filter, bbox, zoom } = asked;
+    let clusters = blocking(&live, move |live| live.clusters(&filter, bbox, zoom)).await?;
+    Ok(HttpResponse::Ok().json(clusters))
+}
+
+/// The cluster id of a `/clusters/{id}/…` path.
+fn cluster_id(id: &str) -> Result<u64, ApiError> {
+    parse("cluster id", id)
+}
+
+/// `GET /clusters/{id}/children`, with the filters of the map the cluster belongs to.
+pub async fn cluster_children(
+    live: Live,
+    id: web::Path<String>,
+    Params(MapParams(filter)): Params<MapParams>,
+) -> Result<HttpResponse, ApiError> {
+    let id = cluster_id(&id)?;
+    let children = blocking(&live, move |live| live.cluster_children(&filter, id)).await?;
+    Ok(HttpResponse::Ok().json(children))
+}
+
+/// The parameters of `/clusters/{id}/leaves`: the filters, and a page of leaves.
+pub struct LeavesParams {
+    filter: MapFilter,
+    limit: usize,
+    offset: usize,
+}
+
+impl RouteParams for LeavesParams {
+    const NAMES: &'static [&'static str] = &["limit", "offset"];
+    const FILTERS: bool = true;
+
+    fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
+        Ok(Self {
+            limit: at_most("limit", number_param(query, "limit", Some(10))?, MAX_LEAVES)?,
+            offset: number_param(query, "offset", Some(0))?,
+            filter: MapFilter::new(filter_of(query, limits)?),
+        })
+    }
+}
+
+/// `GET /clusters/{id}/leaves?limit=&offset=`, with the filters of the cluster's map.
+pub async fn cluster_leaves(
+    live: Live,
+    id: web::Path<String>,
+    Params(asked): Params<LeavesParams>,
+) -> Result<HttpResponse, ApiError> {
+    let id = cluster_id(&id)?;
+    let LeavesParams {
+        filter,
+        limit,
+        offset,
+    } = asked;
+    let leaves = blocking(&live, move |live| {
+        live.cluster_leaves(&filter, id, limit, offset)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(leaves))
+}
+
+/// `GET /clusters/{id}/expansion-zoom`, with the filters of the cluster's map.
+pub async fn cluster_expansion_zoom(
+    live: Live,
+    id: web::Path<String>,
+    Params(MapParams(filter)): Params<MapParams>,
+) -> Result<HttpResponse, ApiError> {
+    let id = cluster_id(&id)?;
+    let zoom = blocking(&live, move |live| live.cluster_expansion_zoom(&filter, id)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "cluster_id": id, "expansion_zoom": zoom })))
+}
