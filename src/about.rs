@@ -40,10 +40,12 @@ pub async fn health(
     }))
 }
 
-/// `GET /openapi.json`: the description of every route, kept by hand in `src/openapi.json`
-/// (a test checks that every path it lists is served).
-pub async fn openapi(_: Params<NoParams>) -> Result<HttpResponse, ApiError> {
+/// `GET /openapi.json`: the description of every route (see [`crate::openapi`]).
+pub async fn openapi(
+    state: web::Data<AppState>,
+    _: Params<NoParams>,
+) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .content_type("application/json")
-        .body(include_str!("openapi.json")))
+        .body(state.openapi.clone()))
 }

@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
-use crate::params::{number_param, within, Params, Query, RouteParams};
+use crate::params::{Kind, Maximum, Parameter, Params, Query, RouteParams};
 use crate::state::{AppState, Authorized};
 
 /// Any other admin request: 405 or 404, once the token is checked, so that nothing tells a
@@ -53,12 +53,20 @@ pub struct GapsParams {
 }
 
 impl RouteParams for GapsParams {
-    const NAMES: &'static [&'static str] = &["limit"];
+    const PARAMETERS: &'static [Parameter] = &[Parameter {
+        name: "limit",
+        description: "How many searches (default 50, at most 1,000).",
+        kind: Kind::Integer {
+            minimum: 1,
+            maximum: Maximum::Fixed(1000),
+            default: Some(50),
+        },
+    }];
     const FILTERS: bool = false;
 
-    fn read(query: &Query, _: &Limits) -> Result<Self, ApiError> {
+    fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
         Ok(Self {
-            limit: within("limit", number_param(query, "limit", Some(50))?, 1..=1000)?,
+            limit: Self::PARAMETERS[0].count(query, limits)?,
         })
     }
 }

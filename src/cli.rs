@@ -94,6 +94,9 @@ enum Command {
         #[arg(long, default_value = BUNDLED_COMMUNES)]
         communes: PathBuf,
     },
+    /// Write the OpenAPI 3.1 document that `lieux serve` serves at `/openapi.json` (under its
+    /// default limits) to standard output, for client generators and validators.
+    Openapi,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -356,6 +359,12 @@ impl Cli {
                 out,
                 communes,
             }) => generate(count, seed, out.as_deref(), &bundled(&communes)),
+            Some(Command::Openapi) => {
+                let document = crate::openapi::document(&Limits::default());
+                serde_json::to_writer_pretty(std::io::stdout().lock(), &document)?;
+                println!();
+                Ok(())
+            }
         }
     }
 }
@@ -606,6 +615,7 @@ impl ServeSettings {
             proxies: self.proxies.clone(),
             rates: RateLimits::new(self.rates.clone()),
             gaps: crate::gaps::SearchGaps::default(),
+            openapi: serde_json::to_vec(&crate::openapi::document(&self.limits))?.into(),
         }))
     }
 

@@ -12,7 +12,7 @@
 //!   OpenAPI), [`assets`] (the page), and [`observe`] (the middleware around every request,
 //!   and `/metrics`);
 //! - [`cors`], [`state`] (the index being served and what every request can reach),
-//!   [`params`], [`metrics`], [`limits`], [`clients`] (who a client is, rate limits),
+//!   [`openapi`] (the document, from the routes' declarations), [`params`], [`metrics`], [`limits`], [`clients`] (who a client is, rate limits),
 //!   [`gaps`], [`pool`] (the query threads), [`query_string`], [`progress`], and
 //!   [`http_error`] (the one table from errors to HTTP answers).
 
@@ -29,6 +29,7 @@ mod in_process;
 pub mod limits;
 pub mod metrics;
 pub mod observe;
+pub mod openapi;
 pub mod params;
 pub mod pool;
 pub mod progress;

@@ -21,10 +21,183 @@ use crate::state::AppState;
 /// The query string of a request, as name/value pairs in order.
 pub type Query = web::Query<Vec<(String, String)>>;
 
+/// A query parameter as a route declares it: what the extractor takes, what [`Parameter`]'s
+/// readers check, and what the OpenAPI document says (`crate::openapi`), from one
+/// declaration.
+#[derive(Clone, Copy, Debug)]
+pub struct Parameter {
+    pub name: &'static str,
+    /// For people, in the document.
+    pub description: &'static str,
+    pub kind: Kind,
+}
+
+/// What a parameter holds.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    /// A whole number from `minimum` to `maximum`; `default` when absent (required when
+    /// there is none).
+    Integer {
+        minimum: u64,
+        maximum: Maximum,
+        default: Option<u64>,
+    },
+    /// A number from `minimum` to `maximum`.
+    Number { minimum: f64, maximum: Maximum },
+    /// `true` or `false` (`1`, `yes`, or nothing after `=`, are true too).
+    Boolean,
+    /// One of `values`; `default` when absent.
+    OneOf {
+        values: &'static [&'static str],
+        default: &'static str,
+    },
+    /// Text, at most `--max-query-chars` characters.
+    Text,
+    /// A local date-time, `2026-11-24T14:30`.
+    LocalTime,
+    /// A rectangle `W,S,E,N` in degrees, at most `--max-bbox-degrees` wide and tall.
+    Bbox,
+}
+
+/// The largest value a parameter takes.
+#[derive(Clone, Copy, Debug)]
+pub enum Maximum {
+    Fixed(u64),
+    /// As large as the type holds.
+    Unbounded,
+    /// One of the server's limits (`lieux serve --help`).
+    Limit(fn(&Limits) -> f64),
+}
+
+impl Maximum {
+    /// The maximum under `limits`.
+    #[must_use]
+    pub fn of(self, limits: &Limits) -> f64 {
+        match self {
+            #[allow(clippy::cast_precision_loss)]
+            Self::Fixed(max) => max as f64,
+            Self::Unbounded => f64::MAX,
+            Self::Limit(limit) => limit(limits),
+        }
+    }
+}
+
+impl Parameter {
+    /// Its text in `query`, at most once.
+    ///
+    /// # Errors
+    /// When it is given twice.
+    pub fn text<'q>(&self, query: &'q Query) -> Result<Option<&'q str>, ApiError> {
+        param(query, self.name)
+    }
+
+    /// Its whole number, within its bounds, or its default.
+    ///
+    /// # Errors
+    /// When it is no number, out of bounds, or absent without a default.
+    pub fn integer(&self, query: &Query, limits: &Limits) -> Result<u64, ApiError> {
+        let Kind::Integer {
+            minimum,
+            maximum,
+            default,
+        } = self.kind
+        else {
+            unreachable!("{} is declared an integer", self.name);
+        };
+        let value = match (self.text(query)?, default) {
+            (Some(text), _) => parse(self.name, text)?,
+            (None, Some(default)) => return Ok(default),
+            (None, None) => return Err(invalid(format!("{} is required", self.name))),
+        };
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let max = match maximum {
+            Maximum::Unbounded => u64::MAX,
+            maximum => maximum.of(limits) as u64,
+        };
+        if minimum == 0 {
+            at_most(self.name, value, max)
+        } else {
+            within(self.name, value, minimum..=max)
+        }
+    }
+
+    /// Its whole number as a `usize` (see [`Parameter::integer`]).
+    ///
+    /// # Errors
+    /// As [`Parameter::integer`].
+    pub fn count(&self, query: &Query, limits: &Limits) -> Result<usize, ApiError> {
+        let value = self.integer(query, limits)?;
+        usize::try_from(value).map_err(|_| invalid(format!("{}: {value} is too large", self.name)))
+    }
+
+    /// Its number, within its bounds, if given.
+    ///
+    /// # Errors
+    /// When it is no number or out of bounds.
+    pub fn number(&self, query: &Query, limits: &Limits) -> Result<Option<f64>, ApiError> {
+        let Kind::Number { minimum, maximum } = self.kind else {
+            unreachable!("{} is declared a number", self.name);
+        };
+        self.text(query)?
+            .map(|text| {
+                within(
+                    self.name,
+                    parse(self.name, text)?,
+                    minimum..=maximum.of(limits),
+                )
+            })
+            .transpose()
+    }
+
+    /// Its truth: absent is false.
+    ///
+    /// # Errors
+    /// A value that is not true or false.
+    pub fn boolean(&self, query: &Query) -> Result<bool, ApiError> {
+        match self.text(query)? {
+            None | Some("false" | "0" | "no") => Ok(false),
+            Some("true" | "1" | "yes" | "") => Ok(true),
+            Some(other) => Err(invalid(format!(
+                "{}: {other:?} is not true or false",
+                self.name
+            ))),
+        }
+    }
+
+    /// Which of its values it is, or its default.
+    ///
+    /// # Errors
+    /// Another value.
+    pub fn one_of(&self, query: &Query) -> Result<&'static str, ApiError> {
+        let Kind::OneOf { values, default } = self.kind else {
+            unreachable!("{} is declared one of some values", self.name);
+        };
+        match self.text(query)? {
+            None => Ok(default),
+            Some(text) => values.iter().copied().find(|v| *v == text).ok_or_else(|| {
+                invalid(format!(
+                    "{}: {text:?} is not {}",
+                    self.name,
+                    or_list(values)
+                ))
+            }),
+        }
+    }
+}
+
+/// `a, b or c`.
+fn or_list(values: &[&str]) -> String {
+    match values {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
 /// The parameters of a route, read from its query string.
 pub trait RouteParams: Sized {
-    /// The names the route takes, besides the filters when it takes them.
-    const NAMES: &'static [&'static str];
+    /// The parameters the route takes, besides the filters when it takes them.
+    const PARAMETERS: &'static [Parameter];
     /// Whether the route takes the filters (`q`, `services`, `departement`…).
     const FILTERS: bool;
 
@@ -51,12 +224,13 @@ fn params<T: RouteParams>(request: &HttpRequest) -> Result<Params<T>, ApiError> 
     let query =
         Query::from_query(request.query_string()).map_err(|error| invalid(error.to_string()))?;
     let unknown = query.iter().find(|(name, _)| {
-        let declared = T::NAMES.contains(&name.as_str());
+        let declared = T::PARAMETERS.iter().any(|p| p.name == name);
         let filter = T::FILTERS && PlaceFilter::is_parameter(name);
         !(declared || filter)
     });
     if let Some((name, _)) = unknown {
-        let takes = match (T::NAMES, T::FILTERS) {
+        let names: Vec<&str> = T::PARAMETERS.iter().map(|p| p.name).collect();
+        let takes = match (names.as_slice(), T::FILTERS) {
             ([], false) => "this route takes none".to_owned(),
             (names, false) => format!("this route takes {}", names.join(", ")),
             ([], true) => "this route takes the filters".to_owned(),
@@ -79,7 +253,7 @@ fn params<T: RouteParams>(request: &HttpRequest) -> Result<Params<T>, ApiError> 
 pub struct NoParams;
 
 impl RouteParams for NoParams {
-    const NAMES: &'static [&'static str] = &[];
+    const PARAMETERS: &'static [Parameter] = &[];
     const FILTERS: bool = false;
 
     fn read(_: &Query, _: &Limits) -> Result<Self, ApiError> {
@@ -223,4 +397,56 @@ pub fn check_query_string(raw: &str) -> Result<(), ApiError> {
             format!("the query string is not valid percent-encoding: {why}"),
         )
     })
+}
+
+/// `lat`, with `lon`: a position in degrees.
+pub const LAT: Parameter = Parameter {
+    name: "lat",
+    description: "Latitude in degrees (-90 to 90); needs `lon`.",
+    kind: Kind::Number {
+        minimum: -90.0,
+        maximum: Maximum::Fixed(90),
+    },
+};
+
+/// `lon`, with `lat`.
+pub const LON: Parameter = Parameter {
+    name: "lon",
+    description: "Longitude in degrees (-180 to 180); needs `lat`.",
+    kind: Kind::Number {
+        minimum: -180.0,
+        maximum: Maximum::Fixed(180),
+    },
+};
+
+/// `bbox`, a rectangle.
+pub const BBOX: Parameter = Parameter {
+    name: "bbox",
+    description: "A rectangle `W,S,E,N` in degrees (W > E crosses the antimeridian).",
+    kind: Kind::Bbox,
+};
+
+/// A longitude/latitude pair from `lon` and `lat`: both or neither.
+///
+/// # Errors
+/// One without the other, or out of range.
+pub fn location(query: &Query, limits: &Limits) -> Result<Option<(f64, f64)>, ApiError> {
+    match (LON.number(query, limits)?, LAT.number(query, limits)?) {
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(invalid("lon: given without lat")),
+        (None, Some(_)) => Err(invalid("lat: given without lon")),
+        (Some(lon), Some(lat)) => Ok(Some((lon, lat))),
+    }
+}
+
+/// The rectangle of `bbox`, checked against the limits, if given.
+///
+/// # Errors
+/// A malformed rectangle, or one over `--max-bbox-degrees`.
+pub fn bbox(query: &Query, limits: &Limits) -> Result<Option<LngLatBbox>, ApiError> {
+    let Some(bbox) = BBOX.text(query)?.map(parse_bbox).transpose()? else {
+        return Ok(None);
+    };
+    limits.check_bbox(&bbox)?;
+    Ok(Some(bbox))
 }

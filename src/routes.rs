@@ -10,7 +10,83 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::http_error::{ApiError, ErrorCode};
 use crate::observe::RoutePattern;
+use crate::params::{NoParams, Parameter, RouteParams};
 use crate::{about, admin, assets, observe, search, tiles};
+
+/// A route of the API as the OpenAPI document describes it (see [`crate::openapi`]).
+#[derive(Debug)]
+pub struct Operation {
+    /// The route's pattern, as the router registers it.
+    pub route: &'static str,
+    /// Its path in the document, where path parameters are named for people.
+    pub path: &'static str,
+    /// `get` or `post`.
+    pub method: &'static str,
+    /// The query parameters it declares, besides the filters.
+    pub parameters: &'static [Parameter],
+    /// Whether it takes the filters.
+    pub filters: bool,
+}
+
+const fn operation<T: RouteParams>(
+    route: &'static str,
+    path: &'static str,
+    method: &'static str,
+) -> Operation {
+    Operation {
+        route,
+        path,
+        method,
+        parameters: T::PARAMETERS,
+        filters: T::FILTERS,
+    }
+}
+
+/// Every route of the API but the page's own: the document is made from this table, and the
+/// router refuses to register a route that is not in it.
+pub const OPERATIONS: &[Operation] = &[
+    operation::<NoParams>("/health", "/health", "get"),
+    operation::<NoParams>("/openapi.json", "/openapi.json", "get"),
+    operation::<search::SearchParams>("/search", "/search", "get"),
+    operation::<search::NearestParams>("/nearest", "/nearest", "get"),
+    operation::<search::SuggestParams>("/suggest", "/suggest", "get"),
+    operation::<NoParams>("/places/{id}", "/places/{id}", "get"),
+    operation::<tiles::MapParams>("/tiles.json", "/tiles.json", "get"),
+    operation::<tiles::MapParams>("/tiles/{z}/{x}/{tile}", "/tiles/{z}/{x}/{y}", "get"),
+    operation::<tiles::ClustersParams>("/clusters", "/clusters", "get"),
+    operation::<tiles::MapParams>(
+        "/clusters/{id}/children",
+        "/clusters/{cluster_id}/children",
+        "get",
+    ),
+    operation::<tiles::LeavesParams>(
+        "/clusters/{id}/leaves",
+        "/clusters/{cluster_id}/leaves",
+        "get",
+    ),
+    operation::<tiles::MapParams>(
+        "/clusters/{id}/expansion-zoom",
+        "/clusters/{cluster_id}/expansion-zoom",
+        "get",
+    ),
+    operation::<NoParams>("/metrics", "/metrics", "get"),
+    operation::<NoParams>("/admin/reload", "/admin/reload", "post"),
+    operation::<admin::GapsParams>("/admin/search-gaps", "/admin/search-gaps", "get"),
+];
+
+/// `route`, once it is known to be in [`OPERATIONS`] with `method`.
+///
+/// # Panics
+/// When it is not: a route is documented before it is served.
+fn documented(route: &'static str, method: &str) -> &'static str {
+    assert!(
+        OPERATIONS
+            .iter()
+            .any(|operation| operation.route == route && operation.method == method),
+        "{method} {route} is not in routes::OPERATIONS, which the OpenAPI document is made from"
+    );
+    route
+}
 
 /// Adds every route of the API to `config`.
 pub fn router(config: &mut web::ServiceConfig) {
@@ -58,13 +134,13 @@ pub fn router(config: &mut web::ServiceConfig) {
                 .app_data(RoutePattern("/admin/{route}"))
                 .service(
                     web::resource("/reload")
-                        .app_data(RoutePattern("/admin/reload"))
+                        .app_data(RoutePattern(documented("/admin/reload", "post")))
                         .route(web::post().to(admin::reload))
                         .default_service(web::to(admin::other)),
                 )
                 .service(
                     web::resource("/search-gaps")
-                        .app_data(RoutePattern("/admin/search-gaps"))
+                        .app_data(RoutePattern(documented("/admin/search-gaps", "get")))
                         .route(web::get().to(admin::search_gaps))
                         .route(web::head().to(admin::search_gaps))
                         .default_service(web::to(admin::other)),
@@ -86,7 +162,7 @@ where
 {
     use actix_web::guard;
     web::resource(path)
-        .app_data(RoutePattern(path))
+        .app_data(RoutePattern(documented(path, "get")))
         .route(
             web::route()
                 .guard(guard::Any(guard::Get()).or(guard::Head()))
@@ -248,5 +324,55 @@ mod tests {
         assert_eq!(headers.get(header::CACHE_CONTROL).unwrap(), setting);
         let refused = crate::cli::ServeSettings::parse(&["--tile-cache-control", "max-age=60\n"]);
         assert!(refused.is_err_and(|e| e.to_string().contains("--tile-cache-control")));
+    }
+
+    #[actix_web::test]
+    async fn every_get_of_the_table_answers_head_alike_and_geojson_says_so() {
+        let (_, page) = get("/search?limit=1").await;
+        let id = page["features"][0]["properties"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (_, clusters) = get("/clusters?zoom=0").await;
+        let cluster = clusters["features"][0]["properties"]["cluster_id"].to_string();
+        for operation in super::OPERATIONS.iter().filter(|o| o.method == "get") {
+            let path = operation
+                .route
+                .replace("{z}/{x}/{tile}", "8/126/90.mvt")
+                .replace(
+                    "{id}",
+                    if operation.route.starts_with("/places") {
+                        &id
+                    } else {
+                        &cluster
+                    },
+                );
+            let path = match operation.route {
+                "/clusters" => format!("{path}?zoom=4"),
+                "/nearest" => format!("{path}?lat=47.47&lon=-0.55"),
+                _ => path,
+            };
+            let (status, headers, body) = ask(&[], TestRequest::get().uri(&path)).await;
+            let request = TestRequest::default().method(Method::HEAD).uri(&path);
+            // The body of a HEAD answer is dropped by actix's HTTP layer (`tests/hostile.rs`
+            // asks over a socket); here, the same status and content type as GET.
+            let (head_status, head_headers, _) = ask(&[], request).await;
+            assert_eq!(head_status, status, "HEAD {path}");
+            let content_type =
+                |headers: &header::HeaderMap| headers.get(header::CONTENT_TYPE).cloned();
+            assert_eq!(
+                content_type(&head_headers),
+                content_type(&headers),
+                "{path}"
+            );
+            let geojson = body["type"] == "FeatureCollection" || body["type"] == "Feature";
+            if geojson && !path.starts_with("/search") {
+                assert_eq!(
+                    content_type(&headers).unwrap(),
+                    crate::search::GEOJSON,
+                    "{path}"
+                );
+            }
+        }
     }
 }

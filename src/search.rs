@@ -28,8 +28,8 @@ use serde::Serialize;
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
 use crate::params::{
-    at_most, check_text, filter_of, invalid, number_param, param, parse, parse_bbox, within,
-    NoParams, Params, Query, RouteParams,
+    at_most, bbox, check_text, filter_of, invalid, location, parse, Kind, Maximum, NoParams,
+    Parameter, Params, Query, RouteParams, BBOX, LAT, LON,
 };
 use crate::state::{AppState, Live};
 
@@ -39,21 +39,6 @@ pub const MAX_OFFSET: usize = 10_000;
 pub const MAX_SUGGESTIONS: usize = 50;
 /// Rows per chunk of a streamed export.
 const EXPORT_CHUNK: usize = 512;
-
-/// What `/search` can be asked for besides the filters.
-const SEARCH_NAMES: &[&str] = &[
-    "lat",
-    "lon",
-    "radius",
-    "bbox",
-    "open_at",
-    "open_now",
-    "include_unknown",
-    "limit",
-    "offset",
-    "sort",
-    "format",
-];
 
 /// The answer's shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,37 +51,90 @@ enum Format {
     GeoJson,
 }
 
-/// A longitude/latitude pair from `lon` and `lat`: both or neither.
-fn location(query: &Query) -> Result<Option<(f64, f64)>, ApiError> {
-    let lat: Option<f64> = param(query, "lat")?.map(|t| parse("lat", t)).transpose()?;
-    let lon: Option<f64> = param(query, "lon")?.map(|t| parse("lon", t)).transpose()?;
-    match (lon, lat) {
-        (None, None) => Ok(None),
-        (Some(_), None) => Err(invalid("lon: given without lat")),
-        (None, Some(_)) => Err(invalid("lat: given without lon")),
-        (Some(lon), Some(lat)) => Ok(Some((
-            within("lon", lon, -180.0..=180.0)?,
-            within("lat", lat, -90.0..=90.0)?,
-        ))),
-    }
-}
-
-fn boolean(query: &Query, name: &str) -> Result<bool, ApiError> {
-    match param(query, name)? {
-        None | Some("false" | "0" | "no") => Ok(false),
-        Some("true" | "1" | "yes" | "") => Ok(true),
-        Some(other) => Err(invalid(format!("{name}: {other:?} is not true or false"))),
-    }
-}
-
 /// The parameters of `/search`: the search and the answer's format.
 pub struct SearchParams {
     request: SearchRequest,
     format: Format,
 }
 
+/// The parameters of `/search` besides the filters.
+mod declared {
+    use crate::params::{Kind, Maximum, Parameter};
+
+    pub const RADIUS: Parameter = Parameter {
+        name: "radius",
+        description: "Only places within this great-circle distance of lat/lon, in metres (at most `--max-radius-m`).",
+        kind: Kind::Number {
+            minimum: 0.0,
+            maximum: Maximum::Limit(|limits| limits.max_radius_m),
+        },
+    };
+    pub const OPEN_AT: Parameter = Parameter {
+        name: "open_at",
+        description: "Only places open at this local date-time (Europe/Paris), e.g. `2026-11-24T14:30`; not with `open_now`.",
+        kind: Kind::LocalTime,
+    };
+    pub const OPEN_NOW: Parameter = Parameter {
+        name: "open_now",
+        description: "Only places open now (Europe/Paris); not with `open_at`.",
+        kind: Kind::Boolean,
+    };
+    pub const INCLUDE_UNKNOWN: Parameter = Parameter {
+        name: "include_unknown",
+        description: "With an opening filter, keep places whose hours are missing or unreadable.",
+        kind: Kind::Boolean,
+    };
+    #[allow(clippy::cast_precision_loss)]
+    pub const LIMIT: Parameter = Parameter {
+        name: "limit",
+        description: "Hits per page (default 20, at most `--max-limit`); with an export, the most places it holds (at most `--max-export`; default every match).",
+        kind: Kind::Integer {
+            minimum: 0,
+            maximum: Maximum::Limit(|limits| limits.max_limit as f64),
+            default: Some(20),
+        },
+    };
+    pub const OFFSET: Parameter = Parameter {
+        name: "offset",
+        description: "Hits to skip (at most 10,000: past it, narrow the search or export it).",
+        kind: Kind::Integer {
+            minimum: 0,
+            maximum: Maximum::Fixed(super::MAX_OFFSET as u64),
+            default: Some(0),
+        },
+    };
+    pub const SORT: Parameter = Parameter {
+        name: "sort",
+        description: "`relevance` (text score times distance decay; by distance without text) or `distance` (needs lat/lon).",
+        kind: Kind::OneOf {
+            values: &["relevance", "distance"],
+            default: "relevance",
+        },
+    };
+    pub const FORMAT: Parameter = Parameter {
+        name: "format",
+        description: "`json` (one page with total and facets), `csv` (every match, schema v1.0.2 columns) or `geojson` (every match); exports are capped by `--max-export`.",
+        kind: Kind::OneOf {
+            values: &["json", "csv", "geojson"],
+            default: "json",
+        },
+    };
+}
+
 impl RouteParams for SearchParams {
-    const NAMES: &'static [&'static str] = SEARCH_NAMES;
+    const PARAMETERS: &'static [Parameter] = &[
+        LAT,
+        LON,
+        declared::RADIUS,
+        BBOX,
+        declared::OPEN_AT,
+        declared::OPEN_NOW,
+        declared::INCLUDE_UNKNOWN,
+        declared::LIMIT,
+        declared::OFFSET,
+        declared::SORT,
+        declared::FORMAT,
+    ];
     const FILTERS: bool = true;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
@@ -107,69 +145,44 @@ impl RouteParams for SearchParams {
 
 /// The search a query string asks for, and its format.
 fn search_request(query: &Query, limits: &Limits) -> Result<(SearchRequest, Format), ApiError> {
+    use declared::{FORMAT, INCLUDE_UNKNOWN, LIMIT, OFFSET, OPEN_AT, OPEN_NOW, RADIUS, SORT};
     let filter = filter_of(query, limits)?;
-    let format = match param(query, "format")? {
-        None | Some("json") => Format::Page,
-        Some("csv") => Format::Csv,
-        Some("geojson") => Format::GeoJson,
-        Some(other) => {
-            return Err(invalid(format!(
-                "format: {other:?} is not json, csv or geojson"
-            )))
-        }
+    let format = match FORMAT.one_of(query)? {
+        "csv" => Format::Csv,
+        "geojson" => Format::GeoJson,
+        _ => Format::Page,
     };
-    let radius: Option<f64> = param(query, "radius")?
-        .map(|t| parse("radius", t))
-        .transpose()?;
-    let near = match (location(query)?, radius) {
+    let near = match (location(query, limits)?, RADIUS.number(query, limits)?) {
         (None, Some(_)) => return Err(invalid("radius: needs lat and lon")),
         (None, None) => None,
-        (Some((longitude, latitude)), radius) => Some(Near {
+        (Some((longitude, latitude)), radius_m) => Some(Near {
             longitude,
             latitude,
-            radius_m: radius
-                .map(|r| within("radius", r, 0.0..=limits.max_radius_m))
-                .transpose()?,
+            radius_m,
         }),
     };
-    let bbox = param(query, "bbox")?.map(parse_bbox).transpose()?;
-    if let Some(bbox) = &bbox {
-        limits.check_bbox(bbox)?;
-    }
-    let open_at = param(query, "open_at")?.map(parse_local_time).transpose()?;
-    let open_now = boolean(query, "open_now")?;
+    let bbox = bbox(query, limits)?;
+    let open_at = OPEN_AT.text(query)?.map(parse_local_time).transpose()?;
+    let open_now = OPEN_NOW.boolean(query)?;
     if open_now && open_at.is_some() {
         return Err(invalid("open_now: give open_at or open_now, not both"));
     }
-    let include_unknown = boolean(query, "include_unknown")?;
+    let include_unknown = INCLUDE_UNKNOWN.boolean(query)?;
     let open = open_at
         .or_else(|| open_now.then(now_local))
         .map(|at| OpenFilter {
             at,
             include_unknown,
         });
-    let sort = match param(query, "sort")? {
-        None | Some("relevance") => Sort::Relevance,
-        Some("distance") if near.is_some() => Sort::Distance,
-        Some("distance") => return Err(invalid("sort: distance needs lat and lon")),
-        Some(other) => {
-            return Err(invalid(format!(
-                "sort: {other:?} is not relevance or distance"
-            )))
-        }
+    let sort = match SORT.one_of(query)? {
+        "distance" if near.is_none() => return Err(invalid("sort: distance needs lat and lon")),
+        "distance" => Sort::Distance,
+        _ => Sort::Relevance,
     };
-    // Past the deepest page, narrow the search or export it.
-    let offset = at_most(
-        "offset",
-        number_param(query, "offset", Some(0))?,
-        MAX_OFFSET,
-    )?;
-    let limit: Option<usize> = param(query, "limit")?
-        .map(|t| parse("limit", t))
-        .transpose()?;
-    let limit = match (format, limit) {
-        (Format::Page, limit) => at_most("limit", limit.unwrap_or(20), limits.max_limit)?,
-        (_, Some(limit)) => at_most("limit", limit, limits.max_export)?,
+    let offset = OFFSET.count(query, limits)?;
+    let limit = match (format, LIMIT.text(query)?) {
+        (Format::Page, _) => LIMIT.count(query, limits)?,
+        (_, Some(limit)) => at_most("limit", parse(LIMIT.name, limit)?, limits.max_export)?,
         // An export holds every match: one more than the cap tells when there are too many.
         (_, None) => limits.max_export + 1,
     };
@@ -244,13 +257,17 @@ async fn run(state: &AppState, live: &Live, request: SearchRequest) -> Result<As
     Ok(asked)
 }
 
+/// The content type of GeoJSON (RFC 7946).
+pub const GEOJSON: &str = "application/geo+json";
+
 /// The features of `hits`, with their opening state now, as a GeoJSON FeatureCollection whose
 /// members after `features` are written by `extra` (each starting with a comma), and the time
-/// taken since `started` last.
+/// taken since `started` last; answered as `content_type`.
 fn collection(
     live: &LiveIndex,
     hits: &[Hit],
     started: Instant,
+    content_type: &'static str,
     extra: impl FnOnce(&mut Vec<u8>),
 ) -> HttpResponse {
     let mut out = Vec::with_capacity(256 + hits.len() * FEATURE_BYTES);
@@ -266,14 +283,12 @@ fn collection(
     out.extend_from_slice(br#","took_ms":"#);
     json::f64(&mut out, took_ms(started));
     out.push(b'}');
-    json_response(out)
+    json_response(out, content_type)
 }
 
-/// A 200 answer with the JSON text `body`.
-fn json_response(body: Vec<u8>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(body)
+/// A 200 answer with the JSON text `body`, as `content_type`.
+fn json_response(body: Vec<u8>, content_type: &'static str) -> HttpResponse {
+    HttpResponse::Ok().content_type(content_type).body(body)
 }
 
 /// `GET /search`.
@@ -302,7 +317,7 @@ fn page(live: &LiveIndex, asked: &Asked, started: Instant) -> HttpResponse {
         request,
         interpretation,
     } = asked;
-    collection(live, &results.hits, started, |out| {
+    collection(live, &results.hits, started, "application/json", |out| {
         for (name, value) in [
             ("total", results.total),
             ("limit", request.limit as u64),
@@ -356,7 +371,7 @@ fn export(
     let body = export_stream(live, ordinals, format, permit, &state.limits);
     let (content_type, file) = match format {
         Format::Csv => ("text/csv; charset=utf-8", "lieux.csv"),
-        _ => ("application/geo+json", "lieux.geojson"),
+        _ => (GEOJSON, "lieux.geojson"),
     };
     Ok(HttpResponse::Ok()
         .content_type(content_type)
@@ -481,21 +496,30 @@ pub struct NearestParams {
 }
 
 impl RouteParams for NearestParams {
-    const NAMES: &'static [&'static str] = &["lat", "lon", "k"];
+    #[allow(clippy::cast_precision_loss)]
+    const PARAMETERS: &'static [Parameter] = &[
+        LAT,
+        LON,
+        Parameter {
+            name: "k",
+            description: "How many places (default 10, at most `--max-limit`).",
+            kind: Kind::Integer {
+                minimum: 1,
+                maximum: Maximum::Limit(|limits| limits.max_limit as f64),
+                default: Some(10),
+            },
+        },
+    ];
     const FILTERS: bool = true;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
         let (longitude, latitude) =
-            location(query)?.ok_or_else(|| invalid("lat and lon are required"))?;
+            location(query, limits)?.ok_or_else(|| invalid("lat and lon are required"))?;
         Ok(Self {
             filter: filter_of(query, limits)?,
             longitude,
             latitude,
-            k: within(
-                "k",
-                number_param(query, "k", Some(10))?,
-                1..=limits.max_limit,
-            )?,
+            k: Self::PARAMETERS[2].count(query, limits)?,
         })
     }
 }
@@ -520,7 +544,7 @@ pub async fn nearest(
             .run(move || live.nearest(longitude, latitude, k, &filter))
             .await??
     };
-    Ok(collection(&live, &hits, started, |_| {}))
+    Ok(collection(&live, &hits, started, GEOJSON, |_| {}))
 }
 
 /// The parameters of `/suggest`: the text typed, how many completions, and a position to
@@ -532,20 +556,36 @@ pub struct SuggestParams {
 }
 
 impl RouteParams for SuggestParams {
-    const NAMES: &'static [&'static str] = &["q", "limit", "lat", "lon"];
+    const PARAMETERS: &'static [Parameter] = &[
+        Parameter {
+            name: "q",
+            description: "The text typed so far.",
+            kind: Kind::Text,
+        },
+        Parameter {
+            name: "limit",
+            description: "How many completions (default 8, at most 50).",
+            kind: Kind::Integer {
+                minimum: 0,
+                maximum: Maximum::Fixed(MAX_SUGGESTIONS as u64),
+                default: Some(8),
+            },
+        },
+        LAT,
+        LON,
+    ];
     const FILTERS: bool = false;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
-        let near = location(query)?;
-        let q = param(query, "q")?.unwrap_or("");
+        let [q, limit, ..] = Self::PARAMETERS else {
+            unreachable!("four parameters")
+        };
+        let near = location(query, limits)?;
+        let q = q.text(query)?.unwrap_or("");
         check_text("q", q, limits)?;
         Ok(Self {
             q: q.to_owned(),
-            limit: at_most(
-                "limit",
-                number_param(query, "limit", Some(8))?,
-                MAX_SUGGESTIONS,
-            )?,
+            limit: limit.count(query, limits)?,
             near,
         })
     }
@@ -575,7 +615,7 @@ pub async fn suggest(
             .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))
         })
         .await??;
-    Ok(json_response(body))
+    Ok(json_response(body, "application/json"))
 }
 
 /// `GET /places/{id}`.
@@ -587,5 +627,5 @@ pub async fn place(
     let feature = live
         .place(&id)
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no place with id {id:?}")))?;
-    Ok(json_response(feature.to_json()))
+    Ok(json_response(feature.to_json(), GEOJSON))
 }

@@ -54,6 +54,8 @@ pub struct AppState {
     pub rates: RateLimits,
     /// The searches that found nothing as asked.
     pub gaps: SearchGaps,
+    /// The OpenAPI document, made at start under the server's limits.
+    pub openapi: web::Bytes,
 }
 
 /// The index a request is answered from, taken once when the request starts.

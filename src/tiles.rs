@@ -17,8 +17,10 @@ use lieux_tiles::{LngLatBbox, TileCoord};
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
 use crate::params::{
-    at_most, filter_of, number_param, param, parse, parse_bbox, Params, Query, RouteParams,
+    at_most, filter_of, parse, parse_bbox, Kind, Maximum, Parameter, Params, Query, RouteParams,
+    BBOX,
 };
+use crate::search::GEOJSON;
 use crate::state::{AppState, Live};
 
 /// The most leaves one `/clusters/{id}/leaves` answer holds.
@@ -33,7 +35,7 @@ fn zoom(text: &str) -> Result<u8, ApiError> {
 pub struct MapParams(MapFilter);
 
 impl RouteParams for MapParams {
-    const NAMES: &'static [&'static str] = &[];
+    const PARAMETERS: &'static [Parameter] = &[];
     const FILTERS: bool = true;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
@@ -214,12 +216,23 @@ pub struct ClustersParams {
     zoom: u8,
 }
 
+/// `zoom` of `/clusters`.
+const ZOOM: Parameter = Parameter {
+    name: "zoom",
+    description: "The zoom (0 to 22).",
+    kind: Kind::Integer {
+        minimum: 0,
+        maximum: Maximum::Fixed(MAX_TILE_ZOOM as u64),
+        default: None,
+    },
+};
+
 impl RouteParams for ClustersParams {
-    const NAMES: &'static [&'static str] = &["bbox", "zoom"];
+    const PARAMETERS: &'static [Parameter] = &[BBOX, ZOOM];
     const FILTERS: bool = true;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
-        let bbox = match param(query, "bbox")? {
+        let bbox = match BBOX.text(query)? {
             Some(text) => parse_bbox(text)?,
             None => LngLatBbox::WORLD,
         };
@@ -227,7 +240,7 @@ impl RouteParams for ClustersParams {
         Ok(Self {
             filter: MapFilter::new(filter_of(query, limits)?),
             bbox,
-            zoom: at_most("zoom", number_param(query, "zoom", None)?, MAX_TILE_ZOOM)?,
+            zoom: u8::try_from(ZOOM.integer(query, limits)?).unwrap_or(MAX_TILE_ZOOM),
         })
     }
 }
@@ -239,7 +252,7 @@ pub async fn clusters(
 ) -> Result<HttpResponse, ApiError> {
     let ClustersParams { filter, bbox, zoom } = asked;
     let clusters = blocking(&live, move |live| live.clusters(&filter, bbox, zoom)).await?;
-    Ok(HttpResponse::Ok().json(clusters))
+    Ok(HttpResponse::Ok().content_type(GEOJSON).json(clusters))
 }
 
 /// The cluster id of a `/clusters/{id}/…` path.
@@ -255,7 +268,7 @@ pub async fn cluster_children(
 ) -> Result<HttpResponse, ApiError> {
     let id = cluster_id(&id)?;
     let children = blocking(&live, move |live| live.cluster_children(&filter, id)).await?;
-    Ok(HttpResponse::Ok().json(children))
+    Ok(HttpResponse::Ok().content_type(GEOJSON).json(children))
 }
 
 /// The parameters of `/clusters/{id}/leaves`: the filters, and a page of leaves.
@@ -266,13 +279,35 @@ pub struct LeavesParams {
 }
 
 impl RouteParams for LeavesParams {
-    const NAMES: &'static [&'static str] = &["limit", "offset"];
+    const PARAMETERS: &'static [Parameter] = &[
+        Parameter {
+            name: "limit",
+            description: "How many places (default 10, at most 1,000).",
+            kind: Kind::Integer {
+                minimum: 0,
+                maximum: Maximum::Fixed(MAX_LEAVES as u64),
+                default: Some(10),
+            },
+        },
+        Parameter {
+            name: "offset",
+            description: "How many places to skip.",
+            kind: Kind::Integer {
+                minimum: 0,
+                maximum: Maximum::Unbounded,
+                default: Some(0),
+            },
+        },
+    ];
     const FILTERS: bool = true;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
+        let [limit, offset] = Self::PARAMETERS else {
+            unreachable!("two parameters")
+        };
         Ok(Self {
-            limit: at_most("limit", number_param(query, "limit", Some(10))?, MAX_LEAVES)?,
-            offset: number_param(query, "offset", Some(0))?,
+            limit: limit.count(query, limits)?,
+            offset: offset.count(query, limits)?,
             filter: MapFilter::new(filter_of(query, limits)?),
         })
     }
@@ -294,7 +329,7 @@ pub async fn cluster_leaves(
         live.cluster_leaves(&filter, id, limit, offset)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(leaves))
+    Ok(HttpResponse::Ok().content_type(GEOJSON).json(leaves))
 }
 
 /// `GET /clusters/{id}/expansion-zoom`, with the filters of the cluster's map.

@@ -8,7 +8,8 @@
 #    which build.rs needs to build the page, and the browser test to drive chromium);
 # 2. checks the import rules of ARCHITECTURE.md (tests/check_imports.py), then runs every Rust
 #    test of the workspace (`cargo test --workspace`: the unit and in-process tests, the one
-#    integration binary, the doctests);
+#    integration binary, the doctests), then validates the OpenAPI document against the
+#    OpenAPI 3.1 schema (openapi-spec-validator, installed from PyPI in target/tools);
 # 3. runs every fuzz target for FUZZ_SECONDS (default 20) from its committed seeds;
 # 4. runs the benchmark harness's smoke run (10,000 places, a second per workload, against
 #    PostgreSQL + PostGIS and supercluster, which it installs): it checks that every request
@@ -48,6 +49,15 @@ fi
 
 python3 tests/check_imports.py
 cargo test --workspace
+# The OpenAPI document against the OpenAPI 3.1 schema, with a validator we did not write
+# (openapi-spec-validator, from PyPI, in a virtual environment of its own).
+tools=target/tools
+[ -x "$tools/venv/bin/openapi-spec-validator" ] || {
+  python3 -m venv "$tools/venv"
+  "$tools/venv/bin/pip" install --quiet 'openapi-spec-validator==0.9.*'
+}
+cargo run --quiet -- openapi > "$tools/openapi.json"
+"$tools/venv/bin/openapi-spec-validator" "$tools/openapi.json"
 [ "${1:-}" = "--rust" ] && exit 0
 fuzz/run.sh "${FUZZ_SECONDS:-20}"
 benches/run.sh --smoke

@@ -81,6 +81,27 @@ const PARAMETERS: &[(&str, &[&str])] = &[
     ("q", &["q"]),
 ];
 
+/// The values a filter parameter takes when they are a vocabulary's: its labels, in the
+/// standard's order (`None` for codes and text). Several are joined with `|`.
+#[must_use]
+pub fn parameter_values(name: &str) -> Option<Vec<&'static str>> {
+    fn labels<V: Vocabulary>() -> Vec<&'static str> {
+        V::ALL.iter().map(|v| v.label()).collect()
+    }
+    let (canonical, _) = PARAMETERS.iter().find(|(_, names)| names.contains(&name))?;
+    match *canonical {
+        "services" => Some(labels::<Service>()),
+        "publics" => Some(labels::<Public>()),
+        "prise_en_charge" => Some(labels::<PriseEnCharge>()),
+        "frais_a_charge" => Some(labels::<Frais>()),
+        "dispositif_programmes_nationaux" => Some(labels::<Dispositif>()),
+        "modalites_acces" => Some(labels::<ModaliteAcces>()),
+        "modalites_accompagnement" => Some(labels::<ModaliteAccompagnement>()),
+        "typologie" => Some(labels::<Typologie>()),
+        _ => None,
+    }
+}
+
 impl PlaceFilter {
     /// Whether `name` is a filter parameter.
     #[must_use]
