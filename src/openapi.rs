@@ -10,8 +10,10 @@
 
 use serde_json::{json, Map, Value};
 
+use lieux_index::filter::FilterValues;
+
 use crate::limits::Limits;
-use crate::params::{Kind, Maximum, Parameter};
+use crate::params::{Group, Kind, Maximum, Parameter};
 use crate::routes::OPERATIONS;
 
 /// The text written by hand that the document starts from.
@@ -33,15 +35,22 @@ pub fn document(limits: &Limits) -> Value {
         .collect();
     if let Some(parameters) = document["components"]["parameters"].as_object_mut() {
         for (name, parameter) in parameters.iter_mut() {
-            if let Some(values) = lieux_index::filter::parameter_values(name) {
-                // Several values joined with `|`: OR within a filter.
-                parameter["style"] = json!("pipeDelimited");
-                parameter["explode"] = json!(false);
-                parameter["schema"] = json!({
-                    "type": "array",
-                    "items": { "type": "string", "enum": values },
-                });
-            }
+            let items = match lieux_index::filter::parameter_values(name) {
+                None => continue,
+                Some(FilterValues::Text) => {
+                    parameter["schema"] =
+                        json!({ "type": "string", "maxLength": limits.max_query_chars });
+                    continue;
+                }
+                Some(FilterValues::Labels(labels)) => json!({ "type": "string", "enum": labels }),
+                Some(FilterValues::Pattern(pattern)) => {
+                    json!({ "type": "string", "pattern": pattern })
+                }
+            };
+            // Several values joined with `|`: OR within a filter.
+            parameter["style"] = json!("pipeDelimited");
+            parameter["explode"] = json!(false);
+            parameter["schema"] = json!({ "type": "array", "items": items });
         }
     }
     let paths = document["paths"]
@@ -63,11 +72,24 @@ pub fn document(limits: &Limits) -> Value {
         if operation.filters {
             parameters.extend(filters.iter().cloned());
         }
+        let grouped = |name: &str| {
+            operation
+                .groups
+                .iter()
+                .any(|g| g.together.contains(&name) || g.with.contains(&name))
+        };
         parameters.extend(
             operation
                 .parameters
                 .iter()
+                .filter(|parameter| !grouped(parameter.name))
                 .map(|parameter| query_parameter(parameter, limits)),
+        );
+        parameters.extend(
+            operation
+                .groups
+                .iter()
+                .map(|group| group_parameter(group, operation.parameters, limits)),
         );
         described["parameters"] = Value::Array(parameters);
         if let Some(responses) = described["responses"].as_object_mut() {
@@ -138,6 +160,38 @@ fn is_filter(name: &str) -> bool {
     lieux_index::filter::PlaceFilter::is_parameter(name)
 }
 
+/// A group of parameters as the document states it: one object, exploded into its members.
+fn group_parameter(group: &Group, declared: &[Parameter], limits: &Limits) -> Value {
+    let mut properties = Map::new();
+    for name in group.together.iter().chain(group.with) {
+        let parameter = declared
+            .iter()
+            .find(|p| p.name == *name)
+            .unwrap_or_else(|| panic!("{name} of the group {} is declared", group.name));
+        let mut schema = query_parameter(parameter, limits)["schema"].clone();
+        schema["description"] = json!(parameter.description);
+        properties.insert((*name).to_owned(), schema);
+    }
+    let mut schema = json!({
+        "type": "object",
+        "properties": properties,
+        "required": group.together,
+        "additionalProperties": false,
+    });
+    if !group.at_most_one.is_empty() {
+        schema["not"] = json!({ "required": group.at_most_one });
+    }
+    json!({
+        "name": group.name,
+        "in": "query",
+        "required": group.required,
+        "style": "form",
+        "explode": true,
+        "description": group.description,
+        "schema": schema,
+    })
+}
+
 /// A query parameter as the document states it.
 fn query_parameter(parameter: &Parameter, limits: &Limits) -> Value {
     let maximum = |maximum: Maximum| match maximum {
@@ -183,25 +237,40 @@ fn query_parameter(parameter: &Parameter, limits: &Limits) -> Value {
         Kind::LocalTime => (
             json!({
                 "type": "string",
-                "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?$",
+                // Years 1970 to 2100 (`search::OPEN_AT_YEARS`), days 01 to 28 of any month
+                // are always dates; the server takes the 29th to the 31st where they exist.
+                "pattern": "^(19[7-9][0-9]|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
             }),
             false,
         ),
+        // Sent as `W,S,E,N` (`style: form`, not exploded, is a comma-separated list).
         Kind::Bbox => (
             json!({
-                "type": "string",
-                "pattern": "^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$",
+                "type": "array",
+                "prefixItems": [
+                    { "type": "number", "minimum": -180, "maximum": 180 },
+                    { "type": "number", "minimum": -90, "maximum": 90 },
+                    { "type": "number", "minimum": -180, "maximum": 180 },
+                    { "type": "number", "minimum": -90, "maximum": 90 },
+                ],
+                "minItems": 4,
+                "maxItems": 4,
             }),
             false,
         ),
     };
-    json!({
+    let mut described = json!({
         "name": parameter.name,
         "in": "query",
         "required": required,
         "description": parameter.description,
         "schema": schema,
-    })
+    });
+    if matches!(parameter.kind, Kind::Bbox) {
+        described["style"] = json!("form");
+        described["explode"] = json!(false);
+    }
+    described
 }
 
 #[cfg(test)]
@@ -229,15 +298,19 @@ mod tests {
                 "{}",
                 operation.path
             );
-            let names: Vec<&str> = described["parameters"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter_map(|p| p["name"].as_str())
-                .collect();
+            let members = |parameters: &[Value]| -> Vec<String> {
+                parameters
+                    .iter()
+                    .flat_map(|p| match p["schema"]["properties"].as_object() {
+                        Some(members) => members.keys().cloned().collect(),
+                        None => vec![p["name"].as_str().unwrap_or("").to_owned()],
+                    })
+                    .collect()
+            };
+            let documented = members(described["parameters"].as_array().unwrap());
             for parameter in operation.parameters {
                 assert!(
-                    names.contains(&parameter.name),
+                    documented.iter().any(|name| name == parameter.name),
                     "{} {}",
                     operation.path,
                     parameter.name

@@ -194,10 +194,40 @@ fn or_list(values: &[&str]) -> String {
     }
 }
 
+/// Parameters that only mean something together. The document states them as one object
+/// parameter (`style: form`, exploded: each member is still a query parameter of its own), so
+/// that a client or a tester knows which go together; [`RouteParams::read`] enforces the rule.
+#[derive(Clone, Copy, Debug)]
+pub struct Group {
+    /// The object's name in the document.
+    pub name: &'static str,
+    pub description: &'static str,
+    /// Members given all or none (`lat` and `lon`).
+    pub together: &'static [&'static str],
+    /// Members that may come only with those (`radius` needs a position).
+    pub with: &'static [&'static str],
+    /// Members of which at most one may be given (`open_at` or `open_now`).
+    pub at_most_one: &'static [&'static str],
+    /// Whether the group must be given (`/nearest` needs a position).
+    pub required: bool,
+}
+
+/// The position of `lat` and `lon`, optional.
+pub const POSITION: Group = Group {
+    name: "position",
+    description: "A position: `lat` and `lon` together.",
+    together: &["lat", "lon"],
+    with: &[],
+    at_most_one: &[],
+    required: false,
+};
+
 /// The parameters of a route, read from its query string.
 pub trait RouteParams: Sized {
     /// The parameters the route takes, besides the filters when it takes them.
     const PARAMETERS: &'static [Parameter];
+    /// Which of them go together.
+    const GROUPS: &'static [Group] = &[];
     /// Whether the route takes the filters (`q`, `services`, `departement`…).
     const FILTERS: bool;
 

@@ -10,7 +10,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::http_error::{ApiError, ErrorCode};
 use crate::observe::RoutePattern;
-use crate::params::{NoParams, Parameter, RouteParams};
+use crate::params::{Group, NoParams, Parameter, RouteParams};
 use crate::{about, admin, assets, observe, search, tiles};
 
 /// A route of the API as the OpenAPI document describes it (see [`crate::openapi`]).
@@ -24,6 +24,8 @@ pub struct Operation {
     pub method: &'static str,
     /// The query parameters it declares, besides the filters.
     pub parameters: &'static [Parameter],
+    /// Which of them go together.
+    pub groups: &'static [Group],
     /// Whether it takes the filters.
     pub filters: bool,
 }
@@ -38,6 +40,7 @@ const fn operation<T: RouteParams>(
         path,
         method,
         parameters: T::PARAMETERS,
+        groups: T::GROUPS,
         filters: T::FILTERS,
     }
 }
@@ -52,7 +55,7 @@ pub const OPERATIONS: &[Operation] = &[
     operation::<search::SuggestParams>("/suggest", "/suggest", "get"),
     operation::<NoParams>("/places/{id}", "/places/{id}", "get"),
     operation::<tiles::MapParams>("/tiles.json", "/tiles.json", "get"),
-    operation::<tiles::MapParams>("/tiles/{z}/{x}/{tile}", "/tiles/{z}/{x}/{y}", "get"),
+    operation::<tiles::MapParams>("/tiles/{z}/{x}/{tile}", "/tiles/{z}/{x}/{y}.mvt", "get"),
     operation::<tiles::ClustersParams>("/clusters", "/clusters", "get"),
     operation::<tiles::MapParams>(
         "/clusters/{id}/children",

@@ -28,8 +28,8 @@ use serde::Serialize;
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
 use crate::params::{
-    at_most, bbox, check_text, filter_of, invalid, location, parse, Kind, Maximum, NoParams,
-    Parameter, Params, Query, RouteParams, BBOX, LAT, LON,
+    at_most, bbox, check_text, filter_of, invalid, location, parse, Group, Kind, Maximum, NoParams,
+    Parameter, Params, Query, RouteParams, BBOX, LAT, LON, POSITION,
 };
 use crate::state::{AppState, Live};
 
@@ -134,6 +134,24 @@ impl RouteParams for SearchParams {
         declared::OFFSET,
         declared::SORT,
         declared::FORMAT,
+    ];
+    const GROUPS: &'static [Group] = &[
+        Group {
+            name: "position",
+            description: "A position (`lat` and `lon` together), with a radius around it or results sorted by distance from it.",
+            together: &["lat", "lon"],
+            with: &["radius", "sort"],
+            at_most_one: &[],
+            required: false,
+        },
+        Group {
+            name: "opening",
+            description: "Only places open at a time: `open_at` or `open_now`, not both, and whether places of unknown hours are kept.",
+            together: &[],
+            with: &["open_at", "open_now", "include_unknown"],
+            at_most_one: &["open_at", "open_now"],
+            required: false,
+        },
     ];
     const FILTERS: bool = true;
 
@@ -510,6 +528,10 @@ impl RouteParams for NearestParams {
             },
         },
     ];
+    const GROUPS: &'static [Group] = &[Group {
+        required: true,
+        ..POSITION
+    }];
     const FILTERS: bool = true;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
@@ -574,6 +596,7 @@ impl RouteParams for SuggestParams {
         LAT,
         LON,
     ];
+    const GROUPS: &'static [Group] = &[POSITION];
     const FILTERS: bool = false;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {

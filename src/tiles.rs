@@ -52,8 +52,9 @@ fn tile_of(request: &HttpRequest) -> Result<TileCoord, ApiError> {
         .strip_suffix(".mvt")
         .or_else(|| tile.strip_suffix(".pbf"))
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "tiles end in .mvt or .pbf"))?;
+    // A tile outside the zoom's grid does not exist: not found, as a tile server says.
     TileCoord::new(zoom(z)?, parse("x", x)?, parse("y", y)?)
-        .map_err(|e| ApiError::new(ErrorCode::InvalidParameter, e.to_string()))
+        .map_err(|e| ApiError::new(ErrorCode::NotFound, e.to_string()))
 }
 
 /// Runs `answer` on the live index on actix's blocking pool.

@@ -81,25 +81,39 @@ const PARAMETERS: &[(&str, &[&str])] = &[
     ("q", &["q"]),
 ];
 
-/// The values a filter parameter takes when they are a vocabulary's: its labels, in the
-/// standard's order (`None` for codes and text). Several are joined with `|`.
+/// What each value of a filter parameter may be (several are joined with `|`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FilterValues {
+    /// A label of a vocabulary, in the standard's order.
+    Labels(Vec<&'static str>),
+    /// A code matching this regular expression (ECMA 262, as JSON Schema reads it).
+    Pattern(&'static str),
+    /// Free text.
+    Text,
+}
+
+/// What the values of the filter parameter `name` may be; `None` when it is no filter.
 #[must_use]
-pub fn parameter_values(name: &str) -> Option<Vec<&'static str>> {
-    fn labels<V: Vocabulary>() -> Vec<&'static str> {
-        V::ALL.iter().map(|v| v.label()).collect()
+pub fn parameter_values(name: &str) -> Option<FilterValues> {
+    fn labels<V: Vocabulary>() -> FilterValues {
+        FilterValues::Labels(V::ALL.iter().map(|v| v.label()).collect())
     }
     let (canonical, _) = PARAMETERS.iter().find(|(_, names)| names.contains(&name))?;
-    match *canonical {
-        "services" => Some(labels::<Service>()),
-        "publics" => Some(labels::<Public>()),
-        "prise_en_charge" => Some(labels::<PriseEnCharge>()),
-        "frais_a_charge" => Some(labels::<Frais>()),
-        "dispositif_programmes_nationaux" => Some(labels::<Dispositif>()),
-        "modalites_acces" => Some(labels::<ModaliteAcces>()),
-        "modalites_accompagnement" => Some(labels::<ModaliteAccompagnement>()),
-        "typologie" => Some(labels::<Typologie>()),
-        _ => None,
-    }
+    Some(match *canonical {
+        "services" => labels::<Service>(),
+        "publics" => labels::<Public>(),
+        "prise_en_charge" => labels::<PriseEnCharge>(),
+        "frais_a_charge" => labels::<Frais>(),
+        "dispositif_programmes_nationaux" => labels::<Dispositif>(),
+        "modalites_acces" => labels::<ModaliteAcces>(),
+        "modalites_accompagnement" => labels::<ModaliteAccompagnement>(),
+        "typologie" => labels::<Typologie>(),
+        // As `is_departement`, `is_code_postal` and `is_code_insee` read them, after trimming.
+        "departement" => FilterValues::Pattern("^ *([0-9]{2,3}|2[AaBb]) *$"),
+        "code_postal" => FilterValues::Pattern("^ *[0-9]{5} *$"),
+        "code_insee" => FilterValues::Pattern("^ *[0-9A-Za-z]{5} *$"),
+        _ => FilterValues::Text,
+    })
 }
 
 impl PlaceFilter {
