@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use lieux_index::filter::FilterValues;
 
 use crate::limits::Limits;
-use crate::params::{Group, Kind, Maximum, Parameter};
+use crate::params::{Group, Kind, Parameter};
 use crate::routes::OPERATIONS;
 
 /// The text written by hand that the document starts from.
@@ -42,7 +42,11 @@ pub fn document(limits: &Limits) -> Value {
                         json!({ "type": "string", "maxLength": limits.max_query_chars });
                     continue;
                 }
-                Some(FilterValues::Labels(labels)) => json!({ "type": "string", "enum": labels }),
+                // Empty values between pipes are ignored.
+                Some(FilterValues::Labels(mut labels)) => {
+                    labels.insert(0, "");
+                    json!({ "type": "string", "enum": labels })
+                }
                 Some(FilterValues::Pattern(pattern)) => {
                     json!({ "type": "string", "pattern": pattern })
                 }
@@ -194,10 +198,6 @@ fn group_parameter(group: &Group, declared: &[Parameter], limits: &Limits) -> Va
 
 /// A query parameter as the document states it.
 fn query_parameter(parameter: &Parameter, limits: &Limits) -> Value {
-    let maximum = |maximum: Maximum| match maximum {
-        Maximum::Unbounded => None,
-        maximum => Some(maximum.of(limits)),
-    };
     let (schema, required) = match parameter.kind {
         Kind::Integer {
             minimum,
@@ -205,11 +205,9 @@ fn query_parameter(parameter: &Parameter, limits: &Limits) -> Value {
             default,
         } => {
             let mut schema = json!({ "type": "integer", "minimum": minimum });
-            if let Some(max) = maximum(max) {
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                let max = max as u64;
-                schema["maximum"] = json!(max);
-            }
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let max = max.of(limits) as u64;
+            schema["maximum"] = json!(max);
             if let Some(default) = default {
                 schema["default"] = json!(default);
             }
@@ -220,9 +218,7 @@ fn query_parameter(parameter: &Parameter, limits: &Limits) -> Value {
             maximum: max,
         } => {
             let mut schema = json!({ "type": "number", "minimum": minimum });
-            if let Some(max) = maximum(max) {
-                schema["maximum"] = json!(max);
-            }
+            schema["maximum"] = json!(max.of(limits));
             (schema, false)
         }
         Kind::Boolean => (json!({ "type": "boolean" }), false),
@@ -243,34 +239,21 @@ fn query_parameter(parameter: &Parameter, limits: &Limits) -> Value {
             }),
             false,
         ),
-        // Sent as `W,S,E,N` (`style: form`, not exploded, is a comma-separated list).
-        Kind::Bbox => (
-            json!({
-                "type": "array",
-                "prefixItems": [
-                    { "type": "number", "minimum": -180, "maximum": 180 },
-                    { "type": "number", "minimum": -90, "maximum": 90 },
-                    { "type": "number", "minimum": -180, "maximum": 180 },
-                    { "type": "number", "minimum": -90, "maximum": 90 },
-                ],
-                "minItems": 4,
-                "maxItems": 4,
-            }),
-            false,
-        ),
+        Kind::Bbox => {
+            // `W,S,E,N`: longitudes within ±180, latitudes within ±90, as decimals.
+            const LON: &str = r"-?(180(\.0+)?|(1[0-7][0-9]|[0-9]?[0-9])(\.[0-9]+)?)";
+            const LAT: &str = r"-?(90(\.0+)?|[0-8]?[0-9](\.[0-9]+)?)";
+            let pattern = format!("^{LON},{LAT},{LON},{LAT}$");
+            (json!({ "type": "string", "pattern": pattern }), false)
+        }
     };
-    let mut described = json!({
+    json!({
         "name": parameter.name,
         "in": "query",
         "required": required,
         "description": parameter.description,
         "schema": schema,
-    });
-    if matches!(parameter.kind, Kind::Bbox) {
-        described["style"] = json!("form");
-        described["explode"] = json!(false);
-    }
-    described
+    })
 }
 
 #[cfg(test)]

@@ -63,8 +63,6 @@ pub enum Kind {
 #[derive(Clone, Copy, Debug)]
 pub enum Maximum {
     Fixed(u64),
-    /// As large as the type holds.
-    Unbounded,
     /// One of the server's limits (`lieux serve --help`).
     Limit(fn(&Limits) -> f64),
 }
@@ -76,7 +74,6 @@ impl Maximum {
         match self {
             #[allow(clippy::cast_precision_loss)]
             Self::Fixed(max) => max as f64,
-            Self::Unbounded => f64::MAX,
             Self::Limit(limit) => limit(limits),
         }
     }
@@ -110,10 +107,7 @@ impl Parameter {
             (None, None) => return Err(invalid(format!("{} is required", self.name))),
         };
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let max = match maximum {
-            Maximum::Unbounded => u64::MAX,
-            maximum => maximum.of(limits) as u64,
-        };
+        let max = maximum.of(limits) as u64;
         if minimum == 0 {
             at_most(self.name, value, max)
         } else {
@@ -398,13 +392,14 @@ pub fn parse_bbox(text: &str) -> Result<LngLatBbox, ApiError> {
     if numbers.iter().any(|v| !v.is_finite())
         || !(-90.0..=90.0).contains(&s)
         || !(-90.0..=90.0).contains(&n)
-        || s > n
         || !(-180.0..=180.0).contains(&w)
         || !(-180.0..=180.0).contains(&e)
     {
         return Err(invalid("out of range"));
     }
-    Ok(LngLatBbox::new(w, s, e, n))
+    // The latitudes bound a band whichever comes first (no schema can say that one must be
+    // the smaller); the longitudes' order says whether the box crosses the antimeridian.
+    Ok(LngLatBbox::new(w, s.min(n), e, s.max(n)))
 }
 
 /// Refuses a text parameter longer than the limit.

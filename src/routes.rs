@@ -286,7 +286,6 @@ mod tests {
                 "/search?offset=20000",
                 "offset: 20000 is above the maximum of 10000",
             ),
-            ("/tiles/23/0/0.mvt", "zoom: 23 is above the maximum of 22"),
             ("/clusters?zoom=30", "zoom: 30 is above the maximum of 22"),
             (
                 "/clusters/1/leaves?limit=5000",
@@ -311,6 +310,16 @@ mod tests {
                 (400, "invalid_parameter", message),
                 "{path}"
             );
+        }
+        // Latitudes bound a band whichever comes first.
+        assert_eq!(
+            get("/clusters?zoom=6&bbox=-2,48,1,46").await,
+            get("/clusters?zoom=6&bbox=-2,46,1,48").await
+        );
+        // A path that names no tile of the grid is not found.
+        for path in ["/tiles/23/0/0.mvt", "/tiles/3/8/0.mvt", "/tiles/a/0/0.mvt"] {
+            let (status, body) = get(path).await;
+            assert_eq!(error_of(status, &body).0, 404, "{path}");
         }
         // The limits are the server's own.
         let request = TestRequest::get().uri("/search?limit=1500");

@@ -26,11 +26,6 @@ use crate::state::{AppState, Live};
 /// The most leaves one `/clusters/{id}/leaves` answer holds.
 pub const MAX_LEAVES: usize = 1000;
 
-/// A zoom level of the tiles.
-fn zoom(text: &str) -> Result<u8, ApiError> {
-    at_most("zoom", parse("zoom", text)?, MAX_TILE_ZOOM)
-}
-
 /// The filters of a map request.
 pub struct MapParams(MapFilter);
 
@@ -52,9 +47,17 @@ fn tile_of(request: &HttpRequest) -> Result<TileCoord, ApiError> {
         .strip_suffix(".mvt")
         .or_else(|| tile.strip_suffix(".pbf"))
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "tiles end in .mvt or .pbf"))?;
-    // A tile outside the zoom's grid does not exist: not found, as a tile server says.
-    TileCoord::new(zoom(z)?, parse("x", x)?, parse("y", y)?)
-        .map_err(|e| ApiError::new(ErrorCode::NotFound, e.to_string()))
+    // A path that names no tile of the grid (a zoom above the deepest, a column or row outside
+    // the zoom's, no number) is not found, as a tile server says.
+    let not_found = |error: ApiError| ApiError::new(ErrorCode::NotFound, error.message);
+    let z: u8 = parse("zoom", z)
+        .and_then(|z| at_most("zoom", z, MAX_TILE_ZOOM))
+        .map_err(not_found)?;
+    let (x, y) = (
+        parse("x", x).map_err(not_found)?,
+        parse("y", y).map_err(not_found)?,
+    );
+    TileCoord::new(z, x, y).map_err(|e| ApiError::new(ErrorCode::NotFound, e.to_string()))
 }
 
 /// Runs `answer` on the live index on actix's blocking pool.
@@ -295,7 +298,8 @@ impl RouteParams for LeavesParams {
             description: "How many places to skip.",
             kind: Kind::Integer {
                 minimum: 0,
-                maximum: Maximum::Unbounded,
+                // No cluster holds more places than an index.
+                maximum: Maximum::Fixed(u32::MAX as u64),
                 default: Some(0),
             },
         },

@@ -38,7 +38,7 @@ fn malformed() -> Vec<String> {
         "/clusters?zoom=5&bbox=0,0,1",
         "/clusters?zoom=5&bbox=0,0,1,1,1",
         "/clusters?zoom=5&bbox=0,91,1,92",
-        "/clusters?zoom=5&bbox=0,10,1,5",
+        "/clusters?zoom=5&bbox=0,10,1,95",
         "/clusters?zoom=5&bbox=,,,",
         "/clusters/18446744073709551616/children",
         "/clusters/-1/leaves",

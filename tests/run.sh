@@ -9,7 +9,9 @@
 # 2. checks the import rules of ARCHITECTURE.md (tests/check_imports.py), then runs every Rust
 #    test of the workspace (`cargo test --workspace`: the unit and in-process tests, the one
 #    integration binary, the doctests), then validates the OpenAPI document against the
-#    OpenAPI 3.1 schema (openapi-spec-validator, installed from PyPI in target/tools);
+#    OpenAPI 3.1 schema (openapi-spec-validator) and the server against the document
+#    (schemathesis, every check, seed 1, 30 examples), both installed from PyPI in
+#    target/tools;
 # 3. runs every fuzz target for FUZZ_SECONDS (default 20) from its committed seeds;
 # 4. runs the benchmark harness's smoke run (10,000 places, a second per workload, against
 #    PostgreSQL + PostGIS and supercluster, which it installs): it checks that every request
@@ -49,15 +51,35 @@ fi
 
 python3 tests/check_imports.py
 cargo test --workspace
-# The OpenAPI document against the OpenAPI 3.1 schema, with a validator we did not write
-# (openapi-spec-validator, from PyPI, in a virtual environment of its own).
+# The OpenAPI document against the OpenAPI 3.1 schema, and against the server, with tools we
+# did not write (openapi-spec-validator and schemathesis, from PyPI, in a virtual environment of
+# their own): schemathesis sends what the document allows, and what it does not, to a server on
+# the bundled data, with every check, a fixed seed and a bounded number of examples.
 tools=target/tools
-[ -x "$tools/venv/bin/openapi-spec-validator" ] || {
+[ -x "$tools/venv/bin/st" ] && [ -x "$tools/venv/bin/openapi-spec-validator" ] || {
   python3 -m venv "$tools/venv"
-  "$tools/venv/bin/pip" install --quiet 'openapi-spec-validator==0.9.*'
+  "$tools/venv/bin/pip" install --quiet 'openapi-spec-validator==0.9.*' 'schemathesis==4.*'
 }
 cargo run --quiet -- openapi > "$tools/openapi.json"
 "$tools/venv/bin/openapi-spec-validator" "$tools/openapi.json"
+echo "a-token-that-schemathesis-does-not-know" > "$tools/admin-token"
+cargo build --quiet --release
+target/release/lieux serve --bind 127.0.0.1:0 --admin-token-file "$tools/admin-token" \
+  --rate-limit write=off < /dev/null 2> "$tools/serve.log" &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+port=
+for _ in $(seq 1 600); do
+  port=$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' "$tools/serve.log" | head -1)
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+[ -n "$port" ] || { cat "$tools/serve.log" >&2; exit 1; }
+# From target/tools, where it keeps its own files.
+(cd "$tools" && venv/bin/st run "http://127.0.0.1:$port/openapi.json" --checks all --seed 1 \
+  --max-examples 30 --workers 2 --generation-database none)
+kill $server
+trap - EXIT
 [ "${1:-}" = "--rust" ] && exit 0
 fuzz/run.sh "${FUZZ_SECONDS:-20}"
 benches/run.sh --smoke

@@ -449,7 +449,7 @@ fn bad_parameters_get_a_json_400_naming_them() {
         ("services=Cuisine", "Aide aux démarches administratives"),
         ("limit=100000", "limit"),
         ("bbox=1,2,3", "bbox"),
-        ("bbox=0,50,1,40", "bbox"),
+        ("bbox=0,50,1,91", "bbox"),
         ("lat=47", "lat"),
         ("lon=0", "lon"),
         ("sort=distance", "sort"),

@@ -109,9 +109,10 @@ pub fn parameter_values(name: &str) -> Option<FilterValues> {
         "modalites_accompagnement" => labels::<ModaliteAccompagnement>(),
         "typologie" => labels::<Typologie>(),
         // As `is_departement`, `is_code_postal` and `is_code_insee` read them, after trimming.
-        "departement" => FilterValues::Pattern("^ *([0-9]{2,3}|2[AaBb]) *$"),
-        "code_postal" => FilterValues::Pattern("^ *[0-9]{5} *$"),
-        "code_insee" => FilterValues::Pattern("^ *[0-9A-Za-z]{5} *$"),
+        // Empty values between pipes are ignored.
+        "departement" => FilterValues::Pattern("^ *([0-9]{2,3}|2[AaBb])? *$"),
+        "code_postal" => FilterValues::Pattern("^ *([0-9]{5})? *$"),
+        "code_insee" => FilterValues::Pattern("^ *([0-9A-Za-z]{5})? *$"),
         _ => FilterValues::Text,
     })
 }
