@@ -18,6 +18,7 @@
 # at the end is printed too. Not in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 [ $# -ge 3 ] || { echo "usage: benches/ab.sh A_BINARY B_BINARY INDEX_DIR [ROUNDS] [SECONDS]" >&2; exit 2; }
 a=$1 b=$2 index=$3 rounds=${4:-4} seconds=${5:-10}
 shift $(( $# < 5 ? $# : 5 ))
@@ -48,12 +49,7 @@ for binary in "$a" "$b"; do
   RUST_LOG=warn "$binary" serve --index "$index" --bind 127.0.0.1:0 --rate-limit write=off \
     < /dev/null > /dev/null 2> "$work/log-${#ports[@]}" &
   pids+=($!)
-  port=
-  for _ in $(seq 1 1200); do
-    port=$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' "$work/log-${#ports[@]}" | head -1)
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
+  port=$(listening_port "$work/log-${#ports[@]}" "${pids[-1]}")
   [ -n "$port" ] || { echo "$binary did not listen:" >&2; cat "$work/log-${#ports[@]}" >&2; exit 1; }
   ports+=("$port")
 done

@@ -6,6 +6,9 @@
 #   wrk_paths PORT PATHS-FILE CONNECTIONS SECONDS LOG
 #                   # prints "requests/s p50_ms p99_ms p99.9_ms errors"
 #   peak_rss_mib PID  # the peak resident memory of a process so far
+#   listening_port LOG PID
+#                   # the port a `lieux serve --bind 127.0.0.1:0` writes to LOG once it
+#                   # listens (two minutes at most, less if PID stops); empty if it never does
 
 bin=target/release/lieux
 
@@ -39,4 +42,15 @@ wrk_paths() {
 
 peak_rss_mib() {
   awk '/VmHWM/ { printf "%d\n", $2 / 1024 }' "/proc/$1/status"
+}
+
+listening_port() {
+  local log=$1 pid=$2 port=
+  for _ in $(seq 1 1200); do
+    port=$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' "$log" | head -1)
+    [ -n "$port" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "$port"
 }

@@ -19,6 +19,7 @@
 # the first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 minutes=${1:-30}
 places=${2:-100000}
 [[ $minutes =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "usage: benches/soak.sh [MINUTES] [PLACES]" >&2; exit 2; }
@@ -55,13 +56,7 @@ RUST_LOG=warn "$bin" serve --index "$dir/index" --bind 127.0.0.1:0 \
   --admin-token-file "$dir/admin-token" --rate-limit write=off \
   < /dev/null > /dev/null 2> "$dir/serve.log" &
 server=$!
-port=
-for _ in $(seq 1 1200); do
-  port=$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' "$dir/serve.log" | head -1)
-  [ -n "$port" ] && break
-  kill -0 "$server" 2>/dev/null || break
-  sleep 0.1
-done
+port=$(listening_port "$dir/serve.log" "$server")
 [ -n "$port" ] || { echo "lieux did not start ($dir/serve.log):" >&2; tail -5 "$dir/serve.log" >&2; exit 1; }
 echo "soak: lieux (pid $server) on 127.0.0.1:$port for $minutes min, a reload every minute" >&2
 

@@ -68,12 +68,8 @@ target/release/lieux serve --bind 127.0.0.1:0 --admin-token-file "$tools/admin-t
   --rate-limit write=off < /dev/null 2> "$tools/serve.log" &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
-port=
-for _ in $(seq 1 600); do
-  port=$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' "$tools/serve.log" | head -1)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
+. benches/common.sh
+port=$(listening_port "$tools/serve.log" "$server")
 [ -n "$port" ] || { cat "$tools/serve.log" >&2; exit 1; }
 # From target/tools, where it keeps its own files.
 (cd "$tools" && venv/bin/st run "http://127.0.0.1:$port/openapi.json" --checks all --seed 1 \
