@@ -34,21 +34,14 @@ pub fn file(path: &str) -> Option<&'static WebFile> {
     WEB_FILES.iter().find(|f| f.path == path)
 }
 
-fn index_file() -> &'static WebFile {
-    file("index.html").expect("build.rs always embeds an index.html")
+/// The strong validator of a page's bytes.
+fn etag_of(page: &WebFile) -> String {
+    let hash = blake3::hash(page.bytes).to_hex();
+    format!("\"{}\"", &hash[..16])
 }
 
-/// The strong validator of `index.html`, computed once.
-fn index_etag() -> &'static str {
-    static ETAG: OnceLock<String> = OnceLock::new();
-    ETAG.get_or_init(|| {
-        let hash = blake3::hash(index_file().bytes).to_hex();
-        format!("\"{}\"", &hash[..16])
-    })
-}
-
-pub async fn index(request: HttpRequest) -> HttpResponse {
-    let etag = index_etag();
+/// A page of the site: `no-cache`, with an `ETag` that `If-None-Match` revalidates with a 304.
+fn page(request: &HttpRequest, page: &'static WebFile, etag: &str) -> HttpResponse {
     let unchanged = request
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -60,12 +53,28 @@ pub async fn index(request: HttpRequest) -> HttpResponse {
     };
     response
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::ETAG, etag));
+        .insert_header((header::ETAG, etag.to_owned()));
     if unchanged {
         return response.finish();
     }
-    let page = index_file();
     response.content_type(page.content_type).body(page.bytes)
+}
+
+/// `GET /`: the map.
+pub async fn index(request: HttpRequest) -> HttpResponse {
+    static ETAG: OnceLock<String> = OnceLock::new();
+    let index = file("index.html").expect("build.rs always embeds an index.html");
+    page(&request, index, ETAG.get_or_init(|| etag_of(index)))
+}
+
+/// `GET /api`: the API's documentation, over `/openapi.json`.
+pub async fn api(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    static ETAG: OnceLock<String> = OnceLock::new();
+    // A build without the page (`LIEUX_SKIP_WEB_BUILD`) has no documentation page either.
+    let api = file("api.html").ok_or_else(|| {
+        ApiError::new(ErrorCode::NotFound, "this build has no documentation page")
+    })?;
+    Ok(page(&request, api, ETAG.get_or_init(|| etag_of(api))))
 }
 
 pub async fn asset(request: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -100,16 +100,8 @@ pub fn router(config: &mut web::ServiceConfig) {
         .app_data(web::PathConfig::default().error_handler(|error, _| {
             ApiError::new(ErrorCode::InvalidParameter, error.to_string()).into()
         }))
-        .service(
-            web::resource("/")
-                .app_data(RoutePattern("/"))
-                .wrap(Compress::default())
-                .route(web::get().to(assets::index))
-                .route(web::head().to(assets::index))
-                .default_service(web::to(|request: HttpRequest| async move {
-                    Err::<HttpResponse, _>(ApiError::method_not_allowed(&request, "GET, HEAD"))
-                })),
-        )
+        .service(get_page("/", assets::index))
+        .service(get_page("/api", assets::api))
         .service(
             web::scope("/assets")
                 .app_data(RoutePattern("/assets/{file}"))
@@ -153,6 +145,35 @@ pub fn router(config: &mut web::ServiceConfig) {
         .default_service(web::to(|request: HttpRequest| async move {
             Err::<HttpResponse, _>(ApiError::no_route(&request))
         }));
+}
+
+/// A page of the site read with GET and HEAD, compressed when the client accepts it; other
+/// methods get a JSON 405 with `Allow`. Pages are not API routes: the document leaves them out.
+fn get_page<F, Args>(
+    path: &'static str,
+    handler: F,
+) -> actix_web::Resource<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+>
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .app_data(RoutePattern(path))
+        .wrap(Compress::default())
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
+        .default_service(web::to(|request: HttpRequest| async move {
+            Err::<HttpResponse, _>(ApiError::method_not_allowed(&request, "GET, HEAD"))
+        }))
 }
 
 /// A resource read with GET and HEAD (the same answer without its body, as HTTP requires);
@@ -386,5 +407,17 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[actix_web::test]
+    async fn the_api_documentation_page_is_a_page_of_the_server() {
+        let (status, headers, _) = ask(&[], TestRequest::get().uri("/api")).await;
+        assert_eq!(status, StatusCode::OK);
+        let content_type = headers.get(header::CONTENT_TYPE).unwrap().to_str().unwrap();
+        assert!(content_type.starts_with("text/html"), "{content_type}");
+        assert!(headers.contains_key(header::ETAG));
+        let (status, headers, _) = ask(&[], TestRequest::post().uri("/api")).await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(headers.get(header::ALLOW).unwrap(), "GET, HEAD");
     }
 }

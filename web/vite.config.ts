@@ -1,4 +1,5 @@
-// The page is served by `lieux` itself (see src/assets.rs): `index.html` at `/` and every
+// The pages are served by `lieux` itself (see src/assets.rs): `index.html` at `/`, `api.html`
+// at `/api`, and every
 // other file under `/assets/` with a content hash in its name, so the server can cache them
 // for a year. `npm run dev` proxies the API to a `lieux serve` on port 8080 (or $LIEUX_API).
 import { defineConfig } from "vite";
@@ -14,12 +15,14 @@ export default defineConfig({
     // MapLibre alone is about 1 MB: the warning would only repeat that.
     chunkSizeWarningLimit: 2000,
     sourcemap: false,
+    // Two pages: the map (`/`) and the API's documentation (`/api`).
+    rollupOptions: { input: { index: "index.html", api: "api.html" } },
   },
   server: {
     // The basemap's gazetteer is imported from ../data.
     fs: { allow: [".."] },
     proxy: Object.fromEntries(
-      ["/tiles.json", "/tiles", "/clusters", "/search", "/suggest", "/places", "/nearest", "/health"].map(
+      ["/tiles.json", "/tiles", "/clusters", "/search", "/suggest", "/places", "/nearest", "/health", "/openapi.json"].map(
         // The Host header is kept, so that /tiles.json names tiles on this dev server.
         (route) => [route, { target: api, changeOrigin: false }],
       ),

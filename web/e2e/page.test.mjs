@@ -503,6 +503,20 @@ test("an everyday query says how it was read, and « modifier » turns the readi
   await screenshot("interpreted");
 });
 
+test("the API's documentation page shows every operation of /openapi.json", async () => {
+  const spec = await (await fetch(`${BASE}/openapi.json`)).json();
+  const operations = Object.values(spec.paths).reduce((n, item) => n + Object.keys(item).length, 0);
+  await page.goto(`${BASE}/api`);
+  await page.waitForFunction(
+    (expected) => document.querySelectorAll(".opblock").length === expected,
+    operations,
+  );
+  assert.ok(operations >= 15, `${operations} operations`);
+  await page.locator(".opblock-summary-path", { hasText: "/nearest" }).first().click();
+  await page.getByText("How many places").first().waitFor({ state: "visible" });
+  await screenshot("api");
+});
+
 test("the page asked nothing of any other host, and raised no error", () => {
   assert.deepEqual(foreignRequests, [], "requests to other hosts");
   assert.deepEqual(pageErrors, [], "uncaught errors in the page");
