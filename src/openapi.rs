@@ -10,7 +10,7 @@
 
 use serde_json::{json, Map, Value};
 
-use lieux_index::filter::FilterValues;
+use lieux_index::filter::{FilterValues, PlaceFilter};
 
 use crate::limits::Limits;
 use crate::params::{Group, Kind, Parameter};
@@ -28,7 +28,11 @@ pub fn document(limits: &Limits) -> Value {
     let mut document: Value = serde_json::from_str(BASE).expect("src/openapi.json is JSON");
     let filters: Vec<Value> = document["components"]["parameters"]
         .as_object()
-        .map(|parameters| parameters.keys().filter(|name| is_filter(name)))
+        .map(|parameters| {
+            parameters
+                .keys()
+                .filter(|name| PlaceFilter::is_parameter(name))
+        })
         .into_iter()
         .flatten()
         .map(|name| json!({ "$ref": format!("#/components/parameters/{name}") }))
@@ -157,11 +161,6 @@ fn error_response(code: &str, description: &str) -> Value {
         });
     }
     response
-}
-
-/// Whether a parameter of the components is one of the filters.
-fn is_filter(name: &str) -> bool {
-    lieux_index::filter::PlaceFilter::is_parameter(name)
 }
 
 /// A group of parameters as the document states it: one object, exploded into its members.

@@ -351,20 +351,6 @@ pub fn param<'q>(query: &'q Query, name: &str) -> Result<Option<&'q str>, ApiErr
     Ok(first)
 }
 
-/// A number parameter, at most once; `default` when absent.
-pub fn number_param<T: std::str::FromStr>(
-    query: &Query,
-    name: &str,
-    default: Option<T>,
-) -> Result<T, ApiError> {
-    match param(query, name)? {
-        Some(text) => parse(name, text),
-        None => default.ok_or_else(|| {
-            ApiError::new(ErrorCode::InvalidParameter, format!("{name} is required"))
-        }),
-    }
-}
-
 pub fn parse<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, ApiError> {
     text.trim().parse().map_err(|_| {
         ApiError::new(

@@ -17,8 +17,8 @@
 #    PostgreSQL + PostGIS and supercluster, which it installs): it checks that every request
 #    succeeds, not how fast.
 #
-# `tests/run.sh --rust` stops after step 2 (the Rust tests and the OpenAPI checks). The raw public sources are read from
-# ../shared/data/raw (shared/ beside the repository).
+# `tests/run.sh --rust` stops after step 2 (the Rust tests and the OpenAPI checks). The raw
+# public sources are read from ../shared/data/raw (shared/ beside the repository).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
