@@ -85,6 +85,9 @@ const SPARSE_CIRCLE: usize = 32;
 /// The widest circle a search that found nothing within its radius is widened to, before it
 /// drops the radius: wider than a French région.
 const WIDEST_FALLBACK_M: f64 = 500_000.0;
+/// The narrowest circle such a search is widened to: a radius of 0 (or next to it) would
+/// otherwise be widened four times over and over and stay 0, and the search never end.
+const NARROWEST_FALLBACK_M: f64 = 1_000.0;
 
 /// A location to search around.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -582,7 +585,7 @@ impl SearchIndex {
         let km = |metres: f64| metres / 1000.0;
         let mut wider_radius = Some(radius);
         while let Some(current) = wider_radius {
-            let next = current * 4.0;
+            let next = (current * 4.0).max(NARROWEST_FALLBACK_M);
             wider_radius = (next <= WIDEST_FALLBACK_M).then_some(next);
             let mut wider = run.clone();
             wider.near = Some(Near {
@@ -1185,6 +1188,27 @@ mod tests {
             .hits
             .iter()
             .all(|hit| hit.distance_m.is_some_and(|d| d <= widened)));
+    }
+
+    #[test]
+    fn a_radius_of_zero_is_widened_too_and_the_search_ends() {
+        let (index, search) = index();
+        for radius_m in [0.0, f64::MIN_POSITIVE, 1e-3] {
+            let request = SearchRequest {
+                filter: filter(&[("q", "mediatheque")]),
+                near: Some(Near {
+                    longitude: -6.0,
+                    latitude: 47.5,
+                    radius_m: Some(radius_m),
+                }),
+                limit: 5,
+                ..SearchRequest::default()
+            };
+            let asked = search.search_as_asked(index, &request).unwrap();
+            let fallback = asked.interpretation.unwrap().fallback.unwrap();
+            assert_eq!(fallback.kind, FallbackKind::WithoutRadius, "{radius_m}");
+            assert!(asked.results.total > 0, "{radius_m}");
+        }
     }
 
     #[test]
