@@ -1,23 +1,64 @@
 //! What the server says of itself: `GET /health` and `GET /openapi.json`.
 
 use actix_web::{web, HttpResponse};
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
 
+use crate::answers::{Answer, Content, Description};
 use crate::http_error::ApiError;
 use crate::params::{NoParams, Params};
 use crate::state::{AppState, Live};
 
+/// `GET /health`.
+pub const HEALTH: Description = Description::new(
+    "Readiness and the loaded index",
+    &[Answer::ok(
+        "The index is loaded and serves.",
+        &[Content::json::<Health<'static>>()],
+    )],
+);
+
+/// `GET /openapi.json`.
+pub const OPENAPI: Description = Description::new(
+    "This document",
+    &[Answer::ok(
+        "The OpenAPI 3.1 document of the server's routes.",
+        &[Content {
+            media: "application/json",
+            schema: openapi_schema,
+        }],
+    )],
+);
+
+fn openapi_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "object",
+        "properties": { "openapi": { "type": "string", "pattern": "^3\\.1\\." } },
+        "required": ["openapi", "info", "paths"],
+    })
+}
+
 /// The answer of `GET /health`.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct Health<'a> {
+    /// Always `ok`: a server that answers is ready.
+    #[schemars(extend("const" = "ok"))]
     status: &'static str,
+    /// The places it serves.
     places: u64,
+    /// The content hash of the index.
     index: &'a str,
+    /// The schema version of the places.
     schema_version: &'a str,
+    /// When the index was built (RFC 3339).
     created_at: &'a str,
+    /// When this index was loaded and checked (RFC 3339).
     loaded_at: String,
+    /// How long loading and checking it took, in seconds.
     load_seconds: f64,
+    /// The reloads that swapped in a new index since the start.
     reloads: u64,
+    /// The server's version.
     version: &'static str,
 }
 

@@ -18,12 +18,69 @@ use std::path::PathBuf;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use lieux_index::serve::IndexSource;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::answers::{request_body, Answer, Content, Description};
+use crate::gaps::GapList;
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
 use crate::params::{Kind, Maximum, Parameter, Params, Query, RouteParams};
-use crate::state::{AppState, Authorized};
+use crate::state::{AppState, Authorized, Reloaded};
+
+/// What every admin route may answer besides its own.
+const ADMIN_ERRORS: [(ErrorCode, &str); 2] = [
+    (
+        ErrorCode::Unauthorized,
+        "No `Authorization: Bearer` header, or not the token.",
+    ),
+    (
+        ErrorCode::NotFound,
+        "Admin is off: the server has no token configured.",
+    ),
+];
+
+/// `POST /admin/reload`.
+pub const RELOAD: Description = Description {
+    description: "Needs `Authorization: Bearer TOKEN` (the token of `LIEUX_ADMIN_TOKEN` or `--admin-token-file`); without a configured token every admin route answers 404. The new index is built and checked completely before the swap; on failure the old one keeps serving. SIGHUP does the same with the default source.",
+    body: Some(request_body::<ReloadBody>),
+    errors: &[
+        ADMIN_ERRORS[0],
+        ADMIN_ERRORS[1],
+        (
+            ErrorCode::InvalidParameter,
+            "The body is neither empty nor one of `{\"path\"}` and `{\"sources\"}`.",
+        ),
+        (
+            ErrorCode::BodyTooLarge,
+            "The body is larger than `--max-body-bytes`.",
+        ),
+        (ErrorCode::ReloadRunning, "A reload is already running."),
+        (
+            ErrorCode::ReloadFailed,
+            "The new index could not be built or failed its checks; the old one keeps serving.",
+        ),
+    ],
+    admin: true,
+    ..Description::new(
+        "Build, check and swap in a new index",
+        &[Answer::ok(
+            "The new index serves.",
+            &[Content::json::<Reloaded>()],
+        )],
+    )
+};
+
+/// `GET /admin/search-gaps`.
+pub const SEARCH_GAPS: Description = Description {
+    description: "Needs `Authorization: Bearer TOKEN`. Searches that found nothing, dropped words or fell back, by normalised query (folded words, without chunks holding @ or six digits in a row, at most eight words), listed once seen three times; held in memory, bounded. For coordinators: which needs the map does not answer, which words the thesaurus lacks.",
+    errors: &ADMIN_ERRORS,
+    admin: true,
+    ..Description::new(
+        "The most frequent searches that found nothing as asked",
+        &[Answer::ok("The gaps.", &[Content::json::<GapList>()])],
+    )
+};
 
 /// Any other admin request: 405 or 404, once the token is checked, so that nothing tells a
 /// client without it which admin routes exist.
@@ -71,13 +128,16 @@ impl RouteParams for GapsParams {
     }
 }
 
-/// The body of `POST /admin/reload`: at most one of the two.
-#[derive(Debug, Default, Deserialize)]
+/// The body of `POST /admin/reload`: at most one of the two; without either, the configured
+/// `--index` or `--source` is read again.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("not" = { "required": ["path", "sources"] }))]
 struct ReloadBody {
-    /// An index directory.
+    /// An index directory written by `lieux index`.
     path: Option<PathBuf>,
-    /// Source files to index.
+    /// Source files to import and index.
+    #[schemars(length(min = 1))]
     sources: Option<Vec<PathBuf>>,
 }
 

@@ -30,7 +30,7 @@ pub struct SearchGaps {
 }
 
 /// One normalised query's counts.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct Gap {
     /// The query, normalised.
     pub query: String,
@@ -45,7 +45,7 @@ pub struct Gap {
 }
 
 /// What `/admin/search-gaps` lists.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct GapList {
     /// Queries seen fewer times are not listed.
     pub listed_from: u64,

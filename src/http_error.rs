@@ -10,7 +10,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 /// The stable error codes of the API.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// No such route or resource.
@@ -65,7 +65,8 @@ impl ErrorCode {
 }
 
 /// An error answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Error")]
 pub struct ApiError {
     /// The stable code.
     pub error: ErrorCode,
@@ -73,6 +74,7 @@ pub struct ApiError {
     pub message: String,
     /// Headers the answer needs besides its body (`Allow` of a 405, `Retry-After` of a 429).
     #[serde(skip)]
+    #[schemars(skip)]
     headers: Vec<(header::HeaderName, header::HeaderValue)>,
 }
 

@@ -5,6 +5,7 @@
 //!
 //! The modules, each using only those listed after it:
 //! - [`cli`]: the commands, and `lieux serve`, which builds the [`state`] and the app;
+//! - [`openapi`]: the document, from the routes' declarations;
 //! - [`routes`]: every route, and which handler answers it;
 //! - the handlers, each parsing declared [`params`], making one call to the live index and
 //!   setting headers: [`tiles`] (tiles, TileJSON, clusters), [`search`] (search, exports,
@@ -12,12 +13,15 @@
 //!   OpenAPI), [`assets`] (the page), and [`observe`] (the middleware around every request,
 //!   and `/metrics`);
 //! - [`cors`], [`state`] (the index being served and what every request can reach),
-//!   [`openapi`] (the document, from the routes' declarations), [`params`], [`metrics`], [`limits`], [`clients`] (who a client is, rate limits),
+//!   [`answers`] (what each route answers, declared beside its handler), [`params`] (the
+//!   parameters each route declares), [`metrics`], [`limits`], [`clients`] (who a client is,
+//!   rate limits),
 //!   [`gaps`], [`pool`] (the query threads), [`query_string`], [`progress`], and
 //!   [`http_error`] (the one table from errors to HTTP answers).
 
 pub mod about;
 pub mod admin;
+pub mod answers;
 pub mod assets;
 pub mod cli;
 pub mod clients;

@@ -24,6 +24,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
 use tracing::Instrument;
 
+use crate::answers::{text, Answer, Content, Description};
 use crate::http_error::{ApiError, ErrorCode};
 use crate::metrics::{method_label, Gauges};
 use crate::params::{NoParams, Params};
@@ -44,6 +45,21 @@ pub const INDEX_HASH: HeaderName = HeaderName::from_static("x-lieux-index");
 /// a second time.
 #[derive(Debug, Clone, Copy)]
 pub struct RoutePattern(pub &'static str);
+
+/// `GET /metrics`.
+pub const METRICS: Description = Description {
+    description: "Requests and latency histograms by route pattern, tile-cache hits and misses, cached maps, index size, age, load time and hash, exports running, reloads.",
+    ..Description::new(
+        "Metrics in Prometheus text format",
+        &[Answer::ok(
+            "The metrics, in Prometheus text format 0.0.4.",
+            &[Content {
+                media: "text/plain",
+                schema: text,
+            }],
+        )],
+    )
+};
 
 /// `GET /metrics`.
 pub async fn metrics(

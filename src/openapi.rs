@@ -1,164 +1,295 @@
 //! The OpenAPI 3.1 document of `GET /openapi.json`, made when the server starts.
 //!
-//! Its paths are the table of [`crate::routes::OPERATIONS`], from which the router registers
-//! its routes, and its query parameters are those each route declares
-//! ([`crate::params::RouteParams::PARAMETERS`]), which the extractor checks and the route reads:
-//! their types, bounds (under this server's limits), defaults and values come from the same
-//! declaration, so the document cannot promise what the server refuses. The filters' values
-//! are the schema's vocabularies. What no declaration holds yet (summaries, the answers'
-//! schemas, the status codes) comes from `src/openapi.json`, written by hand.
+//! Everything in it comes from a declaration the code itself reads or writes by, so the
+//! document cannot promise what the server does not do:
+//! - its paths are the table of [`crate::routes::OPERATIONS`], from which the router registers
+//!   its routes;
+//! - the query parameters are those each route declares ([`crate::params::RouteParams`]), which
+//!   the extractor checks and the route reads: types, bounds (under this server's limits),
+//!   defaults, groups; the filters are `lieux_index::filter`'s, their values the schema's
+//!   vocabularies;
+//! - what a route answers is declared beside its handler ([`crate::answers`]): the answers
+//!   serde writes derive their schemas, and those written by hand state theirs next to the
+//!   writer;
+//! - the errors are [`ErrorCode`]'s, with their statuses from its one table.
 
+use schemars::generate::SchemaSettings;
+use schemars::transform::RecursiveTransform;
+use schemars::{Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 
-use lieux_index::filter::{FilterValues, PlaceFilter};
+use lieux_index::filter::{filter_parameters, FilterValues};
 
+use crate::answers::Answer;
+use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
 use crate::params::{Group, Kind, Parameter};
-use crate::routes::OPERATIONS;
-
-/// The text written by hand that the document starts from.
-const BASE: &str = include_str!("openapi.json");
+use crate::routes::{Operation, OPERATIONS};
 
 /// The document, under `limits`.
-///
-/// # Panics
-/// When `src/openapi.json` is not JSON (a test reads it at every build).
 #[must_use]
 pub fn document(limits: &Limits) -> Value {
-    let mut document: Value = serde_json::from_str(BASE).expect("src/openapi.json is JSON");
-    let filters: Vec<Value> = document["components"]["parameters"]
-        .as_object()
-        .map(|parameters| {
-            parameters
-                .keys()
-                .filter(|name| PlaceFilter::is_parameter(name))
+    let mut generator = SchemaSettings::draft2020_12()
+        .for_serialize()
+        .with(|settings| {
+            settings.definitions_path = "/components/schemas".into();
+            settings.meta_schema = None;
+            settings
+                .transforms
+                .push(Box::new(RecursiveTransform(closed_objects)));
         })
+        .into_generator();
+    let error = generator.subschema_for::<ApiError>();
+    let filters: Map<String, Value> = filter_parameters()
         .into_iter()
-        .flatten()
-        .map(|name| json!({ "$ref": format!("#/components/parameters/{name}") }))
-        .collect();
-    if let Some(parameters) = document["components"]["parameters"].as_object_mut() {
-        for (name, parameter) in parameters.iter_mut() {
-            let items = match lieux_index::filter::parameter_values(name) {
-                None => continue,
-                Some(FilterValues::Text) => {
+        .map(|filter| {
+            let mut parameter = json!({
+                "name": filter.name,
+                "in": "query",
+                "required": false,
+                "description": format!(
+                    "{} Several values are joined with `|`: OR within a filter, AND across filters.",
+                    filter.description
+                ),
+            });
+            let items = match filter.values {
+                FilterValues::Text => {
+                    parameter["description"] = json!(filter.description);
                     parameter["schema"] =
                         json!({ "type": "string", "maxLength": limits.max_query_chars });
-                    continue;
+                    return (filter.name.to_owned(), parameter);
                 }
                 // Empty values between pipes are ignored.
-                Some(FilterValues::Labels(mut labels)) => {
+                FilterValues::Labels(mut labels) => {
                     labels.insert(0, "");
                     json!({ "type": "string", "enum": labels })
                 }
-                Some(FilterValues::Pattern(pattern)) => {
-                    json!({ "type": "string", "pattern": pattern })
-                }
+                FilterValues::Pattern(pattern) => json!({ "type": "string", "pattern": pattern }),
             };
-            // Several values joined with `|`: OR within a filter.
             parameter["style"] = json!("pipeDelimited");
             parameter["explode"] = json!(false);
             parameter["schema"] = json!({ "type": "array", "items": items });
-        }
-    }
-    let paths = document["paths"]
-        .as_object_mut()
-        .map(std::mem::take)
-        .unwrap_or_default();
-    let mut generated = Map::new();
+            (filter.name.to_owned(), parameter)
+        })
+        .collect();
+    let mut paths = Map::new();
     for operation in OPERATIONS {
-        let mut described = paths
-            .get(operation.path)
-            .and_then(|path| path.get(operation.method))
-            .cloned()
-            .unwrap_or_else(|| json!({ "responses": {} }));
-        // The path's own parameters stay as written; the query's are the declared ones.
-        let mut parameters: Vec<Value> = described["parameters"]
-            .as_array()
-            .map(|all| all.iter().filter(|p| p["in"] == "path").cloned().collect())
-            .unwrap_or_default();
-        if operation.filters {
-            parameters.extend(filters.iter().cloned());
-        }
-        let grouped = |name: &str| {
-            operation
-                .groups
-                .iter()
-                .any(|g| g.together.contains(&name) || g.with.contains(&name))
-        };
-        parameters.extend(
-            operation
-                .parameters
-                .iter()
-                .filter(|parameter| !grouped(parameter.name))
-                .map(|parameter| query_parameter(parameter, limits)),
-        );
-        parameters.extend(
-            operation
-                .groups
-                .iter()
-                .map(|group| group_parameter(group, operation.parameters, limits)),
-        );
-        described["parameters"] = Value::Array(parameters);
-        if let Some(responses) = described["responses"].as_object_mut() {
-            for (code, description) in ERRORS {
-                responses
-                    .entry(*code)
-                    .or_insert_with(|| error_response(code, description));
-            }
-        }
-        let entry = generated.entry(operation.path).or_insert_with(|| json!({}));
-        entry[operation.method] = described;
+        let described = describe(operation, &filters, &error, &mut generator, limits);
+        let path = paths.entry(operation.path).or_insert_with(|| json!({}));
+        path[operation.method] = described;
     }
-    document["paths"] = Value::Object(generated);
-    document
+    let mut schemas = generator.take_definitions(true);
+    schemas.sort_keys();
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": env!("CARGO_PKG_NAME"),
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Vector tiles and geospatial search for the lieux de médiation numérique (schema v1.0.2). Errors are JSON `{\"error\": code, \"message\": text}`, with a 4xx status for a client's mistakes.",
+            "license": { "name": env!("CARGO_PKG_LICENSE"), "identifier": env!("CARGO_PKG_LICENSE") },
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "parameters": filters,
+            "securitySchemes": { "admin": { "type": "http", "scheme": "bearer" } },
+        },
+    })
 }
 
-/// The errors any route may answer, besides those its own description lists.
-const ERRORS: &[(&str, &str)] = &[
+/// An object of an answer has the properties its schema names and no others: what serde
+/// writes of a struct.
+fn closed_objects(schema: &mut Schema) {
+    if let Some(object) = schema.as_object_mut() {
+        if object.contains_key("properties") && !object.contains_key("additionalProperties") {
+            object.insert("additionalProperties".to_owned(), Value::Bool(false));
+        }
+    }
+}
+
+/// The operation object of `operation`.
+fn describe(
+    operation: &Operation,
+    filters: &Map<String, Value>,
+    error: &Schema,
+    generator: &mut SchemaGenerator,
+    limits: &Limits,
+) -> Value {
+    let described = operation.description;
+    let mut parameters: Vec<Value> = described
+        .path
+        .iter()
+        .map(|parameter| {
+            json!({
+                "name": parameter.name,
+                "in": "path",
+                "required": true,
+                "description": parameter.description,
+                "schema": (parameter.schema)(generator),
+            })
+        })
+        .collect();
+    if operation.filters {
+        parameters.extend(
+            filters
+                .keys()
+                .map(|name| json!({ "$ref": format!("#/components/parameters/{name}") })),
+        );
+    }
+    let grouped = |name: &str| {
+        operation
+            .groups
+            .iter()
+            .any(|g| g.together.contains(&name) || g.with.contains(&name))
+    };
+    parameters.extend(
+        operation
+            .parameters
+            .iter()
+            .filter(|parameter| !grouped(parameter.name))
+            .map(|parameter| query_parameter(parameter, limits)),
+    );
+    parameters.extend(
+        operation
+            .groups
+            .iter()
+            .map(|group| group_parameter(group, operation.parameters, limits)),
+    );
+    let mut responses = Map::new();
+    for answer in described.answers {
+        responses.insert(answer.status.to_string(), response(answer, generator));
+    }
+    for (status, codes) in errors_by_status(operation) {
+        responses.insert(status.to_string(), error_response(status, &codes, error));
+    }
+    let mut object = json!({
+        "summary": described.summary,
+        "parameters": parameters,
+        "responses": responses,
+    });
+    if !described.description.is_empty() {
+        object["description"] = json!(described.description);
+    }
+    if let Some(body) = described.body {
+        object["requestBody"] = json!({
+            "required": false,
+            "content": { "application/json": { "schema": body(generator) } },
+        });
+    }
+    if described.admin {
+        object["security"] = json!([{ "admin": [] }]);
+    }
+    object
+}
+
+/// A response that is not an error.
+fn response(answer: &Answer, generator: &mut SchemaGenerator) -> Value {
+    let mut response = json!({ "description": answer.description });
+    if !answer.content.is_empty() {
+        let content: Map<String, Value> = answer
+            .content
+            .iter()
+            .map(|content| {
+                let schema = (content.schema)(generator);
+                (content.media.to_owned(), json!({ "schema": schema }))
+            })
+            .collect();
+        response["content"] = Value::Object(content);
+    }
+    if !answer.headers.is_empty() {
+        response["headers"] = headers(answer.headers);
+    }
+    response
+}
+
+fn headers(headers: &[(&str, &str)]) -> Value {
+    headers
+        .iter()
+        .map(|(name, description)| {
+            (
+                (*name).to_owned(),
+                json!({ "description": description, "schema": { "type": "string" } }),
+            )
+        })
+        .collect::<Map<String, Value>>()
+        .into()
+}
+
+/// The errors `operation` may answer, by status, each with when.
+fn errors_by_status(operation: &Operation) -> Vec<(u16, Vec<(ErrorCode, &'static str)>)> {
+    let mut by_status: Vec<(u16, Vec<(ErrorCode, &'static str)>)> = Vec::new();
+    for &(code, when) in ERRORS.iter().chain(operation.description.errors) {
+        let status = code.status().as_u16();
+        match by_status.iter_mut().find(|(s, _)| *s == status) {
+            Some((_, codes)) => codes.push((code, when)),
+            None => by_status.push((status, vec![(code, when)])),
+        }
+    }
+    by_status.sort_by_key(|(status, _)| *status);
+    by_status
+}
+
+/// The errors any route may answer, each with when.
+const ERRORS: &[(ErrorCode, &str)] = &[
     (
-        "400",
+        ErrorCode::InvalidParameter,
         "A parameter is unknown to the route, given twice, malformed or out of its bounds; the message says which and what to change.",
     ),
     (
-        "405",
+        ErrorCode::MethodNotAllowed,
         "The route does not take this method; `Allow` lists those it takes.",
     ),
     (
-        "414",
+        ErrorCode::QueryTooLong,
         "The query string is longer than the server's `--max-query-string`.",
     ),
     (
-        "429",
+        ErrorCode::RateLimited,
         "Too many requests from this client (`--rate-limit`); `Retry-After` says when to try again.",
     ),
     (
-        "500",
+        ErrorCode::Internal,
         "Something failed on the server's side; it is logged, and the message says no more.",
     ),
     (
-        "503",
+        ErrorCode::Timeout,
         "No answer within the server's `--request-timeout`.",
     ),
 ];
 
-/// An error answer: the JSON body `{"error", "message"}`, with the headers its code carries.
-fn error_response(code: &str, description: &str) -> Value {
+/// An error answer of `status`: the JSON body `{"error", "message"}`, its `error` one of
+/// `codes`, with the headers the status carries.
+fn error_response(status: u16, codes: &[(ErrorCode, &str)], error: &Schema) -> Value {
+    let names: Vec<Value> = codes
+        .iter()
+        .map(|(code, _)| serde_json::to_value(code).unwrap_or_default())
+        .collect();
+    let description = codes
+        .iter()
+        .map(|(code, when)| {
+            let name = serde_json::to_value(code).unwrap_or_default();
+            format!("`{}`: {when}", name.as_str().unwrap_or_default())
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
     let mut response = json!({
         "description": description,
         "content": {
-            "application/json": { "schema": { "$ref": "#/components/schemas/Error" } }
+            "application/json": {
+                "schema": {
+                    "allOf": [error],
+                    "properties": { "error": { "enum": names } },
+                },
+            },
         },
     });
-    let header = match code {
-        "405" => Some(("Allow", "The methods the route takes, such as `GET, HEAD`.")),
-        "429" => Some(("Retry-After", "Seconds to wait before trying again.")),
+    let header = match status {
+        405 => Some(("Allow", "The methods the route takes, such as `GET, HEAD`.")),
+        429 => Some(("Retry-After", "Seconds to wait before trying again.")),
         _ => None,
     };
-    if let Some((name, description)) = header {
-        response["headers"] = json!({
-            name: { "description": description, "schema": { "type": "string" } }
-        });
+    if let Some(header) = header {
+        response["headers"] = headers(&[header]);
     }
     response
 }
@@ -257,7 +388,116 @@ fn query_parameter(parameter: &Parameter, limits: &Limits) -> Value {
 
 #[cfg(test)]
 mod tests {
+    use actix_web::http::header;
+    use actix_web::test::{call_service, init_service, read_body, TestRequest};
+
     use super::*;
+    use crate::cli::{app, ServeSettings};
+
+    /// `schema` once its `$ref` (or that of its first `allOf`) is followed.
+    fn resolved<'a>(document: &'a Value, schema: &'a Value) -> &'a Value {
+        let schema = schema["allOf"].get(0).unwrap_or(schema);
+        match schema["$ref"].as_str() {
+            Some(reference) => {
+                let name = reference.trim_start_matches("#/components/schemas/");
+                &document["components"]["schemas"][name]
+            }
+            None => schema,
+        }
+    }
+
+    #[actix_web::test]
+    async fn real_answers_have_the_statuses_types_and_members_the_document_declares() {
+        let settings = ServeSettings::parse::<&str>(&[]).unwrap();
+        let app = init_service(app(settings.state().unwrap(), settings.cors())).await;
+        let document = document(&Limits::default());
+        let first: Value = {
+            let request = TestRequest::get().uri("/search?q=mediatheque&limit=1");
+            let response = call_service(&app, request.to_request()).await;
+            serde_json::from_slice(&read_body(response).await).unwrap()
+        };
+        let id = first["features"][0]["id"].as_str().unwrap().to_owned();
+        let place = format!("/places/{id}");
+        let mut statuses = std::collections::BTreeSet::new();
+        for (path, uri) in [
+            ("/health", "/health"),
+            ("/openapi.json", "/openapi.json"),
+            ("/search", "/search?q=mediatheque"),
+            (
+                "/search",
+                "/search?q=cours%20informatique&lat=47.47&lon=-0.55&open_now=true",
+            ),
+            ("/search", "/search?departement=49&format=csv"),
+            ("/search", "/search?departement=49&format=geojson"),
+            ("/search", "/search?limit=-1"),
+            ("/search", "/search?lat=47"),
+            ("/nearest", "/nearest?lat=47.47&lon=-0.55&k=3"),
+            ("/suggest", "/suggest?q=ang"),
+            ("/places/{id}", place.as_str()),
+            ("/places/{id}", "/places/nowhere"),
+            (
+                "/tiles.json",
+                "/tiles.json?services=Aide%20aux%20d%C3%A9marches%20administratives",
+            ),
+            ("/tiles/{z}/{x}/{y}.mvt", "/tiles/0/0/0.mvt"),
+            ("/tiles/{z}/{x}/{y}.mvt", "/tiles/0/0/0.png"),
+            ("/clusters", "/clusters?zoom=3"),
+            ("/clusters/{cluster_id}/leaves", "/clusters/7/leaves"),
+            ("/metrics", "/metrics"),
+        ] {
+            let response = call_service(&app, TestRequest::get().uri(uri).to_request()).await;
+            let status = response.status().as_u16().to_string();
+            let media = response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.split(';').next())
+                .unwrap_or("")
+                .to_owned();
+            let body = read_body(response).await;
+            let declared = &document["paths"][path]["get"]["responses"][&status];
+            assert!(declared.is_object(), "{uri}: {status} is not declared");
+            let content = &declared["content"][&media];
+            assert!(
+                content.is_object(),
+                "{uri}: {status} {media} is not declared"
+            );
+            statuses.insert(status.clone());
+            if !media.ends_with("json") {
+                continue;
+            }
+            let body: Value = serde_json::from_slice(&body).unwrap();
+            let schema = resolved(&document, &content["schema"]);
+            let members = body.as_object().unwrap();
+            if let (Some(properties), false) = (
+                schema["properties"].as_object(),
+                schema["additionalProperties"].as_bool().unwrap_or(true),
+            ) {
+                for name in members.keys() {
+                    assert!(
+                        properties.contains_key(name),
+                        "{uri}: {name} is not declared"
+                    );
+                }
+            }
+            for required in schema["required"].as_array().into_iter().flatten() {
+                let required = required.as_str().unwrap();
+                assert!(members.contains_key(required), "{uri}: no {required}");
+            }
+            if let Some(error) = body["error"].as_str() {
+                let codes = &content["schema"]["properties"]["error"]["enum"];
+                assert!(
+                    codes.as_array().unwrap().contains(&json!(error)),
+                    "{uri}: {error} is not declared for {status}"
+                );
+            }
+        }
+        assert_eq!(
+            statuses.into_iter().collect::<Vec<_>>(),
+            ["200", "400", "404"],
+            "the answers asked cover successes and errors"
+        );
+    }
 
     #[test]
     fn every_operation_is_documented_with_its_declared_parameters() {

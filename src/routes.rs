@@ -8,6 +8,7 @@
 use actix_web::middleware::Compress;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::answers::Description;
 use crate::http_error::{ApiError, ErrorCode};
 use crate::observe::RoutePattern;
 use crate::params::{Group, NoParams, Parameter, RouteParams};
@@ -28,12 +29,15 @@ pub struct Operation {
     pub groups: &'static [Group],
     /// Whether it takes the filters.
     pub filters: bool,
+    /// What it does and answers.
+    pub description: &'static Description,
 }
 
 const fn operation<T: RouteParams>(
     route: &'static str,
     path: &'static str,
     method: &'static str,
+    description: &'static Description,
 ) -> Operation {
     Operation {
         route,
@@ -42,39 +46,53 @@ const fn operation<T: RouteParams>(
         parameters: T::PARAMETERS,
         groups: T::GROUPS,
         filters: T::FILTERS,
+        description,
     }
 }
 
 /// Every route of the API but the page's own: the document is made from this table, and the
 /// router refuses to register a route that is not in it.
 pub const OPERATIONS: &[Operation] = &[
-    operation::<NoParams>("/health", "/health", "get"),
-    operation::<NoParams>("/openapi.json", "/openapi.json", "get"),
-    operation::<search::SearchParams>("/search", "/search", "get"),
-    operation::<search::NearestParams>("/nearest", "/nearest", "get"),
-    operation::<search::SuggestParams>("/suggest", "/suggest", "get"),
-    operation::<NoParams>("/places/{id}", "/places/{id}", "get"),
-    operation::<tiles::MapParams>("/tiles.json", "/tiles.json", "get"),
-    operation::<tiles::MapParams>("/tiles/{z}/{x}/{tile}", "/tiles/{z}/{x}/{y}.mvt", "get"),
-    operation::<tiles::ClustersParams>("/clusters", "/clusters", "get"),
+    operation::<NoParams>("/health", "/health", "get", &about::HEALTH),
+    operation::<NoParams>("/openapi.json", "/openapi.json", "get", &about::OPENAPI),
+    operation::<search::SearchParams>("/search", "/search", "get", &search::SEARCH),
+    operation::<search::NearestParams>("/nearest", "/nearest", "get", &search::NEAREST),
+    operation::<search::SuggestParams>("/suggest", "/suggest", "get", &search::SUGGEST),
+    operation::<NoParams>("/places/{id}", "/places/{id}", "get", &search::PLACE),
+    operation::<tiles::MapParams>("/tiles.json", "/tiles.json", "get", &tiles::TILEJSON),
+    operation::<tiles::MapParams>(
+        "/tiles/{z}/{x}/{tile}",
+        "/tiles/{z}/{x}/{y}.mvt",
+        "get",
+        &tiles::TILE,
+    ),
+    operation::<tiles::ClustersParams>("/clusters", "/clusters", "get", &tiles::CLUSTERS),
     operation::<tiles::MapParams>(
         "/clusters/{id}/children",
         "/clusters/{cluster_id}/children",
         "get",
+        &tiles::CHILDREN,
     ),
     operation::<tiles::LeavesParams>(
         "/clusters/{id}/leaves",
         "/clusters/{cluster_id}/leaves",
         "get",
+        &tiles::LEAVES,
     ),
     operation::<tiles::MapParams>(
         "/clusters/{id}/expansion-zoom",
         "/clusters/{cluster_id}/expansion-zoom",
         "get",
+        &tiles::EXPANSION_ZOOM,
     ),
-    operation::<NoParams>("/metrics", "/metrics", "get"),
-    operation::<NoParams>("/admin/reload", "/admin/reload", "post"),
-    operation::<admin::GapsParams>("/admin/search-gaps", "/admin/search-gaps", "get"),
+    operation::<NoParams>("/metrics", "/metrics", "get", &observe::METRICS),
+    operation::<NoParams>("/admin/reload", "/admin/reload", "post", &admin::RELOAD),
+    operation::<admin::GapsParams>(
+        "/admin/search-gaps",
+        "/admin/search-gaps",
+        "get",
+        &admin::SEARCH_GAPS,
+    ),
 ];
 
 /// `route`, once it is known to be in [`OPERATIONS`] with `method`.

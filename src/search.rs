@@ -17,14 +17,18 @@ use actix_web::{web, HttpResponse};
 use chrono::NaiveDateTime;
 use lieux_index::filter::PlaceFilter;
 use lieux_index::ingest::export::{write_schema_csv, Cells};
+use lieux_index::search::facets::Facets;
 use lieux_index::search::schedules::now_local;
 use lieux_index::search::suggest::Suggestion;
+use lieux_index::search::Interpretation;
 use lieux_index::search::{Asked, Hit, Near, OpenFilter, SearchRequest, SearchResults, Sort};
-use lieux_index::serve::geojson::{PlaceFeature, FEATURE_BYTES};
+use lieux_index::serve::geojson::{collection_schema, PlaceFeature, FEATURE_BYTES};
 use lieux_index::serve::json;
 use lieux_index::serve::LiveIndex;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
 
+use crate::answers::{text, Answer, Content, Description, PathParameter};
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
 use crate::params::{
@@ -32,6 +36,143 @@ use crate::params::{
     Parameter, Params, Query, RouteParams, BBOX, LAT, LON, POSITION,
 };
 use crate::state::{AppState, Live};
+
+/// `GET /search`.
+pub const SEARCH: Description = Description {
+    errors: &[
+        (
+            ErrorCode::TooManyResults,
+            "An export would hold more than `--max-export` places.",
+        ),
+        (
+            ErrorCode::TooManyRequests,
+            "`--max-exports` exports are running already.",
+        ),
+    ],
+    ..Description::new(
+        "Ranked search with text, location, filters, opening hours and facets; CSV or GeoJSON export of every match",
+        &[Answer {
+            status: 200,
+            description: "One page of results (`format=json`), or every match as CSV or GeoJSON, streamed.",
+            content: &[
+                Content {
+                    media: "application/json",
+                    schema: page_schema,
+                },
+                Content {
+                    media: "text/csv",
+                    schema: text,
+                },
+                Content {
+                    media: GEOJSON,
+                    schema: export_schema,
+                },
+            ],
+            headers: &[
+                (
+                    "Content-Disposition",
+                    "An export is an attachment, `lieux.csv` or `lieux.geojson`.",
+                ),
+                ("X-Total-Count", "The number of places an export holds."),
+            ],
+        }],
+    )
+};
+
+/// `GET /nearest`.
+pub const NEAREST: Description = Description::new(
+    "The k places nearest to a position, with exact distances",
+    &[Answer::ok(
+        "The places, nearest first.",
+        &[Content {
+            media: GEOJSON,
+            schema: nearest_schema,
+        }],
+    )],
+);
+
+/// `GET /suggest`.
+pub const SUGGEST: Description = Description::new(
+    "Completions as you type: communes (with place counts), services, place names",
+    &[Answer::ok(
+        "The completions, best first.",
+        &[Content::json::<Completions<'static>>()],
+    )],
+);
+
+/// `GET /places/{id}`.
+pub const PLACE: Description = Description {
+    path: &[PathParameter {
+        name: "id",
+        description: "The place's id, as features carry it.",
+        schema: text,
+    }],
+    errors: &[(ErrorCode::NotFound, "No place has this id.")],
+    ..Description::new(
+        "One place",
+        &[Answer::ok(
+            "The place, as a GeoJSON Feature.",
+            &[Content {
+                media: GEOJSON,
+                schema: SchemaGenerator::subschema_for::<PlaceFeature<'static>>,
+            }],
+        )],
+    )
+};
+
+/// The time an answer took, as `took_ms` states it.
+fn took_ms_schema() -> serde_json::Value {
+    serde_json::json!({
+        "type": "number",
+        "minimum": 0,
+        "description": "How long the server took, in milliseconds.",
+    })
+}
+
+/// What [`page`] writes.
+fn page_schema(generator: &mut SchemaGenerator) -> Schema {
+    let count = |description: &str| serde_json::json!({ "type": "integer", "minimum": 0, "description": description });
+    let facets = generator.subschema_for::<Facets>().to_value();
+    let interpretation = generator.subschema_for::<Interpretation>().to_value();
+    collection_schema(
+        generator.subschema_for::<PlaceFeature<'static>>(),
+        &[
+            ("total", count("Every match, not only the page."), true),
+            ("limit", count("The page's size."), true),
+            ("offset", count("Where the page starts."), true),
+            ("facets", facets, true),
+            (
+                "unknown_hours",
+                count("With an opening filter: the matches whose hours are unknown."),
+                false,
+            ),
+            ("interpreted", interpretation, false),
+            ("took_ms", took_ms_schema(), true),
+        ],
+    )
+}
+
+/// What [`nearest`] writes.
+fn nearest_schema(generator: &mut SchemaGenerator) -> Schema {
+    collection_schema(
+        generator.subschema_for::<PlaceFeature<'static>>(),
+        &[("took_ms", took_ms_schema(), true)],
+    )
+}
+
+/// What a GeoJSON export writes.
+fn export_schema(generator: &mut SchemaGenerator) -> Schema {
+    collection_schema(generator.subschema_for::<PlaceFeature<'static>>(), &[])
+}
+
+/// The answer of `/suggest`.
+#[derive(Serialize, JsonSchema)]
+struct Completions<'a> {
+    /// The completions, best first.
+    suggestions: Vec<Suggestion<'a>>,
+    /// How long the server took, in milliseconds.
+    took_ms: f64,
+}
 
 /// The deepest a page may start; past it, narrow the search or export it.
 pub const MAX_OFFSET: usize = 10_000;
@@ -625,11 +766,6 @@ pub async fn suggest(
     let body = state
         .queries
         .run(move || {
-            #[derive(Serialize)]
-            struct Completions<'a> {
-                suggestions: Vec<Suggestion<'a>>,
-                took_ms: f64,
-            }
             let suggestions = live.suggest(&q, limit, near)?;
             serde_json::to_vec(&Completions {
                 suggestions,

@@ -281,11 +281,17 @@ impl Admin {
 }
 
 /// The answer of a reload that swapped.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Reloaded {
+    /// Always `reloaded`.
+    #[schemars(extend("const" = "reloaded"))]
     status: &'static str,
+    /// The content hash of the index that served before.
     previous: String,
+    /// The content hash of the index that serves now.
     index: String,
+    /// The places it serves.
     places: u64,
+    /// How long building, checking and swapping took, in milliseconds.
     took_ms: u128,
 }

@@ -9,11 +9,16 @@ use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
+use lieux_index::serve::geojson::collection_schema;
+use lieux_index::serve::map::MapFeature;
 use lieux_index::serve::map::MapFilter;
 use lieux_index::serve::tiles::{Compression, MAX_TILE_ZOOM};
 use lieux_index::serve::LiveIndex;
-use lieux_tiles::{LngLatBbox, TileCoord};
+use lieux_tiles::{LngLatBbox, TileCoord, TileJson};
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde::Serialize;
 
+use crate::answers::{binary, Answer, Content, Description, PathParameter};
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
 use crate::params::{
@@ -22,6 +27,171 @@ use crate::params::{
 };
 use crate::search::GEOJSON;
 use crate::state::{AppState, Live};
+
+/// `GET /tiles.json`.
+pub const TILEJSON: Description = Description::new(
+    "TileJSON 3.0.0 of the vector tiles, keeping the filters",
+    &[Answer::ok(
+        "The TileJSON, its tile URL carrying the request's filters.",
+        &[Content::json::<TileJson>()],
+    )],
+);
+
+/// `GET /tiles/{z}/{x}/{y}.mvt`.
+pub const TILE: Description = Description {
+    path: &[
+        PathParameter {
+            name: "z",
+            description: "The zoom.",
+            schema: zoom_schema,
+        },
+        PathParameter {
+            name: "x",
+            description: "The column: below 2^z at zoom z (a tile outside the grid is not found).",
+            schema: tile_index_schema,
+        },
+        PathParameter {
+            name: "y",
+            description: "The row: below 2^z at zoom z (a tile outside the grid is not found). The tile also answers as `.pbf`.",
+            schema: tile_index_schema,
+        },
+    ],
+    errors: &[(
+        ErrorCode::NotFound,
+        "No tile of the grid: the last segment does not end in `.mvt` or `.pbf`, or the zoom, column or row is out of it.",
+    )],
+    ..Description::new(
+        "A Mapbox Vector Tile (layer `places`: clusters and places), filtered",
+        &[
+            Answer {
+                status: 200,
+                description: "The tile; gzip-compressed (`Content-Encoding: gzip`) when `Accept-Encoding` allows it.",
+                content: &[Content {
+                    media: "application/vnd.mapbox-vector-tile",
+                    schema: binary,
+                }],
+                headers: TILE_HEADERS,
+            },
+            Answer {
+                status: 204,
+                description: "The tile is empty.",
+                content: &[],
+                headers: TILE_HEADERS,
+            },
+            Answer {
+                status: 304,
+                description: "Not modified: `If-None-Match` names the tile's `ETag`.",
+                content: &[],
+                headers: TILE_HEADERS,
+            },
+        ],
+    )
+};
+
+/// The headers of every tile answer.
+const TILE_HEADERS: &[(&str, &str)] = &[
+    (
+        "ETag",
+        "Names the index, the filter, the tile and its compression.",
+    ),
+    ("Cache-Control", "As `--tile-cache-control` says."),
+];
+
+/// The path parameters of a cluster's routes.
+const CLUSTER_PATH: &[PathParameter] = &[PathParameter {
+    name: "cluster_id",
+    description: "A cluster's id, as `/clusters` and the tiles give it.",
+    schema: cluster_id_schema,
+}];
+
+/// The errors of a cluster's routes.
+const CLUSTER_ERRORS: &[(ErrorCode, &str)] = &[(
+    ErrorCode::NotFound,
+    "No cluster of the filters' map has this id.",
+)];
+
+/// `GET /clusters`.
+pub const CLUSTERS: Description = Description::new(
+    "Clusters and places in a bbox at a zoom, as GeoJSON",
+    &[Answer::ok(
+        "The clusters and places, as the tile of the zoom would show them.",
+        &[Content {
+            media: GEOJSON,
+            schema: map_features,
+        }],
+    )],
+);
+
+/// `GET /clusters/{cluster_id}/children`.
+pub const CHILDREN: Description = Description {
+    path: CLUSTER_PATH,
+    errors: CLUSTER_ERRORS,
+    ..Description::new(
+        "A cluster's children one zoom deeper",
+        &[Answer::ok(
+            "The clusters and places it splits into.",
+            &[Content {
+                media: GEOJSON,
+                schema: map_features,
+            }],
+        )],
+    )
+};
+
+/// `GET /clusters/{cluster_id}/leaves`.
+pub const LEAVES: Description = Description {
+    path: CLUSTER_PATH,
+    errors: CLUSTER_ERRORS,
+    ..Description::new(
+        "A cluster's places",
+        &[Answer::ok(
+            "A page of its places.",
+            &[Content {
+                media: GEOJSON,
+                schema: map_features,
+            }],
+        )],
+    )
+};
+
+/// `GET /clusters/{cluster_id}/expansion-zoom`.
+pub const EXPANSION_ZOOM: Description = Description {
+    path: CLUSTER_PATH,
+    errors: CLUSTER_ERRORS,
+    ..Description::new(
+        "The zoom at which a cluster splits",
+        &[Answer::ok(
+            "The zoom to show its children at.",
+            &[Content::json::<ExpansionZoom>()],
+        )],
+    )
+};
+
+fn zoom_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "integer", "minimum": 0, "maximum": MAX_TILE_ZOOM })
+}
+
+fn tile_index_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "integer", "minimum": 0, "maximum": (1_u64 << MAX_TILE_ZOOM) - 1 })
+}
+
+fn cluster_id_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "integer", "minimum": 0 })
+}
+
+/// What the cluster routes write.
+fn map_features(generator: &mut SchemaGenerator) -> Schema {
+    collection_schema(generator.subschema_for::<MapFeature>(), &[])
+}
+
+/// The answer of `/clusters/{cluster_id}/expansion-zoom`.
+#[derive(Serialize, JsonSchema)]
+struct ExpansionZoom {
+    /// The cluster.
+    cluster_id: u64,
+    /// The zoom at which it splits into its children.
+    expansion_zoom: u8,
+}
 
 /// The most leaves one `/clusters/{id}/leaves` answer holds.
 pub const MAX_LEAVES: usize = 1000;
@@ -345,5 +515,8 @@ pub async fn cluster_expansion_zoom(
 ) -> Result<HttpResponse, ApiError> {
     let id = cluster_id(&id)?;
     let zoom = blocking(&live, move |live| live.cluster_expansion_zoom(&filter, id)).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "cluster_id": id, "expansion_zoom": zoom })))
+    Ok(HttpResponse::Ok().json(ExpansionZoom {
+        cluster_id: id,
+        expansion_zoom: zoom,
+    }))
 }

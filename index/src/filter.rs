@@ -59,27 +59,85 @@ pub struct PlaceFilter {
     pub q: Option<String>,
 }
 
-/// The names a filter accepts, with their aliases.
-const PARAMETERS: &[(&str, &[&str])] = &[
-    ("services", &["services"]),
-    ("publics", &["publics", "publics_specifiquement_adresses"]),
+/// The filter parameters: the name each is read under (the canonical one), the names it
+/// accepts (the schema's field name last, which the API documents), and what it keeps.
+const PARAMETERS: &[(&str, &[&str], &str)] = &[
+    (
+        "services",
+        &["services"],
+        "Services offered (any of), e.g. `Aide aux démarches administratives`.",
+    ),
+    (
+        "publics",
+        &["publics", "publics_specifiquement_adresses"],
+        "Audiences (any of); alias `publics`.",
+    ),
     (
         "prise_en_charge",
         &["prise_en_charge", "prise_en_charge_specifique"],
+        "Specific support (any of); alias `prise_en_charge`.",
     ),
-    ("frais_a_charge", &["frais_a_charge"]),
+    ("frais_a_charge", &["frais_a_charge"], "Fees (any of)."),
     (
         "dispositif_programmes_nationaux",
         &["dispositif_programmes_nationaux"],
+        "National programmes (any of).",
     ),
-    ("modalites_acces", &["modalites_acces"]),
-    ("modalites_accompagnement", &["modalites_accompagnement"]),
-    ("typologie", &["typologie"]),
-    ("departement", &["departement"]),
-    ("code_postal", &["code_postal"]),
-    ("code_insee", &["code_insee"]),
-    ("q", &["q"]),
+    (
+        "modalites_acces",
+        &["modalites_acces"],
+        "Access modes (any of).",
+    ),
+    (
+        "modalites_accompagnement",
+        &["modalites_accompagnement"],
+        "Support modes (any of).",
+    ),
+    (
+        "typologie",
+        &["typologie"],
+        "Structure types (any of), by code (`MUNI`).",
+    ),
+    (
+        "departement",
+        &["departement"],
+        "Département codes (any of): `49`, `2A`, `974`.",
+    ),
+    ("code_postal", &["code_postal"], "Postal codes (any of)."),
+    ("code_insee", &["code_insee"], "INSEE commune codes (any of)."),
+    (
+        "q",
+        &["q"],
+        "Free text, as typed: French words, accents optional, one typo tolerated in words of five letters or more, the last word matched as a prefix; everyday words name needs (`wifi`, `cours informatique`), and a commune or département named is searched around.",
+    ),
 ];
+
+/// A filter parameter, as the API documents it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilterParameter {
+    /// Its name: the schema's field name.
+    pub name: &'static str,
+    /// What it keeps.
+    pub description: &'static str,
+    /// What each of its values may be.
+    pub values: FilterValues,
+}
+
+/// Every filter parameter, in the order of the schema's fields.
+#[must_use]
+pub fn filter_parameters() -> Vec<FilterParameter> {
+    PARAMETERS
+        .iter()
+        .filter_map(|(_, names, description)| {
+            let name = names.last()?;
+            Some(FilterParameter {
+                name,
+                description,
+                values: parameter_values(name)?,
+            })
+        })
+        .collect()
+}
 
 /// What each value of a filter parameter may be (several are joined with `|`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,7 +156,9 @@ pub fn parameter_values(name: &str) -> Option<FilterValues> {
     fn labels<V: Vocabulary>() -> FilterValues {
         FilterValues::Labels(V::ALL.iter().map(|v| v.label()).collect())
     }
-    let (canonical, _) = PARAMETERS.iter().find(|(_, names)| names.contains(&name))?;
+    let (canonical, _, _) = PARAMETERS
+        .iter()
+        .find(|(_, names, _)| names.contains(&name))?;
     Some(match *canonical {
         "services" => labels::<Service>(),
         "publics" => labels::<Public>(),
@@ -121,7 +181,7 @@ impl PlaceFilter {
     /// Whether `name` is a filter parameter.
     #[must_use]
     pub fn is_parameter(name: &str) -> bool {
-        PARAMETERS.iter().any(|(_, names)| names.contains(&name))
+        PARAMETERS.iter().any(|(_, names, _)| names.contains(&name))
     }
 
     /// Reads the filter parameters among `pairs` (other names are ignored, for the caller to
@@ -135,7 +195,9 @@ impl PlaceFilter {
         let mut filter = Self::default();
         let mut seen = BTreeSet::new();
         for (name, value) in pairs {
-            let Some((canonical, _)) = PARAMETERS.iter().find(|(_, names)| names.contains(&name))
+            let Some((canonical, _, _)) = PARAMETERS
+                .iter()
+                .find(|(_, names, _)| names.contains(&name))
             else {
                 continue;
             };

@@ -86,6 +86,15 @@ pub trait Vocabulary: Copy + Eq + Ord + fmt::Debug + Send + Sync + 'static {
     }
 }
 
+/// The JSON Schema of a list of `V`'s labels, as answers write a vocabulary field.
+pub fn labels_schema<V: Vocabulary>(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let labels: Vec<&str> = V::ALL.iter().map(|v| v.label()).collect();
+    schemars::json_schema!({
+        "type": "array",
+        "items": { "type": "string", "enum": labels },
+    })
+}
+
 macro_rules! vocabulary {
     ($(#[$doc:meta])* $name:ident, $field:literal, $bits:ty { $($variant:ident => $label:literal,)* }) => {
         $(#[$doc])*

@@ -11,9 +11,10 @@ use crate::encode::{CLUSTER_FIELDS, PLACES_LAYER};
 use crate::mercator::LngLatBbox;
 
 /// A TileJSON 3.0.0 document for a vector tile source.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct TileJson {
-    /// The TileJSON version, [`TileJson::VERSION`].
+    /// The TileJSON version, 3.0.0.
+    #[schemars(extend("const" = TileJson::VERSION))]
     pub tilejson: &'static str,
     /// Tile URL templates, with `{z}`, `{x}` and `{y}`.
     pub tiles: Vec<String>,
@@ -61,7 +62,7 @@ impl TileJson {
 }
 
 /// One layer of a vector tile source.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct VectorLayer {
     /// The layer name in the tiles.
     pub id: String,

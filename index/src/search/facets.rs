@@ -415,6 +415,30 @@ impl Facets {
     }
 }
 
+/// As [`Facets`] serialise: each facet present by its name, its values counted.
+impl schemars::JsonSchema for Facets {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Facets".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let counts = schemars::json_schema!({
+            "type": "object",
+            "additionalProperties": { "type": "integer", "minimum": 0 },
+        });
+        let properties: serde_json::Map<String, serde_json::Value> = Facet::ALL
+            .iter()
+            .map(|facet| (facet.name().to_owned(), counts.clone().to_value()))
+            .collect();
+        schemars::json_schema!({
+            "type": "object",
+            "description": "Per facet, each value and its number of matches (counted with the other filters applied), most frequent first.",
+            "properties": properties,
+            "additionalProperties": false,
+        })
+    }
+}
+
 impl Serialize for Facets {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         struct Values<'a>(&'a [(String, u64)]);

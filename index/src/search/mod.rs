@@ -40,6 +40,7 @@ use std::hash::{Hash, Hasher};
 
 use chrono::NaiveDateTime;
 use lieux_tiles::LngLatBbox;
+use schemars::JsonSchema;
 use serde::Serialize;
 use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query};
 use tantivy::{Searcher, Term};
@@ -186,9 +187,10 @@ pub struct Asked {
 
 /// How a query was read, for the answer and the page ("Aide aux démarches administratives,
 /// autour de Cholet (10 km)").
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 pub struct Interpretation {
     /// The services of the needs it names, once each.
+    #[schemars(schema_with = "crate::vocab::labels_schema::<Service>")]
     pub services: Vec<&'static str>,
     /// The needs it names, each with its words.
     pub needs: Vec<ReadNeed>,
@@ -207,7 +209,7 @@ pub struct Interpretation {
 }
 
 /// An answer given when the search as asked found nothing.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Fallback {
     /// What was relaxed.
     pub kind: FallbackKind,
@@ -216,7 +218,7 @@ pub struct Fallback {
 }
 
 /// What a fallback relaxed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FallbackKind {
     /// The same search, without its radius: the nearest places, however far.

@@ -22,6 +22,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::gazetteer::{gazetteer, name_key, Gazetteer};
@@ -64,12 +65,13 @@ pub struct QueryReader {
 }
 
 /// A need the query names.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ReadNeed {
     /// The words that named it, as typed.
     pub expression: String,
     /// Its services (a place offering one answers it).
     #[serde(serialize_with = "labels")]
+    #[schemars(schema_with = "crate::vocab::labels_schema::<Service>")]
     pub services: VocabSet<Service>,
     /// Filter terms that raise a place's score.
     #[serde(skip)]
@@ -81,7 +83,7 @@ fn labels<S: serde::Serializer>(set: &VocabSet<Service>, s: S) -> Result<S::Ok, 
 }
 
 /// What kind of place the query names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PlaceKind {
     /// A commune, by its name.
@@ -95,7 +97,7 @@ pub enum PlaceKind {
 }
 
 /// How the place is applied to the search.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Applied {
     /// Around the commune's centre, within `radius_m`.
@@ -107,7 +109,7 @@ pub enum Applied {
 }
 
 /// Another commune of the same name.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Homonym {
     /// Its INSEE code.
     pub code_insee: String,
@@ -116,7 +118,7 @@ pub struct Homonym {
 }
 
 /// The place a query names.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct ReadPlace {
     /// What it is.
     pub kind: PlaceKind,

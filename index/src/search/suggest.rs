@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query};
 use tantivy::{DocSet, Searcher, TERMINATED};
@@ -31,7 +32,7 @@ pub const NEAR_M: f64 = 50_000.0;
 pub const MAX_SCANNED: usize = 256;
 
 /// One completion.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Suggestion<'a> {
     /// A commune with places.

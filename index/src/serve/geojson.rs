@@ -11,9 +11,15 @@
 
 use chrono::Datelike;
 
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde_json::{json, Map, Value};
+
 use crate::place::{Place, SchemaField, TextField};
 use crate::serve::json;
-use crate::vocab::{VocabSet, Vocabulary};
+use crate::vocab::{
+    Dispositif, FormationLabel, Frais, Itinerance, ModaliteAcces, ModaliteAccompagnement,
+    PriseEnCharge, Public, Service, Typologie, VocabSet, Vocabulary,
+};
 
 /// A place as a GeoJSON Feature, with what a search knows of it.
 #[derive(Clone, Copy, Debug)]
@@ -171,6 +177,158 @@ impl<'a> PlaceFeature<'a> {
     }
 }
 
+/// The schema of what [`PlaceFeature::write_json`] writes, field by field as it writes them:
+/// the OpenAPI document states it, and a test holds the two together.
+impl JsonSchema for PlaceFeature<'_> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PlaceFeature".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let mut properties = Map::new();
+        for field in SchemaField::ALL {
+            let schema = match field {
+                SchemaField::Latitude => json!({ "type": "number", "minimum": -90, "maximum": 90 }),
+                SchemaField::Longitude => {
+                    json!({ "type": "number", "minimum": -180, "maximum": 180 })
+                }
+                SchemaField::DateMaj => json!({ "type": "string", "format": "date" }),
+                other => match vocabulary_labels(other) {
+                    Some(labels) => json!({
+                        "type": "array",
+                        "items": { "type": "string", "enum": labels },
+                    }),
+                    None => json!({ "type": "string", "minLength": 1 }),
+                },
+            };
+            properties.insert(field.name().to_owned(), schema);
+        }
+        let vocabularies: Vec<&str> = SchemaField::ALL
+            .iter()
+            .filter(|field| vocabulary_labels(**field).is_some())
+            .map(|field| field.name())
+            .collect();
+        properties.insert(
+            "autres_valeurs".to_owned(),
+            json!({
+                "type": "array",
+                "description": "Values a source gave for a vocabulary field that are none of its labels, verbatim.",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "field": { "type": "string", "enum": vocabularies },
+                        "value": { "type": "string" },
+                    },
+                    "required": ["field", "value"],
+                    "additionalProperties": false,
+                },
+            }),
+        );
+        properties.insert(
+            "score".to_owned(),
+            json!({ "type": "number", "description": "Its relevance, in a ranked search." }),
+        );
+        properties.insert(
+            "distance_m".to_owned(),
+            json!({
+                "type": "number",
+                "minimum": 0,
+                "description": "Its distance to the position asked, in metres.",
+            }),
+        );
+        properties.insert(
+            "open_now".to_owned(),
+            json!({
+                "type": "boolean",
+                "description": "Whether it is open at the time asked (now by default); absent when its hours are unknown.",
+            }),
+        );
+        json_schema!({
+            "type": "object",
+            "description": "A place as a GeoJSON Feature. Its properties are the fields of schema v1.0.2 by their names, empty ones left out: vocabulary fields as arrays of labels, coordinates as numbers, the others as the schema's text.",
+            "properties": {
+                "type": { "const": "Feature" },
+                "id": { "type": "string", "description": "The place's id, for `/places/{id}`." },
+                "geometry": point_schema(),
+                "properties": {
+                    "type": "object",
+                    "properties": properties,
+                    "required": ["id", "latitude", "longitude", "date_maj"],
+                    "additionalProperties": false,
+                },
+            },
+            "required": ["type", "id", "geometry", "properties"],
+            "additionalProperties": false,
+        })
+    }
+}
+
+/// The labels of the vocabulary of `field`, as features write them; `None` for a field that
+/// holds no vocabulary.
+fn vocabulary_labels(field: SchemaField) -> Option<Vec<&'static str>> {
+    fn labels<V: Vocabulary>() -> Option<Vec<&'static str>> {
+        Some(V::ALL.iter().map(|v| v.label()).collect())
+    }
+    match field {
+        SchemaField::Typologie => labels::<Typologie>(),
+        SchemaField::Itinerance => labels::<Itinerance>(),
+        SchemaField::Services => labels::<Service>(),
+        SchemaField::PublicsSpecifiquementAdresses => labels::<Public>(),
+        SchemaField::PriseEnChargeSpecifique => labels::<PriseEnCharge>(),
+        SchemaField::FraisACharge => labels::<Frais>(),
+        SchemaField::DispositifProgrammesNationaux => labels::<Dispositif>(),
+        SchemaField::FormationsLabels => labels::<FormationLabel>(),
+        SchemaField::ModalitesAcces => labels::<ModaliteAcces>(),
+        SchemaField::ModalitesAccompagnement => labels::<ModaliteAccompagnement>(),
+        _ => None,
+    }
+}
+
+/// A GeoJSON Point geometry in WGS84 degrees.
+#[must_use]
+pub fn point_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "type": { "const": "Point" },
+            "coordinates": {
+                "type": "array",
+                "description": "`[longitude, latitude]`",
+                "items": { "type": "number", "minimum": -180, "maximum": 180 },
+                "minItems": 2,
+                "maxItems": 2,
+            },
+        },
+        "required": ["type", "coordinates"],
+        "additionalProperties": false,
+    })
+}
+
+/// The schema of a GeoJSON FeatureCollection of `features`, with `members` after them: each
+/// a name, its schema and whether it is always written.
+#[must_use]
+pub fn collection_schema(features: Schema, members: &[(&str, Value, bool)]) -> Schema {
+    let mut properties = Map::new();
+    properties.insert("type".to_owned(), json!({ "const": "FeatureCollection" }));
+    properties.insert(
+        "features".to_owned(),
+        json!({ "type": "array", "items": features }),
+    );
+    let mut required = vec!["type", "features"];
+    for (name, schema, always) in members {
+        properties.insert((*name).to_owned(), schema.clone());
+        if *always {
+            required.push(name);
+        }
+    }
+    json_schema!({
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    })
+}
+
 /// About what one feature takes, to size buffers once.
 pub const FEATURE_BYTES: usize = 1_200;
 
@@ -232,5 +390,46 @@ mod tests {
         assert_eq!(properties["distance_m"], 1234.6);
         assert_eq!(properties["open_now"], true);
         assert!(properties.get("score").is_none());
+    }
+
+    #[test]
+    fn a_feature_is_what_its_schema_says() {
+        let schema = PlaceFeature::json_schema(&mut SchemaGenerator::default()).to_value();
+        let declared = &schema["properties"]["properties"];
+        for place in crate::ingest::generate::test_places(40, 7) {
+            let feature = PlaceFeature {
+                score: Some(1.5),
+                distance_m: Some(10.0),
+                open_now: Some(false),
+                ..PlaceFeature::new(&place)
+            };
+            let json: Value = serde_json::from_slice(&feature.to_json()).unwrap();
+            let written = json.as_object().unwrap();
+            for key in written.keys() {
+                assert!(schema["properties"].get(key).is_some(), "{key}");
+            }
+            let properties = json["properties"].as_object().unwrap();
+            for required in declared["required"].as_array().unwrap() {
+                assert!(properties.contains_key(required.as_str().unwrap()));
+            }
+            for (name, value) in properties {
+                let expected = &declared["properties"][name];
+                let kind = match value {
+                    Value::Array(_) => "array",
+                    Value::Number(_) => "number",
+                    Value::String(_) => "string",
+                    Value::Bool(_) => "boolean",
+                    _ => "other",
+                };
+                assert_eq!(expected["type"], kind, "{name}");
+                if let (Value::Array(values), Some(labels)) =
+                    (value, expected["items"]["enum"].as_array())
+                {
+                    for value in values {
+                        assert!(labels.contains(value), "{name}: {value}");
+                    }
+                }
+            }
+        }
     }
 }

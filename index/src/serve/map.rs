@@ -44,6 +44,61 @@ pub const PLACE_PROPERTIES: [&str; 9] = [
     "horaires",
 ];
 
+/// A feature of a GeoJSON cluster answer (`/clusters` and a cluster's children and leaves):
+/// a cluster, or a place with the properties its tiles carry.
+pub struct MapFeature;
+
+/// The schema of what [`PlaceMap`]'s features are, from the fields its tiles declare.
+impl schemars::JsonSchema for MapFeature {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MapFeature".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let feature = |id: Value, properties: Map<String, Value>, required: Vec<&str>| {
+            json!({
+                "type": "object",
+                "properties": {
+                    "type": { "const": "Feature" },
+                    "id": id,
+                    "geometry": crate::serve::geojson::point_schema(),
+                    "properties": {
+                        "type": "object",
+                        "properties": properties,
+                        "required": required,
+                        "additionalProperties": false,
+                    },
+                },
+                "required": ["type", "id", "geometry", "properties"],
+                "additionalProperties": false,
+            })
+        };
+        let cluster: Map<String, Value> = lieux_tiles::encode::CLUSTER_FIELDS
+            .iter()
+            .map(|(name, kind)| {
+                let schema = match *kind {
+                    "Boolean" => json!({ "const": true }),
+                    "Number" => json!({ "type": "integer", "minimum": 0 }),
+                    _ => json!({ "type": "string" }),
+                };
+                ((*name).to_owned(), schema)
+            })
+            .collect();
+        let cluster_fields = cluster.keys().map(String::as_str).collect();
+        let place: Map<String, Value> = PLACE_PROPERTIES
+            .iter()
+            .map(|name| ((*name).to_owned(), json!({ "type": "string" })))
+            .collect();
+        schemars::json_schema!({
+            "description": "A cluster (`cluster` is true; `/clusters/{cluster_id}/…` opens it), or a place with the properties of its tiles, lists joined with `|`.",
+            "oneOf": [
+                feature(json!({ "type": "integer", "minimum": 0 }), cluster.clone(), cluster_fields),
+                feature(json!({ "type": "string" }), place, vec!["id", "nom"]),
+            ],
+        })
+    }
+}
+
 /// How much of a place a feature carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Detail {
