@@ -175,8 +175,9 @@ fn tile_index_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({ "type": "integer", "minimum": 0, "maximum": (1_u64 << MAX_TILE_ZOOM) - 1 })
 }
 
+/// As [`cluster_id`] reads it.
 fn cluster_id_schema(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({ "type": "integer", "minimum": 0 })
+    json_schema!({ "type": "integer", "minimum": 0, "maximum": u64::MAX })
 }
 
 /// What the cluster routes write.
