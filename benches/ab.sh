@@ -46,7 +46,7 @@ for m in re.findall(r'\"(/search\?[^\"]*format=[a-z]+[^\"]*)\"', open('benches/s
 
 ports=()
 for binary in "$a" "$b"; do
-  RUST_LOG=warn "$binary" serve --index "$index" --bind 127.0.0.1:0 --rate-limit write=off \
+  RUST_LOG=warn "$binary" serve --index "$index" --state-dir bench-data/state --bind 127.0.0.1:0 --rate-limit write=off \
     < /dev/null > /dev/null 2> "$work/log-${#ports[@]}" &
   pids+=($!)
   port=$(listening_port "$work/log-${#ports[@]}" "${pids[-1]}")

@@ -24,7 +24,7 @@ for n in "${@:-100000 1000000}"; do
   places=$(grep -o '"places": [0-9]*' "bench-data/index-$n/manifest.json" | grep -o '[0-9]*')
   # Load: start the server on an ephemeral port, read the load time it logs, stop it.
   log=bench-data/serve-$n.log
-  RUST_LOG=info "$bin" serve --index "bench-data/index-$n" --bind 127.0.0.1:0 > "$log" 2>&1 &
+  RUST_LOG=info "$bin" serve --index "bench-data/index-$n" --state-dir bench-data/state --bind 127.0.0.1:0 > "$log" 2>&1 &
   pid=$!
   for _ in $(seq 1 600); do grep -q 'listening on' "$log" && break; sleep 0.1; done
   load_ms=$(grep 'stage="index opened"' "$log" | grep -o 'took_ms=[0-9]*' | grep -o '[0-9]*')

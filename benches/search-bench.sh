@@ -23,7 +23,7 @@ python3 benches/search/queries.py data/communes.csv bench-data/search "$queries"
 workloads="text text-radius radius nearest suggest"
 
 # lieux, alone on the machine.
-"$bin" serve --index "bench-data/index-$n" --bind 127.0.0.1:18083 > bench-data/serve-search.log 2>&1 &
+"$bin" serve --index "bench-data/index-$n" --state-dir bench-data/state --bind 127.0.0.1:18083 > bench-data/serve-search.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; pg_stop' EXIT
 for _ in $(seq 1 1200); do grep -q 'listening on' bench-data/serve-search.log && break; sleep 0.1; done

@@ -52,7 +52,7 @@ RUST_LOG=warn "$bin" index "$dir/places.csv" --out "$dir/index" 2> "$dir/index.l
 (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/admin-token")
 
 # The server runs in the background: $! is the lieux process itself, whose VmRSS is sampled.
-RUST_LOG=warn "$bin" serve --index "$dir/index" --bind 127.0.0.1:0 \
+RUST_LOG=warn "$bin" serve --index "$dir/index" --state-dir "$dir/state" --bind 127.0.0.1:0 \
   --admin-token-file "$dir/admin-token" --rate-limit write=off \
   < /dev/null > /dev/null 2> "$dir/serve.log" &
 server=$!

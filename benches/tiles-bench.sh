@@ -34,7 +34,7 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; pg_stop' EXIT
 start_server() { # PORT EXTRA-ARGS...
   local port=$1; shift
-  "$bin" serve --index "bench-data/index-$n" --bind "127.0.0.1:$port" "$@" > "bench-data/serve-$port.log" 2>&1 &
+  "$bin" serve --index "bench-data/index-$n" --state-dir bench-data/state --bind "127.0.0.1:$port" "$@" > "bench-data/serve-$port.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 1200); do grep -q 'listening on' "bench-data/serve-$port.log" && return; sleep 0.1; done
   echo "server on $port did not start" >&2; exit 1

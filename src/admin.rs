@@ -85,12 +85,19 @@ pub const SEARCH_GAPS: Description = Description {
 /// Any other admin request: 405 or 404, once the token is checked, so that nothing tells a
 /// client without it which admin routes exist.
 pub async fn other(_: Authorized, request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    if request.path() == "/admin/reload" {
-        Err(ApiError::method_not_allowed(&request, "POST"))
-    } else if request.path() == "/admin/search-gaps" {
-        Err(ApiError::method_not_allowed(&request, "GET, HEAD"))
-    } else {
-        Err(ApiError::no_route(&request))
+    let path = request.path();
+    let segments: Vec<&str> = path.trim_start_matches("/admin/").split('/').collect();
+    let allow = match segments.as_slice() {
+        ["reload"] => Some("POST"),
+        ["search-gaps" | "contributions" | "conflicts"] | ["places", _, "history"] => {
+            Some("GET, HEAD")
+        }
+        ["contributions", _, "accept" | "reject" | "revert"] => Some("POST"),
+        _ => None,
+    };
+    match allow {
+        Some(allow) => Err(ApiError::method_not_allowed(&request, allow)),
+        None => Err(ApiError::no_route(&request)),
     }
 }
 
@@ -157,7 +164,10 @@ pub async fn reload(
 }
 
 /// The body of a request, `max` bytes at most.
-async fn read_body(mut payload: web::Payload, max: usize) -> Result<web::BytesMut, ApiError> {
+pub(crate) async fn read_body(
+    mut payload: web::Payload,
+    max: usize,
+) -> Result<web::BytesMut, ApiError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| ApiError::new(ErrorCode::InvalidParameter, e.to_string()))?;

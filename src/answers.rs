@@ -112,6 +112,11 @@ pub fn text(_: &mut SchemaGenerator) -> Schema {
     json_schema!({ "type": "string" })
 }
 
+/// A whole number, from 0.
+pub fn count(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "integer", "minimum": 0 })
+}
+
 /// Bytes.
 pub fn binary(_: &mut SchemaGenerator) -> Schema {
     json_schema!({ "type": "string", "format": "binary" })

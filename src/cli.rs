@@ -12,13 +12,15 @@ use actix_web::http::header::HeaderValue;
 use actix_web::web;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
+use lieux_index::changes::sqlite::SqliteStore;
+use lieux_index::changes::ChangeStore;
 use lieux_index::ingest::dedup::MergeConfig;
 use lieux_index::ingest::export::{write_schema_csv, Cells};
 use lieux_index::ingest::generate::{Gazetteer, Generator};
 use lieux_index::ingest::import::{import, ImportOptions, Imported};
 use lieux_index::ingest::mapping::SourceMapping;
 use lieux_index::ingest::source::FormatChoice;
-use lieux_index::serve::{load, IndexSource, LiveIndex, LiveOptions};
+use lieux_index::serve::{load_with_changes, IndexSource, LiveIndex, LiveOptions};
 use lieux_index::store::{write_index, PlaceIndex};
 use lieux_tiles::ClusterOptions;
 
@@ -118,6 +120,11 @@ struct ServeArgs {
     /// own, removed once no longer served); default: `$TMPDIR/lieux`.
     #[arg(long)]
     work_dir: Option<PathBuf>,
+    /// Where what is written is kept: the contributions, the moderators' decisions and their
+    /// log (`changes.sqlite`). Back it up. Default: `$XDG_STATE_HOME/lieux`, or
+    /// `~/.local/state/lieux`.
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
     /// A thesaurus of the hub's own expressions and synonyms, added to the bundled one
     /// (`data/thesaurus.toml` describes the format); repeatable. Read again at each reload.
     #[arg(long)]
@@ -464,6 +471,7 @@ pub struct ServeSettings {
     /// How `{"sources": …}` of a reload are read.
     import: ImportOptions,
     work_dir: PathBuf,
+    state_dir: PathBuf,
     live: LiveOptions,
     limits: Limits,
     rates: HashMap<RouteGroup, Rate>,
@@ -550,6 +558,7 @@ impl ServeSettings {
             default_source,
             import,
             work_dir,
+            state_dir: args.state_dir.clone().unwrap_or_else(default_state_dir),
             public_url: args.public_url.clone(),
             attribution,
             tile_cache_control: args.tile_cache_control.clone(),
@@ -567,12 +576,25 @@ impl ServeSettings {
     /// When the index cannot be loaded, or the admin token is too short.
     pub fn state(&self) -> anyhow::Result<web::Data<AppState>> {
         let started = Instant::now();
+        let changes = SqliteStore::open(&self.state_dir)
+            .with_context(|| format!("cannot open the state in {}", self.state_dir.display()))?;
+        tracing::info!(file = %changes.path().display(), "change store opened");
+        let accepted = changes.accepted()?;
         let live = match &self.data {
-            Data::Bundled => LiveIndex::prepare(index_bundled_data()?, &self.live)?,
-            Data::Index(_) | Data::Sources(_) => {
-                load(&self.default_source, &self.live).context("cannot load the index")?
+            Data::Bundled if accepted.is_empty() => {
+                LiveIndex::prepare(index_bundled_data()?, &self.live)?
             }
+            _ => load_with_changes(&self.default_source, &accepted, &self.work_dir, &self.live)
+                .context("cannot load the index")?,
         };
+        for conflict in &live.changes().conflicts {
+            tracing::warn!(
+                contribution = conflict.contribution,
+                place = %conflict.place_id,
+                field = %conflict.field,
+                "an accepted change conflicts with the base data: the base value is kept"
+            );
+        }
         for (stage, took) in live.stages() {
             // Benchmarks read these lines (benches/index-bench.sh, benches/tiles-bench.sh).
             tracing::info!(stage, took_ms = took.as_millis(), "load stage");
@@ -616,6 +638,7 @@ impl ServeSettings {
             rates: RateLimits::new(self.rates.clone()),
             gaps: crate::gaps::SearchGaps::default(),
             openapi: serde_json::to_vec(&crate::openapi::document(&self.limits))?.into(),
+            changes: Arc::new(changes),
         }))
     }
 
@@ -624,6 +647,17 @@ impl ServeSettings {
     pub fn cors(&self) -> &CorsOrigins {
         &self.cors
     }
+}
+
+/// Where the state is kept without `--state-dir`: `$XDG_STATE_HOME/lieux`, or
+/// `~/.local/state/lieux`, or `lieux-state` in the working directory without a home.
+fn default_state_dir() -> PathBuf {
+    let home = || std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/state"));
+    std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|dir| dir.is_absolute())
+        .or_else(home)
+        .map_or_else(|| PathBuf::from("lieux-state"), |dir| dir.join("lieux"))
 }
 
 /// The app around `state`: CORS, the middleware every request goes through, and the routes.

@@ -168,7 +168,7 @@ pub enum RouteGroup {
     Search,
     /// The page, health, metrics, OpenAPI and unknown paths.
     Other,
-    /// The routes that change something (`/admin/*`).
+    /// The routes that change something (`/admin/*`, `/contributions*`).
     Write,
 }
 
@@ -182,7 +182,7 @@ impl RouteGroup {
         let path = request.path();
         let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
         match first {
-            "admin" => Self::Write,
+            "admin" | "contributions" => Self::Write,
             "tiles" | "tiles.json" | "clusters" => Self::Tiles,
             "search" | "nearest" | "suggest" | "places" => Self::Search,
             _ => Self::Other,

@@ -39,6 +39,13 @@ pub enum ErrorCode {
     Timeout,
     /// A CORS preflight from an origin, or for a method, that is not allowed.
     CorsRefused,
+    /// A contribution whose fields are not valid: `fields` says what is wrong with each.
+    InvalidContribution,
+    /// A body of a content type the route does not read.
+    UnsupportedMediaType,
+    /// A decision a contribution's status does not allow, or a place with too many
+    /// contributions pending.
+    Conflict,
     /// Something failed on our side.
     Internal,
 }
@@ -55,7 +62,9 @@ impl ErrorCode {
             Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::TooManyRequests | Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            Self::ReloadRunning => StatusCode::CONFLICT,
+            Self::ReloadRunning | Self::Conflict => StatusCode::CONFLICT,
+            Self::InvalidContribution => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::ReloadFailed => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             Self::CorsRefused => StatusCode::FORBIDDEN,
@@ -72,6 +81,9 @@ pub struct ApiError {
     pub error: ErrorCode,
     /// What went wrong, for people.
     pub message: String,
+    /// What is wrong with each field, for an invalid contribution.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<std::collections::BTreeMap<String, String>>,
     /// Headers the answer needs besides its body (`Allow` of a 405, `Retry-After` of a 429).
     #[serde(skip)]
     #[schemars(skip)]
@@ -108,7 +120,21 @@ impl ApiError {
         Self {
             error,
             message: message.into(),
+            fields: None,
             headers: Vec::new(),
+        }
+    }
+
+    /// 422 for a contribution, with what is wrong with each of its `fields`.
+    #[must_use]
+    pub fn invalid_contribution(fields: std::collections::BTreeMap<String, String>) -> Self {
+        let names: Vec<&str> = fields.keys().map(String::as_str).collect();
+        Self {
+            fields: Some(fields.clone()),
+            ..Self::new(
+                ErrorCode::InvalidContribution,
+                format!("the contribution is not valid: see {}", names.join(", ")),
+            )
         }
     }
 
@@ -143,6 +169,18 @@ impl From<lieux_index::Error> for ApiError {
             }
             other => Self::new(ErrorCode::Internal, other.to_string()),
         }
+    }
+}
+
+impl From<lieux_index::changes::ChangeError> for ApiError {
+    fn from(error: lieux_index::changes::ChangeError) -> Self {
+        use lieux_index::changes::ChangeError as E;
+        let code = match &error {
+            E::NotFound(_) => ErrorCode::NotFound,
+            E::WrongStatus { .. } | E::TooManyPending { .. } => ErrorCode::Conflict,
+            E::Storage(_) | E::TooNew { .. } => ErrorCode::Internal,
+        };
+        Self::new(code, error.to_string())
     }
 }
 

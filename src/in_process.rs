@@ -10,7 +10,9 @@ use crate::cli::{app, ServeSettings};
 /// Asks `request` of an app started with `lieux serve ARGS`: the status, the headers and
 /// the body as JSON (`Null` when it is not JSON).
 pub async fn ask(args: &[&str], request: TestRequest) -> (StatusCode, header::HeaderMap, Value) {
-    let settings = ServeSettings::parse(args).unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let state_dir = state.path().to_str().unwrap();
+    let settings = ServeSettings::parse(&[args, &["--state-dir", state_dir]].concat()).unwrap();
     let app = init_service(app(settings.state().unwrap(), settings.cors())).await;
     let response = call_service(&app, request.to_request()).await;
     let (status, headers) = (response.status(), response.headers().clone());

@@ -9,7 +9,9 @@
 //! - [`routes`]: every route, and which handler answers it;
 //! - the handlers, each parsing declared [`params`], making one call to the live index and
 //!   setting headers: [`tiles`] (tiles, TileJSON, clusters), [`search`] (search, exports,
-//!   nearest, completion, places), [`admin`] (reloads, search gaps), [`about`] (health,
+//!   nearest, completion, places), [`contributions`] (proposals and following them),
+//!   [`moderation`] (the queue, decisions, histories), [`admin`] (reloads, search gaps),
+//!   [`about`] (health,
 //!   OpenAPI), [`assets`] (the page), and [`observe`] (the middleware around every request,
 //!   and `/metrics`);
 //! - [`cors`], [`state`] (the index being served and what every request can reach),
@@ -25,6 +27,7 @@ pub mod answers;
 pub mod assets;
 pub mod cli;
 pub mod clients;
+pub mod contributions;
 pub mod cors;
 pub mod gaps;
 pub mod http_error;
@@ -32,6 +35,7 @@ pub mod http_error;
 mod in_process;
 pub mod limits;
 pub mod metrics;
+pub mod moderation;
 pub mod observe;
 pub mod openapi;
 pub mod params;

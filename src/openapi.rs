@@ -408,7 +408,9 @@ mod tests {
 
     #[actix_web::test]
     async fn real_answers_have_the_statuses_types_and_members_the_document_declares() {
-        let settings = ServeSettings::parse::<&str>(&[]).unwrap();
+        let state = tempfile::tempdir().unwrap();
+        let settings =
+            ServeSettings::parse(&["--state-dir", state.path().to_str().unwrap()]).unwrap();
         let app = init_service(app(settings.state().unwrap(), settings.cors())).await;
         let document = document(&Limits::default());
         let first: Value = {

@@ -12,7 +12,7 @@ use crate::answers::Description;
 use crate::http_error::{ApiError, ErrorCode};
 use crate::observe::RoutePattern;
 use crate::params::{Group, NoParams, Parameter, RouteParams};
-use crate::{about, admin, assets, observe, search, tiles};
+use crate::{about, admin, assets, contributions, moderation, observe, search, tiles};
 
 /// A route of the API as the OpenAPI document describes it (see [`crate::openapi`]).
 #[derive(Debug)]
@@ -93,6 +93,54 @@ pub const OPERATIONS: &[Operation] = &[
         "get",
         &admin::SEARCH_GAPS,
     ),
+    operation::<NoParams>(
+        "/contributions",
+        "/contributions",
+        "post",
+        &contributions::SUBMIT,
+    ),
+    operation::<contributions::FollowParams>(
+        "/contributions/{id}",
+        "/contributions/{id}",
+        "get",
+        &contributions::FOLLOW,
+    ),
+    operation::<moderation::QueueParams>(
+        "/admin/contributions",
+        "/admin/contributions",
+        "get",
+        &moderation::QUEUE,
+    ),
+    operation::<NoParams>(
+        "/admin/contributions/{id}/accept",
+        "/admin/contributions/{id}/accept",
+        "post",
+        &moderation::ACCEPT,
+    ),
+    operation::<NoParams>(
+        "/admin/contributions/{id}/reject",
+        "/admin/contributions/{id}/reject",
+        "post",
+        &moderation::REJECT,
+    ),
+    operation::<NoParams>(
+        "/admin/contributions/{id}/revert",
+        "/admin/contributions/{id}/revert",
+        "post",
+        &moderation::REVERT,
+    ),
+    operation::<NoParams>(
+        "/admin/places/{id}/history",
+        "/admin/places/{id}/history",
+        "get",
+        &moderation::HISTORY,
+    ),
+    operation::<NoParams>(
+        "/admin/conflicts",
+        "/admin/conflicts",
+        "get",
+        &moderation::CONFLICTS,
+    ),
 ];
 
 /// `route`, once it is known to be in [`OPERATIONS`] with `method`.
@@ -142,6 +190,8 @@ pub fn router(config: &mut web::ServiceConfig) {
         .service(get("/suggest", search::suggest))
         .service(get("/places/{id}", search::place))
         .service(get("/metrics", observe::metrics))
+        .service(post("/contributions", contributions::submit))
+        .service(get("/contributions/{id}", contributions::follow))
         .service(
             web::scope("/admin")
                 .app_data(RoutePattern("/admin/{route}"))
@@ -151,6 +201,36 @@ pub fn router(config: &mut web::ServiceConfig) {
                         .route(web::post().to(admin::reload))
                         .default_service(web::to(admin::other)),
                 )
+                .service(admin_get(
+                    "/admin/contributions",
+                    "/contributions",
+                    moderation::queue,
+                ))
+                .service(admin_get(
+                    "/admin/conflicts",
+                    "/conflicts",
+                    moderation::conflicts,
+                ))
+                .service(admin_get(
+                    "/admin/places/{id}/history",
+                    "/places/{id}/history",
+                    moderation::history,
+                ))
+                .service(admin_post(
+                    "/admin/contributions/{id}/accept",
+                    "/contributions/{id}/accept",
+                    moderation::accept,
+                ))
+                .service(admin_post(
+                    "/admin/contributions/{id}/reject",
+                    "/contributions/{id}/reject",
+                    moderation::reject,
+                ))
+                .service(admin_post(
+                    "/admin/contributions/{id}/revert",
+                    "/contributions/{id}/revert",
+                    moderation::revert,
+                ))
                 .service(
                     web::resource("/search-gaps")
                         .app_data(RoutePattern(documented("/admin/search-gaps", "get")))
@@ -213,6 +293,49 @@ where
         .default_service(web::to(|request: HttpRequest| async move {
             Err::<HttpResponse, _>(ApiError::method_not_allowed(&request, "GET, HEAD"))
         }))
+}
+
+/// A resource read with POST only; other methods get a JSON 405 with `Allow`.
+fn post<F, Args>(path: &'static str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .app_data(RoutePattern(documented(path, "post")))
+        .route(web::post().to(handler))
+        .default_service(web::to(|request: HttpRequest| async move {
+            Err::<HttpResponse, _>(ApiError::method_not_allowed(&request, "POST"))
+        }))
+}
+
+/// An admin resource read with GET and HEAD, at `path` within `/admin` (`route` in full);
+/// other methods get `admin::other`, which checks the token first.
+fn admin_get<F, Args>(route: &'static str, path: &'static str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .app_data(RoutePattern(documented(route, "get")))
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
+        .default_service(web::to(admin::other))
+}
+
+/// An admin resource read with POST, as [`admin_get`].
+fn admin_post<F, Args>(route: &'static str, path: &'static str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .app_data(RoutePattern(documented(route, "post")))
+        .route(web::post().to(handler))
+        .default_service(web::to(admin::other))
 }
 
 /// The routes in process: the app the server runs (`cli::app`), over the bundled data, asked

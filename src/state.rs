@@ -9,14 +9,15 @@
 use std::future::{ready, Ready};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use arc_swap::ArcSwap;
+use lieux_index::changes::ChangeStore;
 use lieux_index::ingest::import::ImportOptions;
-use lieux_index::serve::{load, IndexSource, LiveIndex, LiveOptions};
+use lieux_index::serve::{load_with_changes, IndexSource, LiveIndex, LiveOptions};
 use serde::Serialize;
 
 use crate::clients::{RateLimits, TrustedProxies};
@@ -56,6 +57,8 @@ pub struct AppState {
     pub gaps: SearchGaps,
     /// The OpenAPI document, made at start under the server's limits.
     pub openapi: web::Bytes,
+    /// The contributions, the moderators' decisions and their log.
+    pub changes: Arc<dyn ChangeStore>,
 }
 
 /// The index a request is answered from, taken once when the request starts.
@@ -113,8 +116,10 @@ impl AppState {
         self.live.load_full()
     }
 
-    /// Builds the index of `source`, checks it and swaps it in; the old index keeps serving when
-    /// anything fails. `trigger` is for the logs.
+    /// Builds the index of `source` with the accepted changes applied, checks it and swaps it
+    /// in; the old index keeps serving when anything fails. `trigger` is for the logs. When a
+    /// change is accepted meanwhile, the index is built again (from the base data it was
+    /// built from), so that no accepted change waits for the next reload.
     ///
     /// # Errors
     /// 409 when a reload is running, 422 with the reason when the new index cannot be built or
@@ -138,13 +143,50 @@ impl AppState {
             }
         }
         let _running = Running(&self.admin.reloading);
+        let mut source = source;
+        loop {
+            let reloaded = self.build_and_swap(source, trigger).await;
+            if !self.admin.stale.swap(false, Ordering::AcqRel) {
+                return reloaded;
+            }
+            source = self.admin.base();
+        }
+    }
+
+    /// Builds the index again from the base data it was built from, with the accepted changes:
+    /// after a moderator's decision. When a reload is running, it builds again once done.
+    ///
+    /// # Errors
+    /// As [`AppState::reload`], but for a reload running, which is no error here.
+    pub async fn rebuild(&self, trigger: &'static str) -> Result<Option<Reloaded>, ApiError> {
+        self.admin.stale.store(true, Ordering::Release);
+        match self.reload(self.admin.base(), trigger).await {
+            Err(error) if error.error == ErrorCode::ReloadRunning => Ok(None),
+            other => other.map(Some),
+        }
+    }
+
+    async fn build_and_swap(
+        &self,
+        source: IndexSource,
+        trigger: &'static str,
+    ) -> Result<Reloaded, ApiError> {
+        self.admin.stale.store(false, Ordering::Release);
         let started = Instant::now();
         tracing::info!(trigger, source = ?source, "reload started");
         let options = self.admin.options.clone();
+        let changes = Arc::clone(&self.changes);
+        let work_dir = self.admin.work_dir.clone();
+        let base = source.clone();
         // A panic while building (a bug, or a decoder meeting what no check foresaw) fails this
         // reload like any other error: the old index keeps serving, and the metric counts it.
         let built = web::block(move || {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load(&source, &options)))
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let accepted = changes
+                    .accepted()
+                    .map_err(|e| lieux_index::Error::Changes(e.to_string()))?;
+                load_with_changes(&source, &accepted, &work_dir, &options)
+            }))
         })
         .await
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
@@ -160,6 +202,11 @@ impl AppState {
         .and_then(|built| built.map_err(|error| error.without_file_content()));
         match built {
             Ok(new) => {
+                *self
+                    .admin
+                    .base
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = base;
                 let new = Arc::new(new);
                 let old = self.live.swap(Arc::clone(&new));
                 self.metrics.retire_tiles(old.cache_stats());
@@ -209,9 +256,22 @@ pub struct Admin {
     /// How derived structures are built.
     pub options: LiveOptions,
     reloading: AtomicBool,
+    /// The base data the served index was built from, which accepted changes are applied on.
+    base: Mutex<IndexSource>,
+    /// A change was accepted since the reload running read the changes.
+    stale: AtomicBool,
 }
 
 impl Admin {
+    /// The base data the served index was built from.
+    #[must_use]
+    pub fn base(&self) -> IndexSource {
+        self.base
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     /// Admin settings; `token` off when `None`.
     ///
     /// # Errors
@@ -231,6 +291,8 @@ impl Admin {
         }
         Ok(Self {
             token: token.map(|t| blake3::hash(t.as_bytes())),
+            base: Mutex::new(default_source.clone()),
+            stale: AtomicBool::new(false),
             default_source,
             import,
             work_dir,

@@ -21,6 +21,7 @@ INDEX_LAYERS = [
     {"store"},
     {"ingest"},
     {"search"},
+    {"changes"},
     {"serve"},
 ]
 # What the other wings and the model may use of `lieux-tiles`.

@@ -8,6 +8,7 @@
 
 mod support;
 
+mod contributions;
 mod faults;
 mod hostile;
 mod import;

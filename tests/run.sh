@@ -64,8 +64,10 @@ cargo run --quiet -- openapi > "$tools/openapi.json"
 "$tools/venv/bin/openapi-spec-validator" "$tools/openapi.json"
 echo "a-token-that-schemathesis-does-not-know" > "$tools/admin-token"
 cargo build --quiet --release
+# Its contributions go to a state directory of its own, emptied first.
+rm -rf "$tools/state"
 target/release/lieux serve --bind 127.0.0.1:0 --admin-token-file "$tools/admin-token" \
-  --rate-limit write=off < /dev/null 2> "$tools/serve.log" &
+  --state-dir "$tools/state" --rate-limit write=off < /dev/null 2> "$tools/serve.log" &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 . benches/common.sh

@@ -98,6 +98,8 @@ pub struct Server {
     pub base: String,
     /// Every line the server has written to its standard error.
     log: std::sync::Arc<std::sync::Mutex<String>>,
+    /// Its state directory, when the test gave none: its own, removed with it.
+    _state: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -118,11 +120,19 @@ impl Server {
             Some((program, rest)) => (program.as_ref(), rest),
             None => (lieux, &[][..]),
         };
+        // A server writes its contributions to its state directory: each test's its own.
+        let state = (!extra.iter().any(|a| a.as_ref() == "--state-dir"))
+            .then(|| tempfile::tempdir().expect("a temporary directory"));
         let mut child = Command::new(program)
             .args(before.iter().map(|a| a.as_ref()))
             .args((!wrapper.is_empty()).then_some(lieux))
             .args(["serve", "--bind", "127.0.0.1:0"])
             .args(extra.iter().map(|a| a.as_ref()))
+            .args(
+                state
+                    .iter()
+                    .flat_map(|dir| [std::ffi::OsStr::new("--state-dir"), dir.path().as_os_str()]),
+            )
             .current_dir(repo())
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
@@ -163,7 +173,12 @@ impl Server {
                 "lieux serve did not listen within 120 s"
             );
         };
-        Self { child, base, log }
+        Self {
+            child,
+            base,
+            log,
+            _state: state,
+        }
     }
 
     /// What the server has logged so far.

@@ -11,14 +11,14 @@ fn bundled_places() -> Vec<HashMap<String, String>> {
     csv_rows(&repo().join("data/lieux-pays-de-la-loire.csv"))
 }
 
-struct DecodedFeature {
+pub(crate) struct DecodedFeature {
     x: f32,
     y: f32,
-    properties: HashMap<String, Value>,
+    pub(crate) properties: HashMap<String, Value>,
 }
 
 /// Decodes a tile: the layer's name and extent, and its point features.
-fn decode(bytes: Vec<u8>) -> (String, u32, Vec<DecodedFeature>) {
+pub(crate) fn decode(bytes: Vec<u8>) -> (String, u32, Vec<DecodedFeature>) {
     let reader = mvt_reader::Reader::new(bytes).expect("a valid vector tile");
     let layers = reader.get_layer_metadata().expect("layers");
     assert_eq!(layers.len(), 1, "one layer");

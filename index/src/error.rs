@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 /// `Error` means a whole file, mapping or index could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The change store could not be read.
+    #[error("the accepted changes could not be read: {0}")]
+    Changes(String),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

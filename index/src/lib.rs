@@ -1,4 +1,4 @@
-//! `lieux-index`: place records and the engine that serves them, in four wings.
+//! `lieux-index`: place records and the engine that serves them, in five wings.
 //!
 //! The model, shared by every wing: [`place`] and [`vocab`] (the *schéma des lieux de
 //! médiation numérique* v1.0.2), [`filter`] (what a request keeps), [`geo`] (positions on the
@@ -7,6 +7,9 @@
 //! The wings, each using only those below it:
 //! - [`serve`]: the live index a server answers from, and the one place where it changes;
 //!   its maps, tile caches and JSON writing;
+//! - [`changes`]: the write path's store (contributions, moderation, the log of both) behind
+//!   one trait, the validation of a proposal, and the accepted changes applied to the base
+//!   data;
 //! - [`search`]: the query engine (text read as people ask, radius, nearest, facets, opening
 //!   hours, completion);
 //! - [`ingest`]: sources in (readers, TOML mappings, normalisation, de-duplication, the
@@ -16,6 +19,7 @@
 //!
 //! The crate does no HTTP and has no CLI: `src/` in the root package is the shell around it.
 
+pub mod changes;
 pub mod error;
 pub mod filter;
 pub mod fold;

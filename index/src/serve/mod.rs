@@ -38,6 +38,8 @@ use std::time::{Duration, Instant, SystemTime};
 use lieux_tiles::{ClusterOptions, LngLatBbox, TileCoord, TileJson, VectorLayer};
 use serde_json::Value;
 
+use crate::changes::apply::{apply, Conflict};
+use crate::changes::AcceptedChange;
 use crate::filter::PlaceFilter;
 use crate::ingest::import::{import, ImportOptions};
 use crate::place::Place;
@@ -95,9 +97,22 @@ pub struct LiveIndex {
     loaded_at: SystemTime,
     load_seconds: f64,
     stages: Vec<(&'static str, Duration)>,
+    /// What the accepted changes it was built with could not do.
+    changes: ChangesApplied,
     /// A directory this index owns (rebuilt from sources), removed when it is dropped. Last, so
     /// that it is dropped after the readers of its files.
     owned_dir: Option<OwnedDir>,
+}
+
+/// The accepted changes an index was built with.
+#[derive(Clone, Debug, Default)]
+pub struct ChangesApplied {
+    /// How many there were.
+    pub count: usize,
+    /// The fields left as the base data says, for a moderator to settle.
+    pub conflicts: Vec<Conflict>,
+    /// The changes of places the base data no longer has: (contribution, place).
+    pub orphans: Vec<(u64, String)>,
 }
 
 /// How the caches of a live index have served so far.
@@ -136,6 +151,7 @@ impl LiveIndex {
                 ("search structures", searched),
                 ("cluster hierarchy", clustered - searched),
             ],
+            changes: ChangesApplied::default(),
             owned_dir: None,
             index,
         };
@@ -363,6 +379,12 @@ impl LiveIndex {
         self.load_seconds
     }
 
+    /// The accepted changes it was built with, and what they could not do.
+    #[must_use]
+    pub fn changes(&self) -> &ChangesApplied {
+        &self.changes
+    }
+
     /// How long each stage of loading took, in order: opening the index (when this loaded
     /// it), the search structures, the unfiltered cluster hierarchy, the checks.
     #[must_use]
@@ -476,6 +498,53 @@ pub fn load(source: &IndexSource, options: &LiveOptions) -> Result<LiveIndex> {
     }
 }
 
+/// Loads the index of `source` with `changes` applied on top of its places, in order (see
+/// [`crate::changes::apply`]); the index they make is written under `work_dir`, and removed
+/// with the live index. Without changes, this is [`load`].
+///
+/// # Errors
+/// As [`load`].
+pub fn load_with_changes(
+    source: &IndexSource,
+    changes: &[AcceptedChange],
+    work_dir: &Path,
+    options: &LiveOptions,
+) -> Result<LiveIndex> {
+    if changes.is_empty() {
+        return load(source, options);
+    }
+    let (places, report, sources) = match source {
+        IndexSource::Dir(dir) => {
+            let index = PlaceIndex::open(dir)?;
+            (
+                index.places,
+                crate::store::report::Report::default(),
+                index.manifest.sources,
+            )
+        }
+        IndexSource::Sources {
+            inputs,
+            options: import_options,
+            ..
+        } => {
+            let imported = import(inputs, import_options)?;
+            (imported.places, imported.report, imported.sources)
+        }
+    };
+    let applied = apply(places, changes);
+    clear_work_dir(work_dir);
+    let dir = OwnedDir(fresh_dir(work_dir));
+    write_index(&applied.places, &report, sources, &dir.0, &NoProgress)?;
+    let mut live = LiveIndex::prepare(PlaceIndex::open(&dir.0)?, options)?;
+    live.owned_dir = Some(dir);
+    live.changes = ChangesApplied {
+        count: changes.len(),
+        conflicts: applied.conflicts,
+        orphans: applied.orphans,
+    };
+    Ok(live)
+}
+
 /// A directory name under `work_dir` that no other index of this process uses.
 fn fresh_dir(work_dir: &Path) -> PathBuf {
     static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -536,6 +605,12 @@ fn attribution(index: &PlaceIndex) -> String {
     let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for place in &index.places {
         for source in place.source().split('|').filter(|s| !s.is_empty()) {
+            // Each contribution is named in the places it changed: credited once, together.
+            let source = if source.starts_with("contribution ") {
+                "contributions"
+            } else {
+                source
+            };
             *counts.entry(source).or_default() += 1;
         }
     }

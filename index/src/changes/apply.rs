@@ -1,0 +1,260 @@
+//! The accepted changes, applied on top of the base data: the places the map serves.
+//!
+//! The base data is what the sources say; the changes are what moderators accepted since. They
+//! are applied in the order they were accepted, on every start and every reload, so a change
+//! outlives both. A change says what each field was when it was proposed ([`AcceptedChange::
+//! before`]): when the base data now says something else for that field (a new import changed
+//! it meanwhile), the field is neither overwritten nor silently dropped: the base value stays
+//! and the field is listed as a [`Conflict`] for a moderator to settle.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::validate::normalise;
+use super::{AcceptedChange, ContributionKind};
+use crate::place::{Place, SchemaField};
+
+/// A field a change could not be applied to.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub struct Conflict {
+    /// The contribution.
+    pub contribution: u64,
+    /// The place.
+    pub place_id: String,
+    /// The field.
+    pub field: String,
+    /// Its value when the contribution was made.
+    pub before: String,
+    /// Its value in the base data now.
+    pub base: String,
+    /// The value the contribution set.
+    pub proposed: String,
+}
+
+/// The places with the changes applied, and what could not be.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// The places, closed ones left out.
+    pub places: Vec<Place>,
+    /// The fields left as the base data says.
+    pub conflicts: Vec<Conflict>,
+    /// The changes of places the base data no longer has: (contribution, place).
+    pub orphans: Vec<(u64, String)>,
+    /// The places changed, by id, with the contribution that changed them last.
+    pub changed: HashMap<String, u64>,
+}
+
+/// What `source` says of a place a contribution changed.
+#[must_use]
+pub fn source_of_contribution(contribution: u64) -> String {
+    format!("contribution {contribution}")
+}
+
+/// Applies `changes`, in order, on `base`.
+#[must_use]
+pub fn apply(base: Vec<Place>, changes: &[AcceptedChange]) -> Applied {
+    let mut applied = Applied::default();
+    let mut places: Vec<Option<Place>> = base.into_iter().map(Some).collect();
+    let mut by_id: HashMap<String, usize> = places
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.as_ref().map(|p| (p.id().to_owned(), i)))
+        .collect();
+    for change in changes {
+        let at = by_id.get(&change.place_id).copied();
+        match (change.kind, at) {
+            (ContributionKind::Closed, Some(at)) => {
+                places[at] = None;
+                by_id.remove(&change.place_id);
+                applied
+                    .changed
+                    .insert(change.place_id.clone(), change.contribution);
+            }
+            (ContributionKind::New, None) => {
+                if let Some(place) = changed_place(None, change, &change.after) {
+                    by_id.insert(change.place_id.clone(), places.len());
+                    places.push(Some(place));
+                    applied
+                        .changed
+                        .insert(change.place_id.clone(), change.contribution);
+                }
+            }
+            (ContributionKind::Update, Some(at)) => {
+                let Some(current) = places[at].as_ref() else {
+                    continue;
+                };
+                let mut fields = BTreeMap::new();
+                for (name, after) in &change.after {
+                    let Some(field) = SchemaField::from_name(name) else {
+                        continue;
+                    };
+                    let now = current.field_text(field);
+                    let before = change.before.get(name).cloned().unwrap_or_default();
+                    if now != before && now != *after {
+                        applied.conflicts.push(Conflict {
+                            contribution: change.contribution,
+                            place_id: change.place_id.clone(),
+                            field: name.clone(),
+                            before,
+                            base: now,
+                            proposed: after.clone(),
+                        });
+                    } else {
+                        fields.insert(name.clone(), after.clone());
+                    }
+                }
+                if let Some(place) = changed_place(Some(current), change, &fields) {
+                    places[at] = Some(place);
+                    applied
+                        .changed
+                        .insert(change.place_id.clone(), change.contribution);
+                }
+            }
+            // A new place whose id the base data took since, or a change of a place it no
+            // longer has.
+            _ => applied
+                .orphans
+                .push((change.contribution, change.place_id.clone())),
+        }
+    }
+    applied.places = places.into_iter().flatten().collect();
+    applied
+}
+
+/// `current` (or nothing, for a new place) with `fields` set by `change`: dated the day it was
+/// accepted, and its source naming the contribution.
+fn changed_place(
+    current: Option<&Place>,
+    change: &AcceptedChange,
+    fields: &BTreeMap<String, String>,
+) -> Option<Place> {
+    let mut row: BTreeMap<SchemaField, String> = BTreeMap::new();
+    if let Some(place) = current {
+        for field in SchemaField::ALL {
+            row.insert(field, place.field_text(field));
+        }
+    }
+    for (name, value) in fields {
+        if let Some(field) = SchemaField::from_name(name) {
+            row.insert(field, value.clone());
+        }
+    }
+    row.insert(SchemaField::Id, change.place_id.clone());
+    row.insert(SchemaField::DateMaj, change.accepted_on.to_string());
+    let contribution = source_of_contribution(change.contribution);
+    let source = match current.map(Place::source).unwrap_or("") {
+        "" => contribution,
+        source => {
+            let kept: Vec<&str> = source
+                .split('|')
+                .filter(|s| !s.starts_with("contribution "))
+                .collect();
+            kept.into_iter()
+                .chain([contribution.as_str()])
+                .collect::<Vec<_>>()
+                .join("|")
+        }
+    };
+    row.insert(SchemaField::Source, source);
+    let (place, _) = normalise(&row);
+    let mut place = place?;
+    // What the base data set aside stays, but for the fields the change set.
+    if let Some(current) = current {
+        let mut others: Vec<_> = current
+            .autres_valeurs
+            .iter()
+            .filter(|o| !fields.contains_key(o.field.name()))
+            .cloned()
+            .collect();
+        others.extend(place.autres_valeurs.iter().cloned());
+        place.autres_valeurs = others.into_boxed_slice();
+    }
+    Some(place)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::changes::Fields;
+
+    fn change(
+        contribution: u64,
+        kind: ContributionKind,
+        place: &Place,
+        before: &[(&str, &str)],
+        after: &[(&str, &str)],
+    ) -> AcceptedChange {
+        let fields = |pairs: &[(&str, &str)]| -> Fields {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        AcceptedChange {
+            contribution,
+            kind,
+            place_id: place.id().to_owned(),
+            before: fields(before),
+            after: fields(after),
+            accepted_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap(),
+        }
+    }
+
+    #[test]
+    fn changes_apply_in_order_dated_and_sourced_and_a_closure_takes_the_place_away() {
+        let base = crate::ingest::generate::test_places(3, 5);
+        let (a, b) = (&base[0], &base[1]);
+        let phone = a.field_text(SchemaField::Telephone);
+        let changes = [
+            change(
+                1,
+                ContributionKind::Update,
+                a,
+                &[("telephone", &phone)],
+                &[("telephone", "+33241000001")],
+            ),
+            change(
+                2,
+                ContributionKind::Update,
+                a,
+                &[("telephone", "+33241000001")],
+                &[("telephone", "+33241000002")],
+            ),
+            change(3, ContributionKind::Closed, b, &[], &[]),
+        ];
+        let applied = apply(base.clone(), &changes);
+        assert!(applied.conflicts.is_empty(), "{:?}", applied.conflicts);
+        assert_eq!(applied.places.len(), 2);
+        let changed = applied.places.iter().find(|p| p.id() == a.id()).unwrap();
+        assert_eq!(changed.field_text(SchemaField::Telephone), "+33241000002");
+        assert_eq!(changed.field_text(SchemaField::DateMaj), "2026-12-04");
+        assert!(
+            changed.source().ends_with("contribution 2"),
+            "{}",
+            changed.source()
+        );
+        assert_eq!(changed.nom(), a.nom());
+        assert!(applied.places.iter().all(|p| p.id() != b.id()));
+    }
+
+    #[test]
+    fn a_field_the_base_data_changed_since_is_a_conflict_not_overwritten() {
+        let base = crate::ingest::generate::test_places(1, 5);
+        let a = &base[0];
+        let changes = [change(
+            1,
+            ContributionKind::Update,
+            a,
+            &[("telephone", "+33100000000"), ("nom", a.nom())],
+            &[("telephone", "+33241000001"), ("nom", "Nouveau nom")],
+        )];
+        let applied = apply(base.clone(), &changes);
+        assert_eq!(applied.conflicts.len(), 1, "{:?}", applied.conflicts);
+        assert_eq!(applied.conflicts[0].field, "telephone");
+        let place = &applied.places[0];
+        assert_eq!(
+            place.field_text(SchemaField::Telephone),
+            a.field_text(SchemaField::Telephone)
+        );
+        assert_eq!(place.nom(), "Nouveau nom");
+    }
+}

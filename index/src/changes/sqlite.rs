@@ -1,0 +1,694 @@
+//! The change store in an SQLite file: embedded, nothing to install, one file to back up.
+//!
+//! Two tables: `contributions`, what was submitted (with the hash of its author's key), and
+//! `events`, the log: one row per submission and per decision, numbered in the order they were
+//! written. Triggers refuse every `UPDATE` and `DELETE` of either, so the log cannot be
+//! rewritten, not even by a bug of ours. A contribution's status is its last event.
+//!
+//! The file is in WAL mode with `synchronous = FULL`: a transaction is on disk when its
+//! `COMMIT` returns, which is when [`SqliteStore`] returns, which is when the server answers.
+//! Its schema version is SQLite's `user_version`; [`MIGRATIONS`] brings an older file up to
+//! date when it is opened, and a file from a later release is refused rather than misread.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use super::{
+    AcceptedChange, ChangeError, ChangeResult, ChangeStore, Contribution, ContributionKind,
+    Decision, Event, Fields, Receipt, Selection, Status, Submission,
+};
+
+/// The schema, one step per release that changed it: the file's `user_version` is the number
+/// of steps it has had.
+const MIGRATIONS: &[&str] = &[r"
+    CREATE TABLE contributions (
+        id INTEGER PRIMARY KEY,
+        submitted_at TEXT NOT NULL,
+        key_hash BLOB NOT NULL,
+        kind TEXT NOT NULL,
+        place_id TEXT NOT NULL,
+        submission TEXT NOT NULL
+    );
+    CREATE INDEX contributions_by_place ON contributions (place_id);
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        contribution INTEGER NOT NULL REFERENCES contributions (id),
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        fields TEXT,
+        reason TEXT
+    );
+    CREATE INDEX events_by_contribution ON events (contribution, seq);
+    CREATE TRIGGER contributions_are_kept BEFORE UPDATE ON contributions
+        BEGIN SELECT RAISE(ABORT, 'contributions are never rewritten'); END;
+    CREATE TRIGGER contributions_stay BEFORE DELETE ON contributions
+        BEGIN SELECT RAISE(ABORT, 'contributions are never deleted'); END;
+    CREATE TRIGGER events_are_kept BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the log is never rewritten'); END;
+    CREATE TRIGGER events_stay BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the log is never rewritten'); END;
+"];
+
+/// The file's name in the state directory.
+pub const FILE_NAME: &str = "changes.sqlite";
+
+/// A change store in an SQLite file.
+pub struct SqliteStore {
+    path: PathBuf,
+    connection: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn storage(error: impl std::fmt::Display) -> ChangeError {
+    ChangeError::Storage(error.to_string())
+}
+
+impl SqliteStore {
+    /// Opens the store of the state directory `dir` (made if missing), migrating its file.
+    ///
+    /// # Errors
+    /// [`ChangeError::TooNew`] for a file of a later release; the directory or the file failing.
+    pub fn open(dir: &Path) -> ChangeResult<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| storage(format!("{}: {e}", dir.display())))?;
+        let path = dir.join(FILE_NAME);
+        let mut connection =
+            Connection::open(&path).map_err(|e| storage(format!("{}: {e}", path.display())))?;
+        connection
+            .busy_timeout(Duration::from_secs(5))
+            .map_err(storage)?;
+        let mode: String = connection
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(storage)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(storage(format!(
+                "{}: WAL mode refused ({mode})",
+                path.display()
+            )));
+        }
+        connection
+            .execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+            .map_err(storage)?;
+        migrate(&mut connection)?;
+        Ok(Self {
+            path,
+            connection: Mutex::new(connection),
+        })
+    }
+
+    /// The file.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the file.
+    ///
+    /// # Errors
+    /// The database failing.
+    pub fn version(&self) -> ChangeResult<u32> {
+        self.lock()
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(storage)
+    }
+
+    /// The connection; a panic while it was held left no transaction open (rusqlite rolls an
+    /// unfinished one back when it is dropped), so a poisoned lock is taken over.
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.connection
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Brings the file's schema up to [`MIGRATIONS`], each step in a transaction of its own.
+fn migrate(connection: &mut Connection) -> ChangeResult<()> {
+    let known = u32::try_from(MIGRATIONS.len()).unwrap_or(u32::MAX);
+    let found: u32 = connection
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(storage)?;
+    if found > known {
+        return Err(ChangeError::TooNew { found, known });
+    }
+    for (version, step) in (found..known).zip(&MIGRATIONS[found as usize..]) {
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Exclusive)
+            .map_err(storage)?;
+        transaction.execute_batch(step).map_err(storage)?;
+        transaction
+            .pragma_update(None, "user_version", version + 1)
+            .map_err(storage)?;
+        transaction.commit().map_err(storage)?;
+    }
+    Ok(())
+}
+
+/// Now, as the log writes it.
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A new key: 128 random bits, as hex.
+fn new_key() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn key_hash(key: &str) -> blake3::Hash {
+    blake3::hash(key.as_bytes())
+}
+
+/// The status an event leads to.
+fn status_after(action: &str) -> Status {
+    match action {
+        "accepted" => Status::Accepted,
+        "rejected" => Status::Rejected,
+        "reverted" => Status::Reverted,
+        _ => Status::Pending,
+    }
+}
+
+fn action_name(action: &str) -> &'static str {
+    match action {
+        "accepted" => "accepted",
+        "rejected" => "rejected",
+        "reverted" => "reverted",
+        _ => "submitted",
+    }
+}
+
+fn fields_of(text: Option<String>) -> ChangeResult<Fields> {
+    text.map_or(Ok(Fields::new()), |text| {
+        serde_json::from_str(&text).map_err(storage)
+    })
+}
+
+/// The contribution of the row `(id, submitted_at, submission)`, with its decisions.
+fn contribution(
+    connection: &Connection,
+    id: i64,
+    submitted_at: String,
+    submission: &str,
+) -> ChangeResult<Contribution> {
+    let submission: Submission = serde_json::from_str(submission).map_err(storage)?;
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT seq, at, action, actor, fields, reason FROM events
+             WHERE contribution = ?1 AND action != 'submitted' ORDER BY seq",
+        )
+        .map_err(storage)?;
+    let rows = statement
+        .query_map([id], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, Option<String>>(4)?,
+                row.get::<_, Option<String>>(5)?,
+            ))
+        })
+        .map_err(storage)?;
+    let mut decisions = Vec::new();
+    for row in rows {
+        let (seq, at, action, actor, fields, reason) = row.map_err(storage)?;
+        decisions.push(Event {
+            seq: u64::try_from(seq).unwrap_or(0),
+            contribution: u64::try_from(id).unwrap_or(0),
+            at,
+            action: action_name(&action),
+            actor,
+            place_id: submission.place_id.clone(),
+            before: Fields::new(),
+            after: fields_of(fields)?,
+            reason,
+        });
+    }
+    let status = decisions
+        .last()
+        .map_or(Status::Pending, |event| status_after(event.action));
+    Ok(Contribution {
+        id: u64::try_from(id).unwrap_or(0),
+        submitted_at,
+        status,
+        submission,
+        decisions,
+    })
+}
+
+/// The contribution `id`, with the hash of its key.
+fn find(connection: &Connection, id: u64) -> ChangeResult<Option<(Contribution, blake3::Hash)>> {
+    let Ok(id) = i64::try_from(id) else {
+        return Ok(None);
+    };
+    let row = connection
+        .query_row(
+            "SELECT submitted_at, submission, key_hash FROM contributions WHERE id = ?1",
+            [id],
+            |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, Vec<u8>>(2)?,
+                ))
+            },
+        )
+        .optional()
+        .map_err(storage)?;
+    let Some((submitted_at, submission, hash)) = row else {
+        return Ok(None);
+    };
+    let hash = <[u8; 32]>::try_from(hash.as_slice())
+        .map(blake3::Hash::from_bytes)
+        .map_err(|_| storage(format!("contribution {id}: a key hash of the wrong length")))?;
+    Ok(Some((
+        contribution(connection, id, submitted_at, &submission)?,
+        hash,
+    )))
+}
+
+fn pending_for(connection: &Connection, place_id: &str) -> ChangeResult<usize> {
+    let count: i64 = connection
+        .query_row(
+            "SELECT count(*) FROM contributions c WHERE c.place_id = ?1 AND
+             (SELECT action FROM events e WHERE e.contribution = c.id ORDER BY seq DESC LIMIT 1)
+             = 'submitted'",
+            [place_id],
+            |row| row.get(0),
+        )
+        .map_err(storage)?;
+    Ok(usize::try_from(count).unwrap_or(usize::MAX))
+}
+
+impl ChangeStore for SqliteStore {
+    fn submit(&self, submission: &Submission, max_pending: usize) -> ChangeResult<Receipt> {
+        let mut connection = self.lock();
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        if submission.kind != ContributionKind::New
+            && pending_for(&transaction, &submission.place_id)? >= max_pending
+        {
+            return Err(ChangeError::TooManyPending {
+                place_id: submission.place_id.clone(),
+                max: max_pending,
+            });
+        }
+        let key = new_key();
+        let at = now();
+        let text = serde_json::to_string(submission).map_err(storage)?;
+        transaction
+            .execute(
+                "INSERT INTO contributions (submitted_at, key_hash, kind, place_id, submission)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    at,
+                    key_hash(&key).as_bytes().as_slice(),
+                    submission.kind.name(),
+                    submission.place_id,
+                    text
+                ],
+            )
+            .map_err(storage)?;
+        let id = transaction.last_insert_rowid();
+        let actor = submission
+            .contact
+            .as_ref()
+            .and_then(|contact| contact.name.clone())
+            .unwrap_or_else(|| "anonymous".to_owned());
+        let fields = serde_json::to_string(&submission.fields).map_err(storage)?;
+        transaction
+            .execute(
+                "INSERT INTO events (contribution, at, action, actor, fields)
+                 VALUES (?1, ?2, 'submitted', ?3, ?4)",
+                params![id, at, actor, fields],
+            )
+            .map_err(storage)?;
+        transaction.commit().map_err(storage)?;
+        Ok(Receipt {
+            id: u64::try_from(id).unwrap_or(0),
+            key,
+        })
+    }
+
+    fn contribution(&self, id: u64) -> ChangeResult<Option<Contribution>> {
+        Ok(find(&self.lock(), id)?.map(|(contribution, _)| contribution))
+    }
+
+    fn contribution_with_key(&self, id: u64, key: &str) -> ChangeResult<Option<Contribution>> {
+        // `blake3::Hash` compares in constant time.
+        Ok(find(&self.lock(), id)?
+            .filter(|(_, hash)| *hash == key_hash(key))
+            .map(|(contribution, _)| contribution))
+    }
+
+    fn list(&self, selection: &Selection) -> ChangeResult<Vec<Contribution>> {
+        let connection = self.lock();
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT c.id, c.submitted_at, c.submission,
+                 (SELECT action FROM events e WHERE e.contribution = c.id ORDER BY seq DESC LIMIT 1)
+                 FROM contributions c WHERE ?1 IS NULL OR c.place_id = ?1 ORDER BY c.id DESC",
+            )
+            .map_err(storage)?;
+        let rows = statement
+            .query_map([&selection.place_id], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                ))
+            })
+            .map_err(storage)?;
+        let mut found = Vec::new();
+        for row in rows {
+            let (id, submitted_at, submission, last) = row.map_err(storage)?;
+            if selection
+                .status
+                .is_some_and(|wanted| status_after(&last) != wanted)
+            {
+                continue;
+            }
+            found.push(contribution(&connection, id, submitted_at, &submission)?);
+            if found.len() >= selection.limit {
+                break;
+            }
+        }
+        Ok(found)
+    }
+
+    fn decide(&self, id: u64, decision: &Decision) -> ChangeResult<Contribution> {
+        let mut connection = self.lock();
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        let (current, _) = find(&transaction, id)?.ok_or(ChangeError::NotFound(id))?;
+        if current.status != decision.applies_to() {
+            return Err(ChangeError::WrongStatus {
+                id,
+                status: current.status,
+                wanted: decision.status().name(),
+                applies: decision.applies_to(),
+            });
+        }
+        let (fields, reason) = match decision {
+            Decision::Accept { fields, .. } => (
+                Some(fields.as_ref().unwrap_or(&current.submission.fields)),
+                None,
+            ),
+            Decision::Reject { reason, .. } | Decision::Revert { reason, .. } => {
+                (None, Some(reason))
+            }
+        };
+        let fields = fields
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(storage)?;
+        transaction
+            .execute(
+                "INSERT INTO events (contribution, at, action, actor, fields, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    i64::try_from(id).map_err(storage)?,
+                    now(),
+                    decision.status().name(),
+                    decision.moderator(),
+                    fields,
+                    reason
+                ],
+            )
+            .map_err(storage)?;
+        let (decided, _) = find(&transaction, id)?.ok_or(ChangeError::NotFound(id))?;
+        transaction.commit().map_err(storage)?;
+        Ok(decided)
+    }
+
+    fn accepted(&self) -> ChangeResult<Vec<AcceptedChange>> {
+        let connection = self.lock();
+        // The last acceptance of each contribution whose last event is that acceptance.
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT c.id, c.submission, e.at, e.fields FROM events e
+                 JOIN contributions c ON c.id = e.contribution
+                 WHERE e.action = 'accepted' AND e.seq =
+                   (SELECT max(seq) FROM events l WHERE l.contribution = e.contribution)
+                 ORDER BY e.seq",
+            )
+            .map_err(storage)?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, Option<String>>(3)?,
+                ))
+            })
+            .map_err(storage)?;
+        let mut changes = Vec::new();
+        for row in rows {
+            let (id, submission, at, fields) = row.map_err(storage)?;
+            let submission: Submission = serde_json::from_str(&submission).map_err(storage)?;
+            let accepted_on = chrono::DateTime::parse_from_rfc3339(&at)
+                .map_err(storage)?
+                .date_naive();
+            changes.push(AcceptedChange {
+                contribution: u64::try_from(id).unwrap_or(0),
+                kind: submission.kind,
+                place_id: submission.place_id,
+                before: submission.before,
+                after: fields_of(fields)?,
+                accepted_on,
+            });
+        }
+        Ok(changes)
+    }
+
+    fn history(&self, place_id: &str) -> ChangeResult<Vec<Event>> {
+        let connection = self.lock();
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT e.seq, e.contribution, e.at, e.action, e.actor, e.fields, e.reason,
+                 c.submission FROM events e JOIN contributions c ON c.id = e.contribution
+                 WHERE c.place_id = ?1 ORDER BY e.seq",
+            )
+            .map_err(storage)?;
+        let rows = statement
+            .query_map([place_id], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, Option<String>>(5)?,
+                    row.get::<_, Option<String>>(6)?,
+                    row.get::<_, String>(7)?,
+                ))
+            })
+            .map_err(storage)?;
+        let mut events = Vec::new();
+        for row in rows {
+            let (seq, contribution, at, action, actor, fields, reason, submission) =
+                row.map_err(storage)?;
+            let action = action_name(&action);
+            let before = if action == "submitted" {
+                serde_json::from_str::<Submission>(&submission)
+                    .map_err(storage)?
+                    .before
+            } else {
+                Fields::new()
+            };
+            events.push(Event {
+                seq: u64::try_from(seq).unwrap_or(0),
+                contribution: u64::try_from(contribution).unwrap_or(0),
+                at,
+                action,
+                actor,
+                place_id: place_id.to_owned(),
+                before,
+                after: fields_of(fields)?,
+                reason,
+            });
+        }
+        Ok(events)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn update(place_id: &str, telephone: &str) -> Submission {
+        Submission {
+            kind: ContributionKind::Update,
+            place_id: place_id.to_owned(),
+            fields: Fields::from([("telephone".to_owned(), telephone.to_owned())]),
+            before: Fields::from([("telephone".to_owned(), "+33100000000".to_owned())]),
+            message: Some("nouveau numéro".to_owned()),
+            contact: Some(super::super::Contact {
+                name: Some("Camille".to_owned()),
+                email: Some("camille@example.org".to_owned()),
+            }),
+            warnings: Vec::new(),
+            flags: Vec::new(),
+        }
+    }
+
+    fn accept() -> Decision {
+        Decision::Accept {
+            moderator: "Dominique".to_owned(),
+            fields: None,
+        }
+    }
+
+    #[test]
+    fn a_submission_is_kept_on_disk_with_its_decisions_and_found_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let receipt = {
+            let store = SqliteStore::open(dir.path()).unwrap();
+            assert_eq!(store.version().unwrap(), 1);
+            let receipt = store.submit(&update("a", "+33241000000"), 5).unwrap();
+            store.decide(receipt.id, &accept()).unwrap();
+            receipt
+        };
+        // Opened again, as after a restart.
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let found = store.contribution(receipt.id).unwrap().unwrap();
+        assert_eq!(found.status, Status::Accepted);
+        assert_eq!(found.submission, update("a", "+33241000000"));
+        assert_eq!(found.decisions[0].actor, "Dominique");
+        let accepted = store.accepted().unwrap();
+        assert_eq!(accepted.len(), 1);
+        assert_eq!(accepted[0].after["telephone"], "+33241000000");
+        assert_eq!(accepted[0].before["telephone"], "+33100000000");
+        let history = store.history("a").unwrap();
+        let actions: Vec<&str> = history.iter().map(|e| e.action).collect();
+        assert_eq!(actions, ["submitted", "accepted"]);
+        assert_eq!(history[0].actor, "Camille");
+    }
+
+    #[test]
+    fn the_key_shows_a_contribution_to_its_author_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let receipt = store.submit(&update("a", "+33241000000"), 5).unwrap();
+        assert_eq!(receipt.key.len(), 32);
+        assert!(store
+            .contribution_with_key(receipt.id, &receipt.key)
+            .unwrap()
+            .is_some());
+        assert!(store
+            .contribution_with_key(receipt.id, "0123456789abcdef0123456789abcdef")
+            .unwrap()
+            .is_none());
+        assert!(store
+            .contribution_with_key(receipt.id + 1, &receipt.key)
+            .unwrap()
+            .is_none());
+    }
+
+    #[test]
+    fn decisions_follow_the_status_and_a_revert_takes_a_change_off_the_map() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let first = store.submit(&update("a", "+33241000001"), 5).unwrap().id;
+        let second = store.submit(&update("a", "+33241000002"), 5).unwrap().id;
+        let revert = Decision::Revert {
+            moderator: "Dominique".to_owned(),
+            reason: "erreur".to_owned(),
+        };
+        assert!(matches!(
+            store.decide(first, &revert),
+            Err(ChangeError::WrongStatus { .. })
+        ));
+        store.decide(first, &accept()).unwrap();
+        assert!(matches!(
+            store.decide(first, &accept()),
+            Err(ChangeError::WrongStatus { .. })
+        ));
+        let corrected = Fields::from([("telephone".to_owned(), "+33241000003".to_owned())]);
+        store
+            .decide(
+                second,
+                &Decision::Accept {
+                    moderator: "Dominique".to_owned(),
+                    fields: Some(corrected.clone()),
+                },
+            )
+            .unwrap();
+        let afters: Vec<Fields> = store
+            .accepted()
+            .unwrap()
+            .into_iter()
+            .map(|c| c.after)
+            .collect();
+        assert_eq!(afters[1], corrected);
+        store.decide(first, &revert).unwrap();
+        let held: Vec<u64> = store
+            .accepted()
+            .unwrap()
+            .iter()
+            .map(|c| c.contribution)
+            .collect();
+        assert_eq!(held, [second]);
+        assert!(matches!(
+            store.decide(99, &accept()),
+            Err(ChangeError::NotFound(99))
+        ));
+        let pending = Selection {
+            status: Some(Status::Reverted),
+            limit: 10,
+            ..Selection::default()
+        };
+        assert_eq!(store.list(&pending).unwrap()[0].id, first);
+    }
+
+    #[test]
+    fn a_place_takes_a_bounded_number_of_pending_contributions() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        for _ in 0..2 {
+            store.submit(&update("a", "+33241000000"), 2).unwrap();
+        }
+        assert!(matches!(
+            store.submit(&update("a", "+33241000000"), 2),
+            Err(ChangeError::TooManyPending { .. })
+        ));
+        store.submit(&update("b", "+33241000000"), 2).unwrap();
+    }
+
+    #[test]
+    fn the_log_refuses_to_be_rewritten_and_a_later_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        store.submit(&update("a", "+33241000000"), 5).unwrap();
+        let connection = store.lock();
+        for statement in [
+            "UPDATE contributions SET place_id = 'b'",
+            "DELETE FROM contributions",
+            "UPDATE events SET actor = 'x'",
+            "DELETE FROM events",
+        ] {
+            assert!(connection.execute(statement, []).is_err(), "{statement}");
+        }
+        connection.pragma_update(None, "user_version", 9).unwrap();
+        drop(connection);
+        drop(store);
+        assert!(matches!(
+            SqliteStore::open(dir.path()),
+            Err(ChangeError::TooNew { found: 9, known: 1 })
+        ));
+    }
+}
