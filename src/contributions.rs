@@ -12,10 +12,12 @@ use std::collections::BTreeMap;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use lieux_index::changes::validate::{new_place_id, validate, Proposal};
+use lieux_index::changes::validate::{
+    new_place_id, proposable_fields, validate, Proposal, MAX_FIELD_CHARS,
+};
 use lieux_index::changes::{Contact, Contribution, ContributionKind, Status, Submission};
 use lieux_index::SchemaField;
-use schemars::JsonSchema;
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -86,17 +88,18 @@ pub const FOLLOW: Description = Description {
 };
 
 /// A contribution, as JSON.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContributionBody {
     /// What it proposes.
-    kind: Option<ContributionKind>,
+    kind: ContributionKind,
     /// The place, for an update or a closure.
     #[serde(default)]
     place_id: Option<String>,
     /// The new values by schema field name: texts; numbers for `latitude` and `longitude`;
     /// for a field of several values, a list of texts or one text joined with `|`.
     #[serde(default)]
+    #[schemars(schema_with = "fields_schema")]
     fields: BTreeMap<String, Value>,
     /// What the contributor says to the moderator.
     #[serde(default)]
@@ -107,6 +110,23 @@ pub struct ContributionBody {
     /// Leave empty.
     #[serde(default)]
     website: Option<String>,
+}
+
+/// The schema of `fields`: the names a contribution may set (all of schema v1.0.2 but `id`,
+/// `date_maj` and `source`), each a text, a number (the coordinates) or a list of texts.
+fn fields_schema(_: &mut SchemaGenerator) -> Schema {
+    let names: Vec<&str> = proposable_fields().map(SchemaField::name).collect();
+    json_schema!({
+        "type": "object",
+        "propertyNames": { "enum": names },
+        "additionalProperties": {
+            "anyOf": [
+                { "type": "string", "maxLength": MAX_FIELD_CHARS },
+                { "type": "number" },
+                { "type": "array", "items": { "type": "string" } },
+            ],
+        },
+    })
 }
 
 /// The answer of a contribution kept.
@@ -246,8 +266,16 @@ pub async fn submit(
 
 /// A proposal from a JSON body.
 fn from_json(body: &[u8]) -> Result<Proposal, ApiError> {
-    let body: ContributionBody = serde_json::from_slice(body)
-        .map_err(|e| refused("body", format!("not a contribution: {e}")))?;
+    let body: ContributionBody = serde_json::from_slice(body).map_err(|e| {
+        let message = e.to_string();
+        match message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split_once('`'))
+        {
+            Some((field, _)) => refused(field, "required"),
+            None => refused("body", format!("not a contribution: {message}")),
+        }
+    })?;
     if body
         .website
         .as_deref()
@@ -256,7 +284,7 @@ fn from_json(body: &[u8]) -> Result<Proposal, ApiError> {
         return Err(refused(HONEYPOT, "leave this field empty"));
     }
     Ok(Proposal {
-        kind: body.kind,
+        kind: Some(body.kind),
         place_id: body.place_id,
         fields: body.fields,
         message: body.message,

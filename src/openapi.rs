@@ -171,9 +171,16 @@ fn describe(
         object["description"] = json!(described.description);
     }
     if let Some(body) = described.body {
+        let schema = body(generator);
+        // A body that must hold a field must be there; one whose fields all have defaults may
+        // be left out.
+        let required = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .is_some_and(|names| !names.is_empty());
         object["requestBody"] = json!({
-            "required": false,
-            "content": { "application/json": { "schema": body(generator) } },
+            "required": required,
+            "content": { "application/json": { "schema": schema } },
         });
     }
     if described.admin {
@@ -553,5 +560,27 @@ mod tests {
         assert_eq!(services["style"], "pipeDelimited");
         let values = services["schema"]["items"]["enum"].as_array().unwrap();
         assert!(values.contains(&json!("Aide aux démarches administratives")));
+    }
+
+    #[test]
+    fn a_request_body_is_required_when_it_must_hold_a_field() {
+        let document = document(&Limits::default());
+        let contribution = &document["paths"]["/contributions"]["post"]["requestBody"];
+        assert_eq!(contribution["required"], json!(true));
+        let schema = &contribution["content"]["application/json"]["schema"];
+        assert_eq!(schema["required"], json!(["kind"]));
+        let names = schema["properties"]["fields"]["propertyNames"]["enum"]
+            .as_array()
+            .unwrap();
+        assert!(names.contains(&json!("nom")) && names.contains(&json!("horaires")));
+        for set_by_the_server in ["id", "date_maj", "source"] {
+            assert!(!names.contains(&json!(set_by_the_server)));
+        }
+        let reload = &document["paths"]["/admin/reload"]["post"]["requestBody"];
+        assert_eq!(
+            reload["required"],
+            json!(false),
+            "a reload may send no body"
+        );
     }
 }

@@ -76,7 +76,8 @@ port=$(listening_port "$tools/serve.log" "$server")
 # From target/tools, where it keeps its own files. One worker: with two, hypothesis parsing its
 # sources in both threads at once hit "AST constructor recursion depth mismatch" in CPython
 # 3.11.7, and one takes no longer (20 s for 100 examples).
-(cd "$tools" && venv/bin/st run "http://127.0.0.1:$port/openapi.json" --checks all --seed 1 \
+(cd "$tools" && venv/bin/st --config-file ../../tests/schemathesis.toml run \
+  "http://127.0.0.1:$port/openapi.json" --checks all --seed 1 \
   --max-examples 100 --workers 1 --generation-database none)
 kill $server
 trap - EXIT

@@ -68,6 +68,14 @@ impl Refusal {
 const SET_BY_THE_SERVER: [SchemaField; 3] =
     [SchemaField::Id, SchemaField::DateMaj, SchemaField::Source];
 
+/// The fields a contribution may set, in the standard's column order: all but those set by
+/// the server.
+pub fn proposable_fields() -> impl Iterator<Item = SchemaField> {
+    SchemaField::ALL
+        .into_iter()
+        .filter(|field| !SET_BY_THE_SERVER.contains(field))
+}
+
 /// Reads `proposal` about `current` (the place it names, when it names one that exists),
 /// giving a new place the id `new_id`.
 ///
