@@ -26,6 +26,8 @@ use std::{env, fs};
 const WEB_SOURCES: &[&str] = &[
     "src",
     "index.html",
+    "api.html",
+    "admin.html",
     "package.json",
     "package-lock.json",
     "vite.config.ts",

@@ -94,6 +94,15 @@ impl Content {
             schema: SchemaGenerator::subschema_for::<T>,
         }
     }
+
+    /// A page, for people.
+    #[must_use]
+    pub const fn html() -> Self {
+        Self {
+            media: "text/html",
+            schema: text,
+        }
+    }
 }
 
 /// A parameter of a route's path.

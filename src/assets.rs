@@ -77,6 +77,35 @@ pub async fn api(request: HttpRequest) -> Result<HttpResponse, ApiError> {
     Ok(page(&request, api, ETAG.get_or_init(|| etag_of(api))))
 }
 
+/// `GET /admin/`: the moderation page. The API it calls asks for the token; the page itself
+/// holds no data, but it is never framed (a moderator's clicks are not to be borrowed) and its
+/// address is never sent as a referrer.
+pub async fn moderation(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    static ETAG: OnceLock<String> = OnceLock::new();
+    let admin = file("admin.html")
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "this build has no moderation page"))?;
+    let mut response = page(&request, admin, ETAG.get_or_init(|| etag_of(admin)));
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("content-security-policy", "frame-ancestors 'none'"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+    ] {
+        headers.insert(
+            header::HeaderName::from_static(name),
+            header::HeaderValue::from_static(value),
+        );
+    }
+    Ok(response)
+}
+
+/// `GET /admin`: the moderation page is at `/admin/`.
+pub async fn to_moderation() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/admin/"))
+        .finish()
+}
+
 pub async fn asset(request: HttpRequest) -> Result<HttpResponse, ApiError> {
     if !matches!(request.method().as_str(), "GET" | "HEAD") {
         return Err(ApiError::method_not_allowed(&request, "GET, HEAD"));

@@ -20,7 +20,9 @@ use lieux_index::ingest::generate::{Gazetteer, Generator};
 use lieux_index::ingest::import::{import, ImportOptions, Imported};
 use lieux_index::ingest::mapping::SourceMapping;
 use lieux_index::ingest::source::FormatChoice;
-use lieux_index::serve::{load_with_changes, IndexSource, LiveIndex, LiveOptions};
+use lieux_index::serve::{
+    load_with_changes, places_with_changes, IndexSource, LiveIndex, LiveOptions,
+};
 use lieux_index::store::{write_index, PlaceIndex};
 use lieux_tiles::ClusterOptions;
 
@@ -96,9 +98,93 @@ enum Command {
         #[arg(long, default_value = BUNDLED_COMMUNES)]
         communes: PathBuf,
     },
+    /// Write the data set as it is served (the base data with every accepted contribution
+    /// applied, closed places left out) as a CSV of schema v1.0.2: what a hub publishes.
+    Export {
+        /// The CSV to write; it is replaced only once wholly written.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Write the OpenAPI 3.1 document that `lieux serve` serves at `/openapi.json` (under its
     /// default limits) to standard output, for client generators and validators.
     Openapi,
+}
+
+/// What data is served: an index, sources, or the bundled data set, and the changes kept in the
+/// state directory.
+#[derive(Args, Debug, Clone)]
+struct DataArgs {
+    /// A persisted index (which a reload of the server reads again); without it and without
+    /// `--source`, the bundled data set.
+    #[arg(long, conflicts_with = "source")]
+    index: Option<PathBuf>,
+    /// Source files to import, with the import options below (the server imports and indexes
+    /// them at start, and again on each reload).
+    #[arg(long)]
+    source: Vec<PathBuf>,
+    #[command(flatten)]
+    import: ImportArgs,
+    /// Where what is written is kept: the contributions, the moderators' decisions and their
+    /// log (`changes.sqlite`). Back it up. Default: `$XDG_STATE_HOME/lieux`, or
+    /// `~/.local/state/lieux`.
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
+}
+
+/// The data of [`DataArgs`], resolved.
+struct DataChoice {
+    data: Data,
+    /// How the sources are read (and those a reload names).
+    import: ImportOptions,
+    /// What is read at start, and again by a reload without a body.
+    source: IndexSource,
+    work_dir: PathBuf,
+    state_dir: PathBuf,
+}
+
+impl DataArgs {
+    /// Makes every choice between an index, sources and the bundled data, once; indexes built
+    /// from sources go under `work_dir` (default: `$TMPDIR/lieux`).
+    fn resolve(&self, work_dir: Option<&Path>) -> anyhow::Result<DataChoice> {
+        let data = match (&self.index, self.source.is_empty()) {
+            (Some(dir), _) => Data::Index(dir.clone()),
+            (None, false) => Data::Sources(self.source.clone()),
+            (None, true) => Data::Bundled,
+        };
+        let work_dir =
+            work_dir.map_or_else(|| std::env::temp_dir().join("lieux"), Path::to_path_buf);
+        let import = match data {
+            // The bundled CSV is already merged and normalised by `lieux import`.
+            Data::Bundled => ImportOptions {
+                format: FormatChoice::Named("lamednum-v1".into()),
+                merge: None,
+                departements: None,
+            },
+            _ => self.import.options()?,
+        };
+        let source = match &data {
+            Data::Index(dir) => IndexSource::Dir(dir.clone()),
+            Data::Sources(inputs) => IndexSource::Sources {
+                inputs: inputs.clone(),
+                options: import.clone(),
+                work_dir: work_dir.clone(),
+            },
+            Data::Bundled => IndexSource::Sources {
+                inputs: vec![bundled(Path::new(BUNDLED_DATA))],
+                options: import.clone(),
+                work_dir: work_dir.clone(),
+            },
+        };
+        Ok(DataChoice {
+            data,
+            import,
+            source,
+            work_dir,
+            state_dir: self.state_dir.clone().unwrap_or_else(default_state_dir),
+        })
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -106,25 +192,12 @@ struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: String,
-    /// A persisted index to serve, read again by a reload; without it (and without
-    /// `--source`), the bundled data set is indexed at start.
-    #[arg(long, conflicts_with = "source")]
-    index: Option<PathBuf>,
-    /// Source files to import and index at start, and again on each reload (with the import
-    /// options below).
-    #[arg(long)]
-    source: Vec<PathBuf>,
     #[command(flatten)]
-    import: ImportArgs,
+    data: DataArgs,
     /// Where indexes built by the server from sources are written (each in a directory of its
     /// own, removed once no longer served); default: `$TMPDIR/lieux`.
     #[arg(long)]
     work_dir: Option<PathBuf>,
-    /// Where what is written is kept: the contributions, the moderators' decisions and their
-    /// log (`changes.sqlite`). Back it up. Default: `$XDG_STATE_HOME/lieux`, or
-    /// `~/.local/state/lieux`.
-    #[arg(long)]
-    state_dir: Option<PathBuf>,
     /// A thesaurus of the hub's own expressions and synonyms, added to the bundled one
     /// (`data/thesaurus.toml` describes the format); repeatable. Read again at each reload.
     #[arg(long)]
@@ -366,6 +439,7 @@ impl Cli {
                 out,
                 communes,
             }) => generate(count, seed, out.as_deref(), &bundled(&communes)),
+            Some(Command::Export { out, data }) => export(&data.resolve(None)?, &out),
             Some(Command::Openapi) => {
                 let document = crate::openapi::document(&Limits::default());
                 serde_json::to_writer_pretty(std::io::stdout().lock(), &document)?;
@@ -374,6 +448,41 @@ impl Cli {
             }
         }
     }
+}
+
+/// `lieux export`: the base data and the accepted changes of `choice`, applied, written to
+/// `out` with every value exactly as it is (it reads back the same with `lieux import`).
+fn export(choice: &DataChoice, out: &Path) -> anyhow::Result<()> {
+    let changes = SqliteStore::open(&choice.state_dir)
+        .with_context(|| format!("cannot open the state in {}", choice.state_dir.display()))?;
+    let accepted = changes.accepted()?;
+    let applied = places_with_changes(&choice.source, &accepted)?;
+    for conflict in &applied.conflicts {
+        eprintln!(
+            "contribution {} conflicts with the base data on {} of {}: the base value is kept",
+            conflict.contribution, conflict.field, conflict.place_id
+        );
+    }
+    let partial = out.with_extension("csv.partial");
+    let file =
+        File::create(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
+    let mut writer = BufWriter::new(file);
+    write_schema_csv(&applied.places, &mut writer, Cells::AsData)
+        .with_context(|| format!("cannot write {}", partial.display()))?;
+    writer
+        .into_inner()
+        .map_err(std::io::IntoInnerError::into_error)
+        .and_then(|file| file.sync_all())
+        .with_context(|| format!("cannot write {}", partial.display()))?;
+    std::fs::rename(&partial, out).with_context(|| format!("cannot replace {}", out.display()))?;
+    eprintln!(
+        "wrote {} places to {} ({} accepted contributions applied, {} conflicts)",
+        applied.places.len(),
+        out.display(),
+        accepted.len(),
+        applied.conflicts.len()
+    );
+    Ok(())
 }
 
 /// Reads the inputs and prints the report's summary table.
@@ -500,37 +609,13 @@ impl ServeSettings {
     }
 
     fn from_args(args: &ServeArgs) -> anyhow::Result<Self> {
-        let data = match (&args.index, args.source.is_empty()) {
-            (Some(dir), _) => Data::Index(dir.clone()),
-            (None, false) => Data::Sources(args.source.clone()),
-            (None, true) => Data::Bundled,
-        };
-        let work_dir = args
-            .work_dir
-            .clone()
-            .unwrap_or_else(|| std::env::temp_dir().join("lieux"));
-        let import = match data {
-            // The bundled CSV is already merged and normalised by `lieux import`.
-            Data::Bundled => ImportOptions {
-                format: FormatChoice::Named("lamednum-v1".into()),
-                merge: None,
-                departements: None,
-            },
-            _ => args.import.options()?,
-        };
-        let default_source = match &data {
-            Data::Index(dir) => IndexSource::Dir(dir.clone()),
-            Data::Sources(inputs) => IndexSource::Sources {
-                inputs: inputs.clone(),
-                options: import.clone(),
-                work_dir: work_dir.clone(),
-            },
-            Data::Bundled => IndexSource::Sources {
-                inputs: vec![bundled(Path::new(BUNDLED_DATA))],
-                options: import.clone(),
-                work_dir: work_dir.clone(),
-            },
-        };
+        let DataChoice {
+            data,
+            import,
+            source: default_source,
+            work_dir,
+            state_dir,
+        } = args.data.resolve(args.work_dir.as_deref())?;
         let attribution = match (&args.attribution, &data) {
             (Some(text), _) => Some(text.clone()),
             (None, Data::Bundled) => Some(BUNDLED_ATTRIBUTION.to_owned()),
@@ -558,7 +643,7 @@ impl ServeSettings {
             default_source,
             import,
             work_dir,
-            state_dir: args.state_dir.clone().unwrap_or_else(default_state_dir),
+            state_dir,
             public_url: args.public_url.clone(),
             attribution,
             tile_cache_control: args.tile_cache_control.clone(),

@@ -15,16 +15,17 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use lieux_index::changes::validate::{
     new_place_id, proposable_fields, validate, Proposal, MAX_FIELD_CHARS,
 };
-use lieux_index::changes::{Contact, Contribution, ContributionKind, Status, Submission};
+use lieux_index::changes::{Contact, ContributionKind, Status, Submission};
 use lieux_index::SchemaField;
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::answers::{request_body, Answer, Content, Description, PathParameter};
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
 use crate::params::{Kind, NoParams, Parameter, Params, Query, RouteParams};
+use crate::receipts::{self, Followed, Submitted};
 use crate::state::{AppState, Live};
 
 /// The most contributions one place may have waiting for a moderator.
@@ -36,7 +37,7 @@ pub const HONEYPOT: &str = "website";
 
 /// `POST /contributions`.
 pub const SUBMIT: Description = Description {
-    description: "No token. The fields are those of schema v1.0.2, only those that change; they are read with the importer's rules: what it would fix is fixed and said in `warnings`, what it would set aside is refused. A new place without coordinates is put at the centre of its postal code's commune, and flagged for the moderator. The answer's `key` shows the contribution to its author (`follow_url`); it is given once. The page's form sends the same as `application/x-www-form-urlencoded`: the fields by name (a checkbox list repeats its name), `contact_name`, `contact_email`.",
+    description: "No token. The fields are those of schema v1.0.2, only those that change; they are read with the importer's rules: what it would fix is fixed and said in `warnings`, what it would set aside is refused. A new place without coordinates is put at the centre of its postal code's commune, and flagged for the moderator. The answer's `key` shows the contribution to its author (`follow_url`); it is given once. The page's form sends the same as `application/x-www-form-urlencoded`: the fields by name (a checkbox list repeats its name), `contact_name`, `contact_email`. A client whose `Accept` names `text/html` (a browser posting the form without JavaScript) gets the same answers, with the same statuses, as a page in French: the receipt with its follow link, or what to correct field by field.",
     body: Some(request_body::<ContributionBody>),
     errors: &[
         (
@@ -61,7 +62,7 @@ pub const SUBMIT: Description = Description {
         &[Answer {
             status: 202,
             description: "Kept, waiting for a moderator.",
-            content: &[Content::json::<Submitted>()],
+            content: &[Content::json::<Submitted>(), Content::html()],
             headers: &[("Location", "Where the contribution is followed (with its key).")],
         }],
     )
@@ -74,6 +75,7 @@ pub const FOLLOW: Description = Description {
         description: "The contribution's number.",
         schema: crate::answers::count,
     }],
+    description: "A client whose `Accept` names `text/html` gets it as a page in French.",
     errors: &[(
         ErrorCode::NotFound,
         "No contribution has this number and key.",
@@ -82,7 +84,7 @@ pub const FOLLOW: Description = Description {
         "Where a contribution is, for its author",
         &[Answer::ok(
             "The contribution, without its contact details.",
-            &[Content::json::<Followed>()],
+            &[Content::json::<Followed>(), Content::html()],
         )],
     )
 };
@@ -129,85 +131,13 @@ fn fields_schema(_: &mut SchemaGenerator) -> Schema {
     })
 }
 
-/// The answer of a contribution kept.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct Submitted {
-    /// Its number.
-    id: u64,
-    /// `pending`.
-    status: Status,
-    /// The secret that shows it to its author: given once, keep it.
-    key: String,
-    /// Where its author follows it.
-    follow_url: String,
-    /// What was fixed while reading it.
-    warnings: Vec<String>,
-    /// What the moderator will look at.
-    flags: Vec<String>,
-}
-
-/// A contribution as its author sees it.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct Followed {
-    /// Its number.
-    id: u64,
-    /// Where it is.
-    status: Status,
-    /// When it was made.
-    submitted_at: String,
-    /// What it proposes.
-    kind: ContributionKind,
-    /// The place.
-    place_id: String,
-    /// The values it proposes.
-    fields: BTreeMap<String, String>,
-    /// What was fixed while reading it.
-    warnings: Vec<String>,
-    /// The moderators' decisions: what, when, and why for a rejection.
-    decisions: Vec<Decided>,
-}
-
-/// A decision, as the author sees it.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct Decided {
-    /// `accepted`, `rejected` or `reverted`.
-    action: &'static str,
-    /// When.
-    at: String,
-    /// Why, for a rejection or a revert.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
-}
-
-impl From<Contribution> for Followed {
-    fn from(contribution: Contribution) -> Self {
-        Self {
-            id: contribution.id,
-            status: contribution.status,
-            submitted_at: contribution.submitted_at,
-            kind: contribution.submission.kind,
-            place_id: contribution.submission.place_id,
-            fields: contribution.submission.fields,
-            warnings: contribution.submission.warnings,
-            decisions: contribution
-                .decisions
-                .into_iter()
-                .map(|event| Decided {
-                    action: event.action,
-                    at: event.at,
-                    reason: event.reason,
-                })
-                .collect(),
-        }
-    }
-}
-
 /// A refusal of the contribution's body as a whole.
 fn refused(what: &str, message: impl Into<String>) -> ApiError {
     ApiError::invalid_contribution(BTreeMap::from([(what.to_owned(), message.into())]))
 }
 
-/// `POST /contributions`.
+/// `POST /contributions`: a browser that posts the form without JavaScript gets its answer as
+/// a page (see [`crate::receipts`]).
 pub async fn submit(
     state: web::Data<AppState>,
     live: Live,
@@ -215,6 +145,34 @@ pub async fn submit(
     payload: web::Payload,
     _: Params<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let page = receipts::wants_html(&request);
+    let submitted = match receive(&state, &live, &request, payload).await {
+        Ok(submitted) => submitted,
+        Err(error) if page && error.error != ErrorCode::Internal => {
+            return Ok(receipts::refused(&error))
+        }
+        Err(error) => return Err(error),
+    };
+    let mut answer = if page {
+        receipts::kept(&submitted)
+    } else {
+        HttpResponse::Accepted().json(&submitted)
+    };
+    answer.headers_mut().insert(
+        header::LOCATION,
+        header::HeaderValue::from_str(&submitted.follow_url)
+            .expect("a follow URL is a number and a hexadecimal key"),
+    );
+    Ok(answer)
+}
+
+/// Reads a contribution, checks it and keeps it: only what is on disk is answered.
+async fn receive(
+    state: &AppState,
+    live: &Live,
+    request: &HttpRequest,
+    payload: web::Payload,
+) -> Result<Submitted, ApiError> {
     let media = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -245,23 +203,20 @@ pub async fn submit(
     let receipt = web::block(move || store.submit(&kept, MAX_PENDING_PER_PLACE))
         .await
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??;
-    let follow_url = format!("/contributions/{}?key={}", receipt.id, receipt.key);
     tracing::info!(
         contribution = receipt.id,
         kind = submission.kind.name(),
         place = %submission.place_id,
         "contribution kept"
     );
-    Ok(HttpResponse::Accepted()
-        .insert_header((header::LOCATION, follow_url.clone()))
-        .json(Submitted {
-            id: receipt.id,
-            status: Status::Pending,
-            key: receipt.key,
-            follow_url,
-            warnings: submission.warnings,
-            flags: submission.flags,
-        }))
+    Ok(Submitted {
+        id: receipt.id,
+        status: Status::Pending,
+        follow_url: format!("/contributions/{}?key={}", receipt.id, receipt.key),
+        key: receipt.key,
+        warnings: submission.warnings,
+        flags: submission.flags,
+    })
 }
 
 /// A proposal from a JSON body.
@@ -372,6 +327,7 @@ impl RouteParams for FollowParams {
 /// `GET /contributions/{id}?key=`.
 pub async fn follow(
     state: web::Data<AppState>,
+    request: HttpRequest,
     id: web::Path<String>,
     Params(FollowParams { key }): Params<FollowParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -387,5 +343,10 @@ pub async fn follow(
         .await
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??
         .ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(Followed::from(found)))
+    let found = Followed::from(found);
+    Ok(if receipts::wants_html(&request) {
+        receipts::followed(&found)
+    } else {
+        HttpResponse::Ok().json(found)
+    })
 }

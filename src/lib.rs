@@ -9,7 +9,8 @@
 //! - [`routes`]: every route, and which handler answers it;
 //! - the handlers, each parsing declared [`params`], making one call to the live index and
 //!   setting headers: [`tiles`] (tiles, TileJSON, clusters), [`search`] (search, exports,
-//!   nearest, completion, places), [`contributions`] (proposals and following them),
+//!   nearest, completion, places), [`contributions`] (proposals and following them, answered
+//!   by [`receipts`], as JSON or as pages),
 //!   [`moderation`] (the queue, decisions, histories), [`admin`] (reloads, search gaps),
 //!   [`about`] (health,
 //!   OpenAPI), [`assets`] (the page), and [`observe`] (the middleware around every request,
@@ -42,6 +43,7 @@ pub mod params;
 pub mod pool;
 pub mod progress;
 pub mod query_string;
+pub mod receipts;
 pub mod routes;
 pub mod search;
 pub mod state;

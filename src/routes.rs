@@ -59,6 +59,7 @@ pub const OPERATIONS: &[Operation] = &[
     operation::<search::NearestParams>("/nearest", "/nearest", "get", &search::NEAREST),
     operation::<search::SuggestParams>("/suggest", "/suggest", "get", &search::SUGGEST),
     operation::<NoParams>("/places/{id}", "/places/{id}", "get", &search::PLACE),
+    operation::<NoParams>("/export.csv", "/export.csv", "get", &search::EXPORT),
     operation::<tiles::MapParams>("/tiles.json", "/tiles.json", "get", &tiles::TILEJSON),
     operation::<tiles::MapParams>(
         "/tiles/{z}/{x}/{tile}",
@@ -168,6 +169,8 @@ pub fn router(config: &mut web::ServiceConfig) {
         }))
         .service(get_page("/", assets::index))
         .service(get_page("/api", assets::api))
+        .service(get_page("/admin/", assets::moderation))
+        .service(get_page("/admin", assets::to_moderation))
         .service(
             web::scope("/assets")
                 .app_data(RoutePattern("/assets/{file}"))
@@ -189,6 +192,7 @@ pub fn router(config: &mut web::ServiceConfig) {
         .service(get("/nearest", search::nearest))
         .service(get("/suggest", search::suggest))
         .service(get("/places/{id}", search::place))
+        .service(get("/export.csv", search::export_all))
         .service(get("/metrics", observe::metrics))
         .service(post("/contributions", contributions::submit))
         .service(get("/contributions/{id}", contributions::follow))

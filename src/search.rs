@@ -507,6 +507,55 @@ fn took_ms(started: Instant) -> f64 {
     (started.elapsed().as_secs_f64() * 1e5).round() / 100.0
 }
 
+/// `GET /export.csv`.
+pub const EXPORT: Description = Description {
+    description: "What a hub publishes: the base data with every accepted contribution applied, in the standard's columns and order. A changed place has `date_maj` the day its change was accepted and `source` naming the contribution (`contribution N`); a place reported closed is left out. Cells a spreadsheet would run as a formula start with `'` (`lieux export` writes the values exactly).",
+    errors: &[(
+        ErrorCode::TooManyRequests,
+        "`--max-exports` exports are running already.",
+    )],
+    ..Description::new(
+        "The whole data set served, as a CSV of schema v1.0.2",
+        &[Answer {
+            status: 200,
+            description: "Every place, streamed.",
+            content: &[Content {
+                media: "text/csv",
+                schema: text,
+            }],
+            headers: &[
+                (
+                    "Content-Disposition",
+                    "An attachment, `lieux-YYYY-MM-DD.csv` (the day of the export).",
+                ),
+                ("X-Total-Count", "The number of places."),
+            ],
+        }],
+    )
+};
+
+/// `GET /export.csv`: every place served, streamed; no cap but the number of exports at once.
+pub async fn export_all(
+    state: web::Data<AppState>,
+    live: Live,
+    _: Params<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    let permit = state.exports.take(state.limits.max_exports)?;
+    let count = u32::try_from(live.manifest().places)
+        .map_err(|_| ApiError::new(ErrorCode::Internal, "more places than an index holds"))?;
+    let ordinals: Vec<u32> = (0..count).collect();
+    let file = format!("lieux-{}.csv", now_local().date());
+    let body = export_stream(live.0, ordinals, Format::Csv, permit, &state.limits);
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file}\""),
+        ))
+        .insert_header(("X-Total-Count", count.to_string()))
+        .streaming(body))
+}
+
 /// Streams every hit of `results` as CSV or GeoJSON; `permit` is held until the stream ends.
 fn export(
     state: &AppState,

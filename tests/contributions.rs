@@ -443,6 +443,156 @@ fn malformed_contributions_get_a_4xx_that_names_the_problem_and_the_server_stays
     assert_eq!(server.get("/health").0, 200);
 }
 
+#[test]
+fn the_living_data_set_is_exported_over_http_and_by_the_command_line_alike() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let server = start(&state, tmp.path());
+    let (updated, _, _) = first_place(&server, "mediatheque");
+    let (closed, _, _) = first_place(&server, "france+services");
+    let (_, base) = server.get(&format!("/places/{updated}"));
+    let accept = |body: serde_json::Value| {
+        let (status, kept) = json_post(&server, "/contributions", &body);
+        assert_eq!(status, 202, "{kept}");
+        let contribution = kept["id"].as_u64().unwrap();
+        let path = format!("/admin/contributions/{contribution}/accept");
+        assert_eq!(json_post(&server, &path, &json!({})).0, 200);
+        contribution
+    };
+    let renamed = accept(json!({
+        "kind": "update", "place_id": updated,
+        "fields": { "nom": "Médiathèque Quasimodo" },
+    }));
+    accept(json!({ "kind": "closed", "place_id": closed, "message": "Fermé en juin." }));
+    accept(json!({
+        "kind": "new",
+        "fields": {
+            "nom": "Atelier numérique du Lac de Maine", "adresse": "1 place du Ralliement",
+            "commune": "Angers", "code_postal": "49000", "latitude": 47.46, "longitude": -0.58,
+        },
+    }));
+
+    let (status, headers, body) = server.get_bytes("/export.csv", &[]);
+    assert_eq!(status, 200);
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let disposition = headers["content-disposition"].to_str().unwrap();
+    assert!(
+        disposition.starts_with("attachment; filename=\"lieux-20"),
+        "{disposition}"
+    );
+    let over_http = tmp.path().join("over-http.csv");
+    std::fs::write(&over_http, body).unwrap();
+    let rows = crate::support::csv_rows(&over_http);
+    let total = server.get("/health").1["places"].as_u64().unwrap();
+    assert_eq!(rows.len() as u64, total);
+    assert_eq!(
+        headers["x-total-count"].to_str().unwrap(),
+        total.to_string()
+    );
+    let row = |id: &str| rows.iter().find(|row| row["id"] == id);
+    assert!(row(&closed).is_none(), "a closed place is left out");
+    let changed = row(&updated).expect("the updated place is exported");
+    assert_eq!(changed["nom"], "Médiathèque Quasimodo");
+    assert!(
+        changed["source"].ends_with(&format!("contribution {renamed}")),
+        "{changed:?}"
+    );
+    assert_ne!(
+        changed["date_maj"],
+        base["properties"]["date_maj"].as_str().unwrap()
+    );
+    let (_, served) = server.get(&format!("/places/{updated}"));
+    assert_eq!(
+        changed["date_maj"],
+        served["properties"]["date_maj"].as_str().unwrap()
+    );
+    assert!(rows
+        .iter()
+        .any(|row| row["nom"] == "Atelier numérique du Lac de Maine"
+            && row["id"].starts_with("lieux-")));
+    drop(server);
+
+    // The command line writes the same data set from the same state, while no server runs.
+    let by_command = tmp.path().join("by-command.csv");
+    crate::support::lieux_ok(&[&"export", &"--state-dir", &state, &"--out", &by_command]);
+    let sorted = |mut rows: Vec<std::collections::HashMap<String, String>>| {
+        rows.sort_by(|a, b| a["id"].cmp(&b["id"]));
+        rows
+    };
+    assert_eq!(sorted(crate::support::csv_rows(&by_command)), sorted(rows));
+}
+
+#[test]
+fn a_form_posted_without_javascript_is_answered_with_a_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let server = start(&state, tmp.path());
+    let (id, _, _) = first_place(&server, "mediatheque");
+    let browser = [
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        (
+            "Accept",
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        ),
+    ];
+    let form = format!(
+        "kind=update&place_id={id}&nom=%3Cimg+src%3Dx+onerror%3Dalert(1)%3E+M%C3%A9diath%C3%A8que\
+         &services=Aide+aux+d%C3%A9marches+administratives&website="
+    );
+    let (status, head, body) = server_post_raw(&server, &browser, form.as_bytes());
+    let page = String::from_utf8(body).unwrap();
+    assert_eq!(status, 202, "{page}");
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("content-type: text/html"), "{head}");
+    assert!(
+        head.contains("content-security-policy: default-src 'none'"),
+        "{head}"
+    );
+    let follow = page
+        .split("href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the receipt links to the follow page");
+    assert!(follow.starts_with("/contributions/"), "{follow}");
+    assert!(head.contains(&format!("location: {follow}")), "{head}");
+
+    // Its author follows it as a page, where what they typed is text.
+    let (status, headers, body) = server.get_bytes(follow, &[("Accept", "text/html")]);
+    assert_eq!(status, 200);
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let followed = String::from_utf8(body).unwrap();
+    assert!(followed.contains("en attente de relecture"), "{followed}");
+    assert!(
+        followed.contains("&lt;img src=x onerror=alert(1)&gt; Médiathèque"),
+        "{followed}"
+    );
+    assert!(!followed.contains("<img"), "{followed}");
+    // A script still gets JSON from the same link.
+    assert_eq!(server.get(follow).1["status"], "pending");
+
+    // A refusal is a page too, with the status of the error and the field to correct.
+    let form = format!("kind=update&place_id={id}&telephone=%3Cscript%3Eappelez%3C%2Fscript%3E");
+    let (status, head, body) = server_post_raw(&server, &browser, form.as_bytes());
+    let page = String::from_utf8(body).unwrap();
+    assert_eq!(status, 422, "{page}");
+    assert!(head
+        .to_ascii_lowercase()
+        .contains("content-type: text/html"));
+    assert!(page.contains("telephone"), "{page}");
+    assert!(!page.contains("<script"), "{page}");
+    // Without `text/html` in `Accept`, the same form gets JSON.
+    let (status, _, body) = server_post_raw(&server, &browser[..1], form.as_bytes());
+    assert_eq!(status, 422);
+    let refusal: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(refusal["fields"]["telephone"].is_string(), "{refusal}");
+}
+
 /// `POST /contributions` with raw bytes.
 fn server_post_raw(
     server: &Server,

@@ -38,7 +38,7 @@ use std::time::{Duration, Instant, SystemTime};
 use lieux_tiles::{ClusterOptions, LngLatBbox, TileCoord, TileJson, VectorLayer};
 use serde_json::Value;
 
-use crate::changes::apply::{apply, Conflict};
+use crate::changes::apply::{apply, Applied, Conflict};
 use crate::changes::AcceptedChange;
 use crate::filter::PlaceFilter;
 use crate::ingest::import::{import, ImportOptions};
@@ -46,7 +46,8 @@ use crate::place::Place;
 use crate::search::suggest::Suggestion;
 use crate::search::thesaurus::Thesaurus;
 use crate::search::{Asked, Hit, SearchIndex, SearchRequest};
-use crate::store::{write_index, Manifest, NoProgress, PlaceIndex};
+use crate::store::report::Report;
+use crate::store::{write_index, Manifest, NoProgress, PlaceIndex, SourceEntry};
 use crate::{Error, Result};
 use geojson::PlaceFeature;
 use map::{MapCache, MapFilter, PlaceMap, PLACE_PROPERTIES};
@@ -498,6 +499,35 @@ pub fn load(source: &IndexSource, options: &LiveOptions) -> Result<LiveIndex> {
     }
 }
 
+/// The places of `source` with the accepted `changes` applied, closed ones left out: what
+/// [`load_with_changes`] serves, and what a hub publishes (`lieux export`).
+///
+/// # Errors
+/// When the index cannot be opened or the sources cannot be read.
+pub fn places_with_changes(source: &IndexSource, changes: &[AcceptedChange]) -> Result<Applied> {
+    let (places, _, _) = base(source)?;
+    Ok(apply(places, changes))
+}
+
+/// What `source` holds, before any change: its places, its import report (empty for an
+/// index) and its sources.
+fn base(source: &IndexSource) -> Result<(Vec<Place>, Report, Vec<SourceEntry>)> {
+    Ok(match source {
+        IndexSource::Dir(dir) => {
+            let index = PlaceIndex::open(dir)?;
+            (index.places, Report::default(), index.manifest.sources)
+        }
+        IndexSource::Sources {
+            inputs,
+            options: import_options,
+            ..
+        } => {
+            let imported = import(inputs, import_options)?;
+            (imported.places, imported.report, imported.sources)
+        }
+    })
+}
+
 /// Loads the index of `source` with `changes` applied on top of its places, in order (see
 /// [`crate::changes::apply`]); the index they make is written under `work_dir`, and removed
 /// with the live index. Without changes, this is [`load`].
@@ -513,24 +543,7 @@ pub fn load_with_changes(
     if changes.is_empty() {
         return load(source, options);
     }
-    let (places, report, sources) = match source {
-        IndexSource::Dir(dir) => {
-            let index = PlaceIndex::open(dir)?;
-            (
-                index.places,
-                crate::store::report::Report::default(),
-                index.manifest.sources,
-            )
-        }
-        IndexSource::Sources {
-            inputs,
-            options: import_options,
-            ..
-        } => {
-            let imported = import(inputs, import_options)?;
-            (imported.places, imported.report, imported.sources)
-        }
-    };
+    let (places, report, sources) = base(source)?;
     let applied = apply(places, changes);
     clear_work_dir(work_dir);
     let dir = OwnedDir(fresh_dir(work_dir));
