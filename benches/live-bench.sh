@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Live data: how long a moderator's accept takes to reach the map, and what accepting costs the
+# readers, on N generated places (seed 42).
+#
+#   benches/live-bench.sh [N=1000000] [ROUNDS=100] [SECONDS=10]
+#
+# 1. ROUNDS accepts back to back (benches/live/accept.py): from the accept request to the
+#    change in /search and in a freshly fetched tile, against /health in the same run.
+# 2. The tile and search workloads of benches/ab.sh at 16 connections for SECONDS each, without
+#    accepts, then with accepts running (one every 0.2 s at most: 5 a second when the server
+#    keeps up), the same paths: requests/s, p99 and failed answers, and the server's peak RSS.
+# Prints a Markdown report. Not in CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. benches/common.sh
+n=${1:-1000000} rounds=${2:-100} seconds=${3:-10}
+places "$n"
+work=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
+token=a-bench-token-of-enough-length
+echo "$token" > "$work/token"
+
+"$bin" serve --bind 127.0.0.1:0 --index "bench-data/index-$n" --state-dir "$work/state" \
+  --admin-token-file "$work/token" --rate-limit write=off --work-dir "$work/builds" \
+  < /dev/null 2> "$work/serve.log" &
+server=$!
+pids+=("$server")
+port=$(listening_port "$work/serve.log" "$server")
+[ -n "$port" ] || { cat "$work/serve.log" >&2; exit 1; }
+base=http://127.0.0.1:$port
+resting=$(awk '/VmRSS/ { printf "%d\n", $2 / 1024 }' "/proc/$server/status")
+
+echo "Accept to visible, $rounds rounds back to back (\`benches/live/accept.py $base TOKEN $rounds\`):"
+echo
+echo '```'
+python3 benches/live/accept.py "$base" "$token" "$rounds" | tail -3
+echo '```'
+echo
+
+python3 benches/tiles/tile_list.py | sed 's|^|/tiles/|; s|$|.mvt|' > "$work/tiles"
+python3 - > "$work/search" <<'PY'
+import random
+random.seed(3)
+words = ["mediation", "numerique", "france%20services", "atelier", "informatique", "emploi",
+         "internet", "caf", "mairie", "bibliotheque", "centre%20social", "espace"]
+for i in range(2000):
+    lat, lon, word = 43 + random.random() * 7, -4 + random.random() * 11, random.choice(words)
+    print([f"/search?q={word}&lat={lat:.4f}&lon={lon:.4f}&radius=20000&limit=20",
+           f"/search?q={word}&limit=20",
+           f"/nearest?lat={lat:.4f}&lon={lon:.4f}&k=10"][i % 3])
+PY
+echo "| workload, 16 connections, ${seconds} s | accepts | requests/s | p99 ms | errors | accepts done |"
+echo "| --- | --- | --- | --- | --- | --- |"
+for workload in tiles search; do
+  # Warm the caches the same way for both runs.
+  wrk_paths "$port" "$work/$workload" 16 2 "$work/warm.log" > /dev/null
+  read -r rps _ p99 _ errors < <(wrk_paths "$port" "$work/$workload" 16 "$seconds" "$work/wrk.log")
+  echo "| $workload | none | $rps | $p99 | $errors | 0 |"
+  python3 benches/live/accept.py "$base" "$token" 100000 --every 0.2 --seed "$RANDOM" \
+    > "$work/accepts.log" 2>&1 &
+  accepter=$!
+  pids+=("$accepter")
+  read -r rps _ p99 _ errors < <(wrk_paths "$port" "$work/$workload" 16 "$seconds" "$work/wrk.log")
+  kill "$accepter" 2>/dev/null || true
+  wait "$accepter" 2>/dev/null || true
+  done_=$(grep -c '^[0-9]' "$work/accepts.log" || true)
+  echo "| $workload | one every 0.2 s at most | $rps | $p99 | $errors | $done_ |"
+done
+echo
+echo "Server RSS: $resting MiB at rest after loading, peak $(peak_rss_mib "$server") MiB over the run."
