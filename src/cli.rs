@@ -270,8 +270,9 @@ struct ServeArgs {
     trusted_proxies: TrustedProxies,
     /// A rate limit per client for a group of routes, `GROUP=N/s` (or `/min`, `/h`), with an
     /// optional `,burst=N`, or `GROUP=off`; repeat for several groups. Groups: `tiles`,
-    /// `search`, `other` (the page, health, metrics) and `write` (`/admin/*`, and the routes
-    /// that will write). Default: reads unlimited, `write=60/min,burst=10`.
+    /// `search`, `other` (the pages, health, metrics, and reads under `/admin/` and
+    /// `/contributions/`) and `write` (any other method there: contributions, decisions,
+    /// reloads). Default: reads unlimited, `write=60/min,burst=10`.
     #[arg(long)]
     rate_limit: Vec<String>,
     /// Seconds one CSV or GeoJSON export may stream in all; past it, the export is cut off.

@@ -166,25 +166,34 @@ pub enum RouteGroup {
     Tiles,
     /// Search, nearest, suggest, places and exports.
     Search,
-    /// The page, health, metrics, OpenAPI and unknown paths.
+    /// The pages, health, metrics, OpenAPI, unknown paths, and what is read under `/admin/`
+    /// and `/contributions/` (the moderation page and its queue, an author following a
+    /// contribution).
     Other,
-    /// The routes that change something (`/admin/*`, `/contributions*`).
+    /// The requests that change something, or may: every method but GET and HEAD under
+    /// `/admin/` and `/contributions`.
     Write,
 }
 
 impl RouteGroup {
-    /// The group of a request, by its path: the routes that write are those under
-    /// `/admin/`, whatever the method (a wrong method there costs a token check). Any method on
+    /// The group of a request, by its path and method. Under `/admin/` and `/contributions`,
+    /// any method but GET and HEAD counts as a write (a made-up method there costs a token
+    /// check, or a body read): a moderator reading the queue spends no write. Any method on
     /// another route counts in that route's group, so that a made-up method is no way around
     /// a limit, nor a way to spend another group's.
     #[must_use]
     pub fn of(request: &actix_web::dev::ServiceRequest) -> Self {
         let path = request.path();
         let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+        let reads = matches!(
+            *request.method(),
+            actix_web::http::Method::GET | actix_web::http::Method::HEAD
+        );
         match first {
+            "admin" | "contributions" if reads => Self::Other,
             "admin" | "contributions" => Self::Write,
             "tiles" | "tiles.json" | "clusters" => Self::Tiles,
-            "search" | "nearest" | "suggest" | "places" => Self::Search,
+            "search" | "nearest" | "suggest" | "places" | "export.csv" => Self::Search,
             _ => Self::Other,
         }
     }
@@ -470,5 +479,41 @@ mod tests {
         limits
             .take(RouteGroup::Search, "2001:db8:1:3::1".parse().unwrap(), now)
             .unwrap();
+    }
+
+    #[test]
+    fn reading_under_admin_spends_no_write() {
+        use actix_web::test::TestRequest;
+        let group = |request: TestRequest| RouteGroup::of(&request.to_srv_request());
+        assert_eq!(
+            group(TestRequest::get().uri("/admin/contributions")),
+            RouteGroup::Other
+        );
+        assert_eq!(group(TestRequest::get().uri("/admin/")), RouteGroup::Other);
+        assert_eq!(
+            group(
+                TestRequest::default()
+                    .method(actix_web::http::Method::HEAD)
+                    .uri("/contributions/1?key=k")
+            ),
+            RouteGroup::Other
+        );
+        for (method, path) in [
+            ("POST", "/admin/contributions/1/accept"),
+            ("POST", "/contributions"),
+            ("DELETE", "/admin/contributions"),
+            ("BREW", "/admin/reload"),
+        ] {
+            let method = actix_web::http::Method::from_bytes(method.as_bytes()).unwrap();
+            assert_eq!(
+                group(TestRequest::default().method(method.clone()).uri(path)),
+                RouteGroup::Write,
+                "{method} {path}"
+            );
+        }
+        assert_eq!(
+            group(TestRequest::get().uri("/export.csv")),
+            RouteGroup::Search
+        );
     }
 }

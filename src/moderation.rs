@@ -73,7 +73,7 @@ const CONTRIBUTION_PATH: &[PathParameter] = &[PathParameter {
 
 /// `POST /admin/contributions/{id}/accept`.
 pub const ACCEPT: Description = Description {
-    description: "Needs `Authorization: Bearer TOKEN`. With `fields`, the moderator's corrections are put on the map instead of the proposed values. Answered once the decision is on disk and the index rebuilt.",
+    description: "Needs `Authorization: Bearer TOKEN`. With `fields`, the moderator's corrections are put on the map instead of the values proposed for those fields; the other values proposed stay. Answered once the decision is on disk and the index rebuilt.",
     path: CONTRIBUTION_PATH,
     body: Some(request_body::<AcceptBody>),
     errors: DECISION_ERRORS,
@@ -345,10 +345,17 @@ pub async fn accept(
                     ApiError::new(ErrorCode::NotFound, format!("no contribution {id}"))
                 })?;
             let submission = &current.submission;
+            // The corrections replace the values proposed for their fields; the others stay.
+            let mut fields: BTreeMap<String, Value> = submission
+                .fields
+                .iter()
+                .map(|(name, value)| (name.clone(), Value::String(value.clone())))
+                .collect();
+            fields.extend(corrected);
             let proposal = Proposal {
                 kind: Some(submission.kind),
                 place_id: Some(submission.place_id.clone()),
-                fields: corrected,
+                fields,
                 message: None,
                 contact: None,
             };

@@ -329,6 +329,18 @@ fn malformed_contributions_get_a_4xx_that_names_the_problem_and_the_server_stays
         ),
         (
             "application/json",
+            format!(r#"{{"kind":"update","place_id":"{id}","fields":{{"horaires":"le matin"}}}}"#),
+            "horaires",
+        ),
+        (
+            "application/json",
+            format!(
+                r#"{{"kind":"update","place_id":"{id}","fields":{{"horaires":"<img src=x onerror=alert(1)>"}}}}"#
+            ),
+            "horaires",
+        ),
+        (
+            "application/json",
             format!(r#"{{"kind":"update","place_id":"{id}","fields":{{"nom":["a","b"]}}}}"#),
             "nom",
         ),
@@ -523,6 +535,46 @@ fn the_living_data_set_is_exported_over_http_and_by_the_command_line_alike() {
         rows
     };
     assert_eq!(sorted(crate::support::csv_rows(&by_command)), sorted(rows));
+}
+
+#[test]
+fn a_moderator_corrects_some_fields_and_the_others_proposed_stay() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let server = start(&state, tmp.path());
+    let (id, _, _) = first_place(&server, "mediatheque");
+    let (status, kept) = json_post(
+        &server,
+        "/contributions",
+        &json!({
+            "kind": "update", "place_id": id,
+            "fields": { "nom": "Médiathèque Quasimodo", "telephone": "02 41 00 00 01" },
+        }),
+    );
+    assert_eq!(status, 202, "{kept}");
+    let contribution = kept["id"].as_u64().unwrap();
+    let (status, decided) = json_post(
+        &server,
+        &format!("/admin/contributions/{contribution}/accept"),
+        &json!({ "fields": { "telephone": "02 41 43 28 13" } }),
+    );
+    assert_eq!(status, 200, "{decided}");
+    let (_, place) = server.get(&format!("/places/{id}"));
+    assert_eq!(place["properties"]["nom"], "Médiathèque Quasimodo");
+    assert_eq!(place["properties"]["telephone"], "+33241432813");
+    // A correction is read with the same rules as a proposal.
+    let (_, kept) = json_post(
+        &server,
+        "/contributions",
+        &json!({ "kind": "update", "place_id": id, "fields": { "nom": "Autre nom" } }),
+    );
+    let (status, refused) = json_post(
+        &server,
+        &format!("/admin/contributions/{}/accept", kept["id"]),
+        &json!({ "fields": { "horaires": "quand on peut" } }),
+    );
+    assert_eq!(status, 422, "{refused}");
+    assert!(refused["fields"]["horaires"].is_string(), "{refused}");
 }
 
 #[test]

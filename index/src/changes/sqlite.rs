@@ -20,6 +20,7 @@ use super::{
     AcceptedChange, ChangeError, ChangeResult, ChangeStore, Contribution, ContributionKind,
     Decision, Event, Fields, Receipt, Selection, Status, Submission,
 };
+use crate::search::schedules::TIME_ZONE;
 
 /// The schema, one step per release that changed it: the file's `user_version` is the number
 /// of steps it has had.
@@ -460,8 +461,10 @@ impl ChangeStore for SqliteStore {
         for row in rows {
             let (id, submission, at, fields) = row.map_err(storage)?;
             let submission: Submission = serde_json::from_str(&submission).map_err(storage)?;
+            // The day in France: a change accepted at 00:30 in Paris is of that day.
             let accepted_on = chrono::DateTime::parse_from_rfc3339(&at)
                 .map_err(storage)?
+                .with_timezone(&TIME_ZONE)
                 .date_naive();
             changes.push(AcceptedChange {
                 contribution: u64::try_from(id).unwrap_or(0),

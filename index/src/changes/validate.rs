@@ -19,6 +19,7 @@ use crate::ingest::normalize::Normalizer;
 use crate::ingest::read::RowLocation;
 use crate::place::{Place, SchemaField};
 use crate::search::gazetteer::gazetteer;
+use crate::search::schedules::{is_readable, now_local};
 use crate::store::report::{Report, Severity};
 
 /// A new place's id: `lieux-` and 64 random bits, unlike any id a source gives.
@@ -207,12 +208,23 @@ pub fn validate(
             }
         }
         // The day it is accepted; the normaliser wants one meanwhile.
-        row.insert(
-            SchemaField::DateMaj,
-            chrono::Utc::now().date_naive().to_string(),
-        );
+        row.insert(SchemaField::DateMaj, now_local().date().to_string());
     }
     let (place, report) = normalise(&row);
+    // A source's unreadable hours are kept as text and counted; a contributor can write them
+    // again, in the form a schedule reads.
+    if let Some(place) = &place {
+        let hours = place.field_text(SchemaField::Horaires);
+        if touched_field(&proposed, SchemaField::Horaires)
+            && !hours.is_empty()
+            && !is_readable(&hours)
+        {
+            refusal.add(
+                SchemaField::Horaires.name(),
+                "not OpenStreetMap opening_hours (e.g. \"Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:00-12:00\")",
+            );
+        }
+    }
     let touched: Vec<SchemaField> = proposed.iter().map(|(field, _)| *field).collect();
     let mut warnings = Vec::new();
     for problem in &report.problems {
@@ -269,6 +281,11 @@ pub fn validate(
         warnings,
         flags,
     })
+}
+
+/// Whether `field` is among the values proposed.
+fn touched_field(proposed: &[(SchemaField, String)], field: SchemaField) -> bool {
+    proposed.iter().any(|(f, _)| *f == field)
 }
 
 fn finish(

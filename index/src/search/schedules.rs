@@ -56,6 +56,13 @@ pub fn now_local() -> NaiveDateTime {
     Utc::now().with_timezone(&TIME_ZONE).naive_local()
 }
 
+/// Whether `text` is OSM `opening_hours` that a schedule can answer from: what a contribution
+/// must give, where a source's unreadable hours are only counted.
+#[must_use]
+pub fn is_readable(text: &str) -> bool {
+    text.parse::<OpeningHours>().is_ok()
+}
+
 /// The parsed opening hours of every place.
 pub struct Schedules {
     /// Per place, the index of its expression in `distinct`, or [`NONE`].
