@@ -98,8 +98,9 @@ fn artifacts() -> PathBuf {
         .join("e2e")
 }
 
-#[test]
-fn the_page_works_in_headless_chromium() {
+/// Runs the browser test `file` of `web/e2e/` against `server`, with `env` besides; its
+/// screenshots go to `artifacts()`.
+fn run_e2e(file: &str, server: &Server, env: &[(&str, &str)]) {
     let chromium =
         std::env::var_os("CHROMIUM").map_or_else(|| "/usr/bin/chromium".into(), PathBuf::from);
     assert!(
@@ -113,25 +114,73 @@ fn the_page_works_in_headless_chromium() {
         web.join("node_modules/playwright-core").exists(),
         "web/node_modules is missing: run `npm ci` in web/ (tests/run.sh does it)"
     );
-    let server: Server = bundled_server();
     let artifacts = artifacts();
     let output = Command::new("node")
-        .args(["--test", "--test-reporter=spec", "e2e/"])
+        .args(["--test", "--test-reporter=spec", &format!("e2e/{file}")])
         .current_dir(&web)
         .env("LIEUX_URL", &server.base)
         .env("LIEUX_E2E_ARTIFACTS", &artifacts)
         .env("CHROMIUM", &chromium)
+        .envs(env.iter().copied())
         .output()
         .expect("node runs (Node.js 20+ is needed for the page anyway)");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
-        "the page's end-to-end test failed ({}); screenshots in {}\n{stdout}\n{stderr}",
+        "{file} failed ({}); screenshots in {}\n{stdout}\n{stderr}",
         output.status,
         artifacts.display()
     );
+}
+
+#[test]
+fn the_page_works_in_headless_chromium() {
+    run_e2e("page.test.mjs", &bundled_server(), &[]);
     for view in ["map", "cards", "table"] {
-        assert!(artifacts.join(format!("{view}.png")).exists(), "{view}.png");
+        assert!(
+            artifacts().join(format!("{view}.png")).exists(),
+            "{view}.png"
+        );
     }
+}
+
+/// Contributing through the page's forms and moderating in the moderation page, on a server of
+/// its own (a state directory, a token), since it changes the data.
+#[test]
+fn places_contribute_and_moderators_decide_in_headless_chromium() {
+    const TOKEN: &str = "moderation-token-of-the-browser-test";
+    let tmp = tempfile::tempdir().unwrap();
+    let token = crate::support::token_file(tmp.path(), TOKEN);
+    let server = Server::start(&[&"--admin-token-file", &token, &"--rate-limit", &"write=off"]);
+    run_e2e(
+        "contribute.test.mjs",
+        &server,
+        &[("LIEUX_ADMIN_TOKEN", TOKEN)],
+    );
+}
+
+#[test]
+fn the_moderation_page_is_never_framed() {
+    let server = bundled_server();
+    let (status, headers, body) = server.get_bytes("/admin/", &[]);
+    assert_eq!(status, 200);
+    assert!(header(&headers, "content-type").starts_with("text/html"));
+    assert_eq!(header(&headers, "x-frame-options"), "DENY");
+    assert_eq!(
+        header(&headers, "content-security-policy"),
+        "frame-ancestors 'none'"
+    );
+    assert_eq!(header(&headers, "referrer-policy"), "no-referrer");
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("<html lang=\"fr\">"), "{html}");
+    for asset in asset_paths(&html) {
+        assert_eq!(server.get_bytes(&asset, &[]).0, 200, "{asset}");
+    }
+    let (status, head, _) = server.raw("GET", "/admin");
+    assert_eq!(status, 308);
+    assert!(
+        head.to_ascii_lowercase().contains("location: /admin/\r\n"),
+        "{head}"
+    );
 }

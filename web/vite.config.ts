@@ -1,7 +1,8 @@
 // The pages are served by `lieux` itself (see src/assets.rs): `index.html` at `/`, `api.html`
-// at `/api`, and every
-// other file under `/assets/` with a content hash in its name, so the server can cache them
-// for a year. `npm run dev` proxies the API to a `lieux serve` on port 8080 (or $LIEUX_API).
+// at `/api`, `admin.html` (moderation) at `/admin/`, and every other file under `/assets/`
+// with a content hash in its name, so the server can cache them for a year. `npm run dev`
+// proxies the API to a `lieux serve` on port 8080 (or $LIEUX_API); there the moderation page
+// is `/admin.html`, since `/admin/…` is the admin API's.
 import { defineConfig } from "vite";
 
 const api = process.env.LIEUX_API ?? "http://127.0.0.1:8080";
@@ -15,14 +16,30 @@ export default defineConfig({
     // MapLibre alone is about 1 MB: the warning would only repeat that.
     chunkSizeWarningLimit: 2000,
     sourcemap: false,
-    // Two pages: the map (`/`) and the API's documentation (`/api`).
-    rollupOptions: { input: { index: "index.html", api: "api.html" } },
+    // Three pages: the map (`/`), the API's documentation (`/api`), moderation (`/admin/`).
+    rollupOptions: { input: { index: "index.html", api: "api.html", admin: "admin.html" } },
   },
   server: {
     // The basemap's gazetteer is imported from ../data.
     fs: { allow: [".."] },
     proxy: Object.fromEntries(
-      ["/tiles.json", "/tiles", "/clusters", "/search", "/suggest", "/places", "/nearest", "/health", "/openapi.json"].map(
+      [
+        "/tiles.json",
+        "/tiles",
+        "/clusters",
+        "/search",
+        "/suggest",
+        "/places",
+        "/nearest",
+        "/health",
+        "/openapi.json",
+        "/contributions",
+        // The admin API, not the page path `/admin/` itself.
+        "/admin/contributions",
+        "/admin/places",
+        "/admin/conflicts",
+        "/admin/reload",
+      ].map(
         // The Host header is kept, so that /tiles.json names tiles on this dev server.
         (route) => [route, { target: api, changeOrigin: false }],
       ),

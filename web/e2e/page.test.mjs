@@ -12,12 +12,11 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
+import { contrastFailures, launchChromium, recordForeignRequests } from "./browser.mjs";
 
 const BASE = process.env.LIEUX_URL;
 if (!BASE) throw new Error("LIEUX_URL must name a running lieux server, e.g. http://127.0.0.1:8080");
 const ARTIFACTS = process.env.LIEUX_E2E_ARTIFACTS ?? path.resolve(import.meta.dirname, "../../target/e2e");
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const SERVICE = "Aide aux démarches administratives";
 const FILTER_SERVICE = "Accès internet et matériel informatique";
 
@@ -29,20 +28,7 @@ let page;
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   // Playwright gives every new context a fresh, empty profile (its own user data dir).
   const context = await browser.newContext({
     viewport: { width: 1280, height: 900 },
@@ -50,11 +36,7 @@ before(async () => {
     timezoneId: "Europe/Paris",
     acceptDownloads: true,
   });
-  context.on("request", (request) => {
-    const url = new URL(request.url());
-    if (url.protocol === "data:" || url.protocol === "blob:") return;
-    if (url.origin !== new URL(BASE).origin) foreignRequests.push(request.url());
-  });
+  recordForeignRequests(context, BASE, foreignRequests);
   page = await context.newPage();
   page.on("pageerror", (error) => pageErrors.push(error.message));
   page.setDefaultTimeout(20_000);
@@ -435,33 +417,7 @@ test("the CSV download holds the filtered places", async () => {
 test("text reaches WCAG AA contrast in every view", async () => {
   for (const view of ["Carte", "Liste", "Tableau"]) {
     await page.getByRole("button", { name: view, exact: true }).click();
-    const failures = await page.evaluate(() => {
-      const channels = (css) => (css.match(/[\d.]+/g) ?? []).map(Number);
-      const luminance = ([r, g, b]) => {
-        const lin = (c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
-        return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
-      };
-      const background = (element) => {
-        for (let e = element; e; e = e.parentElement) {
-          const c = channels(getComputedStyle(e).backgroundColor);
-          if (c.length === 3 || (c.length === 4 && c[3] > 0.9)) return c.slice(0, 3);
-        }
-        return [255, 255, 255];
-      };
-      const failures = [];
-      for (const element of document.querySelectorAll("body *")) {
-        if (element.closest(".maplibregl-map") || !element.checkVisibility?.()) continue;
-        const text = [...element.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent.trim()).join("");
-        if (!text) continue;
-        const style = getComputedStyle(element);
-        const [l1, l2] = [luminance(channels(style.color)), luminance(background(element))].sort((a, b) => b - a);
-        const ratio = (l1 + 0.05) / (l2 + 0.05);
-        const size = parseFloat(style.fontSize);
-        const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
-        if (ratio < (large ? 3 : 4.5)) failures.push(`${text.slice(0, 40)}: ${ratio.toFixed(2)}`);
-      }
-      return failures;
-    });
+    const failures = await contrastFailures(page, "body *");
     assert.deepEqual(failures, [], `contrast below AA in the ${view} view`);
   }
 });

@@ -95,26 +95,66 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** For a refused contribution (422): what is wrong with each field, by field name. */
+    readonly fields: Record<string, string> = {},
   ) {
     super(message);
   }
 }
 
-async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const response = await fetch(path, { signal, headers: { Accept: "application/json" } });
-  if (!response.ok) {
-    let code = "http_error";
-    let message = `${response.status} ${response.statusText}`;
-    try {
-      const body = await response.json();
-      code = body.error ?? code;
-      message = body.message ?? message;
-    } catch {
-      // Not JSON: keep the status line.
+/** The longest wait a 429's `Retry-After` is waited for before the request is tried again. */
+const MAX_RETRY_WAIT_S = 15;
+/** How many times a 429 is tried again. */
+const MAX_RETRIES = 6;
+
+/**
+ * A request to the server, its JSON answer typed `T`. A 429 (the server's rate limit on
+ * writes, which the moderation page's reads count in too) is tried again after the
+ * `Retry-After` it gives, when that is short, a few times: the server did nothing with the
+ * refused request, so sending it again is safe.
+ */
+export async function requestJson<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  headers.set("Accept", "application/json");
+  for (let attempt = 0; ; attempt++) {
+    const response = await fetch(path, { ...init, headers });
+    if (response.status === 429 && attempt < MAX_RETRIES) {
+      const wait = Number(response.headers.get("Retry-After") ?? "1");
+      if (Number.isFinite(wait) && wait <= MAX_RETRY_WAIT_S) {
+        await new Promise((resolve) => setTimeout(resolve, Math.max(wait, 0.2) * 1000));
+        if (init.signal?.aborted) throw new DOMException("aborted", "AbortError");
+        continue;
+      }
     }
-    throw new ApiError(response.status, code, message);
+    if (!response.ok) {
+      let code = "http_error";
+      let message = `${response.status} ${response.statusText}`;
+      let fields: Record<string, string> = {};
+      try {
+        const body = await response.json();
+        code = body.error ?? code;
+        message = body.message ?? message;
+        if (body.fields && typeof body.fields === "object") fields = body.fields;
+      } catch {
+        // Not JSON: keep the status line.
+      }
+      throw new ApiError(response.status, code, message, fields);
+    }
+    return (await response.json()) as T;
   }
-  return (await response.json()) as T;
+}
+
+export function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  return requestJson<T>(path, { signal });
+}
+
+/** A POST of a JSON body, with optional extra headers (the admin token). */
+export function postJson<T>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+  return requestJson<T>(path, {
+    method: "POST",
+    headers: { ...headers, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 export function search(params: URLSearchParams, signal?: AbortSignal): Promise<SearchAnswer> {
@@ -144,4 +184,34 @@ export function values(field: unknown): string[] {
   if (Array.isArray(field)) return field.map(String).filter(Boolean);
   if (typeof field === "string" && field) return field.split("|").map((v) => v.trim()).filter(Boolean);
   return [];
+}
+
+// ---- contributions --------------------------------------------------------------------------
+
+export type ContributionKind = "new" | "update" | "closed";
+
+/** What `POST /contributions` takes as JSON (the form's fields, read by the page). */
+export interface ContributionBody {
+  kind: ContributionKind;
+  place_id?: string;
+  fields: Record<string, string | number | string[]>;
+  message?: string;
+  contact?: { name?: string; email?: string };
+  /** The honeypot: always empty from a person. */
+  website: string;
+}
+
+/** The answer of a contribution kept (202). */
+export interface Submitted {
+  id: number;
+  status: string;
+  key: string;
+  follow_url: string;
+  warnings: string[];
+  flags: string[];
+}
+
+/** Sends a contribution; a refusal is an `ApiError` whose `fields` say what is wrong. */
+export function submitContribution(body: ContributionBody): Promise<Submitted> {
+  return postJson("/contributions", body);
 }

@@ -47,3 +47,29 @@ export function safeUrl(text: string | undefined): string | null {
     return null;
   }
 }
+
+const MONTHS = [
+  "janvier", "février", "mars", "avril", "mai", "juin",
+  "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+];
+
+/**
+ * A schema date (`2026-12-03`, or the date part of a timestamp) in French: `3 décembre 2026`,
+ * `1er mars 2026`. Read from its digits, not through `Date`, which would take a bare date for
+ * midnight UTC and show the day before west of Greenwich. `null` when it is no date.
+ */
+export function frenchDate(text: string | undefined): string | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(text?.trim() ?? "");
+  if (!match) return null;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const check = new Date(Date.UTC(year, month - 1, day));
+  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return null;
+  return `${day === 1 ? "1er" : day} ${MONTHS[month - 1]} ${year}`;
+}
+
+/** `Mis à jour le 3 décembre 2026`, from `date_maj`; `null` when the place gives none. */
+export function updatedText(p: PlaceProperties): string | null {
+  const date = frenchDate(p.date_maj);
+  if (date) return `Mis à jour le ${date}`;
+  return p.date_maj ? `Mis à jour le ${p.date_maj}` : null;
+}

@@ -69,11 +69,11 @@ export function parseOpeningHours(text: string): Week | null {
   const week: Week = { days: WEEKDAYS.map(() => []), closedOnHolidays: false };
   const source = text.trim();
   if (!source) return null;
-  if (source === "24/7") {
-    week.days = WEEKDAYS.map(() => [{ start: 0, end: 24 * 60 }]);
-    return week;
-  }
   for (const rule of source.split(";").map((r) => r.trim()).filter(Boolean)) {
+    if (rule === "24/7") {
+      week.days = WEEKDAYS.map(() => [{ start: 0, end: 24 * 60 }]);
+      continue;
+    }
     if (/^PH\s+(off|closed)$/.test(rule)) {
       week.closedOnHolidays = true;
       continue;
@@ -121,4 +121,97 @@ export function isOpenAt(text: string, when: Date): boolean | null {
     week.days[day].some((i) => i.start <= now && now < i.end) ||
     week.days[yesterday].some((i) => i.end > 24 * 60 && now < i.end - 24 * 60)
   );
+}
+
+// ---- the inverse: a week entered day by day, as an `opening_hours` string --------------------
+//
+// The contribution form asks day by day and sends the server one OSM string. The string is
+// written as the importer writes the France Services hours (index/src/ingest/weekly_hours.rs),
+// so that a contribution and an import of the same week read the same: days with the same
+// intervals share one rule, in the order of their first day; within a rule, runs of
+// consecutive days collapse (`Mo-Fr`, `Sa,Su` for a run of two, `Mo-We,Fr`); intervals are
+// sorted, `HH:MM-HH:MM`, with `24:00` for the end of a day; closed days are left out (closed is
+// OSM's default) and `PH off` ends the string when holidays are closed.
+
+/** `570` → `09:30`; `1440` → `24:00`. */
+export function osmTime(total: number): string {
+  return `${String(Math.floor(total / 60)).padStart(2, "0")}:${String(total % 60).padStart(2, "0")}`;
+}
+
+/**
+ * A time typed in a form (`9:30`, `09:30`, `9h30`, `9 h`), in minutes; `null` when it is none
+ * (a bare `9` included). `24:00` is the end of the day; nothing later is a time of one day.
+ */
+export function parseTime(text: string): number | null {
+  const match = /^\s*(\d{1,2})\s*(?::\s*(\d{2})|[hH]\s*(\d{2})?)\s*$/.exec(text);
+  if (!match) return null;
+  const hours = Number(match[1]);
+  const mins = Number(match[2] ?? match[3] ?? 0);
+  if (mins > 59 || hours > 24 || (hours === 24 && mins > 0)) return null;
+  return hours * 60 + mins;
+}
+
+/**
+ * Why one day's intervals cannot be written, or `null` when they can: each ends after it
+ * starts, within the day, and none overlaps another. The form says this next to the day.
+ */
+export function checkDay(intervals: Interval[]): string | null {
+  const sorted = [...intervals].sort((a, b) => a.start - b.start);
+  for (const [i, interval] of sorted.entries()) {
+    if (interval.start < 0 || interval.end > 24 * 60) return "Une heure va de 00:00 à 24:00.";
+    if (interval.end <= interval.start) return "La fin d'une plage doit venir après son début.";
+    if (i > 0 && interval.start < sorted[i - 1].end) return "Les deux plages se chevauchent.";
+  }
+  return null;
+}
+
+/** Collapses sorted day numbers into OSM day ranges: `[0,1,2,4]` → `Mo-We,Fr`. */
+function osmDays(days: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < days.length; ) {
+    let j = i;
+    while (j + 1 < days.length && days[j + 1] === days[j] + 1) j++;
+    if (j === i) parts.push(OSM_DAYS[days[i]]);
+    else if (j === i + 1) parts.push(`${OSM_DAYS[days[i]]},${OSM_DAYS[days[j]]}`);
+    else parts.push(`${OSM_DAYS[days[i]]}-${OSM_DAYS[days[j]]}`);
+    i = j + 1;
+  }
+  return parts.join(",");
+}
+
+/**
+ * The `opening_hours` string of a week (the inverse of `parseOpeningHours` for the weeks the
+ * form can enter); `""` when no day is open and holidays are not said to be closed.
+ * Throws when a day's intervals fail `checkDay`: the form checks them first.
+ */
+export function toOpeningHours(week: Week): string {
+  const open = week.days.map((intervals) => [...intervals].sort((a, b) => a.start - b.start));
+  for (const [day, intervals] of open.entries()) {
+    const problem = checkDay(intervals);
+    if (problem) throw new Error(`${WEEKDAYS[day]}: ${problem}`);
+  }
+  if (open.every((intervals) => intervals.length === 1 && intervals[0].start === 0 && intervals[0].end === 24 * 60)) {
+    return week.closedOnHolidays ? "24/7; PH off" : "24/7";
+  }
+  const rules: { days: number[]; times: string }[] = [];
+  for (const [day, intervals] of open.entries()) {
+    if (!intervals.length) continue;
+    const times = intervals.map((i) => `${osmTime(i.start)}-${osmTime(i.end)}`).join(",");
+    const rule = rules.find((r) => r.times === times);
+    if (rule) rule.days.push(day);
+    else rules.push({ days: [day], times });
+  }
+  const text = rules.map((r) => `${osmDays(r.days)} ${r.times}`);
+  if (week.closedOnHolidays) text.push("PH off");
+  return text.join("; ");
+}
+
+/**
+ * The same hours written one way, to tell whether they changed: the string rebuilt from its
+ * reading when this module reads it (and the week fits the form), else the text trimmed.
+ */
+export function canonicalHours(text: string): string {
+  const week = parseOpeningHours(text);
+  if (!week || week.days.some((day) => checkDay(day) !== null)) return text.trim();
+  return toOpeningHours(week);
 }

@@ -21,6 +21,7 @@ import {
   type View,
 } from "./state";
 import { renderCards, renderDetails, renderTable } from "./views";
+import { openContribution } from "./contribute";
 
 const PAGE_SIZE = 50;
 
@@ -561,10 +562,14 @@ async function openDetails(id: string, focus = true): Promise<void> {
     }
   }
   const shown = feature;
-  renderDetails(detailsBody, shown, () => {
-    showView("map");
-    const [lon, lat] = shown.geometry.coordinates;
-    mapView.flyTo(lon, lat, 14);
+  renderDetails(detailsBody, shown, {
+    showOnMap: () => {
+      showView("map");
+      const [lon, lat] = shown.geometry.coordinates;
+      mapView.flyTo(lon, lat, 14);
+    },
+    propose: (button) => openContribution({ kind: "update", place: shown, opener: button }),
+    reportClosed: (button) => openContribution({ kind: "closed", place: shown, opener: button }),
   });
   if (focus) byId("details-title").focus();
 }
@@ -582,6 +587,17 @@ byId("details-close").addEventListener("click", () => {
 });
 details.addEventListener("keydown", (event) => {
   if (event.key === "Escape") byId("details-close").click();
+});
+
+// ---- contributions ------------------------------------------------------------------------
+
+byId("add-place").addEventListener("click", (event) => {
+  const { lng, lat } = mapView.map.getCenter();
+  openContribution({
+    kind: "new",
+    view: { lon: lng, lat, zoom: mapView.map.getZoom() },
+    opener: event.currentTarget as HTMLElement,
+  });
 });
 
 moreButton.addEventListener("click", () => {

@@ -8,7 +8,7 @@ import * as maplibregl from "maplibre-gl";
 import type { GeoJSONSource, Map as MapLibreMap, MapGeoJSONFeature, StyleSpecification } from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
-import { communes, departementBorders, departementLabels, point } from "./basemap";
+import { communes, departementBorders, departementLabels, point, type Commune } from "./basemap";
 
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -31,7 +31,8 @@ const COLOURS = {
   border: "#b3abcf",
 };
 
-function style(tileJsonUrl: string): StyleSpecification {
+/** The map's style: the basemap, our places over it (clusters, selection, names). */
+export function mapStyle(tileJsonUrl: string): StyleSpecification {
   const communeLabel = (minzoom: number, minPopulation: number, maxPopulation: number, size: number) => ({
     id: `communes-${minPopulation}`,
     type: "symbol" as const,
@@ -205,6 +206,25 @@ export function circle(lon: number, lat: number, radiusM: number): GeoJSON.Featu
   return { type: "Feature", geometry: { type: "Polygon", coordinates: [ring] }, properties: {} };
 }
 
+/** Puts the gazetteer's communes, département names and borders into a `mapStyle` map. */
+export function fillBasemap(map: MapLibreMap, list: Commune[]): void {
+  const features = list.map((c) => point(c.lon, c.lat, { nom: c.nom, population: c.population }));
+  (map.getSource("communes") as GeoJSONSource).setData({ type: "FeatureCollection", features });
+  (map.getSource("departements") as GeoJSONSource).setData(departementLabels(list));
+  (map.getSource("borders") as GeoJSONSource).setData(departementBorders(list));
+}
+
+/** The French of MapLibre's controls, for every map of the pages. */
+export const MAP_LOCALE = {
+  "NavigationControl.ZoomIn": "Zoomer",
+  "NavigationControl.ZoomOut": "Dézoomer",
+  "NavigationControl.ResetBearing": "Réorienter vers le nord",
+  "ScaleControl.Kilometers": "km",
+  "ScaleControl.Meters": "m",
+  "AttributionControl.ToggleAttribution": "Afficher les sources",
+  "Map.Title": "Carte des lieux de médiation numérique",
+};
+
 export interface MapViewEvents {
   /** A place (not a cluster) was clicked. */
   onPlaceClick(id: string): void;
@@ -232,20 +252,12 @@ export class MapView {
     this.tileJsonUrl = tileJsonUrl;
     this.map = new maplibregl.Map({
       container,
-      style: style(tileJsonUrl),
+      style: mapStyle(tileJsonUrl),
       center: [view.lon, view.lat],
       zoom: view.zoom,
       maxZoom: 18,
       attributionControl: { compact: false },
-      locale: {
-        "NavigationControl.ZoomIn": "Zoomer",
-        "NavigationControl.ZoomOut": "Dézoomer",
-        "NavigationControl.ResetBearing": "Réorienter vers le nord",
-        "ScaleControl.Kilometers": "km",
-        "ScaleControl.Meters": "m",
-        "AttributionControl.ToggleAttribution": "Afficher les sources",
-        "Map.Title": "Carte des lieux de médiation numérique",
-      },
+      locale: MAP_LOCALE,
     });
     this.map.once("load", () => {
       this.styleReady = true;
@@ -255,14 +267,10 @@ export class MapView {
     this.map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
 
     void communes().then((list) => {
-      const features = list.map((c) => point(c.lon, c.lat, { nom: c.nom, population: c.population }));
-      const load = () => {
-        (this.map.getSource("communes") as GeoJSONSource).setData({ type: "FeatureCollection", features });
-        (this.map.getSource("departements") as GeoJSONSource).setData(departementLabels(list));
-        (this.map.getSource("borders") as GeoJSONSource).setData(departementBorders(list));
+      this.whenReady(() => {
+        fillBasemap(this.map, list);
         document.body.dataset.basemap = "loaded";
-      };
-      this.whenReady(load);
+      });
     });
 
     this.map.on("click", PLACE_LAYERS.clusters, async (event) => {

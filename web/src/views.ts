@@ -3,7 +3,7 @@
 
 import type { PlaceFeature, PlaceProperties } from "./api";
 import { h } from "./dom";
-import { address, distance, list, openNow, openNowText, phone, safeUrl } from "./format";
+import { address, distance, list, openNow, openNowText, phone, safeUrl, updatedText } from "./format";
 import { frenchWeek } from "./hours";
 
 export interface ViewCallbacks {
@@ -60,6 +60,7 @@ export function renderCards(
             list(p.frais_a_charge).length ? h("span", { class: "fees" }, list(p.frais_a_charge).join(", ")) : null,
           ),
           tags(list(p.services), 4),
+          updatedText(p) ? h("p", { class: "card-updated" }, updatedText(p)) : null,
         ),
       );
     }),
@@ -195,8 +196,20 @@ function link(href: string | null, text: string, external = true): HTMLElement |
   return h("a", external ? { href, rel: "noopener noreferrer", target: "_blank" } : { href }, text);
 }
 
-/** The details of one place: everything a person needs to go there or call. */
-export function renderDetails(container: HTMLElement, feature: PlaceFeature, onShowOnMap: () => void): void {
+/** What a person can do from a place's details. */
+export interface DetailsActions {
+  showOnMap(): void;
+  /** "Proposer une modification": the contribution form, filled in with the place. */
+  propose(button: HTMLElement): void;
+  /** "Signaler une fermeture". */
+  reportClosed(button: HTMLElement): void;
+}
+
+/**
+ * The details of one place: everything a person needs to go there or call, when it was last
+ * updated, and the two ways to say that something changed.
+ */
+export function renderDetails(container: HTMLElement, feature: PlaceFeature, actions: DetailsActions): void {
   const p = feature.properties;
   const open = openNow(p);
   const week = p.horaires ? frenchWeek(p.horaires) : null;
@@ -222,13 +235,14 @@ export function renderDetails(container: HTMLElement, feature: PlaceFeature, onS
       ? h("li", {}, link(safeUrl(p.prise_rdv), "Prendre rendez-vous en ligne"))
       : null,
   );
-  const updated = p.date_maj ? new Date(p.date_maj) : null;
+  const updated = updatedText(p);
   const parts: (HTMLElement | null)[] = [
     h("h2", { id: "details-title", tabindex: "-1" }, p.nom),
     list(p.typologie).length ? h("p", { class: "typologie" }, list(p.typologie).join(", ")) : null,
     h("p", { class: "details-address" }, address(p)),
     p.distance_m !== undefined ? h("p", {}, `À ${distance(p.distance_m)}`) : null,
     h("p", { class: open === null ? "status" : open ? "status open" : "status closed" }, openNowText(open)),
+    updated ? h("p", { class: "updated" }, updated) : null,
     p.presentation_resume ? h("p", { class: "resume" }, p.presentation_resume) : null,
     section("Horaires", hours),
     section("Contact", contact.children.length ? contact : null),
@@ -240,14 +254,25 @@ export function renderDetails(container: HTMLElement, feature: PlaceFeature, onS
     section("Modalités d'accompagnement", valueList(p.modalites_accompagnement)),
     section("Dispositifs nationaux", valueList(p.dispositif_programmes_nationaux)),
     p.presentation_detail ? section("Présentation", h("p", {}, p.presentation_detail)) : null,
-    h(
-      "p",
-      { class: "source" },
-      `Source : ${p.source ?? "non précisée"}`,
-      updated ? ` · mis à jour le ${Number.isNaN(updated.getTime()) ? p.date_maj : updated.toLocaleDateString("fr-FR")}` : "",
-    ),
+    h("p", { class: "source" }, `Source : ${list(p.source).join(", ") || "non précisée"}`),
     h("p", {}, h("button", { type: "button", class: "secondary", id: "show-on-map" }, "Voir sur la carte")),
+    h(
+      "section",
+      { class: "contribute-actions", "aria-labelledby": "contribute-actions-title" },
+      h("h3", { id: "contribute-actions-title" }, "Une information a changé ?"),
+      h(
+        "p",
+        {},
+        h("button", { type: "button", class: "secondary", id: "propose-update" }, "Proposer une modification"),
+        " ",
+        h("button", { type: "button", class: "secondary", id: "report-closed" }, "Signaler une fermeture"),
+      ),
+    ),
   ];
   container.replaceChildren(...parts.filter((part): part is HTMLElement => part !== null));
-  container.querySelector("#show-on-map")?.addEventListener("click", onShowOnMap);
+  container.querySelector("#show-on-map")?.addEventListener("click", actions.showOnMap);
+  const propose = container.querySelector<HTMLElement>("#propose-update");
+  propose?.addEventListener("click", () => actions.propose(propose));
+  const closed = container.querySelector<HTMLElement>("#report-closed");
+  closed?.addEventListener("click", () => actions.reportClosed(closed));
 }

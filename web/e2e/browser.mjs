@@ -1,0 +1,66 @@
+// What the browser tests share: Debian's chromium started the same way (headless, no sandbox,
+// nothing of its own on the network), and the requests that leave for another origin than the
+// lieux server's, which the page must never make, and texts under WCAG AA contrast.
+
+import { chromium } from "playwright-core";
+
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+/** A headless Chromium, as the tests drive it. */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/** Pushes onto `into` every request of `context` to another origin than `base`'s. */
+export function recordForeignRequests(context, base, into) {
+  const origin = new URL(base).origin;
+  context.on("request", (request) => {
+    const url = new URL(request.url());
+    if (url.protocol === "data:" || url.protocol === "blob:") return;
+    if (url.origin !== origin) into.push(request.url());
+  });
+}
+
+/** The visible texts of `page` matching `selector` under WCAG AA contrast, with their ratios. */
+export function contrastFailures(page, selector) {
+  return page.evaluate((selector) => {
+    const channels = (css) => (css.match(/[\d.]+/g) ?? []).map(Number);
+    const luminance = ([r, g, b]) => {
+      const lin = (c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    };
+    const background = (element) => {
+      for (let e = element; e; e = e.parentElement) {
+        const c = channels(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] > 0.9)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const failures = [];
+    for (const element of document.querySelectorAll(selector)) {
+      if (element.closest(".maplibregl-map") || !element.checkVisibility?.()) continue;
+      const text = [...element.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent.trim()).join("");
+      if (!text) continue;
+      const style = getComputedStyle(element);
+      const [l1, l2] = [luminance(channels(style.color)), luminance(background(element))].sort((a, b) => b - a);
+      const ratio = (l1 + 0.05) / (l2 + 0.05);
+      const size = parseFloat(style.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) failures.push(`${text.slice(0, 40)}: ${ratio.toFixed(2)}`);
+    }
+    return failures;
+  }, selector);
+}
