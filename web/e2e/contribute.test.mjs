@@ -14,7 +14,7 @@
 // each starts where the previous one left off.
 
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { contrastFailures, launchChromium, recordForeignRequests } from "./browser.mjs";
@@ -47,8 +47,8 @@ const WEEK_OSM = "Mo,Tu,Th,Fr 09:00-12:00,14:00-17:00; We 09:00-12:00; Sa 09:30-
 
 const foreignRequests = [];
 const pageErrors = [];
-/** Answers 429 (the server's limit on writes, which the moderation reads count in): the pages
- * wait and try again, and the last step says how often that happened. */
+/** Answers 429 (the server's limit on writes): the pages wait and try again, and the last step
+ * says how often that happened. */
 const rateLimited = [];
 let browser;
 let page;
@@ -599,6 +599,38 @@ step("the accepted markup reads as text in the suggestions, the cards, the table
   assert.equal(await dialog().locator("#c-horaires").inputValue(), "Mo-Fr 09:00-12:00");
   await assertNoXss("the correction form of the place");
   await closeDialog();
+});
+
+step("an import that changed a corrected field since shows the conflict to the moderator", async () => {
+  // The bundled data again, with the place's phone changed as a new export of its source would.
+  const bundled = readFileSync(path.resolve(import.meta.dirname, "../../data/lieux-pays-de-la-loire.csv"), "utf8");
+  const lines = bundled.split("\n");
+  const row = lines.findIndex((line) => line.includes(place.id) && line.includes(place.telephone));
+  assert.ok(row > 0, "the place's row holds its phone");
+  const IMPORTED_PHONE = "+33241998877";
+  lines[row] = lines[row].replace(place.telephone, IMPORTED_PHONE);
+  const file = path.join(ARTIFACTS, "reimported.csv");
+  writeFileSync(file, lines.join("\n"));
+  const reload = await fetch(`${BASE}/admin/reload`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ sources: [file] }),
+  });
+  assert.equal(reload.status, 200, await reload.text());
+  assert.equal((await api(`/places/${encodeURIComponent(place.id)}`)).properties.telephone, IMPORTED_PHONE, "the import's value is on the map");
+
+  await page.goto(`${BASE}${ADMIN_PAGE}`);
+  await page.waitForFunction(() => document.body.dataset.conflicts === "1");
+  const conflict = page.locator(`#conflicts-body tr[data-contribution="${sent.update}"][data-field="telephone"]`);
+  assert.equal(await conflict.locator(".base").innerText(), IMPORTED_PHONE);
+  assert.equal(await conflict.locator(".proposed").innerText(), NEW_PHONE_E164);
+  assert.equal(await conflict.locator("td").nth(2).innerText(), "Téléphone");
+  // Its number leads to the contribution, among the accepted ones.
+  await conflict.getByRole("button").click();
+  await page.waitForFunction((id) => document.querySelector("#queue button[aria-current='true']")?.dataset.id === String(id), sent.update);
+  assert.equal(await page.locator("#status-filter").inputValue(), "accepted");
+  await assertNoXss("the conflicts");
+  await screenshot("moderation-conflicts");
 });
 
 step("the pages asked nothing of any other host, and raised no error", (t) => {

@@ -112,6 +112,32 @@ export function accept(id: number, fields?: Record<string, string | string[]>): 
   return post(`/admin/contributions/${id}/accept`, fields ? { fields } : {});
 }
 
+/** A field an accepted change set that a later import changed too: the import's value is on
+ * the map, the change's waits for a moderator. */
+export interface Conflict {
+  contribution: number;
+  place_id: string;
+  field: string;
+  /** The value when the contribution was made. */
+  before: string;
+  /** The value of the import now. */
+  base: string;
+  /** The value the contribution set. */
+  proposed: string;
+}
+
+export interface Conflicts {
+  /** The accepted changes the map is built with. */
+  changes: number;
+  conflicts: Conflict[];
+  /** Accepted changes of places the import no longer has. */
+  orphans: { contribution: number; place_id: string }[];
+}
+
+export function conflicts(): Promise<Conflicts> {
+  return get("/admin/conflicts");
+}
+
 export function reject(id: number, reason: string): Promise<Decided> {
   return post(`/admin/contributions/${id}/reject`, { reason });
 }

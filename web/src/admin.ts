@@ -28,6 +28,9 @@ const placeFilter = byId<HTMLInputElement>("place-filter");
 const queueList = byId<HTMLUListElement>("queue");
 const queueSummary = byId("queue-summary");
 const selected = byId("selected");
+const conflictsSection = byId("conflicts");
+const conflictsBody = byId<HTMLTableSectionElement>("conflicts-body");
+const orphansLine = byId("orphans");
 
 let contributions: Queued[] = [];
 let chosen: number | null = null;
@@ -121,6 +124,7 @@ async function enter(): Promise<void> {
   workspace.hidden = false;
   document.body.dataset.admin = "in";
   vocabularies = await loadVocabularies().catch(() => ({}));
+  void loadConflicts();
   const ok = await loadQueue({ focus: true });
   if (ok) say(`Connecté. ${queueSummary.textContent ?? ""}`);
 }
@@ -185,7 +189,51 @@ function renderQueue(): void {
 
 statusFilter.addEventListener("change", () => void loadQueue({ keep: null }));
 placeFilter.addEventListener("change", () => void loadQueue({ keep: null }));
-byId("refresh").addEventListener("click", () => void loadQueue());
+byId("refresh").addEventListener("click", () => {
+  void loadQueue();
+  void loadConflicts();
+});
+
+// ---- conflicts with the last import ------------------------------------------------------------
+
+/** Lists the accepted changes that the import contradicts since; hidden when there is none. */
+async function loadConflicts(): Promise<void> {
+  let found: admin.Conflicts;
+  try {
+    found = await admin.conflicts();
+  } catch (error) {
+    failed(error, "Les conflits n'ont pas pu être chargés");
+    return;
+  }
+  conflictsBody.replaceChildren(
+    ...found.conflicts.map((c) =>
+      h(
+        "tr",
+        { "data-contribution": c.contribution, "data-field": c.field },
+        h("td", {}, h("button", { type: "button", class: "link", "data-id": c.contribution, "data-place": c.place_id }, `n° ${c.contribution}`)),
+        h("td", {}, c.place_id),
+        h("td", {}, fieldLabel(c.field)),
+        h("td", { class: "before" }, valueView(c.field, c.before)),
+        h("td", { class: "base" }, valueView(c.field, c.base)),
+        h("td", { class: "proposed" }, valueView(c.field, c.proposed)),
+      ),
+    ),
+  );
+  for (const button of conflictsBody.querySelectorAll<HTMLButtonElement>("button[data-id]")) {
+    button.addEventListener("click", () => {
+      statusFilter.value = "accepted";
+      placeFilter.value = button.dataset.place ?? "";
+      void loadQueue({ keep: Number(button.dataset.id), focus: true });
+    });
+  }
+  const orphans = found.orphans;
+  orphansLine.hidden = orphans.length === 0;
+  orphansLine.textContent = orphans.length
+    ? `Contributions acceptées sur des lieux que l'importation n'a plus : ${orphans.map((o) => `n° ${o.contribution} (${o.place_id})`).join(", ")}.`
+    : "";
+  conflictsSection.hidden = found.conflicts.length === 0 && orphans.length === 0;
+  document.body.dataset.conflicts = String(found.conflicts.length);
+}
 
 function renderNothing(): void {
   chosen = null;
@@ -548,6 +596,7 @@ async function decide(
   const index = contributions.findIndex((x) => x.id === c.id);
   const next = contributions.filter((x) => x.id !== c.id)[Math.max(0, index)]?.id ?? null;
   await loadQueue({ keep: statusFilter.value === "pending" ? next : c.id });
+  void loadConflicts();
   (queueList.querySelector<HTMLButtonElement>("button[aria-current='true']") ?? byId("queue-title")).focus();
 }
 
