@@ -26,7 +26,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::gazetteer::{gazetteer, name_key, Gazetteer};
-use super::thesaurus::{keys, Key, Thesaurus};
+use super::thesaurus::{folded_words, keys, Key, Thesaurus};
 use crate::store::PlaceIndex;
 use crate::vocab::{Service, VocabSet, Vocabulary};
 
@@ -182,30 +182,37 @@ impl QueryReader {
     pub fn new(index: &PlaceIndex, thesaurus: Thesaurus) -> Self {
         let mut places_per_departement: HashMap<String, u32> = HashMap::new();
         let mut lexicon: BTreeMap<String, u32> = BTreeMap::new();
-        let learn = |text: &str, lexicon: &mut BTreeMap<String, u32>| {
-            for key in keys(text) {
-                if key.folded.chars().count() >= 3
-                    && !key.folded.chars().all(|c| c.is_ascii_digit())
-                {
-                    *lexicon.entry(key.folded).or_default() += 1;
+        let learn = |text: &str, times: u32, lexicon: &mut BTreeMap<String, u32>| {
+            for (folded, _) in folded_words(text) {
+                if folded.chars().count() >= 3 && !folded.chars().all(|c| c.is_ascii_digit()) {
+                    *lexicon.entry(folded).or_default() += times;
                 }
             }
         };
+        // Names and communes repeat (a million places have some thousands of communes): each
+        // distinct text is cut and folded once, and counts as often as it appears.
+        let mut texts: HashMap<&str, u32> = HashMap::new();
         for place in &index.places {
             if let Some(departement) = place.departement() {
-                *places_per_departement
-                    .entry(departement.to_owned())
-                    .or_default() += 1;
+                match places_per_departement.get_mut(departement) {
+                    Some(count) => *count += 1,
+                    None => {
+                        places_per_departement.insert(departement.to_owned(), 1);
+                    }
+                }
             }
-            learn(place.nom(), &mut lexicon);
-            learn(place.commune(), &mut lexicon);
+            *texts.entry(place.nom()).or_default() += 1;
+            *texts.entry(place.commune()).or_default() += 1;
+        }
+        for (text, times) in texts {
+            learn(text, times, &mut lexicon);
         }
         let mut everyday: HashSet<String> = thesaurus.words().map(str::to_owned).collect();
         for service in Service::ALL {
             everyday.extend(keys(service.label()).into_iter().map(|k| k.folded));
         }
         for word in &everyday {
-            learn(word, &mut lexicon);
+            learn(word, 1, &mut lexicon);
         }
         Self {
             thesaurus,

@@ -50,28 +50,36 @@ pub fn keys(text: &str) -> Vec<Key> {
     thread_local! {
         static STEMMER: Stemmer = Stemmer::create(Algorithm::French);
     }
-    let mut out = Vec::new();
+    folded_words(text)
+        .map(|(folded, span)| Key {
+            stem: STEMMER.with(|s| s.stem(&folded).into_owned()),
+            folded,
+            span,
+        })
+        .collect()
+}
+
+/// The words of `text` as [`keys`] cuts them, folded, with where each is, without their stems
+/// (stemming is most of the cost of [`keys`]).
+pub fn folded_words(text: &str) -> impl Iterator<Item = (String, Range<usize>)> + '_ {
     let mut start = None;
-    for (at, c) in text.char_indices().chain([(text.len(), ' ')]) {
-        match (c.is_alphanumeric() && at < text.len(), start) {
-            (true, None) => start = Some(at),
-            (false, Some(from)) => {
-                start = None;
-                let folded = crate::fold::fold(&text[from..at]).replace(' ', "");
-                if ELISIONS.contains(&folded.as_str()) || folded.is_empty() {
-                    continue;
+    text.char_indices()
+        .chain([(text.len(), ' ')])
+        .filter_map(
+            move |(at, c)| match (c.is_alphanumeric() && at < text.len(), start) {
+                (true, None) => {
+                    start = Some(at);
+                    None
                 }
-                let stem = STEMMER.with(|s| s.stem(&folded).into_owned());
-                out.push(Key {
-                    folded,
-                    stem,
-                    span: from..at,
-                });
-            }
-            _ => {}
-        }
-    }
-    out
+                (false, Some(from)) => {
+                    start = None;
+                    let folded = crate::fold::fold(&text[from..at]).replace(' ', "");
+                    (!ELISIONS.contains(&folded.as_str()) && !folded.is_empty())
+                        .then_some((folded, from..at))
+                }
+                _ => None,
+            },
+        )
 }
 
 /// What an expression means: the services a place must offer one of to answer it, and the
