@@ -203,5 +203,7 @@ export function frenchWarning(warning: string): string {
 export function frenchFlag(flag: string): string {
   const centre = /^no coordinates: placed at the centre of (.*); move the pin to the address$/.exec(flag);
   if (centre) return `Pas de position donnée : le lieu est placé au centre de ${centre[1]}. Corrigez la position avant d'accepter.`;
+  const commune = /^the commune "(.*)" is not one of postal code (\S+): (.*)$/.exec(flag);
+  if (commune) return `La commune « ${commune[1]} » n'est pas une commune du code postal ${commune[2]} (${commune[3]}) : vérifiez l'adresse.`;
   return flag;
 }

@@ -18,8 +18,9 @@ use crate::ingest::mapping::{Draft, SourceMapping};
 use crate::ingest::normalize::Normalizer;
 use crate::ingest::read::RowLocation;
 use crate::place::{Place, SchemaField};
-use crate::search::gazetteer::gazetteer;
+use crate::search::gazetteer::{gazetteer, name_key};
 use crate::search::schedules::{is_readable, now_local};
+use crate::search::thesaurus::keys;
 use crate::store::report::{Report, Severity};
 
 /// A new place's id: `lieux-` and 64 random bits, unlike any id a source gives.
@@ -214,6 +215,13 @@ pub fn validate(
     // A source's unreadable hours are kept as text and counted; a contributor can write them
     // again, in the form a schedule reads.
     if let Some(place) = &place {
+        let located = [SchemaField::Commune, SchemaField::CodePostal];
+        if located.iter().any(|field| touched_field(&proposed, *field)) {
+            flags.extend(commune_mismatch(
+                &place.field_text(SchemaField::CodePostal),
+                &place.field_text(SchemaField::Commune),
+            ));
+        }
         let hours = place.field_text(SchemaField::Horaires);
         if touched_field(&proposed, SchemaField::Horaires)
             && !hours.is_empty()
@@ -364,6 +372,26 @@ fn commune_centre(code_postal: &str, commune: &str) -> Option<(f64, f64, String)
     Some((chosen.longitude, chosen.latitude, chosen.nom.clone()))
 }
 
+/// What a moderator should check when `commune` is none of the communes of `code_postal`
+/// (spelling aside: names are compared as the gazetteer keys them, "St" for "Saint"). A
+/// postal code no commune has says nothing here: the coordinates are what place it.
+fn commune_mismatch(code_postal: &str, commune: &str) -> Option<String> {
+    let gazetteer = gazetteer();
+    let communes = gazetteer.communes_of_postal_code(code_postal.trim());
+    let wanted = name_key(&keys(commune));
+    let names: Vec<&str> = communes
+        .iter()
+        .map(|&at| gazetteer.commune(at).nom.as_str())
+        .collect();
+    let found = names.iter().any(|nom| name_key(&keys(nom)) == wanted);
+    (!names.is_empty() && !found).then(|| {
+        format!(
+            "the commune {commune:?} is not one of postal code {code_postal}: {}",
+            names.join(", ")
+        )
+    })
+}
+
 /// `row` read as a row of a schema v1.0.2 file.
 pub(super) fn normalise(row: &BTreeMap<SchemaField, String>) -> (Option<Place>, Report) {
     let mapping = SourceMapping::schema_v1();
@@ -480,6 +508,29 @@ mod tests {
         };
         let refusal = validate(&incomplete, None, "lieux-2").unwrap_err();
         assert!(refusal.fields.contains_key("adresse"));
+    }
+
+    #[test]
+    fn a_commune_that_is_not_of_its_postal_code_is_flagged_for_the_moderator() {
+        let current = place();
+        let flags_of = |fields: Value| {
+            let asked = proposal(ContributionKind::Update, fields);
+            validate(&asked, Some(&current), "unused").unwrap().flags
+        };
+        let flags = flags_of(json!({ "commune": "Cholet", "code_postal": "49000" }));
+        assert_eq!(flags.len(), 1, "{flags:?}");
+        assert!(flags[0].contains("Angers"), "{flags:?}");
+        for agreeing in [
+            json!({ "commune": "Cholet", "code_postal": "49300" }),
+            json!({ "commune": "angers", "code_postal": "49100" }),
+            json!({ "commune": "St-Barthélemy-d'Anjou", "code_postal": "49124" }),
+        ] {
+            assert_eq!(
+                flags_of(agreeing.clone()),
+                Vec::<String>::new(),
+                "{agreeing}"
+            );
+        }
     }
 
     #[test]
