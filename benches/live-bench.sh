@@ -8,7 +8,8 @@
 #    change in /search and in a freshly fetched tile, against /health in the same run.
 # 2. The tile and search workloads of benches/ab.sh at 16 connections for SECONDS each, without
 #    accepts, then with accepts running (one every 0.2 s at most: 5 a second when the server
-#    keeps up), the same paths: requests/s, p99 and failed answers, and the server's peak RSS.
+#    keeps up), the same paths: requests/s, p99, failed answers and the tile cache's hit rate
+#    (benches/live/cache_hits.py), and the server's peak RSS.
 # Prints a Markdown report. Not in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,7 @@ n=${1:-1000000} rounds=${2:-100} seconds=${3:-10}
 places "$n"
 work=$(mktemp -d)
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null; rm -rf "$work"' EXIT
 token=a-bench-token-of-enough-length
 echo "$token" > "$work/token"
 
@@ -38,6 +39,13 @@ python3 benches/live/accept.py "$base" "$token" "$rounds" | tail -3
 echo '```'
 echo
 
+# The tile cache's hit rate of the last window (benches/live/cache_hits.py), with the swaps of
+# index it saw; searches ask no tile.
+hit_rate() {
+  read -r rate _ _ swaps < "$work/hits"
+  [ "$workload" = tiles ] && echo "$rate ($swaps swaps)" || echo "-"
+}
+
 python3 benches/tiles/tile_list.py | sed 's|^|/tiles/|; s|$|.mvt|' > "$work/tiles"
 python3 - > "$work/search" <<'PY'
 import random
@@ -50,22 +58,28 @@ for i in range(2000):
            f"/search?q={word}&limit=20",
            f"/nearest?lat={lat:.4f}&lon={lon:.4f}&k=10"][i % 3])
 PY
-echo "| workload, 16 connections, ${seconds} s | accepts | requests/s | p99 ms | errors | accepts done |"
-echo "| --- | --- | --- | --- | --- | --- |"
+echo "| workload, 16 connections, ${seconds} s | accepts | requests/s | p99 ms | errors | accepts done | tile-cache hit rate |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
 for workload in tiles search; do
   # Warm the caches the same way for both runs.
   wrk_paths "$port" "$work/$workload" 16 2 "$work/warm.log" > /dev/null
+  python3 benches/live/cache_hits.py "$base" "$seconds" > "$work/hits" &
+  hits=$!
   read -r rps _ p99 _ errors < <(wrk_paths "$port" "$work/$workload" 16 "$seconds" "$work/wrk.log")
-  echo "| $workload | none | $rps | $p99 | $errors | 0 |"
+  wait "$hits"
+  echo "| $workload | none | $rps | $p99 | $errors | 0 | $(hit_rate) |"
   python3 benches/live/accept.py "$base" "$token" 100000 --every 0.2 --seed "$RANDOM" \
     > "$work/accepts.log" 2>&1 &
   accepter=$!
   pids+=("$accepter")
+  python3 benches/live/cache_hits.py "$base" "$seconds" > "$work/hits" &
+  hits=$!
   read -r rps _ p99 _ errors < <(wrk_paths "$port" "$work/$workload" 16 "$seconds" "$work/wrk.log")
+  wait "$hits"
   kill "$accepter" 2>/dev/null || true
   wait "$accepter" 2>/dev/null || true
   done_=$(grep -c '^[0-9]' "$work/accepts.log" || true)
-  echo "| $workload | one every 0.2 s at most | $rps | $p99 | $errors | $done_ |"
+  echo "| $workload | one every 0.2 s at most | $rps | $p99 | $errors | $done_ | $(hit_rate) |"
 done
 echo
 echo "Server RSS: $resting MiB at rest after loading, peak $(peak_rss_mib "$server") MiB over the run."
