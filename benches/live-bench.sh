@@ -47,17 +47,7 @@ hit_rate() {
 }
 
 python3 benches/tiles/tile_list.py | sed 's|^|/tiles/|; s|$|.mvt|' > "$work/tiles"
-python3 - > "$work/search" <<'PY'
-import random
-random.seed(3)
-words = ["mediation", "numerique", "france%20services", "atelier", "informatique", "emploi",
-         "internet", "caf", "mairie", "bibliotheque", "centre%20social", "espace"]
-for i in range(2000):
-    lat, lon, word = 43 + random.random() * 7, -4 + random.random() * 11, random.choice(words)
-    print([f"/search?q={word}&lat={lat:.4f}&lon={lon:.4f}&radius=20000&limit=20",
-           f"/search?q={word}&limit=20",
-           f"/nearest?lat={lat:.4f}&lon={lon:.4f}&k=10"][i % 3])
-PY
+python3 benches/search/mix.py > "$work/search"
 echo "| workload, 16 connections, ${seconds} s | accepts | requests/s | p99 ms | errors | accepts done | tile-cache hit rate |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 for workload in tiles search; do

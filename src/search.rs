@@ -546,14 +546,29 @@ pub async fn export_all(
     let ordinals: Vec<u32> = (0..count).collect();
     let file = format!("lieux-{}.csv", now_local().date());
     let body = export_stream(live.0, ordinals, Format::Csv, permit, &state.limits);
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
+    Ok(attachment(
+        "text/csv; charset=utf-8",
+        &file,
+        u64::from(count),
+        body,
+    ))
+}
+
+/// An export's answer: `body` streamed as the attachment `file`, holding `total` places.
+fn attachment(
+    content_type: &str,
+    file: &str,
+    total: u64,
+    body: impl futures_util::Stream<Item = Result<web::Bytes, std::io::Error>> + 'static,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{file}\""),
         ))
-        .insert_header(("X-Total-Count", count.to_string()))
-        .streaming(body))
+        .insert_header(("X-Total-Count", total.to_string()))
+        .streaming(body)
 }
 
 /// Streams every hit of `results` as CSV or GeoJSON; `permit` is held until the stream ends.
@@ -581,14 +596,7 @@ fn export(
         Format::Csv => ("text/csv; charset=utf-8", "lieux.csv"),
         _ => (GEOJSON, "lieux.geojson"),
     };
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{file}\""),
-        ))
-        .insert_header(("X-Total-Count", results.total.to_string()))
-        .streaming(body))
+    Ok(attachment(content_type, file, results.total, body))
 }
 
 /// The chunks of an export, written by a task of their own that holds the export's slot.

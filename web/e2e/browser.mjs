@@ -24,8 +24,22 @@ export function launchChromium() {
   });
 }
 
+/** A fresh context of `browser` (its own empty profile) as a person in France sees the page:
+ * French, Paris time, a laptop's window; every request it makes to another origin than
+ * `base`'s is pushed onto `foreign`. `options` adds to playwright's context options. */
+export async function frenchContext(browser, base, foreign, options = {}) {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    locale: "fr-FR",
+    timezoneId: "Europe/Paris",
+    ...options,
+  });
+  recordForeignRequests(context, base, foreign);
+  return context;
+}
+
 /** Pushes onto `into` every request of `context` to another origin than `base`'s. */
-export function recordForeignRequests(context, base, into) {
+function recordForeignRequests(context, base, into) {
   const origin = new URL(base).origin;
   context.on("request", (request) => {
     const url = new URL(request.url());

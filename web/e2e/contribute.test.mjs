@@ -17,7 +17,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { contrastFailures, launchChromium, recordForeignRequests } from "./browser.mjs";
+import { contrastFailures, frenchContext, launchChromium } from "./browser.mjs";
 
 const BASE = process.env.LIEUX_URL;
 if (!BASE) throw new Error("LIEUX_URL must name a running lieux server, e.g. http://127.0.0.1:8080");
@@ -61,12 +61,7 @@ before(async () => {
   if (SKIP) return;
   mkdirSync(ARTIFACTS, { recursive: true });
   browser = await launchChromium();
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 900 },
-    locale: "fr-FR",
-    timezoneId: "Europe/Paris",
-  });
-  recordForeignRequests(context, BASE, foreignRequests);
+  const context = await frenchContext(browser, BASE, foreignRequests);
   context.on("response", (response) => {
     if (response.status() === 429) rateLimited.push(new URL(response.url()).pathname);
   });

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { contrastFailures, launchChromium, recordForeignRequests } from "./browser.mjs";
+import { contrastFailures, frenchContext, launchChromium } from "./browser.mjs";
 
 const BASE = process.env.LIEUX_URL;
 if (!BASE) throw new Error("LIEUX_URL must name a running lieux server, e.g. http://127.0.0.1:8080");
@@ -29,14 +29,7 @@ let page;
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   browser = await launchChromium();
-  // Playwright gives every new context a fresh, empty profile (its own user data dir).
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 900 },
-    locale: "fr-FR",
-    timezoneId: "Europe/Paris",
-    acceptDownloads: true,
-  });
-  recordForeignRequests(context, BASE, foreignRequests);
+  const context = await frenchContext(browser, BASE, foreignRequests, { acceptDownloads: true });
   page = await context.newPage();
   page.on("pageerror", (error) => pageErrors.push(error.message));
   page.setDefaultTimeout(20_000);

@@ -212,28 +212,25 @@ pub fn validate(
         row.insert(SchemaField::DateMaj, now_local().date().to_string());
     }
     let (place, report) = normalise(&row);
+    let touched: Vec<SchemaField> = proposed.iter().map(|(field, _)| *field).collect();
     // A source's unreadable hours are kept as text and counted; a contributor can write them
     // again, in the form a schedule reads.
     if let Some(place) = &place {
         let located = [SchemaField::Commune, SchemaField::CodePostal];
-        if located.iter().any(|field| touched_field(&proposed, *field)) {
+        if located.iter().any(|field| touched.contains(field)) {
             flags.extend(commune_mismatch(
                 &place.field_text(SchemaField::CodePostal),
                 &place.field_text(SchemaField::Commune),
             ));
         }
         let hours = place.field_text(SchemaField::Horaires);
-        if touched_field(&proposed, SchemaField::Horaires)
-            && !hours.is_empty()
-            && !is_readable(&hours)
-        {
+        if touched.contains(&SchemaField::Horaires) && !hours.is_empty() && !is_readable(&hours) {
             refusal.add(
                 SchemaField::Horaires.name(),
                 "not OpenStreetMap opening_hours (e.g. \"Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:00-12:00\")",
             );
         }
     }
-    let touched: Vec<SchemaField> = proposed.iter().map(|(field, _)| *field).collect();
     let mut warnings = Vec::new();
     for problem in &report.problems {
         let Some(field) = problem.field.and_then(SchemaField::from_name) else {
@@ -289,11 +286,6 @@ pub fn validate(
         warnings,
         flags,
     })
-}
-
-/// Whether `field` is among the values proposed.
-fn touched_field(proposed: &[(SchemaField, String)], field: SchemaField) -> bool {
-    proposed.iter().any(|(f, _)| *f == field)
 }
 
 fn finish(
