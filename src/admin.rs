@@ -126,7 +126,6 @@ impl RouteParams for GapsParams {
             default: Some(50),
         },
     }];
-    const FILTERS: bool = false;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
         Ok(Self {

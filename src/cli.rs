@@ -21,7 +21,7 @@ use lieux_index::ingest::import::{import, ImportOptions, Imported};
 use lieux_index::ingest::mapping::SourceMapping;
 use lieux_index::ingest::source::FormatChoice;
 use lieux_index::serve::{
-    load_with_changes, places_with_changes, IndexSource, LiveIndex, LiveOptions,
+    load_with_changes, places_with_changes, record_feed, IndexSource, LiveIndex, LiveOptions,
 };
 use lieux_index::store::{write_index, PlaceIndex};
 use lieux_tiles::ClusterOptions;
@@ -666,13 +666,19 @@ impl ServeSettings {
             .with_context(|| format!("cannot open the state in {}", self.state_dir.display()))?;
         tracing::info!(file = %changes.path().display(), "change store opened");
         let accepted = changes.accepted()?;
-        let live = match &self.data {
+        let mut live = match &self.data {
             Data::Bundled if accepted.is_empty() => {
                 LiveIndex::prepare(index_bundled_data()?, &self.live)?
             }
             _ => load_with_changes(&self.default_source, &accepted, &self.work_dir, &self.live)
                 .context("cannot load the index")?,
         };
+        let recorded = record_feed(&changes, None, &mut live)?;
+        tracing::info!(
+            changes = recorded,
+            feed = live.feed_seq(),
+            "change feed up to date with the places served"
+        );
         for conflict in &live.changes().conflicts {
             tracing::warn!(
                 contribution = conflict.contribution,

@@ -315,7 +315,6 @@ impl RouteParams for FollowParams {
         description: "The key the contribution was answered with.",
         kind: Kind::Text,
     }];
-    const FILTERS: bool = false;
 
     fn read(query: &Query, _: &Limits) -> Result<Self, ApiError> {
         Ok(Self {

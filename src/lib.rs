@@ -30,6 +30,7 @@ pub mod cli;
 pub mod clients;
 pub mod contributions;
 pub mod cors;
+pub mod feed;
 pub mod gaps;
 pub mod http_error;
 #[cfg(test)]

@@ -167,7 +167,6 @@ impl RouteParams for QueueParams {
             },
         },
     ];
-    const FILTERS: bool = false;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
         let [status, place_id, limit] = Self::PARAMETERS else {

@@ -129,13 +129,12 @@ fn describe(
             })
         })
         .collect();
-    if operation.filters {
-        parameters.extend(
-            filters
-                .keys()
-                .map(|name| json!({ "$ref": format!("#/components/parameters/{name}") })),
-        );
-    }
+    parameters.extend(
+        filters
+            .keys()
+            .filter(|name| operation.filters.takes(name))
+            .map(|name| json!({ "$ref": format!("#/components/parameters/{name}") })),
+    );
     let grouped = |name: &str| {
         operation
             .groups

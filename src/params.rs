@@ -216,14 +216,40 @@ pub const POSITION: Group = Group {
     required: false,
 };
 
+/// Which of the filters a route takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Filters {
+    /// None.
+    None,
+    /// Every one: text, vocabularies, territory.
+    All,
+    /// The territory's alone ([`TERRITORY`]).
+    Territory,
+}
+
+/// The filters that name a territory.
+pub const TERRITORY: &[&str] = &["departement", "code_insee", "code_postal"];
+
+impl Filters {
+    /// Whether `name` is one of them.
+    #[must_use]
+    pub fn takes(self, name: &str) -> bool {
+        match self {
+            Self::None => false,
+            Self::All => PlaceFilter::is_parameter(name),
+            Self::Territory => TERRITORY.contains(&name),
+        }
+    }
+}
+
 /// The parameters of a route, read from its query string.
 pub trait RouteParams: Sized {
     /// The parameters the route takes, besides the filters when it takes them.
     const PARAMETERS: &'static [Parameter];
     /// Which of them go together.
     const GROUPS: &'static [Group] = &[];
-    /// Whether the route takes the filters (`q`, `services`, `departement`…).
-    const FILTERS: bool;
+    /// Which filters the route takes (`q`, `services`, `departement`…).
+    const FILTERS: Filters = Filters::None;
 
     /// Reads the parameters, whose names are known to be among those declared.
     ///
@@ -249,16 +275,23 @@ fn params<T: RouteParams>(request: &HttpRequest) -> Result<Params<T>, ApiError> 
         Query::from_query(request.query_string()).map_err(|error| invalid(error.to_string()))?;
     let unknown = query.iter().find(|(name, _)| {
         let declared = T::PARAMETERS.iter().any(|p| p.name == name);
-        let filter = T::FILTERS && PlaceFilter::is_parameter(name);
+        let filter = T::FILTERS.takes(name);
         !(declared || filter)
     });
     if let Some((name, _)) = unknown {
         let names: Vec<&str> = T::PARAMETERS.iter().map(|p| p.name).collect();
-        let takes = match (names.as_slice(), T::FILTERS) {
-            ([], false) => "this route takes none".to_owned(),
-            (names, false) => format!("this route takes {}", names.join(", ")),
-            ([], true) => "this route takes the filters".to_owned(),
-            (names, true) => format!("this route takes the filters and {}", names.join(", ")),
+        let filters = match T::FILTERS {
+            Filters::None => None,
+            Filters::All => Some("the filters".to_owned()),
+            Filters::Territory => Some(TERRITORY.join(", ")),
+        };
+        let takes = match (names.as_slice(), filters) {
+            ([], None) => "this route takes none".to_owned(),
+            (names, None) => format!("this route takes {}", names.join(", ")),
+            ([], Some(filters)) => format!("this route takes {filters}"),
+            (names, Some(filters)) => {
+                format!("this route takes {filters} and {}", names.join(", "))
+            }
         };
         return Err(invalid(format!("unknown parameter {name:?}: {takes}")));
     }
@@ -278,7 +311,6 @@ pub struct NoParams;
 
 impl RouteParams for NoParams {
     const PARAMETERS: &'static [Parameter] = &[];
-    const FILTERS: bool = false;
 
     fn read(_: &Query, _: &Limits) -> Result<Self, ApiError> {
         Ok(Self)

@@ -230,8 +230,9 @@ fn page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
         ))
 }
 
-/// `text` as HTML text or attribute value: the five characters that could start markup or end
-/// an attribute are written as references.
+/// `text` as HTML or XML text or attribute value: the five characters that could start markup
+/// or end an attribute are written as references, and control characters neither allows are
+/// left out.
 #[must_use]
 pub fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
@@ -242,6 +243,8 @@ pub fn escape(text: &str) -> String {
             '>' => escaped.push_str("&gt;"),
             '"' => escaped.push_str("&quot;"),
             '\'' => escaped.push_str("&#39;"),
+            // Control characters that neither HTML nor XML 1.0 allows in text.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
             c => escaped.push(c),
         }
     }

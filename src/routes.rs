@@ -11,8 +11,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::answers::Description;
 use crate::http_error::{ApiError, ErrorCode};
 use crate::observe::RoutePattern;
-use crate::params::{Group, NoParams, Parameter, RouteParams};
-use crate::{about, admin, assets, contributions, moderation, observe, search, tiles};
+use crate::params::{Filters, Group, NoParams, Parameter, RouteParams};
+use crate::{about, admin, assets, contributions, feed, moderation, observe, search, tiles};
 
 /// A route of the API as the OpenAPI document describes it (see [`crate::openapi`]).
 #[derive(Debug)]
@@ -27,8 +27,8 @@ pub struct Operation {
     pub parameters: &'static [Parameter],
     /// Which of them go together.
     pub groups: &'static [Group],
-    /// Whether it takes the filters.
-    pub filters: bool,
+    /// Which filters it takes.
+    pub filters: Filters,
     /// What it does and answers.
     pub description: &'static Description,
 }
@@ -60,6 +60,8 @@ pub const OPERATIONS: &[Operation] = &[
     operation::<search::SuggestParams>("/suggest", "/suggest", "get", &search::SUGGEST),
     operation::<NoParams>("/places/{id}", "/places/{id}", "get", &search::PLACE),
     operation::<NoParams>("/export.csv", "/export.csv", "get", &search::EXPORT),
+    operation::<feed::ChangesParams>("/changes", "/changes", "get", &feed::CHANGES),
+    operation::<feed::AtomParams>("/changes.atom", "/changes.atom", "get", &feed::ATOM),
     operation::<tiles::MapParams>("/tiles.json", "/tiles.json", "get", &tiles::TILEJSON),
     operation::<tiles::MapParams>(
         "/tiles/{z}/{x}/{tile}",
@@ -193,6 +195,8 @@ pub fn router(config: &mut web::ServiceConfig) {
         .service(get("/suggest", search::suggest))
         .service(get("/places/{id}", search::place))
         .service(get("/export.csv", search::export_all))
+        .service(get("/changes", feed::changes))
+        .service(get("/changes.atom", feed::atom))
         .service(get("/metrics", observe::metrics))
         .service(post("/contributions", contributions::submit))
         .service(get("/contributions/{id}", contributions::follow))

@@ -32,8 +32,8 @@ use crate::answers::{text, Answer, Content, Description, PathParameter};
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
 use crate::params::{
-    at_most, bbox, check_text, filter_of, invalid, location, parse, Group, Kind, Maximum, NoParams,
-    Parameter, Params, Query, RouteParams, BBOX, LAT, LON, POSITION,
+    at_most, bbox, check_text, filter_of, invalid, location, parse, Filters, Group, Kind, Maximum,
+    NoParams, Parameter, Params, Query, RouteParams, BBOX, LAT, LON, POSITION,
 };
 use crate::state::{AppState, Live};
 
@@ -294,7 +294,7 @@ impl RouteParams for SearchParams {
             required: false,
         },
     ];
-    const FILTERS: bool = true;
+    const FILTERS: Filters = Filters::All;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
         let (request, format) = search_request(query, limits)?;
@@ -730,7 +730,7 @@ impl RouteParams for NearestParams {
         required: true,
         ..POSITION
     }];
-    const FILTERS: bool = true;
+    const FILTERS: Filters = Filters::All;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
         let (longitude, latitude) =
@@ -795,7 +795,6 @@ impl RouteParams for SuggestParams {
         LON,
     ];
     const GROUPS: &'static [Group] = &[POSITION];
-    const FILTERS: bool = false;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
         let [q, limit, ..] = Self::PARAMETERS else {

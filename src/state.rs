@@ -17,7 +17,7 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use arc_swap::ArcSwap;
 use lieux_index::changes::ChangeStore;
 use lieux_index::ingest::import::ImportOptions;
-use lieux_index::serve::{load_with_changes, IndexSource, LiveIndex, LiveOptions};
+use lieux_index::serve::{load_with_changes, record_feed, IndexSource, LiveIndex, LiveOptions};
 use serde::Serialize;
 
 use crate::clients::{RateLimits, TrustedProxies};
@@ -110,6 +110,18 @@ impl FromRequest for Authorized {
 }
 
 impl AppState {
+    /// `scheme://host[/path]` of the server for links in answers: `--public-url`, or as the
+    /// client asked for it.
+    ///
+    /// # Errors
+    /// 400 when the request's host is not a host.
+    pub fn base_url(&self, request: &HttpRequest) -> Result<String, ApiError> {
+        match &self.public_url {
+            Some(url) => Ok(url.clone()),
+            None => self.proxies.base_url(request),
+        }
+    }
+
     /// The index being served now.
     #[must_use]
     pub fn live(&self) -> Arc<LiveIndex> {
@@ -178,6 +190,7 @@ impl AppState {
         let changes = Arc::clone(&self.changes);
         let work_dir = self.admin.work_dir.clone();
         let base = source.clone();
+        let before = self.live();
         // A panic while building (a bug, or a decoder meeting what no check foresaw) fails this
         // reload like any other error: the old index keeps serving, and the metric counts it.
         let built = web::block(move || {
@@ -185,7 +198,10 @@ impl AppState {
                 let accepted = changes
                     .accepted()
                     .map_err(|e| lieux_index::Error::Changes(e.to_string()))?;
-                load_with_changes(&source, &accepted, &work_dir, &options)
+                let mut live = load_with_changes(&source, &accepted, &work_dir, &options)?;
+                // What changes on the map is in the feed before anyone can see it.
+                record_feed(&*changes, Some(&before), &mut live)?;
+                Ok::<_, lieux_index::Error>(live)
             }))
         })
         .await

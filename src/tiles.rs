@@ -22,8 +22,8 @@ use crate::answers::{binary, Answer, Content, Description, PathParameter};
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
 use crate::params::{
-    at_most, filter_of, parse, parse_bbox, Kind, Maximum, Parameter, Params, Query, RouteParams,
-    BBOX,
+    at_most, filter_of, parse, parse_bbox, Filters, Kind, Maximum, Parameter, Params, Query,
+    RouteParams, BBOX,
 };
 use crate::search::GEOJSON;
 use crate::state::{AppState, Live};
@@ -202,7 +202,7 @@ pub struct MapParams(MapFilter);
 
 impl RouteParams for MapParams {
     const PARAMETERS: &'static [Parameter] = &[];
-    const FILTERS: bool = true;
+    const FILTERS: Filters = Filters::All;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
         Ok(Self(MapFilter::new(filter_of(query, limits)?)))
@@ -366,10 +366,7 @@ pub async fn tilejson(
     Params(MapParams(filter)): Params<MapParams>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let base = match &state.public_url {
-        Some(url) => url.clone(),
-        None => state.proxies.base_url(&request)?,
-    };
+    let base = state.base_url(&request)?;
     let query_string = request.query_string();
     let suffix = if query_string.is_empty() {
         String::new()
@@ -404,7 +401,7 @@ const ZOOM: Parameter = Parameter {
 
 impl RouteParams for ClustersParams {
     const PARAMETERS: &'static [Parameter] = &[BBOX, ZOOM];
-    const FILTERS: bool = true;
+    const FILTERS: Filters = Filters::All;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
         let bbox = match BBOX.text(query)? {
@@ -475,7 +472,7 @@ impl RouteParams for LeavesParams {
             },
         },
     ];
-    const FILTERS: bool = true;
+    const FILTERS: Filters = Filters::All;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
         let [limit, offset] = Self::PARAMETERS else {

@@ -13,7 +13,7 @@ use crate::tiles::decode;
 
 const TOKEN: &str = "moderation-token-of-the-tests";
 
-fn start(state: &Path, tmp: &Path) -> Server {
+pub(crate) fn start(state: &Path, tmp: &Path) -> Server {
     let token = token_file(tmp, TOKEN);
     Server::start(&[
         &"--state-dir",
@@ -29,7 +29,11 @@ fn bearer() -> String {
     format!("Bearer {TOKEN}")
 }
 
-fn json_post(server: &Server, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+pub(crate) fn json_post(
+    server: &Server,
+    path: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
     let bearer = bearer();
     let (status, _, answer) = server.post(
         path,
@@ -43,7 +47,7 @@ fn json_post(server: &Server, path: &str, body: &serde_json::Value) -> (u16, ser
 }
 
 /// The first place a search for `q` finds: its id and coordinates.
-fn first_place(server: &Server, q: &str) -> (String, f64, f64) {
+pub(crate) fn first_place(server: &Server, q: &str) -> (String, f64, f64) {
     let (status, found) = server.get(&format!("/search?q={q}&limit=1"));
     assert_eq!(status, 200);
     let feature = &found["features"][0];

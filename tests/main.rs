@@ -10,6 +10,7 @@ mod support;
 
 mod contributions;
 mod faults;
+mod feed;
 mod hostile;
 mod import;
 mod index;

@@ -4,7 +4,8 @@
 #   tests/run.sh
 #
 # 1. installs what the tests need when it is missing: Debian's chromium for the page's browser
-#    test (with apt-get, as root or through sudo), and the page's npm packages (`npm ci` in web/,
+#    test and python3-feedparser for the Atom feed's (with apt-get, as root or through sudo),
+#    and the page's npm packages (`npm ci` in web/,
 #    which build.rs needs to build the page, and the browser test to drive chromium);
 # 2. checks the import rules of ARCHITECTURE.md (tests/check_imports.py), then runs every Rust
 #    test of the workspace (`cargo test --workspace`: the unit and in-process tests, the one
@@ -33,11 +34,11 @@ as_root() {
   fi
 }
 
-if ! command -v chromium >/dev/null; then
-  echo "tests/run.sh: installing Debian's chromium for the page's browser test" >&2
+if ! command -v chromium >/dev/null || ! /usr/bin/python3 -c 'import feedparser' 2>/dev/null; then
+  echo "tests/run.sh: installing Debian's chromium (the page's browser test) and python3-feedparser (the Atom feed's reader)" >&2
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update -qq
-  as_root apt-get install -y -qq chromium >/dev/null
+  as_root apt-get install -y -qq chromium python3-feedparser >/dev/null
 fi
 if ! command -v npm >/dev/null; then
   echo "tests/run.sh: Node.js 20+ and npm are needed to build the page (apt-get install nodejs npm)" >&2

@@ -17,12 +17,15 @@
 //! live index rebuilds from.
 
 pub mod apply;
+pub mod feed;
 pub mod sqlite;
 pub mod validate;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use feed::{FeedHead, FeedQuery, FeedRow, FeedState, ServedChange, Territory};
 
 /// What a contribution proposes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -372,4 +375,38 @@ pub trait ChangeStore: Send + Sync {
     /// # Errors
     /// The store's failure.
     fn history(&self, place_id: &str) -> ChangeResult<Vec<Event>>;
+
+    /// Where the change feed is: the index it last described, its last row.
+    ///
+    /// # Errors
+    /// The store's failure.
+    fn feed_head(&self) -> ChangeResult<FeedHead>;
+
+    /// What the change feed last described: [`ChangeStore::feed_head`] and the last record of
+    /// each place on the map.
+    ///
+    /// # Errors
+    /// The store's failure.
+    fn feed_state(&self) -> ChangeResult<FeedState>;
+
+    /// Appends `changes`, in order, as what the index whose content hash is `served` shows;
+    /// returns the feed's last row once it is durable.
+    ///
+    /// # Errors
+    /// The store's failure.
+    fn record_served(&self, changes: &[ServedChange], served: &str) -> ChangeResult<u64>;
+
+    /// The rows `query` asks for, oldest first: the last row of each place up to
+    /// `query.upto` (see [`feed`]).
+    ///
+    /// # Errors
+    /// The store's failure.
+    fn feed(&self, query: &FeedQuery) -> ChangeResult<Vec<FeedRow>>;
+
+    /// The last `limit` rows of places in `territory` up to `upto`, newest first, every one
+    /// (an Atom feed lists events, not states).
+    ///
+    /// # Errors
+    /// The store's failure.
+    fn recent(&self, territory: &Territory, upto: u64, limit: usize) -> ChangeResult<Vec<FeedRow>>;
 }

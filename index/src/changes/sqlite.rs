@@ -2,8 +2,9 @@
 //!
 //! Two tables: `contributions`, what was submitted (with the hash of its author's key), and
 //! `events`, the log: one row per submission and per decision, numbered in the order they were
-//! written. Triggers refuse every `UPDATE` and `DELETE` of either, so the log cannot be
-//! rewritten, not even by a bug of ours. A contribution's status is its last event.
+//! written. A third, `feed`, is the change feed ([`super::feed`]): one row per change of the
+//! served places, with `feed_served` naming the index it last described. Triggers refuse every
+//! `UPDATE` and `DELETE` of the three, so no log can be rewritten, not even by a bug of ours. A contribution's status is its last event.
 //!
 //! The file is in WAL mode with `synchronous = FULL`: a transaction is on disk when its
 //! `COMMIT` returns, which is when [`SqliteStore`] returns, which is when the server answers.
@@ -16,6 +17,9 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+use super::feed::{
+    FeedAction, FeedHead, FeedQuery, FeedRow, FeedState, Recorded, ServedChange, Territory,
+};
 use super::{
     AcceptedChange, ChangeError, ChangeResult, ChangeStore, Contribution, ContributionKind,
     Decision, Event, Fields, Receipt, Selection, Status, Submission,
@@ -24,7 +28,8 @@ use crate::search::schedules::TIME_ZONE;
 
 /// The schema, one step per release that changed it: the file's `user_version` is the number
 /// of steps it has had.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
     CREATE TABLE contributions (
         id INTEGER PRIMARY KEY,
         submitted_at TEXT NOT NULL,
@@ -52,7 +57,31 @@ const MIGRATIONS: &[&str] = &[r"
         BEGIN SELECT RAISE(ABORT, 'the log is never rewritten'); END;
     CREATE TRIGGER events_stay BEFORE DELETE ON events
         BEGIN SELECT RAISE(ABORT, 'the log is never rewritten'); END;
-"];
+",
+    r"
+    CREATE TABLE feed (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        place_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        digest INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        fields TEXT NOT NULL,
+        territory TEXT NOT NULL
+    );
+    CREATE INDEX feed_by_place ON feed (place_id, seq);
+    CREATE TRIGGER feed_is_kept BEFORE UPDATE ON feed
+        BEGIN SELECT RAISE(ABORT, 'the feed is never rewritten'); END;
+    CREATE TRIGGER feed_stays BEFORE DELETE ON feed
+        BEGIN SELECT RAISE(ABORT, 'the feed is never rewritten'); END;
+    CREATE TABLE feed_served (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        served TEXT NOT NULL,
+        instance TEXT NOT NULL
+    );
+    INSERT INTO feed_served (id, served, instance) VALUES (1, '', lower(hex(randomblob(16))));
+",
+];
 
 /// The file's name in the state directory.
 pub const FILE_NAME: &str = "changes.sqlite";
@@ -291,6 +320,68 @@ fn pending_for(connection: &Connection, place_id: &str) -> ChangeResult<usize> {
     Ok(usize::try_from(count).unwrap_or(usize::MAX))
 }
 
+/// `column`'s row is in `territory`: SQL over the parameters from `first` on (`1` everywhere).
+fn in_territory(column: &str, territory: &Territory, first: usize) -> String {
+    if territory.is_everywhere() {
+        return "1".to_owned();
+    }
+    let tests: Vec<String> = (first..first + territory.needles.len())
+        .map(|n| format!("instr({column}, ?{n}) > 0"))
+        .collect();
+    format!("({})", tests.join(" OR "))
+}
+
+/// The feed rows of `sql`, whose first parameters are `leading` and then the territory's.
+fn feed_rows(
+    connection: &Connection,
+    sql: &str,
+    leading: &[i64],
+    territory: &Territory,
+) -> ChangeResult<Vec<FeedRow>> {
+    let mut statement = connection.prepare_cached(sql).map_err(storage)?;
+    let values: Vec<&dyn rusqlite::ToSql> = leading
+        .iter()
+        .map(|v| v as &dyn rusqlite::ToSql)
+        .chain(territory.needles.iter().map(|n| n as &dyn rusqlite::ToSql))
+        .collect();
+    let rows = statement
+        .query_map(values.as_slice(), |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, String>(4)?,
+                row.get::<_, String>(5)?,
+                row.get::<_, bool>(6)?,
+            ))
+        })
+        .map_err(storage)?;
+    let mut found = Vec::new();
+    for row in rows {
+        let (seq, at, place_id, action, name, fields, existed) = row.map_err(storage)?;
+        found.push(FeedRow {
+            seq: u64::try_from(seq).unwrap_or(0),
+            at,
+            place_id,
+            action: FeedAction::from_name(&action)
+                .ok_or_else(|| storage(format!("feed row {seq}: unknown action {action:?}")))?,
+            name,
+            fields: fields
+                .split('|')
+                .filter(|f| !f.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            existed,
+        });
+    }
+    Ok(found)
+}
+
+fn seq_param(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
 impl ChangeStore for SqliteStore {
     fn submit(&self, submission: &Submission, max_pending: usize) -> ChangeResult<Receipt> {
         let mut connection = self.lock();
@@ -526,6 +617,133 @@ impl ChangeStore for SqliteStore {
             });
         }
         Ok(events)
+    }
+
+    fn feed_head(&self) -> ChangeResult<FeedHead> {
+        let connection = self.lock();
+        let (served, instance) = connection
+            .query_row(
+                "SELECT served, instance FROM feed_served WHERE id = 1",
+                [],
+                |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+            )
+            .map_err(storage)?;
+        let seq: i64 = connection
+            .query_row("SELECT coalesce(max(seq), 0) FROM feed", [], |row| {
+                row.get(0)
+            })
+            .map_err(storage)?;
+        Ok(FeedHead {
+            served,
+            seq: u64::try_from(seq).unwrap_or(0),
+            instance,
+        })
+    }
+
+    fn feed_state(&self) -> ChangeResult<FeedState> {
+        let head = self.feed_head()?;
+        let connection = self.lock();
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT f.place_id, f.digest, f.name, f.territory FROM feed f
+                 JOIN (SELECT place_id, max(seq) AS seq FROM feed GROUP BY place_id) l
+                 ON f.seq = l.seq WHERE f.action != 'closed'",
+            )
+            .map_err(storage)?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    Recorded {
+                        digest: u64::from_ne_bytes(row.get::<_, i64>(1)?.to_ne_bytes()),
+                        name: row.get(2)?,
+                        territory: row.get(3)?,
+                    },
+                ))
+            })
+            .map_err(storage)?;
+        let places = rows.collect::<Result<_, _>>().map_err(storage)?;
+        Ok(FeedState { head, places })
+    }
+
+    fn record_served(&self, changes: &[ServedChange], served: &str) -> ChangeResult<u64> {
+        let mut connection = self.lock();
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        {
+            let at = now();
+            let mut insert = transaction
+                .prepare_cached(
+                    "INSERT INTO feed (at, place_id, action, digest, name, fields, territory)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(storage)?;
+            for change in changes {
+                insert
+                    .execute(params![
+                        at,
+                        change.place_id,
+                        change.action.name(),
+                        i64::from_ne_bytes(change.digest.to_ne_bytes()),
+                        change.name,
+                        change.fields.join("|"),
+                        change.territory
+                    ])
+                    .map_err(storage)?;
+            }
+        }
+        transaction
+            .execute("UPDATE feed_served SET served = ?1 WHERE id = 1", [served])
+            .map_err(storage)?;
+        let seq: i64 = transaction
+            .query_row("SELECT coalesce(max(seq), 0) FROM feed", [], |row| {
+                row.get(0)
+            })
+            .map_err(storage)?;
+        transaction.commit().map_err(storage)?;
+        Ok(u64::try_from(seq).unwrap_or(0))
+    }
+
+    fn feed(&self, query: &FeedQuery) -> ChangeResult<Vec<FeedRow>> {
+        // The last row of each place up to `upto` (in the territory), with whether the place
+        // was on the map at `since`.
+        let sql = format!(
+            "SELECT f.seq, f.at, f.place_id, f.action, f.name, f.fields,
+             coalesce((SELECT h.action != 'closed' FROM feed h WHERE h.place_id = f.place_id
+                       AND h.seq <= ?1 ORDER BY h.seq DESC LIMIT 1), 0)
+             FROM feed f
+             WHERE f.seq > ?1 AND f.seq <= ?2 AND {in_f}
+             AND NOT EXISTS (SELECT 1 FROM feed g WHERE g.place_id = f.place_id
+                             AND g.seq > f.seq AND g.seq <= ?2 AND {in_g})
+             ORDER BY f.seq LIMIT ?3",
+            in_f = in_territory("f.territory", &query.territory, 4),
+            in_g = in_territory("g.territory", &query.territory, 4),
+        );
+        feed_rows(
+            &self.lock(),
+            &sql,
+            &[
+                seq_param(query.since),
+                seq_param(query.upto),
+                i64::try_from(query.limit).unwrap_or(i64::MAX),
+            ],
+            &query.territory,
+        )
+    }
+
+    fn recent(&self, territory: &Territory, upto: u64, limit: usize) -> ChangeResult<Vec<FeedRow>> {
+        let sql = format!(
+            "SELECT seq, at, place_id, action, name, fields, 1 FROM feed
+             WHERE seq <= ?1 AND {in_t} ORDER BY seq DESC LIMIT ?2",
+            in_t = in_territory("territory", territory, 3),
+        );
+        feed_rows(
+            &self.lock(),
+            &sql,
+            &[seq_param(upto), i64::try_from(limit).unwrap_or(i64::MAX)],
+            territory,
+        )
     }
 }
 

@@ -39,7 +39,8 @@ use lieux_tiles::{ClusterOptions, LngLatBbox, TileCoord, TileJson, VectorLayer};
 use serde_json::Value;
 
 use crate::changes::apply::{apply, Applied, Conflict};
-use crate::changes::AcceptedChange;
+use crate::changes::feed::ServedChange;
+use crate::changes::{AcceptedChange, ChangeStore};
 use crate::filter::PlaceFilter;
 use crate::ingest::import::{import, ImportOptions};
 use crate::place::Place;
@@ -100,6 +101,8 @@ pub struct LiveIndex {
     stages: Vec<(&'static str, Duration)>,
     /// What the accepted changes it was built with could not do.
     changes: ChangesApplied,
+    /// The change feed's last row that it shows ([`record_feed`]).
+    feed_seq: u64,
     /// A directory this index owns (rebuilt from sources), removed when it is dropped. Last, so
     /// that it is dropped after the readers of its files.
     owned_dir: Option<OwnedDir>,
@@ -153,6 +156,7 @@ impl LiveIndex {
                 ("cluster hierarchy", clustered - searched),
             ],
             changes: ChangesApplied::default(),
+            feed_seq: 0,
             owned_dir: None,
             index,
         };
@@ -386,6 +390,39 @@ impl LiveIndex {
         &self.changes
     }
 
+    /// The change feed's last row that this index shows: a consumer of the feed is answered
+    /// up to it, with the places as this index serves them.
+    #[must_use]
+    pub fn feed_seq(&self) -> u64 {
+        self.feed_seq
+    }
+
+    /// The place `id` as this index serves it.
+    #[must_use]
+    pub fn place_record(&self, id: &str) -> Option<&Place> {
+        let ordinal = self.search.ordinal_of(&self.index, id)?;
+        self.index.places.get(ordinal as usize)
+    }
+
+    /// What changed on the map from `before` to this index: creations and updates in the order
+    /// of this index's places, then closures in the order of `before`'s.
+    #[must_use]
+    pub fn changes_from(&self, before: &Self) -> Vec<ServedChange> {
+        if self.hash() == before.hash() {
+            return Vec::new();
+        }
+        let now = self.index.places.iter().filter_map(|place| {
+            ServedChange::between(before.place_record(place.id()), Some(place))
+        });
+        let closed = before
+            .index
+            .places
+            .iter()
+            .filter(|place| self.place_record(place.id()).is_none())
+            .filter_map(|place| ServedChange::between(Some(place), None));
+        now.chain(closed).collect()
+    }
+
     /// How long each stage of loading took, in order: opening the index (when this loaded
     /// it), the search structures, the unfiltered cluster hierarchy, the checks.
     #[must_use]
@@ -497,6 +534,56 @@ pub fn load(source: &IndexSource, options: &LiveOptions) -> Result<LiveIndex> {
             Ok(live)
         }
     }
+}
+
+/// Appends to the change feed of `store` what changed on the map from `before` (the index
+/// served until now; `None` at start, when the feed's own record is compared instead) to
+/// `live`, and tells `live` the feed's last row. Called before `live` serves: the feed never
+/// names a change that no index shows, and the index never shows a change the feed misses.
+///
+/// # Errors
+/// [`Error::Changes`] when the store fails; `live` must then not serve.
+pub fn record_feed(
+    store: &dyn ChangeStore,
+    before: Option<&LiveIndex>,
+    live: &mut LiveIndex,
+) -> Result<usize> {
+    let failed = |e: crate::changes::ChangeError| Error::Changes(e.to_string());
+    let changes = match before {
+        Some(before) => live.changes_from(before),
+        None => {
+            let head = store.feed_head().map_err(failed)?;
+            if head.served == live.hash() {
+                live.feed_seq = head.seq;
+                return Ok(0);
+            }
+            let state = store.feed_state().map_err(failed)?;
+            let mut changes: Vec<ServedChange> = live
+                .index
+                .places
+                .iter()
+                .filter_map(|place| {
+                    ServedChange::from_recorded(
+                        place.id(),
+                        state.places.get(place.id()),
+                        Some(place),
+                    )
+                })
+                .collect();
+            let mut closed: Vec<(&String, _)> = state
+                .places
+                .iter()
+                .filter(|(id, _)| live.place_record(id).is_none())
+                .collect();
+            closed.sort_by(|a, b| a.0.cmp(b.0));
+            changes.extend(closed.into_iter().filter_map(|(id, recorded)| {
+                ServedChange::from_recorded(id, Some(recorded), None)
+            }));
+            changes
+        }
+    };
+    live.feed_seq = store.record_served(&changes, live.hash()).map_err(failed)?;
+    Ok(changes.len())
 }
 
 /// The places of `source` with the accepted `changes` applied, closed ones left out: what
