@@ -16,6 +16,7 @@ use lieux_index::changes::validate::{
     new_place_id, proposable_fields, validate, Proposal, MAX_FIELD_CHARS,
 };
 use lieux_index::changes::{Contact, ContributionKind, Status, Submission};
+use lieux_index::notice::EXTENSION_FIELDS;
 use lieux_index::SchemaField;
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::Deserialize;
@@ -99,7 +100,10 @@ pub struct ContributionBody {
     #[serde(default)]
     place_id: Option<String>,
     /// The new values by schema field name: texts; numbers for `latitude` and `longitude`;
-    /// for a field of several values, a list of texts or one text joined with `|`.
+    /// for a field of several values, a list of texts or one text joined with `|`. Beside the
+    /// schema's, a temporary closure (`fermeture_debut`, `fermeture_fin`, days `YYYY-MM-DD`,
+    /// the last included, and `fermeture_motif`) or a notice (`avis_message`, `avis_fin`,
+    /// optionally `avis_debut`), shown until their last day.
     #[serde(default)]
     #[schemars(schema_with = "fields_schema")]
     fields: BTreeMap<String, Value>,
@@ -115,9 +119,13 @@ pub struct ContributionBody {
 }
 
 /// The schema of `fields`: the names a contribution may set (all of schema v1.0.2 but `id`,
-/// `date_maj` and `source`), each a text, a number (the coordinates) or a list of texts.
+/// `date_maj` and `source`, and the extension fields of a temporary closure or a notice), each
+/// a text, a number (the coordinates) or a list of texts.
 fn fields_schema(_: &mut SchemaGenerator) -> Schema {
-    let names: Vec<&str> = proposable_fields().map(SchemaField::name).collect();
+    let names: Vec<&str> = proposable_fields()
+        .map(SchemaField::name)
+        .chain(EXTENSION_FIELDS)
+        .collect();
     json_schema!({
         "type": "object",
         "propertyNames": { "enum": names },

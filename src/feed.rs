@@ -180,8 +180,18 @@ fn entry(live: &LiveIndex, territory: &Territory, row: FeedRow) -> Result<FeedEn
         None if live.place_record(&row.place_id).is_some() => "removed",
         None => "closed",
     };
+    // Without `open_now`, which depends on the clock and not on the data.
     let place = served
-        .map(|place| serde_json::from_slice(&PlaceFeature::new(place).to_json()))
+        .and_then(|_| live.place(&row.place_id))
+        .map(|feature| {
+            serde_json::from_slice(
+                &PlaceFeature {
+                    open_now: None,
+                    ..feature
+                }
+                .to_json(),
+            )
+        })
         .transpose()
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
     Ok(FeedEntry {

@@ -14,6 +14,7 @@ mod feed;
 mod hostile;
 mod import;
 mod index;
+mod notices;
 mod page;
 mod relevance;
 mod reload;

@@ -25,6 +25,7 @@ pub mod filter;
 pub mod fold;
 pub mod geo;
 pub mod ingest;
+pub mod notice;
 pub mod place;
 pub mod search;
 pub mod serve;

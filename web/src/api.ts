@@ -32,7 +32,17 @@ export interface PlaceProperties {
   score?: number;
   distance_m?: number;
   open_now?: boolean;
+  /** Temporary closures and notices not yet past (an extension beside the schema's fields). */
+  avis?: Notice[];
   [field: string]: unknown;
+}
+
+/** A temporary closure (`fermeture`) or a notice (`avis`) of a place, its days included. */
+export interface Notice {
+  type: "fermeture" | "avis";
+  debut: string;
+  fin: string;
+  message: string;
 }
 
 export interface PlaceFeature {

@@ -199,6 +199,29 @@ function buildForm(
     return block;
   }
 
+  /**
+   * A field of a temporary closure or a notice: an extension beside the schema's fields, empty
+   * on the form (the server shows those in force with the place), sent only when filled in.
+   */
+  function extensionControl(name: string, label: string, type: "date" | "text" | "textarea", hint?: string): HTMLElement {
+    const id = `c-${name}`;
+    const input =
+      type === "textarea"
+        ? h("textarea", { id, name, rows: 2, maxlength: 500 })
+        : h("input", { id, name, type, autocomplete: "off", maxlength: type === "text" ? 500 : undefined });
+    const block = fieldBlock({ name, label, kind: "text", hint }, input, false);
+    controls.push({
+      name,
+      read: () => input.value.trim(),
+      key: () => squash(input.value),
+      initialKey: "",
+      focus: () => input,
+      anchor: block.querySelector("label")!,
+      described: [input],
+    });
+    return block;
+  }
+
   function vocabularyControl(spec: FieldSpec): HTMLElement | null {
     const chosen = p ? values(p[spec.name]) : [];
     const offered = [...new Set([...(vocabularies[spec.name] ?? []), ...chosen])];
@@ -272,6 +295,23 @@ function buildForm(
         vocabulary("typologie"),
       ),
     );
+    if (kind === "update") {
+      form.append(
+        section(
+          "Fermeture temporaire ou information",
+          h(
+            "p",
+            { class: "hint" },
+            "Le lieu ferme quelques jours, ou son accueil change pour un temps ? Ces informations s'affichent avec le lieu jusqu'à leur dernier jour, puis disparaissent d'elles-mêmes.",
+          ),
+          extensionControl("fermeture_debut", "Fermé à partir du", "date"),
+          extensionControl("fermeture_fin", "Jusqu'au (inclus)", "date"),
+          extensionControl("fermeture_motif", "Motif de la fermeture", "text", "Par exemple : congés, travaux, inventaire."),
+          extensionControl("avis_message", "Information à afficher", "textarea", "Par exemple : permanence déplacée à la mairie."),
+          extensionControl("avis_fin", "Information affichée jusqu'au (inclus)", "date"),
+        ),
+      );
+    }
     pinMap = position.start();
   }
 

@@ -1,6 +1,6 @@
 // How place fields read in French on the page.
 
-import { values, type PlaceProperties } from "./api";
+import { values, type Notice, type PlaceProperties } from "./api";
 import { isOpenAt } from "./hours";
 
 export function distance(metres: number | undefined): string {
@@ -72,4 +72,37 @@ export function updatedText(p: PlaceProperties): string | null {
   const date = frenchDate(p.date_maj);
   if (date) return `Mis à jour le ${date}`;
   return p.date_maj ? `Mis à jour le ${p.date_maj}` : null;
+}
+
+/** Today in the page's own calendar, as the schema writes dates (`2026-12-03`). */
+function today(): string {
+  const now = new Date();
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+/**
+ * A place's temporary closures and notices as sentences, those in force first: `Fermé
+ * temporairement jusqu'au 2 janvier 2027 : inventaire.`, `Fermeture prévue du 24 au …`,
+ * `Information jusqu'au 15 mars 2027 : permanence déplacée à la mairie.`
+ */
+export function noticeTexts(p: PlaceProperties): { closure: boolean; inForce: boolean; text: string }[] {
+  const day = today();
+  return (p.avis ?? [])
+    .filter((n: Notice) => n.fin >= day)
+    .map((n: Notice) => {
+      const inForce = n.debut <= day;
+      const [from, to] = [frenchDate(n.debut) ?? n.debut, frenchDate(n.fin) ?? n.fin];
+      const message = n.message ? ` : ${n.message}` : "";
+      const closure = n.type === "fermeture";
+      const text = closure
+        ? inForce
+          ? `Fermé temporairement jusqu'au ${to} inclus${message}`
+          : `Fermeture prévue du ${from} au ${to} inclus${message}`
+        : inForce
+          ? `Information jusqu'au ${to}${message}`
+          : `Information du ${from} au ${to}${message}`;
+      return { closure, inForce, text };
+    })
+    .sort((a, b) => Number(b.inForce) - Number(a.inForce));
 }

@@ -3,7 +3,7 @@
 
 import type { PlaceFeature, PlaceProperties } from "./api";
 import { h } from "./dom";
-import { address, distance, list, openNow, openNowText, phone, safeUrl, updatedText } from "./format";
+import { address, distance, list, noticeTexts, openNow, openNowText, phone, safeUrl, updatedText } from "./format";
 import { frenchWeek } from "./hours";
 
 export interface ViewCallbacks {
@@ -15,6 +15,19 @@ function openBadge(p: PlaceProperties): HTMLElement | null {
   const open = openNow(p);
   if (open === null) return null;
   return h("span", { class: open ? "badge open" : "badge closed" }, openNowText(open));
+}
+
+/** A place's temporary closures and notices, as a note that screen readers read with it. */
+function notices(p: PlaceProperties): HTMLElement | null {
+  const texts = noticeTexts(p);
+  if (!texts.length) return null;
+  return h(
+    "ul",
+    { class: "notices", role: "note", "aria-label": "Avis" },
+    texts.map(({ closure, inForce, text }) =>
+      h("li", { class: closure && inForce ? "notice closure" : "notice" }, text),
+    ),
+  );
 }
 
 function tags(values: string[], max: number): HTMLElement | null {
@@ -52,6 +65,7 @@ export function renderCards(
           },
           h("h3", {}, h("button", { type: "button", class: "card-title", "data-id": id }, p.nom)),
           h("p", { class: "card-address" }, address(p)),
+          notices(p),
           h(
             "p",
             { class: "card-meta" },
@@ -242,6 +256,7 @@ export function renderDetails(container: HTMLElement, feature: PlaceFeature, act
     h("p", { class: "details-address" }, address(p)),
     p.distance_m !== undefined ? h("p", {}, `À ${distance(p.distance_m)}`) : null,
     h("p", { class: open === null ? "status" : open ? "status open" : "status closed" }, openNowText(open)),
+    notices(p),
     updated ? h("p", { class: "updated" }, updated) : null,
     p.presentation_resume ? h("p", { class: "resume" }, p.presentation_resume) : null,
     section("Horaires", hours),

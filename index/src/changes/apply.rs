@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::validate::normalise;
 use super::{AcceptedChange, ContributionKind};
+use crate::notice::Notice;
 use crate::place::{Place, SchemaField};
 
 /// A field a change could not be applied to.
@@ -41,6 +42,9 @@ pub struct Applied {
     pub orphans: Vec<(u64, String)>,
     /// The places changed, by id, with the contribution that changed them last.
     pub changed: HashMap<String, u64>,
+    /// The temporary closures and notices of the places, by id, in the order they were
+    /// accepted (expired ones too: each question is asked of a day).
+    pub notices: HashMap<String, Vec<Notice>>,
 }
 
 /// What `source` says of a place a contribution changed.
@@ -65,12 +69,14 @@ pub fn apply(base: Vec<Place>, changes: &[AcceptedChange]) -> Applied {
             (ContributionKind::Closed, Some(at)) => {
                 places[at] = None;
                 by_id.remove(&change.place_id);
+                applied.notices.remove(&change.place_id);
                 applied
                     .changed
                     .insert(change.place_id.clone(), change.contribution);
             }
             (ContributionKind::New, None) => {
                 if let Some(place) = changed_place(None, change, &change.after) {
+                    add_notices(&mut applied.notices, change);
                     by_id.insert(change.place_id.clone(), places.len());
                     places.push(Some(place));
                     applied
@@ -102,6 +108,15 @@ pub fn apply(base: Vec<Place>, changes: &[AcceptedChange]) -> Applied {
                         fields.insert(name.clone(), after.clone());
                     }
                 }
+                add_notices(&mut applied.notices, change);
+                // A change that sets only a closure or a notice leaves the record as it was.
+                let sets_fields = change
+                    .after
+                    .keys()
+                    .any(|name| SchemaField::from_name(name).is_some());
+                if !sets_fields {
+                    continue;
+                }
                 if let Some(place) = changed_place(Some(current), change, &fields) {
                     places[at] = Some(place);
                     applied
@@ -118,6 +133,17 @@ pub fn apply(base: Vec<Place>, changes: &[AcceptedChange]) -> Applied {
     }
     applied.places = places.into_iter().flatten().collect();
     applied
+}
+
+/// Adds the temporary closures and notices `change` sets to its place's.
+fn add_notices(notices: &mut HashMap<String, Vec<Notice>>, change: &AcceptedChange) {
+    let set = Notice::from_fields(&change.after, change.accepted_on);
+    if !set.is_empty() {
+        notices
+            .entry(change.place_id.clone())
+            .or_default()
+            .extend(set);
+    }
 }
 
 /// `current` (or nothing, for a new place) with `fields` set by `change`: dated the day it was

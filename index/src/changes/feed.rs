@@ -27,7 +27,26 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::notice::Notice;
 use crate::place::{Place, SchemaField, TextField};
+
+/// A place as the map serves it: its record and its temporary closures and notices.
+#[derive(Clone, Copy, Debug)]
+pub struct Served<'a> {
+    /// The record.
+    pub place: &'a Place,
+    /// Its temporary closures and notices.
+    pub notices: &'a [Notice],
+}
+
+impl PartialEq for Served<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.place == other.place && self.notices == other.notices
+    }
+}
+
+/// The name of the extension that lists a place's closures and notices, in the changed fields.
+pub const NOTICES_FIELD: &str = "avis";
 
 /// What happened to a place on the map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
@@ -81,8 +100,8 @@ pub struct ServedChange {
 impl ServedChange {
     /// The change from `before` to `after` (`None`: absent), or `None` when they are the same.
     #[must_use]
-    pub fn between(before: Option<&Place>, after: Option<&Place>) -> Option<Self> {
-        let (action, place) = match (before, after) {
+    pub fn between(before: Option<Served<'_>>, after: Option<Served<'_>>) -> Option<Self> {
+        let (action, served) = match (before, after) {
             (None, None) => return None,
             (Some(b), Some(a)) if b == a => return None,
             (None, Some(a)) => (FeedAction::Created, a),
@@ -90,22 +109,28 @@ impl ServedChange {
             (Some(b), None) => (FeedAction::Closed, b),
         };
         let fields = match (before, after) {
-            (Some(b), Some(a)) => SchemaField::ALL
-                .iter()
-                .filter(|field| b.field_text(**field) != a.field_text(**field))
-                .map(|field| field.name())
-                .collect(),
+            (Some(b), Some(a)) => {
+                let mut fields: Vec<&'static str> = SchemaField::ALL
+                    .iter()
+                    .filter(|field| b.place.field_text(**field) != a.place.field_text(**field))
+                    .map(|field| field.name())
+                    .collect();
+                if b.notices != a.notices {
+                    fields.push(NOTICES_FIELD);
+                }
+                fields
+            }
             _ => Vec::new(),
         };
         let mut territory = String::from("|");
-        for place in before.into_iter().chain(after) {
-            territory_codes(place, &mut territory);
+        for served in before.into_iter().chain(after) {
+            territory_codes(served.place, &mut territory);
         }
         Some(Self {
-            place_id: place.id().to_owned(),
+            place_id: served.place.id().to_owned(),
             action,
             digest: after.map_or(0, digest),
-            name: place.nom().to_owned(),
+            name: served.place.nom().to_owned(),
             fields,
             territory,
         })
@@ -118,7 +143,7 @@ impl ServedChange {
     pub fn from_recorded(
         place_id: &str,
         recorded: Option<&Recorded>,
-        now: Option<&Place>,
+        now: Option<Served<'_>>,
     ) -> Option<Self> {
         match (recorded, now) {
             (None, None) => None,
@@ -267,12 +292,14 @@ pub struct FeedHead {
     pub instance: String,
 }
 
-/// A place's digest: 64 bits of the BLAKE3 hash of its record, which any change of any field
-/// changes.
+/// A place's digest: 64 bits of the BLAKE3 hash of its record and its notices, which any
+/// change of any field changes.
 #[must_use]
-pub fn digest(place: &Place) -> u64 {
-    let bytes = postcard::to_stdvec(place).unwrap_or_default();
-    let hash = blake3::hash(&bytes);
+pub fn digest(served: Served<'_>) -> u64 {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&postcard::to_stdvec(served.place).unwrap_or_default());
+    hasher.update(&postcard::to_stdvec(served.notices).unwrap_or_default());
+    let hash = hasher.finalize();
     let mut first = [0; 8];
     first.copy_from_slice(&hash.as_bytes()[..8]);
     u64::from_le_bytes(first)

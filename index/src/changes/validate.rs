@@ -17,6 +17,7 @@ use crate::fold::fold;
 use crate::ingest::mapping::{Draft, SourceMapping};
 use crate::ingest::normalize::Normalizer;
 use crate::ingest::read::RowLocation;
+use crate::notice::{check_fields, EXTENSION_FIELDS};
 use crate::place::{Place, SchemaField};
 use crate::search::gazetteer::{gazetteer, name_key};
 use crate::search::schedules::{is_readable, now_local};
@@ -127,9 +128,25 @@ pub fn validate(
         (_, Some(id), Some(_)) => id.clone(),
     };
     let mut proposed: Vec<(SchemaField, String)> = Vec::new();
+    // A temporary closure or a notice: extension fields beside the schema's.
+    let mut extensions = Fields::new();
     for (name, value) in &proposal.fields {
+        if let Some(extension) = EXTENSION_FIELDS.iter().find(|f| **f == name) {
+            match value {
+                Value::Null => {}
+                Value::String(text) if text.trim().is_empty() => {}
+                Value::String(text) => {
+                    extensions.insert((*extension).to_owned(), text.trim().to_owned());
+                }
+                _ => refusal.add(name, "give text"),
+            }
+            continue;
+        }
         let Some(field) = SchemaField::from_name(name) else {
-            refusal.add(name, "not a field of schema v1.0.2");
+            refusal.add(
+                name,
+                "not a field of schema v1.0.2, nor of a temporary closure or notice",
+            );
             continue;
         };
         if SET_BY_THE_SERVER.contains(&field) {
@@ -144,9 +161,18 @@ pub fn validate(
             Err(message) => refusal.add(name, message),
         }
     }
+    for (name, wrong) in check_fields(&extensions, now_local().date()) {
+        refusal.add(name, wrong);
+    }
     if kind == ContributionKind::Closed {
         if !proposed.is_empty() {
             refusal.add("fields", "a closure changes no field");
+        }
+        if !extensions.is_empty() {
+            refusal.add(
+                "kind",
+                "a closure is for good: to close for a while, send an update with fermeture_debut and fermeture_fin",
+            );
         }
         return finish(refusal, || Submission {
             kind,
@@ -159,7 +185,7 @@ pub fn validate(
             flags: Vec::new(),
         });
     }
-    if proposed.is_empty() && refusal.fields.is_empty() {
+    if proposed.is_empty() && extensions.is_empty() && refusal.fields.is_empty() {
         refusal.add("fields", "nothing to change");
         return Err(refusal);
     }
@@ -273,9 +299,10 @@ pub fn validate(
             fields.insert(field.name().to_owned(), place.field_text(field));
         }
     }
-    if fields.is_empty() {
+    if fields.is_empty() && extensions.is_empty() {
         refusal.add("fields", "every value proposed is the place's already");
     }
+    fields.extend(extensions);
     finish(refusal, || Submission {
         kind,
         place_id,

@@ -346,6 +346,11 @@ impl SearchIndex {
         &self.schedules
     }
 
+    /// Sets the temporary closures of the places (see [`Schedules::set_closures`]).
+    pub fn set_closures(&mut self, closures: Vec<(u32, chrono::NaiveDate, chrono::NaiveDate)>) {
+        self.schedules.set_closures(closures);
+    }
+
     /// The ordinal of the place with `id`.
     #[must_use]
     pub fn ordinal_of(&self, index: &PlaceIndex, id: &str) -> Option<u32> {

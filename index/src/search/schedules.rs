@@ -12,13 +12,15 @@
 //! are shared by all the requests of that minute ([`Schedules::now`]).
 //!
 //! Places whose hours are missing, cannot be parsed or say `unknown` at that time are
-//! [`OpenState::Unknown`]: the caller decides whether to keep them.
+//! [`OpenState::Unknown`]: the caller decides whether to keep them. A place closed for a while
+//! ([`crate::notice`]) is [`OpenState::Closed`] on the days of its closure, whatever its hours
+//! say; the closures in force are listed once per evaluator, and most often there are none.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono::{NaiveDateTime, Timelike, Utc};
+use chrono::{NaiveDate, NaiveDateTime, Timelike, Utc};
 use opening_hours::localization::Country;
 use opening_hours::{Context, OpeningHours, RuleKind};
 
@@ -69,9 +71,14 @@ pub struct Schedules {
     of_place: Vec<u32>,
     /// Each distinct expression, `None` when it does not parse.
     distinct: Vec<Option<OpeningHours>>,
+    /// The temporary closures: (place, first day, last day), by place.
+    closures: Vec<(u32, NaiveDate, NaiveDate)>,
     /// The answers of the current minute, shared by its requests.
-    this_minute: Mutex<Option<(NaiveDateTime, Answers)>>,
+    this_minute: Mutex<Option<(NaiveDateTime, Answers, Closed)>>,
 }
+
+/// The places closed for a while at a time, sorted: most often none.
+type Closed = Arc<[u32]>;
 
 /// Per distinct expression, its state once known: [`UNANSWERED`] or an [`OpenState`] code.
 type Answers = Arc<[AtomicU8]>;
@@ -107,8 +114,33 @@ impl Schedules {
         Self {
             of_place,
             distinct,
+            closures: Vec::new(),
             this_minute: Mutex::new(None),
         }
+    }
+
+    /// Sets the temporary closures of the places: `(place, first day, last day)`, the last
+    /// included. On those days the place is closed, whatever its hours say.
+    pub fn set_closures(&mut self, mut closures: Vec<(u32, NaiveDate, NaiveDate)>) {
+        closures.sort_unstable();
+        self.closures = closures;
+        *self
+            .this_minute
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// The places closed for a while at `at`, sorted.
+    fn closed_at(&self, at: NaiveDateTime) -> Closed {
+        let day = at.date();
+        let mut closed: Vec<u32> = self
+            .closures
+            .iter()
+            .filter(|(_, first, last)| (*first..=*last).contains(&day))
+            .map(|(place, _, _)| *place)
+            .collect();
+        closed.dedup();
+        closed.into()
     }
 
     /// The number of distinct expressions, and how many of them do not parse.
@@ -125,6 +157,7 @@ impl Schedules {
             schedules: self,
             at,
             answers: self.unanswered(),
+            closed: self.closed_at(at),
         }
     }
 
@@ -141,18 +174,22 @@ impl Schedules {
             .this_minute
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let answers = match &*this_minute {
-            Some((at, answers)) if *at == minute => Arc::clone(answers),
+        let (answers, closed) = match &*this_minute {
+            Some((at, answers, closed)) if *at == minute => {
+                (Arc::clone(answers), Arc::clone(closed))
+            }
             _ => {
                 let answers = self.unanswered();
-                *this_minute = Some((minute, Arc::clone(&answers)));
-                answers
+                let closed = self.closed_at(minute);
+                *this_minute = Some((minute, Arc::clone(&answers), Arc::clone(&closed)));
+                (answers, closed)
             }
         };
         OpenAt {
             schedules: self,
             at: minute,
             answers,
+            closed,
         }
     }
 
@@ -168,6 +205,7 @@ pub struct OpenAt<'a> {
     schedules: &'a Schedules,
     at: NaiveDateTime,
     answers: Answers,
+    closed: Closed,
 }
 
 impl OpenState {
@@ -192,6 +230,9 @@ impl OpenState {
 impl OpenAt<'_> {
     /// The state of the place `ordinal`.
     pub fn state(&self, ordinal: u32) -> OpenState {
+        if !self.closed.is_empty() && self.closed.binary_search(&ordinal).is_ok() {
+            return OpenState::Closed;
+        }
         let id = self.schedules.of_place[ordinal as usize];
         if id == NONE {
             return OpenState::Unknown;
@@ -227,6 +268,38 @@ mod tests {
 
     fn at(text: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    #[test]
+    fn a_temporary_closure_closes_its_days_and_expires() {
+        let hours = "Mo-Sa 09:00-18:00";
+        let mut schedules = Schedules::build(&[place(hours), place(hours), place("")]);
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        // Before: both open on Tuesday 22 December at 10:00.
+        assert_eq!(
+            schedules.at(at("2026-12-22 10:00")).state(1),
+            OpenState::Open
+        );
+        schedules.set_closures(vec![(1, day(23), day(26)), (2, day(23), day(23))]);
+        let before = schedules.at(at("2026-12-22 10:00"));
+        assert_eq!(before.state(1), OpenState::Open);
+        let during = schedules.at(at("2026-12-23 10:00"));
+        assert_eq!(
+            during.state(0),
+            OpenState::Open,
+            "another place, same hours"
+        );
+        assert_eq!(during.state(1), OpenState::Closed);
+        // Closed for a while says more than unknown hours.
+        assert_eq!(during.state(2), OpenState::Closed);
+        assert_eq!(
+            schedules.at(at("2026-12-26 17:59")).state(1),
+            OpenState::Closed
+        );
+        // Expired: the hours answer again, with nothing rebuilt.
+        let after = schedules.at(at("2026-12-28 10:00"));
+        assert_eq!(after.state(1), OpenState::Open);
+        assert_eq!(after.state(2), OpenState::Unknown);
     }
 
     #[test]

@@ -14,7 +14,9 @@ use chrono::Datelike;
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 
+use crate::notice::{Notice, NoticeKind};
 use crate::place::{Place, SchemaField, TextField};
+use crate::search::schedules::now_local;
 use crate::serve::json;
 use crate::vocab::{
     Dispositif, FormationLabel, Frais, Itinerance, ModaliteAcces, ModaliteAccompagnement,
@@ -32,6 +34,8 @@ pub struct PlaceFeature<'a> {
     pub distance_m: Option<f64>,
     /// Whether it is open now; `None` when its hours are unknown.
     pub open_now: Option<bool>,
+    /// Its temporary closures and notices; those past their last day are not written.
+    pub notices: &'a [Notice],
 }
 
 impl<'a> PlaceFeature<'a> {
@@ -43,6 +47,7 @@ impl<'a> PlaceFeature<'a> {
             score: None,
             distance_m: None,
             open_now: None,
+            notices: &[],
         }
     }
 
@@ -174,6 +179,35 @@ impl<'a> PlaceFeature<'a> {
             key(out, "open_now");
             out.extend_from_slice(if open { b"true" } else { b"false" });
         }
+        if !self.notices.is_empty() {
+            let today = now_local().date();
+            let mut shown = self.notices.iter().filter(|n| n.shown_on(today)).peekable();
+            if shown.peek().is_some() {
+                key(out, "avis");
+                out.push(b'[');
+                for (i, notice) in shown.enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(br#"{"type":"#);
+                    json::string(
+                        out,
+                        match notice.kind {
+                            NoticeKind::Fermeture => "fermeture",
+                            NoticeKind::Avis => "avis",
+                        },
+                    );
+                    out.extend_from_slice(br#","debut":"#);
+                    write_date(out, notice.debut);
+                    out.extend_from_slice(br#","fin":"#);
+                    write_date(out, notice.fin);
+                    out.extend_from_slice(br#","message":"#);
+                    json::string(out, &notice.message);
+                    out.push(b'}');
+                }
+                out.push(b']');
+            }
+        }
     }
 }
 
@@ -241,6 +275,24 @@ impl JsonSchema for PlaceFeature<'_> {
             json!({
                 "type": "boolean",
                 "description": "Whether it is open at the time asked (now by default); absent when its hours are unknown.",
+            }),
+        );
+        properties.insert(
+            "avis".to_owned(),
+            json!({
+                "type": "array",
+                "description": "Its temporary closures (`fermeture`: closed from `debut` to `fin` included, whatever its hours say) and notices (`avis`), those not yet past; an extension beside the schema's fields, which exports of the schema leave out.",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "type": { "type": "string", "enum": ["fermeture", "avis"] },
+                        "debut": { "type": "string", "format": "date" },
+                        "fin": { "type": "string", "format": "date" },
+                        "message": { "type": "string" },
+                    },
+                    "required": ["type", "debut", "fin", "message"],
+                    "additionalProperties": false,
+                },
             }),
         );
         json_schema!({

@@ -39,10 +39,11 @@ use lieux_tiles::{ClusterOptions, LngLatBbox, TileCoord, TileJson, VectorLayer};
 use serde_json::Value;
 
 use crate::changes::apply::{apply, Applied, Conflict};
-use crate::changes::feed::ServedChange;
+use crate::changes::feed::{Served, ServedChange};
 use crate::changes::{AcceptedChange, ChangeStore};
 use crate::filter::PlaceFilter;
 use crate::ingest::import::{import, ImportOptions};
+use crate::notice::{Notice, NoticeKind};
 use crate::place::Place;
 use crate::search::suggest::Suggestion;
 use crate::search::thesaurus::Thesaurus;
@@ -103,6 +104,8 @@ pub struct LiveIndex {
     changes: ChangesApplied,
     /// The change feed's last row that it shows ([`record_feed`]).
     feed_seq: u64,
+    /// The temporary closures and notices of places, by ordinal.
+    notices: std::collections::HashMap<u32, Vec<Notice>>,
     /// A directory this index owns (rebuilt from sources), removed when it is dropped. Last, so
     /// that it is dropped after the readers of its files.
     owned_dir: Option<OwnedDir>,
@@ -157,6 +160,7 @@ impl LiveIndex {
             ],
             changes: ChangesApplied::default(),
             feed_seq: 0,
+            notices: std::collections::HashMap::new(),
             owned_dir: None,
             index,
         };
@@ -220,6 +224,7 @@ impl LiveIndex {
         let open_now = self.search.schedules().now();
         Some(PlaceFeature {
             open_now: open_now.state(ordinal).as_bool(),
+            notices: self.notices_of(ordinal),
             ..PlaceFeature::new(&self.index.places[ordinal as usize])
         })
     }
@@ -232,6 +237,7 @@ impl LiveIndex {
             score: Some(hit.score),
             distance_m: hit.distance_m,
             open_now: open_now.state(hit.ordinal).as_bool(),
+            notices: self.notices_of(hit.ordinal),
             ..PlaceFeature::new(&self.index.places[hit.ordinal as usize])
         })
     }
@@ -400,26 +406,79 @@ impl LiveIndex {
     /// The place `id` as this index serves it.
     #[must_use]
     pub fn place_record(&self, id: &str) -> Option<&Place> {
+        self.served(id).map(|served| served.place)
+    }
+
+    /// The place `id` with its temporary closures and notices.
+    #[must_use]
+    pub fn served(&self, id: &str) -> Option<Served<'_>> {
         let ordinal = self.search.ordinal_of(&self.index, id)?;
-        self.index.places.get(ordinal as usize)
+        Some(Served {
+            place: self.index.places.get(ordinal as usize)?,
+            notices: self.notices_of(ordinal),
+        })
+    }
+
+    /// The temporary closures and notices of the place `ordinal`.
+    fn notices_of(&self, ordinal: u32) -> &[Notice] {
+        self.notices.get(&ordinal).map_or(&[], Vec::as_slice)
+    }
+
+    /// Gives the places of `notices` (by id) their temporary closures and notices, and closes
+    /// them on the days of their closures.
+    fn set_notices(&mut self, notices: std::collections::HashMap<String, Vec<Notice>>) {
+        let by_ordinal: std::collections::HashMap<u32, Vec<Notice>> = notices
+            .into_iter()
+            .filter_map(|(id, notices)| Some((self.search.ordinal_of(&self.index, &id)?, notices)))
+            .collect();
+        let closures = by_ordinal
+            .iter()
+            .flat_map(|(ordinal, notices)| {
+                notices
+                    .iter()
+                    .filter(|n| n.kind == NoticeKind::Fermeture)
+                    .map(|n| (*ordinal, n.debut, n.fin))
+            })
+            .collect();
+        self.search.set_closures(closures);
+        self.notices = by_ordinal;
+    }
+
+    /// The identity of what this index serves: its content hash, and its places' temporary
+    /// closures and notices when there are some.
+    #[must_use]
+    pub fn served_hash(&self) -> String {
+        if self.notices.is_empty() {
+            return self.hash().to_owned();
+        }
+        let mut notices: Vec<(&str, &Vec<Notice>)> = self
+            .notices
+            .iter()
+            .map(|(ordinal, notices)| (self.index.places[*ordinal as usize].id(), notices))
+            .collect();
+        notices.sort_unstable_by_key(|(id, _)| *id);
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(self.hash().as_bytes());
+        hasher.update(&postcard::to_stdvec(&notices).unwrap_or_default());
+        hasher.finalize().to_hex().to_string()
     }
 
     /// What changed on the map from `before` to this index: creations and updates in the order
     /// of this index's places, then closures in the order of `before`'s.
     #[must_use]
     pub fn changes_from(&self, before: &Self) -> Vec<ServedChange> {
-        if self.hash() == before.hash() {
+        if self.served_hash() == before.served_hash() {
             return Vec::new();
         }
         let now = self.index.places.iter().filter_map(|place| {
-            ServedChange::between(before.place_record(place.id()), Some(place))
+            ServedChange::between(before.served(place.id()), self.served(place.id()))
         });
         let closed = before
             .index
             .places
             .iter()
-            .filter(|place| self.place_record(place.id()).is_none())
-            .filter_map(|place| ServedChange::between(Some(place), None));
+            .filter(|place| self.served(place.id()).is_none())
+            .filter_map(|place| ServedChange::between(before.served(place.id()), None));
         now.chain(closed).collect()
     }
 
@@ -553,7 +612,7 @@ pub fn record_feed(
         Some(before) => live.changes_from(before),
         None => {
             let head = store.feed_head().map_err(failed)?;
-            if head.served == live.hash() {
+            if head.served == live.served_hash() {
                 live.feed_seq = head.seq;
                 return Ok(0);
             }
@@ -566,7 +625,7 @@ pub fn record_feed(
                     ServedChange::from_recorded(
                         place.id(),
                         state.places.get(place.id()),
-                        Some(place),
+                        live.served(place.id()),
                     )
                 })
                 .collect();
@@ -582,7 +641,9 @@ pub fn record_feed(
             changes
         }
     };
-    live.feed_seq = store.record_served(&changes, live.hash()).map_err(failed)?;
+    live.feed_seq = store
+        .record_served(&changes, &live.served_hash())
+        .map_err(failed)?;
     Ok(changes.len())
 }
 
@@ -637,6 +698,7 @@ pub fn load_with_changes(
     write_index(&applied.places, &report, sources, &dir.0, &NoProgress)?;
     let mut live = LiveIndex::prepare(PlaceIndex::open(&dir.0)?, options)?;
     live.owned_dir = Some(dir);
+    live.set_notices(applied.notices);
     live.changes = ChangesApplied {
         count: changes.len(),
         conflicts: applied.conflicts,
