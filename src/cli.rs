@@ -14,6 +14,7 @@ use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use lieux_index::changes::sqlite::SqliteStore;
 use lieux_index::changes::ChangeStore;
+use lieux_index::freshness::FreshnessRule;
 use lieux_index::ingest::dedup::MergeConfig;
 use lieux_index::ingest::export::{write_schema_csv, Cells};
 use lieux_index::ingest::generate::{Gazetteer, Generator};
@@ -202,6 +203,14 @@ struct ServeArgs {
     /// (`data/thesaurus.toml` describes the format); repeatable. Read again at each reload.
     #[arg(long)]
     thesaurus: Vec<PathBuf>,
+    /// A place whose `date_maj` is at most this many days old is `a_jour` (the `fraicheur`
+    /// filter and facet).
+    #[arg(long, default_value_t = FreshnessRule::default().fresh_days)]
+    fresh_days: u32,
+    /// A place whose `date_maj` is more than this many days old is `ancienne`; between the two,
+    /// `a_verifier`.
+    #[arg(long, default_value_t = FreshnessRule::default().stale_days)]
+    stale_days: u32,
     /// A file holding the admin token (instead of the environment variable
     /// `LIEUX_ADMIN_TOKEN`); without either, `/admin/*` is off.
     #[arg(long)]
@@ -288,6 +297,19 @@ struct ServeArgs {
 }
 
 impl ServeArgs {
+    fn freshness(&self) -> anyhow::Result<FreshnessRule> {
+        anyhow::ensure!(
+            self.fresh_days <= self.stale_days,
+            "--fresh-days ({}) must not be above --stale-days ({})",
+            self.fresh_days,
+            self.stale_days
+        );
+        Ok(FreshnessRule {
+            fresh_days: self.fresh_days,
+            stale_days: self.stale_days,
+        })
+    }
+
     fn limits(&self) -> anyhow::Result<Limits> {
         let max_text = lieux_index::filter::MAX_QUERY_CHARS;
         if self.max_query_chars > max_text {
@@ -636,6 +658,7 @@ impl ServeSettings {
                 map_cache_places: args.map_cache_places,
                 tile_cache_bytes: args.tile_cache_mib * 1024 * 1024,
                 thesaurus: args.thesaurus.clone(),
+                freshness: args.freshness()?,
             },
             limits: args.limits()?,
             rates: RateLimits::rates_of(&args.rate_limit).map_err(anyhow::Error::msg)?,
@@ -731,6 +754,7 @@ impl ServeSettings {
             gaps: crate::gaps::SearchGaps::default(),
             openapi: serde_json::to_vec(&crate::openapi::document(&self.limits))?.into(),
             changes: Arc::new(changes),
+            signer: crate::campaign::Signer::load(&self.state_dir)?,
         }))
     }
 
@@ -780,6 +804,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let shutdown_timeout = settings.shutdown_timeout;
     actix_web::rt::System::new().block_on(async move {
         reload_on_hangup(state.clone());
+        rebuild_each_day(state.clone());
         let server = actix_web::HttpServer::new(move || app(state.clone(), &cors_origins))
             .shutdown_timeout(shutdown_timeout)
             .bind(addr)
@@ -809,6 +834,23 @@ fn reload_on_hangup(state: actix_web::web::Data<AppState>) {
             let source = state.admin.default_source.clone();
             // Success and failure are both logged by `reload`.
             let _ = state.reload(source, "SIGHUP").await;
+        }
+    });
+}
+
+/// Builds the index again when the day changes in France: the places' freshness is of a day
+/// (the outcome goes to the logs).
+fn rebuild_each_day(state: actix_web::web::Data<AppState>) {
+    use lieux_index::search::schedules::now_local;
+    actix_web::rt::spawn(async move {
+        let mut day = now_local().date();
+        loop {
+            actix_web::rt::time::sleep(std::time::Duration::from_secs(60)).await;
+            let today = now_local().date();
+            if today != day {
+                day = today;
+                let _ = state.rebuild("a new day").await;
+            }
         }
     });
 }

@@ -26,7 +26,7 @@ use crate::limits::Limits;
 use crate::params::{
     filter_of, invalid, Filters, Kind, Maximum, Parameter, Params, Query, RouteParams,
 };
-use crate::receipts::escape;
+use crate::receipts::{escape, percent_encode};
 use crate::state::{AppState, Live};
 
 /// `GET /changes`.
@@ -341,7 +341,7 @@ impl AtomFeed<'_> {
                 ),
                 FeedAction::Closed => format!("{name} n'est plus sur la carte."),
             };
-            let link = format!("{}/?lieu={}", self.base, utf8_percent_encode(&row.place_id));
+            let link = format!("{}/?lieu={}", self.base, percent_encode(&row.place_id));
             let _ = write!(
                 out,
                 "<entry>\n<id>{id}</id>\n<title>{title} : {name}</title>\n<updated>{at}</updated>\n\
@@ -378,17 +378,4 @@ fn urn(instance: &str, what: &str) -> String {
         &hex[16..20],
         &hex[20..]
     )
-}
-
-/// `text` percent-encoded for a URL's query value.
-fn utf8_percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            let _ = write!(out, "%{byte:02X}");
-        }
-    }
-    out
 }

@@ -39,6 +39,8 @@ pub enum ErrorCode {
     Timeout,
     /// A CORS preflight from an origin, or for a method, that is not allowed.
     CorsRefused,
+    /// A signed link that this server did not sign, or whose time is over.
+    InvalidSignature,
     /// A contribution whose fields are not valid: `fields` says what is wrong with each.
     InvalidContribution,
     /// A body of a content type the route does not read.
@@ -67,7 +69,7 @@ impl ErrorCode {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::ReloadFailed => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
-            Self::CorsRefused => StatusCode::FORBIDDEN,
+            Self::CorsRefused | Self::InvalidSignature => StatusCode::FORBIDDEN,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -250,6 +252,7 @@ mod tests {
             (ErrorCode::ReloadFailed, 422, "reload_failed"),
             (ErrorCode::Timeout, 503, "timeout"),
             (ErrorCode::CorsRefused, 403, "cors_refused"),
+            (ErrorCode::InvalidSignature, 403, "invalid_signature"),
         ];
         for (code, status, name) in table {
             let (answered, _, body) = answer(&ApiError::new(code, "what to change"));

@@ -26,6 +26,7 @@ pub mod about;
 pub mod admin;
 pub mod answers;
 pub mod assets;
+pub mod campaign;
 pub mod cli;
 pub mod clients;
 pub mod contributions;

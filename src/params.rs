@@ -53,6 +53,9 @@ pub enum Kind {
     },
     /// Text, at most `--max-query-chars` characters.
     Text,
+    /// Text that must be given, and that matches `pattern` (ECMA 262, as the document states
+    /// it; the route checks what it means).
+    Required { pattern: &'static str },
     /// A local date-time, `2026-11-24T14:30`.
     LocalTime,
     /// A rectangle `W,S,E,N` in degrees, at most `--max-bbox-degrees` wide and tall.
@@ -156,6 +159,15 @@ impl Parameter {
                 self.name
             ))),
         }
+    }
+
+    /// Its text, which must be given.
+    ///
+    /// # Errors
+    /// When it is absent or given twice.
+    pub fn required<'q>(&self, query: &'q Query) -> Result<&'q str, ApiError> {
+        self.text(query)?
+            .ok_or_else(|| invalid(format!("{} is required", self.name)))
     }
 
     /// Which of its values it is, or its default.

@@ -212,7 +212,7 @@ fn list(title: &str, items: &[String]) -> String {
 }
 
 /// A whole page around `body` (already escaped), which loads and runs nothing.
-fn page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
+pub(crate) fn page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
     let title = escape(title);
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
@@ -249,6 +249,22 @@ pub fn escape(text: &str) -> String {
         }
     }
     escaped
+}
+
+/// `text` percent-encoded for a URL's path segment or query value: every byte but ASCII
+/// letters, digits and `-_.~`.
+#[must_use]
+pub fn percent_encode(text: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -12,7 +12,9 @@ use crate::answers::Description;
 use crate::http_error::{ApiError, ErrorCode};
 use crate::observe::RoutePattern;
 use crate::params::{Filters, Group, NoParams, Parameter, RouteParams};
-use crate::{about, admin, assets, contributions, feed, moderation, observe, search, tiles};
+use crate::{
+    about, admin, assets, campaign, contributions, feed, moderation, observe, search, tiles,
+};
 
 /// A route of the API as the OpenAPI document describes it (see [`crate::openapi`]).
 #[derive(Debug)]
@@ -62,6 +64,18 @@ pub const OPERATIONS: &[Operation] = &[
     operation::<NoParams>("/export.csv", "/export.csv", "get", &search::EXPORT),
     operation::<feed::ChangesParams>("/changes", "/changes", "get", &feed::CHANGES),
     operation::<feed::AtomParams>("/changes.atom", "/changes.atom", "get", &feed::ATOM),
+    operation::<campaign::LinkParams>(
+        "/confirmer/{id}",
+        "/confirmer/{id}",
+        "get",
+        &campaign::CONFIRM_PAGE,
+    ),
+    operation::<campaign::LinkParams>(
+        "/confirmer/{id}",
+        "/confirmer/{id}",
+        "post",
+        &campaign::CONFIRM,
+    ),
     operation::<tiles::MapParams>("/tiles.json", "/tiles.json", "get", &tiles::TILEJSON),
     operation::<tiles::MapParams>(
         "/tiles/{z}/{x}/{tile}",
@@ -144,6 +158,12 @@ pub const OPERATIONS: &[Operation] = &[
         "get",
         &moderation::CONFLICTS,
     ),
+    operation::<campaign::CampaignParams>(
+        "/admin/campaign.csv",
+        "/admin/campaign.csv",
+        "get",
+        &campaign::CAMPAIGN,
+    ),
 ];
 
 /// `route`, once it is known to be in [`OPERATIONS`] with `method`.
@@ -197,6 +217,20 @@ pub fn router(config: &mut web::ServiceConfig) {
         .service(get("/export.csv", search::export_all))
         .service(get("/changes", feed::changes))
         .service(get("/changes.atom", feed::atom))
+        .service(
+            web::resource("/confirmer/{id}")
+                .app_data(RoutePattern(documented("/confirmer/{id}", "get")))
+                .app_data(RoutePattern(documented("/confirmer/{id}", "post")))
+                .route(web::get().to(campaign::page_of))
+                .route(web::head().to(campaign::page_of))
+                .route(web::post().to(campaign::confirm))
+                .default_service(web::to(|request: HttpRequest| async move {
+                    Err::<HttpResponse, _>(ApiError::method_not_allowed(
+                        &request,
+                        "GET, HEAD, POST",
+                    ))
+                })),
+        )
         .service(get("/metrics", observe::metrics))
         .service(post("/contributions", contributions::submit))
         .service(get("/contributions/{id}", contributions::follow))
@@ -218,6 +252,11 @@ pub fn router(config: &mut web::ServiceConfig) {
                     "/admin/conflicts",
                     "/conflicts",
                     moderation::conflicts,
+                ))
+                .service(admin_get(
+                    "/admin/campaign.csv",
+                    "/campaign.csv",
+                    campaign::export,
                 ))
                 .service(admin_get(
                     "/admin/places/{id}/history",

@@ -59,6 +59,8 @@ pub struct AppState {
     pub openapi: web::Bytes,
     /// The contributions, the moderators' decisions and their log.
     pub changes: Arc<dyn ChangeStore>,
+    /// The key that signs the links of update campaigns.
+    pub signer: crate::campaign::Signer,
 }
 
 /// The index a request is answered from, taken once when the request starts.

@@ -61,7 +61,7 @@ impl Copy {
 }
 
 /// Every place the server serves in `territory` (a `/search` filter), by id, as `/places/{id}`
-/// answers it without what depends on the clock.
+/// answers it without what depends on the clock (`open_now`, `fraicheur`).
 fn served(server: &Server, territory: &str) -> BTreeMap<String, Value> {
     let (status, all) = server.get(&format!("/search?limit=1000{territory}"));
     assert_eq!(status, 200);

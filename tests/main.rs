@@ -11,6 +11,7 @@ mod support;
 mod contributions;
 mod faults;
 mod feed;
+mod freshness;
 mod hostile;
 mod import;
 mod index;

@@ -504,6 +504,16 @@ fn every_path_of_the_openapi_description_is_served() {
             assert_eq!(status, expected, "{path}: {body}");
             continue;
         }
+        if path == "/confirmer/{id}" {
+            // Signed links only (tests/freshness.rs follows real ones).
+            let unsigned = format!(
+                "/confirmer/{id}?expire=2100-01-01&signature={}",
+                "0".repeat(64)
+            );
+            assert_eq!(server.get(&unsigned).0, 403);
+            assert_eq!(server.get(&format!("/confirmer/{id}")).0, 400);
+            continue;
+        }
         if path == "/contributions/{id}" {
             // Found with its number and key only (tests/contributions.rs follows real ones).
             let (status, _) = server.get("/contributions/1?key=nope");

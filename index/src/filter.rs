@@ -13,8 +13,8 @@ use std::collections::BTreeSet;
 
 use crate::place::Place;
 use crate::vocab::{
-    Dispositif, Frais, ModaliteAcces, ModaliteAccompagnement, PriseEnCharge, Public, Service,
-    Typologie, VocabSet, Vocabulary,
+    Dispositif, Fraicheur, Frais, ModaliteAcces, ModaliteAccompagnement, PriseEnCharge, Public,
+    Service, Typologie, VocabSet, Vocabulary,
 };
 
 /// A filter parameter that could not be understood.
@@ -49,6 +49,8 @@ pub struct PlaceFilter {
     pub modalites_accompagnement: VocabSet<ModaliteAccompagnement>,
     /// Structure types (any of).
     pub typologie: VocabSet<Typologie>,
+    /// Freshness of the record (any of), from `date_maj` ([`crate::freshness`]).
+    pub fraicheur: VocabSet<Fraicheur>,
     /// Département codes (any of).
     pub departements: BTreeSet<String>,
     /// Postal codes (any of).
@@ -97,6 +99,11 @@ const PARAMETERS: &[(&str, &[&str], &str)] = &[
         "typologie",
         &["typologie"],
         "Structure types (any of), by code (`MUNI`).",
+    ),
+    (
+        "fraicheur",
+        &["fraicheur"],
+        "How recently the record was updated (any of): `a_jour`, `a_verifier` or `ancienne`, against the server's thresholds (`--fresh-days`, `--stale-days`).",
     ),
     (
         "departement",
@@ -168,6 +175,7 @@ pub fn parameter_values(name: &str) -> Option<FilterValues> {
         "modalites_acces" => labels::<ModaliteAcces>(),
         "modalites_accompagnement" => labels::<ModaliteAccompagnement>(),
         "typologie" => labels::<Typologie>(),
+        "fraicheur" => labels::<Fraicheur>(),
         // As `is_departement`, `is_code_postal` and `is_code_insee` read them, after trimming.
         // Empty values between pipes are ignored.
         "departement" => FilterValues::Pattern("^ *([0-9]{2,3}|2[AaBb])? *$"),
@@ -218,6 +226,7 @@ impl PlaceFilter {
                     filter.modalites_accompagnement = vocab_set(name, value)?;
                 }
                 "typologie" => filter.typologie = vocab_set(name, value)?,
+                "fraicheur" => filter.fraicheur = vocab_set(name, value)?,
                 "departement" => filter.departements = codes(name, value, is_departement)?,
                 "code_postal" => filter.codes_postaux = codes(name, value, is_code_postal)?,
                 "code_insee" => filter.codes_insee = codes(name, value, is_code_insee)?,
@@ -265,6 +274,7 @@ impl PlaceFilter {
             self.modalites_accompagnement.to_pipe_string(),
         );
         push("typologie", self.typologie.to_pipe_string());
+        push("fraicheur", self.fraicheur.to_pipe_string());
         push("departement", join(&self.departements));
         push("code_postal", join(&self.codes_postaux));
         push("code_insee", join(&self.codes_insee));
@@ -274,7 +284,8 @@ impl PlaceFilter {
         parts.join("&")
     }
 
-    /// Whether `place` passes the vocabulary and code filters (not `q`).
+    /// Whether `place` passes the vocabulary and code filters (not `q`, nor `fraicheur`, which
+    /// the search engine's facet rows know).
     #[must_use]
     pub fn matches_fields(&self, place: &Place) -> bool {
         fn any_of<V: Vocabulary>(wanted: &VocabSet<V>, has: &VocabSet<V>) -> bool {

@@ -23,6 +23,7 @@ pub mod changes;
 pub mod error;
 pub mod filter;
 pub mod fold;
+pub mod freshness;
 pub mod geo;
 pub mod ingest;
 pub mod notice;

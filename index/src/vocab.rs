@@ -52,7 +52,7 @@ macro_rules! impl_bits {
         }
     )*};
 }
-impl_bits!(u32, u128);
+impl_bits!(u8, u32, u128);
 
 /// A controlled vocabulary of the schema.
 pub trait Vocabulary: Copy + Eq + Ord + fmt::Debug + Send + Sync + 'static {
@@ -141,6 +141,16 @@ macro_rules! vocabulary {
 }
 
 include!("vocab_tables.rs");
+
+vocabulary! {
+    /// How recently a place's record was checked, from `date_maj` and the server's thresholds
+    /// ([`crate::freshness`]): no field of the schema, but filtered and counted as one.
+    Fraicheur, "fraicheur", u8 {
+        AJour => "a_jour",
+        AVerifier => "a_verifier",
+        Ancienne => "ancienne",
+    }
+}
 
 /// A set of values of one vocabulary: the value of a multi-valued field.
 ///

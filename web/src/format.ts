@@ -67,6 +67,21 @@ export function frenchDate(text: string | undefined): string | null {
   return `${day === 1 ? "1er" : day} ${MONTHS[month - 1]} ${year}`;
 }
 
+/** The freshness of a record (`fraicheur`), in words. */
+export const FRESHNESS: Record<string, string> = {
+  a_jour: "Fiche à jour",
+  a_verifier: "Fiche à vérifier",
+  ancienne: "Fiche ancienne",
+};
+
+/** A word of warning for a record not checked for a while; `null` for one that is up to date. */
+export function freshnessWarning(p: PlaceProperties): string | null {
+  const fraicheur = typeof p.fraicheur === "string" ? p.fraicheur : null;
+  if (fraicheur === "a_verifier") return "Informations à vérifier : appelez avant de vous déplacer.";
+  if (fraicheur === "ancienne") return "Informations anciennes : appelez avant de vous déplacer.";
+  return null;
+}
+
 /** `Mis à jour le 3 décembre 2026`, from `date_maj`; `null` when the place gives none. */
 export function updatedText(p: PlaceProperties): string | null {
   const date = frenchDate(p.date_maj);

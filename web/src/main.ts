@@ -22,6 +22,7 @@ import {
 } from "./state";
 import { renderCards, renderDetails, renderTable } from "./views";
 import { openContribution } from "./contribute";
+import { FRESHNESS } from "./format";
 
 const PAGE_SIZE = 50;
 
@@ -240,6 +241,7 @@ function renderTableView(): void {
 // ---- filters ------------------------------------------------------------------------------
 
 function facetLabel(key: string, value: string): string {
+  if (key === "fraicheur") return FRESHNESS[value] ?? value;
   return key === "departement" && DEPARTEMENTS[value] ? `${DEPARTEMENTS[value]} (${value})` : value;
 }
 
@@ -658,7 +660,11 @@ async function start(): Promise<void> {
   }
   if (state.selected) {
     mapView.select(state.selected);
-    void openDetails(state.selected, false);
+    const details = openDetails(state.selected, false);
+    // A campaign's correction link (`?lieu=ID&corriger=1`) opens the form filled in.
+    if (new URLSearchParams(location.search).get("corriger") === "1") {
+      void details.then(() => document.querySelector<HTMLButtonElement>("#propose-update")?.click());
+    }
   }
   await update();
 }

@@ -15,6 +15,7 @@ export const VOCABULARIES: ReadonlyArray<{ key: string; title: string }> = [
   { key: "modalites_accompagnement", title: "Modalités d'accompagnement" },
   { key: "typologie", title: "Type de structure" },
   { key: "departement", title: "Département" },
+  { key: "fraicheur", title: "Fraîcheur de la fiche" },
 ];
 
 export const RADII_M = [2000, 5000, 10000, 20000] as const;

@@ -3,7 +3,18 @@
 
 import type { PlaceFeature, PlaceProperties } from "./api";
 import { h } from "./dom";
-import { address, distance, list, noticeTexts, openNow, openNowText, phone, safeUrl, updatedText } from "./format";
+import {
+  address,
+  distance,
+  freshnessWarning,
+  list,
+  noticeTexts,
+  openNow,
+  openNowText,
+  phone,
+  safeUrl,
+  updatedText,
+} from "./format";
 import { frenchWeek } from "./hours";
 
 export interface ViewCallbacks {
@@ -75,6 +86,7 @@ export function renderCards(
           ),
           tags(list(p.services), 4),
           updatedText(p) ? h("p", { class: "card-updated" }, updatedText(p)) : null,
+          freshnessWarning(p) ? h("p", { class: "stale" }, freshnessWarning(p)) : null,
         ),
       );
     }),
@@ -258,6 +270,7 @@ export function renderDetails(container: HTMLElement, feature: PlaceFeature, act
     h("p", { class: open === null ? "status" : open ? "status open" : "status closed" }, openNowText(open)),
     notices(p),
     updated ? h("p", { class: "updated" }, updated) : null,
+    freshnessWarning(p) ? h("p", { class: "stale" }, freshnessWarning(p)) : null,
     p.presentation_resume ? h("p", { class: "resume" }, p.presentation_resume) : null,
     section("Horaires", hours),
     section("Contact", contact.children.length ? contact : null),

@@ -109,12 +109,14 @@ pub fn apply(base: Vec<Place>, changes: &[AcceptedChange]) -> Applied {
                     }
                 }
                 add_notices(&mut applied.notices, change);
-                // A change that sets only a closure or a notice leaves the record as it was.
-                let sets_fields = change
-                    .after
-                    .keys()
-                    .any(|name| SchemaField::from_name(name).is_some());
-                if !sets_fields {
+                // A change that sets only a closure or a notice leaves the record as it was;
+                // one that sets nothing (a place confirming its record) dates it.
+                let only_notices = !change.after.is_empty()
+                    && change
+                        .after
+                        .keys()
+                        .all(|name| SchemaField::from_name(name).is_none());
+                if only_notices {
                     continue;
                 }
                 if let Some(place) = changed_place(Some(current), change, &fields) {

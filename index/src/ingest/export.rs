@@ -51,6 +51,25 @@ pub fn write_schema_csv(
     Ok(())
 }
 
+/// Writes a table for people, in a spreadsheet: `header`, then `rows`, each cell defused
+/// ([`defuse_formula`]).
+///
+/// # Errors
+/// Any error of `out`.
+pub fn write_spreadsheet_csv(
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+    out: impl Write,
+) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(header)?;
+    for row in rows {
+        writer.write_record(row.iter().map(|cell| defuse_formula(cell).into_owned()))?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
 /// `value`, with a leading `'` when a spreadsheet would read it as a formula.
 #[must_use]
 pub fn defuse_formula(value: &str) -> Cow<'_, str> {

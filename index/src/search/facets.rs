@@ -7,17 +7,18 @@
 //! place that fails two counts nowhere.
 //!
 //! A broad search visits hundreds of thousands of places, so what the pass reads is kept apart
-//! from the places, in [`FacetColumns`]: per place, its vocabulary bitsets and a small
-//! département number, 64 bytes in a row, instead of a walk through each place's record and a
-//! département parsed from its codes.
+//! from the places, in [`FacetColumns`]: per place, its vocabulary bitsets, a small
+//! département number and its freshness, 48 bytes in a row, instead of a walk through each
+//! place's record and a département parsed from its codes.
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::filter::PlaceFilter;
+use crate::freshness::FreshnessRule;
 use crate::place::Place;
 use crate::vocab::{
-    Dispositif, Frais, ModaliteAcces, ModaliteAccompagnement, PriseEnCharge, Public, Service,
-    Typologie, VocabSet, Vocabulary,
+    Dispositif, Fraicheur, Frais, ModaliteAcces, ModaliteAccompagnement, PriseEnCharge, Public,
+    Service, Typologie, VocabSet, Vocabulary,
 };
 
 /// A filter that has facet counts.
@@ -33,11 +34,12 @@ pub enum Facet {
     ModalitesAccompagnement,
     Typologie,
     Departement,
+    Fraicheur,
 }
 
 impl Facet {
     /// Every facet, in the order of the answer.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Services,
         Self::Publics,
         Self::PriseEnCharge,
@@ -47,6 +49,7 @@ impl Facet {
         Self::ModalitesAccompagnement,
         Self::Typologie,
         Self::Departement,
+        Self::Fraicheur,
     ];
 
     /// The facet's name in answers: the schema's field name, which is also the filter's
@@ -63,6 +66,7 @@ impl Facet {
             Self::ModalitesAccompagnement => ModaliteAccompagnement::FIELD,
             Self::Typologie => Typologie::FIELD,
             Self::Departement => "departement",
+            Self::Fraicheur => Fraicheur::FIELD,
         }
     }
 
@@ -89,9 +93,22 @@ pub struct FacetRow {
     modalites_accompagnement: VocabSet<ModaliteAccompagnement>,
     /// An index into [`FacetColumns::departements`], or [`NO_DEPARTEMENT`].
     departement: u16,
+    /// Its freshness on the day the columns were built.
+    fraicheur: VocabSet<Fraicheur>,
 }
 
 const NO_DEPARTEMENT: u16 = u16::MAX;
+
+impl FacetRow {
+    /// The place's freshness.
+    #[must_use]
+    pub fn freshness(&self) -> Option<Fraicheur> {
+        self.fraicheur.iter().next()
+    }
+}
+
+/// The size of a row: a broad search reads one per place, so it stays within 48 bytes.
+const _: () = assert!(std::mem::size_of::<FacetRow>() <= 48);
 
 /// The [`FacetRow`] of every place, by ordinal.
 #[derive(Debug, Default)]
@@ -100,13 +117,13 @@ pub struct FacetColumns {
     /// The département codes that occur.
     departements: Vec<String>,
     /// Where each facet's counts start in a flat array of counts, and (last) its length.
-    offsets: [usize; 10],
+    offsets: [usize; 11],
 }
 
 impl FacetColumns {
-    /// The rows of `places`.
+    /// The rows of `places`, their freshness by `freshness` on `today`.
     #[must_use]
-    pub fn build(places: &[Place]) -> Self {
+    pub fn build(places: &[Place], freshness: &FreshnessRule, today: chrono::NaiveDate) -> Self {
         let mut departements: Vec<String> = Vec::new();
         let rows = places
             .iter()
@@ -131,6 +148,7 @@ impl FacetColumns {
                     modalites_acces: place.modalites_acces,
                     modalites_accompagnement: place.modalites_accompagnement,
                     departement,
+                    fraicheur: VocabSet::from_iter([freshness.of(place, today)]),
                 }
             })
             .collect();
@@ -144,8 +162,9 @@ impl FacetColumns {
             ModaliteAccompagnement::ALL.len(),
             Typologie::ALL.len(),
             departements.len(),
+            Fraicheur::ALL.len(),
         ];
-        let mut offsets = [0; 10];
+        let mut offsets = [0; 11];
         for (i, size) in sizes.iter().enumerate() {
             offsets[i + 1] = offsets[i] + size;
         }
@@ -159,7 +178,7 @@ impl FacetColumns {
     /// The number of counters in a flat array of counts.
     #[must_use]
     pub fn counters(&self) -> usize {
-        self.offsets[9]
+        self.offsets[10]
     }
 
     /// The row of the place `ordinal`.
@@ -182,6 +201,7 @@ impl FacetColumns {
                 modalites_acces: filter.modalites_acces,
                 modalites_accompagnement: filter.modalites_accompagnement,
                 departement: NO_DEPARTEMENT,
+                fraicheur: filter.fraicheur,
             },
             unfiltered: filter.services.is_empty()
                 && filter.publics.is_empty()
@@ -191,6 +211,7 @@ impl FacetColumns {
                 && filter.modalites_acces.is_empty()
                 && filter.modalites_accompagnement.is_empty()
                 && filter.typologie.is_empty()
+                && filter.fraicheur.is_empty()
                 && filter.departements.is_empty(),
             departements: (!filter.departements.is_empty()).then(|| {
                 self.departements
@@ -233,6 +254,7 @@ impl FacetColumns {
                     f(offset + usize::from(row.departement));
                 }
             }
+            Facet::Fraicheur => each(offset, row.fraicheur.indices(), f),
         }
     }
 
@@ -305,6 +327,7 @@ impl FacetFilter {
             fails(&w.modalites_accompagnement, &row.modalites_accompagnement),
             fails(&w.typologie, &row.typologie),
             departement,
+            fails(&w.fraicheur, &row.fraicheur),
         ]
         .into_iter()
         .zip(Facet::ALL)
@@ -382,6 +405,7 @@ impl FacetCounts<'_> {
                     Facet::ModalitesAcces => labelled::<ModaliteAcces>(counts),
                     Facet::ModalitesAccompagnement => labelled::<ModaliteAccompagnement>(counts),
                     Facet::Typologie => labelled::<Typologie>(counts),
+                    Facet::Fraicheur => labelled::<Fraicheur>(counts),
                     Facet::Departement => self
                         .columns
                         .departements

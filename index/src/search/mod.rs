@@ -293,7 +293,11 @@ impl SearchIndex {
     /// # Errors
     /// When the text index does not map back to the places.
     pub fn build(index: &PlaceIndex) -> Result<Self> {
-        Self::build_with(index, thesaurus::Thesaurus::bundled()?)
+        Self::build_with(
+            index,
+            thesaurus::Thesaurus::bundled()?,
+            &crate::freshness::FreshnessRule::default(),
+        )
     }
 
     /// Builds the search structures of `index`, reading queries with `thesaurus`; its parts
@@ -301,14 +305,18 @@ impl SearchIndex {
     ///
     /// # Errors
     /// When the text index does not map back to the places.
-    pub fn build_with(index: &PlaceIndex, thesaurus: thesaurus::Thesaurus) -> Result<Self> {
+    pub fn build_with(
+        index: &PlaceIndex,
+        thesaurus: thesaurus::Thesaurus,
+        freshness: &crate::freshness::FreshnessRule,
+    ) -> Result<Self> {
         let searcher = index.reader.searcher();
         let places = &index.places;
         let (docs, ids, schedules, suggester, facets) = std::thread::scope(|scope| {
             let ids = scope.spawn(|| id_table(places));
             let schedules = scope.spawn(|| Schedules::build(places));
             let suggester = scope.spawn(|| Suggester::build(places));
-            let facets = FacetColumns::build(places);
+            let facets = FacetColumns::build(places, freshness, schedules::now_local().date());
             let docs = DocMap::build(&searcher, places.len());
             (
                 docs,
@@ -338,6 +346,12 @@ impl SearchIndex {
             blocks,
             reader: QueryReader::new(index, thesaurus),
         })
+    }
+
+    /// The freshness of the place `ordinal` on the day these structures were built.
+    #[must_use]
+    pub fn freshness(&self, ordinal: u32) -> Option<crate::vocab::Fraicheur> {
+        self.facets.row(ordinal).freshness()
     }
 
     /// The parsed opening hours.
@@ -938,6 +952,7 @@ impl SearchIndex {
             Some(q) => Some(self.text_matches(index, q)?),
             None => None,
         };
+        let facets = self.facets.compile(filter);
         Ok(index
             .tree
             .nearest(longitude, latitude)
@@ -946,7 +961,8 @@ impl SearchIndex {
                 text_hits
                     .as_ref()
                     .is_none_or(|hits| hits[*ordinal as usize])
-                    && filter.matches_fields(place)
+                    && facets.failed(self.facets.row(*ordinal)) == 0
+                    && filter.matches_codes(place)
             })
             .take(k)
             .map(|ordinal| {

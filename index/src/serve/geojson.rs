@@ -19,8 +19,8 @@ use crate::place::{Place, SchemaField, TextField};
 use crate::search::schedules::now_local;
 use crate::serve::json;
 use crate::vocab::{
-    Dispositif, FormationLabel, Frais, Itinerance, ModaliteAcces, ModaliteAccompagnement,
-    PriseEnCharge, Public, Service, Typologie, VocabSet, Vocabulary,
+    Dispositif, FormationLabel, Fraicheur, Frais, Itinerance, ModaliteAcces,
+    ModaliteAccompagnement, PriseEnCharge, Public, Service, Typologie, VocabSet, Vocabulary,
 };
 
 /// A place as a GeoJSON Feature, with what a search knows of it.
@@ -36,6 +36,8 @@ pub struct PlaceFeature<'a> {
     pub open_now: Option<bool>,
     /// Its temporary closures and notices; those past their last day are not written.
     pub notices: &'a [Notice],
+    /// How recently its record was updated, against the server's thresholds.
+    pub fraicheur: Option<Fraicheur>,
 }
 
 impl<'a> PlaceFeature<'a> {
@@ -48,6 +50,7 @@ impl<'a> PlaceFeature<'a> {
             distance_m: None,
             open_now: None,
             notices: &[],
+            fraicheur: None,
         }
     }
 
@@ -179,6 +182,10 @@ impl<'a> PlaceFeature<'a> {
             key(out, "open_now");
             out.extend_from_slice(if open { b"true" } else { b"false" });
         }
+        if let Some(fraicheur) = self.fraicheur {
+            key(out, Fraicheur::FIELD);
+            json::string(out, fraicheur.label());
+        }
         if !self.notices.is_empty() {
             let today = now_local().date();
             let mut shown = self.notices.iter().filter(|n| n.shown_on(today)).peekable();
@@ -275,6 +282,14 @@ impl JsonSchema for PlaceFeature<'_> {
             json!({
                 "type": "boolean",
                 "description": "Whether it is open at the time asked (now by default); absent when its hours are unknown.",
+            }),
+        );
+        properties.insert(
+            Fraicheur::FIELD.to_owned(),
+            json!({
+                "type": "string",
+                "enum": Fraicheur::ALL.iter().map(|f| f.label()).collect::<Vec<_>>(),
+                "description": "How recently its record was updated (`date_maj`) against the server's thresholds: `a_jour`, `a_verifier`, `ancienne`.",
             }),
         );
         properties.insert(

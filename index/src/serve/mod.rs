@@ -66,6 +66,8 @@ pub struct LiveOptions {
     pub tile_cache_bytes: usize,
     /// Thesaurus files added to the bundled one (`--thesaurus`), read again at each load.
     pub thesaurus: Vec<PathBuf>,
+    /// The thresholds of the places' freshness.
+    pub freshness: crate::freshness::FreshnessRule,
 }
 
 /// Where a new index comes from.
@@ -141,7 +143,11 @@ impl LiveIndex {
     /// [`Error::InvalidIndex`] when a check fails; tantivy and clustering errors.
     pub fn prepare(index: PlaceIndex, options: &LiveOptions) -> Result<Self> {
         let started = Instant::now();
-        let search = SearchIndex::build_with(&index, Thesaurus::load(&options.thesaurus)?)?;
+        let search = SearchIndex::build_with(
+            &index,
+            Thesaurus::load(&options.thesaurus)?,
+            &options.freshness,
+        )?;
         let searched = started.elapsed();
         let maps = MapCache::new(options.cluster, options.map_cache_places);
         let whole = maps.get(&index, &search, &MapFilter::default())?;
@@ -225,6 +231,7 @@ impl LiveIndex {
         Some(PlaceFeature {
             open_now: open_now.state(ordinal).as_bool(),
             notices: self.notices_of(ordinal),
+            fraicheur: self.search.freshness(ordinal),
             ..PlaceFeature::new(&self.index.places[ordinal as usize])
         })
     }
@@ -238,8 +245,30 @@ impl LiveIndex {
             distance_m: hit.distance_m,
             open_now: open_now.state(hit.ordinal).as_bool(),
             notices: self.notices_of(hit.ordinal),
+            fraicheur: self.search.freshness(hit.ordinal),
             ..PlaceFeature::new(&self.index.places[hit.ordinal as usize])
         })
+    }
+
+    /// The places that `filter` keeps, in the index's order, each with its freshness.
+    ///
+    /// # Errors
+    /// A tantivy error while matching the filter's text.
+    pub fn matching(
+        &self,
+        filter: &PlaceFilter,
+    ) -> Result<Vec<(&Place, Option<crate::vocab::Fraicheur>)>> {
+        Ok(self
+            .search
+            .matching(&self.index, filter)?
+            .into_iter()
+            .map(|ordinal| {
+                (
+                    &self.index.places[ordinal as usize],
+                    self.search.freshness(ordinal),
+                )
+            })
+            .collect())
     }
 
     /// The places of `ordinals` (of hits of this index), in order.
