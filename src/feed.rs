@@ -23,9 +23,7 @@ use serde_json::Value;
 use crate::answers::{Answer, Content, Description};
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
-use crate::params::{
-    filter_of, invalid, Filters, Kind, Maximum, Parameter, Params, Query, RouteParams,
-};
+use crate::params::{filter_of, Filters, Kind, Maximum, Parameter, Params, Query, RouteParams};
 use crate::receipts::{escape, percent_encode};
 use crate::state::{AppState, Live};
 
@@ -33,8 +31,8 @@ use crate::state::{AppState, Live};
 pub const CHANGES: Description = Description {
     description: "Every creation, update and closure of a place after the cursor `since`, oldest first: for each place, the last change the server shows, with its record as served now (`place`, a GeoJSON Feature; `null` when it is closed or left the territory). Apply the entries in order, then ask again with `since` set to `next`: a consumer that does so never misses or doubles a change. `created` and `updated` both mean: store this record; `closed` and `removed` (the place left the territory asked for): delete it. Start with `since=0` to receive every place.",
     errors: &[(
-        ErrorCode::InvalidParameter,
-        "`since` is past the end of the feed (the server's state was reset: start again from 0), or a territory code is malformed.",
+        ErrorCode::Conflict,
+        "`since` is past the end of the feed: the server's state was reset, start again from 0.",
     )],
     ..Description::new(
         "The change feed",
@@ -220,9 +218,12 @@ pub async fn changes(
 ) -> Result<HttpResponse, ApiError> {
     let upto = live.feed_seq();
     if since > upto {
-        return Err(invalid(format!(
-            "since: {since} is past the end of the feed ({upto}): the server's state was reset, start again from 0"
-        )));
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            format!(
+                "since: {since} is past the end of the feed ({upto}): the server's state was reset, start again from 0"
+            ),
+        ));
     }
     let query = FeedQuery {
         since,

@@ -195,7 +195,7 @@ fn a_consumer_that_follows_the_feed_while_places_change_ends_with_the_servers_pl
     assert_eq!(page["next"], end);
     // A cursor past the end (a consumer of a state since wiped) is told so.
     let (status, refused) = server.get(&format!("/changes?since={}", end + 1));
-    assert_eq!(status, 400);
+    assert_eq!(status, 409);
     assert!(refused["message"]
         .as_str()
         .unwrap()
