@@ -15,6 +15,7 @@ mod freshness;
 mod hostile;
 mod import;
 mod index;
+mod live;
 mod notices;
 mod page;
 mod relevance;
