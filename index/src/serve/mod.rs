@@ -820,3 +820,6 @@ fn zoom_to_fit(west: f64, south: f64, east: f64, north: f64) -> f64 {
     .max(1e-6);
     (1.0 / width.max(height)).log2().floor().clamp(0.0, 16.0)
 }
+
+#[cfg(test)]
+mod tests;

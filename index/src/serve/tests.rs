@@ -1,0 +1,338 @@
+//! After any sequence of accepted changes (new places, updates that move or rename places,
+//! closures, reverts), the live index serves the places a model of those changes makes, and
+//! answers as an index built from scratch on its places in the same order: searches (hits,
+//! scores, totals, facets), nearest, clusters at every zoom and tiles, byte for byte.
+//!
+//! The model is this file's own (a map by id, the changes replayed but the reverted ones); the
+//! index built from scratch is `write_index` and `load` on the places served. Whatever applies
+//! changes to a live index, rebuilding it or patching it in place, must keep both.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::changes::{ContributionKind, Fields};
+use crate::filter::PlaceFilter;
+use crate::search::Near;
+
+/// The base data, indexed once.
+static BASE: LazyLock<(tempfile::TempDir, Vec<Place>)> = LazyLock::new(|| {
+    let dir = tempfile::tempdir().unwrap();
+    let places = crate::ingest::generate::test_places(300, 5);
+    let out = dir.path().join("base");
+    write_index(&places, &Report::default(), Vec::new(), &out, &NoProgress).unwrap();
+    let places = PlaceIndex::open(&out).unwrap().places;
+    (dir, places)
+});
+
+fn options() -> LiveOptions {
+    LiveOptions {
+        cluster: ClusterOptions::default(),
+        map_cache_places: 1_000_000,
+        tile_cache_bytes: 64 << 20,
+        thesaurus: Vec::new(),
+        freshness: crate::freshness::FreshnessRule::default(),
+    }
+}
+
+/// A change as the test draws it; places are named by their position among those on the map
+/// when the change comes.
+#[derive(Clone, Debug)]
+enum Op {
+    New { lon: f64, lat: f64, word: usize },
+    Move { at: usize, dlon: f64, dlat: f64 },
+    Rename { at: usize, word: usize },
+    Close { at: usize },
+    Revert { at: usize },
+}
+
+const WORDS: [&str; 4] = [
+    "Médiathèque",
+    "Espace numérique",
+    "France services",
+    "Fablab",
+];
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (-4.0f64..7.0, 43.0f64..50.0, 0..WORDS.len()).prop_map(|(lon, lat, word)| Op::New {
+            lon,
+            lat,
+            word
+        }),
+        (any::<usize>(), -0.3f64..0.3, -0.3f64..0.3).prop_map(|(at, dlon, dlat)| Op::Move {
+            at,
+            dlon,
+            dlat
+        }),
+        (any::<usize>(), 0..WORDS.len()).prop_map(|(at, word)| Op::Rename { at, word }),
+        any::<usize>().prop_map(|at| Op::Close { at }),
+        any::<usize>().prop_map(|at| Op::Revert { at }),
+    ]
+}
+
+/// What the model says is on the map: each place's name and position, by id.
+type Model = BTreeMap<String, (String, f64, f64)>;
+
+fn fields(pairs: &[(&str, String)]) -> Fields {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect()
+}
+
+/// The accepted changes `ops` make, in order, and what the model says is on the map then:
+/// each place's id with its name and position.
+fn play(ops: &[Op]) -> (Vec<AcceptedChange>, Model) {
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+    let mut changes: Vec<AcceptedChange> = Vec::new();
+    let mut reverted: Vec<bool> = Vec::new();
+    // The model, replayed after each change (the reverted ones left out).
+    let model = |changes: &[AcceptedChange], reverted: &[bool]| {
+        let mut map: Model = BASE
+            .1
+            .iter()
+            .map(|p| {
+                (
+                    p.id().to_owned(),
+                    (p.nom().to_owned(), p.longitude, p.latitude),
+                )
+            })
+            .collect();
+        for (change, _) in changes.iter().zip(reverted).filter(|(_, r)| !**r) {
+            let after = |name: &str| change.after.get(name).cloned();
+            match change.kind {
+                ContributionKind::New => {
+                    let number = |name| after(name).unwrap().parse::<f64>().unwrap();
+                    map.insert(
+                        change.place_id.clone(),
+                        (
+                            after("nom").unwrap(),
+                            number("longitude"),
+                            number("latitude"),
+                        ),
+                    );
+                }
+                ContributionKind::Update => {
+                    if let Some(place) = map.get_mut(&change.place_id) {
+                        if let Some(nom) = after("nom") {
+                            place.0 = nom;
+                        }
+                        if let (Some(lon), Some(lat)) = (after("longitude"), after("latitude")) {
+                            place.1 = lon.parse().unwrap();
+                            place.2 = lat.parse().unwrap();
+                        }
+                    }
+                }
+                ContributionKind::Closed => {
+                    map.remove(&change.place_id);
+                }
+            }
+        }
+        map
+    };
+    for (n, op) in ops.iter().enumerate() {
+        let now = model(&changes, &reverted);
+        let ids: Vec<&String> = now.keys().collect();
+        let pick = |at: usize| ids[at % ids.len()].clone();
+        let contribution = n as u64 + 1;
+        let change = |kind, place_id: String, before: Fields, after: Fields| AcceptedChange {
+            contribution,
+            kind,
+            place_id,
+            before,
+            after,
+            accepted_on: day,
+        };
+        let new = match *op {
+            Op::New { lon, lat, word } => Some(change(
+                ContributionKind::New,
+                format!("lieux-test-{n}"),
+                Fields::new(),
+                fields(&[
+                    ("nom", format!("{} numéro {n}", WORDS[word])),
+                    ("adresse", "1 place du Ralliement".to_owned()),
+                    ("commune", "Angers".to_owned()),
+                    ("code_postal", "49000".to_owned()),
+                    ("longitude", format!("{lon:.6}")),
+                    ("latitude", format!("{lat:.6}")),
+                ]),
+            )),
+            Op::Move { at, dlon, dlat } => {
+                let id = pick(at);
+                let (_, lon, lat) = now[&id];
+                Some(change(
+                    ContributionKind::Update,
+                    id.clone(),
+                    // As the schema's text writes a number, which the change found.
+                    fields(&[
+                        ("longitude", format!("{lon}")),
+                        ("latitude", format!("{lat}")),
+                    ]),
+                    fields(&[
+                        ("longitude", format!("{:.6}", lon + dlon)),
+                        (
+                            "latitude",
+                            format!("{:.6}", (lat + dlat).clamp(-80.0, 80.0)),
+                        ),
+                    ]),
+                ))
+            }
+            Op::Rename { at, word } => {
+                let id = pick(at);
+                Some(change(
+                    ContributionKind::Update,
+                    id.clone(),
+                    fields(&[("nom", now[&id].0.clone())]),
+                    fields(&[("nom", format!("{} renommé {n}", WORDS[word]))]),
+                ))
+            }
+            Op::Close { at } if ids.len() > 1 => Some(change(
+                ContributionKind::Closed,
+                pick(at),
+                Fields::new(),
+                Fields::new(),
+            )),
+            Op::Close { .. } => None,
+            Op::Revert { at } if !changes.is_empty() => {
+                let k = at % changes.len();
+                reverted[k] = true;
+                None
+            }
+            Op::Revert { .. } => None,
+        };
+        if let Some(new) = new {
+            changes.push(new);
+            reverted.push(false);
+        }
+    }
+    let map = model(&changes, &reverted);
+    let kept = changes
+        .into_iter()
+        .zip(reverted)
+        .filter(|(_, r)| !r)
+        .map(|(c, _)| c)
+        .collect();
+    (kept, map)
+}
+
+/// What `live` answers, in a form two indexes can be compared by.
+fn answers(live: &LiveIndex) -> Vec<String> {
+    let mut out = Vec::new();
+    let ids = |hits: &[Hit]| -> Vec<String> {
+        live.places(&hits.iter().map(|h| h.ordinal).collect::<Vec<_>>())
+            .map(|p| p.id().to_owned())
+            .zip(hits.iter().map(|h| format!("{:.4}", h.score)))
+            .map(|(id, score)| format!("{id}:{score}"))
+            .collect()
+    };
+    for q in [
+        None,
+        Some("mediatheque"),
+        Some("france services"),
+        Some("numerique renomme"),
+    ] {
+        for near in [
+            None,
+            Some((-0.55, 47.47, Some(50_000.0))),
+            Some((2.35, 48.85, None)),
+        ] {
+            let request = SearchRequest {
+                filter: PlaceFilter {
+                    q: q.map(str::to_owned),
+                    ..PlaceFilter::default()
+                },
+                near: near.map(|(longitude, latitude, radius_m)| Near {
+                    longitude,
+                    latitude,
+                    radius_m,
+                }),
+                limit: 20,
+                ..SearchRequest::default()
+            };
+            let asked = live.search(&request).unwrap();
+            out.push(format!(
+                "search {q:?} {near:?}: {} {:?} {}",
+                asked.results.total,
+                ids(&asked.results.hits),
+                serde_json::to_string(&asked.results.facets).unwrap()
+            ));
+        }
+    }
+    for (lon, lat) in [(-0.55, 47.47), (5.0, 45.0)] {
+        let hits = live.nearest(lon, lat, 10, &PlaceFilter::default()).unwrap();
+        out.push(format!("nearest {lon} {lat}: {:?}", ids(&hits)));
+    }
+    let all = MapFilter::default();
+    for zoom in 0..=16 {
+        let clusters = live.clusters(&all, LngLatBbox::WORLD, zoom).unwrap();
+        out.push(format!("clusters {zoom}: {clusters}"));
+    }
+    let (places, _): (Vec<&Place>, Vec<_>) = live
+        .matching(&PlaceFilter::default())
+        .unwrap()
+        .into_iter()
+        .unzip();
+    for place in places.iter().step_by(37) {
+        for z in [0u8, 5, 9, 13, 16] {
+            let n = f64::from(1u32 << z);
+            let x = ((place.longitude + 180.0) / 360.0 * n).floor() as u32;
+            let lat = place.latitude.to_radians();
+            let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n)
+                .floor() as u32;
+            let coord = TileCoord::new(z, x, y).unwrap();
+            let tile = live.tile(&all, coord, Compression::None).unwrap();
+            out.push(format!(
+                "tile {z}/{x}/{y}: {}",
+                blake3::hash(&tile).to_hex()
+            ));
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    #[test]
+    fn after_any_changes_the_live_index_serves_the_model_and_answers_as_one_built_from_scratch(
+        ops in proptest::collection::vec(op(), 1..14),
+    ) {
+        let (changes, model) = play(&ops);
+        let work = tempfile::tempdir().unwrap();
+        let base = IndexSource::Dir(BASE.0.path().join("base"));
+        let live = load_with_changes(&base, &changes, work.path(), &options()).unwrap();
+
+        // What it serves is the model's: the same places, names and positions.
+        let served: Model = live
+            .matching(&PlaceFilter::default())
+            .unwrap()
+            .into_iter()
+            .map(|(p, _)| (p.id().to_owned(), (p.nom().to_owned(), p.longitude, p.latitude)))
+            .collect();
+        prop_assert_eq!(served.len(), model.len());
+        for (id, (nom, lon, lat)) in &model {
+            let (s_nom, s_lon, s_lat) = &served[id];
+            prop_assert_eq!(s_nom, nom);
+            prop_assert!((s_lon - lon).abs() < 1e-9 && (s_lat - lat).abs() < 1e-9, "{id}");
+        }
+
+        // It answers as an index built from scratch on its places, in its order.
+        let (places, _): (Vec<&Place>, Vec<_>) = live
+            .matching(&PlaceFilter::default())
+            .unwrap()
+            .into_iter()
+            .unzip();
+        let places: Vec<Place> = places.into_iter().cloned().collect();
+        let out = work.path().join("scratch");
+        write_index(&places, &Report::default(), Vec::new(), &out, &NoProgress).unwrap();
+        let scratch = load(&IndexSource::Dir(out), &options()).unwrap();
+        let (got, want) = (answers(&live), answers(&scratch));
+        prop_assert_eq!(got.len(), want.len());
+        for (got, want) in got.iter().zip(&want) {
+            prop_assert_eq!(got, want);
+        }
+    }
+}
