@@ -160,6 +160,19 @@ fn places_contribute_and_moderators_decide_in_headless_chromium() {
     );
 }
 
+/// Temporary closures and notices through the correction form and on the place's page, the
+/// freshness facet, and a campaign's correction link, on a server of its own (it accepts a
+/// contribution).
+#[test]
+fn closures_notices_and_freshness_show_in_headless_chromium() {
+    const TOKEN: &str = "moderation-token-of-the-browser-test";
+    let tmp = tempfile::tempdir().unwrap();
+    let token = crate::support::token_file(tmp.path(), TOKEN);
+    let server = Server::start(&[&"--admin-token-file", &token, &"--rate-limit", &"write=off"]);
+    run_e2e("notices.test.mjs", &server, &[("LIEUX_ADMIN_TOKEN", TOKEN)]);
+    assert!(artifacts().join("notices.png").exists());
+}
+
 #[test]
 fn the_moderation_page_is_never_framed() {
     let server = bundled_server();

@@ -304,11 +304,11 @@ function buildForm(
             { class: "hint" },
             "Le lieu ferme quelques jours, ou son accueil change pour un temps ? Ces informations s'affichent avec le lieu jusqu'à leur dernier jour, puis disparaissent d'elles-mêmes.",
           ),
-          extensionControl("fermeture_debut", "Fermé à partir du", "date"),
-          extensionControl("fermeture_fin", "Jusqu'au (inclus)", "date"),
+          extensionControl("fermeture_debut", "Fermeture temporaire : premier jour", "date"),
+          extensionControl("fermeture_fin", "Fermeture temporaire : dernier jour (inclus)", "date"),
           extensionControl("fermeture_motif", "Motif de la fermeture", "text", "Par exemple : congés, travaux, inventaire."),
           extensionControl("avis_message", "Information à afficher", "textarea", "Par exemple : permanence déplacée à la mairie."),
-          extensionControl("avis_fin", "Information affichée jusqu'au (inclus)", "date"),
+          extensionControl("avis_fin", "Information : dernier jour affiché (inclus)", "date"),
         ),
       );
     }

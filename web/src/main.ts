@@ -27,6 +27,9 @@ import { FRESHNESS } from "./format";
 const PAGE_SIZE = 50;
 
 const state: PageState = stateFromUrl(location.search);
+/** A campaign's correction link (`?lieu=ID&corriger=1`): the place's correction form opens at
+ * once. Read before the page writes its own URL, which leaves it out. */
+const correctOnOpen = new URLSearchParams(location.search).get("corriger") === "1";
 let results: PlaceFeature[] = [];
 let total = 0;
 let facets: Facets = {};
@@ -661,8 +664,7 @@ async function start(): Promise<void> {
   if (state.selected) {
     mapView.select(state.selected);
     const details = openDetails(state.selected, false);
-    // A campaign's correction link (`?lieu=ID&corriger=1`) opens the form filled in.
-    if (new URLSearchParams(location.search).get("corriger") === "1") {
+    if (correctOnOpen) {
       void details.then(() => document.querySelector<HTMLButtonElement>("#propose-update")?.click());
     }
   }
