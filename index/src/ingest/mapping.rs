@@ -111,8 +111,17 @@ pub struct SourceSettings {
     /// What "après-midi" means in hours texts that give no hours with it ("14:00-17:00" when
     /// absent).
     pub afternoon: Option<String>,
+    /// Whether hours that an `Horaires :` label introduces in `presentation_detail` are read
+    /// when `horaires` is empty (default true; false for files of the schema, whose `horaires`
+    /// is the producer's own word).
+    #[serde(default = "read_described_hours")]
+    pub hours_from_description: bool,
     /// The default separator of multi-valued columns.
     pub separator: Option<String>,
+}
+
+fn read_described_hours() -> bool {
+    true
 }
 
 /// The `[coordinates]` table: which columns hold the position.
@@ -237,6 +246,7 @@ impl SourceMapping {
                 extracted_on: None,
                 morning: None,
                 afternoon: None,
+                hours_from_description: false,
                 separator: Some("|".to_owned()),
             },
             coordinates: CoordinateColumns::default(),

@@ -357,6 +357,22 @@ mod tests {
     }
 
     #[test]
+    fn a_file_of_the_schema_keeps_its_own_horaires() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lieux.csv");
+        std::fs::write(
+            &path,
+            "id,nom,adresse,services,date_maj,latitude,longitude,presentation_detail\n\
+             a,A,1 rue,,2024-01-02,47.47,-0.55,Horaires : lundi 9h-12h\n",
+        )
+        .unwrap();
+        let (mut report, mut places) = (Report::default(), Vec::new());
+        read_places(&path, &FormatChoice::Detect, &mut report, &mut places).unwrap();
+        assert_eq!(places[0].text(TextField::Horaires), "");
+        assert!(reasons(&report, 1, SchemaField::Horaires).is_empty());
+    }
+
+    #[test]
     fn a_plain_hours_column_keeps_osm_reads_french_and_sets_the_rest_aside() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hours.csv");

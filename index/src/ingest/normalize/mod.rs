@@ -39,6 +39,8 @@ pub struct Normalizer {
     projection: Option<(Proj, Proj)>,
     /// What "matin" and "après-midi" mean in hours read from descriptions.
     periods: PeriodHours,
+    /// Whether hours labelled in `presentation_detail` are read when `horaires` is empty.
+    hours_from_description: bool,
     /// The day the source's data were extracted, when its mapping says (`[source].extracted_on`).
     extracted_on: Option<NaiveDate>,
     /// The day the file was last modified, when known.
@@ -76,6 +78,7 @@ impl Normalizer {
                 origin: mapping.source.name.clone(),
                 message,
             })?,
+            hours_from_description: mapping.source.hours_from_description,
             extracted_on: mapping.source.extracted_on,
             file_modified: None,
             today: chrono::Local::now().date_naive(),
@@ -617,7 +620,7 @@ impl Record<'_> {
         if !horaires.is_empty() {
             return self.checked_horaires(horaires);
         }
-        if !draft.unparsed_hours.is_empty() {
+        if !draft.unparsed_hours.is_empty() || !self.normalizer.hours_from_description {
             return horaires;
         }
         let Some(described) = detail.and_then(described_hours::labelled_hours) else {
