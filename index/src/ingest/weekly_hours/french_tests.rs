@@ -130,6 +130,14 @@ fn conditions_stay_beside_the_ranges_they_qualify() {
         monday("14h-17h (accueil des jeunes)"),
         "Mo 14:00-17:00 \"accueil des jeunes\""
     );
+    assert_eq!(
+        monday("9h-12h (hors vacances; pour les jeunes)"),
+        "Mo 09:00-12:00 \"hors vacances; pour les jeunes\""
+    );
+    assert_eq!(
+        monday("9h-12h sur RDV (pour les jeunes)"),
+        "Mo 09:00-12:00 \"sur RDV, pour les jeunes\""
+    );
     let week = weekly_hours_to_osm(
         &[(Mo, "9h-12h hors vacances scolaires"), (Tu, "9h-12h")],
         &PeriodHours::default(),

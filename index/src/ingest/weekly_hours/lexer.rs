@@ -117,7 +117,7 @@ pub(super) fn lex(text: &str) -> Vec<Token> {
             continue;
         }
         let tok = match c {
-            '-' | '‐' | '‑' | '–' | '—' => Tok::Dash,
+            _ if is_dash(c) => Tok::Dash,
             '/' => Tok::Slash,
             ',' | ';' => Tok::Comma,
             ':' => Tok::Colon,
@@ -139,6 +139,11 @@ pub(super) fn lex(text: &str) -> Vec<Token> {
         k += 1;
     }
     tokens
+}
+
+/// The dashes people type between two hours: `-`, `‐`, `‑`, `–`, `—`.
+pub(super) fn is_dash(c: char) -> bool {
+    matches!(c, '-' | '‐' | '‑' | '–' | '—')
 }
 
 /// A number: a time (`9h`, `9h30`, `09:30`, `8 :00`, bare `9`), an ordinal (`1er`, `3e`,

@@ -273,7 +273,7 @@ fn read_day(
     text: &str,
     periods: &PeriodHours,
 ) -> std::result::Result<(Option<DayState>, Vec<String>), ()> {
-    if text.chars().all(|c| c.is_whitespace() || lexer_dash(c)) {
+    if text.chars().all(|c| c.is_whitespace() || lexer::is_dash(c)) {
         return Ok((None, Vec::new()));
     }
     let tokens = lex(text);
@@ -282,10 +282,6 @@ fn read_day(
         return Err(());
     }
     Ok((state, notes))
-}
-
-fn lexer_dash(c: char) -> bool {
-    matches!(c, '-' | '‐' | '‑' | '–' | '—')
 }
 
 /// A time range within a day, in minutes since midnight (`end > start`).
