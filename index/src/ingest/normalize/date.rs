@@ -165,6 +165,52 @@ fn is_weekday(word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    const MONTHS: [[&str; 3]; 12] = [
+        ["janvier", "janv.", "Janv"],
+        ["février", "févr.", "FEVRIER"],
+        ["mars", "Mars", "MARS"],
+        ["avril", "avr.", "Avril"],
+        ["mai", "Mai", "MAI"],
+        ["juin", "Juin", "JUIN"],
+        ["juillet", "juil.", "juil"],
+        ["août", "aout", "Août"],
+        ["septembre", "sept.", "sept"],
+        ["octobre", "oct.", "Oct"],
+        ["novembre", "nov.", "Novembre"],
+        ["décembre", "déc.", "Decembre"],
+    ];
+
+    proptest! {
+        /// A date written in one of the ways people write it reads back to itself, with the
+        /// precision the writing gives.
+        #[test]
+        fn french_dates_read_back(
+            year in 2000i32..2035,
+            month in 1u32..=12,
+            day in 1u32..=28,
+            spelling in 0usize..3,
+            style in 0u8..7,
+        ) {
+            let name = MONTHS[month as usize - 1][spelling];
+            let (text, precision) = match style {
+                0 => (format!("{day} {name} {year}"), DatePrecision::Day),
+                1 => (format!("le {day} {name} {year}"), DatePrecision::Day),
+                2 => (format!("{name} {year}"), DatePrecision::Month),
+                3 => (format!("{}-{:02}", name.trim_end_matches('.'), year % 100), DatePrecision::Month),
+                4 => (format!("{month:02}/{year}"), DatePrecision::Month),
+                5 => (format!("{year}-{month:02}"), DatePrecision::Month),
+                _ => (format!("{year}"), DatePrecision::Year),
+            };
+            let date = match precision {
+                DatePrecision::Day => NaiveDate::from_ymd_opt(year, month, day),
+                DatePrecision::Month => NaiveDate::from_ymd_opt(year, month, 1),
+                _ => NaiveDate::from_ymd_opt(year, 1, 1),
+            }.unwrap();
+            prop_assert_eq!(read_date(&text, &[]), Some(ReadDate { date, precision }), "{}", text);
+        }
+    }
 
     fn read(text: &str) -> Option<(String, DatePrecision)> {
         read_date(text, &[]).map(|r| (r.date.to_string(), r.precision))
