@@ -422,3 +422,64 @@ proptest! {
         prop_assert_eq!(read.opening_hours, expected(&week));
     }
 }
+
+/// Words and signs of French hours, to make texts that are mostly not hours at all.
+const PIECES: [&str; 36] = [
+    "lundi",
+    "Mardi",
+    "dimanche",
+    "du",
+    "au",
+    "de",
+    "à",
+    "9h",
+    "12h30",
+    "14:00",
+    "17",
+    "midi",
+    "-",
+    "–",
+    "/",
+    ",",
+    ";",
+    ":",
+    "et",
+    "matin",
+    "après-midi",
+    "fermé",
+    "sur rendez-vous",
+    "(",
+    ")",
+    "hors",
+    "vacances",
+    "le",
+    "1er",
+    "3e",
+    "mois",
+    "tous",
+    "les",
+    "jours",
+    "sauf",
+    "\"",
+];
+
+proptest! {
+    /// Whatever the text, what is read is OSM `opening_hours` that the search can evaluate,
+    /// and a day column read alone is read the same within a week.
+    #[test]
+    fn any_text_reads_to_opening_hours_or_to_nothing(
+        pieces in proptest::collection::vec(0usize..PIECES.len(), 0..14),
+        glue in proptest::collection::vec(0usize..3, 14),
+    ) {
+        let mut text = String::new();
+        for (piece, glue) in pieces.iter().zip(&glue) {
+            text.push_str(PIECES[*piece]);
+            text.push_str(["", " ", "  "][*glue]);
+        }
+        checked(read_week_text(&text, &PeriodHours::default()).map(|w| w.opening_hours));
+        let alone = weekly_hours_to_osm(&[(Mo, &text)], &PeriodHours::default());
+        checked(alone.opening_hours.clone());
+        let within = weekly_hours_to_osm(&[(Mo, &text), (Tu, "9h-12h")], &PeriodHours::default());
+        prop_assert_eq!(alone.unparsed, within.unparsed);
+    }
+}
