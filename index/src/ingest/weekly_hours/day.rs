@@ -103,7 +103,7 @@ pub(super) fn parse_body(
                 comments.push(condition(text, &tokens[i + 1..close])?);
                 i = close + 1;
             }
-            Some(Tok::On | Tok::Appointment | Tok::Condition | Tok::Except) => {
+            Some(Tok::On | Tok::Appointment | Tok::Condition | Tok::Only | Tok::Except) => {
                 let end = (i..tokens.len())
                     .find(|&k| stop(k) || tokens[k].tok == Tok::Open)
                     .unwrap_or(tokens.len());
@@ -224,6 +224,7 @@ fn condition(text: &str, tokens: &[Token]) -> Result<String, ()> {
             t.tok,
             Tok::Word
                 | Tok::Condition
+                | Tok::Only
                 | Tok::On
                 | Tok::Appointment
                 | Tok::The

@@ -211,6 +211,10 @@ fn whole_week_sentences() {
             "Mo,We-Fr 09:00-12:00,14:00-18:30; Tu 14:00-18:30",
         ),
         (
+            "Samedi : 9h30-17h30 Dimanche (2e dimanche du mois uniquement) : 14h-17h30",
+            "Sa 09:30-17:30; Su[2] 14:00-17:30",
+        ),
+        (
             "9h-12h sur rendez-vous le mardi",
             "Tu 09:00-12:00 \"sur rendez-vous\"",
         ),
@@ -249,6 +253,8 @@ fn sentences_not_read_whole_are_not_read() {
         "Lundi au Samedi : 8h30 à 22h30 de septembre à juin",
         "9h-12h sauf jeudi",
         "Lundi : 9h-12h sauf le 1er lundi du mois",
+        "Dimanche (2e samedi du mois) : 14h-17h",
+        "Dimanche (2e dimanche du mois hors vacances) : 14h-17h",
         "",
         "Horaires",
     ] {

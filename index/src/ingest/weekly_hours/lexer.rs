@@ -63,7 +63,9 @@ pub(super) enum Tok {
     Month,
     /// "chaque".
     Each,
-    /// A word that may start a condition: "hors", "pour", "pendant", "uniquement"…
+    /// "uniquement", "seulement".
+    Only,
+    /// A word that may start a condition: "hors", "pour", "pendant", "sans"…
     Condition,
     /// Any other word.
     Word,
@@ -317,8 +319,9 @@ fn word_token(word: &str) -> Option<Tok> {
         "quatrieme" => Some(Tok::Ordinal(4)),
         "cinquieme" => Some(Tok::Ordinal(5)),
         "dernier" | "derniere" => Some(Tok::Ordinal(-1)),
+        "uniquement" | "seulement" => Some(Tok::Only),
         "hors" | "pour" | "pendant" | "durant" | "en" | "sans" | "avec" | "selon" | "hormis"
-        | "uniquement" | "seulement" | "sous" | "periode" | "vacances" => Some(Tok::Condition),
+        | "sous" | "periode" | "vacances" => Some(Tok::Condition),
         _ => None,
     }
 }
@@ -376,6 +379,7 @@ mod tests {
         assert_eq!(toks("2ème"), [Ordinal(2)]);
         assert_eq!(toks("jusqu’à"), [To, To]);
         assert_eq!(toks("hors vacances"), [Condition, Condition]);
+        assert_eq!(toks("Uniquement"), [Only]);
         assert_eq!(toks("Irigo"), [Word]);
     }
 

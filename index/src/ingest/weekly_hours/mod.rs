@@ -44,9 +44,10 @@
 //! `lundi`, `Lundi`, `lun`, `lundis`; `du lundi au vendredi`, `lundi-vendredi`, `lundi au
 //! jeudi`; lists `lundi, mercredi et vendredi`; `tous les jours`, `tous les jours sauf le
 //! dimanche`; `le mardi matin`; `le 1er et le 3e mardi du mois` (OSM `Tu[1,3]`, also `dernier`
-//! as `[-1]`). Days come before their hours (`Lundi : 9h-12h Mardi : 14h-17h`) or, once, after
-//! them (`9h-12h et 14h-17h du lundi au vendredi`). A sentence without days, or giving one day
-//! two different schedules, is not read.
+//! as `[-1]`), and `Dimanche (2e dimanche du mois uniquement)` (`Su[2]`). Days come before
+//! their hours (`Lundi : 9h-12h Mardi : 14h-17h`) or, once, after them (`9h-12h et 14h-17h du
+//! lundi au vendredi`). A sentence without days, or giving one day two different schedules,
+//! is not read.
 //!
 //! # What is reported as unparsed
 //!

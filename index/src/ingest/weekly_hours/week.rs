@@ -91,6 +91,8 @@ fn selection_at(tokens: &[Token], i: usize) -> Option<(Selection, usize)> {
         )
     } else if let Some(found) = nth_of_month(tokens, i) {
         found
+    } else if let Some(found) = day_with_nth_in_parentheses(tokens, i) {
+        found
     } else {
         let (days, next) = day_list(tokens, i)?;
         (Selection { days, nth: None }, next)
@@ -150,6 +152,24 @@ fn day_item(tokens: &[Token], i: usize) -> Option<(Vec<Weekday>, usize)> {
         }
     }
     Some((vec![first], next))
+}
+
+/// `Dimanche (2e dimanche du mois uniquement)`: one day, then which of the month it is in
+/// parentheses.
+fn day_with_nth_in_parentheses(tokens: &[Token], i: usize) -> Option<(Selection, usize)> {
+    let tok = |k: usize| tokens.get(k).map(|t| t.tok);
+    let (days, next) = day_item(tokens, i)?;
+    if days.len() != 1 || tok(next) != Some(Tok::Open) {
+        return None;
+    }
+    let (selection, mut k) = nth_of_month(tokens, next + 1)?;
+    if selection.days != days {
+        return None;
+    }
+    if tok(k) == Some(Tok::Only) {
+        k += 1;
+    }
+    (tok(k) == Some(Tok::Close)).then_some((selection, k + 1))
 }
 
 /// `le 1er et le 3e mardi du mois`, `le dernier vendredi de chaque mois`.
