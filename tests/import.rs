@@ -78,12 +78,19 @@ fn france_services_hours_become_opening_hours_and_missing_coordinates_are_report
     );
     assert!(valserhone["services"].contains("Aide aux démarches administratives"));
 
-    // Hours that cannot be read are reported with their text, never dropped.
-    let unparsed: Vec<_> = report.iter().filter(|e| e["field"] == "horaires").collect();
-    assert!(!unparsed.is_empty());
-    assert!(unparsed
+    // Day texts that cannot be read are reported with their day and text, never dropped.
+    let unparsed: Vec<_> = report
         .iter()
-        .all(|e| e["value"].as_str().unwrap().contains(':')));
+        .filter(|e| {
+            e["field"] == "horaires"
+                && e["reason"] == "hours not in a recognised form: kept as text"
+        })
+        .collect();
+    assert!(!unparsed.is_empty());
+    let days = ["Mo: ", "Tu: ", "We: ", "Th: ", "Fr: ", "Sa: "];
+    assert!(unparsed.iter().all(|e| days
+        .iter()
+        .any(|d| e["value"].as_str().unwrap().starts_with(d))));
 }
 
 #[test]
@@ -149,6 +156,70 @@ fn angers_guide_is_read_whole() {
     assert!(rows
         .iter()
         .all(|r| r["commune"] == "Angers" && !r["services"].is_empty()));
+
+    // The hours are only in the description: read from there, and the report says so.
+    assert_eq!(
+        row(&rows, "angers-1")["horaires"],
+        "Mo-Fr 09:00-12:00,14:00-17:00"
+    );
+    let from_description = report
+        .iter()
+        .filter(|e| {
+            e["field"] == "horaires"
+                && e["reason"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("hours read from presentation_detail")
+        })
+        .count();
+    let with_hours = rows.iter().filter(|r| !r["horaires"].is_empty()).count();
+    assert_eq!(from_description, with_hours);
+    assert!(with_hours > 40, "{with_hours} of 59 hours texts read");
+    // What is not read stays in the description, and is reported.
+    let swapped = report
+        .iter()
+        .find(|e| e["value"] == "Ligne Irigo N° 6, 11 - arrêt les Deniers")
+        .expect("the swapped hours and transports are reported");
+    assert_eq!(swapped["field"], "horaires");
+}
+
+#[test]
+fn unreadable_or_missing_dates_are_stand_ins_marked_unknown_never_the_import_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = raw("maine-et-loire_lieux-mediation-numerique.json");
+    let (rows, report) = import(dir.path(), &[&source], &["--no-merge"]);
+    let modified: chrono::DateTime<chrono::Local> = std::fs::metadata(&source)
+        .unwrap()
+        .modified()
+        .unwrap()
+        .into();
+    let file_day = modified.date_naive().to_string();
+    let stand_ins: Vec<_> = report.iter().filter(|e| e["field"] == "date_maj").collect();
+    assert_eq!(stand_ins.len(), 8, "8 rows have no DAT_MaJ");
+    for entry in &stand_ins {
+        assert_eq!(
+            entry["reason"],
+            format!(
+                "missing required field: set to the file's modification date, {file_day}, \
+                 and marked unknown"
+            )
+        );
+    }
+    assert_eq!(row(&rows, "maine-et-loire-LMN023")["date_maj"], file_day);
+    // France Services has no date per site: its extraction date stands in.
+    let (rows, report) = import(
+        dir.path(),
+        &[&raw("france-services_liste-fs-20221201.csv")],
+        &["--no-merge"],
+    );
+    assert!(rows.iter().all(|r| r["date_maj"] == "2022-12-01"));
+    assert!(report.iter().any(|e| e["field"] == "date_maj"
+        && e["reason"]
+            == "missing required field: set to the source's extraction date \
+                ([source].extracted_on), 2022-12-01, and marked unknown"));
+    assert!(!report
+        .iter()
+        .any(|e| e["reason"].as_str().unwrap().contains("import date")));
 }
 
 #[test]

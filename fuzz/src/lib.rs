@@ -4,14 +4,20 @@
 //! detection, every built-in mapping, normalisation); the query string through the server's own
 //! check (`lieux::query_string`) and the decoder behind `web::Query`, then
 //! `PlaceFilter::from_pairs`; opening hours through the per-weekday conversion of France
-//! Services hours and the evaluation the search does (`Schedules`). A target fails on a panic,
-//! or when an invariant written below does not hold.
+//! Services hours and the evaluation the search does (`Schedules`); the French readers of
+//! whole-week hours (`read_week_text`) and of update dates (`read_date`) on their own. A target
+//! fails on a panic, or when an invariant written below does not hold.
 
 use std::io::Write;
 
 use chrono::{DateTime, NaiveDateTime};
 use lieux_index::filter::PlaceFilter;
-use lieux_index::ingest::weekly_hours::{weekly_hours_to_osm, Weekday};
+use chrono::Datelike;
+use lieux_index::ingest::normalize::date::read_date;
+use lieux_index::ingest::weekly_hours::{
+    read_week_text, weekly_hours_to_osm, PeriodHours, Weekday,
+};
+use lieux_index::place::DatePrecision;
 use lieux_index::place::Place;
 use lieux_index::store::report::Report;
 use lieux_index::search::schedules::Schedules;
@@ -108,7 +114,7 @@ pub fn opening_hours(data: &[u8]) {
         return;
     };
     let days: Vec<(Weekday, &str)> = Weekday::ALL.iter().copied().zip(text.split('|')).collect();
-    let weekly = weekly_hours_to_osm(&days);
+    let weekly = weekly_hours_to_osm(&days, &PeriodHours::default());
     let mut texts = vec![text.to_owned()];
     texts.extend(weekly.opening_hours.clone());
     let places = places_with_hours(&texts);
@@ -139,4 +145,33 @@ fn places_with_hours(hours: &[String]) -> Vec<Place> {
         ));
     }
     read_source(csv.as_bytes(), "csv")
+}
+
+/// A whole-week French text: what is read is OSM `opening_hours` that parses.
+pub fn french_hours(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Some(week) = read_week_text(text, &PeriodHours::default()) {
+        assert!(
+            week.opening_hours.parse::<opening_hours::OpeningHours>().is_ok(),
+            "{text:?} became {:?}, which does not parse",
+            week.opening_hours
+        );
+    }
+}
+
+/// An update date: a date read to the month or the year is the first day of it.
+pub fn french_date(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Some(read) = read_date(text, &["%d/%m/%Y".to_owned()]) {
+        match read.precision {
+            DatePrecision::Month => assert_eq!(read.date.day(), 1, "{text:?}: {read:?}"),
+            DatePrecision::Year => assert_eq!(read.date.ordinal(), 1, "{text:?}: {read:?}"),
+            DatePrecision::Day => {}
+            DatePrecision::Unknown => panic!("{text:?}: a date read is never unknown"),
+        }
+    }
 }

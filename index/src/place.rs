@@ -279,6 +279,11 @@ pub struct Place {
     pub itinerance: VocabSet<Itinerance>,
     #[serde(with = "date_serde")]
     pub date_maj: NaiveDate,
+    /// How precisely `date_maj` is known: a source may give only a month or a year, or no
+    /// readable date at all (then `date_maj` is the source's extraction date or its file's
+    /// date, and this is [`DatePrecision::Unknown`]). The schema's CSV has no column for it.
+    #[serde(default)]
+    pub date_precision: DatePrecision,
     pub services: VocabSet<Service>,
     pub publics_specifiquement_adresses: VocabSet<Public>,
     pub prise_en_charge_specifique: VocabSet<PriseEnCharge>,
@@ -291,7 +296,35 @@ pub struct Place {
     pub autres_valeurs: Box<[OtherValue]>,
 }
 
+/// How precisely a place's `date_maj` is known.
+///
+/// A date known to the month or the year is the first day of that month or year; an unknown
+/// date is a stand-in (the source's extraction date, or its file's date), never the day of the
+/// import passed off as a real one. See `ingest::normalize::date`.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DatePrecision {
+    /// The source gave the day.
+    #[default]
+    Day,
+    /// The source gave the month: `date_maj` is its first day.
+    Month,
+    /// The source gave the year: `date_maj` is the 1st of January.
+    Year,
+    /// The source gave no readable date: `date_maj` is a stand-in.
+    Unknown,
+}
+
 impl Place {
+    /// Whether the source said when the place was last updated, to the day, month or year.
+    /// A place whose date is not known counts as stale wherever freshness matters.
+    #[must_use]
+    pub fn date_maj_known(&self) -> bool {
+        self.date_precision != DatePrecision::Unknown
+    }
+
     /// The value of a text field ("" when absent).
     #[must_use]
     pub fn text(&self, field: TextField) -> &str {

@@ -249,8 +249,13 @@ pub fn validate(
                 &place.field_text(SchemaField::Commune),
             ));
         }
-        let hours = place.field_text(SchemaField::Horaires);
-        if touched.contains(&SchemaField::Horaires) && !hours.is_empty() && !is_readable(&hours) {
+        // What the contributor wrote, not what the normaliser made of it: the import reads
+        // French hours and sets unreadable ones aside, but a contribution gives OSM hours.
+        let hours = proposed
+            .iter()
+            .find(|(field, _)| *field == SchemaField::Horaires)
+            .map_or("", |(_, text)| text.trim());
+        if !hours.is_empty() && !is_readable(hours) {
             refusal.add(
                 SchemaField::Horaires.name(),
                 "not OpenStreetMap opening_hours (e.g. \"Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:00-12:00\")",
@@ -499,6 +504,29 @@ mod tests {
         for field in ["services", "telephone", "couleur", "date_maj", "latitude"] {
             assert!(refusal.fields.contains_key(field), "{field}: {refusal:?}");
         }
+    }
+
+    #[test]
+    fn hours_are_given_as_opening_hours_even_when_the_import_would_read_them() {
+        let current = place();
+        for hours in [
+            "le matin",
+            "du lundi au vendredi de 9h à 12h",
+            "quand on peut",
+        ] {
+            let asked = proposal(ContributionKind::Update, json!({ "horaires": hours }));
+            let refusal = validate(&asked, Some(&current), "unused").unwrap_err();
+            assert!(
+                refusal.fields.contains_key("horaires"),
+                "{hours}: {refusal:?}"
+            );
+        }
+        let asked = proposal(
+            ContributionKind::Update,
+            json!({ "horaires": "Mo-Fr 09:00-12:00" }),
+        );
+        let submission = validate(&asked, Some(&current), "unused").unwrap();
+        assert_eq!(submission.fields["horaires"], "Mo-Fr 09:00-12:00");
     }
 
     #[test]

@@ -6,9 +6,11 @@
 //! [`MergeConfig::min_name_similarity`]). Sameness is transitive: the pairs form groups, and each
 //! group becomes one place.
 //!
-//! The merged place starts from the group's richest record (most fields filled, then the most
-//! recent `date_maj`), takes every field it lacks from the others, unites the vocabulary values
-//! of all, and lists every source in `source`. The report says what was merged into what.
+//! The merged place starts from the group's richest record (most fields filled, then a known
+//! `date_maj` before a stand-in, then the most recent), takes every field it lacks from the
+//! others, unites the vocabulary values of all, and lists every source in `source`. Its
+//! `date_maj` is the most recent date a record knows; a stand-in (unknown) date is kept only
+//! when no record knows one. The report says what was merged into what.
 
 use std::collections::HashMap;
 
@@ -147,12 +149,12 @@ pub fn merge_duplicates(
     places
 }
 
-fn richness(place: &Place) -> (usize, chrono::NaiveDate) {
+fn richness(place: &Place) -> (usize, bool, chrono::NaiveDate) {
     let filled = SchemaField::ALL
         .into_iter()
         .filter(|f| !place.field_text(*f).is_empty())
         .count();
-    (filled, place.date_maj)
+    (filled, place.date_maj_known(), place.date_maj)
 }
 
 fn merge_group(mut records: Vec<Place>) -> (Place, Merge) {
@@ -224,7 +226,12 @@ fn merged_with(kept: Place, other: &Place) -> Place {
         modalites_acces,
         modalites_accompagnement
     );
-    place.date_maj = place.date_maj.max(other.date_maj);
+    // The most recent date the sources know wins; a stand-in (unknown) date only when no
+    // record knows one.
+    if (other.date_maj_known(), other.date_maj) > (place.date_maj_known(), place.date_maj) {
+        place.date_maj = other.date_maj;
+        place.date_precision = other.date_precision;
+    }
     let mut others = place.autres_valeurs.into_vec();
     others.extend(other.autres_valeurs.iter().cloned());
     place.autres_valeurs = others.into_boxed_slice();
@@ -276,5 +283,48 @@ mod tests {
         assert!(name_similarity("Médiathèque Jean Carmet", "Mediatheque J. Carmet") >= 0.8);
         assert!(name_similarity("Centre social Jacques Tati", "Médiathèque Toussaint") < 0.8);
         assert!(name_similarity("", "Mairie") < 0.01);
+    }
+
+    #[test]
+    fn a_known_date_wins_over_a_more_recent_stand_in() {
+        use crate::ingest::generate::{Commune, Gazetteer, Generator};
+        use crate::place::DatePrecision;
+        let gazetteer = Gazetteer::new(vec![Commune {
+            code_insee: "49007".to_owned(),
+            nom: "Angers".to_owned(),
+            code_postal: "49000".to_owned(),
+            latitude: 47.47,
+            longitude: -0.55,
+            population: 150_000,
+        }]);
+        // The same place from one seed, as two sources would list it.
+        let record = |id: &str, date: &str, precision| {
+            let mut place = Generator::new(&gazetteer, 7).place(0);
+            place.texts = place.texts.with(TextField::Id, id);
+            place.date_maj = date.parse().unwrap();
+            place.date_precision = precision;
+            place
+        };
+        let merged = |a: Place, b: Place| {
+            let places =
+                merge_duplicates(vec![a, b], &MergeConfig::default(), &mut Report::default());
+            assert_eq!(places.len(), 1);
+            (places[0].date_maj.to_string(), places[0].date_precision)
+        };
+        let stand_in = record("a", "2022-12-01", DatePrecision::Unknown);
+        let month = record("b", "2021-02-01", DatePrecision::Month);
+        assert_eq!(
+            merged(stand_in.clone(), month.clone()),
+            ("2021-02-01".to_owned(), DatePrecision::Month)
+        );
+        assert_eq!(
+            merged(month, stand_in.clone()),
+            ("2021-02-01".to_owned(), DatePrecision::Month)
+        );
+        let older = record("c", "2020-01-01", DatePrecision::Unknown);
+        assert_eq!(
+            merged(older, stand_in),
+            ("2022-12-01".to_owned(), DatePrecision::Unknown)
+        );
     }
 }

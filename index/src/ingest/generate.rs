@@ -417,6 +417,7 @@ impl<'a> Generator<'a> {
             .into_iter()
             .collect(),
             date_maj,
+            date_precision: crate::place::DatePrecision::Day,
             services,
             publics_specifiquement_adresses: publics,
             prise_en_charge_specifique: prise_en_charge,

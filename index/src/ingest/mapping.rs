@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::fold::fold;
-use crate::ingest::weekly_hours::{weekly_hours_to_osm, Weekday};
+use crate::ingest::weekly_hours::{read_week_text, weekly_hours_to_osm, PeriodHours, Weekday};
 use crate::place::SchemaField;
 use crate::{Error, Result};
 
@@ -99,11 +99,29 @@ pub struct SourceSettings {
     /// Whether numbers in coordinate columns use a decimal comma.
     #[serde(default)]
     pub decimal_comma: bool,
-    /// chrono formats tried for `date_maj`, after ISO 8601.
+    /// chrono formats tried for `date_maj`, after ISO 8601 (French text is read after them).
     #[serde(default)]
     pub date_formats: Vec<String>,
+    /// The day the source's data were extracted ("2022-12-01"), when the source states it: the
+    /// stand-in `date_maj` of a record whose own date is missing or unreadable (marked unknown).
+    /// Without it, the file's modification date is taken.
+    pub extracted_on: Option<chrono::NaiveDate>,
+    /// What "matin" means in hours texts that give no hours with it ("09:00-12:00" when absent).
+    pub morning: Option<String>,
+    /// What "après-midi" means in hours texts that give no hours with it ("14:00-17:00" when
+    /// absent).
+    pub afternoon: Option<String>,
+    /// Whether hours that an `Horaires :` label introduces in `presentation_detail` are read
+    /// when `horaires` is empty (default true; false for files of the schema, whose `horaires`
+    /// is the producer's own word).
+    #[serde(default = "read_described_hours")]
+    pub hours_from_description: bool,
     /// The default separator of multi-valued columns.
     pub separator: Option<String>,
+}
+
+fn read_described_hours() -> bool {
+    true
 }
 
 /// The `[coordinates]` table: which columns hold the position.
@@ -137,7 +155,8 @@ pub enum Rule {
     Spec(Box<RuleSpec>),
 }
 
-/// A rule with options; exactly one of `column`, `template`, `value` and `weekdays` is given.
+/// A rule with options; exactly one of `column`, `template`, `value`, `weekdays` and
+/// `weekly_text` is given.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
@@ -149,6 +168,9 @@ pub struct RuleSpec {
     pub value: Option<String>,
     /// For `horaires`: free-text hours per weekday column (`Mo = "h_lundi"`).
     pub weekdays: Option<BTreeMap<String, String>>,
+    /// For `horaires`: a column holding the whole week as French text ("du lundi au vendredi de
+    /// 9h à 12h") or as OSM `opening_hours`, which is kept as it is.
+    pub weekly_text: Option<String>,
     /// Splits the column's text into several values.
     pub split: Option<String>,
     /// Maps source values to schema labels; `"*"` catches the rest, `""` drops a value.
@@ -182,6 +204,10 @@ impl SourceMapping {
         let mapping: Self = toml::from_str(text).map_err(|e| Error::Mapping {
             origin: origin.to_owned(),
             message: e.to_string(),
+        })?;
+        mapping.periods().map_err(|message| Error::Mapping {
+            origin: origin.to_owned(),
+            message: format!("[source].morning or afternoon: {message}"),
         })?;
         for (name, rule) in &mapping.fields {
             let field = SchemaField::from_name(name).ok_or_else(|| Error::Mapping {
@@ -217,11 +243,27 @@ impl SourceMapping {
                 crs: Crs::Wgs84,
                 decimal_comma: false,
                 date_formats: Vec::new(),
+                extracted_on: None,
+                morning: None,
+                afternoon: None,
+                hours_from_description: false,
                 separator: Some("|".to_owned()),
             },
             coordinates: CoordinateColumns::default(),
             fields,
         }
+    }
+
+    /// What "matin" and "après-midi" mean in this source's hours (checked by
+    /// [`SourceMapping::from_toml`]).
+    ///
+    /// # Errors
+    /// A message when `morning` or `afternoon` is not one range of the day.
+    pub fn periods(&self) -> std::result::Result<PeriodHours, String> {
+        PeriodHours::new(
+            self.source.morning.as_deref(),
+            self.source.afternoon.as_deref(),
+        )
     }
 
     /// Whether a file with these columns looks like this source.
@@ -269,6 +311,7 @@ impl SourceMapping {
             })
         };
         Ok(CompiledMapping {
+            periods: self.periods().unwrap_or_default(),
             rules,
             x: coordinate(&self.coordinates.x, "[coordinates].x")?,
             y: coordinate(&self.coordinates.y, "[coordinates].y")?,
@@ -288,9 +331,15 @@ impl Rule {
                     spec.template.is_some(),
                     spec.value.is_some(),
                     spec.weekdays.is_some(),
+                    spec.weekly_text.is_some(),
                 ];
                 if sources.iter().filter(|given| **given).count() != 1 {
-                    return Err("give exactly one of column, template, value, weekdays".into());
+                    return Err(
+                        "give exactly one of column, template, value, weekdays, weekly_text".into(),
+                    );
+                }
+                if spec.weekly_text.is_some() && field != SchemaField::Horaires {
+                    return Err("weekly_text only applies to horaires".into());
                 }
                 if let Some(days) = &spec.weekdays {
                     if field != SchemaField::Horaires {
@@ -314,6 +363,8 @@ fn weekday(code: &str) -> Option<Weekday> {
 #[derive(Clone, Debug)]
 pub struct CompiledMapping {
     rules: Vec<Option<CompiledRule>>,
+    /// What "matin" and "après-midi" mean in hours texts.
+    periods: PeriodHours,
     /// Index of the longitude (or easting) column.
     pub x: usize,
     /// Index of the latitude (or northing) column.
@@ -337,6 +388,7 @@ enum CompiledRule {
     },
     Value(String),
     Weekdays(Vec<(Weekday, Option<usize>)>),
+    WeeklyText(Option<usize>),
     Many(Vec<CompiledRule>),
 }
 
@@ -427,6 +479,8 @@ fn compile_rule(
                 }
                 columns.sort_by_key(|(day, _)| *day as usize);
                 CompiledRule::Weekdays(columns)
+            } else if let Some(column) = &spec.weekly_text {
+                CompiledRule::WeeklyText(resolve(column))
             } else {
                 CompiledRule::Value(spec.value.clone().unwrap_or_default())
             }
@@ -472,8 +526,12 @@ pub struct Draft {
     spans: Vec<Vec<(usize, usize)>>,
     /// A buffer for templates.
     scratch: String,
-    /// Weekday hours that could not be read, with their text.
-    pub unparsed_hours: Vec<(Weekday, String)>,
+    /// Hours texts that could not be read, as given (a weekday column's prefixed with its
+    /// day, `"Mo: 9h-12h sauf…"`).
+    pub unparsed_hours: Vec<String>,
+    /// What the hours reader asks to report although it read the text (a default period used,
+    /// a condition kept as an OSM comment).
+    pub hours_notes: Vec<String>,
 }
 
 impl Draft {
@@ -490,6 +548,7 @@ impl Draft {
         self.text.clear();
         self.spans.iter_mut().for_each(Vec::clear);
         self.unparsed_hours.clear();
+        self.hours_notes.clear();
     }
 
     /// The values of `field`.
@@ -542,14 +601,27 @@ impl CompiledMapping {
         draft.clear();
         for (field, rule) in SchemaField::ALL.into_iter().zip(&self.rules) {
             if let Some(rule) = rule {
-                rule.eval(row, field.index(), field.is_multi_valued(), draft);
+                rule.eval(
+                    row,
+                    field.index(),
+                    field.is_multi_valued(),
+                    draft,
+                    &self.periods,
+                );
             }
         }
     }
 }
 
 impl CompiledRule {
-    fn eval(&self, row: &[&str], field: usize, multi: bool, draft: &mut Draft) {
+    fn eval(
+        &self,
+        row: &[&str],
+        field: usize,
+        multi: bool,
+        draft: &mut Draft,
+        periods: &PeriodHours,
+    ) {
         let start = draft.count(field);
         let cell = |index: Option<usize>| index.and_then(|i| row.get(i).copied()).unwrap_or("");
         match self {
@@ -602,18 +674,38 @@ impl CompiledRule {
             Self::Weekdays(columns) => {
                 let days: Vec<(Weekday, &str)> =
                     columns.iter().map(|(day, i)| (*day, cell(*i))).collect();
-                let hours = weekly_hours_to_osm(&days);
+                let hours = weekly_hours_to_osm(&days, periods);
                 if let Some(hours) = hours.opening_hours {
                     draft.push(field, &hours);
                 }
-                draft.unparsed_hours.extend(hours.unparsed);
+                draft.unparsed_hours.extend(
+                    hours
+                        .unparsed
+                        .into_iter()
+                        .map(|(day, text)| format!("{}: {text}", day.osm_code())),
+                );
+                draft.hours_notes.extend(hours.notes);
+            }
+            Self::WeeklyText(index) => {
+                let text = cell(*index).trim();
+                if text.is_empty() {
+                    return;
+                }
+                if text.parse::<opening_hours::OpeningHours>().is_ok() {
+                    draft.push(field, text);
+                } else if let Some(week) = read_week_text(text, periods) {
+                    draft.push(field, &week.opening_hours);
+                    draft.hours_notes.extend(week.notes);
+                } else {
+                    draft.unparsed_hours.push(text.to_owned());
+                }
             }
             Self::Many(rules) => {
                 for rule in rules {
                     if !multi && draft.count(field) > start {
                         break;
                     }
-                    rule.eval(row, field, multi, draft);
+                    rule.eval(row, field, multi, draft, periods);
                 }
             }
         }

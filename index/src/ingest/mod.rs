@@ -1,7 +1,7 @@
 //! Sources in, places out: the ingest wing.
 //!
 //! A file is read into rows ([`read`]), each row mapped to a draft of a place by a TOML source
-//! mapping ([`mapping`], with [`weekly_hours`] for hours published one column per weekday),
+//! mapping ([`mapping`], with [`weekly_hours`] for French opening hours, per weekday or per week),
 //! and each draft validated into a [`Place`](crate::Place) by [`normalize`], which loses
 //! nothing: what it cannot read goes to the report with its file, row and field. [`source`]
 //! drives the three for one file. [`dedup`] merges the same place coming from several sources,

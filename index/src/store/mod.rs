@@ -47,7 +47,7 @@ use crate::store::tree::PlaceTree;
 use crate::{Error, Result};
 
 /// The version of the on-disk layout; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// The version of the *schéma des lieux de médiation numérique* the places follow.
 pub const SCHEMA_VERSION: &str = "1.0.2";
 

@@ -8,6 +8,8 @@
 //!   [`Place::autres_valeurs`], and reported as a warning;
 //! - only a record that cannot be put on a map (no usable coordinates) is rejected, and reported.
 
+pub mod date;
+pub mod described_hours;
 pub mod position;
 
 use chrono::NaiveDate;
@@ -15,7 +17,8 @@ use proj4rs::proj::Proj;
 
 use crate::ingest::mapping::{Crs, Draft, SourceMapping};
 use crate::ingest::read::RowLocation;
-use crate::place::{OtherValue, Place, PlaceTexts, SchemaField, TextField};
+use crate::ingest::weekly_hours::{read_week_text, PeriodHours};
+use crate::place::{DatePrecision, OtherValue, Place, PlaceTexts, SchemaField, TextField};
 use crate::store::report::{Problem, Report, Severity};
 use crate::vocab::{VocabSet, Vocabulary};
 use crate::{Error, Result};
@@ -34,6 +37,14 @@ pub struct Normalizer {
     decimal_comma: bool,
     date_formats: Vec<String>,
     projection: Option<(Proj, Proj)>,
+    /// What "matin" and "après-midi" mean in hours read from descriptions.
+    periods: PeriodHours,
+    /// Whether hours labelled in `presentation_detail` are read when `horaires` is empty.
+    hours_from_description: bool,
+    /// The day the source's data were extracted, when its mapping says (`[source].extracted_on`).
+    extracted_on: Option<NaiveDate>,
+    /// The day the file was last modified, when known.
+    file_modified: Option<NaiveDate>,
     today: NaiveDate,
 }
 
@@ -63,8 +74,23 @@ impl Normalizer {
             decimal_comma: mapping.source.decimal_comma,
             date_formats: mapping.source.date_formats.clone(),
             projection,
+            periods: mapping.periods().map_err(|message| Error::Mapping {
+                origin: mapping.source.name.clone(),
+                message,
+            })?,
+            hours_from_description: mapping.source.hours_from_description,
+            extracted_on: mapping.source.extracted_on,
+            file_modified: None,
             today: chrono::Local::now().date_naive(),
         })
+    }
+
+    /// The same normaliser, told the day its file was last modified: the stand-in for an
+    /// unreadable `date_maj` when the mapping gives no extraction date.
+    #[must_use]
+    pub fn with_file_modified(mut self, day: Option<NaiveDate>) -> Self {
+        self.file_modified = day;
+        self
     }
 
     /// Validates one record. Returns `None` when it is rejected; every problem goes to `report`.
@@ -140,13 +166,7 @@ impl Normalizer {
             all.extend(others_formations);
             autres_formations_labels = Some(all.join("|").into_boxed_str());
         }
-        for (day, raw) in &draft.unparsed_hours {
-            record.keep_aside(
-                SchemaField::Horaires,
-                &format!("{}: {raw}", day.osm_code()),
-                "hours not in a recognised form: kept as text",
-            );
-        }
+        let horaires = record.horaires(draft, presentation_detail.as_deref());
 
         let typologie = record.vocab_set(draft, SchemaField::Typologie);
         let telephone = record.telephone(text(SchemaField::Telephone));
@@ -158,7 +178,7 @@ impl Normalizer {
         );
         let prise_rdv = record.urls(SchemaField::PriseRdv, draft.get(SchemaField::PriseRdv));
         let itinerance = record.vocab_set(draft, SchemaField::Itinerance);
-        let date_maj = record.date(text(SchemaField::DateMaj));
+        let (date_maj, date_precision) = record.date(text(SchemaField::DateMaj));
         let services = record.vocab_set(draft, SchemaField::Services);
         let publics = record.vocab_set(draft, SchemaField::PublicsSpecifiquementAdresses);
         let prise_en_charge = record.vocab_set(draft, SchemaField::PriseEnChargeSpecifique);
@@ -185,7 +205,8 @@ impl Normalizer {
             TextField::AutresFormationsLabels => autres_formations_labels.as_deref().unwrap_or(""),
             TextField::FicheAccesLibre => fiche_acces_libre.as_deref().unwrap_or(""),
             TextField::PriseRdv => prise_rdv.as_deref().unwrap_or(""),
-            TextField::ComplementAdresse | TextField::Horaires | TextField::StructureParente => {
+            TextField::Horaires => &horaires,
+            TextField::ComplementAdresse | TextField::StructureParente => {
                 text(field.schema_field())
             }
         });
@@ -196,6 +217,7 @@ impl Normalizer {
             typologie,
             itinerance,
             date_maj,
+            date_precision,
             services,
             publics_specifiquement_adresses: publics,
             prise_en_charge_specifique: prise_en_charge,
@@ -536,25 +558,132 @@ impl Record<'_> {
         }
     }
 
-    fn date(&mut self, value: &str) -> NaiveDate {
-        if let Some(date) = parse_date(value, &self.normalizer.date_formats) {
-            return date;
+    /// `date_maj` and how precisely it is known (see [`date`]): a date known to the month or
+    /// year is reported as approximate; an unreadable or missing one is replaced by the
+    /// extraction date, else the file's date, and marked unknown.
+    fn date(&mut self, value: &str) -> (NaiveDate, DatePrecision) {
+        if let Some(read) = date::read_date(value, &self.normalizer.date_formats) {
+            let known_to = match read.precision {
+                DatePrecision::Day | DatePrecision::Unknown => None,
+                DatePrecision::Month => Some("month"),
+                DatePrecision::Year => Some("year"),
+            };
+            if let Some(unit) = known_to {
+                self.warn(
+                    SchemaField::DateMaj,
+                    value,
+                    &format!(
+                        "known only to the {unit}: set to its first day, {} (approximate)",
+                        read.date
+                    ),
+                );
+            }
+            return (read.date, read.precision);
         }
-        let today = self.normalizer.today;
+        let normalizer = self.normalizer;
+        let (stand_in, from) = match (normalizer.extracted_on, normalizer.file_modified) {
+            (Some(day), _) => (day, "the source's extraction date ([source].extracted_on)"),
+            (None, Some(day)) => (day, "the file's modification date"),
+            (None, None) => (normalizer.today, "the import date, as the file has no date"),
+        };
+        let what = format!("set to {from}, {stand_in}, and marked unknown");
         if value.is_empty() {
             self.warn(
                 SchemaField::DateMaj,
                 "",
-                "missing required field: set to the import date",
+                &format!("missing required field: {what}"),
             );
         } else {
+            self.keep_aside(SchemaField::DateMaj, value, &format!("not a date: {what}"));
+        }
+        (stand_in, DatePrecision::Unknown)
+    }
+
+    /// `horaires` as the mapping made it, reporting what the hours reader could not read or
+    /// asked to report; when it is empty, the hours a label introduces in the description.
+    fn horaires(&mut self, draft: &Draft, detail: Option<&str>) -> String {
+        let horaires = draft.text(SchemaField::Horaires).trim().to_owned();
+        for raw in &draft.unparsed_hours {
             self.keep_aside(
-                SchemaField::DateMaj,
-                value,
-                "not a date: set to the import date",
+                SchemaField::Horaires,
+                raw,
+                "hours not in a recognised form: kept as text",
             );
         }
-        today
+        for note in &draft.hours_notes {
+            self.warn(
+                SchemaField::Horaires,
+                &horaires,
+                &format!("hours read: {note}"),
+            );
+        }
+        if !horaires.is_empty() {
+            return self.checked_horaires(horaires);
+        }
+        if !draft.unparsed_hours.is_empty() || !self.normalizer.hours_from_description {
+            return horaires;
+        }
+        let Some(described) = detail.and_then(described_hours::labelled_hours) else {
+            return horaires;
+        };
+        let Some(week) = read_week_text(described, &self.normalizer.periods) else {
+            // Still in the description, where it was found: reported, not moved.
+            self.warn(
+                SchemaField::Horaires,
+                described,
+                "hours not in a recognised form, in presentation_detail: left there",
+            );
+            return horaires;
+        };
+        self.warn(
+            SchemaField::Horaires,
+            described,
+            &format!(
+                "hours read from presentation_detail (horaires is empty): {}",
+                week.opening_hours
+            ),
+        );
+        for note in &week.notes {
+            self.warn(
+                SchemaField::Horaires,
+                described,
+                &format!("hours read: {note}"),
+            );
+        }
+        week.opening_hours
+    }
+
+    /// A `horaires` value a column gave as it is: kept when it is OSM `opening_hours`, read
+    /// when it is French text, else set aside as text and reported.
+    fn checked_horaires(&mut self, horaires: String) -> String {
+        if horaires.parse::<opening_hours::OpeningHours>().is_ok() {
+            return horaires;
+        }
+        match read_week_text(&horaires, &self.normalizer.periods) {
+            Some(week) => {
+                self.warn(
+                    SchemaField::Horaires,
+                    &horaires,
+                    &format!("hours read from French text: {}", week.opening_hours),
+                );
+                for note in &week.notes {
+                    self.warn(
+                        SchemaField::Horaires,
+                        &horaires,
+                        &format!("hours read: {note}"),
+                    );
+                }
+                week.opening_hours
+            }
+            None => {
+                self.keep_aside(
+                    SchemaField::Horaires,
+                    &horaires,
+                    "hours not in a recognised form: kept as text",
+                );
+                String::new()
+            }
+        }
     }
 
     fn vocab_set<V: Vocabulary>(&mut self, draft: &Draft, field: SchemaField) -> VocabSet<V> {
@@ -573,21 +702,6 @@ impl Record<'_> {
         }
         set
     }
-}
-
-/// Parses `date_maj`: ISO 8601 first (a date-time's date is taken), then `formats`.
-#[must_use]
-pub fn parse_date(value: &str, formats: &[String]) -> Option<NaiveDate> {
-    let value = value.trim();
-    if value.is_empty() {
-        return None;
-    }
-    let iso = value.get(..10).unwrap_or(value);
-    NaiveDate::parse_from_str(iso, "%Y-%m-%d").ok().or_else(|| {
-        formats
-            .iter()
-            .find_map(|f| NaiveDate::parse_from_str(value, f).ok())
-    })
 }
 
 /// Normalises a French phone number to the schema's E.164 form: `02 41 43 28 13` →
@@ -659,16 +773,5 @@ mod tests {
         );
         assert_eq!(normalize_phone("02 41 43 28 13 ou 06 12 34 56 78"), None);
         assert_eq!(normalize_phone("Mairie"), None);
-    }
-
-    #[test]
-    fn dates_accept_iso_datetimes_and_source_formats() {
-        let fr = ["%d/%m/%Y".to_owned()];
-        let want = NaiveDate::from_ymd_opt(2020, 2, 19);
-        assert_eq!(parse_date("19/02/2020", &fr), want);
-        assert_eq!(parse_date("2020-02-19", &fr), want);
-        assert_eq!(parse_date("2020-02-19 19:00:45", &[]), want);
-        assert_eq!(parse_date("19/02/2020", &[]), None);
-        assert_eq!(parse_date("", &fr), None);
     }
 }
