@@ -101,6 +101,12 @@ fn artifacts() -> PathBuf {
 /// Runs the browser test `file` of `web/e2e/` against `server`, with `env` besides; its
 /// screenshots go to `artifacts()`.
 fn run_e2e(file: &str, server: &Server, env: &[(&str, &str)]) {
+    // One browser at a time: each test's steps wait 20 s at most, and three Chromiums with
+    // their servers on two cores made the moderation page miss it.
+    static ONE_BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _browser = ONE_BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let chromium =
         std::env::var_os("CHROMIUM").map_or_else(|| "/usr/bin/chromium".into(), PathBuf::from);
     assert!(

@@ -854,7 +854,17 @@ fn every_file_of_a_damaged_index_is_refused_at_start_and_at_reload_by_name() {
         .find(|f| f.extension().is_some_and(|e| e == "idx"))
         .unwrap();
     damage(&copy.join(segment), "flipped");
-    let output = crate::support::lieux(&[&"serve", &"--index", &copy, &"--bind", &"127.0.0.1:0"]);
+    // A state directory of its own: never the user's.
+    let state = tmp.path().join("state");
+    let output = crate::support::lieux(&[
+        &"serve",
+        &"--index",
+        &copy,
+        &"--bind",
+        &"127.0.0.1:0",
+        &"--state-dir",
+        &state,
+    ]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     let name = segment.file_name().unwrap().to_string_lossy();

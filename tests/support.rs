@@ -27,6 +27,11 @@ pub fn lieux(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
         .args(args.iter().map(|a| a.as_ref()))
         .current_dir(repo())
         .env("RUST_LOG", "warn")
+        // A command that opens the default state directory opens the tests', not the user's.
+        .env(
+            "XDG_STATE_HOME",
+            std::env::temp_dir().join("lieux-tests-state"),
+        )
         .output()
         .expect("lieux runs")
 }

@@ -5,7 +5,8 @@
 //! [`Fraicheur`]: `a_jour` when its record was updated within [`FreshnessRule::fresh_days`],
 //! `ancienne` beyond [`FreshnessRule::stale_days`], `a_verifier` between the two. It is a filter
 //! and a facet like the vocabularies (`fraicheur=ancienne`), the page shows it, and moderators
-//! export the places to check for an update campaign.
+//! export the places to check for an update campaign. A place whose update date is unknown
+//! (the import gave it a stand-in: the source's extraction date, or its file's) is `ancienne`.
 //!
 //! It is derived, not stored: the same record grows older every day. The live index classifies
 //! its places on the day it is built, and the server builds it again each night.
@@ -35,9 +36,13 @@ impl Default for FreshnessRule {
 }
 
 impl FreshnessRule {
-    /// The freshness of `place` on `today`.
+    /// The freshness of `place` on `today`: `ancienne` when its update date is unknown (a
+    /// stand-in the import gave it, see [`Place::date_maj_known`]), whatever the stand-in.
     #[must_use]
     pub fn of(&self, place: &Place, today: NaiveDate) -> Fraicheur {
+        if !place.date_maj_known() {
+            return Fraicheur::Ancienne;
+        }
         self.of_date(place.date_maj, today)
     }
 
@@ -74,5 +79,19 @@ mod tests {
         assert_eq!(rule.of_date(ago(91), today), Fraicheur::Ancienne);
         // A date in the future (a source's typo) is no older than today.
         assert_eq!(rule.of_date(ago(-400), today), Fraicheur::AJour);
+    }
+
+    #[test]
+    fn a_place_whose_date_is_a_stand_in_is_old_whatever_the_stand_in() {
+        let rule = FreshnessRule::default();
+        let today = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let mut place = crate::ingest::generate::test_places(1, 3).remove(0);
+        place.date_maj = today;
+        assert_eq!(rule.of(&place, today), Fraicheur::AJour);
+        place.date_precision = crate::place::DatePrecision::Unknown;
+        assert_eq!(rule.of(&place, today), Fraicheur::Ancienne);
+        // Known to the month or the year is known.
+        place.date_precision = crate::place::DatePrecision::Year;
+        assert_eq!(rule.of(&place, today), Fraicheur::AJour);
     }
 }

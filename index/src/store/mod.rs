@@ -512,7 +512,15 @@ fn check_replaceable(out: &Path) -> Result<()> {
 
 /// `DIR/.NAME.KIND-PID`: a sibling on the same file system, so that renames are atomic.
 fn sibling(out: &Path, kind: &str) -> PathBuf {
-    out.with_file_name(format!(".{}.{kind}-{}", out_name(out), std::process::id()))
+    // Numbered within the process too: two threads may write the same index at once (servers
+    // started side by side in one test process index the bundled data together).
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    out.with_file_name(format!(
+        ".{}.{kind}.{n}-{}",
+        out_name(out),
+        std::process::id()
+    ))
 }
 
 fn out_name(out: &Path) -> std::borrow::Cow<'_, str> {
@@ -525,7 +533,7 @@ fn out_name(out: &Path) -> std::borrow::Cow<'_, str> {
 /// On Linux an existing `out` is swapped with `new` in one `renameat2(RENAME_EXCHANGE)`: at
 /// every instant `out` is the whole old index or the whole new one, whenever the process dies.
 /// Elsewhere (or on a file system without the exchange) the old index is first moved aside;
-/// a process killed between the two renames leaves it as `.NAME.old-PID`, and the next
+/// a process killed between the two renames leaves it as `.NAME.old.N-PID`, and the next
 /// `lieux index` to the same `out` puts it back before anything else ([`clear_leftovers`]).
 /// The parent directory is synced after, so that the rename outlives a power cut.
 fn replace_dir(new: &Path, out: &Path) -> Result<()> {
@@ -577,8 +585,8 @@ fn sync_dir(dir: &Path) -> Result<()> {
 }
 
 /// Clears what an earlier `lieux index … --out OUT` or reload left beside `out` when it was
-/// killed: its temporary `.NAME.tmp-PID` directory is removed, and an old index moved aside as
-/// `.NAME.old-PID` goes back to `out` when `out` is missing (it is removed otherwise). Only
+/// killed: its temporary `.NAME.tmp.N-PID` directory is removed, and an old index moved aside as
+/// `.NAME.old.N-PID` goes back to `out` when `out` is missing (it is removed otherwise). Only
 /// directories of processes that no longer run are touched.
 fn clear_leftovers(out: &Path) -> Result<()> {
     let parent = out
@@ -601,6 +609,8 @@ fn clear_leftovers(out: &Path) -> Result<()> {
         let Ok(pid) = pid.parse::<u32>() else {
             continue;
         };
+        // `tmp.N`, `old.N` (`tmp` and `old` before numbered siblings).
+        let kind = kind.split('.').next().unwrap_or(kind);
         if !matches!(kind, "tmp" | "old") || process_runs(pid) {
             continue;
         }
