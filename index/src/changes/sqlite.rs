@@ -779,7 +779,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let receipt = {
             let store = SqliteStore::open(dir.path()).unwrap();
-            assert_eq!(store.version().unwrap(), 1);
+            assert_eq!(store.version().unwrap(), 2);
             let receipt = store.submit(&update("a", "+33241000000"), 5).unwrap();
             store.decide(receipt.id, &accept()).unwrap();
             receipt
@@ -895,8 +895,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path()).unwrap();
         store.submit(&update("a", "+33241000000"), 5).unwrap();
+        let place = crate::ingest::generate::test_places(1, 1).remove(0);
+        let created = ServedChange::between(
+            None,
+            Some(crate::changes::feed::Served {
+                place: &place,
+                notices: &[],
+            }),
+        )
+        .unwrap();
+        assert_eq!(store.record_served(&[created], "served").unwrap(), 1);
         let connection = store.lock();
         for statement in [
+            "UPDATE feed SET name = 'x'",
+            "DELETE FROM feed",
             "UPDATE contributions SET place_id = 'b'",
             "DELETE FROM contributions",
             "UPDATE events SET actor = 'x'",
@@ -909,7 +921,78 @@ mod tests {
         drop(store);
         assert!(matches!(
             SqliteStore::open(dir.path()),
-            Err(ChangeError::TooNew { found: 9, known: 1 })
+            Err(ChangeError::TooNew { found: 9, known: 2 })
         ));
+    }
+
+    #[test]
+    fn the_feed_answers_each_place_once_with_its_last_row_up_to_the_index_asked() {
+        use crate::changes::feed::Served;
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let places = crate::ingest::generate::test_places(3, 7);
+        let served = |place| Served {
+            place,
+            notices: &[],
+        };
+        let created: Vec<ServedChange> = places
+            .iter()
+            .filter_map(|p| ServedChange::between(None, Some(served(p))))
+            .collect();
+        assert_eq!(store.record_served(&created, "a").unwrap(), 3);
+        let mut renamed = places[0].clone();
+        renamed.texts = renamed.texts.with(crate::place::TextField::Nom, "Renommé");
+        let update = ServedChange::between(Some(served(&places[0])), Some(served(&renamed)));
+        assert_eq!(store.record_served(&[update.unwrap()], "b").unwrap(), 4);
+        let closed = ServedChange::between(Some(served(&places[1])), None).unwrap();
+        assert_eq!(store.record_served(&[closed], "c").unwrap(), 5);
+        let head = store.feed_head().unwrap();
+        assert_eq!(
+            (head.served.as_str(), head.seq, head.instance.len()),
+            ("c", 5, 32)
+        );
+        let query = |since, upto| FeedQuery {
+            since,
+            upto,
+            limit: 10,
+            territory: Territory::default(),
+        };
+        let seqs = |rows: Vec<FeedRow>| -> Vec<(u64, String)> {
+            rows.into_iter()
+                .map(|r| (r.seq, r.action.name().to_owned()))
+                .collect()
+        };
+        // From the start: each place once, at its last row.
+        assert_eq!(
+            seqs(store.feed(&query(0, 5)).unwrap()),
+            [
+                (3, "created".to_owned()),
+                (4, "updated".to_owned()),
+                (5, "closed".to_owned())
+            ]
+        );
+        // Up to what an older index shows: the rows after it wait.
+        assert_eq!(
+            seqs(store.feed(&query(0, 3)).unwrap()),
+            [
+                (1, "created".to_owned()),
+                (2, "created".to_owned()),
+                (3, "created".to_owned())
+            ]
+        );
+        // After a cursor, with whether the place was there then.
+        let rows = store.feed(&query(3, 5)).unwrap();
+        assert!(rows.iter().all(|r| r.existed));
+        // A territory none of them is in.
+        let elsewhere = FeedQuery {
+            territory: Territory::new(&["2A".to_owned()], &[], &[]),
+            ..query(0, 5)
+        };
+        assert!(store.feed(&elsewhere).unwrap().is_empty());
+        // What the feed last said of each place on the map: the closed one is gone.
+        let state = store.feed_state().unwrap();
+        assert_eq!(state.places.len(), 2);
+        assert!(!state.places.contains_key(places[1].id()));
+        assert_eq!(store.recent(&Territory::default(), 5, 2).unwrap()[0].seq, 5);
     }
 }
