@@ -319,6 +319,42 @@ proptest! {
             prop_assert!((s_lon - lon).abs() < 1e-9 && (s_lat - lat).abs() < 1e-9, "{id}");
         }
 
+        // What changed from the index before the last change is what differs, place by place.
+        if let Some((_, earlier)) = changes.split_last() {
+            let before_dir = tempfile::tempdir().unwrap();
+            let before = load_with_changes(&base, earlier, before_dir.path(), &options()).unwrap();
+            let found: BTreeMap<String, &str> = live
+                .changes_from(&before)
+                .into_iter()
+                .map(|c| (c.place_id, c.action.name()))
+                .collect();
+            let all = |index: &LiveIndex| -> BTreeMap<String, Place> {
+                index
+                    .matching(&PlaceFilter::default())
+                    .unwrap()
+                    .into_iter()
+                    .map(|(p, _)| (p.id().to_owned(), p.clone()))
+                    .collect()
+            };
+            let (old, new) = (all(&before), all(&live));
+            let mut expected = BTreeMap::new();
+            for (id, place) in &new {
+                match old.get(id) {
+                    None => {
+                        expected.insert(id.clone(), "created");
+                    }
+                    Some(was) if was != place => {
+                        expected.insert(id.clone(), "updated");
+                    }
+                    Some(_) => {}
+                }
+            }
+            for id in old.keys().filter(|id| !new.contains_key(*id)) {
+                expected.insert(id.clone(), "closed");
+            }
+            prop_assert_eq!(found, expected);
+        }
+
         // It answers as an index built from scratch on its places, in its order.
         let (places, _): (Vec<&Place>, Vec<_>) = live
             .matching(&PlaceFilter::default())
