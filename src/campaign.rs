@@ -11,7 +11,6 @@
 //! the place's `date_maj` the day of the click, in the log like every other change), and a link
 //! to the map's correction form, filled in with the record.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -84,90 +83,6 @@ pub const CONFIRM: Description = Description {
         &[Answer::ok("The thanks.", &[Content::html()])],
     )
 };
-
-/// The signing key of the links, kept in the state directory.
-pub struct Signer {
-    key: [u8; 32],
-}
-
-impl Signer {
-    /// The file of the key, in the state directory.
-    pub const FILE_NAME: &'static str = "campaign.key";
-
-    /// The key of `state_dir`, made (32 random bytes, readable by the owner only) when there is
-    /// none yet: links stay valid across restarts, and only this server's state signs them.
-    ///
-    /// # Errors
-    /// When the file cannot be read or written, or is not 32 bytes.
-    pub fn load(state_dir: &Path) -> anyhow::Result<Self> {
-        use anyhow::Context as _;
-        let path = state_dir.join(Self::FILE_NAME);
-        if !path.exists() {
-            std::fs::create_dir_all(state_dir)
-                .with_context(|| format!("cannot make {}", state_dir.display()))?;
-            let key: [u8; 32] = rand::random();
-            let tmp = state_dir.join(format!(".{}.tmp-{}", Self::FILE_NAME, std::process::id()));
-            write_private(&tmp, &key).with_context(|| format!("cannot write {}", tmp.display()))?;
-            std::fs::rename(&tmp, &path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-        }
-        let bytes =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let key = <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
-            anyhow::anyhow!("{} is not a key of 32 bytes: remove it to make a new one (links sent with the old one stop working)", path.display())
-        })?;
-        Ok(Self { key })
-    }
-
-    /// The signature of the confirmation link of `place_id`, valid until `expire`.
-    fn sign(&self, place_id: &str, expire: &str) -> blake3::Hash {
-        blake3::keyed_hash(
-            &self.key,
-            format!("lieux confirmation v1\n{place_id}\n{expire}").as_bytes(),
-        )
-    }
-
-    /// The query of the confirmation link of `place_id` until `expire`.
-    #[must_use]
-    pub fn link_query(&self, place_id: &str, expire: chrono::NaiveDate) -> String {
-        let expire = expire.to_string();
-        let signature = self.sign(place_id, &expire).to_hex();
-        format!("expire={expire}&signature={signature}")
-    }
-
-    /// Checks the link of `place_id`: its signature, and that `expire` is not past in France.
-    fn check(&self, place_id: &str, link: &LinkParams) -> Result<(), ApiError> {
-        let refused = || {
-            ApiError::new(
-                ErrorCode::InvalidSignature,
-                "ce lien n'est pas valide ou n'est plus valide : demandez-en un nouveau à l'équipe qui vous l'a envoyé",
-            )
-        };
-        let signature = blake3::Hash::from_hex(&link.signature).map_err(|_| refused())?;
-        // `blake3::Hash` compares in constant time.
-        if signature != self.sign(place_id, &link.expire) {
-            return Err(refused());
-        }
-        let expire =
-            chrono::NaiveDate::parse_from_str(&link.expire, "%Y-%m-%d").map_err(|_| refused())?;
-        if expire < now_local().date() {
-            return Err(refused());
-        }
-        Ok(())
-    }
-}
-
-/// Writes `bytes` to `path`, readable by the owner only, synced.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
 
 /// The parameters of the campaign's export.
 pub struct CampaignParams {
@@ -316,10 +231,7 @@ pub async fn page_of(
     id: web::Path<String>,
     Params(link): Params<LinkParams>,
 ) -> Result<HttpResponse, ApiError> {
-    state.signer.check(&id, &link)?;
-    let place = live
-        .place_record(&id)
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no place with id {id:?}")))?;
+    let place = linked_place(&state, &live, &id, &link)?;
     let query = request.query_string();
     let encoded = percent_encode(&id);
     let body = format!(
@@ -347,6 +259,18 @@ pub async fn page_of(
     ))
 }
 
+/// The place of a link, once its signature is checked.
+fn linked_place<'a>(
+    state: &AppState,
+    live: &'a Live,
+    id: &str,
+    link: &LinkParams,
+) -> Result<&'a lieux_index::Place, ApiError> {
+    state.signer.check(id, &link.expire, &link.signature)?;
+    live.place_record(id)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no place with id {id:?}")))
+}
+
 fn or_unknown(text: String) -> String {
     if text.is_empty() {
         "non renseigné".to_owned()
@@ -363,10 +287,7 @@ pub async fn confirm(
     id: web::Path<String>,
     Params(link): Params<LinkParams>,
 ) -> Result<HttpResponse, ApiError> {
-    state.signer.check(&id, &link)?;
-    let place = live
-        .place_record(&id)
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no place with id {id:?}")))?;
+    let place = linked_place(&state, &live, &id, &link)?;
     let today = now_local().date();
     let name = place.nom().to_owned();
     if place.date_maj < today {
@@ -410,59 +331,4 @@ pub async fn confirm(
             today
         ),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_link_holds_for_its_place_until_its_last_day_only() {
-        let dir = tempfile::tempdir().unwrap();
-        let signer = Signer::load(dir.path()).unwrap();
-        // The same key once made.
-        let again = Signer::load(dir.path()).unwrap();
-        let today = now_local().date();
-        let link = |signer: &Signer, id: &str, expire: chrono::NaiveDate| {
-            let query = signer.link_query(id, expire);
-            let (expire, signature) = query.split_once('&').unwrap();
-            LinkParams {
-                expire: expire.trim_start_matches("expire=").to_owned(),
-                signature: signature.trim_start_matches("signature=").to_owned(),
-            }
-        };
-        let tomorrow = today + chrono::Duration::days(1);
-        assert!(again
-            .check("lieu-1", &link(&signer, "lieu-1", tomorrow))
-            .is_ok());
-        assert!(signer
-            .check("lieu-1", &link(&signer, "lieu-1", today))
-            .is_ok());
-        let yesterday = today - chrono::Duration::days(1);
-        let expired = signer.check("lieu-1", &link(&signer, "lieu-1", yesterday));
-        assert_eq!(expired.unwrap_err().error, ErrorCode::InvalidSignature);
-        assert!(signer
-            .check("lieu-2", &link(&signer, "lieu-1", tomorrow))
-            .is_err());
-        let mut later = link(&signer, "lieu-1", tomorrow);
-        later.expire = (today + chrono::Duration::days(400)).to_string();
-        assert!(
-            signer.check("lieu-1", &later).is_err(),
-            "the date is signed"
-        );
-        let other = tempfile::tempdir().unwrap();
-        let stranger = Signer::load(other.path()).unwrap();
-        assert!(stranger
-            .check("lieu-1", &link(&signer, "lieu-1", tomorrow))
-            .is_err());
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            let mode = std::fs::metadata(dir.path().join(Signer::FILE_NAME))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-    }
 }

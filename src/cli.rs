@@ -754,7 +754,7 @@ impl ServeSettings {
             gaps: crate::gaps::SearchGaps::default(),
             openapi: serde_json::to_vec(&crate::openapi::document(&self.limits))?.into(),
             changes: Arc::new(changes),
-            signer: crate::campaign::Signer::load(&self.state_dir)?,
+            signer: crate::signer::Signer::load(&self.state_dir)?,
         }))
     }
 

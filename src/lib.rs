@@ -48,5 +48,6 @@ pub mod query_string;
 pub mod receipts;
 pub mod routes;
 pub mod search;
+pub mod signer;
 pub mod state;
 pub mod tiles;

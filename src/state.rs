@@ -60,7 +60,7 @@ pub struct AppState {
     /// The contributions, the moderators' decisions and their log.
     pub changes: Arc<dyn ChangeStore>,
     /// The key that signs the links of update campaigns.
-    pub signer: crate::campaign::Signer,
+    pub signer: crate::signer::Signer,
 }
 
 /// The index a request is answered from, taken once when the request starts.
