@@ -25,7 +25,7 @@ use crate::answers::{Answer, Content, Description, PathParameter};
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
 use crate::params::{filter_of, Filters, Kind, Maximum, Parameter, Params, Query, RouteParams};
-use crate::receipts::{escape, page, percent_encode};
+use crate::receipts::{escape, french_date, page, percent_encode};
 use crate::state::{AppState, Authorized, Live};
 
 /// `GET /admin/campaign.csv`.
@@ -249,7 +249,7 @@ pub async fn page_of(
         commune = escape(place.commune()),
         horaires = escape(&or_unknown(place.field_text(SchemaField::Horaires))),
         telephone = escape(&or_unknown(place.field_text(SchemaField::Telephone))),
-        date = place.date_maj,
+        date = french_date(place.date_maj),
         query = escape(query),
     );
     Ok(page(
@@ -328,7 +328,7 @@ pub async fn confirm(
         &format!(
             "<p>La fiche de <strong>{}</strong> est confirmée à jour au {}.</p>\n",
             escape(&name),
-            today
+            french_date(today)
         ),
     ))
 }

@@ -251,6 +251,31 @@ pub fn escape(text: &str) -> String {
     escaped
 }
 
+/// `date` as French pages write it: `9 décembre 2020`, `1er mars 2021`.
+#[must_use]
+pub fn french_date(date: chrono::NaiveDate) -> String {
+    use chrono::Datelike as _;
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let day = match date.day() {
+        1 => "1er".to_owned(),
+        day => day.to_string(),
+    };
+    format!("{day} {} {}", MONTHS[date.month0() as usize], date.year())
+}
+
 /// `text` percent-encoded for a URL's path segment or query value: every byte but ASCII
 /// letters, digits and `-_.~`.
 #[must_use]
@@ -271,6 +296,14 @@ pub fn percent_encode(text: &str) -> String {
 mod tests {
     use super::*;
     use actix_web::test::TestRequest;
+
+    #[test]
+    fn dates_read_as_people_write_them() {
+        let date = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(french_date(date(2020, 12, 9)), "9 décembre 2020");
+        assert_eq!(french_date(date(2021, 3, 1)), "1er mars 2021");
+        assert_eq!(french_date(date(2026, 8, 31)), "31 août 2026");
+    }
 
     #[test]
     fn markup_is_written_as_text() {
