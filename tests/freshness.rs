@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, Utc};
 
-use crate::support::{token_file, Server};
+use crate::support::{csv_rows_of, token_file, Server};
 
 const TOKEN: &str = "moderation-token-of-the-tests";
 
@@ -126,23 +126,7 @@ fn freshness_is_a_facet_and_a_filter_of_search_and_maps_and_a_campaign_confirms_
         .unwrap()
         .starts_with("text/csv"));
     assert_eq!(server.get_bytes("/admin/campaign.csv", &[]).0, 401);
-    let mut reader = csv::Reader::from_reader(csv.as_slice());
-    let header: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let rows: Vec<BTreeMap<String, String>> = reader
-        .records()
-        .map(|r| {
-            header
-                .iter()
-                .cloned()
-                .zip(r.unwrap().iter().map(str::to_owned))
-                .collect()
-        })
-        .collect();
+    let rows = csv_rows_of(csv::Reader::from_reader(csv.as_slice()));
     let to_check = dates.values().filter(|d| expected(d) != "a_jour").count();
     assert_eq!(rows.len(), to_check);
     assert!(rows.iter().all(|r| r["fraicheur"] != "a_jour"));

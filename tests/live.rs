@@ -54,12 +54,8 @@ impl Seen {
 
 /// The tile of zoom 16 holding `(lon, lat)`.
 fn tile_of(lon: f64, lat: f64) -> String {
-    let z = 16;
-    let n = f64::from(1_u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n).floor();
-    let lat = lat.to_radians();
-    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor();
-    format!("/tiles/{z}/{x}/{y}.mvt")
+    let tile = lieux_tiles::mercator::tile_for(lon, lat, 16).unwrap();
+    format!("/tiles/{}/{}/{}.mvt", tile.z(), tile.x(), tile.y())
 }
 
 /// Reads `path` and records what it says of the place `id`.

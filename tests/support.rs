@@ -71,9 +71,15 @@ pub fn report_lines(path: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// The rows of a CSV as header → value maps.
+/// The rows of a CSV file as header → value maps.
 pub fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
-    let mut reader = csv_reader(path);
+    csv_rows_of(csv_reader(path))
+}
+
+/// The rows a CSV reader reads, as header → value maps.
+pub fn csv_rows_of<R: std::io::Read>(
+    mut reader: csv::Reader<R>,
+) -> Vec<std::collections::HashMap<String, String>> {
     let header: Vec<String> = reader
         .headers()
         .expect("header")

@@ -277,12 +277,9 @@ fn answers(live: &LiveIndex) -> Vec<String> {
         .unzip();
     for place in places.iter().step_by(37) {
         for z in [0u8, 5, 9, 13, 16] {
-            let n = f64::from(1u32 << z);
-            let x = ((place.longitude + 180.0) / 360.0 * n).floor() as u32;
-            let lat = place.latitude.to_radians();
-            let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n)
-                .floor() as u32;
-            let coord = TileCoord::new(z, x, y).unwrap();
+            let coord =
+                lieux_tiles::mercator::tile_for(place.longitude, place.latitude, z).unwrap();
+            let (x, y) = (coord.x(), coord.y());
             let tile = live.tile(&all, coord, Compression::None).unwrap();
             out.push(format!(
                 "tile {z}/{x}/{y}: {}",
