@@ -13,24 +13,16 @@
 
 use std::path::Path;
 
-use lieux_index::freshness::FreshnessRule;
 use lieux_index::ingest::generate::{Gazetteer, Generator};
 use lieux_index::place::TextField;
 use lieux_index::serve::{load, IndexSource, LiveIndex, LiveOptions};
 use lieux_index::store::report::Report;
 use lieux_index::store::{write_index, NoProgress};
 use lieux_index::Place;
-use lieux_tiles::ClusterOptions;
 
 fn live(places: &[Place], dir: &Path) -> LiveIndex {
     write_index(places, &Report::default(), Vec::new(), dir, &NoProgress).expect("indexed");
-    let options = LiveOptions {
-        cluster: ClusterOptions::default(),
-        map_cache_places: 1 << 24,
-        tile_cache_bytes: 64 << 20,
-        thesaurus: Vec::new(),
-        freshness: FreshnessRule::default(),
-    };
+    let options = LiveOptions::default();
     load(&IndexSource::Dir(dir.to_owned()), &options).expect("loaded")
 }
 

@@ -229,10 +229,10 @@ struct ServeArgs {
     #[arg(long, default_value_t = ClusterOptions::default().max_zoom)]
     cluster_max_zoom: u8,
     /// The most places that cached filtered maps hold together.
-    #[arg(long, default_value_t = 5_000_000)]
+    #[arg(long, default_value_t = LiveOptions::default().map_cache_places)]
     map_cache_places: usize,
     /// The most memory that cached encoded tiles take, in MiB.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = LiveOptions::default().tile_cache_bytes >> 20)]
     tile_cache_mib: usize,
     /// The threads that answer searches (see `src/pool.rs`); default: one per core.
     #[arg(long)]

@@ -17,7 +17,9 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use arc_swap::ArcSwap;
 use lieux_index::changes::ChangeStore;
 use lieux_index::ingest::import::ImportOptions;
-use lieux_index::serve::{load_with_changes, record_feed, IndexSource, LiveIndex, LiveOptions};
+use lieux_index::serve::{
+    load_changed, load_with_changes, record_feed, IndexSource, LiveIndex, LiveOptions,
+};
 use serde::Serialize;
 
 use crate::clients::{RateLimits, TrustedProxies};
@@ -132,8 +134,8 @@ impl AppState {
 
     /// Builds the index of `source` with the accepted changes applied, checks it and swaps it
     /// in; the old index keeps serving when anything fails. `trigger` is for the logs. When a
-    /// change is accepted meanwhile, the index is built again (from the base data it was
-    /// built from), so that no accepted change waits for the next reload.
+    /// change is accepted meanwhile, it is applied next, so that no accepted change waits for
+    /// the next reload.
     ///
     /// # Errors
     /// 409 when a reload is running, 422 with the reason when the new index cannot be built or
@@ -141,6 +143,31 @@ impl AppState {
     pub async fn reload(
         &self,
         source: IndexSource,
+        trigger: &'static str,
+    ) -> Result<Reloaded, ApiError> {
+        self.build_while_stale(Some(source), trigger).await
+    }
+
+    /// Applies the accepted changes to the index served, in place when it can be
+    /// ([`lieux_index::serve::load_changed`]): after a moderator's decision, or when the day
+    /// changes (the places' freshness). When a reload is running, it applies them once done.
+    ///
+    /// # Errors
+    /// As [`AppState::reload`], but for a reload running, which is no error here.
+    pub async fn rebuild(&self, trigger: &'static str) -> Result<Option<Reloaded>, ApiError> {
+        self.admin.stale.store(true, Ordering::Release);
+        match self.build_while_stale(None, trigger).await {
+            Err(error) if error.error == ErrorCode::ReloadRunning => Ok(None),
+            other => other.map(Some),
+        }
+    }
+
+    /// Builds and swaps in the index of `source` (from scratch), or with `None` the served one
+    /// with the accepted changes; then again with the changes as long as some were accepted
+    /// meanwhile.
+    async fn build_while_stale(
+        &self,
+        source: Option<IndexSource>,
         trigger: &'static str,
     ) -> Result<Reloaded, ApiError> {
         if self.admin.reloading.swap(true, Ordering::AcqRel) {
@@ -159,35 +186,25 @@ impl AppState {
         let _running = Running(&self.admin.reloading);
         let mut source = source;
         loop {
-            let reloaded = self.build_and_swap(source, trigger).await;
+            let reloaded = self.build_and_swap(source.take(), trigger).await;
             if !self.admin.stale.swap(false, Ordering::AcqRel) {
                 return reloaded;
             }
-            source = self.admin.base();
         }
     }
 
-    /// Builds the index again from the base data it was built from, with the accepted changes:
-    /// after a moderator's decision. When a reload is running, it builds again once done.
-    ///
-    /// # Errors
-    /// As [`AppState::reload`], but for a reload running, which is no error here.
-    pub async fn rebuild(&self, trigger: &'static str) -> Result<Option<Reloaded>, ApiError> {
-        self.admin.stale.store(true, Ordering::Release);
-        match self.reload(self.admin.base(), trigger).await {
-            Err(error) if error.error == ErrorCode::ReloadRunning => Ok(None),
-            other => other.map(Some),
-        }
-    }
-
+    /// Builds the index of `source` from scratch, or with `None` the served one with the
+    /// accepted changes, and swaps it in.
     async fn build_and_swap(
         &self,
-        source: IndexSource,
+        source: Option<IndexSource>,
         trigger: &'static str,
     ) -> Result<Reloaded, ApiError> {
         self.admin.stale.store(false, Ordering::Release);
         let started = Instant::now();
-        tracing::info!(trigger, source = ?source, "reload started");
+        let from_scratch = source.is_some();
+        let source = source.unwrap_or_else(|| self.admin.base());
+        tracing::info!(trigger, source = ?source, from_scratch, "reload started");
         let options = self.admin.options.clone();
         let changes = Arc::clone(&self.changes);
         let work_dir = self.admin.work_dir.clone();
@@ -200,7 +217,11 @@ impl AppState {
                 let accepted = changes
                     .accepted()
                     .map_err(|e| lieux_index::Error::Changes(e.to_string()))?;
-                let mut live = load_with_changes(&source, &accepted, &work_dir, &options)?;
+                let mut live = if from_scratch {
+                    load_with_changes(&source, &accepted, &work_dir, &options)?
+                } else {
+                    load_changed(&before, &source, &accepted, &work_dir, &options)?
+                };
                 // What changes on the map is in the feed before anyone can see it.
                 record_feed(&*changes, Some(&before), &mut live)?;
                 Ok::<_, lieux_index::Error>(live)
@@ -230,6 +251,9 @@ impl AppState {
                 self.metrics.retire_tiles(old.cache_stats());
                 self.metrics.reloaded(true);
                 let took_ms = started.elapsed().as_millis();
+                for (stage, took) in new.stages() {
+                    tracing::info!(trigger, stage, took_ms = took.as_millis(), "reload stage");
+                }
                 tracing::info!(
                     trigger,
                     previous = %old.hash(),

@@ -40,8 +40,6 @@ pub struct Applied {
     pub conflicts: Vec<Conflict>,
     /// The changes of places the base data no longer has: (contribution, place).
     pub orphans: Vec<(u64, String)>,
-    /// The places changed, by id, with the contribution that changed them last.
-    pub changed: HashMap<String, u64>,
     /// The temporary closures and notices of the places, by id, in the order they were
     /// accepted (expired ones too: each question is asked of a day).
     pub notices: HashMap<String, Vec<Notice>>,
@@ -53,41 +51,79 @@ pub fn source_of_contribution(contribution: u64) -> String {
     format!("contribution {contribution}")
 }
 
+/// The places that changes are applied to, one after the other: the base data's, or those
+/// an index serves with the ones a batch changed so far (`serve`'s changes in place).
+pub trait Places {
+    /// The place `id` as the changes so far left it.
+    fn current(&self, id: &str) -> Option<&Place>;
+    /// Closes the place `id`, which is there.
+    fn close(&mut self, id: &str);
+    /// Sets the place `id`: a new one, which comes after every other, or a new version of
+    /// one that is there.
+    fn set(&mut self, id: &str, place: Place);
+}
+
 /// Applies `changes`, in order, on `base`.
 #[must_use]
 pub fn apply(base: Vec<Place>, changes: &[AcceptedChange]) -> Applied {
+    let mut places = BasePlaces {
+        by_id: base
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id().to_owned(), i))
+            .collect(),
+        places: base.into_iter().map(Some).collect(),
+    };
     let mut applied = Applied::default();
-    let mut places: Vec<Option<Place>> = base.into_iter().map(Some).collect();
-    let mut by_id: HashMap<String, usize> = places
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| p.as_ref().map(|p| (p.id().to_owned(), i)))
-        .collect();
+    apply_onto(&mut places, changes, &mut applied);
+    applied.places = places.places.into_iter().flatten().collect();
+    applied
+}
+
+/// The base data's places as the changes leave them, closed ones as holes.
+struct BasePlaces {
+    places: Vec<Option<Place>>,
+    by_id: HashMap<String, usize>,
+}
+
+impl Places for BasePlaces {
+    fn current(&self, id: &str) -> Option<&Place> {
+        self.places[*self.by_id.get(id)?].as_ref()
+    }
+
+    fn close(&mut self, id: &str) {
+        if let Some(at) = self.by_id.remove(id) {
+            self.places[at] = None;
+        }
+    }
+
+    fn set(&mut self, id: &str, place: Place) {
+        if let Some(at) = self.by_id.get(id) {
+            self.places[*at] = Some(place);
+        } else {
+            self.by_id.insert(id.to_owned(), self.places.len());
+            self.places.push(Some(place));
+        }
+    }
+}
+
+/// Applies `changes`, in order, on `places`; what they could not do, and the closures and
+/// notices they set, go to `applied` (its `places` untouched).
+pub fn apply_onto(places: &mut impl Places, changes: &[AcceptedChange], applied: &mut Applied) {
     for change in changes {
-        let at = by_id.get(&change.place_id).copied();
-        match (change.kind, at) {
-            (ContributionKind::Closed, Some(at)) => {
-                places[at] = None;
-                by_id.remove(&change.place_id);
+        let current = places.current(&change.place_id);
+        match (change.kind, current) {
+            (ContributionKind::Closed, Some(_)) => {
+                places.close(&change.place_id);
                 applied.notices.remove(&change.place_id);
-                applied
-                    .changed
-                    .insert(change.place_id.clone(), change.contribution);
             }
             (ContributionKind::New, None) => {
                 if let Some(place) = changed_place(None, change, &change.after) {
                     add_notices(&mut applied.notices, change);
-                    by_id.insert(change.place_id.clone(), places.len());
-                    places.push(Some(place));
-                    applied
-                        .changed
-                        .insert(change.place_id.clone(), change.contribution);
+                    places.set(&change.place_id, place);
                 }
             }
-            (ContributionKind::Update, Some(at)) => {
-                let Some(current) = places[at].as_ref() else {
-                    continue;
-                };
+            (ContributionKind::Update, Some(current)) => {
                 let mut fields = BTreeMap::new();
                 for (name, after) in &change.after {
                     let Some(field) = SchemaField::from_name(name) else {
@@ -120,10 +156,7 @@ pub fn apply(base: Vec<Place>, changes: &[AcceptedChange]) -> Applied {
                     continue;
                 }
                 if let Some(place) = changed_place(Some(current), change, &fields) {
-                    places[at] = Some(place);
-                    applied
-                        .changed
-                        .insert(change.place_id.clone(), change.contribution);
+                    places.set(&change.place_id, place);
                 }
             }
             // A new place whose id the base data took since, or a change of a place it no
@@ -133,8 +166,6 @@ pub fn apply(base: Vec<Place>, changes: &[AcceptedChange]) -> Applied {
                 .push((change.contribution, change.place_id.clone())),
         }
     }
-    applied.places = places.into_iter().flatten().collect();
-    applied
 }
 
 /// Adds the temporary closures and notices `change` sets to its place's.

@@ -18,6 +18,7 @@ use tantivy::query::{ConstScorer, EnableScoring, Explanation, Query, Scorer, Wei
 use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED};
 
 use crate::store::schema::TextFields;
+use crate::store::DocKeys;
 
 /// Places ↔ documents of one searcher's segments.
 #[derive(Debug)]
@@ -37,11 +38,12 @@ pub struct DocMap {
 type FreeBitmaps = Mutex<Vec<Vec<Vec<u64>>>>;
 
 impl DocMap {
-    /// Reads the map from the `ordinal` fast field of every document of `searcher`.
+    /// Reads the map from the `ordinal` fast field of every document of `searcher`, which holds
+    /// the document's key (`keys`).
     ///
     /// # Errors
-    /// When the fast field is missing, or a document has no ordinal or one out of range.
-    pub fn build(searcher: &Searcher, places: usize) -> tantivy::Result<Self> {
+    /// When the fast field is missing, or a document has no key or one no place has.
+    pub fn build(searcher: &Searcher, places: usize, keys: &DocKeys) -> tantivy::Result<Self> {
         let missing = DocAddress::new(u32::MAX, u32::MAX);
         let mut addresses = vec![missing; places];
         let mut segments = Vec::new();
@@ -52,8 +54,7 @@ impl DocMap {
             for doc in 0..reader.max_doc() {
                 let ordinal = column
                     .first(doc)
-                    .and_then(|o| u32::try_from(o).ok())
-                    .filter(|o| (*o as usize) < places)
+                    .and_then(|key| keys.ordinal(key, places))
                     .ok_or_else(|| {
                         tantivy::TantivyError::InternalError(format!(
                             "document {doc} of segment {segment_ord} has no valid ordinal"

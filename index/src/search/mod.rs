@@ -317,7 +317,7 @@ impl SearchIndex {
             let schedules = scope.spawn(|| Schedules::build(places));
             let suggester = scope.spawn(|| Suggester::build(places));
             let facets = FacetColumns::build(places, freshness, schedules::now_local().date());
-            let docs = DocMap::build(&searcher, places.len());
+            let docs = DocMap::build(&searcher, places.len(), &index.keys);
             (
                 docs,
                 crate::join_scoped(ids),

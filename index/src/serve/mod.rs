@@ -25,6 +25,7 @@
 //! [`tiles`] of its cache, places as [`geojson`] features, and the [`json`] writer behind them.
 //! It speaks no HTTP: the shell maps a request's `Accept-Encoding` to a [`Compression`].
 
+mod amend;
 pub mod geojson;
 pub mod json;
 pub mod map;
@@ -70,6 +71,19 @@ pub struct LiveOptions {
     pub freshness: crate::freshness::FreshnessRule,
 }
 
+impl Default for LiveOptions {
+    /// What `lieux serve` uses when told nothing.
+    fn default() -> Self {
+        Self {
+            cluster: ClusterOptions::default(),
+            map_cache_places: 5_000_000,
+            tile_cache_bytes: 256 << 20,
+            thesaurus: Vec::new(),
+            freshness: crate::freshness::FreshnessRule::default(),
+        }
+    }
+}
+
 /// Where a new index comes from.
 #[derive(Clone, Debug)]
 pub enum IndexSource {
@@ -104,6 +118,16 @@ pub struct LiveIndex {
     stages: Vec<(&'static str, Duration)>,
     /// What the accepted changes it was built with could not do.
     changes: ChangesApplied,
+    /// The accepted changes it was built with, in order: a batch that only adds to them is
+    /// applied in place ([`LiveIndex::amended`]).
+    applied: Vec<AcceptedChange>,
+    /// The order of the places once the changes were applied, by ordinal: the base data's
+    /// places first in their order, then the new ones in the order they came. Places are
+    /// ordered by their key along the space-filling curve, then by this order, as
+    /// `write_index` orders them (a stable sort); a batch applied in place keeps that order.
+    ranks: Vec<u32>,
+    /// The rank of the next new place.
+    next_rank: u32,
     /// The change feed's last row that it shows ([`record_feed`]).
     feed_seq: u64,
     /// The temporary closures and notices of places, by ordinal.
@@ -165,6 +189,10 @@ impl LiveIndex {
                 ("cluster hierarchy", clustered - searched),
             ],
             changes: ChangesApplied::default(),
+            applied: Vec::new(),
+            ranks: (0..u32::try_from(index.places.len()).expect("fewer than 2^32 places"))
+                .collect(),
+            next_rank: u32::try_from(index.places.len()).expect("fewer than 2^32 places"),
             feed_seq: 0,
             notices: std::collections::HashMap::new(),
             owned_dir: None,
@@ -644,6 +672,7 @@ pub fn load(source: &IndexSource, options: &LiveOptions) -> Result<LiveIndex> {
             clear_work_dir(work_dir);
             let dir = OwnedDir(fresh_dir(work_dir));
             let imported = import(inputs, import_options)?;
+            let ranks = ranks_of(&imported.places);
             write_index(
                 &imported.places,
                 &imported.report,
@@ -653,6 +682,7 @@ pub fn load(source: &IndexSource, options: &LiveOptions) -> Result<LiveIndex> {
             )?;
             let mut live = LiveIndex::prepare(PlaceIndex::open(&dir.0)?, options)?;
             live.owned_dir = Some(dir);
+            live.ranks = ranks;
             Ok(live)
         }
     }
@@ -758,16 +788,47 @@ pub fn load_with_changes(
     let applied = apply(places, changes);
     clear_work_dir(work_dir);
     let dir = OwnedDir(fresh_dir(work_dir));
+    let ranks = ranks_of(&applied.places);
     write_index(&applied.places, &report, sources, &dir.0, &NoProgress)?;
     let mut live = LiveIndex::prepare(PlaceIndex::open(&dir.0)?, options)?;
     live.owned_dir = Some(dir);
+    live.ranks = ranks;
     live.set_notices(applied.notices);
     live.changes = ChangesApplied {
         count: changes.len(),
         conflicts: applied.conflicts,
         orphans: applied.orphans,
     };
+    live.applied = changes.to_vec();
     Ok(live)
+}
+
+/// The rank of each place of an index written from `places` (see [`LiveIndex::ranks`]):
+/// its position in `places`, by ordinal.
+fn ranks_of(places: &[Place]) -> Vec<u32> {
+    crate::store::spatial_order(places)
+        .into_iter()
+        .map(|i| u32::try_from(i).expect("fewer than 2^32 places"))
+        .collect()
+}
+
+/// The index of `source` with the accepted `changes`, made from `before`, the index served
+/// until now: changed in place when its changes are the first of `changes`
+/// ([`LiveIndex::amended`]), else built again ([`load_with_changes`]).
+///
+/// # Errors
+/// As [`load_with_changes`].
+pub fn load_changed(
+    before: &LiveIndex,
+    source: &IndexSource,
+    changes: &[AcceptedChange],
+    work_dir: &Path,
+    options: &LiveOptions,
+) -> Result<LiveIndex> {
+    match before.amended(changes, work_dir, options)? {
+        Some(live) => Ok(live),
+        None => load_with_changes(source, changes, work_dir, options),
+    }
 }
 
 /// A directory name under `work_dir` that no other index of this process uses.

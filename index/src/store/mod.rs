@@ -9,6 +9,9 @@
 //!   text/           the tantivy index; documents carry the place's ordinal
 //! ```
 //!
+//! An index changed in place ([`amend`]) lives in memory, with its text index in a directory
+//! of its own; its documents carry keys ([`DocKeys`]).
+//!
 //! The R-tree is not stored: bulk-loading it at start from `points.bin` (16 bytes a place) is
 //! cheaper than deserialising a tree, and runs while `places.bin` is decoded.
 //!
@@ -27,6 +30,7 @@
 //! beside the places. It reads no source (see [`crate::ingest`]) and answers no query (see
 //! [`crate::search`]).
 
+pub mod amend;
 pub mod analysis;
 pub mod report;
 pub mod schema;
@@ -650,7 +654,16 @@ pub(crate) fn process_runs(pid: u32) -> bool {
 /// Longitudes and latitudes as little-endian `f64` pairs, in ordinal order.
 /// The positions of `places` sorted along a Z-order (Morton) curve over web-mercator
 /// coordinates quantised to 16 bits (about 600 m at the equator).
-fn spatial_order(places: &[Place]) -> Vec<usize> {
+#[must_use]
+pub fn spatial_order(places: &[Place]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..places.len()).collect();
+    order.sort_by_cached_key(|&i| spatial_key(&places[i]));
+    order
+}
+
+/// The key of `place` along the curve of [`spatial_order`].
+#[must_use]
+pub fn spatial_key(place: &Place) -> u64 {
     fn spread(v: u32) -> u64 {
         let mut x = u64::from(v & 0xffff);
         x = (x | (x << 8)) & 0x00ff_00ff;
@@ -658,16 +671,11 @@ fn spatial_order(places: &[Place]) -> Vec<usize> {
         x = (x | (x << 2)) & 0x3333_3333;
         (x | (x << 1)) & 0x5555_5555
     }
+    let x = lieux_tiles::mercator::lon_to_unit_x(place.longitude);
+    let y = lieux_tiles::mercator::lat_to_unit_y(place.latitude);
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let key = |place: &Place| {
-        let x = lieux_tiles::mercator::lon_to_unit_x(place.longitude);
-        let y = lieux_tiles::mercator::lat_to_unit_y(place.latitude);
-        let q = |v: f64| (v.clamp(0.0, 1.0) * 65535.0) as u32;
-        spread(q(x)) | (spread(q(y)) << 1)
-    };
-    let mut order: Vec<usize> = (0..places.len()).collect();
-    order.sort_by_cached_key(|&i| key(&places[i]));
-    order
+    let q = |v: f64| (v.clamp(0.0, 1.0) * 65535.0) as u32;
+    spread(q(x)) | (spread(q(y)) << 1)
 }
 
 fn encode_points(places: &[&Place]) -> Vec<u8> {
@@ -714,6 +722,68 @@ pub struct PlaceIndex {
     pub fields: TextFields,
     /// Where it was loaded from.
     pub dir: PathBuf,
+    /// Which place each document of the text index is.
+    pub keys: DocKeys,
+}
+
+/// Which place each document of the text index is. A written index numbers its documents by
+/// ordinal. An index changed in place ([`amend`]) keeps the documents of the places it kept,
+/// whose ordinals may have moved, and numbers its new documents past every number used, so
+/// that a document is found again by its key whatever moved around it.
+#[derive(Clone, Debug, Default)]
+pub struct DocKeys {
+    /// The key of each ordinal; empty when keys are ordinals.
+    of_ordinal: Vec<u32>,
+    /// The ordinal of each key, [`DocKeys::NONE`] for a key no place has; empty when keys
+    /// are ordinals.
+    ordinal_of: Vec<u32>,
+}
+
+impl DocKeys {
+    const NONE: u32 = u32::MAX;
+
+    /// The keys of an index whose places have the keys `of_ordinal`, all distinct, below
+    /// `next`.
+    fn new(of_ordinal: Vec<u32>, next: u32) -> Self {
+        let mut ordinal_of = vec![Self::NONE; next as usize];
+        for (ordinal, key) in (0u32..).zip(&of_ordinal) {
+            ordinal_of[*key as usize] = ordinal;
+        }
+        Self {
+            of_ordinal,
+            ordinal_of,
+        }
+    }
+
+    /// The key of the document of the place `ordinal`.
+    #[must_use]
+    pub fn key(&self, ordinal: u32) -> u32 {
+        self.of_ordinal
+            .get(ordinal as usize)
+            .copied()
+            .unwrap_or(ordinal)
+    }
+
+    /// The ordinal of the place whose document has `key`, if a place of `places` has it.
+    #[must_use]
+    pub fn ordinal(&self, key: u64, places: usize) -> Option<u32> {
+        let key = u32::try_from(key).ok()?;
+        let ordinal = if self.ordinal_of.is_empty() {
+            key
+        } else {
+            *self.ordinal_of.get(key as usize)?
+        };
+        (ordinal != Self::NONE && (ordinal as usize) < places).then_some(ordinal)
+    }
+
+    /// The first key no document has had.
+    fn next(&self, places: usize) -> u32 {
+        if self.ordinal_of.is_empty() {
+            u32::try_from(places).expect("fewer than 2^32 places")
+        } else {
+            u32::try_from(self.ordinal_of.len()).expect("fewer than 2^32 keys")
+        }
+    }
 }
 
 impl PlaceIndex {
@@ -829,6 +899,7 @@ impl PlaceIndex {
             reader,
             fields,
             dir: dir.to_owned(),
+            keys: DocKeys::default(),
         })
     }
 }

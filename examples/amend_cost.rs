@@ -1,0 +1,72 @@
+//! What applying one accepted change in place costs, stage by stage, against rebuilding the
+//! index with it (what every accepted change cost before) and against loading the index: an
+//! index directory written by `lieux index` (for example the harness's
+//! `bench-data/index-1000000`), loaded, then one place renamed in place, then the same change
+//! applied by a rebuild.
+//!
+//! ```sh
+//! cargo run --release --example amend_cost -- bench-data/index-1000000
+//! ```
+//!
+//! Wall times, noisy on a shared machine: compare the stages within one run only.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use lieux_index::changes::{AcceptedChange, ContributionKind};
+use lieux_index::serve::{load, load_with_changes, IndexSource, LiveOptions};
+
+fn main() {
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .expect("an index directory, such as bench-data/index-1000000"),
+    );
+    let options = LiveOptions::default();
+    let source = IndexSource::Dir(dir);
+    let started = Instant::now();
+    let live = load(&source, &options).expect("loaded");
+    let loaded = started.elapsed();
+    println!(
+        "loaded {} places in {:.2} s",
+        live.manifest().places,
+        loaded.as_secs_f64()
+    );
+    for (stage, took) in live.stages() {
+        println!("  {stage}: {:.3} s", took.as_secs_f64());
+    }
+    let place = live.places(&[0]).next().expect("a place");
+    let change = AcceptedChange {
+        contribution: 1,
+        kind: ContributionKind::Update,
+        place_id: place.id().to_owned(),
+        before: [("nom".to_owned(), place.nom().to_owned())].into(),
+        after: [("nom".to_owned(), "Renommé".to_owned())].into(),
+        accepted_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 6).expect("a day"),
+    };
+    let work = tempfile::tempdir().expect("a temporary directory");
+    let started = Instant::now();
+    let amended = live
+        .amended(std::slice::from_ref(&change), work.path(), &options)
+        .expect("amended")
+        .expect("in place");
+    let took = started.elapsed();
+    println!(
+        "one change applied in place in {:.2} s ({:.0}% of the load)",
+        took.as_secs_f64(),
+        100.0 * took.as_secs_f64() / loaded.as_secs_f64()
+    );
+    for (stage, took) in amended.stages() {
+        println!("  {stage}: {:.3} s", took.as_secs_f64());
+    }
+
+    let started = Instant::now();
+    let rebuilt = load_with_changes(&source, &[change], work.path(), &options).expect("rebuilt");
+    let rebuilding = started.elapsed();
+    println!(
+        "the same change applied by a rebuild in {:.2} s: in place is {:.1}x faster",
+        rebuilding.as_secs_f64(),
+        rebuilding.as_secs_f64() / took.as_secs_f64()
+    );
+    assert_eq!(rebuilt.manifest().places, amended.manifest().places);
+}

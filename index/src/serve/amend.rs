@@ -1,0 +1,186 @@
+//! Accepted changes applied to a live index in place, in a batch.
+//!
+//! A rebuild reads the base data again, applies every accepted change, writes a whole index and
+//! loads it. A batch instead resumes the fold of the changes ([`apply_onto`]) on the places
+//! the index serves, with the changes it does not show yet, and makes the new index from the
+//! old: the places it did not touch are kept, the text index is amended
+//! ([`crate::store::PlaceIndex::amended`]) and the derived structures are made again
+//! ([`LiveIndex::prepare`]).
+//!
+//! What it serves is what a rebuild would serve, place for place and in the same order: the
+//! fold is the same, and the places are ordered along the same curve with the same ties
+//! ([`LiveIndex::ranks`]). A batch needs the changes the index was built with to be the first
+//! of the accepted changes: a reverted change takes one out of the middle, and then only a
+//! rebuild from the base data can tell what the changes after it do.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Instant, SystemTime};
+
+use super::{fresh_dir, ChangesApplied, LiveIndex, LiveOptions, OwnedDir};
+use crate::changes::apply::{apply_onto, Applied, Places};
+use crate::changes::AcceptedChange;
+use crate::place::Place;
+use crate::store::amend::Entry;
+use crate::store::{spatial_key, Manifest};
+use crate::Result;
+
+impl LiveIndex {
+    /// This index with `changes` applied, when the changes it was built with are the first of
+    /// them: the new ones applied in place, in a new directory under `work_dir`. `None` when
+    /// they are not (a change was reverted since): the index must be built again.
+    ///
+    /// # Errors
+    /// As [`LiveIndex::prepare`], and what amending the text index meets; this index is
+    /// untouched either way.
+    pub fn amended(
+        &self,
+        changes: &[AcceptedChange],
+        work_dir: &Path,
+        options: &LiveOptions,
+    ) -> Result<Option<Self>> {
+        let Some(batch) = changes.strip_prefix(self.applied.as_slice()) else {
+            return Ok(None);
+        };
+        let started = Instant::now();
+        let mut places = Batch {
+            live: self,
+            touched: HashMap::new(),
+            next_rank: self.next_rank,
+        };
+        let mut applied = Applied {
+            notices: self
+                .notices
+                .iter()
+                .map(|(ordinal, notices)| (self.id_at(*ordinal).to_owned(), notices.clone()))
+                .collect(),
+            ..Applied::default()
+        };
+        apply_onto(&mut places, batch, &mut applied);
+        let Batch {
+            touched, next_rank, ..
+        } = places;
+        let (entries, ranks) = self.entries(touched);
+        let manifest = self.manifest_after(batch, entries.len());
+        let dir = OwnedDir(fresh_dir(work_dir));
+        let index = self.index.amended(entries, manifest, &dir.0)?;
+        let amended = started.elapsed();
+        let mut live = Self::prepare(index, options)?;
+        live.stages.insert(0, ("changes applied in place", amended));
+        live.load_seconds += amended.as_secs_f64();
+        live.owned_dir = Some(dir);
+        live.ranks = ranks;
+        live.next_rank = next_rank;
+        live.set_notices(applied.notices);
+        let mut conflicts = self.changes.conflicts.clone();
+        conflicts.extend(applied.conflicts);
+        let mut orphans = self.changes.orphans.clone();
+        orphans.extend(applied.orphans);
+        live.changes = ChangesApplied {
+            count: changes.len(),
+            conflicts,
+            orphans,
+        };
+        live.applied = changes.to_vec();
+        Ok(Some(live))
+    }
+
+    /// The id of the place `ordinal`.
+    fn id_at(&self, ordinal: u32) -> &str {
+        self.index.places[ordinal as usize].id()
+    }
+
+    /// The places of the index a batch makes, in order, and their ranks: the places it did not
+    /// touch as they are, and the versions it made of the others (closed ones left out), each
+    /// where its key and rank place it.
+    fn entries(&self, touched: HashMap<String, Option<(u32, Place)>>) -> (Vec<Entry>, Vec<u32>) {
+        let mut replaced = vec![false; self.index.places.len()];
+        let mut versions = Vec::new();
+        for (id, version) in touched {
+            if let Some(ordinal) = self.search.ordinal_of(&self.index, &id) {
+                replaced[ordinal as usize] = true;
+            }
+            if let Some((rank, place)) = version {
+                versions.push((spatial_key(&place), rank, place));
+            }
+        }
+        versions.sort_unstable_by_key(|(key, rank, _)| (*key, *rank));
+        let mut versions = versions.into_iter().peekable();
+        let mut entries = Vec::with_capacity(self.index.places.len() + versions.len());
+        let mut ranks = Vec::with_capacity(entries.capacity());
+        for (ordinal, place) in (0u32..).zip(&self.index.places) {
+            if replaced[ordinal as usize] {
+                continue;
+            }
+            let at = (spatial_key(place), self.ranks[ordinal as usize]);
+            while let Some((_, rank, version)) =
+                versions.next_if(|(key, rank, _)| (*key, *rank) < at)
+            {
+                entries.push(Entry::New(version));
+                ranks.push(rank);
+            }
+            entries.push(Entry::Kept(ordinal));
+            ranks.push(at.1);
+        }
+        for (_, rank, version) in versions {
+            entries.push(Entry::New(version));
+            ranks.push(rank);
+        }
+        (entries, ranks)
+    }
+
+    /// The manifest of the index a batch makes of this one: its content hash names this
+    /// index and the changes, as no file of places is written.
+    fn manifest_after(&self, batch: &[AcceptedChange], places: usize) -> Manifest {
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(self.hash().as_bytes());
+        for change in batch {
+            hasher.update(&change.contribution.to_le_bytes());
+        }
+        Manifest {
+            places: places as u64,
+            content_hash: hasher.finalize().to_hex().to_string(),
+            created_at: chrono::DateTime::<chrono::Utc>::from(SystemTime::now())
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ..self.index.manifest.clone()
+        }
+    }
+}
+
+/// The places a live index serves, with the versions a batch made so far: by id, the new
+/// version and its rank, or `None` for a place closed.
+struct Batch<'a> {
+    live: &'a LiveIndex,
+    touched: HashMap<String, Option<(u32, Place)>>,
+    next_rank: u32,
+}
+
+impl Places for Batch<'_> {
+    fn current(&self, id: &str) -> Option<&Place> {
+        match self.touched.get(id) {
+            Some(version) => version.as_ref().map(|(_, place)| place),
+            None => self.live.place_record(id),
+        }
+    }
+
+    fn close(&mut self, id: &str) {
+        self.touched.insert(id.to_owned(), None);
+    }
+
+    fn set(&mut self, id: &str, place: Place) {
+        let rank = match self.touched.get(id) {
+            Some(Some((rank, _))) => Some(*rank),
+            Some(None) => None,
+            None => self
+                .live
+                .search
+                .ordinal_of(&self.live.index, id)
+                .map(|ordinal| self.live.ranks[ordinal as usize]),
+        };
+        let rank = rank.unwrap_or_else(|| {
+            self.next_rank += 1;
+            self.next_rank - 1
+        });
+        self.touched.insert(id.to_owned(), Some((rank, place)));
+    }
+}
