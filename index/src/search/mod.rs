@@ -310,12 +310,41 @@ impl SearchIndex {
         thesaurus: thesaurus::Thesaurus,
         freshness: &crate::freshness::FreshnessRule,
     ) -> Result<Self> {
+        Self::build_reading(index, freshness, |index| QueryReader::new(index, thesaurus))
+    }
+
+    /// Builds the search structures of `index`, made from `previous`'s by a batch of changes
+    /// that took the places `gone` out and put the places `added` in: as
+    /// [`SearchIndex::build_with`] does, but that the query reader is `previous`'s amended
+    /// (and its thesaurus not read again).
+    ///
+    /// # Errors
+    /// As [`SearchIndex::build_with`].
+    pub fn build_amended(
+        index: &PlaceIndex,
+        previous: &Self,
+        gone: &[&Place],
+        added: &[&Place],
+        freshness: &crate::freshness::FreshnessRule,
+    ) -> Result<Self> {
+        let reader = previous
+            .reader
+            .amended(gone.iter().copied(), added.iter().copied());
+        Self::build_reading(index, freshness, |_| reader)
+    }
+
+    fn build_reading(
+        index: &PlaceIndex,
+        freshness: &crate::freshness::FreshnessRule,
+        reader: impl FnOnce(&PlaceIndex) -> QueryReader + Send,
+    ) -> Result<Self> {
         let searcher = index.reader.searcher();
         let places = &index.places;
-        let (docs, ids, schedules, suggester, facets) = std::thread::scope(|scope| {
+        let (docs, ids, schedules, suggester, facets, reader) = std::thread::scope(|scope| {
             let ids = scope.spawn(|| id_table(places));
             let schedules = scope.spawn(|| Schedules::build(places));
             let suggester = scope.spawn(|| Suggester::build(places));
+            let reader = scope.spawn(|| reader(index));
             let facets = FacetColumns::build(places, freshness, schedules::now_local().date());
             let docs = DocMap::build(&searcher, places.len(), &index.keys);
             (
@@ -324,6 +353,7 @@ impl SearchIndex {
                 crate::join_scoped(schedules),
                 crate::join_scoped(suggester),
                 facets,
+                crate::join_scoped(reader),
             )
         });
         let units: Vec<[f64; 3]> = places
@@ -344,8 +374,14 @@ impl SearchIndex {
             facets,
             units,
             blocks,
-            reader: QueryReader::new(index, thesaurus),
+            reader,
         })
+    }
+
+    /// The query reader.
+    #[cfg(test)]
+    pub(crate) fn reader(&self) -> &QueryReader {
+        &self.reader
     }
 
     /// The freshness of the place `ordinal` on the day these structures were built.

@@ -27,6 +27,7 @@ use serde::Serialize;
 
 use super::gazetteer::{gazetteer, name_key, Gazetteer};
 use super::thesaurus::{folded_words, keys, Key, Thesaurus};
+use crate::place::Place;
 use crate::store::PlaceIndex;
 use crate::vocab::{Service, VocabSet, Vocabulary};
 
@@ -170,6 +171,26 @@ impl Reading {
     }
 }
 
+/// Counts the words of `text` that the lexicon keeps, `times` each.
+fn learn(text: &str, times: u32, lexicon: &mut BTreeMap<String, u32>) {
+    for (folded, _) in folded_words(text).filter(|(w, _)| is_learnt(w)) {
+        *lexicon.entry(folded).or_default() += times;
+    }
+}
+
+/// Whether the lexicon keeps a folded word: three letters or more, not a number.
+fn is_learnt(folded: &str) -> bool {
+    folded.chars().count() >= 3 && !folded.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Takes one from `count`: whether none is left, and its key must go.
+fn take_one(count: Option<&mut u32>) -> bool {
+    count.is_some_and(|count| {
+        *count = count.saturating_sub(1);
+        *count == 0
+    })
+}
+
 /// A place found in the words, before homonyms are told apart.
 enum Found {
     Communes { kind: PlaceKind, communes: Vec<u32> },
@@ -182,13 +203,6 @@ impl QueryReader {
     pub fn new(index: &PlaceIndex, thesaurus: Thesaurus) -> Self {
         let mut places_per_departement: HashMap<String, u32> = HashMap::new();
         let mut lexicon: BTreeMap<String, u32> = BTreeMap::new();
-        let learn = |text: &str, times: u32, lexicon: &mut BTreeMap<String, u32>| {
-            for (folded, _) in folded_words(text) {
-                if folded.chars().count() >= 3 && !folded.chars().all(|c| c.is_ascii_digit()) {
-                    *lexicon.entry(folded).or_default() += times;
-                }
-            }
-        };
         // Names and communes repeat (a million places have some thousands of communes): each
         // distinct text is cut and folded once, and counts as often as it appears.
         let mut texts: HashMap<&str, u32> = HashMap::new();
@@ -221,6 +235,55 @@ impl QueryReader {
             lexicon,
             everyday,
         }
+    }
+
+    /// This reader for an index that no longer holds the places `gone` and now holds the
+    /// places `added` (a batch of changes applied in place): what [`QueryReader::new`] makes
+    /// of that index, as each count is a sum over the places.
+    #[must_use]
+    pub fn amended<'a>(
+        &self,
+        gone: impl IntoIterator<Item = &'a Place>,
+        added: impl IntoIterator<Item = &'a Place>,
+    ) -> Self {
+        let mut places_per_departement = self.places_per_departement.clone();
+        let mut lexicon = self.lexicon.clone();
+        for place in gone {
+            if let Some(departement) = place.departement() {
+                if take_one(places_per_departement.get_mut(departement)) {
+                    places_per_departement.remove(departement);
+                }
+            }
+            for text in [place.nom(), place.commune()] {
+                for (folded, _) in folded_words(text).filter(|(w, _)| is_learnt(w)) {
+                    if take_one(lexicon.get_mut(&folded)) {
+                        lexicon.remove(&folded);
+                    }
+                }
+            }
+        }
+        for place in added {
+            if let Some(departement) = place.departement() {
+                *places_per_departement
+                    .entry(departement.to_owned())
+                    .or_default() += 1;
+            }
+            learn(place.nom(), 1, &mut lexicon);
+            learn(place.commune(), 1, &mut lexicon);
+        }
+        Self {
+            thesaurus: self.thesaurus.clone(),
+            gazetteer: self.gazetteer,
+            places_per_departement,
+            lexicon,
+            everyday: self.everyday.clone(),
+        }
+    }
+
+    /// What it counts of its index: the places per département, and the words it knows.
+    #[cfg(test)]
+    pub(crate) fn counts(&self) -> (&HashMap<String, u32>, &BTreeMap<String, u32>) {
+        (&self.places_per_departement, &self.lexicon)
     }
 
     /// The thesaurus.

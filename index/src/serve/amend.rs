@@ -5,7 +5,8 @@
 //! the index serves, with the changes it does not show yet, and makes the new index from the
 //! old: the places it did not touch are kept, the text index is amended
 //! ([`crate::store::PlaceIndex::amended`]) and the derived structures are made again
-//! ([`LiveIndex::prepare`]).
+//! ([`LiveIndex::prepare`]), but the query reader's counts of words, which the batch amends
+//! ([`SearchIndex::build_amended`]).
 //!
 //! What it serves is what a rebuild would serve, place for place and in the same order: the
 //! fold is the same, and the places are ordered along the same curve with the same ties
@@ -21,6 +22,7 @@ use super::{fresh_dir, ChangesApplied, LiveIndex, LiveOptions, OwnedDir};
 use crate::changes::apply::{apply_onto, Applied, Places};
 use crate::changes::AcceptedChange;
 use crate::place::Place;
+use crate::search::SearchIndex;
 use crate::store::amend::Entry;
 use crate::store::{spatial_key, Manifest};
 use crate::Result;
@@ -60,12 +62,27 @@ impl LiveIndex {
         let Batch {
             touched, next_rank, ..
         } = places;
+        let gone: Vec<&Place> = touched
+            .keys()
+            .filter_map(|id| self.place_record(id))
+            .collect();
         let (entries, ranks) = self.entries(touched);
+        let added: Vec<Place> = entries
+            .iter()
+            .filter_map(|entry| match entry {
+                Entry::New(place) => Some(place.clone()),
+                Entry::Kept(_) => None,
+            })
+            .collect();
         let manifest = self.manifest_after(batch, entries.len());
         let dir = OwnedDir(fresh_dir(work_dir));
         let index = self.index.amended(entries, manifest, &dir.0)?;
         let amended = started.elapsed();
-        let mut live = Self::prepare(index, options)?;
+        let started = Instant::now();
+        let added: Vec<&Place> = added.iter().collect();
+        let search =
+            SearchIndex::build_amended(&index, &self.search, &gone, &added, &options.freshness)?;
+        let mut live = Self::prepare_searched(index, search, started, options)?;
         live.stages.insert(0, ("changes applied in place", amended));
         live.load_seconds += amended.as_secs_f64();
         live.owned_dir = Some(dir);

@@ -172,6 +172,16 @@ impl LiveIndex {
             Thesaurus::load(&options.thesaurus)?,
             &options.freshness,
         )?;
+        Self::prepare_searched(index, search, started, options)
+    }
+
+    /// [`LiveIndex::prepare`] once the search structures, begun at `started`, are built.
+    fn prepare_searched(
+        index: PlaceIndex,
+        search: SearchIndex,
+        started: Instant,
+        options: &LiveOptions,
+    ) -> Result<Self> {
         let searched = started.elapsed();
         let maps = MapCache::new(options.cluster, options.map_cache_places);
         let whole = maps.get(&index, &search, &MapFilter::default())?;

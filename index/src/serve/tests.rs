@@ -541,6 +541,8 @@ proptest! {
         let out = work.path().join("scratch");
         write_index(&places, &Report::default(), Vec::new(), &out, &NoProgress).unwrap();
         let scratch = load(&IndexSource::Dir(out), &options()).unwrap();
+        // Its query reader counts the words and départements of its places, as a new one does.
+        prop_assert!(live.search.reader().counts() == scratch.search.reader().counts());
         let (got, want) = (answers(&live), answers(&scratch));
         prop_assert_eq!(got.len(), want.len());
         for (got, want) in got.iter().zip(&want) {
