@@ -11,6 +11,8 @@
 //! département number and its freshness, 48 bytes in a row, instead of a walk through each
 //! place's record and a département parsed from its codes.
 
+use std::collections::HashMap;
+
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::filter::PlaceFilter;
@@ -125,18 +127,15 @@ impl FacetColumns {
     #[must_use]
     pub fn build(places: &[Place], freshness: &FreshnessRule, today: chrono::NaiveDate) -> Self {
         let mut departements: Vec<String> = Vec::new();
+        let mut numbers: HashMap<&str, u16> = HashMap::new();
         let rows = places
             .iter()
             .map(|place| {
                 let departement = place.departement().map_or(NO_DEPARTEMENT, |code| {
-                    let at = departements
-                        .iter()
-                        .position(|d| d == code)
-                        .unwrap_or_else(|| {
-                            departements.push(code.to_owned());
-                            departements.len() - 1
-                        });
-                    u16::try_from(at).unwrap_or(NO_DEPARTEMENT)
+                    *numbers.entry(code).or_insert_with(|| {
+                        departements.push(code.to_owned());
+                        u16::try_from(departements.len() - 1).unwrap_or(NO_DEPARTEMENT)
+                    })
                 });
                 FacetRow {
                     typologie: place.typologie,
