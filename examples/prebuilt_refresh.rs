@@ -17,10 +17,10 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use lieux_index::changes::{AcceptedChange, ContributionKind};
+use lieux_index::filter::PlaceFilter;
 use lieux_index::serve::map::MapFilter;
 use lieux_index::serve::tiles::Compression;
 use lieux_index::serve::{load, IndexSource, LiveOptions};
-use lieux_index::filter::PlaceFilter;
 
 const MAX_ZOOM: u8 = 14;
 
@@ -51,7 +51,10 @@ fn main() {
             .filter_map(|(lon, lat)| lieux_tiles::mercator::tile_for(*lon, *lat, z).ok())
             .collect();
         for coord in coords {
-            bytes += live.tile(&map, coord, Compression::Gzip).expect("a tile").len();
+            bytes += live
+                .tile(&map, coord, Compression::Gzip)
+                .expect("a tile")
+                .len();
             tiles += 1;
         }
     }

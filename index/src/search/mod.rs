@@ -262,6 +262,57 @@ impl TextQuery {
     }
 }
 
+/// The search structures made from the places alone, without the text index: what a batch of
+/// changes makes while its text index is amended ([`SearchIndex::with_text`] completes them).
+pub struct PlaceStructures {
+    ids: Vec<(u64, u32)>,
+    schedules: Schedules,
+    suggester: Suggester,
+    facets: FacetColumns,
+    units: Vec<[f64; 3]>,
+    blocks: Blocks,
+    reader: QueryReader,
+}
+
+impl PlaceStructures {
+    /// The structures of `places`, their freshness by `freshness` today, the query reader by
+    /// `reader`; built side by side.
+    pub fn build(
+        places: &[Place],
+        freshness: &crate::freshness::FreshnessRule,
+        reader: impl FnOnce(&[Place]) -> QueryReader + Send,
+    ) -> Self {
+        let (ids, schedules, suggester, facets, reader) = std::thread::scope(|scope| {
+            let ids = scope.spawn(|| id_table(places));
+            let schedules = scope.spawn(|| Schedules::build(places));
+            let suggester = scope.spawn(|| Suggester::build(places));
+            let reader = scope.spawn(|| reader(places));
+            let facets = FacetColumns::build(places, freshness, schedules::now_local().date());
+            (
+                crate::join_scoped(ids),
+                crate::join_scoped(schedules),
+                crate::join_scoped(suggester),
+                facets,
+                crate::join_scoped(reader),
+            )
+        });
+        let units: Vec<[f64; 3]> = places
+            .iter()
+            .map(|p| unit_vector(p.longitude, p.latitude))
+            .collect();
+        let blocks = Blocks::build(&units, &facets);
+        Self {
+            ids,
+            schedules,
+            suggester,
+            facets,
+            units,
+            blocks,
+            reader,
+        }
+    }
+}
+
 /// What searching needs beyond the loaded index: the document map, opening hours, ids and
 /// completion data, built once per index.
 pub struct SearchIndex {
@@ -310,61 +361,49 @@ impl SearchIndex {
         thesaurus: thesaurus::Thesaurus,
         freshness: &crate::freshness::FreshnessRule,
     ) -> Result<Self> {
-        Self::build_reading(index, freshness, |index| QueryReader::new(index, thesaurus))
+        let parts = PlaceStructures::build(&index.places, freshness, |places| {
+            QueryReader::new(places, thesaurus)
+        });
+        Self::with_text(index, parts)
     }
 
-    /// Builds the search structures of `index`, made from `previous`'s by a batch of changes
-    /// that took the places `gone` out and put the places `added` in: as
-    /// [`SearchIndex::build_with`] does, but that the query reader is `previous`'s amended
-    /// (and its thesaurus not read again).
-    ///
-    /// # Errors
-    /// As [`SearchIndex::build_with`].
-    pub fn build_amended(
-        index: &PlaceIndex,
-        previous: &Self,
+    /// The structures of `places` (the places of an index that a batch of changes made from
+    /// this one's, taking the places `gone` out and putting `added` in) that need no text
+    /// index: as [`PlaceStructures::build`] makes them, but that the query reader is this
+    /// one's amended (and its thesaurus not read again).
+    #[must_use]
+    pub fn amended_structures(
+        &self,
+        places: &[Place],
         gone: &[&Place],
         added: &[&Place],
         freshness: &crate::freshness::FreshnessRule,
-    ) -> Result<Self> {
-        let reader = previous
+    ) -> PlaceStructures {
+        let reader = self
             .reader
             .amended(gone.iter().copied(), added.iter().copied());
-        Self::build_reading(index, freshness, |_| reader)
+        PlaceStructures::build(places, freshness, |_| reader)
     }
 
-    fn build_reading(
-        index: &PlaceIndex,
-        freshness: &crate::freshness::FreshnessRule,
-        reader: impl FnOnce(&PlaceIndex) -> QueryReader + Send,
-    ) -> Result<Self> {
+    /// The search structures of `index`, given those of its places.
+    ///
+    /// # Errors
+    /// When the text index does not map back to the places.
+    pub fn with_text(index: &PlaceIndex, parts: PlaceStructures) -> Result<Self> {
         let searcher = index.reader.searcher();
-        let places = &index.places;
-        let (docs, ids, schedules, suggester, facets, reader) = std::thread::scope(|scope| {
-            let ids = scope.spawn(|| id_table(places));
-            let schedules = scope.spawn(|| Schedules::build(places));
-            let suggester = scope.spawn(|| Suggester::build(places));
-            let reader = scope.spawn(|| reader(index));
-            let facets = FacetColumns::build(places, freshness, schedules::now_local().date());
-            let docs = DocMap::build(&searcher, places.len(), &index.keys);
-            (
-                docs,
-                crate::join_scoped(ids),
-                crate::join_scoped(schedules),
-                crate::join_scoped(suggester),
-                facets,
-                crate::join_scoped(reader),
-            )
-        });
-        let units: Vec<[f64; 3]> = places
-            .iter()
-            .map(|p| unit_vector(p.longitude, p.latitude))
-            .collect();
-        let blocks = Blocks::build(&units, &facets);
-        let docs = docs?;
+        let docs = DocMap::build(&searcher, index.places.len(), &index.keys)?;
+        let PlaceStructures {
+            ids,
+            schedules,
+            suggester,
+            facets,
+            units,
+            blocks,
+            reader,
+        } = parts;
         Ok(Self {
-            services: ServiceDocs::build(places, &docs),
-            scratch: need::BitmapPool::new(places.len()),
+            services: ServiceDocs::build(&index.places, &docs),
+            scratch: need::BitmapPool::new(index.places.len()),
             docs,
             expansions: Expansions::new(searcher.clone(), EXPANSIONS_REMEMBERED),
             searcher,

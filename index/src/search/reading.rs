@@ -28,7 +28,6 @@ use serde::Serialize;
 use super::gazetteer::{gazetteer, name_key, Gazetteer};
 use super::thesaurus::{folded_words, keys, Key, Thesaurus};
 use crate::place::Place;
-use crate::store::PlaceIndex;
 use crate::vocab::{Service, VocabSet, Vocabulary};
 
 /// The radius of a focus on a commune, in metres.
@@ -198,15 +197,15 @@ enum Found {
 }
 
 impl QueryReader {
-    /// The reader of `index`, with `thesaurus`.
+    /// The reader of an index of `places`, with `thesaurus`.
     #[must_use]
-    pub fn new(index: &PlaceIndex, thesaurus: Thesaurus) -> Self {
+    pub fn new(places: &[Place], thesaurus: Thesaurus) -> Self {
         let mut places_per_departement: HashMap<String, u32> = HashMap::new();
         let mut lexicon: BTreeMap<String, u32> = BTreeMap::new();
         // Names and communes repeat (a million places have some thousands of communes): each
         // distinct text is cut and folded once, and counts as often as it appears.
         let mut texts: HashMap<&str, u32> = HashMap::new();
-        for place in &index.places {
+        for place in places {
             if let Some(departement) = place.departement() {
                 match places_per_departement.get_mut(departement) {
                     Some(count) => *count += 1,
@@ -633,9 +632,9 @@ mod tests {
             &crate::store::NoProgress,
         )
         .unwrap();
-        let index = PlaceIndex::open(&out).unwrap();
+        let index = crate::store::PlaceIndex::open(&out).unwrap();
         let thesaurus = Thesaurus::parse(&[("bundled", super::super::thesaurus::BUNDLED)]).unwrap();
-        (dir, QueryReader::new(&index, thesaurus))
+        (dir, QueryReader::new(&index.places, thesaurus))
     }
 
     #[test]

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Instant, SystemTime};
 
+use super::map::PlaceMap;
 use super::{fresh_dir, ChangesApplied, LiveIndex, LiveOptions, OwnedDir};
 use crate::changes::apply::{apply_onto, Applied, Places};
 use crate::changes::AcceptedChange;
@@ -76,15 +77,27 @@ impl LiveIndex {
             .collect();
         let manifest = self.manifest_after(batch, entries.len());
         let dir = OwnedDir(fresh_dir(work_dir));
-        let index = self.index.amended(entries, manifest, &dir.0)?;
-        let amended = started.elapsed();
-        let started = Instant::now();
-        let added: Vec<&Place> = added.iter().collect();
-        let search =
-            SearchIndex::build_amended(&index, &self.search, &gone, &added, &options.freshness)?;
-        let mut live = Self::prepare_searched(index, search, started, options)?;
-        live.stages.insert(0, ("changes applied in place", amended));
-        live.load_seconds += amended.as_secs_f64();
+        let mut stages = vec![("batch applied to the places served", started.elapsed())];
+        let amending = Instant::now();
+        // While the text index is amended, the structures that need only the places are made.
+        let (index, (parts, whole, beside)) =
+            self.index.amended(entries, manifest, &dir.0, |places| {
+                let started = Instant::now();
+                let added: Vec<&Place> = added.iter().collect();
+                let parts =
+                    self.search
+                        .amended_structures(places, &gone, &added, &options.freshness);
+                let searched = started.elapsed();
+                let whole = PlaceMap::of_places(places, options.cluster);
+                (parts, whole, [searched, started.elapsed() - searched])
+            })?;
+        stages.push(("places copied and text index amended", amending.elapsed()));
+        stages.push(("meanwhile: search structures of the places", beside[0]));
+        stages.push(("meanwhile: cluster hierarchy", beside[1]));
+        let searched = Instant::now();
+        let search = SearchIndex::with_text(&index, parts)?;
+        stages.push(("search structures of the text", searched.elapsed()));
+        let mut live = Self::prepared(index, search, whole?, stages, started, options)?;
         live.owned_dir = Some(dir);
         live.ranks = ranks;
         live.next_rank = next_rank;

@@ -157,11 +157,10 @@ impl PlaceMap {
         filter: &PlaceFilter,
         options: ClusterOptions,
     ) -> Result<Self> {
-        let ordinals = if filter.is_empty() {
-            (0..u32::try_from(index.places.len()).unwrap_or(u32::MAX)).collect()
-        } else {
-            search.matching(index, filter)?
-        };
+        if filter.is_empty() {
+            return Self::of_places(&index.places, options);
+        }
+        let ordinals = search.matching(index, filter)?;
         let points: Vec<(f64, f64)> = ordinals
             .iter()
             .map(|&o| {
@@ -170,6 +169,17 @@ impl PlaceMap {
             })
             .collect();
         let clusters = ClusterIndex::build(&points, options)?;
+        Ok(Self { clusters, ordinals })
+    }
+
+    /// The map of every place of `places`, which needs nothing but their positions.
+    ///
+    /// # Errors
+    /// As [`ClusterIndex::build`].
+    pub fn of_places(places: &[Place], options: ClusterOptions) -> Result<Self> {
+        let points: Vec<(f64, f64)> = places.iter().map(|p| (p.longitude, p.latitude)).collect();
+        let clusters = ClusterIndex::build(&points, options)?;
+        let ordinals = (0..u32::try_from(places.len()).unwrap_or(u32::MAX)).collect();
         Ok(Self { clusters, ordinals })
     }
 
@@ -380,6 +390,17 @@ impl MapCache {
     #[must_use]
     pub fn options(&self) -> &ClusterOptions {
         &self.options
+    }
+
+    /// Holds `map` as the map of `filter` (built elsewhere: the unfiltered map of a new
+    /// index is built with it).
+    pub fn insert(&self, filter: &MapFilter, map: PlaceMap) {
+        let mut entries = self.lock();
+        entries.clock += 1;
+        let clock = entries.clock;
+        entries
+            .maps
+            .insert(filter.key.clone(), (Arc::new(map), clock));
     }
 
     /// The map of `filter`, built if it is not cached.

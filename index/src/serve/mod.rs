@@ -172,20 +172,29 @@ impl LiveIndex {
             Thesaurus::load(&options.thesaurus)?,
             &options.freshness,
         )?;
-        Self::prepare_searched(index, search, started, options)
+        let searched = started.elapsed();
+        let whole = PlaceMap::of_places(&index.places, options.cluster)?;
+        let stages = vec![
+            ("search structures", searched),
+            ("cluster hierarchy", started.elapsed() - searched),
+        ];
+        Self::prepared(index, search, whole, stages, started, options)
     }
 
-    /// [`LiveIndex::prepare`] once the search structures, begun at `started`, are built.
-    fn prepare_searched(
+    /// The live index of `index`, `search` and the unfiltered map `whole`, made in `stages`
+    /// since `began`, once checked.
+    fn prepared(
         index: PlaceIndex,
         search: SearchIndex,
-        started: Instant,
+        whole: PlaceMap,
+        mut stages: Vec<(&'static str, Duration)>,
+        began: Instant,
         options: &LiveOptions,
     ) -> Result<Self> {
-        let searched = started.elapsed();
+        let started = Instant::now();
         let maps = MapCache::new(options.cluster, options.map_cache_places);
-        let whole = maps.get(&index, &search, &MapFilter::default())?;
-        let clustered = started.elapsed();
+        let held = whole.len();
+        maps.insert(&MapFilter::default(), whole);
         let mut live = Self {
             bounds: bounds(&index),
             attribution: attribution(&index),
@@ -194,10 +203,7 @@ impl LiveIndex {
             tiles: TileCache::new(options.tile_cache_bytes),
             loaded_at: SystemTime::now(),
             load_seconds: 0.0,
-            stages: vec![
-                ("search structures", searched),
-                ("cluster hierarchy", clustered - searched),
-            ],
+            stages: Vec::new(),
             changes: ChangesApplied::default(),
             applied: Vec::new(),
             ranks: (0..u32::try_from(index.places.len()).expect("fewer than 2^32 places"))
@@ -208,19 +214,17 @@ impl LiveIndex {
             owned_dir: None,
             index,
         };
-        if whole.len() != live.index.places.len() {
+        if held != live.index.places.len() {
             return Err(live.invalid(format!(
-                "the cluster hierarchy holds {} places of {}",
-                whole.len(),
+                "the cluster hierarchy holds {held} places of {}",
                 live.index.places.len()
             )));
         }
         live.check()?;
-        live.stages.push(("checks", started.elapsed() - clustered));
-        Ok(Self {
-            load_seconds: started.elapsed().as_secs_f64(),
-            ..live
-        })
+        stages.push(("checks", started.elapsed()));
+        live.load_seconds = began.elapsed().as_secs_f64();
+        live.stages = stages;
+        Ok(live)
     }
 
     /// Searches as a person asked: the text read (needs, a place), words that find nothing

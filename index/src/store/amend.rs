@@ -19,7 +19,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use tantivy::query::{ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight};
-use tantivy::{DocId, DocSet, Index, ReloadPolicy, Score, SegmentReader, TERMINATED};
+use tantivy::{DocId, DocSet, Index, IndexReader, ReloadPolicy, Score, SegmentReader, TERMINATED};
 
 use super::schema::{register_analyzers, TextFields};
 use super::tree::PlaceTree;
@@ -42,17 +42,24 @@ pub enum Entry {
 impl PlaceIndex {
     /// This index with `entries` as its places, in their order: its text index amended in a
     /// new directory `dir`, whose documents of places kept are reused. `manifest` describes
-    /// the new index.
+    /// the new index. `beside` is given the new places and runs while the text index is
+    /// amended (the merge takes a core for most of a second at a million places); its answer
+    /// comes back with the index.
     ///
     /// # Errors
-    /// [`Error::NoPlaces`] when `entries` is empty; I/O and tantivy errors; [`Error::InvalidIndex`] when the text index amended does not
-    /// hold one document per place. This index is untouched either way.
-    pub fn amended(&self, entries: Vec<Entry>, manifest: Manifest, dir: &Path) -> Result<Self> {
+    /// [`Error::NoPlaces`] when `entries` is empty; I/O and tantivy errors; [`Error::InvalidIndex`]
+    /// when the text index amended does not hold one document per place. This index is
+    /// untouched either way.
+    pub fn amended<T: Send>(
+        &self,
+        entries: Vec<Entry>,
+        manifest: Manifest,
+        dir: &Path,
+        beside: impl FnOnce(&[Place]) -> T + Send,
+    ) -> Result<(Self, T)> {
         if entries.is_empty() {
             return Err(Error::NoPlaces);
         }
-        let text_dir = dir.join(TEXT);
-        link_files(&self.dir.join(TEXT), &text_dir)?;
         let mut kept = vec![false; self.places.len()];
         let mut next = self.keys.next(self.places.len());
         let mut keys = Vec::with_capacity(entries.len());
@@ -78,6 +85,42 @@ impl PlaceIndex {
             .filter(|(_, kept)| !**kept)
             .map(|(ordinal, _)| u64::from(self.keys.key(ordinal)))
             .collect();
+        let (text, (tree, beside)) = std::thread::scope(|scope| {
+            let text = scope.spawn({
+                let (added, places) = (&added, &places);
+                move || self.amend_text(gone, added, places, dir)
+            });
+            let tree = PlaceTree::build(places.iter().map(|p| (p.longitude, p.latitude)));
+            let beside = beside(&places);
+            (crate::join_scoped(text), (tree, beside))
+        });
+        let (text, reader, fields) = text?;
+        Ok((
+            Self {
+                manifest,
+                tree,
+                keys: DocKeys::new(keys, next),
+                places,
+                text,
+                reader,
+                fields,
+                dir: dir.to_owned(),
+            },
+            beside,
+        ))
+    }
+
+    /// This index's text index, linked into `dir`, with the documents of keys `gone` deleted
+    /// and those of `added` (a key and a position in `places`) added, in one segment.
+    fn amend_text(
+        &self,
+        gone: HashSet<u64>,
+        added: &[(u32, usize)],
+        places: &[Place],
+        dir: &Path,
+    ) -> Result<(Index, IndexReader, TextFields)> {
+        let text_dir = dir.join(TEXT);
+        link_files(&self.dir.join(TEXT), &text_dir)?;
         let text = Index::open_in_dir(&text_dir)?;
         register_analyzers(&text);
         let fields = TextFields::from_schema(&text.schema())?;
@@ -88,7 +131,7 @@ impl PlaceIndex {
                 writer.delete_query(Box::new(KeySetQuery(Arc::new(gone))))?;
             }
             for (key, at) in added {
-                writer.add_document(fields.document(key, &places[at]))?;
+                writer.add_document(fields.document(*key, &places[*at]))?;
             }
             writer.commit()?;
             // One segment and no deleted document, as `write_index` leaves it.
@@ -96,11 +139,11 @@ impl PlaceIndex {
             writer.merge(&segments).wait()?;
             writer.wait_merging_threads()?;
         }
-        let reader = text
+        let reader: IndexReader = text
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let searcher = tantivy::IndexReader::searcher(&reader);
+        let searcher = reader.searcher();
         let (documents, segments) = (searcher.num_docs(), searcher.segment_readers().len());
         if documents != places.len() as u64 || segments != 1 {
             return Err(Error::InvalidIndex {
@@ -112,16 +155,7 @@ impl PlaceIndex {
                 ),
             });
         }
-        Ok(Self {
-            manifest,
-            tree: PlaceTree::build(places.iter().map(|p| (p.longitude, p.latitude))),
-            keys: DocKeys::new(keys, next),
-            places,
-            text,
-            reader,
-            fields,
-            dir: dir.to_owned(),
-        })
+        Ok((text, reader, fields))
     }
 }
 
