@@ -22,7 +22,6 @@ use tantivy::query::{ConstScorer, EnableScoring, Explanation, Query, Scorer, Wei
 use tantivy::{DocId, DocSet, Index, IndexReader, ReloadPolicy, Score, SegmentReader, TERMINATED};
 
 use super::schema::{register_analyzers, TextFields};
-use super::tree::PlaceTree;
 use super::{DocKeys, Manifest, PlaceIndex, TEXT};
 use crate::place::Place;
 use crate::{Error, Result};
@@ -60,7 +59,7 @@ impl PlaceIndex {
         if entries.is_empty() {
             return Err(Error::NoPlaces);
         }
-        let mut kept = vec![false; self.places.len()];
+        let mut ordinal_now: Vec<Option<u32>> = vec![None; self.places.len()];
         let mut next = self.keys.next(self.places.len());
         let mut keys = Vec::with_capacity(entries.len());
         let mut added = Vec::new();
@@ -68,7 +67,7 @@ impl PlaceIndex {
             .into_iter()
             .map(|entry| match entry {
                 Entry::Kept(ordinal) => {
-                    kept[ordinal as usize] = true;
+                    ordinal_now[ordinal as usize] = u32::try_from(keys.len()).ok();
                     keys.push(self.keys.key(ordinal));
                     self.places[ordinal as usize].clone()
                 }
@@ -81,8 +80,8 @@ impl PlaceIndex {
             })
             .collect();
         let gone: HashSet<u64> = (0u32..)
-            .zip(&kept)
-            .filter(|(_, kept)| !**kept)
+            .zip(&ordinal_now)
+            .filter(|(_, now)| now.is_none())
             .map(|(ordinal, _)| u64::from(self.keys.key(ordinal)))
             .collect();
         let (text, (tree, beside)) = std::thread::scope(|scope| {
@@ -90,7 +89,16 @@ impl PlaceIndex {
                 let (added, places) = (&added, &places);
                 move || self.amend_text(gone, added, places, dir)
             });
-            let tree = PlaceTree::build(places.iter().map(|p| (p.longitude, p.latitude)));
+            let tree = self.tree.amended(
+                &ordinal_now,
+                added.iter().map(|(_, at)| {
+                    let place = &places[*at];
+                    (
+                        u32::try_from(*at).expect("fewer than 2^32 places"),
+                        (place.longitude, place.latitude),
+                    )
+                }),
+            );
             let beside = beside(&places);
             (crate::join_scoped(text), (tree, beside))
         });
