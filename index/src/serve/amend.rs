@@ -122,37 +122,41 @@ impl LiveIndex {
 
     /// The places of the index a batch makes, in order, and their ranks: the places it did not
     /// touch as they are, and the versions it made of the others (closed ones left out), each
-    /// where its key and rank place it.
+    /// where its key and rank place it. The places served are in that order already, so each
+    /// version's place among them is a binary search away.
     fn entries(&self, touched: HashMap<String, Option<(u32, Place)>>) -> (Vec<Entry>, Vec<u32>) {
-        let mut replaced = vec![false; self.index.places.len()];
+        let places = &self.index.places;
+        let mut replaced = vec![false; places.len()];
         let mut versions = Vec::new();
         for (id, version) in touched {
             if let Some(ordinal) = self.search.ordinal_of(&self.index, &id) {
                 replaced[ordinal as usize] = true;
             }
             if let Some((rank, place)) = version {
-                versions.push((spatial_key(&place), rank, place));
+                let at = (spatial_key(&place), rank);
+                let ordinal = partition_point(places.len(), |o| {
+                    (spatial_key(&places[o]), self.ranks[o]) < at
+                });
+                versions.push((ordinal, at, place));
             }
         }
-        versions.sort_unstable_by_key(|(key, rank, _)| (*key, *rank));
+        versions.sort_unstable_by_key(|(ordinal, at, _)| (*ordinal, *at));
         let mut versions = versions.into_iter().peekable();
-        let mut entries = Vec::with_capacity(self.index.places.len() + versions.len());
+        let mut entries = Vec::with_capacity(places.len() + versions.len());
         let mut ranks = Vec::with_capacity(entries.capacity());
-        for (ordinal, place) in (0u32..).zip(&self.index.places) {
-            if replaced[ordinal as usize] {
-                continue;
-            }
-            let at = (spatial_key(place), self.ranks[ordinal as usize]);
-            while let Some((_, rank, version)) =
-                versions.next_if(|(key, rank, _)| (*key, *rank) < at)
-            {
+        for (ordinal, replaced) in replaced.into_iter().enumerate() {
+            while let Some((_, (_, rank), version)) = versions.next_if(|(at, ..)| *at == ordinal) {
                 entries.push(Entry::New(version));
                 ranks.push(rank);
             }
-            entries.push(Entry::Kept(ordinal));
-            ranks.push(at.1);
+            if !replaced {
+                entries.push(Entry::Kept(
+                    u32::try_from(ordinal).expect("fewer than 2^32 places"),
+                ));
+                ranks.push(self.ranks[ordinal]);
+            }
         }
-        for (_, rank, version) in versions {
+        for (_, (_, rank), version) in versions {
             entries.push(Entry::New(version));
             ranks.push(rank);
         }
@@ -213,4 +217,18 @@ impl Places for Batch<'_> {
         });
         self.touched.insert(id.to_owned(), Some((rank, place)));
     }
+}
+
+/// The first of `0..len` for which `before` is false, `before` being true then false.
+fn partition_point(len: usize, before: impl Fn(usize) -> bool) -> usize {
+    let (mut low, mut high) = (0, len);
+    while low < high {
+        let middle = low + (high - low) / 2;
+        if before(middle) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    low
 }
