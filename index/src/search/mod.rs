@@ -48,6 +48,7 @@ use tantivy::{Searcher, Term};
 use crate::filter::PlaceFilter;
 use crate::geo::{chord_between, chord_for_distance, distance_for_chord, haversine_m, unit_vector};
 use crate::place::Place;
+use crate::store::amend::Moved;
 use crate::store::PlaceIndex;
 use crate::vocab::{Service, VocabSet};
 use crate::Result;
@@ -276,14 +277,15 @@ pub struct PlaceStructures {
 
 impl PlaceStructures {
     /// The structures of `places`, their freshness by `freshness` today, the query reader by
-    /// `reader`; built side by side.
+    /// `reader` and the id table by `ids`; built side by side.
     pub fn build(
         places: &[Place],
         freshness: &crate::freshness::FreshnessRule,
         reader: impl FnOnce(&[Place]) -> QueryReader + Send,
+        ids: impl FnOnce(&[Place]) -> Vec<(u64, u32)> + Send,
     ) -> Self {
         let (ids, schedules, suggester, facets, reader) = std::thread::scope(|scope| {
-            let ids = scope.spawn(|| id_table(places));
+            let ids = scope.spawn(|| ids(places));
             let schedules = scope.spawn(|| Schedules::build(places));
             let suggester = scope.spawn(|| Suggester::build(places));
             let reader = scope.spawn(|| reader(places));
@@ -361,20 +363,24 @@ impl SearchIndex {
         thesaurus: thesaurus::Thesaurus,
         freshness: &crate::freshness::FreshnessRule,
     ) -> Result<Self> {
-        let parts = PlaceStructures::build(&index.places, freshness, |places| {
-            QueryReader::new(places, thesaurus)
-        });
+        let parts = PlaceStructures::build(
+            &index.places,
+            freshness,
+            |places| QueryReader::new(places, thesaurus),
+            id_table,
+        );
         Self::with_text(index, parts)
     }
 
-    /// The structures of `places` (the places of an index that a batch of changes made from
-    /// this one's, taking the places `gone` out and putting `added` in) that need no text
-    /// index: as [`PlaceStructures::build`] makes them, but that the query reader is this
-    /// one's amended (and its thesaurus not read again).
+    /// The structures of the places of an index that a batch of changes made from this one's
+    /// (`moved`, taking the places `gone` out and putting `added` in) that need no text index:
+    /// as [`PlaceStructures::build`] makes them, but that the query reader is this one's
+    /// amended (and its thesaurus not read again), and the id table this one's with the
+    /// ordinals moved.
     #[must_use]
     pub fn amended_structures(
         &self,
-        places: &[Place],
+        moved: Moved<'_>,
         gone: &[&Place],
         added: &[&Place],
         freshness: &crate::freshness::FreshnessRule,
@@ -382,7 +388,12 @@ impl SearchIndex {
         let reader = self
             .reader
             .amended(gone.iter().copied(), added.iter().copied());
-        PlaceStructures::build(places, freshness, |_| reader)
+        PlaceStructures::build(
+            moved.places,
+            freshness,
+            |_| reader,
+            |_| amended_id_table(&self.ids, moved),
+        )
     }
 
     /// The search structures of `index`, given those of its places.
@@ -421,6 +432,12 @@ impl SearchIndex {
     #[cfg(test)]
     pub(crate) fn reader(&self) -> &QueryReader {
         &self.reader
+    }
+
+    /// The id table: each place's id hash and ordinal, sorted.
+    #[cfg(test)]
+    pub(crate) fn id_table(&self) -> &[(u64, u32)] {
+        &self.ids
     }
 
     /// The freshness of the place `ordinal` on the day these structures were built.
@@ -1204,6 +1221,29 @@ fn id_hash(id: &str) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     id.hash(&mut hasher);
     hasher.finish()
+}
+
+/// `ids`, the id table of an index, for the index a batch made of it (`moved`): the ordinals
+/// of the places kept moved, and the new places' ids added, in the order [`id_table`] sorts.
+fn amended_id_table(ids: &[(u64, u32)], moved: Moved<'_>) -> Vec<(u64, u32)> {
+    let mut new: Vec<(u64, u32)> = moved
+        .new
+        .iter()
+        .map(|ordinal| (id_hash(moved.places[*ordinal as usize].id()), *ordinal))
+        .collect();
+    new.sort_unstable();
+    let mut new = new.into_iter().peekable();
+    let mut table = Vec::with_capacity(moved.places.len());
+    // The ordinals of the places kept keep their order: the table stays sorted.
+    for kept in ids
+        .iter()
+        .filter_map(|(hash, ordinal)| Some((*hash, moved.ordinal_now[*ordinal as usize]?)))
+    {
+        table.extend(std::iter::from_fn(|| new.next_if(|n| *n < kept)));
+        table.push(kept);
+    }
+    table.extend(new);
+    table
 }
 
 fn id_table(places: &[Place]) -> Vec<(u64, u32)> {

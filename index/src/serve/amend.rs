@@ -81,14 +81,14 @@ impl LiveIndex {
         let amending = Instant::now();
         // While the text index is amended, the structures that need only the places are made.
         let (index, (parts, whole, beside)) =
-            self.index.amended(entries, manifest, &dir.0, |places| {
+            self.index.amended(entries, manifest, &dir.0, |moved| {
                 let started = Instant::now();
                 let added: Vec<&Place> = added.iter().collect();
                 let parts =
                     self.search
-                        .amended_structures(places, &gone, &added, &options.freshness);
+                        .amended_structures(moved, &gone, &added, &options.freshness);
                 let searched = started.elapsed();
-                let whole = PlaceMap::of_places(places, options.cluster);
+                let whole = PlaceMap::of_places(moved.places, options.cluster);
                 (parts, whole, [searched, started.elapsed() - searched])
             })?;
         stages.push(("places copied and text index amended", amending.elapsed()));

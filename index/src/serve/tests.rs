@@ -543,6 +543,7 @@ proptest! {
         let scratch = load(&IndexSource::Dir(out), &options()).unwrap();
         // Its query reader counts the words and départements of its places, as a new one does.
         prop_assert!(live.search.reader().counts() == scratch.search.reader().counts());
+        prop_assert_eq!(live.search.id_table(), scratch.search.id_table());
         let (got, want) = (answers(&live), answers(&scratch));
         prop_assert_eq!(got.len(), want.len());
         for (got, want) in got.iter().zip(&want) {

@@ -22,6 +22,7 @@ use tantivy::query::{ConstScorer, EnableScoring, Explanation, Query, Scorer, Wei
 use tantivy::{DocId, DocSet, Index, IndexReader, ReloadPolicy, Score, SegmentReader, TERMINATED};
 
 use super::schema::{register_analyzers, TextFields};
+use super::tree::PlaceTree;
 use super::{DocKeys, Manifest, PlaceIndex, TEXT};
 use crate::place::Place;
 use crate::{Error, Result};
@@ -41,9 +42,9 @@ pub enum Entry {
 impl PlaceIndex {
     /// This index with `entries` as its places, in their order: its text index amended in a
     /// new directory `dir`, whose documents of places kept are reused. `manifest` describes
-    /// the new index. `beside` is given the new places and runs while the text index is
-    /// amended (the merge takes a core for most of a second at a million places); its answer
-    /// comes back with the index.
+    /// the new index. `beside` is given the new places (with where the old ones went) and runs
+    /// while the text index is amended (the merge takes a core for most of a second at a
+    /// million places); its answer comes back with the index.
     ///
     /// # Errors
     /// [`Error::NoPlaces`] when `entries` is empty; I/O and tantivy errors; [`Error::InvalidIndex`]
@@ -54,7 +55,7 @@ impl PlaceIndex {
         entries: Vec<Entry>,
         manifest: Manifest,
         dir: &Path,
-        beside: impl FnOnce(&[Place]) -> T + Send,
+        beside: impl FnOnce(Moved<'_>) -> T + Send,
     ) -> Result<(Self, T)> {
         if entries.is_empty() {
             return Err(Error::NoPlaces);
@@ -67,7 +68,7 @@ impl PlaceIndex {
             .into_iter()
             .map(|entry| match entry {
                 Entry::Kept(ordinal) => {
-                    ordinal_now[ordinal as usize] = u32::try_from(keys.len()).ok();
+                    ordinal_now[ordinal as usize] = Some(ordinal_of(keys.len()));
                     keys.push(self.keys.key(ordinal));
                     self.places[ordinal as usize].clone()
                 }
@@ -89,17 +90,13 @@ impl PlaceIndex {
                 let (added, places) = (&added, &places);
                 move || self.amend_text(gone, added, places, dir)
             });
-            let tree = self.tree.amended(
-                &ordinal_now,
-                added.iter().map(|(_, at)| {
-                    let place = &places[*at];
-                    (
-                        u32::try_from(*at).expect("fewer than 2^32 places"),
-                        (place.longitude, place.latitude),
-                    )
-                }),
-            );
-            let beside = beside(&places);
+            let tree = PlaceTree::build(places.iter().map(|p| (p.longitude, p.latitude)));
+            let new: Vec<u32> = added.iter().map(|(_, at)| ordinal_of(*at)).collect();
+            let beside = beside(Moved {
+                places: &places,
+                ordinal_now: &ordinal_now,
+                new: &new,
+            });
             (crate::join_scoped(text), (tree, beside))
         });
         let (text, reader, fields) = text?;
@@ -165,6 +162,24 @@ impl PlaceIndex {
         }
         Ok((text, reader, fields))
     }
+}
+
+/// The places of an index changed in place, and where the places of the index it was changed
+/// from went.
+#[derive(Clone, Copy, Debug)]
+pub struct Moved<'a> {
+    /// The places, by their new ordinal.
+    pub places: &'a [Place],
+    /// The new ordinal of each place of the index changed, by its ordinal there; `None` for a
+    /// place gone (closed, or replaced by a new version).
+    pub ordinal_now: &'a [Option<u32>],
+    /// The ordinals of the new places and new versions, in order.
+    pub new: &'a [u32],
+}
+
+/// The ordinal of the place at `at`.
+fn ordinal_of(at: usize) -> u32 {
+    u32::try_from(at).expect("fewer than 2^32 places")
 }
 
 /// Links (or copies, across file systems) the files of the text index in `from` into a new
