@@ -6,10 +6,14 @@
 #
 # 1. ROUNDS accepts back to back (benches/live/accept.py): from the accept request to the
 #    change in /search and in a freshly fetched tile, against /health in the same run.
-# 2. The tile and search workloads of benches/ab.sh at 16 connections for SECONDS each, without
-#    accepts, then with accepts running (one every 0.2 s at most: 5 a second when the server
-#    keeps up), the same paths: requests/s, p99, failed answers and the tile cache's hit rate
-#    (benches/live/cache_hits.py), and the server's peak RSS.
+# 2. Accept to visible with accepts started 5 a second whatever the server does (an open loop:
+#    several moderators at once, `accept.py --rate 5`), for SECONDS: the accepts taken together
+#    form batches.
+# 3. The tile and search workloads of benches/ab.sh at 16 connections for SECONDS each, without
+#    accepts, then with accepts started 5 a second, the same paths: requests/s, p99, failed
+#    answers and the tile cache's hit rate (benches/live/cache_hits.py), and the server's peak
+#    RSS.
+# 4. The stages of the batches the server applied, from its log (benches/live/stages.py).
 # Prints a Markdown report. Not in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +50,14 @@ hit_rate() {
   [ "$workload" = tiles ] && echo "$rate ($swaps swaps)" || echo "-"
 }
 
+rate_rounds=$(( seconds * 5 ))
+echo "Accept to visible, $rate_rounds accepts started 5 a second (\`benches/live/accept.py $base TOKEN $rate_rounds --rate 5\`):"
+echo
+echo '```'
+python3 benches/live/accept.py "$base" "$token" "$rate_rounds" --rate 5 --seed 5 | tail -3
+echo '```'
+echo
+
 python3 benches/tiles/tile_list.py | sed 's|^|/tiles/|; s|$|.mvt|' > "$work/tiles"
 python3 benches/search/mix.py > "$work/search"
 echo "| workload, 16 connections, ${seconds} s | accepts | requests/s | p99 ms | errors | accepts done | tile-cache hit rate |"
@@ -58,7 +70,7 @@ for workload in tiles search; do
   read -r rps _ p99 _ errors < <(wrk_paths "$port" "$work/$workload" 16 "$seconds" "$work/wrk.log")
   wait "$hits"
   echo "| $workload | none | $rps | $p99 | $errors | 0 | $(hit_rate) |"
-  python3 benches/live/accept.py "$base" "$token" 100000 --every 0.2 --seed "$RANDOM" \
+  python3 benches/live/accept.py "$base" "$token" 100000 --rate 5 --seed "$RANDOM" \
     > "$work/accepts.log" 2>&1 &
   accepter=$!
   pids+=("$accepter")
@@ -68,8 +80,12 @@ for workload in tiles search; do
   wait "$hits"
   kill "$accepter" 2>/dev/null || true
   wait "$accepter" 2>/dev/null || true
+  # The accepts already taken are applied before the next window starts.
+  until curl -fsS "$base/metrics" | grep -q '^lieux_reload_running 0'; do sleep 0.2; done
   done_=$(grep -c '^[0-9]' "$work/accepts.log" || true)
-  echo "| $workload | one every 0.2 s at most | $rps | $p99 | $errors | $done_ | $(hit_rate) |"
+  echo "| $workload | 5 a second | $rps | $p99 | $errors | $done_ | $(hit_rate) |"
 done
 echo
 echo "Server RSS: $resting MiB at rest after loading, peak $(peak_rss_mib "$server") MiB over the run."
+echo
+python3 benches/live/stages.py "$work/serve.log"

@@ -259,6 +259,8 @@ impl AppState {
                     previous = %old.hash(),
                     index = %new.hash(),
                     places = new.manifest().places,
+                    changes = new.changes().count,
+                    batch = new.changes().count.saturating_sub(old.changes().count),
                     took_ms,
                     "reloaded: the new index serves"
                 );

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Times a moderator's accept until the change is visible, against a running lieux server.
 
-    benches/live/accept.py BASE_URL TOKEN ROUNDS [--every SECONDS] [--seed S]
+    benches/live/accept.py BASE_URL TOKEN ROUNDS [--every SECONDS | --rate PER_SECOND] [--seed S]
 
 Each round proposes a new name holding a word of its own for a place chosen at random (the
 nearest place to a seeded position over France), then, from the moment the accept request is
@@ -9,8 +9,11 @@ sent: waits for the accept's answer, then asks `/search?q=WORD` and the zoom-18 
 the place (not gzipped, so the name is in its bytes as written) until both show the new name.
 Each round then times one `/health`, the same server's cheapest answer, for a ratio measured
 in the same run. Prints one line per round (`round accept_ms visible_ms health_ms`) and, at
-the end, the median, the p99 and the maximum of each. `--every` spaces the accepts (one every SECONDS at most) for runs
-under a read load; the default is back to back. Only the standard library.
+the end, the median, the p99 and the maximum of each. `--every` spaces the accepts (one every
+SECONDS at most) for runs under a read load; the default is back to back. `--rate` starts
+PER_SECOND rounds a second whatever the server does (an open loop: several moderators
+deciding at once), each on a connection of its own, and lines come as rounds end. Only the
+standard library.
 """
 import argparse
 import http.client
@@ -20,6 +23,7 @@ import random
 import statistics
 import sys
 import time
+import threading
 import urllib.parse
 
 
@@ -47,67 +51,82 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
+def one_round(base, admin, seed, round_, lat, lon):
+    """Proposes and accepts a new name for the place nearest (lat, lon), and waits until it is
+    visible: (accept ms, visible ms, health ms)."""
+    conn = connection(base)
+    status, body = ask(conn, "GET", f"/nearest?lat={lat:.4f}&lon={lon:.4f}&k=1")
+    assert status == 200, body
+    place = json.loads(body)["features"][0]
+    place_id = place["id"]
+    plon, plat = place["geometry"]["coordinates"]
+    word = f"zqessai{seed}r{round_}"
+    proposal = {"kind": "update", "place_id": place_id, "fields": {"nom": f"Espace {word}"}}
+    status, body = ask(
+        conn, "POST", "/contributions", json.dumps(proposal), {"Content-Type": "application/json"}
+    )
+    assert status == 202, body
+    contribution = json.loads(body)["id"]
+    tile = tile_of(plon, plat)
+    sent = time.monotonic()
+    status, body = ask(conn, "POST", f"/admin/contributions/{contribution}/accept", "{}", admin)
+    assert status == 200, body
+    answered = time.monotonic()
+    while True:
+        status, found = ask(conn, "GET", f"/search?q={word}&limit=1")
+        assert status == 200, found
+        if json.loads(found)["total"] >= 1:
+            status, drawn = ask(conn, "GET", tile)
+            assert status == 200, (tile, status)
+            if word.encode() in drawn:
+                break
+        time.sleep(0.001)
+    visible = time.monotonic()
+    health_sent = time.monotonic()
+    status, _ = ask(conn, "GET", "/health")
+    assert status == 200
+    health = (time.monotonic() - health_sent) * 1000
+    return (answered - sent) * 1000, (visible - sent) * 1000, health
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("base")
     parser.add_argument("token")
     parser.add_argument("rounds", type=int)
     parser.add_argument("--every", type=float, default=0)
+    parser.add_argument("--rate", type=float, default=0)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    conn = connection(args.base)
     admin = {"Authorization": f"Bearer {args.token}", "Content-Type": "application/json"}
     accepts, visibles, healths = [], [], []
+    lock = threading.Lock()
+
+    def run(round_, lat, lon):
+        accept, visible, health = one_round(args.base, admin, args.seed, round_, lat, lon)
+        with lock:
+            accepts.append(accept)
+            visibles.append(visible)
+            healths.append(health)
+            print(f"{round_} {accept:.1f} {visible:.1f} {health:.2f}", flush=True)
+
+    started = time.monotonic()
+    threads = []
     for round_ in range(1, args.rounds + 1):
         started_round = time.monotonic()
         lat, lon = 43 + rng.random() * 7, -4 + rng.random() * 11
-        status, body = ask(conn, "GET", f"/nearest?lat={lat:.4f}&lon={lon:.4f}&k=1")
-        assert status == 200, body
-        place = json.loads(body)["features"][0]
-        place_id = place["id"]
-        plon, plat = place["geometry"]["coordinates"]
-        word = f"zqessai{args.seed}r{round_}"
-        proposal = {
-            "kind": "update",
-            "place_id": place_id,
-            "fields": {"nom": f"Espace {word}"},
-        }
-        status, body = ask(
-            conn,
-            "POST",
-            "/contributions",
-            json.dumps(proposal),
-            {"Content-Type": "application/json"},
-        )
-        assert status == 202, body
-        contribution = json.loads(body)["id"]
-        tile = tile_of(plon, plat)
-        sent = time.monotonic()
-        status, body = ask(
-            conn, "POST", f"/admin/contributions/{contribution}/accept", "{}", admin
-        )
-        assert status == 200, body
-        answered = time.monotonic()
-        while True:
-            status, found = ask(conn, "GET", f"/search?q={word}&limit=1")
-            assert status == 200, found
-            if json.loads(found)["total"] >= 1:
-                status, drawn = ask(conn, "GET", tile)
-                assert status == 200, (tile, status)
-                if word.encode() in drawn:
-                    break
-            time.sleep(0.001)
-        visible = time.monotonic()
-        health_sent = time.monotonic()
-        status, _ = ask(conn, "GET", "/health")
-        assert status == 200
-        healths.append((time.monotonic() - health_sent) * 1000)
-        accepts.append((answered - sent) * 1000)
-        visibles.append((visible - sent) * 1000)
-        print(f"{round_} {accepts[-1]:.1f} {visibles[-1]:.1f} {healths[-1]:.2f}", flush=True)
+        if args.rate:
+            time.sleep(max(0, started + (round_ - 1) / args.rate - time.monotonic()))
+            thread = threading.Thread(target=run, args=(round_, lat, lon), daemon=True)
+            thread.start()
+            threads.append(thread)
+            continue
+        run(round_, lat, lon)
         if args.every:
             time.sleep(max(0, args.every - (time.monotonic() - started_round)))
+    for thread in threads:
+        thread.join()
     for name, values in (("accept", accepts), ("visible", visibles), ("health", healths)):
         print(
             f"{name} median {statistics.median(values):.2f} ms, p99 {percentile(values, 99):.2f} ms, "
