@@ -132,6 +132,7 @@ test("the guided path asks the need, the public, the time and the place, and end
 
   await afterSearch(() => dialog.getByLabel(SERVICE).check());
   assert.equal(pageParams().get("services"), SERVICE, "a choice is a filter at once");
+  assert.deepEqual(await axeViolations("#orient"), [], "axe on the guided path's need step");
   await dialog.getByRole("button", { name: "Suivant" }).click();
   assert.equal(pageParams().get("orienter"), "public");
   // Specific support: deafness, sight, illiteracy, foreign languages, from the vocabulary.
@@ -146,6 +147,7 @@ test("the guided path asks the need, the public, the time and the place, and end
   await dialog.getByLabel("À un jour et une heure précis").check();
   await afterSearch(() => dialog.getByLabel("Jour et heure").fill(OPEN_AT));
   assert.equal(pageParams().get("open_at"), OPEN_AT);
+  assert.deepEqual(await axeViolations("#orient"), [], "axe on the guided path's time step");
   await dialog.getByRole("button", { name: "Suivant" }).click();
 
   assert.equal(pageParams().get("orienter"), "lieu");
@@ -279,5 +281,23 @@ test("the link, the SMS and the e-mail list the places", async () => {
   assert.ok(!(await other.locator("#sheet").textContent()).includes(PERSON));
   await other.close();
   assert.deepEqual(foreignRequests, [], "no request left for another host");
+  assert.deepEqual(pageErrors, []);
+});
+
+test("a link to a step of the guided path opens it there, with the choices made", async () => {
+  const other = await page.context().newPage();
+  await other.goto(`${BASE}/?${new URLSearchParams({ services: SERVICE, orienter: "moment" })}`);
+  const dialog = other.getByRole("dialog", { name: "Orienter une personne" });
+  await dialog.getByRole("heading", { name: "Quand la personne est-elle disponible ?" }).waitFor();
+  await dialog.getByRole("button", { name: "Précédent" }).click();
+  await dialog.getByRole("button", { name: "Précédent" }).click();
+  assert.ok(await dialog.getByRole("checkbox", { name: new RegExp(`^${SERVICE}`) }).isChecked());
+  assert.equal(new URL(other.url()).searchParams.get("orienter"), "besoin");
+  await other.keyboard.press("Escape");
+  await dialog.waitFor({ state: "hidden" });
+  // Closed, the path leaves the URL (the dialog's close event comes after it is hidden).
+  await other.waitForFunction(() => !new URLSearchParams(location.search).has("orienter"));
+  assert.equal(new URL(other.url()).searchParams.get("services"), SERVICE, "and its choices stay");
+  await other.close();
   assert.deepEqual(pageErrors, []);
 });

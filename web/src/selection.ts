@@ -219,6 +219,7 @@ export function selectionView(events: SelectionEvents): SelectionView {
     byId("sheet-date").textContent = new Date().toLocaleDateString("fr-FR", { day: "numeric", month: "long", year: "numeric" });
     byId("selection-empty").hidden = ids.length > 0;
     byId("selection-body").hidden = ids.length === 0;
+    sheet.hidden = ids.length === 0;
     person();
     const loaded = (await Promise.all(ids.map(load))).filter((f): f is PlaceFeature => f !== null);
     current = loaded;
