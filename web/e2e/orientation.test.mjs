@@ -202,6 +202,7 @@ test("three places join the selection from a card, a table row and the details, 
   await page.locator("#details-body button.add-selection").click();
   assert.equal(pageParams().get("selection"), chosen.join("|"));
   assert.equal(await page.locator("#selection-count").textContent(), "3");
+  assert.equal(await page.locator("#selection-status").textContent(), "Ajouté à la sélection : 3 lieux choisis.");
   assert.match(await page.locator("#details-body button.add-selection").textContent(), /^Retirer de la sélection/);
 });
 

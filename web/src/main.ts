@@ -606,8 +606,13 @@ details.addEventListener("keydown", (event) => {
 const selecting: SelectionCallbacks = {
   inSelection: (id) => state.selection.includes(id),
   toggleSelection: (id) => {
-    state.selection = state.selection.includes(id) ? state.selection.filter((s) => s !== id) : [...state.selection, id];
+    const removed = state.selection.includes(id);
+    state.selection = removed ? state.selection.filter((s) => s !== id) : [...state.selection, id];
     selectionChanged();
+    // Said to screen readers: the button's new label alone is not announced.
+    const n = state.selection.length;
+    byId("selection-status").textContent =
+      `${removed ? "Retiré de" : "Ajouté à"} la sélection : ${n} lieu${n > 1 ? "x" : ""} choisi${n > 1 ? "s" : ""}.`;
   },
 };
 
