@@ -1,8 +1,10 @@
 //! The map page: how `lieux` serves it, then the page itself in a real headless Chromium.
 //!
-//! The browser test is `web/e2e/page.test.mjs` (node's test runner and playwright-core),
-//! run here against a server on the bundled data so that `cargo test` covers it. It needs
-//! Debian's `chromium` and `npm ci` in `web/`; `tests/run.sh` installs both.
+//! The browser tests are in `web/e2e/` (node's test runner and playwright-core), run here
+//! against a server on the bundled data (or one of their own) so that `cargo test` covers
+//! them. They need Debian's `chromium` and `npm ci` in `web/`, and the orientation sheet's
+//! test `pdftotext` and `pdftoppm` (poppler-utils) and `zbarimg` (zbar-tools); `tests/run.sh`
+//! installs them all.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -177,6 +179,32 @@ fn closures_notices_and_freshness_show_in_headless_chromium() {
     let server = Server::start(&[&"--admin-token-file", &token, &"--rate-limit", &"write=off"]);
     run_e2e("notices.test.mjs", &server, &[("LIEUX_ADMIN_TOKEN", TOKEN)]);
     assert!(artifacts().join("notices.png").exists());
+}
+
+/// « Orienter une personne » on the bundled data: the guided path, the selection, its sheet
+/// printed to PDF by Chromium and read back with `pdftotext`, its QR code read back with
+/// `zbarimg`, the SMS and e-mail links, and axe-core's audit of the path and the sheet.
+#[test]
+fn a_person_is_oriented_and_the_sheet_printed_in_headless_chromium() {
+    for (tool, package) in [
+        ("pdftotext", "poppler-utils"),
+        ("pdftoppm", "poppler-utils"),
+        ("zbarimg", "zbar-tools"),
+    ] {
+        assert!(
+            Command::new(tool).arg("-h").output().is_ok(),
+            "{tool} is missing: the orientation sheet's test needs it \
+             (apt-get install -y {package}; tests/run.sh does it)"
+        );
+    }
+    run_e2e("orientation.test.mjs", &bundled_server(), &[]);
+    for file in [
+        "orientation.pdf",
+        "orientation-sheet.png",
+        "orientation-path.png",
+    ] {
+        assert!(artifacts().join(file).exists(), "{file}");
+    }
 }
 
 #[test]

@@ -4,9 +4,11 @@
 #   tests/run.sh
 #
 # 1. installs what the tests need when it is missing: Debian's chromium for the page's browser
-#    test and python3-feedparser for the Atom feed's (with apt-get, as root or through sudo),
-#    and the page's npm packages (`npm ci` in web/,
-#    which build.rs needs to build the page, and the browser test to drive chromium);
+#    tests, poppler-utils (pdftotext, pdftoppm) and zbar-tools (zbarimg) to read back the
+#    orientation sheet's PDF and QR code, and python3-feedparser for the Atom feed's (with
+#    apt-get, as root or through sudo), and the page's npm packages (`npm ci` in web/,
+#    which build.rs needs to build the page, and the browser tests to drive chromium and
+#    audit the page with axe-core);
 # 2. checks the import rules of ARCHITECTURE.md (tests/check_imports.py), then runs every Rust
 #    test of the workspace (`cargo test --workspace`: the unit and in-process tests, the one
 #    integration binary, the doctests), then validates the OpenAPI document against the
@@ -34,11 +36,12 @@ as_root() {
   fi
 }
 
-if ! command -v chromium >/dev/null || ! /usr/bin/python3 -c 'import feedparser' 2>/dev/null; then
-  echo "tests/run.sh: installing Debian's chromium (the page's browser test) and python3-feedparser (the Atom feed's reader)" >&2
+if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null || ! command -v pdftoppm >/dev/null \
+  || ! command -v zbarimg >/dev/null || ! /usr/bin/python3 -c 'import feedparser' 2>/dev/null; then
+  echo "tests/run.sh: installing Debian's chromium (the page's browser tests), poppler-utils and zbar-tools (the orientation sheet's PDF and QR code) and python3-feedparser (the Atom feed's reader)" >&2
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update -qq
-  as_root apt-get install -y -qq chromium python3-feedparser >/dev/null
+  as_root apt-get install -y -qq chromium poppler-utils zbar-tools python3-feedparser >/dev/null
 fi
 if ! command -v npm >/dev/null; then
   echo "tests/run.sh: Node.js 20+ and npm are needed to build the page (apt-get install nodejs npm)" >&2

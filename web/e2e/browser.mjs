@@ -48,6 +48,17 @@ function recordForeignRequests(context, base, into) {
   });
 }
 
+/** Runs `action` on the map page `page`, then waits for the search it starts to finish (the
+ * page counts its finished searches in `body[data-searches]`). */
+export async function afterSearchOn(page, action) {
+  const before = await page.evaluate(() => Number(document.body.dataset.searches ?? 0));
+  await action();
+  await page.waitForFunction(
+    (n) => Number(document.body.dataset.searches ?? 0) > n && document.body.dataset.search === "done",
+    before,
+  );
+}
+
 /** The visible texts of `page` matching `selector` under WCAG AA contrast, with their ratios. */
 export function contrastFailures(page, selector) {
   return page.evaluate((selector) => {

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { contrastFailures, frenchContext, launchChromium } from "./browser.mjs";
+import { afterSearchOn, contrastFailures, frenchContext, launchChromium } from "./browser.mjs";
 
 const BASE = process.env.LIEUX_URL;
 if (!BASE) throw new Error("LIEUX_URL must name a running lieux server, e.g. http://127.0.0.1:8080");
@@ -67,19 +67,8 @@ async function waitForCounts(predicate, what) {
   }
 }
 
-function searchesDone() {
-  return page.evaluate(() => Number(document.body.dataset.searches ?? 0));
-}
-
 /** Runs `action`, then waits for the search it starts to finish. */
-async function afterSearch(action) {
-  const before = await searchesDone();
-  await action();
-  await page.waitForFunction(
-    (n) => Number(document.body.dataset.searches ?? 0) > n && document.body.dataset.search === "done",
-    before,
-  );
-}
+const afterSearch = (action) => afterSearchOn(page, action);
 
 async function screenshot(name) {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });

@@ -121,3 +121,10 @@ export function noticeTexts(p: PlaceProperties): { closure: boolean; inForce: bo
     })
     .sort((a, b) => Number(b.inForce) - Number(a.inForce));
 }
+
+/** "de Nantes", "d’Angers", "du Mans": French elision before a place name. */
+export function of(name: string): string {
+  if (/^Le /.test(name)) return `du ${name.slice(3)}`;
+  if (/^Les /.test(name)) return `des ${name.slice(4)}`;
+  return /^[aeiouyhàâéèêîôûAEIOUYHÀÂÉÈÊÎÔÛ]/.test(name) ? `d’${name}` : `de ${name}`;
+}

@@ -110,6 +110,39 @@ export function frenchWeek(text: string): { day: string; hours: string }[] | nul
   return week.days.map((intervals, i) => ({ day: WEEKDAYS[i], hours: frenchDay(intervals) }));
 }
 
+/**
+ * The week with consecutive days of the same hours together, Monday first: `Du lundi au
+ * vendredi` / `de 9 h à 12 h`, `Samedi et dimanche` / `fermé`; `null` for an unknown form.
+ */
+export function frenchWeekGroups(text: string): { days: string; hours: string }[] | null {
+  const week = parseOpeningHours(text);
+  if (!week) return null;
+  const hours = week.days.map(frenchDay);
+  const groups: { days: string; hours: string }[] = [];
+  for (let i = 0; i < 7; ) {
+    let j = i;
+    while (j + 1 < 7 && hours[j + 1] === hours[i]) j++;
+    const last = WEEKDAYS[j].toLowerCase();
+    const days =
+      j === i ? WEEKDAYS[i] : j === i + 1 ? `${WEEKDAYS[i]} et ${last}` : `Du ${WEEKDAYS[i].toLowerCase()} au ${last}`;
+    groups.push({ days, hours: hours[i] });
+    i = j + 1;
+  }
+  return groups;
+}
+
+/**
+ * The week on one line, for a text message: the open days of `frenchWeekGroups`
+ * (`du lundi au vendredi de 9 h à 12 h ; samedi de 9 h à 12 h`); the text as written for an
+ * unknown form.
+ */
+export function frenchWeekLine(text: string): string {
+  const groups = frenchWeekGroups(text);
+  if (!groups) return text;
+  const open = groups.filter((g) => g.hours !== "fermé").map((g) => `${g.days.toLowerCase()} ${g.hours}`);
+  return open.length ? open.join(" ; ") : "fermé toute la semaine";
+}
+
 /** Whether the hours say open at `when` (local time of the browser); `null` if unknown. */
 export function isOpenAt(text: string, when: Date): boolean | null {
   const week = parseOpeningHours(text);

@@ -20,9 +20,11 @@ import {
   type PageState,
   type View,
 } from "./state";
-import { renderCards, renderDetails, renderTable } from "./views";
+import { renderCards, renderDetails, renderTable, syncSelectionButtons, type SelectionCallbacks } from "./views";
 import { openContribution } from "./contribute";
-import { FRESHNESS } from "./format";
+import { FRESHNESS, of } from "./format";
+import { orientation } from "./orient";
+import { selectionView } from "./selection";
 
 const PAGE_SIZE = 50;
 
@@ -123,25 +125,19 @@ async function runSearch(params: URLSearchParams, offset: number): Promise<void>
     document.body.dataset.search = "error";
     summary.textContent = "Recherche indisponible.";
     renderFacets();
-    renderCards(cards, results, state.selected, { choose: (id) => select(id, { showDetails: true }) });
+    renderCards(cards, results, state.selected, { choose: (id) => select(id, { showDetails: true }), ...selecting });
     renderTableView();
     return;
   }
   renderResults();
 }
 
-/** "de Nantes", "d’Angers", "du Mans": French elision before a place name. */
-function of(name: string): string {
-  if (/^Le /.test(name)) return `du ${name.slice(3)}`;
-  if (/^Les /.test(name)) return `des ${name.slice(4)}`;
-  return /^[aeiouyhàâéèêîôûAEIOUYHÀÂÉÈÊÎÔÛ]/.test(name) ? `d’${name}` : `de ${name}`;
-}
-
 function describeQuery(): string {
   const parts: string[] = [];
   if (state.q) parts.push(`pour « ${state.q} »`);
   if (state.around) parts.push(`à moins de ${state.radiusM / 1000} km ${of(state.around.label)}`);
-  const chosen = Object.values(state.filters).reduce((n, v) => n + v.length, 0) + (state.openNow ? 1 : 0);
+  const chosen =
+    Object.values(state.filters).reduce((n, v) => n + v.length, 0) + (state.openNow || state.openAt ? 1 : 0);
   if (chosen) parts.push(`avec ${chosen} filtre${chosen > 1 ? "s" : ""}`);
   return parts.length ? ` ${parts.join(", ")}` : "";
 }
@@ -156,7 +152,7 @@ function renderResults(): void {
   moreButton.hidden = shown >= total;
   renderInterpretation();
   renderFacets();
-  renderCards(cards, results, state.selected, { choose: (id) => select(id, { showDetails: true }) });
+  renderCards(cards, results, state.selected, { choose: (id) => select(id, { showDetails: true }), ...selecting });
   renderTableView();
 }
 
@@ -231,6 +227,7 @@ function applyInterpretation(reading: Interpretation): void {
 function renderTableView(): void {
   renderTable(table, results, state.selected, state.tableSort, state.around !== null, {
     choose: (id) => select(id, { showDetails: true }),
+    ...selecting,
     sortBy: (column) => {
       const descending = state.tableSort?.column === column && !state.tableSort.descending;
       state.tableSort = { column, descending };
@@ -302,12 +299,19 @@ function renderFacets(): void {
 
 openNowBox.addEventListener("change", () => {
   state.openNow = openNowBox.checked;
+  if (state.openNow) state.openAt = null;
+  void update();
+});
+
+byId("open-at-clear").addEventListener("click", () => {
+  state.openAt = null;
   void update();
 });
 
 byId("clear-filters").addEventListener("click", () => {
   state.filters = {};
   state.openNow = false;
+  state.openAt = null;
   void update();
 });
 
@@ -508,6 +512,8 @@ function showView(view: View): void {
   byId("view-map").hidden = view !== "map";
   byId("view-cards").hidden = view !== "cards";
   byId("view-table").hidden = view !== "table";
+  byId("view-selection").hidden = view !== "selection";
+  if (view === "selection") void sheet.render(state.selection);
   document.body.dataset.view = view;
   if (view === "map") mapView.map.resize();
   scrollSelectedIntoView();
@@ -575,6 +581,7 @@ async function openDetails(id: string, focus = true): Promise<void> {
     },
     propose: (button) => openContribution({ kind: "update", place: shown, opener: button }),
     reportClosed: (button) => openContribution({ kind: "closed", place: shown, opener: button }),
+    ...selecting,
   });
   if (focus) byId("details-title").focus();
 }
@@ -593,6 +600,55 @@ byId("details-close").addEventListener("click", () => {
 details.addEventListener("keydown", (event) => {
   if (event.key === "Escape") byId("details-close").click();
 });
+
+// ---- the selection for a person, and the guided path ----------------------------------------
+
+const selecting: SelectionCallbacks = {
+  inSelection: (id) => state.selection.includes(id),
+  toggleSelection: (id) => {
+    const removed = state.selection.includes(id);
+    state.selection = removed ? state.selection.filter((s) => s !== id) : [...state.selection, id];
+    selectionChanged();
+    // Said to screen readers: the button's new label alone is not announced.
+    const n = state.selection.length;
+    byId("selection-status").textContent =
+      `${removed ? "Retiré de" : "Ajouté à"} la sélection : ${n} lieu${n > 1 ? "x" : ""} choisi${n > 1 ? "s" : ""}.`;
+  },
+};
+
+const sheet = selectionView({
+  remove: (id) => {
+    selecting.toggleSelection(id);
+    byId("selection-title").focus();
+  },
+});
+
+function selectionChanged(): void {
+  writeUrl();
+  byId("selection-count").textContent = String(state.selection.length);
+  syncSelectionButtons(document, selecting.inSelection);
+  if (state.view === "selection") void sheet.render(state.selection);
+}
+
+const orient = orientation({
+  state,
+  facets: () => facets,
+  total: () => total,
+  update,
+  writeUrl,
+  goAround: (around) => {
+    state.around = around;
+    state.sort = "distance";
+    mapView.fitAround(around.lon, around.lat, state.radiusM);
+    return update();
+  },
+  finish: () => {
+    showView("cards");
+    byId("results").focus();
+  },
+});
+
+byId("orient-open").addEventListener("click", () => orient.open("besoin"));
 
 // ---- contributions ------------------------------------------------------------------------
 
@@ -633,6 +689,11 @@ byId("print").addEventListener("click", async () => {
 /** Puts the controls in agreement with the state (after reading the URL or a change). */
 function syncControls(): void {
   openNowBox.checked = state.openNow;
+  byId("open-at-line").hidden = !state.openAt;
+  byId("open-at-text").textContent = state.openAt
+    ? `Ouvert le ${new Date(state.openAt).toLocaleString("fr-FR", { weekday: "long", day: "numeric", month: "long", hour: "numeric", minute: "2-digit" })}`
+    : "";
+  byId("selection-count").textContent = String(state.selection.length);
   radiusSelect.value = String(state.radiusM);
   const distanceOption = sortSelect.querySelector<HTMLOptionElement>('option[value="distance"]');
   if (distanceOption) distanceOption.disabled = !state.around;
@@ -668,6 +729,7 @@ async function start(): Promise<void> {
       void details.then(() => document.querySelector<HTMLButtonElement>("#propose-update")?.click());
     }
   }
+  if (state.orient) orient.open(state.orient);
   await update();
 }
 
@@ -680,6 +742,7 @@ declare global {
       state: () => PageState;
       results: () => PlaceFeature[];
       total: () => number;
+      selection: () => string[];
       ready: Promise<void>;
     };
   }
@@ -691,5 +754,6 @@ window.lieux = {
   state: () => state,
   results: () => results,
   total: () => total,
+  selection: () => state.selection,
   ready: start(),
 };

@@ -21,7 +21,11 @@ export const VOCABULARIES: ReadonlyArray<{ key: string; title: string }> = [
 export const RADII_M = [2000, 5000, 10000, 20000] as const;
 export const DEFAULT_RADIUS_M = 10000;
 
-export type View = "map" | "cards" | "table";
+export type View = "map" | "cards" | "table" | "selection";
+
+/** The steps of "Orienter une personne", in order, as the URL names them (`orienter=`). */
+export const ORIENT_STEPS = ["besoin", "public", "moment", "lieu"] as const;
+export type OrientStep = (typeof ORIENT_STEPS)[number];
 export type Sort = "relevance" | "distance";
 
 /** A centre for "around": a commune, or the person's position. */
@@ -46,6 +50,8 @@ export interface PageState {
   q: string;
   filters: Record<string, string[]>;
   openNow: boolean;
+  /** Open at a local time of Paris (`2026-12-08T14:00`), as `/search` takes `open_at`. */
+  openAt: string | null;
   around: Around | null;
   radiusM: number;
   view: View;
@@ -53,6 +59,10 @@ export interface PageState {
   tableSort: TableSort | null;
   map: MapPosition | null;
   selected: string | null;
+  /** The places chosen for a person (« Ajouter à la sélection »), in the order chosen. */
+  selection: string[];
+  /** The step of "Orienter une personne" shown, or `null` when the guided path is closed. */
+  orient: OrientStep | null;
 }
 
 export function emptyState(): PageState {
@@ -60,6 +70,7 @@ export function emptyState(): PageState {
     q: "",
     filters: {},
     openNow: false,
+    openAt: null,
     around: null,
     radiusM: DEFAULT_RADIUS_M,
     view: "map",
@@ -67,7 +78,18 @@ export function emptyState(): PageState {
     tableSort: null,
     map: null,
     selected: null,
+    selection: [],
+    orient: null,
   };
+}
+
+/** A local date and time as `/search` reads `open_at` (and an `<input type=datetime-local>` gives). */
+const OPEN_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/;
+
+/** The page's link to a selection of places: it opens the selection and its sheet. */
+export function selectionUrl(base: string, ids: readonly string[]): string {
+  const params = new URLSearchParams({ selection: ids.join("|"), view: "selection" });
+  return `${base}?${params}`;
 }
 
 function number(text: string | null): number | null {
@@ -86,6 +108,8 @@ export function stateFromUrl(search: string): PageState {
     if (value) state.filters[key] = value.split("|").filter(Boolean);
   }
   state.openNow = params.get("open_now") === "true";
+  const openAt = params.get("open_at");
+  if (!state.openNow && openAt && OPEN_AT.test(openAt)) state.openAt = openAt;
   const lat = number(params.get("lat"));
   const lon = number(params.get("lon"));
   if (lat !== null && lon !== null && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) {
@@ -94,7 +118,7 @@ export function stateFromUrl(search: string): PageState {
   const radius = number(params.get("radius"));
   if (radius !== null && (RADII_M as readonly number[]).includes(radius)) state.radiusM = radius;
   const view = params.get("view");
-  if (view === "map" || view === "cards" || view === "table") state.view = view;
+  if (view === "map" || view === "cards" || view === "table" || view === "selection") state.view = view;
   if (params.get("sort") === "distance") state.sort = "distance";
   const tableSort = params.get("tri");
   if (tableSort) {
@@ -106,6 +130,9 @@ export function stateFromUrl(search: string): PageState {
     state.map = { zoom: map[0], lat: map[1], lon: map[2] };
   }
   state.selected = params.get("lieu") || null;
+  state.selection = [...new Set((params.get("selection") ?? "").split("|").filter(Boolean))];
+  const step = params.get("orienter");
+  state.orient = (ORIENT_STEPS as readonly string[]).includes(step ?? "") ? (step as OrientStep) : null;
   return state;
 }
 
@@ -117,6 +144,7 @@ export function stateToUrl(state: PageState): string {
     if (values.length) params.set(key, values.join("|"));
   }
   if (state.openNow) params.set("open_now", "true");
+  else if (state.openAt) params.set("open_at", state.openAt);
   if (state.around) {
     params.set("autour", state.around.label);
     params.set("lat", state.around.lat.toFixed(5));
@@ -133,6 +161,8 @@ export function stateToUrl(state: PageState): string {
     params.set("carte", `${zoom.toFixed(2)}/${lat.toFixed(5)}/${lon.toFixed(5)}`);
   }
   if (state.selected) params.set("lieu", state.selected);
+  if (state.selection.length) params.set("selection", state.selection.join("|"));
+  if (state.orient) params.set("orienter", state.orient);
   const text = params.toString();
   return text ? `?${text}` : "";
 }
@@ -152,6 +182,7 @@ export function mapFilterParams(state: PageState): URLSearchParams {
 export function searchParams(state: PageState): URLSearchParams {
   const params = mapFilterParams(state);
   if (state.openNow) params.set("open_now", "true");
+  else if (state.openAt) params.set("open_at", state.openAt);
   if (state.around) {
     params.set("lat", String(state.around.lat));
     params.set("lon", String(state.around.lon));

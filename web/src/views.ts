@@ -17,9 +17,39 @@ import {
 } from "./format";
 import { frenchWeek } from "./hours";
 
-export interface ViewCallbacks {
+export interface ViewCallbacks extends SelectionCallbacks {
   /** A place was chosen (click, Enter): select it and show its details. */
   choose(id: string): void;
+}
+
+/** The selection of places for a person: whether a place is in it, and adding or taking out. */
+export interface SelectionCallbacks {
+  inSelection(id: string): boolean;
+  toggleSelection(id: string): void;
+}
+
+/** « Ajouter à la sélection » or « Retirer de la sélection » for one place (its name said to
+ * screen readers, as every card and row has one). */
+function selectionButton(id: string, name: string, callbacks: SelectionCallbacks): HTMLButtonElement {
+  const button = h("button", { type: "button", class: "secondary add-selection", "data-selection-id": id, "data-name": name });
+  setSelectionButton(button, callbacks.inSelection(id));
+  button.addEventListener("click", () => callbacks.toggleSelection(id));
+  return button;
+}
+
+function setSelectionButton(button: HTMLButtonElement, chosen: boolean): void {
+  button.classList.toggle("chosen", chosen);
+  button.replaceChildren(
+    chosen ? "Retirer de la sélection" : "Ajouter à la sélection",
+    h("span", { class: "visually-hidden" }, ` : ${button.dataset.name ?? ""}`),
+  );
+}
+
+/** Puts every selection button under `root` in agreement with the selection. */
+export function syncSelectionButtons(root: ParentNode, inSelection: (id: string) => boolean): void {
+  for (const button of root.querySelectorAll<HTMLButtonElement>("button.add-selection")) {
+    setSelectionButton(button, inSelection(button.dataset.selectionId ?? ""));
+  }
 }
 
 function openBadge(p: PlaceProperties): HTMLElement | null {
@@ -87,6 +117,7 @@ export function renderCards(
           tags(list(p.services), 4),
           updatedText(p) ? h("p", { class: "card-updated" }, updatedText(p)) : null,
           freshnessWarning(p) ? h("p", { class: "stale" }, freshnessWarning(p)) : null,
+          h("p", { class: "card-actions" }, selectionButton(id, p.nom, callbacks)),
         ),
       );
     }),
@@ -168,6 +199,7 @@ export function renderTable(
           ),
         );
       }),
+      h("th", { scope: "col" }, "Sélection"),
     ),
   );
   const body = h(
@@ -189,6 +221,7 @@ export function renderTable(
           }
           return h("td", { class: c.numeric ? "number" : undefined }, text);
         }),
+        h("td", {}, selectionButton(id, p.nom, callbacks)),
       );
     }),
   );
@@ -197,12 +230,12 @@ export function renderTable(
   for (const button of head.querySelectorAll<HTMLButtonElement>("button.sort")) {
     button.addEventListener("click", () => callbacks.sortBy(button.dataset.column ?? ""));
   }
-  for (const button of body.querySelectorAll<HTMLButtonElement>("button.link")) {
+  for (const button of body.querySelectorAll<HTMLButtonElement>("th button.link")) {
     button.addEventListener("click", () => callbacks.choose(button.dataset.id ?? ""));
   }
   for (const row of body.querySelectorAll<HTMLTableRowElement>("tr")) {
     row.addEventListener("click", (event) => {
-      if (!(event.target instanceof HTMLButtonElement)) callbacks.choose(row.dataset.id ?? "");
+      if (!(event.target as Element).closest("button")) callbacks.choose(row.dataset.id ?? "");
     });
   }
 }
@@ -223,7 +256,7 @@ function link(href: string | null, text: string, external = true): HTMLElement |
 }
 
 /** What a person can do from a place's details. */
-export interface DetailsActions {
+export interface DetailsActions extends SelectionCallbacks {
   showOnMap(): void;
   /** "Proposer une modification": the contribution form, filled in with the place. */
   propose(button: HTMLElement): void;
@@ -283,7 +316,13 @@ export function renderDetails(container: HTMLElement, feature: PlaceFeature, act
     section("Dispositifs nationaux", valueList(p.dispositif_programmes_nationaux)),
     p.presentation_detail ? section("Présentation", h("p", {}, p.presentation_detail)) : null,
     h("p", { class: "source" }, `Source : ${list(p.source).join(", ") || "non précisée"}`),
-    h("p", {}, h("button", { type: "button", class: "secondary", id: "show-on-map" }, "Voir sur la carte")),
+    h(
+      "p",
+      { class: "details-actions" },
+      h("button", { type: "button", class: "secondary", id: "show-on-map" }, "Voir sur la carte"),
+      " ",
+      selectionButton(String(p.id ?? feature.id), p.nom, actions),
+    ),
     h(
       "section",
       { class: "contribute-actions", "aria-labelledby": "contribute-actions-title" },
