@@ -71,7 +71,7 @@ impl LiveIndex {
         let added: Vec<Place> = entries
             .iter()
             .filter_map(|entry| match entry {
-                Entry::New(place) => Some(place.clone()),
+                Entry::New(place) => Some(Place::clone(place)),
                 Entry::Kept(_) => None,
             })
             .collect();
@@ -82,14 +82,23 @@ impl LiveIndex {
         // While the text index is amended, the structures that need only the places are made.
         let (index, (parts, whole, beside)) =
             self.index.amended(entries, manifest, &dir.0, |moved| {
-                let started = Instant::now();
-                let added: Vec<&Place> = added.iter().collect();
-                let parts =
-                    self.search
-                        .amended_structures(moved, &gone, &added, &options.freshness);
-                let searched = started.elapsed();
-                let whole = PlaceMap::of_places(moved.places, options.cluster);
-                (parts, whole, [searched, started.elapsed() - searched])
+                std::thread::scope(|scope| {
+                    let whole = scope.spawn(|| {
+                        let started = Instant::now();
+                        (
+                            PlaceMap::of_places(moved.places, options.cluster),
+                            started.elapsed(),
+                        )
+                    });
+                    let started = Instant::now();
+                    let added: Vec<&Place> = added.iter().collect();
+                    let parts =
+                        self.search
+                            .amended_structures(moved, &gone, &added, &options.freshness);
+                    let searched = started.elapsed();
+                    let (whole, clustered) = crate::join_scoped(whole);
+                    (parts, whole, [searched, clustered])
+                })
             })?;
         stages.push(("places copied and text index amended", amending.elapsed()));
         stages.push(("meanwhile: search structures of the places", beside[0]));
@@ -146,7 +155,7 @@ impl LiveIndex {
         let mut ranks = Vec::with_capacity(entries.capacity());
         for (ordinal, replaced) in replaced.into_iter().enumerate() {
             while let Some((_, (_, rank), version)) = versions.next_if(|(at, ..)| *at == ordinal) {
-                entries.push(Entry::New(version));
+                entries.push(Entry::New(Box::new(version)));
                 ranks.push(rank);
             }
             if !replaced {
@@ -157,7 +166,7 @@ impl LiveIndex {
             }
         }
         for (_, (_, rank), version) in versions {
-            entries.push(Entry::New(version));
+            entries.push(Entry::New(Box::new(version)));
             ranks.push(rank);
         }
         (entries, ranks)

@@ -35,8 +35,8 @@ const BATCH_MEMORY: usize = 32 * 1024 * 1024;
 pub enum Entry {
     /// The place of this ordinal in the index changed, as it was.
     Kept(u32),
-    /// A place added, or a new version of one.
-    New(Place),
+    /// A place added, or a new version of one (boxed: a million entries are mostly kept ones).
+    New(Box<Place>),
 }
 
 impl PlaceIndex {
@@ -76,7 +76,7 @@ impl PlaceIndex {
                     keys.push(next);
                     added.push((next, keys.len() - 1));
                     next += 1;
-                    place
+                    *place
                 }
             })
             .collect();
