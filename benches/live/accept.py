@@ -51,13 +51,20 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
+TAKEN = set()
+TAKEN_LOCK = threading.Lock()
+
+
 def one_round(base, admin, seed, round_, lat, lon):
-    """Proposes and accepts a new name for the place nearest (lat, lon), and waits until it is
-    visible: (accept ms, visible ms, health ms)."""
+    """Proposes and accepts a new name for the place nearest (lat, lon) that no other round
+    took (two rounds renaming one place would each wait for its own name), and waits until it
+    is visible: (accept ms, visible ms, health ms)."""
     conn = connection(base)
-    status, body = ask(conn, "GET", f"/nearest?lat={lat:.4f}&lon={lon:.4f}&k=1")
+    status, body = ask(conn, "GET", f"/nearest?lat={lat:.4f}&lon={lon:.4f}&k=50")
     assert status == 200, body
-    place = json.loads(body)["features"][0]
+    with TAKEN_LOCK:
+        place = next(f for f in json.loads(body)["features"] if f["id"] not in TAKEN)
+        TAKEN.add(place["id"])
     place_id = place["id"]
     plon, plat = place["geometry"]["coordinates"]
     word = f"zqessai{seed}r{round_}"
@@ -73,6 +80,7 @@ def one_round(base, admin, seed, round_, lat, lon):
     assert status == 200, body
     answered = time.monotonic()
     while True:
+        assert time.monotonic() - sent < 600, f"round {round_}: not visible after 10 minutes"
         status, found = ask(conn, "GET", f"/search?q={word}&limit=1")
         assert status == 200, found
         if json.loads(found)["total"] >= 1:
