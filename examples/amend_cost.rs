@@ -8,6 +8,16 @@
 //! cargo run --release --example amend_cost -- bench-data/index-1000000
 //! ```
 //!
+//! With `--in-place-only`, the rebuild is left out, for counting the instructions of the batch
+//! alone:
+//!
+//! ```sh
+//! valgrind --tool=callgrind --toggle-collect='*LiveIndex*amended*' \
+//!   --callgrind-out-file=target/amend.out \
+//!   target/release/examples/amend_cost bench-data/index-1000000 --in-place-only
+//! callgrind_annotate --inclusive=yes target/amend.out | head -40
+//! ```
+//!
 //! Wall times, noisy on a shared machine: compare the stages within one run only.
 
 use std::path::PathBuf;
@@ -60,6 +70,9 @@ fn main() {
         println!("  {stage}: {:.3} s", took.as_secs_f64());
     }
 
+    if std::env::args().any(|arg| arg == "--in-place-only") {
+        return;
+    }
     let started = Instant::now();
     let rebuilt = load_with_changes(&source, &[change], work.path(), &options).expect("rebuilt");
     let rebuilding = started.elapsed();

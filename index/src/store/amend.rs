@@ -22,7 +22,6 @@ use tantivy::query::{ConstScorer, EnableScoring, Explanation, Query, Scorer, Wei
 use tantivy::{DocId, DocSet, Index, IndexReader, ReloadPolicy, Score, SegmentReader, TERMINATED};
 
 use super::schema::{register_analyzers, TextFields};
-use super::tree::PlaceTree;
 use super::{DocKeys, Manifest, PlaceIndex, TEXT};
 use crate::place::Place;
 use crate::{Error, Result};
@@ -90,7 +89,13 @@ impl PlaceIndex {
                 let (added, places) = (&added, &places);
                 move || self.amend_text(gone, added, places, dir)
             });
-            let tree = PlaceTree::build(places.iter().map(|p| (p.longitude, p.latitude)));
+            let tree = self.tree.amended(
+                &ordinal_now,
+                added.iter().map(|(_, at)| {
+                    let place = &places[*at];
+                    (ordinal_of(*at), (place.longitude, place.latitude))
+                }),
+            );
             let new: Vec<u32> = added.iter().map(|(_, at)| ordinal_of(*at)).collect();
             let beside = beside(Moved {
                 places: &places,
