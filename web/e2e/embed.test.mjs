@@ -130,6 +130,28 @@ test("the embed shows the map and the list with the filters and the colour of it
   assert.equal(new URL(page.url()).pathname, "/embed");
   await full.close();
 
+  // A place clicked on the map shows its name and the same link to the full page.
+  await page.evaluate(() => window.lieuxEmbed.map.jumpTo({ zoom: 13, center: [-0.55, 47.47] }));
+  await page.waitForFunction(() => {
+    const map = window.lieuxEmbed.map;
+    return map.loaded() && map.queryRenderedFeatures({ layers: ["places"] }).length > 0;
+  });
+  const clicked = await page.evaluate(() => {
+    const map = window.lieuxEmbed.map;
+    const place = map.queryRenderedFeatures({ layers: ["places"] })[0];
+    const at = map.project(place.geometry.coordinates);
+    const box = map.getCanvas().getBoundingClientRect();
+    return { id: String(place.properties.id), x: box.left + at.x, y: box.top + at.y };
+  });
+  await page.mouse.click(clicked.x, clicked.y);
+  const popup = page.locator(".maplibregl-popup");
+  const popupLink = popup.getByRole("link", { name: /^Voir la fiche complète/ });
+  await popupLink.waitFor();
+  const place = (await (await fetch(`${BASE}/places/${encodeURIComponent(clicked.id)}`)).json()).properties;
+  assert.equal(await popup.locator(".embed-popup-name").textContent(), place.nom);
+  assert.equal(new URL(await popupLink.getAttribute("href")).searchParams.get("lieu"), clicked.id);
+  assert.equal(await popupLink.getAttribute("target"), "_blank");
+
   // A text too light for links on white is darkened to AA.
   await page.goto(`${BASE}/embed?${new URLSearchParams({ services: SERVICE, couleur: "ffd700" })}`);
   await embedShown(page);

@@ -328,6 +328,11 @@ export class MapView {
     this.map.once("load", () => {
       this.styleReady = true;
       for (const action of this.waiting.splice(0)) action();
+      // A narrow map starts with its attribution folded behind its button, as MapLibre folds
+      // it once the map is first dragged: unfolded, it would hide a small map's lower half.
+      if (options.compactAttribution === "when-narrow") {
+        container.querySelector(".maplibregl-compact-show")?.classList.remove("maplibregl-compact-show");
+      }
     });
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
     this.map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
