@@ -26,6 +26,7 @@ use std::{env, fs};
 const WEB_SOURCES: &[&str] = &[
     "src",
     "index.html",
+    "embed.html",
     "api.html",
     "admin.html",
     "package.json",

@@ -1,4 +1,5 @@
-//! The map page: `GET /` and `GET /assets/…`, served from files embedded at build time.
+//! The pages (`GET /`, `/embed`, `/api`, `/admin/`) and `GET /assets/…`, served from files
+//! embedded at build time.
 //!
 //! `build.rs` builds `web/` with Vite and writes a table of the built files ([`WEB_FILES`]);
 //! this module only looks names up in it. No request ever reaches the file system, so no path
@@ -8,13 +9,21 @@
 //! year (`immutable`); `index.html`, which names them, is `no-cache` with an `ETag`, so a new
 //! release is picked up at once. Answers are compressed when the client accepts it (the
 //! MapLibre bundle and the gazetteer are a few megabytes raw).
+//!
+//! Every page refuses to be framed (`Content-Security-Policy: frame-ancestors 'none'`,
+//! `X-Frame-Options: DENY`) but `/embed`, the map for other sites' `<iframe>`s, which the
+//! origins of `--embed-origins` may frame ([`crate::embed`]). The map and the embed are
+//! prepared once at start ([`Pages`]) with the operator's settings: `--basemap-style` is
+//! written into them as `<meta name="lieux-basemap-style">`, which the page reads.
 
 use std::sync::OnceLock;
 
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::embed::EmbedOrigins;
 use crate::http_error::{ApiError, ErrorCode};
+use crate::receipts::escape;
 
 /// One built file of the page.
 pub struct WebFile {
@@ -35,13 +44,92 @@ pub fn file(path: &str) -> Option<&'static WebFile> {
 }
 
 /// The strong validator of a page's bytes.
-fn etag_of(page: &WebFile) -> String {
-    let hash = blake3::hash(page.bytes).to_hex();
+fn etag_of(bytes: &[u8]) -> String {
+    let hash = blake3::hash(bytes).to_hex();
     format!("\"{}\"", &hash[..16])
 }
 
-/// A page of the site: `no-cache`, with an `ETag` that `If-None-Match` revalidates with a 304.
-fn page(request: &HttpRequest, page: &'static WebFile, etag: &str) -> HttpResponse {
+/// A MapLibre style (`--basemap-style`), drawn under the places instead of the basemap made
+/// from the gazetteer: an absolute `http` or `https` URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BasemapStyle(String);
+
+impl std::str::FromStr for BasemapStyle {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let uri: Option<actix_web::http::Uri> = text.parse().ok();
+        match uri {
+            Some(uri)
+                if matches!(uri.scheme_str(), Some("http" | "https"))
+                    && uri.authority().is_some() =>
+            {
+                Ok(Self(text.to_owned()))
+            }
+            _ => Err(format!(
+                "{text:?} is not the URL of a MapLibre style: write an absolute http or https \
+                 URL, like https://tuiles.example.org/styles/plan.json"
+            )),
+        }
+    }
+}
+
+/// A page prepared at start: its bytes (with the operator's settings) and their `ETag`.
+struct Page {
+    bytes: web::Bytes,
+    content_type: &'static str,
+    etag: String,
+}
+
+impl Page {
+    /// The built page `file`, with `<meta name="lieux-basemap-style">` before `</head>` when
+    /// there is a basemap style.
+    fn of(file: &'static WebFile, basemap: Option<&BasemapStyle>) -> Self {
+        let bytes = match basemap {
+            None => web::Bytes::from_static(file.bytes),
+            Some(BasemapStyle(url)) => {
+                let html = String::from_utf8_lossy(file.bytes);
+                let meta = format!(
+                    "<meta name=\"lieux-basemap-style\" content=\"{}\" />\n  </head>",
+                    escape(url)
+                );
+                web::Bytes::from(html.replacen("</head>", &meta, 1))
+            }
+        };
+        Self {
+            etag: etag_of(&bytes),
+            bytes,
+            content_type: file.content_type,
+        }
+    }
+}
+
+/// The map and the embed, prepared once with the operator's settings, and who may frame the
+/// embed.
+pub struct Pages {
+    index: Page,
+    /// None in a build without the page (`LIEUX_SKIP_WEB_BUILD`).
+    embed: Option<Page>,
+    /// The embed's `Content-Security-Policy` (`frame-ancestors …`).
+    embed_policy: HeaderValue,
+}
+
+impl Pages {
+    #[must_use]
+    pub fn new(basemap: Option<&BasemapStyle>, embed_origins: &EmbedOrigins) -> Self {
+        let index = file("index.html").expect("build.rs always embeds an index.html");
+        Self {
+            index: Page::of(index, basemap),
+            embed: file("embed.html").map(|embed| Page::of(embed, basemap)),
+            embed_policy: embed_origins.policy(),
+        }
+    }
+}
+
+/// A page of the site: `no-cache`, with an `ETag` that `If-None-Match` revalidates with a
+/// 304, never framed (`/embed` says otherwise itself).
+fn page(request: &HttpRequest, page: &Page) -> HttpResponse {
+    let etag = &page.etag;
     let unchanged = request
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -53,49 +141,72 @@ fn page(request: &HttpRequest, page: &'static WebFile, etag: &str) -> HttpRespon
     };
     response
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::ETAG, etag.to_owned()));
+        .insert_header((header::ETAG, etag.to_owned()))
+        .insert_header((header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"));
     if unchanged {
         return response.finish();
     }
-    response.content_type(page.content_type).body(page.bytes)
+    response
+        .content_type(page.content_type)
+        .body(page.bytes.clone())
+}
+
+/// A built page that is the same for every server (`api.html`, `admin.html`).
+fn fixed_page(file: &'static WebFile) -> Page {
+    Page::of(file, None)
 }
 
 /// `GET /`: the map.
-pub async fn index(request: HttpRequest) -> HttpResponse {
-    static ETAG: OnceLock<String> = OnceLock::new();
-    let index = file("index.html").expect("build.rs always embeds an index.html");
-    page(&request, index, ETAG.get_or_init(|| etag_of(index)))
+pub async fn index(request: HttpRequest, pages: web::Data<Pages>) -> HttpResponse {
+    page(&request, &pages.index)
+}
+
+/// `GET /embed`: the map and the list for an `<iframe>` of another site, framed only by the
+/// origins of `--embed-origins`. Its filters, view and colour come from its URL, which the
+/// page reads itself.
+pub async fn embed(
+    request: HttpRequest,
+    pages: web::Data<Pages>,
+) -> Result<HttpResponse, ApiError> {
+    let embed = pages
+        .embed
+        .as_ref()
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "this build has no embeddable map"))?;
+    let mut response = page(&request, embed);
+    let headers = response.headers_mut();
+    headers.remove(header::X_FRAME_OPTIONS);
+    headers.insert(header::CONTENT_SECURITY_POLICY, pages.embed_policy.clone());
+    Ok(response)
 }
 
 /// `GET /api`: the API's documentation, over `/openapi.json`.
 pub async fn api(request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    static ETAG: OnceLock<String> = OnceLock::new();
+    static API: OnceLock<Option<Page>> = OnceLock::new();
     // A build without the page (`LIEUX_SKIP_WEB_BUILD`) has no documentation page either.
-    let api = file("api.html").ok_or_else(|| {
-        ApiError::new(ErrorCode::NotFound, "this build has no documentation page")
-    })?;
-    Ok(page(&request, api, ETAG.get_or_init(|| etag_of(api))))
+    let api = API
+        .get_or_init(|| file("api.html").map(fixed_page))
+        .as_ref()
+        .ok_or_else(|| {
+            ApiError::new(ErrorCode::NotFound, "this build has no documentation page")
+        })?;
+    Ok(page(&request, api))
 }
 
 /// `GET /admin/`: the moderation page. The API it calls asks for the token; the page itself
 /// holds no data, but it is never framed (a moderator's clicks are not to be borrowed) and its
 /// address is never sent as a referrer.
 pub async fn moderation(request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    static ETAG: OnceLock<String> = OnceLock::new();
-    let admin = file("admin.html")
+    static ADMIN: OnceLock<Option<Page>> = OnceLock::new();
+    let admin = ADMIN
+        .get_or_init(|| file("admin.html").map(fixed_page))
+        .as_ref()
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "this build has no moderation page"))?;
-    let mut response = page(&request, admin, ETAG.get_or_init(|| etag_of(admin)));
-    let headers = response.headers_mut();
-    for (name, value) in [
-        ("content-security-policy", "frame-ancestors 'none'"),
-        ("x-frame-options", "DENY"),
-        ("referrer-policy", "no-referrer"),
-    ] {
-        headers.insert(
-            header::HeaderName::from_static(name),
-            header::HeaderValue::from_static(value),
-        );
-    }
+    let mut response = page(&request, admin);
+    response.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     Ok(response)
 }
 
@@ -123,4 +234,52 @@ pub async fn asset(request: HttpRequest) -> Result<HttpResponse, ApiError> {
         .insert_header((header::CACHE_CONTROL, IMMUTABLE))
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .body(found.bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use crate::in_process::{ask, ask_bytes, refused_at_start};
+
+    /// The HTML of `GET path` on a server started with `args`.
+    async fn html(args: &[&str], path: &str) -> String {
+        let (_, _, body) = ask_bytes(args, TestRequest::get().uri(path)).await;
+        String::from_utf8(body.to_vec()).unwrap()
+    }
+
+    #[actix_web::test]
+    async fn the_basemap_style_is_written_into_the_map_and_the_embed() {
+        let style = "https://tuiles.example.org/styles/plan.json?cle=a&b='c'";
+        for path in ["/", "/embed"] {
+            let page = html(&["--basemap-style", style], path).await;
+            let meta = "<meta name=\"lieux-basemap-style\" \
+                        content=\"https://tuiles.example.org/styles/plan.json?cle=a&amp;b=&#39;c&#39;\" />";
+            assert!(page.contains(meta), "{path}: {page}");
+            assert_eq!(page.matches("lieux-basemap-style").count(), 1, "{path}");
+            let plain = html(&[], path).await;
+            assert!(!plain.contains("lieux-basemap-style"), "{path}");
+        }
+        // The ETag is the page's as served.
+        let (_, with, _) = ask(&["--basemap-style", style], TestRequest::get().uri("/")).await;
+        let (_, without, _) = ask(&[], TestRequest::get().uri("/")).await;
+        assert_ne!(with.get("etag"), without.get("etag"));
+    }
+
+    #[test]
+    fn a_basemap_style_that_is_no_url_is_refused_at_start() {
+        for style in [
+            "plan.json",
+            "/styles/plan.json",
+            "file:///etc/style.json",
+            "javascript:alert(1)",
+        ] {
+            let error = refused_at_start(&["--basemap-style", style]);
+            assert!(
+                error.contains("--basemap-style")
+                    && error.contains("is not the URL of a MapLibre style"),
+                "{style:?}: {error}"
+            );
+        }
+    }
 }

@@ -27,8 +27,10 @@ use lieux_index::serve::{
 use lieux_index::store::{write_index, PlaceIndex};
 use lieux_tiles::ClusterOptions;
 
+use crate::assets::{BasemapStyle, Pages};
 use crate::clients::{Rate, RateLimits, RouteGroup, TrustedProxies};
 use crate::cors::{cors, CorsOrigins};
+use crate::embed::EmbedOrigins;
 use crate::limits::Limits;
 use crate::pool::QueryPool;
 use crate::progress::Bar;
@@ -244,6 +246,20 @@ struct ServeArgs {
     /// browser (CORS), separated by commas; `*` for any origin, `none` for none.
     #[arg(long, default_value = "*", value_parser = cors_origins)]
     cors_origins: CorsOrigins,
+    /// The web origins (`https://partenaire.example.org`, `http://127.0.0.1:8000`) whose pages
+    /// may show the embeddable map `/embed` in an `<iframe>`, separated by commas
+    /// (`Content-Security-Policy: frame-ancestors`). Default `none`: no site may frame
+    /// `/embed`, which still opens on its own. Every other page refuses to be framed whatever
+    /// this says.
+    #[arg(long, default_value = "none", value_parser = embed_origins)]
+    embed_origins: EmbedOrigins,
+    /// The URL of a MapLibre style (`https://tuiles.example.org/styles/plan.json`) that the map
+    /// and the embed draw under the places, with its attribution, instead of the built-in
+    /// basemap (départements and communes from the gazetteer, asked of no other host). The
+    /// browser then asks the style's hosts for its tiles, glyphs and sprites, and the style
+    /// must allow the page's origin (CORS).
+    #[arg(long, value_parser = basemap_style)]
+    basemap_style: Option<BasemapStyle>,
     /// The most places one CSV or GeoJSON export of `/search` holds.
     #[arg(long, default_value_t = Limits::default().max_export)]
     max_export: usize,
@@ -614,6 +630,7 @@ pub struct ServeSettings {
     query_threads: Option<std::num::NonZeroUsize>,
     proxies: TrustedProxies,
     cors: CorsOrigins,
+    pages: web::Data<Pages>,
     shutdown_timeout: u64,
 }
 
@@ -674,6 +691,7 @@ impl ServeSettings {
             query_threads: args.query_threads,
             proxies: args.trusted_proxies.clone(),
             cors: args.cors_origins.clone(),
+            pages: web::Data::new(Pages::new(args.basemap_style.as_ref(), &args.embed_origins)),
             shutdown_timeout: args.shutdown_timeout,
         })
     }
@@ -763,6 +781,12 @@ impl ServeSettings {
     pub fn cors(&self) -> &CorsOrigins {
         &self.cors
     }
+
+    /// The pages, prepared with the basemap style and the embed's origins.
+    #[must_use]
+    pub fn pages(&self) -> web::Data<Pages> {
+        self.pages.clone()
+    }
 }
 
 /// Where the state is kept without `--state-dir`: `$XDG_STATE_HOME/lieux`, or
@@ -776,11 +800,12 @@ fn default_state_dir() -> PathBuf {
         .map_or_else(|| PathBuf::from("lieux-state"), |dir| dir.join("lieux"))
 }
 
-/// The app around `state`: CORS, the middleware every request goes through, and the routes.
-/// The server and the in-process tests build this same app.
+/// The app around `state` and the `pages`: CORS, the middleware every request goes through,
+/// and the routes. The server and the in-process tests build this same app.
 pub fn app(
     state: web::Data<AppState>,
     cors_origins: &CorsOrigins,
+    pages: web::Data<Pages>,
 ) -> actix_web::App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -792,6 +817,7 @@ pub fn app(
 > {
     actix_web::App::new()
         .app_data(state)
+        .app_data(pages)
         .wrap(cors(cors_origins))
         .wrap(actix_web::middleware::from_fn(crate::observe::observe))
         .configure(router)
@@ -800,15 +826,16 @@ pub fn app(
 fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let settings = ServeSettings::from_args(args)?;
     let state = settings.state()?;
-    let (addr, cors_origins) = (settings.addr, settings.cors.clone());
+    let (addr, cors_origins, pages) = (settings.addr, settings.cors.clone(), settings.pages());
     let shutdown_timeout = settings.shutdown_timeout;
     actix_web::rt::System::new().block_on(async move {
         reload_on_hangup(state.clone());
         rebuild_each_day(state.clone());
-        let server = actix_web::HttpServer::new(move || app(state.clone(), &cors_origins))
-            .shutdown_timeout(shutdown_timeout)
-            .bind(addr)
-            .with_context(|| format!("cannot listen on {addr}"))?;
+        let server =
+            actix_web::HttpServer::new(move || app(state.clone(), &cors_origins, pages.clone()))
+                .shutdown_timeout(shutdown_timeout)
+                .bind(addr)
+                .with_context(|| format!("cannot listen on {addr}"))?;
         for bound in server.addrs() {
             // Tests and scripts read this line to learn the port when binding port 0.
             eprintln!("listening on http://{bound}");
@@ -912,5 +939,15 @@ fn trusted_proxies(text: &str) -> Result<TrustedProxies, String> {
 
 /// Parses `--cors-origins`.
 fn cors_origins(text: &str) -> Result<CorsOrigins, String> {
+    text.parse()
+}
+
+/// Parses `--embed-origins`.
+fn embed_origins(text: &str) -> Result<EmbedOrigins, String> {
+    text.parse()
+}
+
+/// Parses `--basemap-style`.
+fn basemap_style(text: &str) -> Result<BasemapStyle, String> {
     text.parse()
 }

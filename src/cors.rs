@@ -28,27 +28,44 @@ impl std::str::FromStr for CorsOrigins {
         }
         let origins = text
             .split(',')
-            .map(|origin| {
-                let origin = origin.trim();
-                let uri: actix_web::http::Uri = origin
-                    .parse()
-                    .map_err(|_| format!("{origin:?} is not an origin"))?;
-                let plain = matches!(uri.scheme_str(), Some("http" | "https"))
-                    && uri.authority().is_some()
-                    && !origin.ends_with('/')
-                    && uri.path() == "/"
-                    && uri.query().is_none();
-                if plain {
-                    Ok(origin.to_owned())
-                } else {
-                    Err(format!(
-                        "{origin:?} is not an origin: write a scheme and a host (and a port), \
-                         like https://carto.example.org"
-                    ))
-                }
-            })
+            .map(|origin| web_origin(origin.trim()))
             .collect::<Result<_, _>>()?;
         Ok(Self::Listed(origins))
+    }
+}
+
+/// `text` if it is a web origin as browsers write one: `http` or `https`, a host (letters,
+/// digits, `-` and `.`, or an IPv6 address in brackets) and maybe a port, nothing else (no
+/// path, not even `/`, no user, no query). Origins go into headers (`Access-Control-Allow-Origin`,
+/// `Content-Security-Policy`), where anything else could be read as more than one origin.
+///
+/// # Errors
+/// What is wrong, in a sentence that names `text`.
+pub fn web_origin(text: &str) -> Result<String, String> {
+    let uri: Option<actix_web::http::Uri> = text.parse().ok();
+    let host_chars = |host: &str| {
+        let ipv6 = host.starts_with('[') && host.ends_with(']');
+        !host.is_empty()
+            && host.chars().all(|c| {
+                c.is_ascii_alphanumeric() || c == '-' || c == '.' || (ipv6 && "[]:".contains(c))
+            })
+    };
+    let plain = uri.as_ref().is_some_and(|uri| {
+        matches!(uri.scheme_str(), Some("http" | "https"))
+            && uri
+                .authority()
+                .is_some_and(|a| !a.as_str().contains('@') && host_chars(a.host()))
+            && !text.ends_with('/')
+            && uri.path() == "/"
+            && uri.query().is_none()
+    });
+    if plain {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "{text:?} is not an origin: write a scheme and a host (and a port), like \
+             https://carto.example.org or http://127.0.0.1:8000"
+        ))
     }
 }
 
@@ -81,8 +98,7 @@ pub fn cors(origins: &CorsOrigins) -> actix_web::middleware::Condition<actix_cor
 mod tests {
     use actix_web::test::TestRequest;
 
-    use crate::cli::ServeSettings;
-    use crate::in_process::{ask, error_of};
+    use crate::in_process::{ask, error_of, refused_at_start};
 
     const CARTO: (&str, &str) = ("Origin", "https://carto.example.org");
 
@@ -165,10 +181,7 @@ mod tests {
             "https://carto.example.org/",
             "ftp://a.example",
         ] {
-            let Err(error) = ServeSettings::parse(&["--cors-origins", origins]) else {
-                panic!("{origins:?} was taken");
-            };
-            let error = error.to_string();
+            let error = refused_at_start(&["--cors-origins", origins]);
             assert!(
                 error.contains("--cors-origins") && error.contains("is not an origin"),
                 "{error}"

@@ -13,9 +13,10 @@
 //!   by [`receipts`], as JSON or as pages),
 //!   [`moderation`] (the queue, decisions, histories), [`admin`] (reloads, search gaps),
 //!   [`about`] (health,
-//!   OpenAPI), [`assets`] (the page), and [`observe`] (the middleware around every request,
+//!   OpenAPI), [`assets`] (the pages: the map, the embed, the documentation, moderation),
+//!   and [`observe`] (the middleware around every request,
 //!   and `/metrics`);
-//! - [`cors`], [`state`] (the index being served and what every request can reach),
+//! - [`embed`] (which sites may frame the embed), [`cors`], [`state`] (the index being served and what every request can reach),
 //!   [`answers`] (what each route answers, declared beside its handler), [`params`] (the
 //!   parameters each route declares), [`metrics`], [`limits`], [`clients`] (who a client is,
 //!   rate limits),
@@ -31,6 +32,7 @@ pub mod cli;
 pub mod clients;
 pub mod contributions;
 pub mod cors;
+pub mod embed;
 pub mod feed;
 pub mod gaps;
 pub mod http_error;

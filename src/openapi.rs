@@ -418,7 +418,12 @@ mod tests {
         let state = tempfile::tempdir().unwrap();
         let settings =
             ServeSettings::parse(&["--state-dir", state.path().to_str().unwrap()]).unwrap();
-        let app = init_service(app(settings.state().unwrap(), settings.cors())).await;
+        let app = init_service(app(
+            settings.state().unwrap(),
+            settings.cors(),
+            settings.pages(),
+        ))
+        .await;
         let document = document(&Limits::default());
         let first: Value = {
             let request = TestRequest::get().uri("/search?q=mediatheque&limit=1");

@@ -221,6 +221,7 @@ pub(crate) fn page(status: StatusCode, title: &str, body: &str) -> HttpResponse 
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; frame-ancestors 'none'",
         ))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
         .insert_header((header::REFERRER_POLICY, "no-referrer"))
         .body(format!(
             "<!doctype html>\n<html lang=\"fr\">\n<meta charset=\"utf-8\">\n\

@@ -190,6 +190,7 @@ pub fn router(config: &mut web::ServiceConfig) {
             ApiError::new(ErrorCode::InvalidParameter, error.to_string()).into()
         }))
         .service(get_page("/", assets::index))
+        .service(get_page("/embed", assets::embed))
         .service(get_page("/api", assets::api))
         .service(get_page("/admin/", assets::moderation))
         .service(get_page("/admin", assets::to_moderation))

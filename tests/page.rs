@@ -4,12 +4,13 @@
 //! against a server on the bundled data (or one of their own) so that `cargo test` covers
 //! them. They need Debian's `chromium` and `npm ci` in `web/`, and the orientation sheet's
 //! test `pdftotext` and `pdftoppm` (poppler-utils) and `zbarimg` (zbar-tools); `tests/run.sh`
-//! installs them all.
+//! installs them all. Other sites (a partner framing the embed, a basemap's host) are
+//! `StaticSite`s on other loopback ports.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{bundled_server, repo, Server};
+use crate::support::{bundled_server, repo, Server, StaticSite};
 
 /// The asset paths an `index.html` names (`/assets/…`).
 fn asset_paths(html: &str) -> Vec<String> {
@@ -229,5 +230,71 @@ fn the_moderation_page_is_never_framed() {
     assert!(
         head.to_ascii_lowercase().contains("location: /admin/\r\n"),
         "{head}"
+    );
+}
+
+/// A partner's page: a heading, into which the browser test puts an `<iframe>` as a webmaster
+/// pastes one.
+const PARTNER_PAGE: &str = "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\">\
+    <title>Site partenaire</title></head><body><h1>Site partenaire</h1></body></html>";
+
+/// The embed on the bundled data, with `--embed-origins` listing one loopback site: framed by a
+/// page of that site, refused by a page of another port; its filters, colour and links; the
+/// page's « Intégrer cette carte » snippet pasted into the listed site; axe-core's audit.
+#[test]
+fn the_embed_is_framed_by_the_listed_origin_alone_in_headless_chromium() {
+    let partner = StaticSite::start(&[("/", "text/html; charset=utf-8", PARTNER_PAGE)]);
+    let stranger = StaticSite::start(&[("/", "text/html; charset=utf-8", PARTNER_PAGE)]);
+    let server = Server::start(&[&"--embed-origins", &partner.base]);
+    run_e2e(
+        "embed.test.mjs",
+        &server,
+        &[
+            ("LIEUX_PARTNER", &partner.base),
+            ("LIEUX_STRANGER", &stranger.base),
+        ],
+    );
+    assert!(artifacts().join("embed.png").exists());
+    assert!(partner.asked().contains(&"/".to_owned()));
+    assert!(stranger.asked().contains(&"/".to_owned()));
+}
+
+/// A small MapLibre style: a background and a polygon over France, with its attribution.
+const TEST_STYLE: &str = r##"{
+  "version": 8,
+  "name": "Fond de test",
+  "sources": {
+    "fond": {
+      "type": "geojson",
+      "attribution": "Fond de carte de test",
+      "data": {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
+        "coordinates": [[[-5.5, 41], [10, 41], [10, 51.5], [-5.5, 51.5], [-5.5, 41]]]}}
+    }
+  },
+  "layers": [
+    {"id": "fond-couleur", "type": "background", "paint": {"background-color": "#e8efe0"}},
+    {"id": "fond-zone", "type": "fill", "source": "fond", "paint": {"fill-color": "#d6e4c8"}}
+  ]
+}"##;
+
+/// `--basemap-style` with a style served from another loopback port: the page and the embed
+/// ask for it, draw the places over it with its attribution, and ask no other host.
+#[test]
+fn the_operators_basemap_style_is_drawn_in_headless_chromium() {
+    let host = StaticSite::start(&[("/style.json", "application/json", TEST_STYLE)]);
+    let style = format!("{}/style.json", host.base);
+    let server = Server::start(&[&"--basemap-style", &style]);
+    let (_, _, page) = server.get_bytes("/", &[]);
+    let meta = format!("<meta name=\"lieux-basemap-style\" content=\"{style}\" />");
+    assert!(String::from_utf8(page).unwrap().contains(&meta));
+    run_e2e(
+        "basemap.test.mjs",
+        &server,
+        &[("LIEUX_BASEMAP_STYLE", &style)],
+    );
+    let asked = host.asked();
+    assert!(
+        asked.iter().filter(|t| *t == "/style.json").count() >= 2,
+        "the page and the embed asked for the style: {asked:?}"
     );
 }

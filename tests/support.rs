@@ -390,3 +390,77 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// A site of fixed files on 127.0.0.1 with an ephemeral port, standing for another site than
+/// lieux (a partner that frames the embed, a basemap's host): every path it is given answers
+/// with its file (`Access-Control-Allow-Origin: *`, so pages of other origins may read it), any
+/// other a 404; it notes every path asked. Stopped when dropped.
+pub struct StaticSite {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    asked: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl StaticSite {
+    /// Serves `files`: (path, content type, body).
+    pub fn start(files: &[(&str, &str, &str)]) -> Self {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port on loopback");
+        let base = format!("http://{}", listener.local_addr().expect("bound"));
+        let files: Vec<(String, String, String)> = files
+            .iter()
+            .map(|(p, t, b)| ((*p).to_owned(), (*t).to_owned(), (*b).to_owned()))
+            .collect();
+        let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (noted, stopped) = (asked.clone(), stop.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut stream) = stream else { continue };
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head);
+                let target = head.split(' ').nth(1).unwrap_or("").to_owned();
+                let path = target.split('?').next().unwrap_or("").to_owned();
+                if let Ok(mut noted) = noted.lock() {
+                    noted.push(target);
+                }
+                let (status, content_type, body) = files
+                    .iter()
+                    .find(|(p, _, _)| *p == path)
+                    .map_or(("404 Not Found", "text/plain", "not found"), |(_, t, b)| {
+                        ("200 OK", t.as_str(), b.as_str())
+                    });
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n\
+                     Access-Control-Allow-Origin: *\r\nCache-Control: no-store\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        Self { base, asked, stop }
+    }
+
+    /// The targets (path and query) asked so far, in order.
+    pub fn asked(&self) -> Vec<String> {
+        self.asked.lock().map(|a| a.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for StaticSite {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wakes the accepting thread, which sees the flag and ends.
+        let _ = std::net::TcpStream::connect(self.base.trim_start_matches("http://"));
+    }
+}

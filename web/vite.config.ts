@@ -1,8 +1,9 @@
-// The pages are served by `lieux` itself (see src/assets.rs): `index.html` at `/`, `api.html`
-// at `/api`, `admin.html` (moderation) at `/admin/`, and every other file under `/assets/`
-// with a content hash in its name, so the server can cache them for a year. `npm run dev`
-// proxies the API to a `lieux serve` on port 8080 (or $LIEUX_API); there the moderation page
-// is `/admin.html`, since `/admin/…` is the admin API's.
+// The pages are served by `lieux` itself (see src/assets.rs): `index.html` at `/`, `embed.html`
+// (the map for other sites' iframes) at `/embed`, `api.html` at `/api`, `admin.html`
+// (moderation) at `/admin/`, and every other file under `/assets/` with a content hash in its
+// name, so the server can cache them for a year. `npm run dev` proxies the API to a `lieux
+// serve` on port 8080 (or $LIEUX_API); there the moderation page is `/admin.html`, since
+// `/admin/…` is the admin API's, and the embed `/embed.html`.
 import { defineConfig } from "vite";
 
 const api = process.env.LIEUX_API ?? "http://127.0.0.1:8080";
@@ -16,8 +17,9 @@ export default defineConfig({
     // MapLibre alone is about 1 MB: the warning would only repeat that.
     chunkSizeWarningLimit: 2000,
     sourcemap: false,
-    // Three pages: the map (`/`), the API's documentation (`/api`), moderation (`/admin/`).
-    rollupOptions: { input: { index: "index.html", api: "api.html", admin: "admin.html" } },
+    // Four pages: the map (`/`), the embed (`/embed`), the API's documentation (`/api`),
+    // moderation (`/admin/`).
+    rollupOptions: { input: { index: "index.html", embed: "embed.html", api: "api.html", admin: "admin.html" } },
   },
   server: {
     // The basemap's gazetteer is imported from ../data.

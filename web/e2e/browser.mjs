@@ -1,10 +1,13 @@
 // What the browser tests share: Debian's chromium started the same way (headless, no sandbox,
 // nothing of its own on the network), and the requests that leave for another origin than the
-// lieux server's, which the page must never make, and texts under WCAG AA contrast.
+// lieux server's, which the page must never make, texts under WCAG AA contrast, and axe-core's
+// audit.
 
+import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 /** A headless Chromium, as the tests drive it. */
 export function launchChromium() {
@@ -87,5 +90,26 @@ export function contrastFailures(page, selector) {
       if (ratio < (large ? 3 : 4.5)) failures.push(`${text.slice(0, 40)}: ${ratio.toFixed(2)}`);
     }
     return failures;
+  }, selector);
+}
+
+/** A new tab of `context` whose script errors are pushed onto `errors`, steps waiting 20 s at
+ * most. */
+export async function newTab(context, errors) {
+  const page = await context.newPage();
+  page.on("pageerror", (error) => errors.push(`${page.url()}: ${error.message}`));
+  page.setDefaultTimeout(20_000);
+  return page;
+}
+
+/** axe-core's serious and critical violations in `selector` (the whole document by default) of
+ * `target`, a page or a frame, as lines that name each rule and the elements. */
+export async function axeViolations(target, selector = "html") {
+  if (!(await target.evaluate(() => "axe" in window))) await target.addScriptTag({ path: AXE });
+  return target.evaluate(async (selector) => {
+    const result = await window.axe.run(selector, { resultTypes: ["violations"] });
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
   }, selector);
 }

@@ -16,16 +16,14 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { afterSearchOn, frenchContext, launchChromium } from "./browser.mjs";
+import { afterSearchOn, axeViolations, frenchContext, launchChromium } from "./browser.mjs";
 
 const BASE = process.env.LIEUX_URL;
 if (!BASE) throw new Error("LIEUX_URL must name a running lieux server, e.g. http://127.0.0.1:8080");
 const ARTIFACTS = process.env.LIEUX_E2E_ARTIFACTS ?? path.resolve(import.meta.dirname, "../../target/e2e");
 const SCREENSHOTS = process.env.LIEUX_SCREENSHOTS;
-const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 const SERVICE = "Aide aux démarches administratives";
 const PUBLIC = "Jeunes";
@@ -79,17 +77,8 @@ function pageParams() {
   return new URL(page.url()).searchParams;
 }
 
-/** axe-core's serious and critical violations in `selector`. */
-async function axeViolations(selector) {
-  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: AXE });
-  const found = await page.evaluate(async (selector) => {
-    const result = await window.axe.run(selector, { resultTypes: ["violations"] });
-    return result.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  }, selector);
-  return found;
-}
+/** axe-core's serious and critical violations in `selector` of the page. */
+const axe = (selector) => axeViolations(page, selector);
 
 async function shot(locator, name) {
   await locator.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
@@ -132,7 +121,7 @@ test("the guided path asks the need, the public, the time and the place, and end
 
   await afterSearch(() => dialog.getByLabel(SERVICE).check());
   assert.equal(pageParams().get("services"), SERVICE, "a choice is a filter at once");
-  assert.deepEqual(await axeViolations("#orient"), [], "axe on the guided path's need step");
+  assert.deepEqual(await axe("#orient"), [], "axe on the guided path's need step");
   await dialog.getByRole("button", { name: "Suivant" }).click();
   assert.equal(pageParams().get("orienter"), "public");
   // Specific support: deafness, sight, illiteracy, foreign languages, from the vocabulary.
@@ -140,14 +129,14 @@ test("the guided path asks the need, the public, the time and the place, and end
     assert.equal(await dialog.getByLabel(support).count(), 1, support);
   }
   await afterSearch(() => dialog.getByRole("checkbox", { name: new RegExp(`^${PUBLIC} \\(`) }).check());
-  assert.deepEqual(await axeViolations("#orient"), [], "axe on the guided path's public step");
+  assert.deepEqual(await axe("#orient"), [], "axe on the guided path's public step");
   await dialog.getByRole("button", { name: "Suivant" }).click();
 
   assert.equal(pageParams().get("orienter"), "moment");
   await dialog.getByLabel("À un jour et une heure précis").check();
   await afterSearch(() => dialog.getByLabel("Jour et heure").fill(OPEN_AT));
   assert.equal(pageParams().get("open_at"), OPEN_AT);
-  assert.deepEqual(await axeViolations("#orient"), [], "axe on the guided path's time step");
+  assert.deepEqual(await axe("#orient"), [], "axe on the guided path's time step");
   await dialog.getByRole("button", { name: "Suivant" }).click();
 
   assert.equal(pageParams().get("orienter"), "lieu");
@@ -156,7 +145,7 @@ test("the guided path asks the need, the public, the time and the place, and end
   await afterSearch(() => dialog.getByRole("button", { name: `${COMMUNE} (49000)` }).click());
   await afterSearch(() => dialog.getByLabel("Rayon").selectOption(RADIUS));
   await page.waitForFunction(() => /\d+ lieux? correspond/.test(document.querySelector("#orient-count")?.textContent ?? ""));
-  assert.deepEqual(await axeViolations("#orient"), [], "axe on the guided path's last step");
+  assert.deepEqual(await axe("#orient"), [], "axe on the guided path's last step");
   await shot(dialog, "orientation-path");
 
   await dialog.getByRole("button", { name: "Voir les lieux" }).click();
@@ -216,7 +205,7 @@ test("the orientation sheet prints to A4 with each place and the person's name, 
   await page.getByLabel("Motif de la visite").fill(REASON);
   await page.waitForFunction(() => document.querySelector("#sheet")?.dataset.ready === "true", null, { timeout: 60_000 });
   assert.equal(await page.locator("#sheet-places img").count(), 3, "a small map per place");
-  assert.deepEqual(await axeViolations("#view-selection"), [], "axe on the selection and its sheet");
+  assert.deepEqual(await axe("#view-selection"), [], "axe on the selection and its sheet");
 
   places = await Promise.all(chosen.map(async (id) => (await (await fetch(`${BASE}/places/${id}`)).json()).properties));
   sheetLink = await page.locator("#selection-link").inputValue();

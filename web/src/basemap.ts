@@ -1,6 +1,6 @@
 // The basemap, made from our own gazetteer `data/communes.csv` (name, département, postal code,
 // position and population of every commune), which Vite copies into the build as a hashed
-// asset.
+// asset. An operator may choose another basemap instead (`operatorBasemap`).
 //
 // - Commune names, shown by population as one zooms in (the layers are in map.ts).
 // - Département names, at the population-weighted centre of their communes.
@@ -44,6 +44,15 @@ export function parseCommunes(text: string): Commune[] {
     if (Number.isFinite(commune.lat) && Number.isFinite(commune.lon)) communes.push(commune);
   }
   return communes;
+}
+
+/**
+ * The operator's basemap, `lieux serve --basemap-style URL`: the server writes it into the page
+ * as `<meta name="lieux-basemap-style">`. `null` without one: the basemap is our gazetteer's.
+ */
+export function operatorBasemap(): string | null {
+  const meta = document.querySelector<HTMLMetaElement>('meta[name="lieux-basemap-style"]');
+  return meta?.content || null;
 }
 
 let communesPromise: Promise<Commune[]> | null = null;

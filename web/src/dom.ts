@@ -26,3 +26,15 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   if (!element) throw new Error(`#${id} is missing from index.html`);
   return element as T;
 }
+
+/** Copies a field's text to the clipboard and says so in `status` (`done`); where the browser
+ * refuses, selects the text and says how to copy it. */
+export async function copyField(field: HTMLInputElement | HTMLTextAreaElement, status: HTMLElement, done: string): Promise<void> {
+  try {
+    await navigator.clipboard.writeText(field.value);
+    status.textContent = done;
+  } catch {
+    field.select();
+    status.textContent = "Le texte est sélectionné : copiez-le avec Ctrl+C.";
+  }
+}

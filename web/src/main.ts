@@ -16,6 +16,7 @@ import {
   searchParams,
   stateFromUrl,
   stateToUrl,
+  tileJsonUrl,
   VOCABULARIES,
   type PageState,
   type View,
@@ -25,6 +26,8 @@ import { openContribution } from "./contribute";
 import { FRESHNESS, of } from "./format";
 import { orientation } from "./orient";
 import { selectionView } from "./selection";
+import { operatorBasemap } from "./basemap";
+import { embedDialog } from "./embedding";
 
 const PAGE_SIZE = 50;
 
@@ -59,7 +62,7 @@ const csvLink = byId<HTMLAnchorElement>("csv");
 
 const mapView = new MapView(
   byId("map"),
-  tileJsonUrl(),
+  tileJsonUrl(state),
   {
     onPlaceClick: (id) => select(id, { showDetails: true }),
     onMoveEnd: (zoom, lat, lon) => {
@@ -68,13 +71,8 @@ const mapView = new MapView(
     },
     expansionZoom: (clusterId) => api.clusterExpansionZoom(clusterId, mapFilterParams(state)),
   },
-  state.map ?? undefined,
+  { view: state.map ?? undefined, basemapStyle: operatorBasemap() },
 );
-
-function tileJsonUrl(): string {
-  const query = mapFilterParams(state).toString();
-  return `${location.origin}/tiles.json${query ? `?${query}` : ""}`;
-}
 
 function writeUrl(): void {
   history.replaceState(null, "", `${location.pathname}${stateToUrl(state)}`);
@@ -649,6 +647,11 @@ const orient = orientation({
 });
 
 byId("orient-open").addEventListener("click", () => orient.open("besoin"));
+
+// ---- « Intégrer cette carte » -------------------------------------------------------------
+
+const embedding = embedDialog(state);
+byId("embed-open").addEventListener("click", (event) => embedding.open(event.currentTarget as HTMLElement));
 
 // ---- contributions ------------------------------------------------------------------------
 

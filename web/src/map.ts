@@ -1,8 +1,11 @@
-// The map: our own vector tiles over a basemap made of our own data (basemap.ts).
+// The map: our own vector tiles over a basemap made of our own data (basemap.ts), or over the
+// MapLibre style the operator chose (`lieux serve --basemap-style`).
 //
-// Nothing here asks another host for anything. The style has no `glyphs` URL: MapLibre then
-// draws every label's glyphs itself in the browser (TinySDF, from the system's sans-serif
-// font), so no glyph server is needed. The worker script is a hashed asset of ours too.
+// With our basemap, nothing here asks another host for anything. The style has no `glyphs`
+// URL: MapLibre then draws every label's glyphs itself in the browser (TinySDF, from the
+// system's sans-serif font), so no glyph server is needed. The worker script is a hashed asset
+// of ours too. With the operator's style, MapLibre fetches it and what it names (tiles,
+// glyphs, sprites), shows its sources' attribution, and our places are drawn over it.
 
 import * as maplibregl from "maplibre-gl";
 import type { GeoJSONSource, Map as MapLibreMap, MapGeoJSONFeature, StyleSpecification } from "maplibre-gl";
@@ -23,16 +26,31 @@ const COLOURS = {
   communeText: "#3b3833",
   departementText: "#5a4f8a",
   halo: "#ffffff",
-  cluster: "#0b5d56",
-  clusterText: "#ffffff",
-  place: "#1d4ed8",
   selected: "#c2410c",
-  radius: "#1d4ed8",
   border: "#b3abcf",
 };
 
-/** The map's style: the basemap, our places over it (clusters, selection, names). */
-export function mapStyle(tileJsonUrl: string): StyleSpecification {
+/** The colours of the places, clusters and radius: the page's, or an embed's own (`couleur=`). */
+export interface PlaceColours {
+  place: string;
+  cluster: string;
+  /** The count on a cluster: AA on `cluster`. */
+  clusterText: string;
+  radius: string;
+}
+
+export const PAGE_COLOURS: PlaceColours = {
+  place: "#1d4ed8",
+  cluster: "#0b5d56",
+  clusterText: "#ffffff",
+  radius: "#1d4ed8",
+};
+
+/** Where the basemap's data comes from, shown in the map's attribution. */
+export const GAZETTEER_ATTRIBUTION = "Fond de carte : communes et départements de geo.api.gouv.fr (Licence Ouverte 2.0)";
+
+/** The basemap made from our gazetteer: background, département borders and names, communes. */
+function gazetteerBasemap(): StyleSpecification {
   const communeLabel = (minzoom: number, minPopulation: number, maxPopulation: number, size: number) => ({
     id: `communes-${minPopulation}`,
     type: "symbol" as const,
@@ -54,29 +72,16 @@ export function mapStyle(tileJsonUrl: string): StyleSpecification {
     },
     paint: { "text-color": COLOURS.communeText, "text-halo-color": COLOURS.halo, "text-halo-width": 1.5 },
   });
+  const empty = { type: "FeatureCollection" as const, features: [] };
   return {
     version: 8,
     sources: {
-      communes: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
-      departements: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
-      borders: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
-      around: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
-      lieux: { type: "vector", url: tileJsonUrl },
+      communes: { type: "geojson", data: empty, attribution: GAZETTEER_ATTRIBUTION },
+      departements: { type: "geojson", data: empty },
+      borders: { type: "geojson", data: empty },
     },
     layers: [
       { id: "background", type: "background", paint: { "background-color": COLOURS.background } },
-      {
-        id: "around-fill",
-        type: "fill",
-        source: "around",
-        paint: { "fill-color": COLOURS.radius, "fill-opacity": 0.06 },
-      },
-      {
-        id: "around-line",
-        type: "line",
-        source: "around",
-        paint: { "line-color": COLOURS.radius, "line-width": 1.5, "line-dasharray": [3, 2] },
-      },
       {
         id: "departement-borders",
         type: "line",
@@ -113,6 +118,50 @@ export function mapStyle(tileJsonUrl: string): StyleSpecification {
       communeLabel(8, 10000, 50000, 12.5),
       communeLabel(9.5, 2000, 10000, 12),
       communeLabel(11, 0, 2000, 11.5),
+    ],
+  };
+}
+
+/**
+ * The fonts of our labels over `basemap`. Without a `glyphs` URL, MapLibre draws any font
+ * itself; with one, only the fonts its server has are drawn, so our labels take the first font
+ * the basemap's own labels use.
+ */
+function labelFonts(basemap: StyleSpecification): { regular: string[]; bold: string[] } {
+  if (!basemap.glyphs) return { regular: FONT_REGULAR, bold: FONT_BOLD };
+  for (const layer of basemap.layers) {
+    const font = layer.type === "symbol" ? layer.layout?.["text-font"] : undefined;
+    if (Array.isArray(font) && font.length && font.every((f) => typeof f === "string")) {
+      return { regular: font as string[], bold: font as string[] };
+    }
+  }
+  return { regular: FONT_REGULAR, bold: FONT_BOLD };
+}
+
+/** `basemap` with our places over it: the radius circle, clusters, places, the selection, names. */
+export function withPlaces(basemap: StyleSpecification, tileJsonUrl: string, colours: PlaceColours = PAGE_COLOURS): StyleSpecification {
+  const fonts = labelFonts(basemap);
+  return {
+    ...basemap,
+    sources: {
+      ...basemap.sources,
+      around: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
+      lieux: { type: "vector", url: tileJsonUrl },
+    },
+    layers: [
+      ...basemap.layers,
+      {
+        id: "around-fill",
+        type: "fill",
+        source: "around",
+        paint: { "fill-color": colours.radius, "fill-opacity": 0.06 },
+      },
+      {
+        id: "around-line",
+        type: "line",
+        source: "around",
+        paint: { "line-color": colours.radius, "line-width": 1.5, "line-dasharray": [3, 2] },
+      },
       {
         id: PLACE_LAYERS.places,
         type: "circle",
@@ -121,7 +170,7 @@ export function mapStyle(tileJsonUrl: string): StyleSpecification {
         filter: ["!", ["has", "point_count"]],
         paint: {
           "circle-radius": ["interpolate", ["linear"], ["zoom"], 8, 5, 14, 8],
-          "circle-color": COLOURS.place,
+          "circle-color": colours.place,
           "circle-stroke-color": "#ffffff",
           "circle-stroke-width": 1.5,
         },
@@ -148,7 +197,7 @@ export function mapStyle(tileJsonUrl: string): StyleSpecification {
         filter: ["!", ["has", "point_count"]],
         layout: {
           "text-field": ["get", "nom"],
-          "text-font": FONT_REGULAR,
+          "text-font": fonts.regular,
           "text-size": 12,
           "text-offset": [0, 1.1],
           "text-anchor": "top",
@@ -165,7 +214,7 @@ export function mapStyle(tileJsonUrl: string): StyleSpecification {
         filter: ["has", "point_count"],
         paint: {
           "circle-radius": ["step", ["get", "point_count"], 14, 10, 18, 50, 23, 200, 29],
-          "circle-color": COLOURS.cluster,
+          "circle-color": colours.cluster,
           "circle-opacity": 0.92,
           "circle-stroke-color": "#ffffff",
           "circle-stroke-width": 2,
@@ -179,15 +228,20 @@ export function mapStyle(tileJsonUrl: string): StyleSpecification {
         filter: ["has", "point_count"],
         layout: {
           "text-field": ["to-string", ["get", "point_count_abbreviated"]],
-          "text-font": FONT_BOLD,
+          "text-font": fonts.bold,
           "text-size": 13,
           "text-allow-overlap": true,
           "text-ignore-placement": true,
         },
-        paint: { "text-color": COLOURS.clusterText },
+        paint: { "text-color": colours.clusterText },
       },
     ],
   };
+}
+
+/** The map's style on the gazetteer's basemap (its data is put in by `fillBasemap`). */
+export function mapStyle(tileJsonUrl: string, colours: PlaceColours = PAGE_COLOURS): StyleSpecification {
+  return withPlaces(gazetteerBasemap(), tileJsonUrl, colours);
 }
 
 /** A circle of `radiusM` metres around a point, as a polygon for the "around" layers. */
@@ -222,8 +276,20 @@ export const MAP_LOCALE = {
   "ScaleControl.Kilometers": "km",
   "ScaleControl.Meters": "m",
   "AttributionControl.ToggleAttribution": "Afficher les sources",
+  "Popup.Close": "Fermer",
   "Map.Title": "Carte des lieux de médiation numérique",
 };
+
+/** Where a map starts, its place colours, and its basemap. */
+export interface MapViewOptions {
+  /** Where the map starts (the page's URL may say); Pays de la Loire otherwise. */
+  view?: { lon: number; lat: number; zoom: number };
+  colours?: PlaceColours;
+  /** A MapLibre style's URL (`lieux serve --basemap-style`), or `null` for the gazetteer's. */
+  basemapStyle?: string | null;
+  /** The attribution in full (the page), or behind a button on a narrow map (the embed). */
+  compactAttribution?: "never" | "when-narrow";
+}
 
 export interface MapViewEvents {
   /** A place (not a cluster) was clicked. */
@@ -242,36 +308,45 @@ export class MapView {
   private styleReady = false;
   private waiting: (() => void)[] = [];
 
-  /** `view`: where the map starts (the page's URL may say); Pays de la Loire otherwise. */
-  constructor(
-    container: HTMLElement,
-    tileJsonUrl: string,
-    events: MapViewEvents,
-    view: { lon: number; lat: number; zoom: number } = { lon: -0.55, lat: 47.4, zoom: 7 },
-  ) {
+  constructor(container: HTMLElement, tileJsonUrl: string, events: MapViewEvents, options: MapViewOptions = {}) {
     this.tileJsonUrl = tileJsonUrl;
+    const view = options.view ?? { lon: -0.55, lat: 47.4, zoom: 7 };
+    const colours = options.colours ?? PAGE_COLOURS;
+    const operatorStyle = options.basemapStyle ?? null;
     this.map = new maplibregl.Map({
       container,
-      style: mapStyle(tileJsonUrl),
+      // The operator's style is fetched by MapLibre, and our places added over it.
+      style: operatorStyle ?? mapStyle(tileJsonUrl, colours),
+      transformStyle: operatorStyle ? (_, basemap) => withPlaces(basemap, this.tileJsonUrl, colours) : undefined,
       center: [view.lon, view.lat],
       zoom: view.zoom,
       maxZoom: 18,
-      attributionControl: { compact: false },
+      // MapLibre folds the attribution behind a button on maps of 640 pixels or less.
+      attributionControl: options.compactAttribution === "when-narrow" ? {} : { compact: false },
       locale: MAP_LOCALE,
     });
     this.map.once("load", () => {
       this.styleReady = true;
       for (const action of this.waiting.splice(0)) action();
+      // A narrow map starts with its attribution folded behind its button, as MapLibre folds
+      // it once the map is first dragged: unfolded, it would hide a small map's lower half.
+      if (options.compactAttribution === "when-narrow") {
+        container.querySelector(".maplibregl-compact-show")?.classList.remove("maplibregl-compact-show");
+      }
     });
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
     this.map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
 
-    void communes().then((list) => {
-      this.whenReady(() => {
-        fillBasemap(this.map, list);
-        document.body.dataset.basemap = "loaded";
+    if (operatorStyle) {
+      this.whenReady(() => (document.body.dataset.basemap = "loaded"));
+    } else {
+      void communes().then((list) => {
+        this.whenReady(() => {
+          fillBasemap(this.map, list);
+          document.body.dataset.basemap = "loaded";
+        });
       });
-    });
+    }
 
     this.map.on("click", PLACE_LAYERS.clusters, async (event) => {
       const feature = event.features?.[0];

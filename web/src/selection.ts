@@ -14,7 +14,7 @@ import encodeQR from "qr";
 import * as api from "./api";
 import type { PlaceFeature, PlaceProperties } from "./api";
 import { communes } from "./basemap";
-import { byId, h } from "./dom";
+import { byId, copyField, h } from "./dom";
 import { address, list, phone } from "./format";
 import { frenchWeekGroups, frenchWeekLine } from "./hours";
 import { fillBasemap, mapStyle } from "./map";
@@ -187,15 +187,7 @@ export function selectionView(events: SelectionEvents): SelectionView {
   };
   shareBox.addEventListener("input", links);
 
-  byId("copy-link").addEventListener("click", async () => {
-    try {
-      await navigator.clipboard.writeText(linkInput.value);
-      status.textContent = "Lien copié.";
-    } catch {
-      linkInput.select();
-      status.textContent = "Le lien est sélectionné : copiez-le avec Ctrl+C.";
-    }
-  });
+  byId("copy-link").addEventListener("click", () => void copyField(linkInput, status, "Lien copié."));
   system.hidden = typeof navigator.share !== "function";
   system.addEventListener("click", () => {
     void navigator

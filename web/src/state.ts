@@ -18,6 +18,16 @@ export const VOCABULARIES: ReadonlyArray<{ key: string; title: string }> = [
   { key: "fraicheur", title: "Fraîcheur de la fiche" },
 ];
 
+/**
+ * The territory's filters besides `departement` (a vocabulary above): communes by INSEE code
+ * and postal codes, as the API names them. A link or an embed's URL sets them; the page has no
+ * facet of its own for them, and « Effacer tous les filtres » clears them.
+ */
+export const TERRITORY_KEYS = ["code_insee", "code_postal"] as const;
+
+/** Every filter the state keeps, under its API name. */
+const FILTER_KEYS = [...VOCABULARIES.map(({ key }) => key), ...TERRITORY_KEYS];
+
 export const RADII_M = [2000, 5000, 10000, 20000] as const;
 export const DEFAULT_RADIUS_M = 10000;
 
@@ -103,7 +113,7 @@ export function stateFromUrl(search: string): PageState {
   const params = new URLSearchParams(search);
   const state = emptyState();
   state.q = params.get("q") ?? "";
-  for (const { key } of VOCABULARIES) {
+  for (const key of FILTER_KEYS) {
     const value = params.get(key);
     if (value) state.filters[key] = value.split("|").filter(Boolean);
   }
@@ -167,15 +177,21 @@ export function stateToUrl(state: PageState): string {
   return text ? `?${text}` : "";
 }
 
-/** The vocabulary filters and text query, as the tile and cluster routes take them. */
+/** The filters and text query, as the tile and cluster routes take them. */
 export function mapFilterParams(state: PageState): URLSearchParams {
   const params = new URLSearchParams();
-  for (const { key } of VOCABULARIES) {
+  for (const key of FILTER_KEYS) {
     const values = state.filters[key];
     if (values?.length) params.set(key, values.join("|"));
   }
   if (state.q.trim()) params.set("q", state.q.trim());
   return params;
+}
+
+/** The TileJSON of the tiles for `state`'s filters, on the server of the page. */
+export function tileJsonUrl(state: PageState): string {
+  const query = mapFilterParams(state).toString();
+  return `${location.origin}/tiles.json${query ? `?${query}` : ""}`;
 }
 
 /** The `/search` parameters of `state` (without paging or format). */

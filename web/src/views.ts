@@ -22,6 +22,14 @@ export interface ViewCallbacks extends SelectionCallbacks {
   choose(id: string): void;
 }
 
+/** The embed's cards: a place is chosen on the map, and its link opens it on the full page in a
+ * new tab, instead of the selection (the embed has none). */
+export interface EmbedCardCallbacks {
+  choose(id: string): void;
+  /** The URL of the place on the full page. */
+  fullPage(id: string): string;
+}
+
 /** The selection of places for a person: whether a place is in it, and adding or taking out. */
 export interface SelectionCallbacks {
   inSelection(id: string): boolean;
@@ -50,6 +58,17 @@ export function syncSelectionButtons(root: ParentNode, inSelection: (id: string)
   for (const button of root.querySelectorAll<HTMLButtonElement>("button.add-selection")) {
     setSelectionButton(button, inSelection(button.dataset.selectionId ?? ""));
   }
+}
+
+/** « Voir la fiche complète », on the full page in a new tab (the place's name said to screen
+ * readers, as every card has one). */
+function fullPageLink(href: string, name: string): HTMLAnchorElement {
+  return h(
+    "a",
+    { href, target: "_blank", rel: "noopener", class: "full-page" },
+    "Voir la fiche complète",
+    h("span", { class: "visually-hidden" }, ` : ${name} (nouvel onglet)`),
+  );
 }
 
 function openBadge(p: PlaceProperties): HTMLElement | null {
@@ -87,7 +106,7 @@ export function renderCards(
   container: HTMLElement,
   features: PlaceFeature[],
   selected: string | null,
-  callbacks: ViewCallbacks,
+  callbacks: ViewCallbacks | EmbedCardCallbacks,
 ): void {
   container.replaceChildren(
     ...features.map((feature) => {
@@ -117,7 +136,11 @@ export function renderCards(
           tags(list(p.services), 4),
           updatedText(p) ? h("p", { class: "card-updated" }, updatedText(p)) : null,
           freshnessWarning(p) ? h("p", { class: "stale" }, freshnessWarning(p)) : null,
-          h("p", { class: "card-actions" }, selectionButton(id, p.nom, callbacks)),
+          h(
+            "p",
+            { class: "card-actions" },
+            "fullPage" in callbacks ? fullPageLink(callbacks.fullPage(id), p.nom) : selectionButton(id, p.nom, callbacks),
+          ),
         ),
       );
     }),
