@@ -1027,7 +1027,8 @@ impl SearchIndex {
         })
     }
 
-    /// The `k` places nearest to a location that pass `filter`, nearest first, with their exact
+    /// The `k` places nearest to a location that pass `filter`, nearest first (places at one
+    /// distance by ordinal, whatever order the R-tree walks them in), with their exact
     /// distances.
     ///
     /// # Errors
@@ -1045,19 +1046,27 @@ impl SearchIndex {
             None => None,
         };
         let facets = self.facets.compile(filter);
-        Ok(index
-            .tree
-            .nearest(longitude, latitude)
-            .filter(|ordinal| {
-                let place = &index.places[*ordinal as usize];
-                text_hits
-                    .as_ref()
-                    .is_none_or(|hits| hits[*ordinal as usize])
-                    && facets.failed(self.facets.row(*ordinal)) == 0
-                    && filter.matches_codes(place)
-            })
+        let centre = unit_vector(longitude, latitude);
+        let mut nearest: Vec<(f64, u32)> = Vec::with_capacity(k);
+        for ordinal in index.tree.nearest(longitude, latitude).filter(|ordinal| {
+            let place = &index.places[*ordinal as usize];
+            text_hits
+                .as_ref()
+                .is_none_or(|hits| hits[*ordinal as usize])
+                && facets.failed(self.facets.row(*ordinal)) == 0
+                && filter.matches_codes(place)
+        }) {
+            let chord = chord_between(&centre, &self.units[ordinal as usize]);
+            if nearest.len() >= k && nearest.last().is_some_and(|last| last.0 < chord) {
+                break;
+            }
+            nearest.push((chord, ordinal));
+        }
+        nearest.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        Ok(nearest
+            .into_iter()
             .take(k)
-            .map(|ordinal| {
+            .map(|(_, ordinal)| {
                 let place = &index.places[ordinal as usize];
                 Hit {
                     ordinal,

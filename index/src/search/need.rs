@@ -22,7 +22,7 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 
 use super::collect::Ranking;
 use super::docs::{BitmapDocs, Bitmaps, DocMap, SegmentBitmaps};
-use crate::geo::{chord_for_distance, unit_vector};
+use crate::geo::{chord_between, chord_for_distance, unit_vector};
 use crate::place::Place;
 use crate::vocab::{Service, VocabSet, Vocabulary};
 
@@ -484,14 +484,24 @@ impl super::SearchIndex {
         };
         let Some(radius) = near.radius_m else {
             // Ranked by distance, from the R-tree: once one is below every hit kept, the
-            // farther ones are too.
+            // farther ones are too. Those at its distance may not be (they rank by ordinal,
+            // and the tree walks them in any order): they are ranked too.
             (0..scored.len()).for_each(|block| collector.count_block(block, alike(block)));
+            let centre = unit_vector(near.longitude, near.latitude);
+            let chord_of = |ordinal: u32| {
+                let place = &index.places[ordinal as usize];
+                chord_between(&centre, &unit_vector(place.longitude, place.latitude))
+            };
+            let mut below_at: Option<f64> = None;
             for ordinal in index.tree.nearest(near.longitude, near.latitude) {
+                if below_at.is_some_and(|at| chord_of(ordinal) > at) {
+                    break;
+                }
                 let (word, bit) = (ordinal as usize / 64, 1u64 << (ordinal % 64));
                 if alike(word) & bit != 0
                     && collector.rank_counted(ordinal, constant) == Ranking::Below
                 {
-                    break;
+                    below_at.get_or_insert_with(|| chord_of(ordinal));
                 }
             }
             return Ok(collector.finish());
