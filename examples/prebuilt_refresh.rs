@@ -12,11 +12,12 @@
 //!
 //! Wall times, noisy on a shared machine: compare them within one run only.
 
+mod common;
+
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use lieux_index::changes::{AcceptedChange, ContributionKind};
 use lieux_index::filter::PlaceFilter;
 use lieux_index::serve::map::MapFilter;
 use lieux_index::serve::tiles::Compression;
@@ -65,15 +66,7 @@ fn main() {
         bytes >> 20,
         prebuilt.as_secs_f64()
     );
-    let place = live.places(&[0]).next().expect("a place");
-    let change = AcceptedChange {
-        contribution: 1,
-        kind: ContributionKind::Update,
-        place_id: place.id().to_owned(),
-        before: [("nom".to_owned(), place.nom().to_owned())].into(),
-        after: [("nom".to_owned(), "Renommé".to_owned())].into(),
-        accepted_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 6).expect("a day"),
-    };
+    let change = common::rename_first_place(&live);
     let work = tempfile::tempdir().expect("a temporary directory");
     let started = Instant::now();
     live.amended(&[change], work.path(), &options)
