@@ -373,8 +373,8 @@ impl SearchIndex {
     }
 
     /// The structures of the places of an index that a batch of changes made from this one's
-    /// (`moved`, taking the places `gone` out and putting `added` in) that need no text index:
-    /// as [`PlaceStructures::build`] makes them, but that the query reader is this one's
+    /// (`moved`, taking the places `gone` out and putting its new places in) that need no text
+    /// index: as [`PlaceStructures::build`] makes them, but that the query reader is this one's
     /// amended (and its thesaurus not read again), and the id table this one's with the
     /// ordinals moved.
     #[must_use]
@@ -382,12 +382,13 @@ impl SearchIndex {
         &self,
         moved: Moved<'_>,
         gone: &[&Place],
-        added: &[&Place],
         freshness: &crate::freshness::FreshnessRule,
     ) -> PlaceStructures {
-        let reader = self
-            .reader
-            .amended(gone.iter().copied(), added.iter().copied());
+        let added = moved
+            .new
+            .iter()
+            .map(|ordinal| &moved.places[*ordinal as usize]);
+        let reader = self.reader.amended(gone.iter().copied(), added);
         PlaceStructures::build(
             moved.places,
             freshness,

@@ -68,13 +68,6 @@ impl LiveIndex {
             .filter_map(|id| self.place_record(id))
             .collect();
         let (entries, ranks) = self.entries(touched);
-        let added: Vec<Place> = entries
-            .iter()
-            .filter_map(|entry| match entry {
-                Entry::New(place) => Some(Place::clone(place)),
-                Entry::Kept(_) => None,
-            })
-            .collect();
         let manifest = self.manifest_after(batch, entries.len());
         let dir = OwnedDir(fresh_dir(work_dir));
         let mut stages = vec![("batch applied to the places served", started.elapsed())];
@@ -91,10 +84,9 @@ impl LiveIndex {
                         )
                     });
                     let started = Instant::now();
-                    let added: Vec<&Place> = added.iter().collect();
-                    let parts =
-                        self.search
-                            .amended_structures(moved, &gone, &added, &options.freshness);
+                    let parts = self
+                        .search
+                        .amended_structures(moved, &gone, &options.freshness);
                     let searched = started.elapsed();
                     let (whole, clustered) = crate::join_scoped(whole);
                     (parts, whole, [searched, clustered])
