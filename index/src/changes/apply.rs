@@ -53,13 +53,18 @@ pub fn source_of_contribution(contribution: u64) -> String {
 
 /// The places that changes are applied to, one after the other: the base data's, or those
 /// an index serves with the ones a batch changed so far (`serve`'s changes in place).
+///
+/// The places are a list, and a change moves as few of them as it can, so that what is derived
+/// from each place's position in the list (an index's ordinals) can be patched where a change
+/// was made instead of made again: a new version takes the old one's position, a new place
+/// comes after every other, and a closed place's position is taken by the last place.
 pub trait Places {
     /// The place `id` as the changes so far left it.
     fn current(&self, id: &str) -> Option<&Place>;
-    /// Closes the place `id`, which is there.
+    /// Closes the place `id`, which is there: the last place takes its position.
     fn close(&mut self, id: &str);
-    /// Sets the place `id`: a new one, which comes after every other, or a new version of
-    /// one that is there.
+    /// Sets the place `id`: a new version of one that is there, at its position, or a new
+    /// one, after every other.
     fn set(&mut self, id: &str, place: Place);
 }
 
@@ -72,37 +77,40 @@ pub fn apply(base: Vec<Place>, changes: &[AcceptedChange]) -> Applied {
             .enumerate()
             .map(|(i, p)| (p.id().to_owned(), i))
             .collect(),
-        places: base.into_iter().map(Some).collect(),
+        places: base,
     };
     let mut applied = Applied::default();
     apply_onto(&mut places, changes, &mut applied);
-    applied.places = places.places.into_iter().flatten().collect();
+    applied.places = places.places;
     applied
 }
 
-/// The base data's places as the changes leave them, closed ones as holes.
+/// The base data's places as the changes leave them.
 struct BasePlaces {
-    places: Vec<Option<Place>>,
+    places: Vec<Place>,
     by_id: HashMap<String, usize>,
 }
 
 impl Places for BasePlaces {
     fn current(&self, id: &str) -> Option<&Place> {
-        self.places[*self.by_id.get(id)?].as_ref()
+        Some(&self.places[*self.by_id.get(id)?])
     }
 
     fn close(&mut self, id: &str) {
         if let Some(at) = self.by_id.remove(id) {
-            self.places[at] = None;
+            self.places.swap_remove(at);
+            if let Some(moved) = self.places.get(at) {
+                self.by_id.insert(moved.id().to_owned(), at);
+            }
         }
     }
 
     fn set(&mut self, id: &str, place: Place) {
         if let Some(at) = self.by_id.get(id) {
-            self.places[*at] = Some(place);
+            self.places[*at] = place;
         } else {
             self.by_id.insert(id.to_owned(), self.places.len());
-            self.places.push(Some(place));
+            self.places.push(place);
         }
     }
 }

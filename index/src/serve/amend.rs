@@ -9,12 +9,13 @@
 //! ([`SearchIndex::build_amended`]).
 //!
 //! What it serves is what a rebuild would serve, place for place and in the same order: the
-//! fold is the same, and the places are ordered along the same curve with the same ties
-//! ([`LiveIndex::ranks`]). A batch needs the changes the index was built with to be the first
-//! of the accepted changes: a reverted change takes one out of the middle, and then only a
-//! rebuild from the base data can tell what the changes after it do.
+//! fold is the same, and so are its moves (a new version where the old one was, a new place
+//! last, a closed place's position taken by the last one: [`Places`]), which leave every other
+//! place at its ordinal. A batch needs the changes the index was built with to be the first of
+//! the accepted changes: a reverted change takes one out of the middle, and then only a rebuild
+//! from the base data can tell what the changes after it do.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::{Instant, SystemTime};
 
@@ -25,7 +26,7 @@ use crate::changes::AcceptedChange;
 use crate::place::Place;
 use crate::search::SearchIndex;
 use crate::store::amend::Entry;
-use crate::store::{spatial_key, Manifest};
+use crate::store::Manifest;
 use crate::Result;
 
 impl LiveIndex {
@@ -48,8 +49,10 @@ impl LiveIndex {
         let started = Instant::now();
         let mut places = Batch {
             live: self,
-            touched: HashMap::new(),
-            next_rank: self.next_rank,
+            positions: HashMap::new(),
+            slots: HashMap::new(),
+            touched: HashSet::new(),
+            len: u32::try_from(self.index.places.len()).expect("fewer than 2^32 places"),
         };
         let mut applied = Applied {
             notices: self
@@ -60,14 +63,12 @@ impl LiveIndex {
             ..Applied::default()
         };
         apply_onto(&mut places, batch, &mut applied);
-        let Batch {
-            touched, next_rank, ..
-        } = places;
-        let gone: Vec<&Place> = touched
-            .keys()
+        let gone: Vec<&Place> = places
+            .touched
+            .iter()
             .filter_map(|id| self.place_record(id))
             .collect();
-        let (entries, ranks) = self.entries(touched);
+        let entries = places.entries();
         let manifest = self.manifest_after(batch, entries.len());
         let dir = OwnedDir(fresh_dir(work_dir));
         let mut stages = vec![("batch applied to the places served", started.elapsed())];
@@ -100,8 +101,6 @@ impl LiveIndex {
         stages.push(("search structures of the text", searched.elapsed()));
         let mut live = Self::prepared(index, search, whole?, stages, started, options)?;
         live.owned_dir = Some(dir);
-        live.ranks = ranks;
-        live.next_rank = next_rank;
         live.set_notices(applied.notices);
         let mut conflicts = self.changes.conflicts.clone();
         conflicts.extend(applied.conflicts);
@@ -119,49 +118,6 @@ impl LiveIndex {
     /// The id of the place `ordinal`.
     fn id_at(&self, ordinal: u32) -> &str {
         self.index.places[ordinal as usize].id()
-    }
-
-    /// The places of the index a batch makes, in order, and their ranks: the places it did not
-    /// touch as they are, and the versions it made of the others (closed ones left out), each
-    /// where its key and rank place it. The places served are in that order already, so each
-    /// version's place among them is a binary search away.
-    fn entries(&self, touched: HashMap<String, Option<(u32, Place)>>) -> (Vec<Entry>, Vec<u32>) {
-        let places = &self.index.places;
-        let mut replaced = vec![false; places.len()];
-        let mut versions = Vec::new();
-        for (id, version) in touched {
-            if let Some(ordinal) = self.search.ordinal_of(&self.index, &id) {
-                replaced[ordinal as usize] = true;
-            }
-            if let Some((rank, place)) = version {
-                let at = (spatial_key(&place), rank);
-                let ordinal = partition_point(places.len(), |o| {
-                    (spatial_key(&places[o]), self.ranks[o]) < at
-                });
-                versions.push((ordinal, at, place));
-            }
-        }
-        versions.sort_unstable_by_key(|(ordinal, at, _)| (*ordinal, *at));
-        let mut versions = versions.into_iter().peekable();
-        let mut entries = Vec::with_capacity(places.len() + versions.len());
-        let mut ranks = Vec::with_capacity(entries.capacity());
-        for (ordinal, replaced) in replaced.into_iter().enumerate() {
-            while let Some((_, (_, rank), version)) = versions.next_if(|(at, ..)| *at == ordinal) {
-                entries.push(Entry::New(Box::new(version)));
-                ranks.push(rank);
-            }
-            if !replaced {
-                entries.push(Entry::Kept(
-                    u32::try_from(ordinal).expect("fewer than 2^32 places"),
-                ));
-                ranks.push(self.ranks[ordinal]);
-            }
-        }
-        for (_, (_, rank), version) in versions {
-            entries.push(Entry::New(Box::new(version)));
-            ranks.push(rank);
-        }
-        (entries, ranks)
     }
 
     /// The manifest of the index a batch makes of this one: its content hash names this
@@ -182,54 +138,90 @@ impl LiveIndex {
     }
 }
 
-/// The places a live index serves, with the versions a batch made so far: by id, the new
-/// version and its rank, or `None` for a place closed.
+/// The places a live index serves as a batch changes them, with [`apply_onto`]'s moves
+/// ([`Places`]): what each position changed holds now, and where each place that moved is.
 struct Batch<'a> {
     live: &'a LiveIndex,
-    touched: HashMap<String, Option<(u32, Place)>>,
-    next_rank: u32,
+    /// The position now of each place new or moved by the batch, by id; `None` once closed.
+    positions: HashMap<String, Option<u32>>,
+    /// What each position the batch changed holds now.
+    slots: HashMap<u32, Slot>,
+    /// The places the batch set or closed, by id.
+    touched: HashSet<String>,
+    /// The number of places.
+    len: u32,
+}
+
+/// What a position changed by a batch holds.
+enum Slot {
+    /// The place of this ordinal in the index served, unchanged (moved into a closed one's
+    /// position).
+    Kept(u32),
+    /// A new place, or a new version of one.
+    New(Place),
+}
+
+impl Batch<'_> {
+    /// The position of the place `id` now.
+    fn position(&self, id: &str) -> Option<u32> {
+        match self.positions.get(id) {
+            Some(position) => *position,
+            None => self.live.search.ordinal_of(&self.live.index, id),
+        }
+    }
+
+    fn held(&self, position: u32) -> &Place {
+        match self.slots.get(&position) {
+            Some(Slot::New(place)) => place,
+            Some(Slot::Kept(ordinal)) => &self.live.index.places[*ordinal as usize],
+            None => &self.live.index.places[position as usize],
+        }
+    }
+
+    /// The places of the index the batch makes, in order.
+    fn entries(mut self) -> Vec<Entry> {
+        (0..self.len)
+            .map(|position| match self.slots.remove(&position) {
+                Some(Slot::New(place)) => Entry::New(Box::new(place)),
+                Some(Slot::Kept(ordinal)) => Entry::Kept(ordinal),
+                None => Entry::Kept(position),
+            })
+            .collect()
+    }
 }
 
 impl Places for Batch<'_> {
     fn current(&self, id: &str) -> Option<&Place> {
-        match self.touched.get(id) {
-            Some(version) => version.as_ref().map(|(_, place)| place),
-            None => self.live.place_record(id),
-        }
+        self.position(id).map(|position| self.held(position))
     }
 
     fn close(&mut self, id: &str) {
-        self.touched.insert(id.to_owned(), None);
+        let Some(position) = self.position(id) else {
+            return;
+        };
+        self.touched.insert(id.to_owned());
+        self.len -= 1;
+        let last = self.len;
+        let moved = self.slots.remove(&last).unwrap_or(Slot::Kept(last));
+        if position != last {
+            let moved_id = match &moved {
+                Slot::New(place) => place.id(),
+                Slot::Kept(ordinal) => self.live.id_at(*ordinal),
+            }
+            .to_owned();
+            self.positions.insert(moved_id, Some(position));
+            self.slots.insert(position, moved);
+        }
+        self.positions.insert(id.to_owned(), None);
     }
 
     fn set(&mut self, id: &str, place: Place) {
-        let rank = match self.touched.get(id) {
-            Some(Some((rank, _))) => Some(*rank),
-            Some(None) => None,
-            None => self
-                .live
-                .search
-                .ordinal_of(&self.live.index, id)
-                .map(|ordinal| self.live.ranks[ordinal as usize]),
-        };
-        let rank = rank.unwrap_or_else(|| {
-            self.next_rank += 1;
-            self.next_rank - 1
+        self.touched.insert(id.to_owned());
+        let position = self.position(id).unwrap_or_else(|| {
+            self.len += 1;
+            self.positions.insert(id.to_owned(), Some(self.len - 1));
+            self.len - 1
         });
-        self.touched.insert(id.to_owned(), Some((rank, place)));
+        self.slots.insert(position, Slot::New(place));
     }
-}
-
-/// The first of `0..len` for which `before` is false, `before` being true then false.
-fn partition_point(len: usize, before: impl Fn(usize) -> bool) -> usize {
-    let (mut low, mut high) = (0, len);
-    while low < high {
-        let middle = low + (high - low) / 2;
-        if before(middle) {
-            low = middle + 1;
-        } else {
-            high = middle;
-        }
-    }
-    low
 }

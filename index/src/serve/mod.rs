@@ -50,7 +50,9 @@ use crate::search::suggest::Suggestion;
 use crate::search::thesaurus::Thesaurus;
 use crate::search::{Asked, Hit, SearchIndex, SearchRequest};
 use crate::store::report::Report;
-use crate::store::{write_index, Manifest, NoProgress, PlaceIndex, SourceEntry};
+use crate::store::{
+    spatial_order, write_index, write_ordered_index, Manifest, NoProgress, PlaceIndex, SourceEntry,
+};
 use crate::{Error, Result};
 use geojson::PlaceFeature;
 use map::{MapCache, MapFilter, PlaceMap, PLACE_PROPERTIES};
@@ -121,13 +123,6 @@ pub struct LiveIndex {
     /// The accepted changes it was built with, in order: a batch that only adds to them is
     /// applied in place ([`LiveIndex::amended`]).
     applied: Vec<AcceptedChange>,
-    /// The order of the places once the changes were applied, by ordinal: the base data's
-    /// places first in their order, then the new ones in the order they came. Places are
-    /// ordered by their key along the space-filling curve, then by this order, as
-    /// `write_index` orders them (a stable sort); a batch applied in place keeps that order.
-    ranks: Vec<u32>,
-    /// The rank of the next new place.
-    next_rank: u32,
     /// The change feed's last row that it shows ([`record_feed`]).
     feed_seq: u64,
     /// The temporary closures and notices of places, by ordinal.
@@ -206,9 +201,6 @@ impl LiveIndex {
             stages: Vec::new(),
             changes: ChangesApplied::default(),
             applied: Vec::new(),
-            ranks: (0..u32::try_from(index.places.len()).expect("fewer than 2^32 places"))
-                .collect(),
-            next_rank: u32::try_from(index.places.len()).expect("fewer than 2^32 places"),
             feed_seq: 0,
             notices: std::collections::HashMap::new(),
             owned_dir: None,
@@ -686,7 +678,6 @@ pub fn load(source: &IndexSource, options: &LiveOptions) -> Result<LiveIndex> {
             clear_work_dir(work_dir);
             let dir = OwnedDir(fresh_dir(work_dir));
             let imported = import(inputs, import_options)?;
-            let ranks = ranks_of(&imported.places);
             write_index(
                 &imported.places,
                 &imported.report,
@@ -696,7 +687,6 @@ pub fn load(source: &IndexSource, options: &LiveOptions) -> Result<LiveIndex> {
             )?;
             let mut live = LiveIndex::prepare(PlaceIndex::open(&dir.0)?, options)?;
             live.owned_dir = Some(dir);
-            live.ranks = ranks;
             Ok(live)
         }
     }
@@ -764,8 +754,9 @@ pub fn places_with_changes(source: &IndexSource, changes: &[AcceptedChange]) -> 
     Ok(apply(places, changes))
 }
 
-/// What `source` holds, before any change: its places, its import report (empty for an
-/// index) and its sources.
+/// What `source` holds, before any change: its places in the order an index of them keeps
+/// ([`spatial_order`]; an index's own are in it), its import report (empty for an index) and
+/// its sources.
 fn base(source: &IndexSource) -> Result<(Vec<Place>, Report, Vec<SourceEntry>)> {
     Ok(match source {
         IndexSource::Dir(dir) => {
@@ -778,7 +769,10 @@ fn base(source: &IndexSource) -> Result<(Vec<Place>, Report, Vec<SourceEntry>)> 
             ..
         } => {
             let imported = import(inputs, import_options)?;
-            (imported.places, imported.report, imported.sources)
+            let order = spatial_order(&imported.places);
+            let mut places: Vec<Option<Place>> = imported.places.into_iter().map(Some).collect();
+            let ordered = order.into_iter().filter_map(|i| places[i].take()).collect();
+            (ordered, imported.report, imported.sources)
         }
     })
 }
@@ -802,11 +796,10 @@ pub fn load_with_changes(
     let applied = apply(places, changes);
     clear_work_dir(work_dir);
     let dir = OwnedDir(fresh_dir(work_dir));
-    let ranks = ranks_of(&applied.places);
-    write_index(&applied.places, &report, sources, &dir.0, &NoProgress)?;
+    let places: Vec<&Place> = applied.places.iter().collect();
+    write_ordered_index(&places, &report, sources, &dir.0, &NoProgress)?;
     let mut live = LiveIndex::prepare(PlaceIndex::open(&dir.0)?, options)?;
     live.owned_dir = Some(dir);
-    live.ranks = ranks;
     live.set_notices(applied.notices);
     live.changes = ChangesApplied {
         count: changes.len(),
@@ -815,15 +808,6 @@ pub fn load_with_changes(
     };
     live.applied = changes.to_vec();
     Ok(live)
-}
-
-/// The rank of each place of an index written from `places` (see [`LiveIndex::ranks`]):
-/// its position in `places`, by ordinal.
-fn ranks_of(places: &[Place]) -> Vec<u32> {
-    crate::store::spatial_order(places)
-        .into_iter()
-        .map(|i| u32::try_from(i).expect("fewer than 2^32 places"))
-        .collect()
 }
 
 /// The index of `source` with the accepted `changes`, made from `before`, the index served

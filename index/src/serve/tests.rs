@@ -4,8 +4,9 @@
 //! scores, totals, facets), nearest, clusters at every zoom and tiles, byte for byte.
 //!
 //! The model is this file's own (a map by id, the changes replayed but the reverted ones); the
-//! index built from scratch is `write_index` and `load` on the places served. Whatever applies
-//! changes to a live index, rebuilding it or patching it in place, must keep both.
+//! index built from scratch is `write_ordered_index` and `load` on the places served, in their
+//! order. Whatever applies changes to a live index, rebuilding it or patching it in place, must
+//! keep both.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -47,8 +48,8 @@ enum Op {
         lat: f64,
         word: usize,
     },
-    /// A new place at the position of another (two services in one building): the order of
-    /// places at one position is the order they came in.
+    /// A new place at the position of another (two services in one building): places at one
+    /// position must be told apart by their ordinals.
     Beside {
         at: usize,
         word: usize,
@@ -371,7 +372,7 @@ fn a_reverted_change_is_not_applied_in_place_but_rebuilt() {
 }
 
 #[test]
-fn places_at_one_position_keep_the_order_they_came_in_when_changed_in_place() {
+fn a_batch_moves_places_as_a_rebuild_does() {
     let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
     let place = &BASE.1[7];
     let change =
@@ -411,7 +412,14 @@ fn places_at_one_position_keep_the_order_they_came_in_when_changed_in_place() {
         fields(&[("nom", "Fablab du même immeuble".to_owned())]),
         fields(&[("nom", "Fablab renommé".to_owned())]),
     );
-    let all = [beside, rename, rename_beside];
+    let close = change(
+        4,
+        ContributionKind::Closed,
+        place.id(),
+        Fields::new(),
+        Fields::new(),
+    );
+    let all = [beside, rename, rename_beside, close];
     let work = tempfile::tempdir().unwrap();
     let base = IndexSource::Dir(BASE.0.path().join("base"));
     let order = |index: &LiveIndex| -> Vec<String> {
@@ -433,11 +441,17 @@ fn places_at_one_position_keep_the_order_they_came_in_when_changed_in_place() {
             assert_eq!(order(&live), order(&rebuilt), "from {first} to {upto}");
         }
     }
-    let at = |index: &LiveIndex, id: &str| index.index.places.iter().position(|p| p.id() == id);
+    // No other place moved: the new one came last, then took the closed one's position.
+    let served = load_with_changes(&base, &[], work.path(), &options()).unwrap();
+    let mut expected = order(&served);
+    let closed = expected.iter().position(|id| id == place.id()).unwrap();
+    expected[closed] = "lieux-voisin".to_owned();
     let rebuilt = load_with_changes(&base, &all, work.path(), &options()).unwrap();
+    assert_eq!(order(&rebuilt), expected);
+    let renamed = load_with_changes(&base, &all[..3], work.path(), &options()).unwrap();
     assert_eq!(
-        at(&rebuilt, "lieux-voisin"),
-        at(&rebuilt, place.id()).map(|p| p + 1)
+        order(&renamed).last().map(String::as_str),
+        Some("lieux-voisin")
     );
 }
 
@@ -537,9 +551,8 @@ proptest! {
             .unwrap()
             .into_iter()
             .unzip();
-        let places: Vec<Place> = places.into_iter().cloned().collect();
         let out = work.path().join("scratch");
-        write_index(&places, &Report::default(), Vec::new(), &out, &NoProgress).unwrap();
+        write_ordered_index(&places, &Report::default(), Vec::new(), &out, &NoProgress).unwrap();
         let scratch = load(&IndexSource::Dir(out), &options()).unwrap();
         // Its query reader counts the words and départements of its places, as a new one does.
         prop_assert!(live.search.reader().counts() == scratch.search.reader().counts());

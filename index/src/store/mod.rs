@@ -175,6 +175,28 @@ pub fn write_index(
     out: &Path,
     progress: &dyn Progress,
 ) -> Result<Manifest> {
+    // Places are stored in space-filling-curve order: neighbours on the map are neighbours in
+    // memory, which speeds up clustering, tile queries and the R-tree bulk load.
+    let ordered: Vec<&Place> = spatial_order(places)
+        .into_iter()
+        .map(|i| &places[i])
+        .collect();
+    write_ordered_index(&ordered, report, sources, out, progress)
+}
+
+/// Writes an index of `places` in the order given, as [`write_index`] otherwise: for places
+/// in [`spatial_order`] with accepted changes applied, where a change moved as few places as
+/// it could (see [`crate::changes::apply::Places`]), as a batch applied in place does.
+///
+/// # Errors
+/// As [`write_index`].
+pub fn write_ordered_index(
+    places: &[&Place],
+    report: &Report,
+    sources: Vec<SourceEntry>,
+    out: &Path,
+    progress: &dyn Progress,
+) -> Result<Manifest> {
     if places.is_empty() {
         return Err(Error::NoPlaces);
     }
@@ -185,13 +207,7 @@ pub fn write_index(
         fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
     }
     fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    // Places are stored in space-filling-curve order: neighbours on the map are neighbours in
-    // memory, which speeds up clustering, tile queries and the R-tree bulk load.
-    let ordered: Vec<&Place> = spatial_order(places)
-        .into_iter()
-        .map(|i| &places[i])
-        .collect();
-    let result = write_contents(&ordered, report, sources, &tmp, progress)
+    let result = write_contents(places, report, sources, &tmp, progress)
         .and_then(|manifest| replace_dir(&tmp, out).map(|()| manifest));
     if result.is_err() {
         let _ = fs::remove_dir_all(&tmp);
