@@ -90,6 +90,42 @@ impl Blocks {
     /// The blocks of places whose unit vectors are `units`, with their facet rows.
     #[must_use]
     pub fn build(units: &[[f64; 3]], columns: &FacetColumns) -> Self {
+        Self::assemble(units, columns, |_| None)
+    }
+
+    /// These blocks for places changed at the ordinals `changed` (in order; the other places
+    /// the same, their number perhaps not): the blocks holding no changed place, and as many
+    /// places as before, are copied, the others made again. `None` when `columns` counts
+    /// other counters than these blocks (a new département): every block's counts change.
+    #[must_use]
+    pub fn patched(
+        &self,
+        units: &[[f64; 3]],
+        columns: &FacetColumns,
+        changed: &[u32],
+    ) -> Option<Self> {
+        if columns.counters() != self.counters {
+            return None;
+        }
+        let mut dirty = vec![false; units.len().div_ceil(BLOCK)];
+        for ordinal in changed {
+            dirty[*ordinal as usize / BLOCK] = true;
+        }
+        let len_of = |places: usize, block: usize| places.saturating_sub(block * BLOCK).min(BLOCK);
+        Some(Self::assemble(units, columns, |block| {
+            let same = !dirty[block]
+                && block < self.centres.len()
+                && len_of(units.len(), block) == self.len_of(block);
+            same.then_some(self)
+        }))
+    }
+
+    /// The blocks of `units`, each copied from the blocks `kept` gives for it or made.
+    fn assemble<'a>(
+        units: &[[f64; 3]],
+        columns: &FacetColumns,
+        kept: impl Fn(usize) -> Option<&'a Blocks>,
+    ) -> Self {
         let counters = columns.counters();
         let mut blocks = Self {
             counters,
@@ -104,6 +140,19 @@ impl Blocks {
         blocks.mask_starts.push(0);
         for (block, (start, chunk)) in (0u32..).step_by(BLOCK).zip(units.chunks(BLOCK)).enumerate()
         {
+            if let Some(old) = kept(block) {
+                blocks.centres.push(old.centres[block]);
+                blocks.radii.push(old.radii[block]);
+                let (counters, holders) = old.masks(block);
+                blocks.mask_counters.extend_from_slice(counters);
+                blocks.mask_holders.extend_from_slice(holders);
+                blocks
+                    .mask_starts
+                    .push(u32::try_from(blocks.mask_counters.len()).unwrap_or(u32::MAX));
+                all.add_counts(old.counts(block));
+                blocks.counts.extend_from_slice(old.counts(block));
+                continue;
+            }
             let (centre, radius) = bounding_sphere(chunk.iter().map(|u| (u, 0.0)));
             blocks.centres.push(centre);
             blocks.radii.push(radius);

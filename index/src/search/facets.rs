@@ -101,6 +101,22 @@ pub struct FacetRow {
 
 const NO_DEPARTEMENT: u16 = u16::MAX;
 
+/// The row of `place`, its département numbered `departement`.
+fn row_of(place: &Place, departement: u16, fraicheur: Fraicheur) -> FacetRow {
+    FacetRow {
+        typologie: place.typologie,
+        services: place.services,
+        publics: place.publics_specifiquement_adresses,
+        prise_en_charge: place.prise_en_charge_specifique,
+        frais: place.frais_a_charge,
+        dispositifs: place.dispositif_programmes_nationaux,
+        modalites_acces: place.modalites_acces,
+        modalites_accompagnement: place.modalites_accompagnement,
+        departement,
+        fraicheur: VocabSet::from_iter([fraicheur]),
+    }
+}
+
 impl FacetRow {
     /// The place's freshness.
     #[must_use]
@@ -120,6 +136,8 @@ pub struct FacetColumns {
     departements: Vec<String>,
     /// Where each facet's counts start in a flat array of counts, and (last) its length.
     offsets: [usize; 11],
+    /// The day of the rows' freshness.
+    day: chrono::NaiveDate,
 }
 
 impl FacetColumns {
@@ -137,20 +155,46 @@ impl FacetColumns {
                         u16::try_from(departements.len() - 1).unwrap_or(NO_DEPARTEMENT)
                     })
                 });
-                FacetRow {
-                    typologie: place.typologie,
-                    services: place.services,
-                    publics: place.publics_specifiquement_adresses,
-                    prise_en_charge: place.prise_en_charge_specifique,
-                    frais: place.frais_a_charge,
-                    dispositifs: place.dispositif_programmes_nationaux,
-                    modalites_acces: place.modalites_acces,
-                    modalites_accompagnement: place.modalites_accompagnement,
-                    departement,
-                    fraicheur: VocabSet::from_iter([freshness.of(place, today)]),
-                }
+                row_of(place, departement, freshness.of(place, today))
             })
             .collect();
+        Self::with_rows(rows, departements, today)
+    }
+
+    /// These rows for `places`, changed at the ordinals `changed` (the others the same, their
+    /// number perhaps not), on `today`. The départements are numbered as they come, so a new
+    /// one comes last; those no place has any more stay, and count nothing. `None` on another
+    /// day than these rows': every place's freshness may have changed.
+    #[must_use]
+    pub fn patched(
+        &self,
+        places: &[Place],
+        changed: &[u32],
+        freshness: &FreshnessRule,
+        today: chrono::NaiveDate,
+    ) -> Option<Self> {
+        if today != self.day {
+            return None;
+        }
+        let mut rows = self.rows[..self.rows.len().min(places.len())].to_vec();
+        rows.resize(places.len(), FacetRow::default());
+        let mut departements = self.departements.clone();
+        for ordinal in changed {
+            let place = &places[*ordinal as usize];
+            let departement = place.departement().map_or(NO_DEPARTEMENT, |code| {
+                let number = departements.iter().position(|known| known == code);
+                let number = number.unwrap_or_else(|| {
+                    departements.push(code.to_owned());
+                    departements.len() - 1
+                });
+                u16::try_from(number).unwrap_or(NO_DEPARTEMENT)
+            });
+            rows[*ordinal as usize] = row_of(place, departement, freshness.of(place, today));
+        }
+        Some(Self::with_rows(rows, departements, today))
+    }
+
+    fn with_rows(rows: Vec<FacetRow>, departements: Vec<String>, day: chrono::NaiveDate) -> Self {
         let sizes = [
             Service::ALL.len(),
             Public::ALL.len(),
@@ -171,6 +215,7 @@ impl FacetColumns {
             rows,
             departements,
             offsets,
+            day,
         }
     }
 

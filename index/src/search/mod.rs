@@ -374,9 +374,11 @@ impl SearchIndex {
 
     /// The structures of the places of an index that a batch of changes made from this one's
     /// (`moved`, taking the places `gone` out and putting its new places in) that need no text
-    /// index: as [`PlaceStructures::build`] makes them, but that the query reader is this one's
-    /// amended (and its thesaurus not read again), and the id table this one's with the
-    /// ordinals moved.
+    /// index, as [`PlaceStructures::build`] makes them: this one's patched where the places
+    /// changed (the query reader's counts amended, its thesaurus not read again; the id table's
+    /// ordinals moved; the facet rows, unit vectors, hours and the blocks holding no changed
+    /// place kept), the completion data made again. A new day (freshness) or a new
+    /// département (every block's counts) makes the facet rows and blocks again.
     #[must_use]
     pub fn amended_structures(
         &self,
@@ -384,17 +386,44 @@ impl SearchIndex {
         gone: &[&Place],
         freshness: &crate::freshness::FreshnessRule,
     ) -> PlaceStructures {
-        let added = moved
-            .new
-            .iter()
-            .map(|ordinal| &moved.places[*ordinal as usize]);
+        let places = moved.places;
+        let changed = moved.changed();
+        let added = moved.new.iter().map(|ordinal| &places[*ordinal as usize]);
         let reader = self.reader.amended(gone.iter().copied(), added);
-        PlaceStructures::build(
-            moved.places,
-            freshness,
-            |_| reader,
-            |_| amended_id_table(&self.ids, moved),
-        )
+        let (ids, suggester, schedules) = std::thread::scope(|scope| {
+            let ids = scope.spawn(|| amended_id_table(&self.ids, moved));
+            let suggester = scope.spawn(|| Suggester::build(places));
+            let schedules = self.schedules.patched(places, &changed);
+            (
+                crate::join_scoped(ids),
+                crate::join_scoped(suggester),
+                schedules,
+            )
+        });
+        let today = schedules::now_local().date();
+        let facets = self
+            .facets
+            .patched(places, &changed, freshness, today)
+            .unwrap_or_else(|| FacetColumns::build(places, freshness, today));
+        let mut units = self.units[..self.units.len().min(places.len())].to_vec();
+        units.resize(places.len(), [0.0; 3]);
+        for ordinal in &changed {
+            let place = &places[*ordinal as usize];
+            units[*ordinal as usize] = unit_vector(place.longitude, place.latitude);
+        }
+        let blocks = self
+            .blocks
+            .patched(&units, &facets, &changed)
+            .unwrap_or_else(|| Blocks::build(&units, &facets));
+        PlaceStructures {
+            ids,
+            schedules,
+            suggester,
+            facets,
+            units,
+            blocks,
+            reader,
+        }
     }
 
     /// The search structures of `index`, given those of its places.

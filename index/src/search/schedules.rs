@@ -119,6 +119,38 @@ impl Schedules {
         }
     }
 
+    /// These hours for `places`, changed at the ordinals `changed` (the others the same, their
+    /// number perhaps not): the changed places' texts parsed, the others' kept. A text already
+    /// known is parsed again rather than looked up (no place's text is kept here): a batch
+    /// adds as many expressions as places it changed, and a rebuild starts afresh. Temporary
+    /// closures are set afterwards, as on a new one.
+    #[must_use]
+    pub fn patched(&self, places: &[Place], changed: &[u32]) -> Self {
+        let context = Context::default().with_holidays(Country::FR.holidays());
+        let mut of_place = self.of_place[..self.of_place.len().min(places.len())].to_vec();
+        of_place.resize(places.len(), NONE);
+        let mut distinct = self.distinct.clone();
+        for ordinal in changed {
+            let text = places[*ordinal as usize].text(TextField::Horaires);
+            of_place[*ordinal as usize] = if text.is_empty() {
+                NONE
+            } else {
+                distinct.push(
+                    text.parse::<OpeningHours>()
+                        .ok()
+                        .map(|hours| hours.with_context(context.clone())),
+                );
+                u32::try_from(distinct.len() - 1).expect("fewer than 2^32 expressions")
+            };
+        }
+        Self {
+            of_place,
+            distinct,
+            closures: Vec::new(),
+            this_minute: Mutex::new(None),
+        }
+    }
+
     /// Sets the temporary closures of the places: `(place, first day, last day)`, the last
     /// included. On those days the place is closed, whatever its hours say.
     pub fn set_closures(&mut self, mut closures: Vec<(u32, NaiveDate, NaiveDate)>) {
@@ -143,7 +175,8 @@ impl Schedules {
         closed.into()
     }
 
-    /// The number of distinct expressions, and how many of them do not parse.
+    /// The number of distinct expressions, and how many of them do not parse (after batches
+    /// in place, a text is counted once more for each batch that parsed it again).
     #[must_use]
     pub fn stats(&self) -> (usize, usize) {
         let unparsed = self.distinct.iter().filter(|h| h.is_none()).count();

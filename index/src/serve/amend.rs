@@ -69,6 +69,12 @@ impl LiveIndex {
             .filter_map(|id| self.place_record(id))
             .collect();
         let entries = places.entries();
+        let mut sources = self.sources.clone();
+        sources.remove(gone.iter().copied());
+        sources.add(entries.iter().filter_map(|entry| match entry {
+            Entry::New(place) => Some(&**place),
+            Entry::Kept(_) => None,
+        }));
         let manifest = self.manifest_after(batch, entries.len());
         let dir = OwnedDir(fresh_dir(work_dir));
         let mut stages = vec![("batch applied to the places served", started.elapsed())];
@@ -99,7 +105,7 @@ impl LiveIndex {
         let searched = Instant::now();
         let search = SearchIndex::with_text(&index, parts)?;
         stages.push(("search structures of the text", searched.elapsed()));
-        let mut live = Self::prepared(index, search, whole?, stages, started, options)?;
+        let mut live = Self::prepared(index, search, whole?, sources, stages, started, options)?;
         live.owned_dir = Some(dir);
         live.set_notices(applied.notices);
         let mut conflicts = self.changes.conflicts.clone();

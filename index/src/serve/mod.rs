@@ -115,6 +115,8 @@ pub struct LiveIndex {
     bounds: Option<[f64; 4]>,
     /// "Sources : …", the sources of the places, most frequent first.
     attribution: String,
+    /// How many places name each source: what the attribution is made of.
+    sources: SourceCounts,
     loaded_at: SystemTime,
     load_seconds: f64,
     stages: Vec<(&'static str, Duration)>,
@@ -173,15 +175,17 @@ impl LiveIndex {
             ("search structures", searched),
             ("cluster hierarchy", started.elapsed() - searched),
         ];
-        Self::prepared(index, search, whole, stages, started, options)
+        let sources = SourceCounts::of(&index.places);
+        Self::prepared(index, search, whole, sources, stages, started, options)
     }
 
-    /// The live index of `index`, `search` and the unfiltered map `whole`, made in `stages`
-    /// since `began`, once checked.
+    /// The live index of `index`, `search`, the unfiltered map `whole` and the counts of its
+    /// places' `sources`, made in `stages` since `began`, once checked.
     fn prepared(
         index: PlaceIndex,
         search: SearchIndex,
         whole: PlaceMap,
+        sources: SourceCounts,
         mut stages: Vec<(&'static str, Duration)>,
         began: Instant,
         options: &LiveOptions,
@@ -192,7 +196,8 @@ impl LiveIndex {
         maps.insert(&MapFilter::default(), whole);
         let mut live = Self {
             bounds: bounds(&index),
-            attribution: attribution(&index),
+            attribution: sources.attribution(),
+            sources,
             search,
             maps,
             tiles: TileCache::new(options.tile_cache_bytes),
@@ -885,23 +890,68 @@ fn bounds(index: &PlaceIndex) -> Option<[f64; 4]> {
     })
 }
 
-fn attribution(index: &PlaceIndex) -> String {
-    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for place in &index.places {
-        for source in place.source().split('|').filter(|s| !s.is_empty()) {
-            // Each contribution is named in the places it changed: credited once, together.
-            let source = if source.starts_with("contribution ") {
-                "contributions"
-            } else {
-                source
-            };
-            *counts.entry(source).or_default() += 1;
+/// How many places name each source, contributions counted together: what the attribution
+/// credits, most frequent first. A batch amends the counts of the places it changed instead of
+/// reading every place's sources again.
+#[derive(Clone, Debug, Default)]
+struct SourceCounts(std::collections::HashMap<String, usize>);
+
+impl SourceCounts {
+    fn of<'a>(places: impl IntoIterator<Item = &'a Place>) -> Self {
+        let mut counts = Self::default();
+        counts.add(places);
+        counts
+    }
+
+    /// The sources a place names; each contribution is named in the places it changed, and
+    /// credited once, together with the others.
+    fn of_place(place: &Place) -> impl Iterator<Item = &str> {
+        place
+            .source()
+            .split('|')
+            .filter(|s| !s.is_empty())
+            .map(|source| {
+                if source.starts_with("contribution ") {
+                    "contributions"
+                } else {
+                    source
+                }
+            })
+    }
+
+    fn add<'a>(&mut self, places: impl IntoIterator<Item = &'a Place>) {
+        let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for place in places {
+            for source in Self::of_place(place) {
+                *counts.entry(source).or_default() += 1;
+            }
+        }
+        for (source, n) in counts {
+            *self.0.entry(source.to_owned()).or_default() += n;
         }
     }
-    let mut sources: Vec<(&str, usize)> = counts.into_iter().collect();
-    sources.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let names: Vec<&str> = sources.iter().map(|(name, _)| *name).collect();
-    format!("Sources : {}", names.join(", "))
+
+    fn remove<'a>(&mut self, places: impl IntoIterator<Item = &'a Place>) {
+        for place in places {
+            for source in Self::of_place(place) {
+                if let Some(n) = self.0.get_mut(source) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.0.remove(source);
+                    }
+                }
+            }
+        }
+    }
+
+    /// "Sources : …", most frequent first.
+    fn attribution(&self) -> String {
+        let mut sources: Vec<(&str, usize)> =
+            self.0.iter().map(|(s, n)| (s.as_str(), *n)).collect();
+        sources.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let names: Vec<&str> = sources.iter().map(|(name, _)| *name).collect();
+        format!("Sources : {}", names.join(", "))
+    }
 }
 
 /// The zoom at which a 512-pixel map shows the whole box.

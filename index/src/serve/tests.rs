@@ -310,6 +310,43 @@ fn answers(live: &LiveIndex) -> Vec<String> {
             ));
         }
     }
+    // Opening hours (open on a Tuesday morning) and facet filters inside a radius (the blocks'
+    // counts), with a département.
+    let tuesday = chrono::NaiveDate::from_ymd_opt(2026, 12, 8)
+        .unwrap()
+        .and_hms_opt(10, 30, 0)
+        .unwrap();
+    let mut services = PlaceFilter::default();
+    services
+        .services
+        .insert(<crate::vocab::Service as crate::vocab::Vocabulary>::ALL[0]);
+    services
+        .departements
+        .extend(BASE.1[0].departement().map(str::to_owned));
+    for (filter, open) in [(PlaceFilter::default(), Some(tuesday)), (services, None)] {
+        let request = SearchRequest {
+            filter,
+            near: Some(Near {
+                longitude: -0.55,
+                latitude: 47.47,
+                radius_m: Some(80_000.0),
+            }),
+            open: open.map(|at| crate::search::OpenFilter {
+                at,
+                include_unknown: false,
+            }),
+            limit: 20,
+            ..SearchRequest::default()
+        };
+        let asked = live.search(&request).unwrap();
+        out.push(format!(
+            "search {request:?}: {} {:?} {}",
+            asked.results.total,
+            ids(&asked.results.hits),
+            serde_json::to_string(&asked.results.facets).unwrap()
+        ));
+    }
+    out.push(live.attribution().to_owned());
     for (lon, lat) in [(-0.55, 47.47), (5.0, 45.0)] {
         let hits = live.nearest(lon, lat, 10, &PlaceFilter::default()).unwrap();
         out.push(format!("nearest {lon} {lat}: {:?}", ids(&hits)));

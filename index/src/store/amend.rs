@@ -182,6 +182,26 @@ pub struct Moved<'a> {
     pub new: &'a [u32],
 }
 
+impl Moved<'_> {
+    /// The ordinals whose place is not the one the index changed had there (a new place, a
+    /// new version, a place moved into a closed one's position), in order: what is kept by
+    /// ordinal elsewhere holds at every other ordinal below both indexes' lengths.
+    #[must_use]
+    pub fn changed(&self) -> Vec<u32> {
+        (0..ordinal_of(self.places.len()))
+            .filter(|&ordinal| {
+                self.ordinal_now.get(ordinal as usize).copied().flatten() != Some(ordinal)
+            })
+            .collect()
+    }
+
+    /// The number of places of the index changed.
+    #[must_use]
+    pub fn before(&self) -> usize {
+        self.ordinal_now.len()
+    }
+}
+
 /// The ordinal of the place at `at`.
 fn ordinal_of(at: usize) -> u32 {
     u32::try_from(at).expect("fewer than 2^32 places")
