@@ -320,7 +320,7 @@ pub async fn confirm(
         })
         .await
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??;
-        state.rebuild("a place confirmed its record").await?;
+        AppState::rebuild(&state, "a place confirmed its record").await?;
     }
     Ok(page(
         actix_web::http::StatusCode::OK,

@@ -876,7 +876,7 @@ fn rebuild_each_day(state: actix_web::web::Data<AppState>) {
             let today = now_local().date();
             if today != day {
                 day = today;
-                let _ = state.rebuild("a new day").await;
+                let _ = AppState::rebuild(&state, "a new day").await;
             }
         }
     });

@@ -452,7 +452,7 @@ async fn decide(
         "moderation decision kept"
     );
     let live = if changes_map {
-        state.rebuild("moderation").await?.is_some()
+        AppState::rebuild(state, "moderation").await?.is_some()
     } else {
         true
     };

@@ -150,20 +150,35 @@ impl AppState {
 
     /// Applies the accepted changes to the index served, in place when it can be
     /// ([`lieux_index::serve::load_changed`]): after a moderator's decision, or when the day
-    /// changes (the places' freshness). When a reload is running, it applies them once done.
+    /// changes (the places' freshness). It answers once the changes accepted so far are
+    /// served, and the changes accepted meanwhile are applied after it, in the background, so
+    /// that the caller never waits for others' changes. When a reload or another batch is
+    /// running, it answers `None` at once: that one applies the changes once done.
     ///
     /// # Errors
     /// As [`AppState::reload`], but for a reload running, which is no error here.
-    pub async fn rebuild(&self, trigger: &'static str) -> Result<Option<Reloaded>, ApiError> {
-        self.admin.stale.store(true, Ordering::Release);
-        match self.build_while_stale(None, trigger).await {
-            Err(error) if error.error == ErrorCode::ReloadRunning => Ok(None),
-            other => other.map(Some),
+    pub async fn rebuild(
+        state: &web::Data<Self>,
+        trigger: &'static str,
+    ) -> Result<Option<Reloaded>, ApiError> {
+        state.admin.stale.store(true, Ordering::Release);
+        if state.admin.reloading.swap(true, Ordering::AcqRel) {
+            return Ok(None);
         }
+        let running = Running(&state.admin.reloading);
+        let reloaded = state.build_and_swap(None, trigger).await;
+        // The changes accepted meanwhile are the background's to apply, and so is the flag.
+        std::mem::forget(running);
+        let state = web::Data::clone(state);
+        actix_web::rt::spawn(async move {
+            let running = Running(&state.admin.reloading);
+            state.apply_while_stale(running, trigger).await;
+        });
+        reloaded.map(Some)
     }
 
     /// Builds and swaps in the index of `source` (from scratch), or with `None` the served one
-    /// with the accepted changes; then again with the changes as long as some were accepted
+    /// with the accepted changes, and answers how it went; then applies the changes accepted
     /// meanwhile.
     async fn build_while_stale(
         &self,
@@ -176,19 +191,28 @@ impl AppState {
                 "a reload is already running",
             ));
         }
-        /// Clears the flag however the reload ends (even when the request is dropped).
-        struct Running<'a>(&'a AtomicBool);
-        impl Drop for Running<'_> {
-            fn drop(&mut self) {
-                self.0.store(false, Ordering::Release);
+        let running = Running(&self.admin.reloading);
+        let reloaded = self.build_and_swap(source, trigger).await;
+        self.apply_while_stale(running, trigger).await;
+        reloaded
+    }
+
+    /// Applies the accepted changes again as long as some were accepted since the last build
+    /// started, `running` holding the reload flag, then clears it. A change accepted just before
+    /// the flag is cleared found it set and left itself to this loop: the loop takes the flag
+    /// back for it, unless another has.
+    async fn apply_while_stale(&self, running: Running<'_>, trigger: &'static str) {
+        let mut running = Some(running);
+        while running.is_some() {
+            while self.admin.stale.swap(false, Ordering::AcqRel) {
+                // Its errors are logged and counted; the index served stays.
+                let _ = self.build_and_swap(None, trigger).await;
             }
-        }
-        let _running = Running(&self.admin.reloading);
-        let mut source = source;
-        loop {
-            let reloaded = self.build_and_swap(source.take(), trigger).await;
-            if !self.admin.stale.swap(false, Ordering::AcqRel) {
-                return reloaded;
+            drop(running.take());
+            if self.admin.stale.load(Ordering::Acquire)
+                && !self.admin.reloading.swap(true, Ordering::AcqRel)
+            {
+                running = Some(Running(&self.admin.reloading));
             }
         }
     }
@@ -281,6 +305,16 @@ impl AppState {
                 ))
             }
         }
+    }
+}
+
+/// Holds the reload flag: clears it however the reload ends (even when the request that
+/// started it is dropped).
+struct Running<'a>(&'a AtomicBool);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
     }
 }
 

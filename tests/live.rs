@@ -211,3 +211,80 @@ fn readers_under_load_never_fail_nor_see_two_states_in_one_answer_while_changes_
     assert!(names.len() >= 3, "{names:?} in {} answers", seen.count);
     assert!(names.contains(&format!("Médiathèque témoin {rounds}")));
 }
+
+/// Accepts that come together: each one that answers `live` shows its own change at once,
+/// whatever the others still wait for, and every change is on the map once the batches are
+/// done (none left behind by a batch that was just ending when it came).
+#[test]
+fn accepts_that_come_together_are_each_live_when_answered_so_and_all_applied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let server = Arc::new(start(&state, tmp.path()));
+    let (_, search) = server.get("/search?limit=24");
+    let ids: Vec<String> = search["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 24, "{search}");
+    let name = |id: &str| format!("Lieu renommé {id}");
+    let contributions: Vec<(String, u64)> = ids
+        .iter()
+        .map(|id| {
+            let (status, kept) = json_post(
+                &server,
+                "/contributions",
+                &json!({ "kind": "update", "place_id": id, "fields": { "nom": name(id) } }),
+            );
+            assert_eq!(status, 202, "{kept}");
+            (id.clone(), kept["id"].as_u64().unwrap())
+        })
+        .collect();
+    // Four moderators accept at the same instant, six times over: three of each four find a
+    // batch running.
+    let together = Arc::new(std::sync::Barrier::new(4));
+    let moderators: Vec<_> = contributions
+        .chunks(6)
+        .map(|chunk| {
+            let (server, chunk, together) =
+                (Arc::clone(&server), chunk.to_vec(), Arc::clone(&together));
+            std::thread::spawn(move || {
+                let mut live_when_answered = 0;
+                for (id, contribution) in chunk {
+                    together.wait();
+                    let path = format!("/admin/contributions/{contribution}/accept");
+                    let (status, decided) = json_post(&server, &path, &json!({}));
+                    assert_eq!(status, 200, "{decided}");
+                    if decided["live"] == true {
+                        let (_, place) = server.get(&format!("/places/{id}"));
+                        assert_eq!(place["properties"]["nom"], name(&id), "{decided}");
+                        live_when_answered += 1;
+                    }
+                }
+                live_when_answered
+            })
+        })
+        .collect();
+    let live: usize = moderators.into_iter().map(|m| m.join().unwrap()).sum();
+    assert!(live >= 1, "no accept answered live");
+    let all_named = || {
+        ids.iter().all(|id| {
+            let (_, place) = server.get(&format!("/places/{id}"));
+            place["properties"]["nom"] == name(id)
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !(server.metric("lieux_reload_running") == 0.0 && all_named()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "changes left behind: {:?}",
+            ids.iter()
+                .filter(
+                    |id| server.get(&format!("/places/{id}")).1["properties"]["nom"] != name(id)
+                )
+                .collect::<Vec<_>>()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
