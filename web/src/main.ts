@@ -27,6 +27,7 @@ import { FRESHNESS, of } from "./format";
 import { orientation } from "./orient";
 import { selectionView } from "./selection";
 import { operatorBasemap } from "./basemap";
+import { operatorArchive } from "./protomaps";
 import { embedDialog } from "./embedding";
 
 const PAGE_SIZE = 50;
@@ -71,7 +72,7 @@ const mapView = new MapView(
     },
     expansionZoom: (clusterId) => api.clusterExpansionZoom(clusterId, mapFilterParams(state)),
   },
-  { view: state.map ?? undefined, basemapStyle: operatorBasemap() },
+  { view: state.map ?? undefined, basemapStyle: operatorBasemap(), basemapArchive: operatorArchive() },
 );
 
 function writeUrl(): void {

@@ -1,5 +1,6 @@
-// The map: our own vector tiles over a basemap made of our own data (basemap.ts), or over the
-// MapLibre style the operator chose (`lieux serve --basemap-style`).
+// The map: our own vector tiles over a basemap made of our own data (basemap.ts), over the
+// MapLibre style the operator chose (`lieux serve --basemap-style`), or over the OpenStreetMap
+// extract the server serves itself (`lieux serve --basemap-pmtiles`, protomaps.ts).
 //
 // With our basemap, nothing here asks another host for anything. The style has no `glyphs`
 // URL: MapLibre then draws every label's glyphs itself in the browser (TinySDF, from the
@@ -12,6 +13,7 @@ import type { GeoJSONSource, Map as MapLibreMap, MapGeoJSONFeature, StyleSpecifi
 import "maplibre-gl/dist/maplibre-gl.css";
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
 import { communes, departementBorders, departementLabels, point, type Commune } from "./basemap";
+import { archiveBasemap } from "./protomaps";
 
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -287,6 +289,8 @@ export interface MapViewOptions {
   colours?: PlaceColours;
   /** A MapLibre style's URL (`lieux serve --basemap-style`), or `null` for the gazetteer's. */
   basemapStyle?: string | null;
+  /** The path of the server's PMTiles archive (`lieux serve --basemap-pmtiles`), or `null`. */
+  basemapArchive?: string | null;
   /** The attribution in full (the page), or behind a button on a narrow map (the embed). */
   compactAttribution?: "never" | "when-narrow";
 }
@@ -313,10 +317,12 @@ export class MapView {
     const view = options.view ?? { lon: -0.55, lat: 47.4, zoom: 7 };
     const colours = options.colours ?? PAGE_COLOURS;
     const operatorStyle = options.basemapStyle ?? null;
+    const archive = options.basemapArchive ?? null;
+    const ownStyle = archive ? withPlaces(archiveBasemap(archive), tileJsonUrl, colours) : mapStyle(tileJsonUrl, colours);
     this.map = new maplibregl.Map({
       container,
       // The operator's style is fetched by MapLibre, and our places added over it.
-      style: operatorStyle ?? mapStyle(tileJsonUrl, colours),
+      style: operatorStyle ?? ownStyle,
       transformStyle: operatorStyle ? (_, basemap) => withPlaces(basemap, this.tileJsonUrl, colours) : undefined,
       center: [view.lon, view.lat],
       zoom: view.zoom,
@@ -337,7 +343,7 @@ export class MapView {
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
     this.map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
 
-    if (operatorStyle) {
+    if (operatorStyle || archive) {
       this.whenReady(() => (document.body.dataset.basemap = "loaded"));
     } else {
       void communes().then((list) => {
