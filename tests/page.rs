@@ -416,3 +416,10 @@ fn the_servers_pmtiles_basemap_is_drawn_in_headless_chromium() {
     assert!(String::from_utf8(page).unwrap().contains(meta));
     run_e2e("pmtiles.test.mjs", &server, &[]);
 }
+
+/// The map page without a mouse, on the bundled data: a place inside a group of the map reached
+/// and opened with the keyboard alone, and axe-core's audit with the map's list open.
+#[test]
+fn the_map_is_used_by_keyboard_in_headless_chromium() {
+    run_e2e("access.test.mjs", &bundled_server(), &[]);
+}

@@ -29,6 +29,7 @@ import { selectionView } from "./selection";
 import { operatorBasemap } from "./basemap";
 import { operatorArchive } from "./protomaps";
 import { embedDialog } from "./embedding";
+import { mapList } from "./maplist";
 
 const PAGE_SIZE = 50;
 
@@ -74,6 +75,13 @@ const mapView = new MapView(
   },
   { view: state.map ?? undefined, basemapStyle: operatorBasemap(), basemapArchive: operatorArchive() },
 );
+
+mapList({
+  map: mapView,
+  filters: () => mapFilterParams(state),
+  openPlace: (id) => select(id, { showDetails: true }),
+  expansionZoom: (clusterId) => api.clusterExpansionZoom(clusterId, mapFilterParams(state)),
+});
 
 function writeUrl(): void {
   history.replaceState(null, "", `${location.pathname}${stateToUrl(state)}`);
@@ -593,8 +601,9 @@ function closeDetails(): void {
 byId("details-close").addEventListener("click", () => {
   const id = state.selected;
   select(null, { showDetails: false });
-  // Back to where the place was chosen, for keyboard users.
-  document.querySelector<HTMLElement>(`[data-id="${CSS.escape(id ?? "")}"] button`)?.focus();
+  // Back to where the place was chosen (a card, a row, the map's list), for keyboard users.
+  const chosen = [...document.querySelectorAll<HTMLElement>(`[data-id="${CSS.escape(id ?? "")}"] button`)];
+  chosen.find((button) => button.checkVisibility())?.focus();
 });
 details.addEventListener("keydown", (event) => {
   if (event.key === "Escape") byId("details-close").click();

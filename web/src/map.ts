@@ -304,6 +304,28 @@ export interface MapViewEvents {
   expansionZoom(clusterId: number): Promise<number>;
 }
 
+/** A cluster drawn in view. */
+export interface ClusterInView {
+  id: number;
+  count: number;
+  lon: number;
+  lat: number;
+}
+
+/** A place drawn in view (its tile properties). */
+export interface PlaceInView {
+  id: string;
+  nom: string;
+  commune: string;
+  lon: number;
+  lat: number;
+}
+
+export interface InView {
+  clusters: ClusterInView[];
+  places: PlaceInView[];
+}
+
 /** The page's map: creation, filters, the radius circle and the selected place. */
 export class MapView {
   readonly map: MapLibreMap;
@@ -439,6 +461,43 @@ export class MapView {
 
   flyTo(lon: number, lat: number, minZoom = 13): void {
     this.map.easeTo({ center: [lon, lat], zoom: Math.max(this.map.getZoom(), minZoom) });
+  }
+
+  /** The clusters and places drawn in view, each once, from north-west to south-east (the
+   * order of reading): what the keyboard list of the map (maplist.ts) offers. */
+  inView(): InView {
+    const clusters = new Map<number, ClusterInView>();
+    const places = new Map<string, PlaceInView>();
+    for (const f of this.map.queryRenderedFeatures({ layers: [PLACE_LAYERS.clusters, PLACE_LAYERS.places] })) {
+      const [lon, lat] = (f.geometry as GeoJSON.Point).coordinates;
+      if (f.layer.id === PLACE_LAYERS.clusters) {
+        const id = Number(f.properties.cluster_id);
+        clusters.set(id, { id, count: Number(f.properties.point_count), lon, lat });
+      } else {
+        const id = String(f.properties.id);
+        places.set(id, { id, nom: String(f.properties.nom ?? ""), commune: String(f.properties.commune ?? ""), lon, lat });
+      }
+    }
+    // Rows of about a tenth of the view, west to east within a row.
+    const bounds = this.map.getBounds();
+    const row = (lat: number) => Math.floor(((bounds.getNorth() - lat) / (bounds.getNorth() - bounds.getSouth() || 1)) * 10);
+    const order = (a: { lon: number; lat: number }, b: { lon: number; lat: number }) => row(a.lat) - row(b.lat) || a.lon - b.lon;
+    return { clusters: [...clusters.values()].sort(order), places: [...places.values()].sort(order) };
+  }
+
+  /** Where `lon, lat` is in the view, in words ("au nord-ouest"), to tell groups apart. */
+  whereInView(lon: number, lat: number): string {
+    const bounds = this.map.getBounds();
+    const third = (value: number, low: number, high: number) => Math.min(2, Math.max(0, Math.floor(((value - low) / (high - low || 1)) * 3)));
+    const ns = ["sud", "", "nord"][third(lat, bounds.getSouth(), bounds.getNorth())];
+    const ew = ["ouest", "", "est"][third(lon, bounds.getWest(), bounds.getEast())];
+    if (!ns && !ew) return "au centre";
+    return `au ${[ns, ew].filter(Boolean).join("-")}`;
+  }
+
+  /** Calls `action` each time the map has finished drawing (after a move, new tiles, filters). */
+  onIdle(action: () => void): void {
+    this.map.on("idle", action);
   }
 
   /** The rendered clusters and places in view, for tests and for the summary. */
