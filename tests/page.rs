@@ -417,9 +417,11 @@ fn the_servers_pmtiles_basemap_is_drawn_in_headless_chromium() {
     run_e2e("pmtiles.test.mjs", &server, &[]);
 }
 
-/// The map page without a mouse, on the bundled data: a place inside a group of the map reached
-/// and opened with the keyboard alone, and axe-core's audit with the map's list open.
+/// The map page without a mouse and on a phone, on the bundled data: a place inside a group of
+/// the map reached and opened with the keyboard alone; at a phone's width the results first
+/// and the filters behind a button; axe-core's audit of both.
 #[test]
-fn the_map_is_used_by_keyboard_in_headless_chromium() {
+fn the_map_is_used_by_keyboard_and_on_a_phone_in_headless_chromium() {
     run_e2e("access.test.mjs", &bundled_server(), &[]);
+    assert!(artifacts().join("phone.png").exists());
 }

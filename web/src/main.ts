@@ -73,7 +73,7 @@ const mapView = new MapView(
     },
     expansionZoom: (clusterId) => api.clusterExpansionZoom(clusterId, mapFilterParams(state)),
   },
-  { view: state.map ?? undefined, basemapStyle: operatorBasemap(), basemapArchive: operatorArchive() },
+  { view: state.map ?? undefined, basemapStyle: operatorBasemap(), basemapArchive: operatorArchive(), compactAttribution: "when-narrow" },
 );
 
 mapList({
@@ -81,6 +81,35 @@ mapList({
   filters: () => mapFilterParams(state),
   openPlace: (id) => select(id, { showDetails: true }),
   expansionZoom: (clusterId) => api.clusterExpansionZoom(clusterId, mapFilterParams(state)),
+});
+
+// ---- the filters on a narrow screen --------------------------------------------------------
+// There the results come first and the filters sit behind « Filtres » (style.css shows the
+// button and hides the panel below 48rem): a disclosure button, whose panel opens in place
+// above the results with the focus on its heading; « Voir les résultats » or Escape closes it,
+// and the focus goes to the results or back to the button.
+
+const filtersToggle = byId<HTMLButtonElement>("filters-toggle");
+const filtersPanel = byId("filters");
+
+function showFilters(open: boolean): void {
+  filtersToggle.setAttribute("aria-expanded", String(open));
+  document.body.classList.toggle("filters-open", open);
+}
+
+filtersToggle.addEventListener("click", () => {
+  const open = filtersToggle.getAttribute("aria-expanded") !== "true";
+  showFilters(open);
+  if (open) byId("filters-title").focus();
+});
+byId("filters-done").addEventListener("click", () => {
+  showFilters(false);
+  byId("results").focus();
+});
+filtersPanel.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || filtersToggle.getAttribute("aria-expanded") !== "true") return;
+  showFilters(false);
+  filtersToggle.focus();
 });
 
 function writeUrl(): void {
@@ -143,8 +172,7 @@ function describeQuery(): string {
   const parts: string[] = [];
   if (state.q) parts.push(`pour « ${state.q} »`);
   if (state.around) parts.push(`à moins de ${state.radiusM / 1000} km ${of(state.around.label)}`);
-  const chosen =
-    Object.values(state.filters).reduce((n, v) => n + v.length, 0) + (state.openNow || state.openAt ? 1 : 0);
+  const chosen = chosenFilters();
   if (chosen) parts.push(`avec ${chosen} filtre${chosen > 1 ? "s" : ""}`);
   return parts.length ? ` ${parts.join(", ")}` : "";
 }
@@ -700,7 +728,14 @@ byId("print").addEventListener("click", async () => {
 // ---- start --------------------------------------------------------------------------------
 
 /** Puts the controls in agreement with the state (after reading the URL or a change). */
+/** How many filters are chosen (every value of a vocabulary, and the opening time). */
+function chosenFilters(): number {
+  return Object.values(state.filters).reduce((n, v) => n + v.length, 0) + (state.openNow || state.openAt ? 1 : 0);
+}
+
 function syncControls(): void {
+  const chosen = chosenFilters();
+  filtersToggle.textContent = chosen ? `Filtres (${chosen} choisi${chosen > 1 ? "s" : ""})` : "Filtres";
   openNowBox.checked = state.openNow;
   byId("open-at-line").hidden = !state.openAt;
   byId("open-at-text").textContent = state.openAt

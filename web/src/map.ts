@@ -291,7 +291,7 @@ export interface MapViewOptions {
   basemapStyle?: string | null;
   /** The path of the server's PMTiles archive (`lieux serve --basemap-pmtiles`), or `null`. */
   basemapArchive?: string | null;
-  /** The attribution in full (the page), or behind a button on a narrow map (the embed). */
+  /** The attribution in full, or behind a button on a narrow map (a phone, a small embed). */
   compactAttribution?: "never" | "when-narrow";
 }
 
