@@ -409,8 +409,27 @@ fn small_pmtiles() -> Vec<u8> {
 fn the_servers_pmtiles_basemap_is_drawn_in_headless_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("fond.pmtiles");
-    std::fs::write(&archive, small_pmtiles()).unwrap();
+    let bytes = small_pmtiles();
+    std::fs::write(&archive, &bytes).unwrap();
     let server = Server::start(&[&"--basemap-pmtiles", &archive]);
+    // HEAD: the length and the validator, no body; with a range, the range's length.
+    let (status, head, body) = server.raw("HEAD", "/basemap.pmtiles");
+    let head = head.to_ascii_lowercase();
+    assert_eq!((status, body.len()), (200, 0), "{head}");
+    assert!(
+        head.contains(&format!("content-length: {}\r\n", bytes.len())),
+        "{head}"
+    );
+    assert!(
+        head.contains("accept-ranges: bytes") && head.contains("etag: \""),
+        "{head}"
+    );
+    let (status, head, body) = server.raw_with("HEAD", "/basemap.pmtiles", &["Range: bytes=0-126"]);
+    let head = head.to_ascii_lowercase();
+    assert_eq!((status, body.len()), (206, 0), "{head}");
+    assert!(head.contains("content-length: 127\r\n"), "{head}");
+    let (status, _, body) = server.raw_with("GET", "/basemap.pmtiles", &["Range: bytes=0-126"]);
+    assert_eq!((status, &body[..]), (206, &bytes[..127]));
     let (_, _, page) = server.get_bytes("/", &[]);
     let meta = "<meta name=\"lieux-basemap-pmtiles\" content=\"/basemap.pmtiles\" />";
     assert!(String::from_utf8(page).unwrap().contains(meta));
