@@ -14,13 +14,16 @@
 //! `X-Frame-Options: DENY`) but `/embed`, the map for other sites' `<iframe>`s, which the
 //! origins of `--embed-origins` may frame ([`crate::embed`]). The map and the embed are
 //! prepared once at start ([`Pages`]) with the operator's settings: `--basemap-style` is
-//! written into them as `<meta name="lieux-basemap-style">`, which the page reads.
+//! written into them as `<meta name="lieux-basemap-style">`, `--basemap-pmtiles` as
+//! `<meta name="lieux-basemap-pmtiles">` (the path of the archive, [`crate::basemap`]), which
+//! the page reads.
 
 use std::sync::OnceLock;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::basemap::{BasemapArchive, ARCHIVE_PATH};
 use crate::embed::EmbedOrigins;
 use crate::http_error::{ApiError, ErrorCode};
 use crate::receipts::escape;
@@ -74,6 +77,42 @@ impl std::str::FromStr for BasemapStyle {
     }
 }
 
+/// What the map and the embed draw under the places, as the operator chose.
+#[derive(Debug, Clone, Default)]
+pub enum Basemap {
+    /// The basemap the page makes from the gazetteer (no option).
+    #[default]
+    Gazetteer,
+    /// `--basemap-style URL`.
+    Style(BasemapStyle),
+    /// `--basemap-pmtiles FILE`, served at [`ARCHIVE_PATH`].
+    Archive(BasemapArchive),
+}
+
+impl Basemap {
+    /// The `<meta>` that tells the page, if any.
+    fn meta(&self) -> Option<String> {
+        let (name, content) = match self {
+            Self::Gazetteer => return None,
+            Self::Style(BasemapStyle(url)) => ("lieux-basemap-style", url.as_str()),
+            Self::Archive(_) => ("lieux-basemap-pmtiles", ARCHIVE_PATH),
+        };
+        Some(format!(
+            "<meta name=\"{name}\" content=\"{}\" />",
+            escape(content)
+        ))
+    }
+
+    /// The archive to serve, with `--basemap-pmtiles`.
+    #[must_use]
+    pub fn archive(&self) -> Option<&BasemapArchive> {
+        match self {
+            Self::Archive(archive) => Some(archive),
+            _ => None,
+        }
+    }
+}
+
 /// A page prepared at start: its bytes (with the operator's settings) and their `ETag`.
 struct Page {
     bytes: web::Bytes,
@@ -82,18 +121,14 @@ struct Page {
 }
 
 impl Page {
-    /// The built page `file`, with `<meta name="lieux-basemap-style">` before `</head>` when
-    /// there is a basemap style.
-    fn of(file: &'static WebFile, basemap: Option<&BasemapStyle>) -> Self {
-        let bytes = match basemap {
+    /// The built page `file`, with the basemap's `<meta>` before `</head>` when the operator
+    /// chose one.
+    fn of(file: &'static WebFile, basemap: &Basemap) -> Self {
+        let bytes = match basemap.meta() {
             None => web::Bytes::from_static(file.bytes),
-            Some(BasemapStyle(url)) => {
+            Some(meta) => {
                 let html = String::from_utf8_lossy(file.bytes);
-                let meta = format!(
-                    "<meta name=\"lieux-basemap-style\" content=\"{}\" />\n  </head>",
-                    escape(url)
-                );
-                web::Bytes::from(html.replacen("</head>", &meta, 1))
+                web::Bytes::from(html.replacen("</head>", &format!("{meta}\n  </head>"), 1))
             }
         };
         Self {
@@ -112,17 +147,26 @@ pub struct Pages {
     embed: Option<Page>,
     /// The embed's `Content-Security-Policy` (`frame-ancestors …`).
     embed_policy: HeaderValue,
+    /// `--basemap-pmtiles`, served beside the pages.
+    basemap_archive: Option<BasemapArchive>,
 }
 
 impl Pages {
     #[must_use]
-    pub fn new(basemap: Option<&BasemapStyle>, embed_origins: &EmbedOrigins) -> Self {
+    pub fn new(basemap: &Basemap, embed_origins: &EmbedOrigins) -> Self {
         let index = file("index.html").expect("build.rs always embeds an index.html");
         Self {
             index: Page::of(index, basemap),
             embed: file("embed.html").map(|embed| Page::of(embed, basemap)),
             embed_policy: embed_origins.policy(),
+            basemap_archive: basemap.archive().cloned(),
         }
+    }
+
+    /// The basemap archive the pages draw, with `--basemap-pmtiles`.
+    #[must_use]
+    pub fn basemap_archive(&self) -> Option<&BasemapArchive> {
+        self.basemap_archive.as_ref()
     }
 }
 
@@ -154,7 +198,7 @@ fn page(request: &HttpRequest, page: &Page) -> HttpResponse {
 
 /// A built page that is the same for every server (`api.html`, `admin.html`).
 fn fixed_page(file: &'static WebFile) -> Page {
-    Page::of(file, None)
+    Page::of(file, &Basemap::Gazetteer)
 }
 
 /// `GET /`: the map.

@@ -27,7 +27,8 @@ use lieux_index::serve::{
 use lieux_index::store::{write_index, PlaceIndex};
 use lieux_tiles::ClusterOptions;
 
-use crate::assets::{BasemapStyle, Pages};
+use crate::assets::{Basemap, BasemapStyle, Pages};
+use crate::basemap::BasemapArchive;
 use crate::clients::{Rate, RateLimits, RouteGroup, TrustedProxies};
 use crate::cors::{cors, CorsOrigins};
 use crate::embed::EmbedOrigins;
@@ -260,6 +261,11 @@ struct ServeArgs {
     /// must allow the page's origin (CORS).
     #[arg(long, value_parser = basemap_style)]
     basemap_style: Option<BasemapStyle>,
+    /// A PMTiles v3 archive of vector tiles (an OpenStreetMap extract, as Protomaps builds
+    /// them) that lieux serves itself at `/basemap.pmtiles` and the map and the embed draw
+    /// under the places with the Protomaps style, asking no other host. Checked at start.
+    #[arg(long, value_name = "FILE", conflicts_with = "basemap_style")]
+    basemap_pmtiles: Option<PathBuf>,
     /// The most places one CSV or GeoJSON export of `/search` holds.
     #[arg(long, default_value_t = Limits::default().max_export)]
     max_export: usize,
@@ -691,7 +697,7 @@ impl ServeSettings {
             query_threads: args.query_threads,
             proxies: args.trusted_proxies.clone(),
             cors: args.cors_origins.clone(),
-            pages: web::Data::new(Pages::new(args.basemap_style.as_ref(), &args.embed_origins)),
+            pages: web::Data::new(Pages::new(&args.basemap()?, &args.embed_origins)),
             shutdown_timeout: args.shutdown_timeout,
         })
     }
@@ -817,6 +823,11 @@ pub fn app(
 > {
     actix_web::App::new()
         .app_data(state)
+        .configure(|config| {
+            if let Some(archive) = pages.basemap_archive() {
+                config.app_data(web::Data::new(archive.clone()));
+            }
+        })
         .app_data(pages)
         .wrap(cors(cors_origins))
         .wrap(actix_web::middleware::from_fn(crate::observe::observe))
@@ -945,6 +956,22 @@ fn cors_origins(text: &str) -> Result<CorsOrigins, String> {
 /// Parses `--embed-origins`.
 fn embed_origins(text: &str) -> Result<EmbedOrigins, String> {
     text.parse()
+}
+
+impl ServeArgs {
+    /// The basemap the operator chose: `--basemap-style`, `--basemap-pmtiles` (opened and
+    /// checked), or the gazetteer's.
+    fn basemap(&self) -> anyhow::Result<Basemap> {
+        Ok(match (&self.basemap_style, &self.basemap_pmtiles) {
+            (Some(style), _) => Basemap::Style(style.clone()),
+            (None, Some(path)) => {
+                Basemap::Archive(BasemapArchive::open(path).map_err(|error| {
+                    anyhow::anyhow!("--basemap-pmtiles {}: {error}", path.display())
+                })?)
+            }
+            (None, None) => Basemap::Gazetteer,
+        })
+    }
 }
 
 /// Parses `--basemap-style`.

@@ -48,6 +48,8 @@ pub enum ErrorCode {
     /// A decision a contribution's status does not allow, or a place with too many
     /// contributions pending.
     Conflict,
+    /// A `Range` that cannot be served (beyond the end, several ranges, another unit).
+    RangeNotSatisfiable,
     /// Something failed on our side.
     Internal,
 }
@@ -70,6 +72,7 @@ impl ErrorCode {
             Self::ReloadFailed => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             Self::CorsRefused | Self::InvalidSignature => StatusCode::FORBIDDEN,
+            Self::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

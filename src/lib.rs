@@ -27,6 +27,7 @@ pub mod about;
 pub mod admin;
 pub mod answers;
 pub mod assets;
+pub mod basemap;
 pub mod campaign;
 pub mod cli;
 pub mod clients;

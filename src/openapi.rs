@@ -291,6 +291,10 @@ fn error_response(status: u16, codes: &[(ErrorCode, &str)], error: &Schema) -> V
     });
     let header = match status {
         405 => Some(("Allow", "The methods the route takes, such as `GET, HEAD`.")),
+        416 => Some((
+            "Content-Range",
+            "`bytes */LENGTH`: the length of what was asked.",
+        )),
         429 => Some(("Retry-After", "Seconds to wait before trying again.")),
         _ => None,
     };

@@ -13,7 +13,8 @@ use crate::http_error::{ApiError, ErrorCode};
 use crate::observe::RoutePattern;
 use crate::params::{Filters, Group, NoParams, Parameter, RouteParams};
 use crate::{
-    about, admin, assets, campaign, contributions, feed, moderation, observe, search, tiles,
+    about, admin, assets, basemap, campaign, contributions, feed, moderation, observe, search,
+    tiles,
 };
 
 /// A route of the API as the OpenAPI document describes it (see [`crate::openapi`]).
@@ -101,6 +102,12 @@ pub const OPERATIONS: &[Operation] = &[
         "/clusters/{cluster_id}/expansion-zoom",
         "get",
         &tiles::EXPANSION_ZOOM,
+    ),
+    operation::<NoParams>(
+        basemap::ARCHIVE_PATH,
+        basemap::ARCHIVE_PATH,
+        "get",
+        &basemap::ARCHIVE,
     ),
     operation::<NoParams>("/metrics", "/metrics", "get", &observe::METRICS),
     operation::<NoParams>("/admin/reload", "/admin/reload", "post", &admin::RELOAD),
@@ -232,6 +239,7 @@ pub fn router(config: &mut web::ServiceConfig) {
                     ))
                 })),
         )
+        .service(get(basemap::ARCHIVE_PATH, basemap::archive))
         .service(get("/metrics", observe::metrics))
         .service(post("/contributions", contributions::submit))
         .service(get("/contributions/{id}", contributions::follow))

@@ -298,3 +298,149 @@ fn the_operators_basemap_style_is_drawn_in_headless_chromium() {
         "the page and the embed asked for the style: {asked:?}"
     );
 }
+
+/// A gzip stream of `bytes`.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// `value` as a protobuf varint, as PMTiles directories write their numbers.
+fn varint(mut value: u64, into: &mut Vec<u8>) {
+    while value >= 0x80 {
+        into.push((value as u8 & 0x7f) | 0x80);
+        value >>= 7;
+    }
+    into.push(value as u8);
+}
+
+/// The deepest zoom of the test's archive: MapLibre draws deeper zooms from its tiles.
+const ARCHIVE_MAX_ZOOM: u8 = 14;
+
+/// One vector tile in the Protomaps basemap's schema: land over the whole tile (`earth`) and a
+/// named main road across it (`roads`, `kind=major_road`).
+fn basemap_tile() -> Vec<u8> {
+    const EXTENT: u32 = 4096;
+    let side = EXTENT as f64;
+    let mut tile = mvt::Tile::new(EXTENT);
+    let earth = tile.create_layer("earth");
+    let land = mvt::GeomEncoder::new(mvt::GeomType::Polygon)
+        .point(0.0, 0.0)
+        .and_then(|e| e.point(side, 0.0))
+        .and_then(|e| e.point(side, side))
+        .and_then(|e| e.point(0.0, side))
+        .and_then(mvt::GeomEncoder::complete)
+        .and_then(mvt::GeomEncoder::encode)
+        .unwrap();
+    let mut feature = earth.into_feature(land);
+    feature.add_tag_string("kind", "earth");
+    tile.add_layer(feature.into_layer()).unwrap();
+    let roads = tile.create_layer("roads");
+    let road = mvt::GeomEncoder::new(mvt::GeomType::Linestring)
+        .point(0.0, side / 3.0)
+        .and_then(|e| e.point(side, side * 2.0 / 3.0))
+        .and_then(mvt::GeomEncoder::encode)
+        .unwrap();
+    let mut feature = roads.into_feature(road);
+    feature.add_tag_string("kind", "major_road");
+    feature.add_tag_string("name", "Avenue de l'Essai");
+    feature.add_tag_uint("min_zoom", 0);
+    tile.add_layer(feature.into_layer()).unwrap();
+    gzip(&tile.to_bytes().unwrap())
+}
+
+/// A PMTiles v3 archive of vector tiles, written as the specification says: the header, the
+/// root directory (gzip), the metadata (gzip JSON), no leaf directory, the tile data. Every
+/// tile of zooms 0 to [`ARCHIVE_MAX_ZOOM`] is [`basemap_tile`]: one directory entry whose run
+/// covers every tile id of those zooms, pointing at the one tile stored.
+fn small_pmtiles() -> Vec<u8> {
+    let tile = basemap_tile();
+    let tiles: u64 = (0..=ARCHIVE_MAX_ZOOM).map(|z| 1u64 << (2 * z)).sum();
+    let mut directory = Vec::new();
+    varint(1, &mut directory); // entries
+    varint(0, &mut directory); // the first tile id (delta from 0)
+    varint(tiles, &mut directory); // its run: every tile id up to the deepest zoom
+    varint(tile.len() as u64, &mut directory); // length
+    varint(1, &mut directory); // offset + 1 in the tile data
+    let directory = gzip(&directory);
+    let metadata = gzip(
+        br#"{"name":"Fond de test","vector_layers":[{"id":"earth","fields":{"kind":"String"}},{"id":"roads","fields":{"kind":"String","name":"String"}}]}"#,
+    );
+    let root_offset = 127u64;
+    let metadata_offset = root_offset + directory.len() as u64;
+    let leaves_offset = metadata_offset + metadata.len() as u64;
+    let data_offset = leaves_offset;
+    let mut header = Vec::with_capacity(127);
+    header.extend_from_slice(b"PMTiles");
+    header.push(3);
+    for value in [
+        root_offset,
+        directory.len() as u64,
+        metadata_offset,
+        metadata.len() as u64,
+        leaves_offset,
+        0,
+        data_offset,
+        tile.len() as u64,
+        tiles, // addressed tiles
+        1,     // tile entries
+        1,     // tile contents
+    ] {
+        header.extend_from_slice(&value.to_le_bytes());
+    }
+    // Clustered; internal compression gzip; tile compression gzip; tile type MVT; zooms.
+    header.extend_from_slice(&[1, 2, 2, 1, 0, ARCHIVE_MAX_ZOOM]);
+    for degrees in [-180i32, -85, 180, 85] {
+        header.extend_from_slice(&(degrees * 10_000_000).to_le_bytes());
+    }
+    header.push(5); // centre zoom
+    header.extend_from_slice(&(-5_500_000i32).to_le_bytes()); // centre: -0.55, 47.4
+    header.extend_from_slice(&(474_000_000i32).to_le_bytes());
+    assert_eq!(header.len(), 127);
+    [header, directory, metadata, tile].concat()
+}
+
+/// `--basemap-pmtiles` with a small archive the test writes: the page and the embed draw the
+/// places over it with the Protomaps style, read it by ranges from lieux, show where it comes
+/// from, and ask no other host.
+#[test]
+fn the_servers_pmtiles_basemap_is_drawn_in_headless_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("fond.pmtiles");
+    let bytes = small_pmtiles();
+    std::fs::write(&archive, &bytes).unwrap();
+    let server = Server::start(&[&"--basemap-pmtiles", &archive]);
+    // HEAD: the length and the validator, no body; with a range, the range's length.
+    let (status, head, body) = server.raw("HEAD", "/basemap.pmtiles");
+    let head = head.to_ascii_lowercase();
+    assert_eq!((status, body.len()), (200, 0), "{head}");
+    assert!(
+        head.contains(&format!("content-length: {}\r\n", bytes.len())),
+        "{head}"
+    );
+    assert!(
+        head.contains("accept-ranges: bytes") && head.contains("etag: \""),
+        "{head}"
+    );
+    let (status, head, body) = server.raw_with("HEAD", "/basemap.pmtiles", &["Range: bytes=0-126"]);
+    let head = head.to_ascii_lowercase();
+    assert_eq!((status, body.len()), (206, 0), "{head}");
+    assert!(head.contains("content-length: 127\r\n"), "{head}");
+    let (status, _, body) = server.raw_with("GET", "/basemap.pmtiles", &["Range: bytes=0-126"]);
+    assert_eq!((status, &body[..]), (206, &bytes[..127]));
+    let (_, _, page) = server.get_bytes("/", &[]);
+    let meta = "<meta name=\"lieux-basemap-pmtiles\" content=\"/basemap.pmtiles\" />";
+    assert!(String::from_utf8(page).unwrap().contains(meta));
+    run_e2e("pmtiles.test.mjs", &server, &[]);
+}
+
+/// The map page without a mouse and on a phone, on the bundled data: a place inside a group of
+/// the map reached and opened with the keyboard alone; at a phone's width the results first
+/// and the filters behind a button; axe-core's audit of both.
+#[test]
+fn the_map_is_used_by_keyboard_and_on_a_phone_in_headless_chromium() {
+    run_e2e("access.test.mjs", &bundled_server(), &[]);
+    assert!(artifacts().join("phone.png").exists());
+}

@@ -7,8 +7,8 @@
 // e2e:basemap` in web/, against a server started with that `--basemap-style`.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { frenchContext, launchChromium, newTab } from "./browser.mjs";
+import { test } from "node:test";
+import { browserForFile, newTab } from "./browser.mjs";
 
 const BASE = process.env.LIEUX_URL;
 const STYLE = process.env.LIEUX_BASEMAP_STYLE;
@@ -17,21 +17,10 @@ if (!BASE || !STYLE) throw new Error("LIEUX_URL must name a lieux server started
 const STYLE_LAYERS = ["fond-couleur", "fond-zone"];
 const STYLE_ATTRIBUTION = "Fond de carte de test";
 
-const foreignRequests = [];
-const pageErrors = [];
-let browser;
-let context;
+const chromium = browserForFile(BASE);
+const { foreignRequests, pageErrors } = chromium;
 
-before(async () => {
-  browser = await launchChromium();
-  context = await frenchContext(browser, BASE, foreignRequests);
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-const newPage = () => newTab(context, pageErrors);
+const newPage = () => newTab(chromium.context, pageErrors);
 
 /** Waits in `page` until its map (the embed's, or the page's) has drawn places over the style;
  * what the map holds. */

@@ -4,6 +4,7 @@
 // audit.
 
 import { createRequire } from "node:module";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
@@ -112,4 +113,20 @@ export async function axeViolations(target, selector = "html") {
       .filter((v) => v.impact === "serious" || v.impact === "critical")
       .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
   }, selector);
+}
+
+/** One Chromium and one French context (`frenchContext`) for the tests of a file, started
+ * before them and closed after them: `context`, with the requests it made to other origins
+ * than `base`'s (`foreignRequests`) and the script errors of its tabs (`pageErrors`, for
+ * `newTab`). */
+export function browserForFile(base) {
+  const shared = { browser: null, context: null, foreignRequests: [], pageErrors: [] };
+  before(async () => {
+    shared.browser = await launchChromium();
+    shared.context = await frenchContext(shared.browser, base, shared.foreignRequests);
+  });
+  after(async () => {
+    await shared.browser?.close();
+  });
+  return shared;
 }

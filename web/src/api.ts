@@ -189,6 +189,27 @@ export async function clusterExpansionZoom(id: number, filters: URLSearchParams)
   return answer.expansion_zoom;
 }
 
+/** Up to `limit` places of a cluster (their tile properties: `id`, `nom`, `commune`…), with the
+ * current filters (the cluster ids of a map are those of its filters). */
+export async function clusterLeaves(
+  id: number,
+  filters: URLSearchParams,
+  limit: number,
+): Promise<{ id: string; nom: string; commune: string; lon: number; lat: number }[]> {
+  const params = new URLSearchParams(filters);
+  params.set("limit", String(limit));
+  const answer = await getJson<{ features: { geometry: { coordinates: [number, number] }; properties: Record<string, unknown> }[] }>(
+    `/clusters/${id}/leaves?${params}`,
+  );
+  return answer.features.map((f) => ({
+    id: String(f.properties.id),
+    nom: String(f.properties.nom ?? ""),
+    commune: String(f.properties.commune ?? ""),
+    lon: f.geometry.coordinates[0],
+    lat: f.geometry.coordinates[1],
+  }));
+}
+
 /** A vocabulary field as a list, whether the server sent an array or `|`-joined text. */
 export function values(field: unknown): string[] {
   if (Array.isArray(field)) return field.map(String).filter(Boolean);

@@ -14,6 +14,7 @@ import * as maplibregl from "maplibre-gl";
 import * as api from "./api";
 import type { PlaceFeature } from "./api";
 import { operatorBasemap } from "./basemap";
+import { operatorArchive } from "./protomaps";
 import { accentsOf, parseColour } from "./colours";
 import { byId, h } from "./dom";
 import { address } from "./format";
@@ -69,7 +70,7 @@ const mapView =
           },
           expansionZoom: (clusterId) => api.clusterExpansionZoom(clusterId, mapFilterParams(state)),
         },
-        { view: state.map ?? undefined, colours: colours(), basemapStyle: operatorBasemap(), compactAttribution: "when-narrow" },
+        { view: state.map ?? undefined, colours: colours(), basemapStyle: operatorBasemap(), basemapArchive: operatorArchive(), compactAttribution: "when-narrow" },
       );
 if (!mapView) colours();
 

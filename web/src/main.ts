@@ -27,7 +27,9 @@ import { FRESHNESS, of } from "./format";
 import { orientation } from "./orient";
 import { selectionView } from "./selection";
 import { operatorBasemap } from "./basemap";
+import { operatorArchive } from "./protomaps";
 import { embedDialog } from "./embedding";
+import { mapList } from "./maplist";
 
 const PAGE_SIZE = 50;
 
@@ -71,8 +73,44 @@ const mapView = new MapView(
     },
     expansionZoom: (clusterId) => api.clusterExpansionZoom(clusterId, mapFilterParams(state)),
   },
-  { view: state.map ?? undefined, basemapStyle: operatorBasemap() },
+  { view: state.map ?? undefined, basemapStyle: operatorBasemap(), basemapArchive: operatorArchive(), compactAttribution: "when-narrow" },
 );
+
+mapList({
+  map: mapView,
+  filters: () => mapFilterParams(state),
+  openPlace: (id) => select(id, { showDetails: true }),
+  expansionZoom: (clusterId) => api.clusterExpansionZoom(clusterId, mapFilterParams(state)),
+});
+
+// ---- the filters on a narrow screen --------------------------------------------------------
+// There the results come first and the filters sit behind « Filtres » (style.css shows the
+// button and hides the panel below 48rem): a disclosure button, whose panel opens in place
+// above the results with the focus on its heading; « Voir les résultats » or Escape closes it,
+// and the focus goes to the results or back to the button.
+
+const filtersToggle = byId<HTMLButtonElement>("filters-toggle");
+const filtersPanel = byId("filters");
+
+function showFilters(open: boolean): void {
+  filtersToggle.setAttribute("aria-expanded", String(open));
+  document.body.classList.toggle("filters-open", open);
+}
+
+filtersToggle.addEventListener("click", () => {
+  const open = filtersToggle.getAttribute("aria-expanded") !== "true";
+  showFilters(open);
+  if (open) byId("filters-title").focus();
+});
+byId("filters-done").addEventListener("click", () => {
+  showFilters(false);
+  byId("results").focus();
+});
+filtersPanel.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || filtersToggle.getAttribute("aria-expanded") !== "true") return;
+  showFilters(false);
+  filtersToggle.focus();
+});
 
 function writeUrl(): void {
   history.replaceState(null, "", `${location.pathname}${stateToUrl(state)}`);
@@ -134,8 +172,7 @@ function describeQuery(): string {
   const parts: string[] = [];
   if (state.q) parts.push(`pour « ${state.q} »`);
   if (state.around) parts.push(`à moins de ${state.radiusM / 1000} km ${of(state.around.label)}`);
-  const chosen =
-    Object.values(state.filters).reduce((n, v) => n + v.length, 0) + (state.openNow || state.openAt ? 1 : 0);
+  const chosen = chosenFilters();
   if (chosen) parts.push(`avec ${chosen} filtre${chosen > 1 ? "s" : ""}`);
   return parts.length ? ` ${parts.join(", ")}` : "";
 }
@@ -592,8 +629,9 @@ function closeDetails(): void {
 byId("details-close").addEventListener("click", () => {
   const id = state.selected;
   select(null, { showDetails: false });
-  // Back to where the place was chosen, for keyboard users.
-  document.querySelector<HTMLElement>(`[data-id="${CSS.escape(id ?? "")}"] button`)?.focus();
+  // Back to where the place was chosen (a card, a row, the map's list), for keyboard users.
+  const chosen = [...document.querySelectorAll<HTMLElement>(`[data-id="${CSS.escape(id ?? "")}"] button`)];
+  chosen.find((button) => button.checkVisibility())?.focus();
 });
 details.addEventListener("keydown", (event) => {
   if (event.key === "Escape") byId("details-close").click();
@@ -690,7 +728,14 @@ byId("print").addEventListener("click", async () => {
 // ---- start --------------------------------------------------------------------------------
 
 /** Puts the controls in agreement with the state (after reading the URL or a change). */
+/** How many filters are chosen (every value of a vocabulary, and the opening time). */
+function chosenFilters(): number {
+  return Object.values(state.filters).reduce((n, v) => n + v.length, 0) + (state.openNow || state.openAt ? 1 : 0);
+}
+
 function syncControls(): void {
+  const chosen = chosenFilters();
+  filtersToggle.textContent = chosen ? `Filtres (${chosen} choisi${chosen > 1 ? "s" : ""})` : "Filtres";
   openNowBox.checked = state.openNow;
   byId("open-at-line").hidden = !state.openAt;
   byId("open-at-text").textContent = state.openAt

@@ -1,5 +1,6 @@
-// The map: our own vector tiles over a basemap made of our own data (basemap.ts), or over the
-// MapLibre style the operator chose (`lieux serve --basemap-style`).
+// The map: our own vector tiles over a basemap made of our own data (basemap.ts), over the
+// MapLibre style the operator chose (`lieux serve --basemap-style`), or over the OpenStreetMap
+// extract the server serves itself (`lieux serve --basemap-pmtiles`, protomaps.ts).
 //
 // With our basemap, nothing here asks another host for anything. The style has no `glyphs`
 // URL: MapLibre then draws every label's glyphs itself in the browser (TinySDF, from the
@@ -12,6 +13,7 @@ import type { GeoJSONSource, Map as MapLibreMap, MapGeoJSONFeature, StyleSpecifi
 import "maplibre-gl/dist/maplibre-gl.css";
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
 import { communes, departementBorders, departementLabels, point, type Commune } from "./basemap";
+import { archiveBasemap } from "./protomaps";
 
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -287,7 +289,9 @@ export interface MapViewOptions {
   colours?: PlaceColours;
   /** A MapLibre style's URL (`lieux serve --basemap-style`), or `null` for the gazetteer's. */
   basemapStyle?: string | null;
-  /** The attribution in full (the page), or behind a button on a narrow map (the embed). */
+  /** The path of the server's PMTiles archive (`lieux serve --basemap-pmtiles`), or `null`. */
+  basemapArchive?: string | null;
+  /** The attribution in full, or behind a button on a narrow map (a phone, a small embed). */
   compactAttribution?: "never" | "when-narrow";
 }
 
@@ -298,6 +302,28 @@ export interface MapViewEvents {
   onMoveEnd(zoom: number, lat: number, lon: number): void;
   /** The expansion zoom of a cluster, with the current filters. */
   expansionZoom(clusterId: number): Promise<number>;
+}
+
+/** A cluster drawn in view. */
+export interface ClusterInView {
+  id: number;
+  count: number;
+  lon: number;
+  lat: number;
+}
+
+/** A place drawn in view (its tile properties). */
+export interface PlaceInView {
+  id: string;
+  nom: string;
+  commune: string;
+  lon: number;
+  lat: number;
+}
+
+export interface InView {
+  clusters: ClusterInView[];
+  places: PlaceInView[];
 }
 
 /** The page's map: creation, filters, the radius circle and the selected place. */
@@ -313,10 +339,12 @@ export class MapView {
     const view = options.view ?? { lon: -0.55, lat: 47.4, zoom: 7 };
     const colours = options.colours ?? PAGE_COLOURS;
     const operatorStyle = options.basemapStyle ?? null;
+    const archive = options.basemapArchive ?? null;
+    const ownStyle = archive ? withPlaces(archiveBasemap(archive), tileJsonUrl, colours) : mapStyle(tileJsonUrl, colours);
     this.map = new maplibregl.Map({
       container,
       // The operator's style is fetched by MapLibre, and our places added over it.
-      style: operatorStyle ?? mapStyle(tileJsonUrl, colours),
+      style: operatorStyle ?? ownStyle,
       transformStyle: operatorStyle ? (_, basemap) => withPlaces(basemap, this.tileJsonUrl, colours) : undefined,
       center: [view.lon, view.lat],
       zoom: view.zoom,
@@ -337,7 +365,7 @@ export class MapView {
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
     this.map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
 
-    if (operatorStyle) {
+    if (operatorStyle || archive) {
       this.whenReady(() => (document.body.dataset.basemap = "loaded"));
     } else {
       void communes().then((list) => {
@@ -433,6 +461,43 @@ export class MapView {
 
   flyTo(lon: number, lat: number, minZoom = 13): void {
     this.map.easeTo({ center: [lon, lat], zoom: Math.max(this.map.getZoom(), minZoom) });
+  }
+
+  /** The clusters and places drawn in view, each once, from north-west to south-east (the
+   * order of reading): what the keyboard list of the map (maplist.ts) offers. */
+  inView(): InView {
+    const clusters = new Map<number, ClusterInView>();
+    const places = new Map<string, PlaceInView>();
+    for (const f of this.map.queryRenderedFeatures({ layers: [PLACE_LAYERS.clusters, PLACE_LAYERS.places] })) {
+      const [lon, lat] = (f.geometry as GeoJSON.Point).coordinates;
+      if (f.layer.id === PLACE_LAYERS.clusters) {
+        const id = Number(f.properties.cluster_id);
+        clusters.set(id, { id, count: Number(f.properties.point_count), lon, lat });
+      } else {
+        const id = String(f.properties.id);
+        places.set(id, { id, nom: String(f.properties.nom ?? ""), commune: String(f.properties.commune ?? ""), lon, lat });
+      }
+    }
+    // Rows of about a tenth of the view, west to east within a row.
+    const bounds = this.map.getBounds();
+    const row = (lat: number) => Math.floor(((bounds.getNorth() - lat) / (bounds.getNorth() - bounds.getSouth() || 1)) * 10);
+    const order = (a: { lon: number; lat: number }, b: { lon: number; lat: number }) => row(a.lat) - row(b.lat) || a.lon - b.lon;
+    return { clusters: [...clusters.values()].sort(order), places: [...places.values()].sort(order) };
+  }
+
+  /** Where `lon, lat` is in the view, in words ("au nord-ouest"), to tell groups apart. */
+  whereInView(lon: number, lat: number): string {
+    const bounds = this.map.getBounds();
+    const third = (value: number, low: number, high: number) => Math.min(2, Math.max(0, Math.floor(((value - low) / (high - low || 1)) * 3)));
+    const ns = ["sud", "", "nord"][third(lat, bounds.getSouth(), bounds.getNorth())];
+    const ew = ["ouest", "", "est"][third(lon, bounds.getWest(), bounds.getEast())];
+    if (!ns && !ew) return "au centre";
+    return `au ${[ns, ew].filter(Boolean).join("-")}`;
+  }
+
+  /** Calls `action` each time the map has finished drawing (after a move, new tiles, filters). */
+  onIdle(action: () => void): void {
+    this.map.on("idle", action);
   }
 
   /** The rendered clusters and places in view, for tests and for the summary. */
