@@ -347,6 +347,13 @@ fn answers(live: &LiveIndex) -> Vec<String> {
         ));
     }
     out.push(live.attribution().to_owned());
+    // Completion: communes (their counts and centres), services, names.
+    for q in ["an", "mediath", "numer", "fablab"] {
+        for near in [None, Some((-0.55, 47.47))] {
+            let suggestions = live.suggest(q, 10, near).unwrap();
+            out.push(format!("suggest {q} {near:?}: {suggestions:?}"));
+        }
+    }
     for (lon, lat) in [(-0.55, 47.47), (5.0, 45.0)] {
         let hits = live.nearest(lon, lat, 10, &PlaceFilter::default()).unwrap();
         out.push(format!("nearest {lon} {lat}: {:?}", ids(&hits)));
