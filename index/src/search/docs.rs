@@ -38,8 +38,11 @@ pub struct DocMap {
 type FreeBitmaps = Mutex<Vec<Vec<Vec<u64>>>>;
 
 impl DocMap {
+    /// The ordinal of a document deleted (a place's old version, still in its segment).
+    pub const DELETED: u32 = u32::MAX;
+
     /// Reads the map from the `ordinal` fast field of every document of `searcher`, which holds
-    /// the document's key (`keys`).
+    /// the document's key (`keys`); deleted documents map to [`DocMap::DELETED`].
     ///
     /// # Errors
     /// When the fast field is missing, or a document has no key or one no place has.
@@ -51,7 +54,12 @@ impl DocMap {
         for (segment_ord, reader) in (0u32..).zip(searcher.segment_readers()) {
             let column = reader.fast_fields().u64(TextFields::ORDINAL)?;
             let mut of_doc = Vec::with_capacity(reader.max_doc() as usize);
+            let alive = reader.alive_bitset();
             for doc in 0..reader.max_doc() {
+                if alive.is_some_and(|alive| alive.is_deleted(doc)) {
+                    of_doc.push(Self::DELETED);
+                    continue;
+                }
                 let ordinal = column
                     .first(doc)
                     .and_then(|key| keys.ordinal(key, places))

@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use lru::LruCache;
 
+use super::statistics::TextStatistics;
+use crate::store::deleted::DeletedStats;
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA, SINK_STATE};
 use tantivy::index::SegmentId;
 use tantivy::postings::TermInfo;
@@ -138,15 +140,19 @@ type ExpansionCache = LruCache<(Field, Expansion, String), Arc<ExpandedTerms>>;
 /// the rest of a search near a position.
 pub struct Expansions {
     searcher: Searcher,
+    /// What the documents deleted from the searcher's segments still count.
+    deleted: Arc<DeletedStats>,
     cache: Mutex<ExpansionCache>,
 }
 
 impl Expansions {
-    /// Expansions against `searcher`, remembering up to `capacity` of them.
+    /// Expansions against `searcher`, whose segments still hold the `deleted` documents,
+    /// remembering up to `capacity` of them.
     #[must_use]
-    pub fn new(searcher: Searcher, capacity: usize) -> Self {
+    pub fn new(searcher: Searcher, deleted: Arc<DeletedStats>, capacity: usize) -> Self {
         Self {
             searcher,
+            deleted,
             cache: Mutex::new(LruCache::new(
                 NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN),
             )),
@@ -157,6 +163,12 @@ impl Expansions {
     #[must_use]
     pub fn searcher(&self) -> &Searcher {
         &self.searcher
+    }
+
+    /// The searcher's statistics, without its deleted documents: what scores are made with.
+    #[must_use]
+    pub fn statistics(&self) -> TextStatistics<'_> {
+        TextStatistics::new(&self.searcher, &self.deleted)
     }
 
     /// The terms of `field` that `word` matches as `how` says, at most [`MAX_EXPANSIONS`],
@@ -179,14 +191,21 @@ impl Expansions {
             Expansion::OneTypo => builder(1).build_dfa(word),
             Expansion::PrefixOneTypo => builder(1).build_prefix_dfa(word),
         });
+        // The first terms of each segment, in order: the first of all are among them. A term
+        // whose documents are all deleted is not in the index any more.
+        let statistics = self.statistics();
         let mut texts = BTreeSet::new();
         for reader in self.searcher.segment_readers() {
             let index = reader.inverted_index(field)?;
             let mut stream = index.terms().search(&dfa).into_stream()?;
-            while texts.len() < MAX_EXPANSIONS && stream.advance() {
+            let mut taken = 0;
+            while taken < MAX_EXPANSIONS && stream.advance() {
                 if let Ok(term) = std::str::from_utf8(stream.key()) {
-                    if term != word {
+                    let deleted = !self.deleted.is_empty()
+                        && statistics.doc_freq(&Term::from_field_text(field, term))? == 0;
+                    if term != word && !deleted {
                         texts.insert(term.to_owned());
+                        taken += 1;
                     }
                 }
             }

@@ -31,6 +31,7 @@ pub mod gazetteer;
 pub mod need;
 pub mod reading;
 pub mod schedules;
+pub mod statistics;
 pub mod suggest;
 pub mod text;
 pub mod thesaurus;
@@ -446,7 +447,11 @@ impl SearchIndex {
             services: ServiceDocs::build(&index.places, &docs),
             scratch: need::BitmapPool::new(index.places.len()),
             docs,
-            expansions: Expansions::new(searcher.clone(), EXPANSIONS_REMEMBERED),
+            expansions: Expansions::new(
+                searcher.clone(),
+                std::sync::Arc::clone(&index.deleted),
+                EXPANSIONS_REMEMBERED,
+            ),
             searcher,
             ids,
             schedules,
@@ -568,7 +573,7 @@ impl SearchIndex {
             let mut unknown = Vec::new();
             let mut known = Vec::with_capacity(words.len());
             for word in words {
-                if text::matches_nothing(&word, &fields, &self.expansions, &self.searcher)? {
+                if text::matches_nothing(&word, &fields, &self.expansions)? {
                     unknown.push(word.folded);
                 } else {
                     known.push(word);
@@ -592,7 +597,7 @@ impl SearchIndex {
             let mut unknown = Vec::new();
             let mut known = Vec::with_capacity(words.len());
             for word in words {
-                if text::matches_nothing(&word, &fields, &self.expansions, &self.searcher)? {
+                if text::matches_nothing(&word, &fields, &self.expansions)? {
                     unknown.push(word.folded);
                 } else {
                     known.push(word);
@@ -810,11 +815,14 @@ impl SearchIndex {
                     clauses.push((Occur::Must, Box::new(self.docs.query_for(circle))));
                 }
                 let query = BooleanQuery::new(clauses);
-                let weight = query.weight(EnableScoring::enabled_from_searcher(&self.searcher))?;
+                let weight = query.weight(self.expansions.statistics().scoring())?;
                 for (segment, reader) in self.searcher.segment_readers().iter().enumerate() {
                     let ordinals = self.docs.segment_ordinals(segment);
                     weight.for_each(reader, &mut |doc, score| {
-                        collector.offer(ordinals[doc as usize], score);
+                        let ordinal = ordinals[doc as usize];
+                        if ordinal != DocMap::DELETED {
+                            collector.offer(ordinal, score);
+                        }
                     })?;
                 }
             }
@@ -1178,7 +1186,10 @@ impl SearchIndex {
             let ordinals = self.docs.segment_ordinals(segment);
             weight.for_each_no_score(reader, &mut |docs| {
                 for doc in docs {
-                    hits[ordinals[*doc as usize] as usize] = true;
+                    let ordinal = ordinals[*doc as usize];
+                    if ordinal != DocMap::DELETED {
+                        hits[ordinal as usize] = true;
+                    }
                 }
             })?;
         }

@@ -57,6 +57,9 @@ impl ServiceDocs {
             let mut bitmaps = vec![vec![0u64; ordinals.len().div_ceil(64)]; services];
             let mut offering = vec![0u32; services];
             for (doc, &ordinal) in ordinals.iter().enumerate() {
+                if ordinal == DocMap::DELETED {
+                    continue;
+                }
                 for service in places[ordinal as usize].services.iter() {
                     bitmaps[service.index()][doc / 64] |= 1 << (doc % 64);
                     offering[service.index()] += 1;
@@ -393,7 +396,8 @@ impl super::SearchIndex {
         circle: Option<Vec<u32>>,
     ) -> crate::Result<super::SearchResults> {
         debug_assert!(query.required.is_empty() && !query.needs.is_empty());
-        let scoring = EnableScoring::enabled_from_searcher(&self.searcher);
+        let statistics = self.expansions.statistics();
+        let scoring = statistics.scoring();
         let offering: Vec<Vec<&[u64]>> = query
             .needs
             .iter()
@@ -444,6 +448,9 @@ impl super::SearchIndex {
                     }
                 }
                 let ordinal = ordinals[doc as usize];
+                if ordinal == DocMap::DELETED {
+                    continue;
+                }
                 let (word, bit) = (ordinal as usize / 64, 1u64 << (ordinal % 64));
                 let mut answers_all = true;
                 for (group, offering) in offering.iter().enumerate() {

@@ -13,11 +13,12 @@ use std::collections::BinaryHeap;
 
 use schemars::JsonSchema;
 use serde::Serialize;
-use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query};
-use tantivy::{DocSet, Searcher, TERMINATED};
+use tantivy::query::{BooleanQuery, Occur, Query};
+use tantivy::{DocSet, TERMINATED};
 
 use super::docs::DocMap;
 use super::expand::Expansions;
+use super::statistics::TextStatistics;
 use super::text::{text_clauses, SearchField, WordUnion};
 use crate::fold::fold;
 use crate::place::Place;
@@ -283,7 +284,7 @@ fn matching_names(
     if clauses.is_empty() {
         return Ok(Vec::new());
     }
-    let searcher = expansions.searcher();
+    let statistics = expansions.statistics();
     let mut found = Vec::new();
     if let Some((longitude, latitude)) = near {
         // The places around join the words' clauses (see `text_clauses`).
@@ -293,11 +294,11 @@ fn matching_names(
             .map(|(occur, query)| (*occur, query.box_clone()))
             .collect();
         nearby.push((Occur::Must, Box::new(around)));
-        found = best_matches(&BooleanQuery::new(nearby), searcher, docs, wanted, &[])?;
+        found = best_matches(&BooleanQuery::new(nearby), statistics, docs, wanted, &[])?;
     }
     if found.len() < wanted {
         let text = BooleanQuery::new(clauses);
-        let more = best_matches(&text, searcher, docs, wanted - found.len(), &found)?;
+        let more = best_matches(&text, statistics, docs, wanted - found.len(), &found)?;
         found.extend(more);
     }
     Ok(found)
@@ -307,22 +308,26 @@ fn matching_names(
 /// ordinals, leaving out `except`.
 fn best_matches(
     query: &dyn Query,
-    searcher: &Searcher,
+    statistics: TextStatistics<'_>,
     docs: &DocMap,
     wanted: usize,
     except: &[u32],
 ) -> tantivy::Result<Vec<u32>> {
-    let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+    let weight = query.weight(statistics.scoring())?;
     // Lowest score on top; ties keep the earlier document.
     let mut best: BinaryHeap<Reverse<(OrderedScore, Reverse<u32>)>> = BinaryHeap::new();
     let mut scanned = 0;
-    for (segment, reader) in searcher.segment_readers().iter().enumerate() {
+    for (segment, reader) in statistics.searcher().segment_readers().iter().enumerate() {
         let ordinals = docs.segment_ordinals(segment);
         let mut scorer = weight.scorer(reader, 1.0)?;
         let mut doc = scorer.doc();
         while doc != TERMINATED && scanned < MAX_SCANNED {
-            scanned += 1;
             let ordinal = ordinals[doc as usize];
+            if ordinal == DocMap::DELETED {
+                doc = scorer.advance();
+                continue;
+            }
+            scanned += 1;
             if !except.contains(&ordinal) {
                 let entry = Reverse((OrderedScore(scorer.score()), Reverse(ordinal)));
                 if best.len() < wanted {

@@ -299,8 +299,8 @@ pub fn matches_nothing(
     word: &Word,
     fields: &[SearchField],
     expansions: &Expansions,
-    searcher: &tantivy::Searcher,
 ) -> tantivy::Result<bool> {
+    let statistics = expansions.statistics();
     let typos = word.tolerates_typo();
     for &SearchField {
         field,
@@ -309,7 +309,7 @@ pub fn matches_nothing(
     } in fields
     {
         for stem in std::iter::once(&word.stem).chain(&word.synonyms) {
-            if searcher.doc_freq(&Term::from_field_text(field, stem))? > 0 {
+            if statistics.doc_freq(&Term::from_field_text(field, stem))? > 0 {
                 return Ok(false);
             }
         }
@@ -452,7 +452,7 @@ mod tests {
         add_segment(&["mediatheque", "mediateur"]);
         add_segment(&["mediation", "mediatheque", "medias"]);
         let reader = index.reader().unwrap();
-        let expansions = Expansions::new(reader.searcher(), 16);
+        let expansions = Expansions::new(reader.searcher(), Arc::default(), 16);
         let expanded = expansions.terms(name, "media", Expansion::Prefix).unwrap();
         let texts: Vec<&str> = (0..expanded.len()).map(|at| expanded.text(at)).collect();
         assert_eq!(texts, ["medias", "mediateur", "mediatheque", "mediation"]);
@@ -499,7 +499,7 @@ mod tests {
         let (schema, fields) = TextFields::schema();
         let index = tantivy::Index::create_in_ram(schema);
         crate::store::schema::register_analyzers(&index);
-        let expansions = Expansions::new(index.reader().unwrap().searcher(), 16);
+        let expansions = Expansions::new(index.reader().unwrap().searcher(), Arc::default(), 16);
         let weighted = weighted_fields(&fields);
         for q in ["\"mairie", "nom:(AND", "[a TO z]", "a OR b -c"] {
             assert!(

@@ -4,11 +4,16 @@
 //! Writing a whole index spends most of its time in tantivy, analysing every place's text (9 s
 //! of 12 at a million places). An index changed in place reuses the text index it was made
 //! from: its files are linked into a new directory (tantivy never rewrites a file, it writes
-//! new ones and renames its `meta.json` over the old), the documents of the places that
-//! changed or went are deleted, the new ones added, and the whole merged into one segment
-//! again. Merging copies postings without analysing anything, and it leaves the index as a
-//! fresh write would: one segment, no deleted document, so that term statistics, and with them
-//! every score, are those of an index written from scratch on the same places.
+//! new ones and renames its `meta.json` over the old).
+//!
+//! The text index then has two segments at most. The first is the one the last rebuild wrote,
+//! never merged again (merging a million documents takes a core for most of a second): the
+//! old versions of the places a batch changed or closed are deleted from it, and what those
+//! deleted documents still count in its statistics is kept beside it ([`DeletedStats`]), so
+//! that scores are a fresh index's. The second holds every place added or changed since the
+//! rebuild, written afresh by each batch: the batch deletes it whole (tantivy drops a segment
+//! with no document left) and adds its places again with the new ones, a few thousand
+//! documents at most, analysed exactly.
 //!
 //! The places themselves stay in memory: nothing of them is written, as the change store holds
 //! what was changed and a restart builds the index again from it.
@@ -18,9 +23,11 @@ use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 
+use tantivy::indexer::NoMergePolicy;
 use tantivy::query::{ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Index, IndexReader, ReloadPolicy, Score, SegmentReader, TERMINATED};
 
+use super::deleted::DeletedStats;
 use super::schema::{register_analyzers, TextFields};
 use super::{DocKeys, Manifest, PlaceIndex, TEXT};
 use crate::place::Place;
@@ -79,15 +86,16 @@ impl PlaceIndex {
                 }
             })
             .collect();
-        let gone: HashSet<u64> = (0u32..)
+        let written = self.keys.written_count(self.places.len());
+        let gone: Vec<u32> = (0u32..)
             .zip(&ordinal_now)
             .filter(|(_, now)| now.is_none())
-            .map(|(ordinal, _)| u64::from(self.keys.key(ordinal)))
+            .map(|(ordinal, _)| ordinal)
             .collect();
         let (text, (tree, beside)) = std::thread::scope(|scope| {
             let text = scope.spawn({
-                let (added, places) = (&added, &places);
-                move || self.amend_text(gone, added, places, dir)
+                let (keys, places, gone) = (&keys, &places, &gone);
+                move || self.amend_text(gone, keys, written, places, dir)
             });
             let tree = self.tree.amended(
                 &ordinal_now,
@@ -104,49 +112,64 @@ impl PlaceIndex {
             });
             (crate::join_scoped(text), (tree, beside))
         });
-        let (text, reader, fields) = text?;
+        let (text, reader, fields, deleted) = text?;
         Ok((
             Self {
                 manifest,
                 tree,
-                keys: DocKeys::new(keys, next),
+                keys: DocKeys::new(keys, next, written),
                 places,
                 text,
                 reader,
                 fields,
                 dir: dir.to_owned(),
+                deleted,
             },
             beside,
         ))
     }
 
-    /// This index's text index, linked into `dir`, with the documents of keys `gone` deleted
-    /// and those of `added` (a key and a position in `places`) added, in one segment.
+    /// This index's text index, linked into `dir`, for the places `places` whose documents
+    /// have the keys `keys`: the documents of the places `gone` (by their ordinal here)
+    /// deleted from the first segment, and counted in the deleted statistics, and a second
+    /// segment written afresh with every place whose key is not one of the `written` first.
     fn amend_text(
         &self,
-        gone: HashSet<u64>,
-        added: &[(u32, usize)],
+        gone: &[u32],
+        keys: &[u32],
+        written: u32,
         places: &[Place],
         dir: &Path,
-    ) -> Result<(Index, IndexReader, TextFields)> {
+    ) -> Result<(Index, IndexReader, TextFields, Arc<DeletedStats>)> {
         let text_dir = dir.join(TEXT);
         link_files(&self.dir.join(TEXT), &text_dir)?;
         let text = Index::open_in_dir(&text_dir)?;
         register_analyzers(&text);
         let fields = TextFields::from_schema(&text.schema())?;
-        if !gone.is_empty() || !added.is_empty() {
+        let mut deleted = DeletedStats::clone(&self.deleted);
+        let mut deletes: HashSet<u64> = HashSet::new();
+        for ordinal in gone {
+            let key = self.keys.key(*ordinal);
+            if key < written {
+                let document = fields.document(key, &self.places[*ordinal as usize]);
+                deleted.add(&text, &document)?;
+                deletes.insert(u64::from(key));
+            }
+        }
+        let recent = || (0u32..).zip(keys).filter(|(_, key)| **key >= written);
+        let had_recent = self.keys.of_ordinal.iter().any(|key| *key >= written);
+        if !deletes.is_empty() || had_recent || recent().next().is_some() {
             let mut writer =
                 text.writer_with_num_threads::<tantivy::TantivyDocument>(1, BATCH_MEMORY)?;
-            if !gone.is_empty() {
-                writer.delete_query(Box::new(KeySetQuery(Arc::new(gone))))?;
-            }
-            for (key, at) in added {
-                writer.add_document(fields.document(*key, &places[*at]))?;
+            writer.set_merge_policy(Box::new(NoMergePolicy));
+            writer.delete_query(Box::new(KeySetQuery {
+                keys: Arc::new(deletes),
+                from: u64::from(written),
+            }))?;
+            for (ordinal, key) in recent() {
+                writer.add_document(fields.document(*key, &places[ordinal as usize]))?;
             }
             writer.commit()?;
-            // One segment and no deleted document, as `write_index` leaves it.
-            let segments = text.searchable_segment_ids()?;
-            writer.merge(&segments).wait()?;
             writer.wait_merging_threads()?;
         }
         let reader: IndexReader = text
@@ -155,7 +178,7 @@ impl PlaceIndex {
             .try_into()?;
         let searcher = reader.searcher();
         let (documents, segments) = (searcher.num_docs(), searcher.segment_readers().len());
-        if documents != places.len() as u64 || segments != 1 {
+        if documents != places.len() as u64 || segments > 2 {
             return Err(Error::InvalidIndex {
                 path: dir.to_owned(),
                 message: format!(
@@ -165,7 +188,7 @@ impl PlaceIndex {
                 ),
             });
         }
-        Ok((text, reader, fields))
+        Ok((text, reader, fields, Arc::new(deleted)))
     }
 }
 
@@ -225,9 +248,12 @@ fn link_files(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The documents whose key is in a set: what a batch deletes.
+/// The documents whose key is in a set or at least some key: what a batch deletes.
 #[derive(Clone, Debug)]
-struct KeySetQuery(Arc<HashSet<u64>>);
+struct KeySetQuery {
+    keys: Arc<HashSet<u64>>,
+    from: u64,
+}
 
 impl Query for KeySetQuery {
     fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
@@ -239,7 +265,11 @@ impl Weight for KeySetQuery {
     fn scorer(&self, reader: &SegmentReader, _boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let column = reader.fast_fields().u64(TextFields::ORDINAL)?;
         let docs = (0..reader.max_doc())
-            .filter(|doc| column.first(*doc).is_some_and(|key| self.0.contains(&key)))
+            .filter(|doc| {
+                column
+                    .first(*doc)
+                    .is_some_and(|key| key >= self.from || self.keys.contains(&key))
+            })
             .collect();
         Ok(Box::new(ConstScorer::new(DocList::new(docs), 0.0)))
     }

@@ -32,6 +32,7 @@
 
 pub mod amend;
 pub mod analysis;
+pub mod deleted;
 pub mod report;
 pub mod schema;
 pub mod tree;
@@ -740,6 +741,8 @@ pub struct PlaceIndex {
     pub dir: PathBuf,
     /// Which place each document of the text index is.
     pub keys: DocKeys,
+    /// What the documents deleted from the text index, but still in its segments, count.
+    pub deleted: std::sync::Arc<deleted::DeletedStats>,
 }
 
 /// Which place each document of the text index is. A written index numbers its documents by
@@ -753,6 +756,9 @@ pub struct DocKeys {
     /// The ordinal of each key, [`DocKeys::NONE`] for a key no place has; empty when keys
     /// are ordinals.
     ordinal_of: Vec<u32>,
+    /// The keys below this were written with the index (its first segment); `None` when keys
+    /// are ordinals (every key was).
+    written: Option<u32>,
 }
 
 impl DocKeys {
@@ -760,7 +766,8 @@ impl DocKeys {
 
     /// The keys of an index whose places have the keys `of_ordinal`, all distinct, below
     /// `next`.
-    fn new(of_ordinal: Vec<u32>, next: u32) -> Self {
+    /// `written` of them with the index.
+    fn new(of_ordinal: Vec<u32>, next: u32, written: u32) -> Self {
         let mut ordinal_of = vec![Self::NONE; next as usize];
         for (ordinal, key) in (0u32..).zip(&of_ordinal) {
             ordinal_of[*key as usize] = ordinal;
@@ -768,7 +775,21 @@ impl DocKeys {
         Self {
             of_ordinal,
             ordinal_of,
+            written: Some(written),
         }
+    }
+
+    /// Whether the document `key` was written with the index, in its first segment, rather
+    /// than added since, for an index of `places` places.
+    #[must_use]
+    pub fn written(&self, key: u32, places: usize) -> bool {
+        key < self.written_count(places)
+    }
+
+    /// How many keys were written with the index, for an index of `places` places.
+    fn written_count(&self, places: usize) -> u32 {
+        self.written
+            .unwrap_or_else(|| u32::try_from(places).expect("fewer than 2^32 places"))
     }
 
     /// The key of the document of the place `ordinal`.
@@ -916,6 +937,7 @@ impl PlaceIndex {
             fields,
             dir: dir.to_owned(),
             keys: DocKeys::default(),
+            deleted: std::sync::Arc::default(),
         })
     }
 }
