@@ -261,7 +261,12 @@ fn cache_control_until(
         .map_or(0, |until| {
             (until.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds()
         });
-    let left = u64::try_from(left).unwrap_or(0);
+    with_max_age_at_most(configured, u64::try_from(left).unwrap_or(0))
+}
+
+/// `configured`, its `max-age` and `s-maxage` cut to `left` seconds (and a `max-age` added if it
+/// has none).
+fn with_max_age_at_most(configured: &header::HeaderValue, left: u64) -> header::HeaderValue {
     let mut has_max_age = false;
     let mut directives: Vec<String> = configured
         .to_str()
@@ -607,4 +612,31 @@ pub async fn cluster_expansion_zoom(
         cluster_id: id,
         expansion_zoom: zoom,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_that_holds_for_a_while_is_cached_no_longer() {
+        let cut = |configured: &'static str, left: u64| {
+            let configured = header::HeaderValue::from_static(configured);
+            with_max_age_at_most(&configured, left)
+                .to_str()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(cut("public, max-age=300", 90), "public, max-age=90");
+        assert_eq!(cut("public, max-age=30", 90), "public, max-age=30");
+        assert_eq!(
+            cut("max-age=30, s-maxage=3600", 90),
+            "max-age=30, s-maxage=90"
+        );
+        assert_eq!(cut("no-cache", 90), "no-cache, max-age=90");
+        assert_eq!(cut("public, max-age=300", 0), "public, max-age=0");
+        // An answer that does not depend on the clock keeps what the operator set.
+        let configured = header::HeaderValue::from_static("public, max-age=300");
+        assert_eq!(cache_control_until(&configured, None), configured);
+    }
 }

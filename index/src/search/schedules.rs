@@ -348,6 +348,37 @@ mod tests {
     }
 
     #[test]
+    fn every_place_keeps_its_state_until_the_first_change_of_any() {
+        let schedules = Schedules::build(&[
+            place("Mo-Fr 09:00-12:00"),
+            place("Mo-Fr 14:00-18:30"),
+            place(""),
+            place("not hours"),
+        ]);
+        // Tuesday 24 November 2026: any time of a span has the same end; after the day's last
+        // change, midnight (when closures may begin or end); an earlier time than the span
+        // remembered is answered afresh.
+        for (time, until) in [
+            ("10:00", "2026-11-24 12:00"),
+            ("11:59", "2026-11-24 12:00"),
+            ("12:00", "2026-11-24 14:00"),
+            ("15:00", "2026-11-24 18:30"),
+            ("19:00", "2026-11-25 00:00"),
+            ("08:00", "2026-11-24 09:00"),
+        ] {
+            let time = at(&format!("2026-11-24 {time}"));
+            assert_eq!(schedules.steady_until(time), at(until), "{time}");
+        }
+        let (from, until) = (at("2026-11-24 12:00"), at("2026-11-24 14:00"));
+        let states = |t| {
+            let open = schedules.at(t);
+            (0..4).map(|p| open.state(p)).collect::<Vec<_>>()
+        };
+        assert_eq!(states(from), states(until - chrono::Duration::minutes(1)));
+        assert_ne!(states(from), states(until));
+    }
+
+    #[test]
     fn hours_are_evaluated_with_french_public_holidays() {
         let places = [
             place("Mo-Fr 09:00-12:00,14:00-17:00; PH off"),
