@@ -309,8 +309,18 @@ fn epci_places(places: &[Place]) -> Vec<EpciPlaces> {
     }
     let table = epcis();
     let mut sums: HashMap<&str, Sum> = HashMap::new();
+    // Places repeat their commune: each distinct (INSEE code, postal code, name) is read once.
+    let mut epci_of: HashMap<(&str, &str, &str), Option<&Epci>> = HashMap::new();
     for place in places {
-        let Some(epci) = table.of_place(place) else {
+        let commune = (
+            place.text(crate::place::TextField::CodeInsee),
+            place.code_postal(),
+            place.commune(),
+        );
+        let Some(epci) = *epci_of
+            .entry(commune)
+            .or_insert_with(|| table.of_place(place))
+        else {
             continue;
         };
         let (lon, lat) = (place.longitude, place.latitude);
