@@ -61,12 +61,18 @@ pub struct ChangesParams {
     territory: Territory,
 }
 
-/// The territory of the filters of `query` (the route takes no other filter).
+/// The territory of the filters of `query` (the route takes no other filter): any of the codes
+/// given, an EPCI standing for its communes.
 fn territory(query: &Query, limits: &Limits) -> Result<Territory, ApiError> {
     let filter = filter_of(query, limits)?;
+    let epci_communes = filter
+        .epcis
+        .iter()
+        .filter_map(|code| lieux_index::territory::epcis().get(code))
+        .flat_map(|epci| &epci.communes);
     Ok(Territory::new(
         &filter.departements,
-        &filter.codes_insee,
+        filter.codes_insee.iter().chain(epci_communes),
         &filter.codes_postaux,
     ))
 }

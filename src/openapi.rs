@@ -374,7 +374,7 @@ fn query_parameter(parameter: &Parameter, limits: &Limits) -> Value {
         Kind::LocalTime => (
             json!({
                 "type": "string",
-                // Years 1970 to 2100 (`search::OPEN_AT_YEARS`), days 01 to 28 of any month
+                // Years 1970 to 2100 (`params::OPEN_AT_YEARS`), days 01 to 28 of any month
                 // are always dates; the server takes the 29th to the 31st where they exist.
                 "pattern": "^(19[7-9][0-9]|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
             }),

@@ -11,6 +11,7 @@
 use std::future::{ready, Ready};
 
 use actix_web::{web, FromRequest, HttpRequest};
+use chrono::NaiveDateTime;
 use lieux_index::filter::PlaceFilter;
 use lieux_tiles::LngLatBbox;
 
@@ -240,7 +241,7 @@ pub enum Filters {
 }
 
 /// The filters that name a territory.
-pub const TERRITORY: &[&str] = &["departement", "code_insee", "code_postal"];
+pub const TERRITORY: &[&str] = &["departement", "epci", "code_insee", "code_postal"];
 
 impl Filters {
     /// Whether `name` is one of them.
@@ -504,4 +505,93 @@ pub fn bbox(query: &Query, limits: &Limits) -> Result<Option<LngLatBbox>, ApiErr
     };
     limits.check_bbox(&bbox)?;
     Ok(Some(bbox))
+}
+
+/// `open_at`, a local time.
+pub const OPEN_AT: Parameter = Parameter {
+    name: "open_at",
+    description: "Only places open at this local date-time (Europe/Paris), e.g. `2026-11-24T14:30`; not with `open_now`. Temporary closures count.",
+    kind: Kind::LocalTime,
+};
+
+/// `open_now`.
+pub const OPEN_NOW: Parameter = Parameter {
+    name: "open_now",
+    description:
+        "Only places open now (Europe/Paris); not with `open_at`. Temporary closures count.",
+    kind: Kind::Boolean,
+};
+
+/// `include_unknown`, with one of the two.
+pub const INCLUDE_UNKNOWN: Parameter = Parameter {
+    name: "include_unknown",
+    description: "With an opening filter, keep places whose hours are missing or unreadable.",
+    kind: Kind::Boolean,
+};
+
+/// The opening filter's parameters, as `/search` and the map routes take them.
+pub const OPENING: Group = Group {
+    name: "opening",
+    description: "Only places open at a time: `open_at` or `open_now`, not both, and whether places of unknown hours are kept.",
+    together: &[],
+    with: &["open_at", "open_now", "include_unknown"],
+    at_most_one: &["open_at", "open_now"],
+    required: false,
+};
+
+/// An opening filter as asked: at a local time, or now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Opening {
+    /// The local time of `open_at`; `None` for `open_now`.
+    pub at: Option<NaiveDateTime>,
+    /// Whether places of unknown hours are kept.
+    pub include_unknown: bool,
+}
+
+/// The opening filter of `query` ([`OPENING`]), if it asks for one.
+///
+/// # Errors
+/// A malformed `open_at`, `open_now` or `include_unknown`, or `open_at` with `open_now`.
+pub fn opening(query: &Query) -> Result<Option<Opening>, ApiError> {
+    let at = OPEN_AT.text(query)?.map(parse_local_time).transpose()?;
+    let now = OPEN_NOW.boolean(query)?;
+    if now && at.is_some() {
+        return Err(invalid("open_now: give open_at or open_now, not both"));
+    }
+    let include_unknown = INCLUDE_UNKNOWN.boolean(query)?;
+    Ok((now || at.is_some()).then_some(Opening {
+        at,
+        include_unknown,
+    }))
+}
+
+/// The years `open_at` may name. The opening-hours evaluator steps days and weeks from the date
+/// it is given and panics near the ends of chrono's range; no schedule says anything of years
+/// this far apart anyway.
+pub const OPEN_AT_YEARS: std::ops::RangeInclusive<i32> = 1970..=2100;
+
+/// A local date-time: `2026-11-24T14:30`, with or without seconds, `T` or a space, in
+/// [`OPEN_AT_YEARS`].
+fn parse_local_time(text: &str) -> Result<NaiveDateTime, ApiError> {
+    let at = [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|format| NaiveDateTime::parse_from_str(text.trim(), format).ok())
+    .ok_or_else(|| {
+        invalid(format!(
+            "open_at: {text:?} is not a local date-time such as 2026-11-24T14:30"
+        ))
+    })?;
+    if !OPEN_AT_YEARS.contains(&chrono::Datelike::year(&at)) {
+        return Err(invalid(format!(
+            "open_at: {text:?} is outside the years {} to {}",
+            OPEN_AT_YEARS.start(),
+            OPEN_AT_YEARS.end()
+        )));
+    }
+    Ok(at)
 }

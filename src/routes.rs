@@ -62,7 +62,7 @@ pub const OPERATIONS: &[Operation] = &[
     operation::<search::NearestParams>("/nearest", "/nearest", "get", &search::NEAREST),
     operation::<search::SuggestParams>("/suggest", "/suggest", "get", &search::SUGGEST),
     operation::<NoParams>("/places/{id}", "/places/{id}", "get", &search::PLACE),
-    operation::<NoParams>("/export.csv", "/export.csv", "get", &search::EXPORT),
+    operation::<search::ExportParams>("/export.csv", "/export.csv", "get", &search::EXPORT),
     operation::<feed::ChangesParams>("/changes", "/changes", "get", &feed::CHANGES),
     operation::<feed::AtomParams>("/changes.atom", "/changes.atom", "get", &feed::ATOM),
     operation::<campaign::LinkParams>(
@@ -464,10 +464,17 @@ mod tests {
         for (path, takes) in [
             ("/health?x=1", "this route takes none"),
             ("/places/a?full=1", "this route takes none"),
-            ("/tiles/0/0/0.mvt?debug=1", "this route takes the filters"),
+            (
+                "/tiles/0/0/0.mvt?debug=1",
+                "this route takes the filters and open_at, open_now, include_unknown",
+            ),
             (
                 "/clusters?zoom=3&debug=1",
-                "this route takes the filters and bbox, zoom",
+                "this route takes the filters and bbox, zoom, open_at, open_now, include_unknown",
+            ),
+            (
+                "/export.csv?services=x",
+                "this route takes departement, epci, code_insee, code_postal",
             ),
             (
                 "/suggest?q=a&services=x",
@@ -519,6 +526,30 @@ mod tests {
             (
                 "/search?open_now=true&open_at=2026-12-04T10:00",
                 "open_now: give open_at or open_now, not both",
+            ),
+            (
+                "/tiles/3/4/2.mvt?open_now=true&open_at=2026-12-04T10:00",
+                "open_now: give open_at or open_now, not both",
+            ),
+            (
+                "/clusters?zoom=3&open_at=tomorrow",
+                "open_at: \"tomorrow\" is not a local date-time such as 2026-11-24T14:30",
+            ),
+            (
+                "/tiles.json?open_now=maybe",
+                "open_now: \"maybe\" is not true or false",
+            ),
+            (
+                "/export.csv?epci=24490001",
+                "epci: \"24490001\" is not a valid code",
+            ),
+            (
+                "/changes?code_insee=4900",
+                "code_insee: \"4900\" is not a valid code",
+            ),
+            (
+                "/tiles/3/4/2.mvt?departement=4",
+                "departement: \"4\" is not a valid code",
             ),
             ("/clusters", "zoom is required"),
         ] {

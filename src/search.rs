@@ -14,7 +14,6 @@ use std::time::Instant;
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use chrono::NaiveDateTime;
 use lieux_index::filter::PlaceFilter;
 use lieux_index::ingest::export::{write_schema_csv, Cells};
 use lieux_index::search::facets::Facets;
@@ -32,8 +31,9 @@ use crate::answers::{text, Answer, Content, Description, PathParameter};
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
 use crate::params::{
-    at_most, bbox, check_text, filter_of, invalid, location, parse, Filters, Group, Kind, Maximum,
-    NoParams, Parameter, Params, Query, RouteParams, BBOX, LAT, LON, POSITION,
+    at_most, bbox, check_text, filter_of, invalid, location, opening, parse, Filters, Group, Kind,
+    Maximum, NoParams, Parameter, Params, Query, RouteParams, BBOX, INCLUDE_UNKNOWN, LAT, LON,
+    OPENING, OPEN_AT, OPEN_NOW, POSITION,
 };
 use crate::state::{AppState, Live};
 
@@ -210,21 +210,6 @@ mod declared {
             maximum: Maximum::Limit(|limits| limits.max_radius_m),
         },
     };
-    pub const OPEN_AT: Parameter = Parameter {
-        name: "open_at",
-        description: "Only places open at this local date-time (Europe/Paris), e.g. `2026-11-24T14:30`; not with `open_now`.",
-        kind: Kind::LocalTime,
-    };
-    pub const OPEN_NOW: Parameter = Parameter {
-        name: "open_now",
-        description: "Only places open now (Europe/Paris); not with `open_at`.",
-        kind: Kind::Boolean,
-    };
-    pub const INCLUDE_UNKNOWN: Parameter = Parameter {
-        name: "include_unknown",
-        description: "With an opening filter, keep places whose hours are missing or unreadable.",
-        kind: Kind::Boolean,
-    };
     #[allow(clippy::cast_precision_loss)]
     pub const LIMIT: Parameter = Parameter {
         name: "limit",
@@ -268,9 +253,9 @@ impl RouteParams for SearchParams {
         LON,
         declared::RADIUS,
         BBOX,
-        declared::OPEN_AT,
-        declared::OPEN_NOW,
-        declared::INCLUDE_UNKNOWN,
+        OPEN_AT,
+        OPEN_NOW,
+        INCLUDE_UNKNOWN,
         declared::LIMIT,
         declared::OFFSET,
         declared::SORT,
@@ -285,14 +270,7 @@ impl RouteParams for SearchParams {
             at_most_one: &[],
             required: false,
         },
-        Group {
-            name: "opening",
-            description: "Only places open at a time: `open_at` or `open_now`, not both, and whether places of unknown hours are kept.",
-            together: &[],
-            with: &["open_at", "open_now", "include_unknown"],
-            at_most_one: &["open_at", "open_now"],
-            required: false,
-        },
+        OPENING,
     ];
     const FILTERS: Filters = Filters::All;
 
@@ -304,7 +282,7 @@ impl RouteParams for SearchParams {
 
 /// The search a query string asks for, and its format.
 fn search_request(query: &Query, limits: &Limits) -> Result<(SearchRequest, Format), ApiError> {
-    use declared::{FORMAT, INCLUDE_UNKNOWN, LIMIT, OFFSET, OPEN_AT, OPEN_NOW, RADIUS, SORT};
+    use declared::{FORMAT, LIMIT, OFFSET, RADIUS, SORT};
     let filter = filter_of(query, limits)?;
     let format = match FORMAT.one_of(query)? {
         "csv" => Format::Csv,
@@ -321,18 +299,10 @@ fn search_request(query: &Query, limits: &Limits) -> Result<(SearchRequest, Form
         }),
     };
     let bbox = bbox(query, limits)?;
-    let open_at = OPEN_AT.text(query)?.map(parse_local_time).transpose()?;
-    let open_now = OPEN_NOW.boolean(query)?;
-    if open_now && open_at.is_some() {
-        return Err(invalid("open_now: give open_at or open_now, not both"));
-    }
-    let include_unknown = INCLUDE_UNKNOWN.boolean(query)?;
-    let open = open_at
-        .or_else(|| open_now.then(now_local))
-        .map(|at| OpenFilter {
-            at,
-            include_unknown,
-        });
+    let open = opening(query)?.map(|opening| OpenFilter {
+        at: opening.at.unwrap_or_else(now_local),
+        include_unknown: opening.include_unknown,
+    });
     let sort = match SORT.one_of(query)? {
         "distance" if near.is_none() => return Err(invalid("sort: distance needs lat and lon")),
         "distance" => Sort::Distance,
@@ -357,37 +327,6 @@ fn search_request(query: &Query, limits: &Limits) -> Result<(SearchRequest, Form
         },
         format,
     ))
-}
-
-/// The years `open_at` may name. The opening-hours evaluator steps days and weeks from the date
-/// it is given and panics near the ends of chrono's range; no schedule says anything of years
-/// this far apart anyway.
-pub const OPEN_AT_YEARS: std::ops::RangeInclusive<i32> = 1970..=2100;
-
-/// A local date-time: `2026-11-24T14:30`, with or without seconds, `T` or a space, in
-/// [`OPEN_AT_YEARS`].
-fn parse_local_time(text: &str) -> Result<NaiveDateTime, ApiError> {
-    let at = [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-    ]
-    .iter()
-    .find_map(|format| NaiveDateTime::parse_from_str(text.trim(), format).ok())
-    .ok_or_else(|| {
-        invalid(format!(
-            "open_at: {text:?} is not a local date-time such as 2026-11-24T14:30"
-        ))
-    })?;
-    if !OPEN_AT_YEARS.contains(&chrono::Datelike::year(&at)) {
-        return Err(invalid(format!(
-            "open_at: {text:?} is outside the years {} to {}",
-            OPEN_AT_YEARS.start(),
-            OPEN_AT_YEARS.end()
-        )));
-    }
-    Ok(at)
 }
 
 /// Runs `request` on the query threads, as the person asked it (see
@@ -509,7 +448,7 @@ fn took_ms(started: Instant) -> f64 {
 
 /// `GET /export.csv`.
 pub const EXPORT: Description = Description {
-    description: "What a hub publishes: the base data with every accepted contribution applied, in the standard's columns and order. A changed place has `date_maj` the day its change was accepted and `source` naming the contribution (`contribution N`); a place reported closed is left out. Cells a spreadsheet would run as a formula start with `'` (`lieux export` writes the values exactly).",
+    description: "What a hub publishes: the base data with every accepted contribution applied, in the standard's columns and order; with territory filters (`departement`, `epci`, `code_insee`, `code_postal`), the places of that territory only. A changed place has `date_maj` the day its change was accepted and `source` naming the contribution (`contribution N`); a place reported closed is left out. Cells a spreadsheet would run as a formula start with `'` (`lieux export` writes the values exactly).",
     errors: &[(
         ErrorCode::TooManyRequests,
         "`--max-exports` exports are running already.",
@@ -518,7 +457,7 @@ pub const EXPORT: Description = Description {
         "The whole data set served, as a CSV of schema v1.0.2",
         &[Answer {
             status: 200,
-            description: "Every place, streamed.",
+            description: "Every place (of the territory asked for), streamed.",
             content: &[Content {
                 media: "text/csv",
                 schema: text,
@@ -534,24 +473,31 @@ pub const EXPORT: Description = Description {
     )
 };
 
-/// `GET /export.csv`: every place served, streamed; no cap but the number of exports at once.
+/// The parameters of `/export.csv`: the territory filters alone.
+pub struct ExportParams(PlaceFilter);
+
+impl RouteParams for ExportParams {
+    const PARAMETERS: &'static [Parameter] = &[];
+    const FILTERS: Filters = Filters::Territory;
+
+    fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
+        Ok(Self(filter_of(query, limits)?))
+    }
+}
+
+/// `GET /export.csv`: every place served (in the territory asked for), streamed; no cap but
+/// the number of exports at once.
 pub async fn export_all(
     state: web::Data<AppState>,
     live: Live,
-    _: Params<NoParams>,
+    Params(ExportParams(territory)): Params<ExportParams>,
 ) -> Result<HttpResponse, ApiError> {
     let permit = state.exports.take(state.limits.max_exports)?;
-    let count = u32::try_from(live.manifest().places)
-        .map_err(|_| ApiError::new(ErrorCode::Internal, "more places than an index holds"))?;
-    let ordinals: Vec<u32> = (0..count).collect();
+    let ordinals = live.ordinals_matching(&territory).map_err(ApiError::from)?;
+    let count = ordinals.len() as u64;
     let file = format!("lieux-{}.csv", now_local().date());
     let body = export_stream(live.0, ordinals, Format::Csv, permit, &state.limits);
-    Ok(attachment(
-        "text/csv; charset=utf-8",
-        &file,
-        u64::from(count),
-        body,
-    ))
+    Ok(attachment("text/csv; charset=utf-8", &file, count, body))
 }
 
 /// An export's answer: `body` streamed as the attachment `file`, holding `total` places.

@@ -4,14 +4,21 @@
 //! a filter is asked for (seconds at a million places) and caches: such a request runs on
 //! actix's blocking pool, so that no other connection of the worker waits for it. Once the map
 //! is built, tiles are encoded on the worker itself (well under a millisecond), and cached.
+//!
+//! Every map route takes the opening filter of `/search` (`open_now`, `open_at`,
+//! `include_unknown`). The live index names an `open_now` map after the span of time over which
+//! no place opens or closes ([`lieux_index::serve::map`]), so its tiles' `ETag` changes when a
+//! place's state does, and their `max-age` never outlives the span.
 
 use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
+use lieux_index::filter::PlaceFilter;
+use lieux_index::search::schedules::TIME_ZONE;
 use lieux_index::serve::geojson::collection_schema;
 use lieux_index::serve::map::MapFeature;
-use lieux_index::serve::map::MapFilter;
+use lieux_index::serve::map::{MapFilter, OpenTime};
 use lieux_index::serve::tiles::{Compression, MAX_TILE_ZOOM};
 use lieux_index::serve::LiveIndex;
 use lieux_tiles::{LngLatBbox, TileCoord, TileJson};
@@ -22,8 +29,8 @@ use crate::answers::{binary, Answer, Content, Description, PathParameter};
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
 use crate::params::{
-    at_most, filter_of, parse, parse_bbox, Filters, Kind, Maximum, Parameter, Params, Query,
-    RouteParams, BBOX,
+    at_most, filter_of, opening, parse, parse_bbox, Filters, Group, Kind, Maximum, Opening,
+    Parameter, Params, Query, RouteParams, BBOX, INCLUDE_UNKNOWN, OPENING, OPEN_AT, OPEN_NOW,
 };
 use crate::search::GEOJSON;
 use crate::state::{AppState, Live};
@@ -94,7 +101,10 @@ const TILE_HEADERS: &[(&str, &str)] = &[
         "ETag",
         "Names the index, the filter, the tile and its compression.",
     ),
-    ("Cache-Control", "As `--tile-cache-control` says."),
+    (
+        "Cache-Control",
+        "As `--tile-cache-control` says; with `open_now`, its `max-age` ends when some place next opens or closes.",
+    ),
 ];
 
 /// The path parameters of a cluster's routes.
@@ -197,16 +207,89 @@ struct ExpansionZoom {
 /// The most leaves one `/clusters/{id}/leaves` answer holds.
 pub const MAX_LEAVES: usize = 1000;
 
-/// The filters of a map request.
-pub struct MapParams(MapFilter);
+/// The filters of a map request, and its opening filter.
+pub struct MapParams {
+    filter: PlaceFilter,
+    opening: Option<Opening>,
+}
+
+/// The opening parameters of the map routes, as `/search` takes them.
+const MAP_OPENING: [Parameter; 3] = [OPEN_AT, OPEN_NOW, INCLUDE_UNKNOWN];
+
+impl MapParams {
+    fn read_from(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
+        Ok(Self {
+            filter: filter_of(query, limits)?,
+            opening: opening(query)?,
+        })
+    }
+
+    /// The map filter on `live`: an `open_now` names the present's span of its schedules.
+    fn on(self, live: &LiveIndex) -> MapFilter {
+        let time = self
+            .opening
+            .map(|opening| opening.at.map_or(OpenTime::Now, OpenTime::At));
+        let include_unknown = self.opening.is_some_and(|opening| opening.include_unknown);
+        live.map_filter(self.filter, time, include_unknown)
+    }
+}
 
 impl RouteParams for MapParams {
-    const PARAMETERS: &'static [Parameter] = &[];
+    const PARAMETERS: &'static [Parameter] = &MAP_OPENING;
+    const GROUPS: &'static [Group] = &[OPENING];
     const FILTERS: Filters = Filters::All;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
-        Ok(Self(MapFilter::new(filter_of(query, limits)?)))
+        Self::read_from(query, limits)
     }
+}
+
+/// `Cache-Control` for an answer that holds until `fresh_until` (local time), when it is
+/// given: `configured`, its `max-age` and `s-maxage` cut to the seconds left (and one added
+/// if it has none).
+fn cache_control_until(
+    configured: &header::HeaderValue,
+    fresh_until: Option<chrono::NaiveDateTime>,
+) -> header::HeaderValue {
+    use chrono::TimeZone as _;
+    let Some(until) = fresh_until else {
+        return configured.clone();
+    };
+    let left = TIME_ZONE
+        .from_local_datetime(&until)
+        .earliest()
+        .map_or(0, |until| {
+            (until.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds()
+        });
+    with_max_age_at_most(configured, u64::try_from(left).unwrap_or(0))
+}
+
+/// `configured`, its `max-age` and `s-maxage` cut to `left` seconds (and a `max-age` added if it
+/// has none).
+fn with_max_age_at_most(configured: &header::HeaderValue, left: u64) -> header::HeaderValue {
+    let mut has_max_age = false;
+    let mut directives: Vec<String> = configured
+        .to_str()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|directive| match directive.split_once('=') {
+            Some((name, value))
+                if name.eq_ignore_ascii_case("max-age")
+                    || name.eq_ignore_ascii_case("s-maxage") =>
+            {
+                has_max_age = true;
+                let seconds = value.trim().parse::<u64>().map_or(left, |v| v.min(left));
+                format!("{name}={seconds}")
+            }
+            _ => directive.to_owned(),
+        })
+        .collect();
+    if !has_max_age {
+        directives.push(format!("max-age={left}"));
+    }
+    header::HeaderValue::from_str(&directives.join(", ")).unwrap_or_else(|_| configured.clone())
 }
 
 /// `/tiles/{z}/{x}/{y}.mvt` (or `.pbf`): the tile of a path.
@@ -252,10 +335,12 @@ async fn blocking<T: Send + 'static>(
 pub async fn tile(
     state: web::Data<AppState>,
     live: Live,
-    Params(MapParams(filter)): Params<MapParams>,
+    Params(asked): Params<MapParams>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let coord = tile_of(&request)?;
+    let filter = asked.on(&live);
+    let cache_control = cache_control_until(&state.tile_cache_control, filter.fresh_until());
     let compression = if accepts_gzip(&request) {
         Compression::Gzip
     } else {
@@ -273,12 +358,7 @@ pub async fn tile(
     } else {
         Some(blocking(&live, move |live| live.tile(&filter, coord, compression)).await?)
     };
-    Ok(tile_response(
-        bytes,
-        compression,
-        etag,
-        &state.tile_cache_control,
-    ))
+    Ok(tile_response(bytes, compression, etag, &cache_control))
 }
 
 /// The answer of a tile: 304 when the client holds it (`None`), 204 when it is empty, the
@@ -363,9 +443,10 @@ fn accepts_gzip(request: &HttpRequest) -> bool {
 pub async fn tilejson(
     state: web::Data<AppState>,
     live: Live,
-    Params(MapParams(filter)): Params<MapParams>,
+    Params(asked): Params<MapParams>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    let filter = asked.on(&live);
     let base = state.base_url(&request)?;
     let query_string = request.query_string();
     let suffix = if query_string.is_empty() {
@@ -383,7 +464,7 @@ pub async fn tilejson(
 
 /// The parameters of `/clusters`: the filters, a bbox and a zoom.
 pub struct ClustersParams {
-    filter: MapFilter,
+    map: MapParams,
     bbox: LngLatBbox,
     zoom: u8,
 }
@@ -400,7 +481,8 @@ const ZOOM: Parameter = Parameter {
 };
 
 impl RouteParams for ClustersParams {
-    const PARAMETERS: &'static [Parameter] = &[BBOX, ZOOM];
+    const PARAMETERS: &'static [Parameter] = &[BBOX, ZOOM, OPEN_AT, OPEN_NOW, INCLUDE_UNKNOWN];
+    const GROUPS: &'static [Group] = &[OPENING];
     const FILTERS: Filters = Filters::All;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
@@ -410,7 +492,7 @@ impl RouteParams for ClustersParams {
         };
         limits.check_bbox(&bbox)?;
         Ok(Self {
-            filter: MapFilter::new(filter_of(query, limits)?),
+            map: MapParams::read_from(query, limits)?,
             bbox,
             zoom: u8::try_from(ZOOM.integer(query, limits)?).unwrap_or(MAX_TILE_ZOOM),
         })
@@ -422,9 +504,19 @@ pub async fn clusters(
     live: Live,
     Params(asked): Params<ClustersParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let ClustersParams { filter, bbox, zoom } = asked;
+    let ClustersParams { map, bbox, zoom } = asked;
+    let filter = map.on(&live);
+    let fresh_until = filter.fresh_until();
     let clusters = blocking(&live, move |live| live.clusters(&filter, bbox, zoom)).await?;
-    Ok(HttpResponse::Ok().content_type(GEOJSON).json(clusters))
+    let mut response = HttpResponse::Ok();
+    if fresh_until.is_some() {
+        let no_cache = header::HeaderValue::from_static("no-cache");
+        response.insert_header((
+            header::CACHE_CONTROL,
+            cache_control_until(&no_cache, fresh_until),
+        ));
+    }
+    Ok(response.content_type(GEOJSON).json(clusters))
 }
 
 /// The cluster id of a `/clusters/{id}/…` path.
@@ -436,16 +528,17 @@ fn cluster_id(id: &str) -> Result<u64, ApiError> {
 pub async fn cluster_children(
     live: Live,
     id: web::Path<String>,
-    Params(MapParams(filter)): Params<MapParams>,
+    Params(asked): Params<MapParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = cluster_id(&id)?;
+    let filter = asked.on(&live);
     let children = blocking(&live, move |live| live.cluster_children(&filter, id)).await?;
     Ok(HttpResponse::Ok().content_type(GEOJSON).json(children))
 }
 
 /// The parameters of `/clusters/{id}/leaves`: the filters, and a page of leaves.
 pub struct LeavesParams {
-    filter: MapFilter,
+    map: MapParams,
     limit: usize,
     offset: usize,
 }
@@ -471,17 +564,21 @@ impl RouteParams for LeavesParams {
                 default: Some(0),
             },
         },
+        OPEN_AT,
+        OPEN_NOW,
+        INCLUDE_UNKNOWN,
     ];
+    const GROUPS: &'static [Group] = &[OPENING];
     const FILTERS: Filters = Filters::All;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
-        let [limit, offset] = Self::PARAMETERS else {
-            unreachable!("two parameters")
+        let [limit, offset, ..] = Self::PARAMETERS else {
+            unreachable!("a limit and an offset")
         };
         Ok(Self {
             limit: limit.count(query, limits)?,
             offset: offset.count(query, limits)?,
-            filter: MapFilter::new(filter_of(query, limits)?),
+            map: MapParams::read_from(query, limits)?,
         })
     }
 }
@@ -493,11 +590,8 @@ pub async fn cluster_leaves(
     Params(asked): Params<LeavesParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = cluster_id(&id)?;
-    let LeavesParams {
-        filter,
-        limit,
-        offset,
-    } = asked;
+    let LeavesParams { map, limit, offset } = asked;
+    let filter = map.on(&live);
     let leaves = blocking(&live, move |live| {
         live.cluster_leaves(&filter, id, limit, offset)
     })
@@ -509,12 +603,40 @@ pub async fn cluster_leaves(
 pub async fn cluster_expansion_zoom(
     live: Live,
     id: web::Path<String>,
-    Params(MapParams(filter)): Params<MapParams>,
+    Params(asked): Params<MapParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = cluster_id(&id)?;
+    let filter = asked.on(&live);
     let zoom = blocking(&live, move |live| live.cluster_expansion_zoom(&filter, id)).await?;
     Ok(HttpResponse::Ok().json(ExpansionZoom {
         cluster_id: id,
         expansion_zoom: zoom,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_that_holds_for_a_while_is_cached_no_longer() {
+        let cut = |configured: &'static str, left: u64| {
+            let configured = header::HeaderValue::from_static(configured);
+            with_max_age_at_most(&configured, left)
+                .to_str()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(cut("public, max-age=300", 90), "public, max-age=90");
+        assert_eq!(cut("public, max-age=30", 90), "public, max-age=30");
+        assert_eq!(
+            cut("max-age=30, s-maxage=3600", 90),
+            "max-age=30, s-maxage=90"
+        );
+        assert_eq!(cut("no-cache", 90), "no-cache, max-age=90");
+        assert_eq!(cut("public, max-age=300", 0), "public, max-age=0");
+        // An answer that does not depend on the clock keeps what the operator set.
+        let configured = header::HeaderValue::from_static("public, max-age=300");
+        assert_eq!(cache_control_until(&configured, None), configured);
+    }
 }

@@ -16,7 +16,7 @@ use crate::support::Server;
 #[derive(Default)]
 pub(crate) struct Copy {
     pub(crate) cursor: u64,
-    places: BTreeMap<String, Value>,
+    pub(crate) places: BTreeMap<String, Value>,
     /// Every cursor applied, in order.
     applied: Vec<u64>,
 }

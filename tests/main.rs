@@ -22,4 +22,5 @@ mod relevance;
 mod reload;
 mod search;
 mod serve;
+mod territories;
 mod tiles;

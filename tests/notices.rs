@@ -12,12 +12,7 @@ use crate::support::Server;
 fn ids(server: &Server, query: &str) -> Vec<String> {
     let (status, found) = server.get(&format!("/search?limit=1000&{query}"));
     assert_eq!(status, 200, "{found}");
-    found["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap().to_owned())
-        .collect()
+    crate::support::feature_ids(&found)
 }
 
 #[test]
@@ -118,6 +113,28 @@ fn a_temporary_closure_closes_the_place_on_its_days_only_and_a_notice_is_shown()
     );
     // open_now leaves it out too.
     assert!(!ids(&server, &format!("code_postal={postal}&open_now=true")).contains(&id));
+    // The map's clusters judge the closure as the search does (compared at fixed times: the
+    // present may cross an opening between two requests).
+    let on_map = |opening: &str| {
+        let query = format!("code_postal={postal}&{opening}");
+        let (status, body) = server.get(&format!("/clusters?zoom=17&{query}"));
+        assert_eq!(status, 200, "{body}");
+        let shown = crate::support::feature_ids(&body);
+        if !opening.starts_with("open_now") {
+            let mut searched = ids(&server, &query);
+            let mut sorted = shown.clone();
+            sorted.sort();
+            searched.sort();
+            assert_eq!(
+                sorted, searched,
+                "the map shows what the search finds: {query}"
+            );
+        }
+        shown
+    };
+    assert!(!on_map(&format!("open_at={}T10:00", day(0))).contains(&id));
+    assert!(on_map(&format!("open_at={}T10:00", day(-2))).contains(&id));
+    assert!(!on_map("open_now=true").contains(&id));
 
     // The feed tells its consumers, with the extension among the fields that changed.
     let (_, page) = server.get(&format!("/changes?since={}", feed.cursor));

@@ -25,14 +25,7 @@ fn position(row: &HashMap<String, String>) -> (f64, f64) {
     )
 }
 
-fn ids(body: &serde_json::Value) -> Vec<String> {
-    body["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap().to_owned())
-        .collect()
-}
+use crate::support::feature_ids as ids;
 
 /// `query` with spaces and non-ASCII characters percent-encoded.
 fn encode(query: &str) -> String {

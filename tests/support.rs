@@ -257,6 +257,16 @@ fn answer(response: ureq::http::Response<ureq::Body>) -> (u16, ureq::http::Heade
     (status, headers, body)
 }
 
+/// The ids of the features of a GeoJSON answer, in order.
+pub fn feature_ids(body: &serde_json::Value) -> Vec<String> {
+    body["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| f["id"].as_str().expect("an id").to_owned())
+        .collect()
+}
+
 /// A server on the bundled data. Each test has its own, stopped when it is dropped (a server
 /// in a static would outlive the test binary).
 pub fn bundled_server() -> Server {

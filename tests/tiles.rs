@@ -350,3 +350,117 @@ fn cluster_endpoints_expand_clusters_consistently() {
     let (_, zoom) = server.get(&format!("/clusters/{id}/expansion-zoom"));
     assert!(zoom["expansion_zoom"].as_u64().unwrap() > 5);
 }
+
+/// The ids of the places the map of `query` shows alone past the clustering's deepest zoom:
+/// every place it keeps.
+fn map_ids(server: &Server, query: &str) -> std::collections::BTreeSet<String> {
+    let (status, body) = server.get(&format!("/clusters?zoom=17&{query}"));
+    assert_eq!(status, 200, "{query}: {body}");
+    crate::support::feature_ids(&body).into_iter().collect()
+}
+
+/// The places counted in the world tile of `query`, decoded (an empty tile is a 204).
+fn world_count(server: &Server, query: &str) -> u64 {
+    let (status, _, body) = server.get_bytes(&format!("/tiles/0/0/0.mvt?{query}"), &[]);
+    if status == 204 {
+        return 0;
+    }
+    assert_eq!(status, 200, "{query}");
+    decode(body).2.iter().map(count_of).sum()
+}
+
+/// The minute it is in Europe/Paris, as `open_at` takes it.
+fn minute_now() -> String {
+    lieux_index::search::schedules::now_local()
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+#[test]
+fn opening_filters_tiles_and_clusters_as_it_filters_the_search() {
+    let server = bundled_server();
+    let searched = |query: &str| -> std::collections::BTreeSet<String> {
+        let (status, body) = server.get(&format!("/search?limit=1000&{query}"));
+        assert_eq!(status, 200, "{query}: {body}");
+        crate::support::feature_ids(&body).into_iter().collect()
+    };
+    let mut open = Vec::new();
+    // A Tuesday morning and a Sunday night, with and without the places of unknown hours.
+    for at in ["2026-11-24T10:00", "2026-11-29T03:00"] {
+        for unknown in ["", "&include_unknown=true"] {
+            let query = format!("open_at={at}{unknown}");
+            let expected = searched(&query);
+            assert_eq!(map_ids(&server, &query), expected, "{query}");
+            assert_eq!(
+                world_count(&server, &query),
+                expected.len() as u64,
+                "{query}"
+            );
+            open.push(expected.len());
+        }
+    }
+    let every = bundled_places().len();
+    assert!(
+        open[0] > open[2],
+        "open on Tuesday at 10 and Sunday at 3: {open:?}"
+    );
+    assert!(open[0] < open[1] && open[1] < every, "{open:?} of {every}");
+
+    // Now: what the map shows is what is open at the minute of the request.
+    let before = minute_now();
+    let shown = map_ids(&server, "open_now=true");
+    let counted = world_count(&server, "open_now=true");
+    let after = minute_now();
+    let at_before = map_ids(&server, &format!("open_at={before}"));
+    let at_after = map_ids(&server, &format!("open_at={after}"));
+    assert!(
+        shown == at_before || shown == at_after,
+        "open_now shows {} places; {} were open at {before}, {} at {after}",
+        shown.len(),
+        at_before.len(),
+        at_after.len()
+    );
+    assert!(counted == at_before.len() as u64 || counted == at_after.len() as u64);
+}
+
+#[test]
+fn open_now_tiles_are_named_and_cached_for_no_longer_than_the_places_stay_open() {
+    let server = bundled_server();
+    let (_, plain, _) = server.get_bytes("/tiles/6/31/22.mvt", &[]);
+    let (status, open, _) = server.get_bytes("/tiles/6/31/22.mvt?open_now=true", &[]);
+    assert!(status == 200 || status == 204, "{status}");
+    assert_ne!(
+        open["etag"], plain["etag"],
+        "a tile of open places is another tile"
+    );
+    assert_eq!(plain["cache-control"], "public, max-age=300");
+    // The configured max-age, cut to when some place next opens or closes (at the latest,
+    // midnight in Paris).
+    let cache_control = open["cache-control"].to_str().unwrap();
+    let max_age: u64 = cache_control
+        .strip_prefix("public, max-age=")
+        .and_then(|seconds| seconds.parse().ok())
+        .unwrap_or_else(|| panic!("{cache_control}"));
+    assert!(max_age <= 300, "{cache_control}");
+    // A tile asked again with its ETag is not sent again while it holds.
+    let etag = open["etag"].to_str().unwrap().to_owned();
+    let (again, headers, _) = server.get_bytes(
+        "/tiles/6/31/22.mvt?open_now=true",
+        &[("If-None-Match", &etag)],
+    );
+    assert!(
+        again == 304 || headers["etag"] != etag.as_str(),
+        "the same ETag is not modified; a new one means the places open changed"
+    );
+    // Clusters of open places say how long they hold too; TileJSON keeps the filter.
+    let (_, headers, _) = server.get_bytes("/clusters?zoom=3&open_now=true", &[]);
+    assert!(headers["cache-control"]
+        .to_str()
+        .unwrap()
+        .starts_with("no-cache, max-age="));
+    let (_, tilejson) = server.get("/tiles.json?open_now=true");
+    assert!(tilejson["tiles"][0]
+        .as_str()
+        .unwrap()
+        .ends_with("?open_now=true"));
+}

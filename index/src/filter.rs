@@ -1,8 +1,8 @@
 //! Filters: which places a map or a search shows.
 //!
 //! Tiles, clusters and search take the same filters: a value set per vocabulary (several values
-//! of one filter combine with OR, `|`-separated as in the schema), départements, and a free-text
-//! `q`. Different filters combine with AND. Which places pass is the search engine's to say
+//! of one filter combine with OR, `|`-separated as in the schema), the territory (départements,
+//! EPCIs, postal and INSEE codes), and a free-text `q`. Different filters combine with AND. Which places pass is the search engine's to say
 //! ([`crate::search::SearchIndex::matching`]), with its compact facet rows and its text bitmap.
 //!
 //! A [`PlaceFilter`] has a canonical key ([`PlaceFilter::key`]): two requests that ask for the
@@ -57,6 +57,9 @@ pub struct PlaceFilter {
     pub codes_postaux: BTreeSet<String>,
     /// INSEE commune codes (any of).
     pub codes_insee: BTreeSet<String>,
+    /// EPCIs by SIREN (any of): a place passes when its commune belongs to one
+    /// ([`crate::territory`]).
+    pub epcis: BTreeSet<String>,
     /// Free text, as typed.
     pub q: Option<String>,
 }
@@ -111,7 +114,16 @@ const PARAMETERS: &[(&str, &[&str], &str)] = &[
         "Département codes (any of): `49`, `2A`, `974`.",
     ),
     ("code_postal", &["code_postal"], "Postal codes (any of)."),
-    ("code_insee", &["code_insee"], "INSEE commune codes (any of)."),
+    (
+        "code_insee",
+        &["code_insee"],
+        "INSEE commune codes (any of): `49007`, `2A004`.",
+    ),
+    (
+        "epci",
+        &["epci"],
+        "EPCIs (intercommunalités) by SIREN (any of), e.g. `244900015` for Angers Loire Métropole: the places of their communes. `/suggest` offers them by name.",
+    ),
     (
         "q",
         &["q"],
@@ -181,6 +193,8 @@ pub fn parameter_values(name: &str) -> Option<FilterValues> {
         "departement" => FilterValues::Pattern("^ *([0-9]{2,3}|2[AaBb])? *$"),
         "code_postal" => FilterValues::Pattern("^ *([0-9]{5})? *$"),
         "code_insee" => FilterValues::Pattern("^ *([0-9A-Za-z]{5})? *$"),
+        // As `is_epci` reads it. A code of no EPCI keeps no place, as a code of no commune.
+        "epci" => FilterValues::Pattern("^ *([0-9]{9})? *$"),
         _ => FilterValues::Text,
     })
 }
@@ -230,6 +244,7 @@ impl PlaceFilter {
                 "departement" => filter.departements = codes(name, value, is_departement)?,
                 "code_postal" => filter.codes_postaux = codes(name, value, is_code_postal)?,
                 "code_insee" => filter.codes_insee = codes(name, value, is_code_insee)?,
+                "epci" => filter.epcis = codes(name, value, is_epci)?,
                 _ => {
                     let q = value.trim();
                     if q.chars().count() > MAX_QUERY_CHARS {
@@ -278,6 +293,7 @@ impl PlaceFilter {
         push("departement", join(&self.departements));
         push("code_postal", join(&self.codes_postaux));
         push("code_insee", join(&self.codes_insee));
+        push("epci", join(&self.epcis));
         if let Some(q) = &self.q {
             push("q", crate::fold::fold(q));
         }
@@ -309,14 +325,32 @@ impl PlaceFilter {
             && self.matches_codes(place)
     }
 
-    /// Whether `place` passes the postal and INSEE code filters.
+    /// Whether the filter names postal codes, INSEE codes or EPCIs: what
+    /// [`PlaceFilter::matches_codes`] judges.
+    #[must_use]
+    pub fn has_codes(&self) -> bool {
+        !(self.codes_postaux.is_empty() && self.codes_insee.is_empty() && self.epcis.is_empty())
+    }
+
+    /// Whether `place` passes the postal code, INSEE code and EPCI filters, its commune read
+    /// by [`crate::territory::commune_of`] (from its postal code and commune name when it has
+    /// no INSEE code).
     #[must_use]
     pub fn matches_codes(&self, place: &Place) -> bool {
-        (self.codes_postaux.is_empty() || self.codes_postaux.contains(place.code_postal()))
-            && (self.codes_insee.is_empty()
-                || self
-                    .codes_insee
-                    .contains(place.text(crate::place::TextField::CodeInsee)))
+        if !self.codes_postaux.is_empty() && !self.codes_postaux.contains(place.code_postal()) {
+            return false;
+        }
+        if self.codes_insee.is_empty() && self.epcis.is_empty() {
+            return true;
+        }
+        let Some(commune) = crate::territory::commune_of(place) else {
+            return false;
+        };
+        (self.codes_insee.is_empty() || self.codes_insee.contains(commune.as_ref()))
+            && (self.epcis.is_empty()
+                || crate::territory::epcis()
+                    .of_commune(&commune)
+                    .is_some_and(|epci| self.epcis.contains(&epci.code)))
     }
 }
 
@@ -371,6 +405,10 @@ fn codes(
         .collect()
 }
 
+fn is_epci(code: &str) -> bool {
+    code.len() == 9 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn is_departement(code: &str) -> bool {
     matches!(code.len(), 2 | 3)
         && (code.bytes().all(|b| b.is_ascii_digit()) || code == "2A" || code == "2B")
@@ -415,6 +453,25 @@ mod tests {
         assert!(err.message.contains("twice"));
         assert!(PlaceFilter::from_pairs([("departement", "4/9")]).is_err());
         assert!(PlaceFilter::from_pairs([("q", "x".repeat(201).as_str())]).is_err());
+    }
+
+    #[test]
+    fn an_epci_keeps_the_places_of_its_communes() {
+        let filter = PlaceFilter::from_pairs([("epci", " 244900015 |")]).unwrap();
+        assert_eq!(filter.key(), "epci=244900015");
+        assert!(filter.has_codes());
+        let err = PlaceFilter::from_pairs([("epci", "24490001")]).unwrap_err();
+        assert_eq!(err.parameter, "epci");
+        let at = |code_insee: &str| {
+            let mut place = crate::ingest::generate::test_places(1, 3).remove(0);
+            place.texts = place
+                .texts
+                .with(crate::place::TextField::CodeInsee, code_insee);
+            place
+        };
+        assert!(filter.matches_codes(&at("49007")), "Angers");
+        assert!(!filter.matches_codes(&at("44109")), "Nantes");
+        assert!(!filter.matches_codes(&at("")), "no commune");
     }
 
     #[test]

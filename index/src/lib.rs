@@ -31,6 +31,7 @@ pub mod place;
 pub mod search;
 pub mod serve;
 pub mod store;
+pub mod territory;
 pub mod vocab;
 
 pub use error::{Error, Result};

@@ -455,6 +455,83 @@ test("the API's documentation page shows every operation of /openapi.json", asyn
   await screenshot("api");
 });
 
+/** Records the paths and queries of the vector tiles the page asks for, until `stop()`. */
+function recordTileRequests() {
+  const asked = [];
+  const context = page.context();
+  const record = (request) => {
+    const url = new URL(request.url());
+    if (/^\/tiles\/\d+\/\d+\/\d+\.(mvt|pbf)$/.test(url.pathname)) asked.push(url);
+  };
+  context.on("request", record);
+  return { asked, stop: () => context.off("request", record) };
+}
+
+/** Waits until `tiles` holds a tile request that `predicate` accepts. */
+async function waitForTile(tiles, predicate, what) {
+  const deadline = Date.now() + 20_000;
+  while (!tiles.asked.some(predicate)) {
+    if (Date.now() > deadline) assert.fail(`no tile request ${what}: ${tiles.asked.map(String).join(" ")}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+test("« Ouvert maintenant » filters the map's tiles, not only the list", async () => {
+  await page.goto(`${BASE}/`);
+  await page.waitForFunction(() => document.body.dataset.search === "done");
+  const before = await waitForCounts((c) => c.clusters > 0, "clusters");
+  const tiles = recordTileRequests();
+  const openNow = page.getByRole("checkbox", { name: "Ouvert maintenant" });
+  await afterSearch(() => openNow.check());
+  const source = new URL(await page.evaluate(() => window.lieux.map.getStyle().sources.lieux.url));
+  assert.equal(source.searchParams.get("open_now"), "true", "the TileJSON of open places");
+  await waitForTile(tiles, (url) => url.searchParams.get("open_now") === "true", "with open_now=true");
+  const during = tiles.asked.length;
+  await waitForCounts((c) => c.points <= before.points, "the open places");
+  assert.equal(new URL(page.url()).searchParams.get("open_now"), "true", "the filter is in the URL");
+
+  // Unchecked, the map asks for the tiles of every place again.
+  await afterSearch(() => openNow.uncheck());
+  await waitForTile(
+    { asked: tiles.asked.slice(during) },
+    (url) => !url.searchParams.has("open_now"),
+    "without open_now",
+  );
+  tiles.stop();
+  await waitForCounts((c) => c.points === before.points, "every place again");
+});
+
+test("typing « Angers Loire » offers the intercommunalité, which filters the list and the map", async () => {
+  await page.goto(`${BASE}/`);
+  await page.waitForFunction(() => document.body.dataset.search === "done");
+  const input = page.getByRole("combobox", { name: /Rechercher/ });
+  await input.click();
+  await input.pressSequentially("Angers Loire", { delay: 40 });
+  const option = page.locator("#suggestions [role=option].epci").first();
+  await option.waitFor({ state: "visible" });
+  const text = await option.innerText();
+  assert.match(text, /Angers Loire Métropole/);
+  assert.match(text, /Intercommunalité/);
+  const count = Number(/(\d+) lieux?/.exec(text)?.[1]);
+  assert.ok(count > 0, text);
+
+  await afterSearch(() => option.click());
+  assert.equal(new URL(page.url()).searchParams.get("epci"), "244900015", "the territory is in the URL");
+  assert.equal(await page.evaluate(() => window.lieux.total()), count, "the list holds the EPCI's places");
+  const source = new URL(await page.evaluate(() => window.lieux.map.getStyle().sources.lieux.url));
+  assert.equal(source.searchParams.get("epci"), "244900015", "the tiles are filtered");
+  assert.match(await page.locator("#territory-text").innerText(), /Angers Loire Métropole/);
+
+  // The link restores it, name included; « Retirer » takes it off.
+  await page.reload();
+  await page.waitForFunction(() => document.body.dataset.search === "done");
+  assert.equal(await page.evaluate(() => window.lieux.total()), count);
+  assert.match(await page.locator("#territory-text").innerText(), /Angers Loire Métropole/);
+  await afterSearch(() => page.locator("#territory-clear").click());
+  assert.equal(new URL(page.url()).searchParams.get("epci"), null);
+  assert.ok((await page.evaluate(() => window.lieux.total())) > count);
+});
+
 test("the page asked nothing of any other host, and raised no error", () => {
   assert.deepEqual(foreignRequests, [], "requests to other hosts");
   assert.deepEqual(pageErrors, [], "uncaught errors in the page");

@@ -97,6 +97,14 @@ export type Suggestion =
       count?: number;
       coordinates: [number, number];
     }
+  | {
+      type: "epci";
+      label: string;
+      code: string;
+      count?: number;
+      coordinates: [number, number];
+      bbox: [number, number, number, number];
+    }
   | { type: "service"; label: string; count?: number };
 
 /** An API error, with the server's `{"error", "message"}` when it gave one. */

@@ -16,6 +16,8 @@ import {
   searchParams,
   stateFromUrl,
   stateToUrl,
+  TERRITORY_KEYS,
+  TERRITORY_NAMES,
   tileJsonUrl,
   VOCABULARIES,
   type PageState,
@@ -343,8 +345,15 @@ byId("open-at-clear").addEventListener("click", () => {
   void update();
 });
 
+byId("territory-clear").addEventListener("click", () => {
+  for (const key of TERRITORY_KEYS) delete state.filters[key];
+  state.territory = null;
+  void update();
+});
+
 byId("clear-filters").addEventListener("click", () => {
   state.filters = {};
+  state.territory = null;
   state.openNow = false;
   state.openAt = null;
   void update();
@@ -370,6 +379,8 @@ function suggestionKind(s: Suggestion): string {
       return s.commune ? `Lieu · ${s.commune}` : "Lieu";
     case "commune":
       return `Commune${s.code_postal ? ` · ${s.code_postal}` : ""}${s.count !== undefined ? ` · ${s.count} lieu${s.count > 1 ? "x" : ""}` : ""}`;
+    case "epci":
+      return `Intercommunalité${s.count !== undefined ? ` · ${s.count} lieu${s.count > 1 ? "x" : ""}` : ""}`;
     case "service":
       return `Service${s.count !== undefined ? ` · ${s.count} lieu${s.count > 1 ? "x" : ""}` : ""}`;
   }
@@ -462,6 +473,17 @@ function chooseSuggestion(s: Suggestion): void {
       state.q = "";
       goAround({ label: s.label, lon: s.coordinates[0], lat: s.coordinates[1] });
       break;
+    case "epci": {
+      // An intercommunalité is a territory filter: its places, wherever the map looks.
+      input.value = "";
+      state.q = "";
+      state.filters.epci = [s.code];
+      state.territory = s.label;
+      const [w, south, e, n] = s.bbox;
+      mapView.map.fitBounds([w, south, e, n], { padding: 40, maxZoom: 13, duration: 600 });
+      void update();
+      break;
+    }
     case "service":
       input.value = "";
       state.q = "";
@@ -740,6 +762,11 @@ function syncControls(): void {
   byId("open-at-line").hidden = !state.openAt;
   byId("open-at-text").textContent = state.openAt
     ? `Ouvert le ${new Date(state.openAt).toLocaleString("fr-FR", { weekday: "long", day: "numeric", month: "long", hour: "numeric", minute: "2-digit" })}`
+    : "";
+  const territory = TERRITORY_KEYS.filter((key) => state.filters[key]?.length);
+  byId("territory-line").hidden = !territory.length;
+  byId("territory-text").textContent = territory.length
+    ? `Territoire : ${state.territory ?? territory.map((key) => `${TERRITORY_NAMES[key]} ${state.filters[key].join(", ")}`).join(" ; ")}`
     : "";
   byId("selection-count").textContent = String(state.selection.length);
   radiusSelect.value = String(state.radiusM);

@@ -19,11 +19,20 @@ export const VOCABULARIES: ReadonlyArray<{ key: string; title: string }> = [
 ];
 
 /**
- * The territory's filters besides `departement` (a vocabulary above): communes by INSEE code
- * and postal codes, as the API names them. A link or an embed's URL sets them; the page has no
- * facet of its own for them, and « Effacer tous les filtres » clears them.
+ * The territory's filters besides `departement` (a vocabulary above): EPCIs (intercommunalités,
+ * by SIREN, which the suggestions offer by name), communes by INSEE code and postal codes, as
+ * the API names them. A link or an embed's URL sets them; the page shows them in one line with
+ * « Retirer » (its name in `territoire=` when a suggestion set it), and « Effacer tous les
+ * filtres » clears them.
  */
-export const TERRITORY_KEYS = ["code_insee", "code_postal"] as const;
+export const TERRITORY_KEYS = ["epci", "code_insee", "code_postal"] as const;
+
+/** How the territory line names each territory filter when no suggestion named it. */
+export const TERRITORY_NAMES: Record<(typeof TERRITORY_KEYS)[number], string> = {
+  epci: "intercommunalité",
+  code_insee: "commune",
+  code_postal: "code postal",
+};
 
 /** Every filter the state keeps, under its API name. */
 const FILTER_KEYS = [...VOCABULARIES.map(({ key }) => key), ...TERRITORY_KEYS];
@@ -62,6 +71,8 @@ export interface PageState {
   openNow: boolean;
   /** Open at a local time of Paris (`2026-12-08T14:00`), as `/search` takes `open_at`. */
   openAt: string | null;
+  /** The name of the territory filter chosen from a suggestion (« CU Angers Loire Métropole »). */
+  territory: string | null;
   around: Around | null;
   radiusM: number;
   view: View;
@@ -81,6 +92,7 @@ export function emptyState(): PageState {
     filters: {},
     openNow: false,
     openAt: null,
+    territory: null,
     around: null,
     radiusM: DEFAULT_RADIUS_M,
     view: "map",
@@ -120,6 +132,7 @@ export function stateFromUrl(search: string): PageState {
   state.openNow = params.get("open_now") === "true";
   const openAt = params.get("open_at");
   if (!state.openNow && openAt && OPEN_AT.test(openAt)) state.openAt = openAt;
+  if (TERRITORY_KEYS.some((key) => state.filters[key]?.length)) state.territory = params.get("territoire") || null;
   const lat = number(params.get("lat"));
   const lon = number(params.get("lon"));
   if (lat !== null && lon !== null && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) {
@@ -155,6 +168,9 @@ export function stateToUrl(state: PageState): string {
   }
   if (state.openNow) params.set("open_now", "true");
   else if (state.openAt) params.set("open_at", state.openAt);
+  if (state.territory && TERRITORY_KEYS.some((key) => state.filters[key]?.length)) {
+    params.set("territoire", state.territory);
+  }
   if (state.around) {
     params.set("autour", state.around.label);
     params.set("lat", state.around.lat.toFixed(5));
@@ -177,7 +193,10 @@ export function stateToUrl(state: PageState): string {
   return text ? `?${text}` : "";
 }
 
-/** The filters and text query, as the tile and cluster routes take them. */
+/**
+ * The filters, text query and opening filter, as the tile and cluster routes take them: « Ouvert
+ * maintenant » filters the map's tiles as it filters the list.
+ */
 export function mapFilterParams(state: PageState): URLSearchParams {
   const params = new URLSearchParams();
   for (const key of FILTER_KEYS) {
@@ -185,6 +204,8 @@ export function mapFilterParams(state: PageState): URLSearchParams {
     if (values?.length) params.set(key, values.join("|"));
   }
   if (state.q.trim()) params.set("q", state.q.trim());
+  if (state.openNow) params.set("open_now", "true");
+  else if (state.openAt) params.set("open_at", state.openAt);
   return params;
 }
 
@@ -197,8 +218,6 @@ export function tileJsonUrl(state: PageState): string {
 /** The `/search` parameters of `state` (without paging or format). */
 export function searchParams(state: PageState): URLSearchParams {
   const params = mapFilterParams(state);
-  if (state.openNow) params.set("open_now", "true");
-  else if (state.openAt) params.set("open_at", state.openAt);
   if (state.around) {
     params.set("lat", String(state.around.lat));
     params.set("lon", String(state.around.lon));

@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::notice::Notice;
-use crate::place::{Place, SchemaField, TextField};
+use crate::place::{Place, SchemaField};
 
 /// A place as the map serves it: its record and its temporary closures and notices.
 #[derive(Clone, Copy, Debug)]
@@ -187,8 +187,9 @@ pub fn territory_codes(place: &Place, out: &mut String) {
     if let Some(departement) = place.departement() {
         let _ = write!(out, "d{departement}|");
     }
-    let insee = place.text(TextField::CodeInsee);
-    if !insee.is_empty() {
+    // The commune of a place without an INSEE code is read from its postal code and name, as
+    // the `code_insee` and `epci` filters read it.
+    if let Some(insee) = crate::territory::commune_of(place) {
         let _ = write!(out, "i{insee}|");
     }
     if !place.code_postal().is_empty() {

@@ -154,9 +154,7 @@ impl<'a> Collector<'a> {
             }
         }
         let filter = &request.filter;
-        if (!filter.codes_postaux.is_empty() || !filter.codes_insee.is_empty())
-            && !filter.matches_codes(&self.index.places[ordinal as usize])
-        {
+        if filter.has_codes() && !filter.matches_codes(&self.index.places[ordinal as usize]) {
             return;
         }
         let row = self.columns.row(ordinal);

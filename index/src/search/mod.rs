@@ -965,8 +965,7 @@ impl SearchIndex {
         let filter = &request.filter;
         request.bbox.is_none()
             && request.open.is_none()
-            && filter.codes_postaux.is_empty()
-            && filter.codes_insee.is_empty()
+            && !filter.has_codes()
             && self.facets.compile(filter).is_unfiltered()
     }
 
@@ -980,8 +979,7 @@ impl SearchIndex {
     ) -> Option<SearchResults> {
         let filter = &request.filter;
         if !self.facets.compile(filter).is_unfiltered()
-            || !filter.codes_postaux.is_empty()
-            || !filter.codes_insee.is_empty()
+            || filter.has_codes()
             || request.open.is_some()
             || request.bbox.is_some()
         {

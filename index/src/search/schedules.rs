@@ -11,6 +11,11 @@
 //! now, and evaluating an expression costs microseconds, so the answers for the current minute
 //! are shared by all the requests of that minute ([`Schedules::now`]).
 //!
+//! A map filtered by opening shows the places open at a time, and is cached: it stays right
+//! until the next instant some place opens, closes or becomes unknown
+//! ([`Schedules::steady_until`]), which is what the map's cache key and the tiles' `max-age`
+//! are made of.
+//!
 //! Places whose hours are missing, cannot be parsed or say `unknown` at that time are
 //! [`OpenState::Unknown`]: the caller decides whether to keep them. A place closed for a while
 //! ([`crate::notice`]) is [`OpenState::Closed`] on the days of its closure, whatever its hours
@@ -75,6 +80,8 @@ pub struct Schedules {
     closures: Vec<(u32, NaiveDate, NaiveDate)>,
     /// The answers of the current minute, shared by its requests.
     this_minute: Mutex<Option<(NaiveDateTime, Answers, Closed)>>,
+    /// The last span found over which no place's state changes: `[from, until)`.
+    steady: Mutex<Option<(NaiveDateTime, NaiveDateTime)>>,
 }
 
 /// The places closed for a while at a time, sorted: most often none.
@@ -116,6 +123,7 @@ impl Schedules {
             distinct,
             closures: Vec::new(),
             this_minute: Mutex::new(None),
+            steady: Mutex::new(None),
         }
     }
 
@@ -160,6 +168,47 @@ impl Schedules {
             .this_minute
             .get_mut()
             .unwrap_or_else(PoisonError::into_inner) = None;
+        *self
+            .steady
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// The first instant after `at` at which some place's state may change: the earliest
+    /// change of any distinct expression, and at the latest the next midnight (when temporary
+    /// closures begin and end). Every place is in the same state from `at` until then, so
+    /// every time of that span shares one answer: the span found last is remembered.
+    #[must_use]
+    pub fn steady_until(&self, at: NaiveDateTime) -> NaiveDateTime {
+        let mut steady = self.steady.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((from, until)) = *steady {
+            if (from..until).contains(&at) {
+                return until;
+            }
+        }
+        let midnight = at
+            .date()
+            .succ_opt()
+            .and_then(|day| day.and_hms_opt(0, 0, 0))
+            .unwrap_or(at + chrono::Duration::days(1));
+        let until = self
+            .distinct
+            .iter()
+            .flatten()
+            .filter_map(|hours| hours.iter_range(at, midnight).next())
+            .map(|span| span.range.end)
+            .filter(|end| *end > at)
+            .fold(midnight, NaiveDateTime::min);
+        *steady = Some((at, until));
+        until
+    }
+
+    /// The minute of `at`: opening hours are given to the minute.
+    #[must_use]
+    pub fn minute_of(at: NaiveDateTime) -> NaiveDateTime {
+        at.with_second(0)
+            .and_then(|t| t.with_nanosecond(0))
+            .unwrap_or(at)
     }
 
     /// The places closed for a while at `at`, sorted.
@@ -198,11 +247,7 @@ impl Schedules {
     /// to the minute), sharing its answers with every other evaluator of the minute.
     #[must_use]
     pub fn now(&self) -> OpenAt<'_> {
-        let now = now_local();
-        let minute = now
-            .with_second(0)
-            .and_then(|t| t.with_nanosecond(0))
-            .unwrap_or(now);
+        let minute = Self::minute_of(now_local());
         let mut this_minute = self
             .this_minute
             .lock()
@@ -333,6 +378,37 @@ mod tests {
         let after = schedules.at(at("2026-12-28 10:00"));
         assert_eq!(after.state(1), OpenState::Open);
         assert_eq!(after.state(2), OpenState::Unknown);
+    }
+
+    #[test]
+    fn every_place_keeps_its_state_until_the_first_change_of_any() {
+        let schedules = Schedules::build(&[
+            place("Mo-Fr 09:00-12:00"),
+            place("Mo-Fr 14:00-18:30"),
+            place(""),
+            place("not hours"),
+        ]);
+        // Tuesday 24 November 2026: any time of a span has the same end; after the day's last
+        // change, midnight (when closures may begin or end); an earlier time than the span
+        // remembered is answered afresh.
+        for (time, until) in [
+            ("10:00", "2026-11-24 12:00"),
+            ("11:59", "2026-11-24 12:00"),
+            ("12:00", "2026-11-24 14:00"),
+            ("15:00", "2026-11-24 18:30"),
+            ("19:00", "2026-11-25 00:00"),
+            ("08:00", "2026-11-24 09:00"),
+        ] {
+            let time = at(&format!("2026-11-24 {time}"));
+            assert_eq!(schedules.steady_until(time), at(until), "{time}");
+        }
+        let (from, until) = (at("2026-11-24 12:00"), at("2026-11-24 14:00"));
+        let states = |t| {
+            let open = schedules.at(t);
+            (0..4).map(|p| open.state(p)).collect::<Vec<_>>()
+        };
+        assert_eq!(states(from), states(until - chrono::Duration::minutes(1)));
+        assert_ne!(states(from), states(until));
     }
 
     #[test]

@@ -1,9 +1,11 @@
-//! Completion as a person types: communes, services and place names.
+//! Completion as a person types: communes, EPCIs, services and place names.
 //!
-//! Communes and services are few (at most some 35,000 communes, 12 services), so they are
-//! matched in memory against the folded text: a commune or label matches when every typed word
-//! starts one of its words. Communes carry their number of places and a centre, so a search box
-//! can recentre the map on one. Place names come from the tantivy index, through the same
+//! Communes, EPCIs and services are few (at most some 35,000 communes, 1,300 EPCIs, 12
+//! services), so they are matched in memory against the folded text: a commune or label
+//! matches when every typed word starts one of its words. Communes carry their number of places
+//! and a centre, so a search box can recentre the map on one; EPCIs (intercommunalités, which
+//! a place's commune belongs to: [`crate::territory`]) carry their code, for the `epci` filter, and
+//! the box around their places. Place names come from the tantivy index, through the same
 //! French analysis as search but on the name field alone.
 
 use std::collections::HashMap;
@@ -23,6 +25,7 @@ use super::text::{text_clauses, SearchField, WordUnion};
 use crate::fold::fold;
 use crate::place::Place;
 use crate::store::PlaceIndex;
+use crate::territory::{epcis, Epci};
 use crate::vocab::{Service, Vocabulary};
 
 /// At most this many communes, and this many services, in one answer.
@@ -48,6 +51,20 @@ pub enum Suggestion<'a> {
         count: u64,
         /// The centre of its places, `[longitude, latitude]`.
         coordinates: [f64; 2],
+    },
+    /// An EPCI (intercommunalité) with places: `epci=` its code keeps the places of its
+    /// communes.
+    Epci {
+        /// Its name ("CU Angers Loire Métropole").
+        label: &'a str,
+        /// Its SIREN, as the `epci` filter takes it.
+        code: &'a str,
+        /// The number of places in its communes.
+        count: u64,
+        /// The centre of its places, `[longitude, latitude]`.
+        coordinates: [f64; 2],
+        /// The box around its places, `[west, south, east, north]`.
+        bbox: [f64; 4],
     },
     /// A service label.
     Service {
@@ -78,9 +95,21 @@ struct Commune {
     coordinates: [f64; 2],
 }
 
+/// An EPCI with places, and where they are.
+#[derive(Debug)]
+struct EpciPlaces {
+    epci: &'static Epci,
+    folded: String,
+    count: u64,
+    coordinates: [f64; 2],
+    bbox: [f64; 4],
+}
+
 /// What completion matches in memory.
 #[derive(Debug)]
 pub struct Suggester {
+    /// The EPCIs with places, by decreasing number of places.
+    epcis: Vec<EpciPlaces>,
     /// By decreasing number of places.
     communes: Vec<Commune>,
     /// Every word of every commune name, with the commune's position in `communes`, sorted:
@@ -152,6 +181,7 @@ impl Suggester {
             .map(|(service, count)| (*service, fold(service.label()), count))
             .collect();
         Self {
+            epcis: epci_places(places),
             communes,
             commune_words,
             services,
@@ -227,8 +257,23 @@ impl Suggester {
                 coordinates: commune.coordinates,
             });
         }
+        let wanted = MAX_PER_KIND.min(limit - out.len());
+        for epci in self
+            .epcis
+            .iter()
+            .filter(|epci| starts_words(&epci.folded, &words))
+            .take(wanted)
+        {
+            out.push(Suggestion::Epci {
+                label: &epci.epci.nom,
+                code: &epci.epci.code,
+                count: epci.count,
+                coordinates: epci.coordinates,
+                bbox: epci.bbox,
+            });
+        }
         for (service, folded, count) in &self.services {
-            if out.len() >= limit || out.len() >= 2 * MAX_PER_KIND {
+            if out.len() >= limit || out.len() >= 3 * MAX_PER_KIND {
                 break;
             }
             if *count > 0 && starts_words(folded, &words) {
@@ -252,6 +297,71 @@ impl Suggester {
         }
         Ok(out)
     }
+}
+
+/// The EPCIs of the communes of `places`, with their places' count, centre and box, the
+/// busiest first.
+fn epci_places(places: &[Place]) -> Vec<EpciPlaces> {
+    struct Sum {
+        count: u64,
+        lon: f64,
+        lat: f64,
+        bbox: [f64; 4],
+    }
+    let table = epcis();
+    let mut sums: HashMap<&str, Sum> = HashMap::new();
+    // Places repeat their commune: each distinct (INSEE code, postal code, name) is read once.
+    let mut epci_of: HashMap<(&str, &str, &str), Option<&Epci>> = HashMap::new();
+    for place in places {
+        let commune = (
+            place.text(crate::place::TextField::CodeInsee),
+            place.code_postal(),
+            place.commune(),
+        );
+        let Some(epci) = *epci_of
+            .entry(commune)
+            .or_insert_with(|| table.of_place(place))
+        else {
+            continue;
+        };
+        let (lon, lat) = (place.longitude, place.latitude);
+        let sum = sums.entry(epci.code.as_str()).or_insert(Sum {
+            count: 0,
+            lon: 0.0,
+            lat: 0.0,
+            bbox: [lon, lat, lon, lat],
+        });
+        sum.count += 1;
+        sum.lon += lon;
+        sum.lat += lat;
+        sum.bbox = [
+            sum.bbox[0].min(lon),
+            sum.bbox[1].min(lat),
+            sum.bbox[2].max(lon),
+            sum.bbox[3].max(lat),
+        ];
+    }
+    let mut found: Vec<EpciPlaces> = sums
+        .into_iter()
+        .filter_map(|(code, sum)| {
+            let epci = table.get(code)?;
+            #[allow(clippy::cast_precision_loss)]
+            let coordinates = [sum.lon / sum.count as f64, sum.lat / sum.count as f64];
+            Some(EpciPlaces {
+                folded: fold(&epci.nom),
+                epci,
+                count: sum.count,
+                coordinates,
+                bbox: sum.bbox,
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| a.epci.code.cmp(&b.epci.code))
+    });
+    found
 }
 
 /// The ordinals of up to `wanted` places whose name matches `q`, best first: among places

@@ -6,6 +6,13 @@
 //! [`MapCache`] keyed by the filter's canonical key, bounded by the number of places they hold
 //! all together, least recently used first out. The unfiltered map is built once and kept.
 //!
+//! A map may also keep only the places open at a time (`open_at`, `open_now`), as a search
+//! does. Such a map is right only while no place opens or closes, so its key names that span:
+//! `open_at` names its time, and `open_now` the end of the span that holds the present
+//! ([`crate::search::schedules::Schedules::steady_until`]), so that every request of the span
+//! shares the map and its tiles, and the first request after it builds the next one. The
+//! filter says until when its tiles hold ([`MapFilter::fresh_until`]), for HTTP caches.
+//!
 //! Tiles hold one layer, `places`. Clusters carry `cluster`, `cluster_id`, `point_count` and
 //! `point_count_abbreviated`; places carry the fields a map needs to draw and label them. A tile
 //! is kept under [`MAX_TILE_BYTES`]: when one would be larger, it is encoded again with fewer
@@ -24,7 +31,8 @@ use serde_json::{json, Map, Value};
 
 use crate::filter::PlaceFilter;
 use crate::place::{Place, TextField};
-use crate::search::SearchIndex;
+use crate::search::schedules::OpenState;
+use crate::search::{OpenFilter, SearchIndex};
 use crate::store::PlaceIndex;
 use crate::Result;
 
@@ -112,7 +120,21 @@ enum Detail {
 #[derive(Clone, Debug, Default)]
 pub struct MapFilter {
     filter: PlaceFilter,
+    /// Only the places open at a time.
+    open: Option<OpenFilter>,
+    /// Until when (local time) the places it keeps stay the same: for `open_now`, the end of
+    /// the span of the present over which no place opens or closes.
+    fresh_until: Option<chrono::NaiveDateTime>,
     key: String,
+}
+
+/// When a map's places must be open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenTime {
+    /// Now, in Europe/Paris.
+    Now,
+    /// At this local time.
+    At(chrono::NaiveDateTime),
 }
 
 impl MapFilter {
@@ -122,7 +144,70 @@ impl MapFilter {
         Self {
             key: filter.key(),
             filter,
+            open: None,
+            fresh_until: None,
         }
+    }
+
+    /// The maps' filter of `filter` and the places open at `at` (a local time), places of
+    /// unknown hours kept when `include_unknown`; the key names the span `[at, steady_until)`
+    /// when `fresh_until` is given (`open_now`), `at` otherwise.
+    fn opening(
+        filter: PlaceFilter,
+        at: chrono::NaiveDateTime,
+        include_unknown: bool,
+        fresh_until: Option<chrono::NaiveDateTime>,
+    ) -> Self {
+        let mut key = filter.key();
+        if !key.is_empty() {
+            key.push('&');
+        }
+        key.push_str(&match fresh_until {
+            Some(until) => format!("open_until={}", until.format("%Y-%m-%dT%H:%M:%S")),
+            None => format!("open_at={}", at.format("%Y-%m-%dT%H:%M:%S")),
+        });
+        if include_unknown {
+            key.push_str("&include_unknown");
+        }
+        Self {
+            filter,
+            open: Some(OpenFilter {
+                at,
+                include_unknown,
+            }),
+            fresh_until,
+            key,
+        }
+    }
+
+    /// The maps' filter of `filter` and the places open at `time` (when asked), by the opening
+    /// hours and temporary closures of `search`.
+    #[must_use]
+    pub fn with_opening(
+        filter: PlaceFilter,
+        time: Option<OpenTime>,
+        include_unknown: bool,
+        search: &SearchIndex,
+    ) -> Self {
+        match time {
+            None => Self::new(filter),
+            Some(OpenTime::At(at)) => Self::opening(filter, at, include_unknown, None),
+            Some(OpenTime::Now) => {
+                let schedules = search.schedules();
+                let at = crate::search::schedules::Schedules::minute_of(
+                    crate::search::schedules::now_local(),
+                );
+                let until = schedules.steady_until(at);
+                Self::opening(filter, at, include_unknown, Some(until))
+            }
+        }
+    }
+
+    /// Until when (local time in Europe/Paris) the places it keeps stay the same, when that
+    /// depends on the clock (`open_now`).
+    #[must_use]
+    pub fn fresh_until(&self) -> Option<chrono::NaiveDateTime> {
+        self.fresh_until
     }
 
     /// The canonical key of the filter: equal for filters that keep the same places.
@@ -160,7 +245,15 @@ impl PlaceMap {
         if filter.is_empty() {
             return Self::of_places(&index.places, options);
         }
-        let ordinals = search.matching(index, filter)?;
+        Self::of_ordinals(index, search.matching(index, filter)?, options)
+    }
+
+    /// The map of the places of `ordinals`.
+    fn of_ordinals(
+        index: &PlaceIndex,
+        ordinals: Vec<u32>,
+        options: ClusterOptions,
+    ) -> Result<Self> {
         let points: Vec<(f64, f64)> = ordinals
             .iter()
             .map(|&o| {
@@ -170,6 +263,31 @@ impl PlaceMap {
             .collect();
         let clusters = ClusterIndex::build(&points, options)?;
         Ok(Self { clusters, ordinals })
+    }
+
+    /// The map of the places of `index` that `filter` keeps and that are open as `open` asks
+    /// (their hours and temporary closures, as a search judges them).
+    ///
+    /// # Errors
+    /// As [`PlaceMap::build`].
+    pub fn open_at(
+        index: &PlaceIndex,
+        search: &SearchIndex,
+        filter: &PlaceFilter,
+        open: &OpenFilter,
+        options: ClusterOptions,
+    ) -> Result<Self> {
+        let states = search.schedules().at(open.at);
+        let ordinals: Vec<u32> = search
+            .matching(index, filter)?
+            .into_iter()
+            .filter(|&ordinal| match states.state(ordinal) {
+                OpenState::Open => true,
+                OpenState::Closed => false,
+                OpenState::Unknown => open.include_unknown,
+            })
+            .collect();
+        Self::of_ordinals(index, ordinals, options)
     }
 
     /// The map of every place of `places`, which needs nothing but their positions.
@@ -416,12 +534,10 @@ impl MapCache {
         if let Some(map) = self.cached(filter) {
             return Ok(map);
         }
-        let map = Arc::new(PlaceMap::build(
-            index,
-            search,
-            &filter.filter,
-            self.options,
-        )?);
+        let map = Arc::new(match &filter.open {
+            None => PlaceMap::build(index, search, &filter.filter, self.options)?,
+            Some(open) => PlaceMap::open_at(index, search, &filter.filter, open, self.options)?,
+        });
         let key = filter.key.clone();
         let mut entries = self.lock();
         entries.clock += 1;

@@ -310,11 +310,37 @@ impl LiveIndex {
             .collect())
     }
 
+    /// The ordinals of the places that `filter` keeps, in the index's order: every place for
+    /// an empty filter.
+    ///
+    /// # Errors
+    /// A tantivy error while matching the filter's text.
+    pub fn ordinals_matching(&self, filter: &PlaceFilter) -> Result<Vec<u32>> {
+        if filter.is_empty() {
+            let count = u32::try_from(self.index.places.len()).expect("fewer than 2^32 places");
+            return Ok((0..count).collect());
+        }
+        self.search.matching(&self.index, filter)
+    }
+
     /// The places of `ordinals` (of hits of this index), in order.
     pub fn places<'a>(&'a self, ordinals: &'a [u32]) -> impl Iterator<Item = &'a Place> {
         ordinals
             .iter()
             .map(|ordinal| &self.index.places[*ordinal as usize])
+    }
+
+    /// The maps' filter of `filter` and, when `time` is given, of the places open then (as a
+    /// search judges them: hours and temporary closures); see [`map`] for how its key follows
+    /// the clock.
+    #[must_use]
+    pub fn map_filter(
+        &self,
+        filter: PlaceFilter,
+        time: Option<map::OpenTime>,
+        include_unknown: bool,
+    ) -> MapFilter {
+        MapFilter::with_opening(filter, time, include_unknown, &self.search)
     }
 
     /// Whether the map of `filter` is built: its tiles and clusters then take no more than a
