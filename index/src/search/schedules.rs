@@ -156,6 +156,7 @@ impl Schedules {
             distinct,
             closures: Vec::new(),
             this_minute: Mutex::new(None),
+            steady: Mutex::new(None),
         }
     }
 
