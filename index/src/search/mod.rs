@@ -378,8 +378,9 @@ impl SearchIndex {
     /// index, as [`PlaceStructures::build`] makes them: this one's patched where the places
     /// changed (the query reader's counts amended, its thesaurus not read again; the id table's
     /// ordinals moved; the facet rows, unit vectors, hours and the blocks holding no changed
-    /// place kept), the completion data made again. A new day (freshness) or a new
-    /// département (every block's counts) makes the facet rows and blocks again.
+    /// place kept; the completion data's communes and EPCIs whose places changed summed
+    /// again). A new day (freshness) or a new département (every block's counts) makes the
+    /// facet rows and blocks again.
     #[must_use]
     pub fn amended_structures(
         &self,
@@ -393,7 +394,7 @@ impl SearchIndex {
         let reader = self.reader.amended(gone.iter().copied(), added);
         let (ids, suggester, schedules) = std::thread::scope(|scope| {
             let ids = scope.spawn(|| amended_id_table(&self.ids, moved));
-            let suggester = scope.spawn(|| Suggester::build(places));
+            let suggester = scope.spawn(|| self.suggester.patched(places, &changed));
             let schedules = self.schedules.patched(places, &changed);
             (
                 crate::join_scoped(ids),

@@ -86,7 +86,7 @@ pub enum Suggestion<'a> {
     },
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Commune {
     folded: String,
     /// The ordinal of a place of the commune, whose texts give the name and codes.
@@ -96,7 +96,7 @@ struct Commune {
 }
 
 /// An EPCI with places, and where they are.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct EpciPlaces {
     epci: &'static Epci,
     folded: String,
@@ -116,54 +116,269 @@ pub struct Suggester {
     /// the communes with a word starting with some text are one binary search away.
     commune_words: Vec<(Box<str>, u32)>,
     services: Vec<(Service, String, u64)>,
+    /// The places of each commune and EPCI: a batch sums again only those it touched.
+    groups: Groups,
+}
+
+/// The places of each commune (by folded name and département) and of each EPCI, in order,
+/// with what is summed over them.
+///
+/// Centres are sums of positions in floating point, which cannot be taken back exactly when a
+/// place goes: a batch sums again, in the same order, the groups whose places changed, and
+/// the completion data then equals a new one's.
+#[derive(Clone, Debug, Default)]
+struct Groups {
+    /// Per ordinal, its commune's number, or [`NO_GROUP`].
+    commune_of: Vec<u32>,
+    /// Per commune number, its folded name.
+    commune_names: Vec<String>,
+    /// Per commune number, its places.
+    commune_places: Vec<Vec<u32>>,
+    /// Per commune number, what is summed over its places (`None` when it has none).
+    commune_sums: Vec<Option<Commune>>,
+    /// The number of each commune, by folded name and département (`name\0département`).
+    commune_numbers: HashMap<String, u32>,
+    /// The number of each commune by its name as written and département: places repeat
+    /// their commune, and folding a name costs more than finding it.
+    commune_by_text: HashMap<String, u32>,
+    /// Per ordinal, its EPCI's number, or [`NO_GROUP`].
+    epci_of: Vec<u32>,
+    /// Per EPCI number, the EPCI.
+    epci_list: Vec<&'static Epci>,
+    /// Per EPCI number, its places.
+    epci_places: Vec<Vec<u32>>,
+    /// Per EPCI number, what is summed over its places.
+    epci_sums: Vec<Option<EpciPlaces>>,
+    /// The number of each EPCI, by code.
+    epci_numbers: HashMap<&'static str, u32>,
+    /// The EPCI number of each (INSEE code, postal code, commune name) met, or [`NO_GROUP`].
+    epci_by_text: HashMap<String, u32>,
+    /// A key being made, kept to make the next without allocating.
+    key: String,
+}
+
+const NO_GROUP: u32 = u32::MAX;
+
+impl Groups {
+    /// Puts the place `ordinal` in its commune and EPCI (without summing them again), and
+    /// answers their numbers.
+    fn join(&mut self, ordinal: u32, place: &Place) -> (u32, u32) {
+        let name = place.commune();
+        let departement = place.departement().unwrap_or("");
+        let commune = if name.is_empty() {
+            NO_GROUP
+        } else {
+            self.key.clear();
+            self.key.extend([name, "\0", departement]);
+            let number = match self.commune_by_text.get(self.key.as_str()) {
+                Some(number) => *number,
+                None => {
+                    let folded = fold(name);
+                    let next = u32::try_from(self.commune_names.len()).unwrap_or(NO_GROUP);
+                    let number = *self
+                        .commune_numbers
+                        .entry(format!("{folded}\0{departement}"))
+                        .or_insert(next);
+                    if number == next {
+                        self.commune_names.push(folded);
+                        self.commune_places.push(Vec::new());
+                        self.commune_sums.push(None);
+                    }
+                    self.commune_by_text.insert(self.key.clone(), number);
+                    number
+                }
+            };
+            insert_sorted(&mut self.commune_places[number as usize], ordinal);
+            number
+        };
+        self.key.clear();
+        let code_insee = place.text(crate::place::TextField::CodeInsee);
+        self.key
+            .extend([code_insee, "\0", place.code_postal(), "\0", name]);
+        let epci = match self.epci_by_text.get(self.key.as_str()) {
+            Some(number) => *number,
+            None => {
+                let number = epcis().of_place(place).map_or(NO_GROUP, |epci| {
+                    let next = u32::try_from(self.epci_list.len()).unwrap_or(NO_GROUP);
+                    let number = *self.epci_numbers.entry(epci.code.as_str()).or_insert(next);
+                    if number == next {
+                        self.epci_list.push(epci);
+                        self.epci_places.push(Vec::new());
+                        self.epci_sums.push(None);
+                    }
+                    number
+                });
+                self.epci_by_text.insert(self.key.clone(), number);
+                number
+            }
+        };
+        if epci != NO_GROUP {
+            insert_sorted(&mut self.epci_places[epci as usize], ordinal);
+        }
+        (commune, epci)
+    }
+
+    /// Takes the place `ordinal` out of the commune and EPCI it was in.
+    fn leave(&mut self, ordinal: u32) -> (u32, u32) {
+        let commune = self.commune_of[ordinal as usize];
+        if commune != NO_GROUP {
+            remove_sorted(&mut self.commune_places[commune as usize], ordinal);
+        }
+        let epci = self.epci_of[ordinal as usize];
+        if epci != NO_GROUP {
+            remove_sorted(&mut self.epci_places[epci as usize], ordinal);
+        }
+        (commune, epci)
+    }
+
+    /// Sums the commune `number` again over its places.
+    fn sum_commune(&mut self, number: u32, places: &[Place]) {
+        let at = number as usize;
+        let members = &self.commune_places[at];
+        self.commune_sums[at] = members.first().map(|&example| {
+            let (lon, lat) = sum_positions(members, places);
+            #[allow(clippy::cast_precision_loss)]
+            let count = members.len() as f64;
+            Commune {
+                folded: self.commune_names[at].clone(),
+                example,
+                count: members.len() as u64,
+                coordinates: [lon / count, lat / count],
+            }
+        });
+    }
+
+    /// Sums the EPCI `number` again over its places.
+    fn sum_epci(&mut self, number: u32, places: &[Place]) {
+        let at = number as usize;
+        let (epci, members) = (self.epci_list[at], &self.epci_places[at]);
+        self.epci_sums[at] = (!members.is_empty()).then(|| {
+            let (lon, lat) = sum_positions(members, places);
+            let first = &places[members[0] as usize];
+            let mut bbox = [
+                first.longitude,
+                first.latitude,
+                first.longitude,
+                first.latitude,
+            ];
+            for &ordinal in members {
+                let place = &places[ordinal as usize];
+                bbox = [
+                    bbox[0].min(place.longitude),
+                    bbox[1].min(place.latitude),
+                    bbox[2].max(place.longitude),
+                    bbox[3].max(place.latitude),
+                ];
+            }
+            #[allow(clippy::cast_precision_loss)]
+            let count = members.len() as f64;
+            EpciPlaces {
+                epci,
+                folded: fold(&epci.nom),
+                count: members.len() as u64,
+                coordinates: [lon / count, lat / count],
+                bbox,
+            }
+        });
+    }
+}
+
+/// The sums of the longitudes and latitudes of the places `members`, in their order.
+fn sum_positions(members: &[u32], places: &[Place]) -> (f64, f64) {
+    members.iter().fold((0.0, 0.0), |(lon, lat), &ordinal| {
+        let place = &places[ordinal as usize];
+        (lon + place.longitude, lat + place.latitude)
+    })
+}
+
+fn insert_sorted(members: &mut Vec<u32>, ordinal: u32) {
+    if let Err(at) = members.binary_search(&ordinal) {
+        members.insert(at, ordinal);
+    }
+}
+
+fn remove_sorted(members: &mut Vec<u32>, ordinal: u32) {
+    if let Ok(at) = members.binary_search(&ordinal) {
+        members.remove(at);
+    }
 }
 
 impl Suggester {
-    /// Gathers the communes and service counts of `places`.
+    /// Gathers the communes, EPCIs and service counts of `places`.
     #[must_use]
     pub fn build(places: &[Place]) -> Self {
-        struct Sum {
-            example: u32,
-            count: u64,
-            lon: f64,
-            lat: f64,
-        }
-        // Names repeat: fold each distinct spelling once.
-        let mut folded_of: HashMap<&str, String> = HashMap::new();
-        let mut sums: HashMap<(String, &str), Sum> = HashMap::new();
-        let mut services = vec![0u64; Service::ALL.len()];
+        let mut groups = Groups {
+            commune_of: Vec::with_capacity(places.len()),
+            epci_of: Vec::with_capacity(places.len()),
+            ..Groups::default()
+        };
         for (ordinal, place) in (0u32..).zip(places) {
+            let (commune, epci) = groups.join(ordinal, place);
+            groups.commune_of.push(commune);
+            groups.epci_of.push(epci);
+        }
+        for number in 0..u32::try_from(groups.commune_places.len()).unwrap_or(0) {
+            groups.sum_commune(number, places);
+        }
+        for number in 0..u32::try_from(groups.epci_places.len()).unwrap_or(0) {
+            groups.sum_epci(number, places);
+        }
+        Self::of_groups(groups, places)
+    }
+
+    /// This completion data for `places`, changed at the ordinals `changed` (the others the
+    /// same, their number perhaps not): the communes and EPCIs whose places changed summed
+    /// again, the others kept.
+    #[must_use]
+    pub fn patched(&self, places: &[Place], changed: &[u32]) -> Self {
+        let mut groups = self.groups.clone();
+        let (mut communes, mut epcis) = (Vec::new(), Vec::new());
+        let before = groups.commune_of.len();
+        let gone = u32::try_from(places.len()).unwrap_or(u32::MAX)
+            ..u32::try_from(before).unwrap_or(u32::MAX);
+        for ordinal in changed
+            .iter()
+            .copied()
+            .filter(|o| (*o as usize) < before)
+            .chain(gone)
+        {
+            let (commune, epci) = groups.leave(ordinal);
+            communes.push(commune);
+            epcis.push(epci);
+        }
+        groups.commune_of.resize(places.len(), NO_GROUP);
+        groups.epci_of.resize(places.len(), NO_GROUP);
+        for &ordinal in changed {
+            let (commune, epci) = groups.join(ordinal, &places[ordinal as usize]);
+            groups.commune_of[ordinal as usize] = commune;
+            groups.epci_of[ordinal as usize] = epci;
+            communes.push(commune);
+            epcis.push(epci);
+        }
+        for number in communes.into_iter().filter(|n| *n != NO_GROUP) {
+            groups.sum_commune(number, places);
+        }
+        for number in epcis.into_iter().filter(|n| *n != NO_GROUP) {
+            groups.sum_epci(number, places);
+        }
+        Self::of_groups(groups, places)
+    }
+
+    /// The completion data of `groups`, summed, and of the services of `places`.
+    fn of_groups(groups: Groups, places: &[Place]) -> Self {
+        let mut services = vec![0u64; Service::ALL.len()];
+        for place in places {
             for service in place.services.iter() {
                 services[service.index()] += 1;
             }
-            let name = place.commune();
-            if name.is_empty() {
-                continue;
-            }
-            let folded = folded_of.entry(name).or_insert_with(|| fold(name)).clone();
-            let sum = sums
-                .entry((folded, place.departement().unwrap_or("")))
-                .or_insert(Sum {
-                    example: ordinal,
-                    count: 0,
-                    lon: 0.0,
-                    lat: 0.0,
-                });
-            sum.count += 1;
-            sum.lon += place.longitude;
-            sum.lat += place.latitude;
         }
-        let mut communes: Vec<Commune> = sums
-            .into_iter()
-            .map(|((folded, _), sum)| Commune {
-                folded,
-                example: sum.example,
-                count: sum.count,
-                #[allow(clippy::cast_precision_loss)]
-                coordinates: [sum.lon / sum.count as f64, sum.lat / sum.count as f64],
-            })
-            .collect();
-        communes.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.folded.cmp(&b.folded)));
+        let mut communes: Vec<Commune> = groups.commune_sums.iter().flatten().cloned().collect();
+        // Two communes of one name in two départements come in the order of their first places.
+        communes.sort_by(|a, b| {
+            (b.count.cmp(&a.count))
+                .then_with(|| a.folded.cmp(&b.folded))
+                .then_with(|| a.example.cmp(&b.example))
+        });
         let mut commune_words: Vec<(Box<str>, u32)> = (0u32..)
             .zip(&communes)
             .flat_map(|(at, commune)| {
@@ -180,11 +395,18 @@ impl Suggester {
             .zip(services)
             .map(|(service, count)| (*service, fold(service.label()), count))
             .collect();
+        let mut epcis: Vec<EpciPlaces> = groups.epci_sums.iter().flatten().cloned().collect();
+        epcis.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.epci.code.cmp(&b.epci.code))
+        });
         Self {
-            epcis: epci_places(places),
+            epcis,
             communes,
             commune_words,
             services,
+            groups,
         }
     }
 
@@ -297,71 +519,6 @@ impl Suggester {
         }
         Ok(out)
     }
-}
-
-/// The EPCIs of the communes of `places`, with their places' count, centre and box, the
-/// busiest first.
-fn epci_places(places: &[Place]) -> Vec<EpciPlaces> {
-    struct Sum {
-        count: u64,
-        lon: f64,
-        lat: f64,
-        bbox: [f64; 4],
-    }
-    let table = epcis();
-    let mut sums: HashMap<&str, Sum> = HashMap::new();
-    // Places repeat their commune: each distinct (INSEE code, postal code, name) is read once.
-    let mut epci_of: HashMap<(&str, &str, &str), Option<&Epci>> = HashMap::new();
-    for place in places {
-        let commune = (
-            place.text(crate::place::TextField::CodeInsee),
-            place.code_postal(),
-            place.commune(),
-        );
-        let Some(epci) = *epci_of
-            .entry(commune)
-            .or_insert_with(|| table.of_place(place))
-        else {
-            continue;
-        };
-        let (lon, lat) = (place.longitude, place.latitude);
-        let sum = sums.entry(epci.code.as_str()).or_insert(Sum {
-            count: 0,
-            lon: 0.0,
-            lat: 0.0,
-            bbox: [lon, lat, lon, lat],
-        });
-        sum.count += 1;
-        sum.lon += lon;
-        sum.lat += lat;
-        sum.bbox = [
-            sum.bbox[0].min(lon),
-            sum.bbox[1].min(lat),
-            sum.bbox[2].max(lon),
-            sum.bbox[3].max(lat),
-        ];
-    }
-    let mut found: Vec<EpciPlaces> = sums
-        .into_iter()
-        .filter_map(|(code, sum)| {
-            let epci = table.get(code)?;
-            #[allow(clippy::cast_precision_loss)]
-            let coordinates = [sum.lon / sum.count as f64, sum.lat / sum.count as f64];
-            Some(EpciPlaces {
-                folded: fold(&epci.nom),
-                epci,
-                count: sum.count,
-                coordinates,
-                bbox: sum.bbox,
-            })
-        })
-        .collect();
-    found.sort_by(|a, b| {
-        b.count
-            .cmp(&a.count)
-            .then_with(|| a.epci.code.cmp(&b.epci.code))
-    });
-    found
 }
 
 /// The ordinals of up to `wanted` places whose name matches `q`, best first: among places
@@ -495,5 +652,53 @@ mod tests {
         assert!(starts_words(&label, &["admin", "aide"]));
         assert!(!starts_words(&label, &["marches"]));
         assert!(starts_words("les ponts-de-ce", &["ce"]));
+    }
+
+    /// What completion answers from, for comparing two.
+    fn summary(suggester: &Suggester) -> String {
+        format!(
+            "{:?} {:?} {:?} {:?}",
+            suggester.communes, suggester.commune_words, suggester.services, suggester.epcis
+        )
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+        /// Patched where places changed (a new version in place, a new place last, a closed
+        /// place's position taken by the last one), the completion data equals new data's.
+        #[test]
+        fn patched_completion_data_equals_new_data(
+            changes in proptest::collection::vec((0usize..3, 0usize..400, 0usize..400), 1..12),
+        ) {
+            let pool = crate::ingest::generate::test_places(400, 11);
+            let mut places = pool[..200].to_vec();
+            let mut suggester = Suggester::build(&places);
+            for (kind, at, from) in changes {
+                let at = at % places.len();
+                let mut changed = Vec::new();
+                match kind {
+                    // Another place's texts and position, at this ordinal.
+                    0 => {
+                        places[at] = pool[from].clone();
+                        changed.push(at);
+                    }
+                    1 => {
+                        places.push(pool[from].clone());
+                        changed.push(places.len() - 1);
+                    }
+                    _ if places.len() > 1 => {
+                        places.swap_remove(at);
+                        if at < places.len() {
+                            changed.push(at);
+                        }
+                    }
+                    _ => {}
+                }
+                let changed: Vec<u32> = changed.into_iter().map(|o| o as u32).collect();
+                suggester = suggester.patched(&places, &changed);
+                proptest::prop_assert_eq!(summary(&suggester), summary(&Suggester::build(&places)));
+            }
+        }
     }
 }
