@@ -80,28 +80,37 @@ impl LiveIndex {
         let mut stages = vec![("batch applied to the places served", started.elapsed())];
         let amending = Instant::now();
         // While the text index is amended, the structures that need only the places are made.
-        let (index, (parts, whole, beside)) =
-            self.index.amended(entries, manifest, &dir.0, |moved| {
-                std::thread::scope(|scope| {
-                    let whole = scope.spawn(|| {
-                        let started = Instant::now();
-                        (
-                            PlaceMap::of_places(moved.places, options.cluster),
-                            started.elapsed(),
-                        )
-                    });
-                    let started = Instant::now();
-                    let parts = self
-                        .search
-                        .amended_structures(moved, &gone, &options.freshness);
-                    let searched = started.elapsed();
-                    let (whole, clustered) = crate::join_scoped(whole);
-                    (parts, whole, [searched, clustered])
-                })
-            })?;
+        // The cluster hierarchy needs only the positions: it starts at once, while the places
+        // are copied, the text index amended and the places' search structures made.
+        let points: Vec<(f64, f64)> = entries
+            .iter()
+            .map(|entry| {
+                let place = match entry {
+                    Entry::Kept(ordinal) => &self.index.places[*ordinal as usize],
+                    Entry::New(place) => place,
+                };
+                (place.longitude, place.latitude)
+            })
+            .collect();
+        let (amended, (whole, clustered)) = std::thread::scope(|scope| {
+            let whole = scope.spawn(|| {
+                let started = Instant::now();
+                let whole = PlaceMap::of_points(&points, options.cluster);
+                (whole, started.elapsed())
+            });
+            let amended = self.index.amended(entries, manifest, &dir.0, |moved| {
+                let started = Instant::now();
+                let parts = self
+                    .search
+                    .amended_structures(moved, &gone, &options.freshness);
+                (parts, started.elapsed())
+            });
+            (amended, crate::join_scoped(whole))
+        });
+        let (index, (parts, searched)) = amended?;
         stages.push(("places copied and text index amended", amending.elapsed()));
-        stages.push(("meanwhile: search structures of the places", beside[0]));
-        stages.push(("meanwhile: cluster hierarchy", beside[1]));
+        stages.push(("meanwhile: search structures of the places", searched));
+        stages.push(("meanwhile: cluster hierarchy", clustered));
         let searched = Instant::now();
         let search = SearchIndex::with_text(&index, parts)?;
         stages.push(("search structures of the text", searched.elapsed()));

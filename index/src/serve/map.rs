@@ -296,8 +296,16 @@ impl PlaceMap {
     /// As [`ClusterIndex::build`].
     pub fn of_places(places: &[Place], options: ClusterOptions) -> Result<Self> {
         let points: Vec<(f64, f64)> = places.iter().map(|p| (p.longitude, p.latitude)).collect();
-        let clusters = ClusterIndex::build(&points, options)?;
-        let ordinals = (0..u32::try_from(places.len()).unwrap_or(u32::MAX)).collect();
+        Self::of_points(&points, options)
+    }
+
+    /// The map of every place, given by its position (`(longitude, latitude)`, by ordinal).
+    ///
+    /// # Errors
+    /// As [`ClusterIndex::build`].
+    pub fn of_points(points: &[(f64, f64)], options: ClusterOptions) -> Result<Self> {
+        let clusters = ClusterIndex::build(points, options)?;
+        let ordinals = (0..u32::try_from(points.len()).unwrap_or(u32::MAX)).collect();
         Ok(Self { clusters, ordinals })
     }
 
