@@ -94,13 +94,49 @@ const UNANSWERED: u8 = 0;
 
 const NONE: u32 = u32::MAX;
 
+/// The distinct expressions of hours being gathered, with France's holidays.
+struct Expressions {
+    context: Context,
+    distinct: Vec<Option<OpeningHours>>,
+}
+
+impl Expressions {
+    fn new(distinct: Vec<Option<OpeningHours>>) -> Self {
+        Self {
+            context: Context::default().with_holidays(Country::FR.holidays()),
+            distinct,
+        }
+    }
+
+    /// Parses `text` as one more expression (`None` when it does not parse), and answers its
+    /// index.
+    fn parse(&mut self, text: &str) -> u32 {
+        self.distinct.push(
+            text.parse::<OpeningHours>()
+                .ok()
+                .map(|hours| hours.with_context(self.context.clone())),
+        );
+        u32::try_from(self.distinct.len() - 1).expect("fewer than 2^32 expressions")
+    }
+
+    /// The schedules of places holding the expressions `of_place`, no closure set.
+    fn schedules(self, of_place: Vec<u32>) -> Schedules {
+        Schedules {
+            of_place,
+            distinct: self.distinct,
+            closures: Vec::new(),
+            this_minute: Mutex::new(None),
+            steady: Mutex::new(None),
+        }
+    }
+}
+
 impl Schedules {
     /// Parses the hours of `places`, each distinct text once.
     #[must_use]
     pub fn build(places: &[Place]) -> Self {
-        let context = Context::default().with_holidays(Country::FR.holidays());
+        let mut expressions = Expressions::new(Vec::new());
         let mut ids: HashMap<&str, u32> = HashMap::new();
-        let mut distinct = Vec::new();
         let of_place = places
             .iter()
             .map(|place| {
@@ -108,23 +144,10 @@ impl Schedules {
                 if text.is_empty() {
                     return NONE;
                 }
-                *ids.entry(text).or_insert_with(|| {
-                    distinct.push(
-                        text.parse::<OpeningHours>()
-                            .ok()
-                            .map(|hours| hours.with_context(context.clone())),
-                    );
-                    u32::try_from(distinct.len() - 1).expect("fewer than 2^32 expressions")
-                })
+                *ids.entry(text).or_insert_with(|| expressions.parse(text))
             })
             .collect();
-        Self {
-            of_place,
-            distinct,
-            closures: Vec::new(),
-            this_minute: Mutex::new(None),
-            steady: Mutex::new(None),
-        }
+        expressions.schedules(of_place)
     }
 
     /// These hours for `places`, changed at the ordinals `changed` (the others the same, their
@@ -134,30 +157,18 @@ impl Schedules {
     /// closures are set afterwards, as on a new one.
     #[must_use]
     pub fn patched(&self, places: &[Place], changed: &[u32]) -> Self {
-        let context = Context::default().with_holidays(Country::FR.holidays());
+        let mut expressions = Expressions::new(self.distinct.clone());
         let mut of_place = self.of_place[..self.of_place.len().min(places.len())].to_vec();
         of_place.resize(places.len(), NONE);
-        let mut distinct = self.distinct.clone();
         for ordinal in changed {
             let text = places[*ordinal as usize].text(TextField::Horaires);
             of_place[*ordinal as usize] = if text.is_empty() {
                 NONE
             } else {
-                distinct.push(
-                    text.parse::<OpeningHours>()
-                        .ok()
-                        .map(|hours| hours.with_context(context.clone())),
-                );
-                u32::try_from(distinct.len() - 1).expect("fewer than 2^32 expressions")
+                expressions.parse(text)
             };
         }
-        Self {
-            of_place,
-            distinct,
-            closures: Vec::new(),
-            this_minute: Mutex::new(None),
-            steady: Mutex::new(None),
-        }
+        expressions.schedules(of_place)
     }
 
     /// Sets the temporary closures of the places: `(place, first day, last day)`, the last
