@@ -201,9 +201,9 @@ impl Expansions {
             let mut taken = 0;
             while taken < MAX_EXPANSIONS && stream.advance() {
                 if let Ok(term) = std::str::from_utf8(stream.key()) {
-                    let deleted = !self.deleted.is_empty()
-                        && statistics.doc_freq(&Term::from_field_text(field, term))? == 0;
-                    if term != word && !deleted {
+                    if term != word
+                        && statistics.lists_living(&Term::from_field_text(field, term))?
+                    {
                         texts.insert(term.to_owned());
                         taken += 1;
                     }

@@ -38,6 +38,18 @@ impl<'a> TextStatistics<'a> {
         EnableScoring::enabled_from_statistics_provider(self, self.searcher)
     }
 
+    /// Whether a document not deleted holds `term`, which a term dictionary of the searcher
+    /// lists: only a term some deleted document held needs counting.
+    ///
+    /// # Errors
+    /// When the term's field is not indexed.
+    pub fn lists_living(&self, term: &Term) -> tantivy::Result<bool> {
+        match self.deleted.terms.get(term) {
+            Some(deleted) => Ok(self.searcher.doc_freq(term)? > *deleted),
+            None => Ok(true),
+        }
+    }
+
     /// The number of documents not deleted that hold `term`.
     ///
     /// # Errors

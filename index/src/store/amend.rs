@@ -217,12 +217,6 @@ impl Moved<'_> {
             })
             .collect()
     }
-
-    /// The number of places of the index changed.
-    #[must_use]
-    pub fn before(&self) -> usize {
-        self.ordinal_now.len()
-    }
 }
 
 /// The ordinal of the place at `at`.

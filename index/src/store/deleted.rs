@@ -57,10 +57,4 @@ impl DeletedStats {
         }
         Ok(())
     }
-
-    /// Whether no deleted document is counted.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.docs == 0
-    }
 }
