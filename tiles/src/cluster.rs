@@ -972,6 +972,32 @@ mod tests {
         }
 
         #[test]
+        fn the_tiles_reaching_a_point_hold_every_tile_that_shows_it(
+            points in clustered_points(),
+            zoom in 17u8..23,
+        ) {
+            let index = build(&points);
+            let (extent, buffer) = (4096, ClusterOptions::default().tile_buffer(4096));
+            let margin = f64::from(buffer) / f64::from(extent);
+            let side = 1i64 << zoom;
+            for (i, &(lon, lat)) in points.iter().enumerate() {
+                let Ok(home) = crate::mercator::tile_for(lon, lat, zoom) else { continue };
+                let reaching = crate::mercator::tiles_reaching(lon, lat, zoom, margin);
+                for dx in -2i64..=2 {
+                    for dy in -2i64..=2 {
+                        let x = (i64::from(home.x()) + dx).rem_euclid(side) as u32;
+                        let Ok(y) = u32::try_from(i64::from(home.y()) + dy) else { continue };
+                        let Ok(tile) = TileCoord::new(zoom, x, y) else { continue };
+                        let shows = index.tile(tile, extent, buffer).iter().any(|item| {
+                            item.item == ClusterItem::Point { index: i as u32 }
+                        });
+                        prop_assert!(!shows || reaching.contains(&tile), "{:?} {:?}", (lon, lat), tile);
+                    }
+                }
+            }
+        }
+
+        #[test]
         fn any_id_is_a_cluster_or_an_error(id in any::<u64>(), points in clustered_points()) {
             let index = build(&points);
             match index.children(id) {

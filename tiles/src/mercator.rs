@@ -190,6 +190,37 @@ pub fn tile_for(lon: f64, lat: f64, z: u8) -> Result<TileCoord, TileCoordError> 
     })
 }
 
+/// The tiles of zoom `z` whose area, widened by `margin` tile widths on every side (a tile's
+/// buffer), holds a position: the tiles whose bytes can show it, wrapped across the
+/// antimeridian as tiles are. When a place changes, these are the tiles a cache must drop.
+///
+/// A tile more on each side than the exact set, never one fewer: a position on a tile's edge
+/// is in both, whichever way rounding goes. Nothing for a non-finite position or zoom above
+/// [`MAX_ZOOM`].
+pub fn tiles_reaching(lon: f64, lat: f64, z: u8, margin: f64) -> Vec<TileCoord> {
+    if z > MAX_ZOOM || !lon.is_finite() || !lat.is_finite() || !margin.is_finite() {
+        return Vec::new();
+    }
+    let (fx, fy) = lng_lat_to_tile_fraction(lon, lat, z);
+    let side = i64::from(tiles_per_side(z));
+    // Saturating `as`: fractions lie within [0, 2^30], margins are a tile or so.
+    let span = |f: f64| (f - margin).floor() as i64 - 1..=(f + margin).floor() as i64;
+    let columns: std::collections::BTreeSet<i64> = span(fx).map(|x| x.rem_euclid(side)).collect();
+    let rows = span(fy).filter(|y| (0..side).contains(y));
+    let mut tiles = Vec::new();
+    for y in rows {
+        for &x in &columns {
+            // In range by construction.
+            tiles.push(TileCoord {
+                z,
+                x: x as u32,
+                y: y as u32,
+            });
+        }
+    }
+    tiles
+}
+
 /// `2^z` as a float: the number of tiles per side at zoom `z`.
 pub(crate) fn zoom_scale(z: u8) -> f64 {
     f64::from(z).exp2()

@@ -17,9 +17,10 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use super::map::PlaceMap;
+use super::map::{MapFilter, PlaceMap};
 use super::{fresh_dir, ChangesApplied, LiveIndex, LiveOptions, OwnedDir};
 use crate::changes::apply::{apply_onto, Applied, Places};
 use crate::changes::AcceptedChange;
@@ -80,22 +81,39 @@ impl LiveIndex {
         let mut stages = vec![("batch applied to the places served", started.elapsed())];
         let amending = Instant::now();
         // While the text index is amended, the structures that need only the places are made.
-        // The cluster hierarchy needs only the positions: it starts at once, while the places
-        // are copied, the text index amended and the places' search structures made.
-        let points: Vec<(f64, f64)> = entries
-            .iter()
-            .map(|entry| {
-                let place = match entry {
-                    Entry::Kept(ordinal) => &self.index.places[*ordinal as usize],
-                    Entry::New(place) => place,
-                };
-                (place.longitude, place.latitude)
-            })
-            .collect();
+        // A batch that moves no place (most corrections: hours, a phone, a name) keeps the
+        // hierarchy, which depends on the positions alone, and the tiles no changed place shows.
+        let kept = self
+            .maps
+            .cached(&MapFilter::default())
+            .filter(|_| self.moves_no_place(&entries))
+            .map(|whole| {
+                let stale = whole.tiles_showing(&self.positions_changed(&entries));
+                (whole, stale)
+            });
+        // Otherwise the hierarchy is made again from the positions: it starts at once, while
+        // the places are copied, the text index amended and the places' search structures made.
+        let points: Vec<(f64, f64)> = if kept.is_some() {
+            Vec::new()
+        } else {
+            entries
+                .iter()
+                .map(|entry| {
+                    let place = match entry {
+                        Entry::Kept(ordinal) => &self.index.places[*ordinal as usize],
+                        Entry::New(place) => place,
+                    };
+                    (place.longitude, place.latitude)
+                })
+                .collect()
+        };
         let (amended, (whole, clustered)) = std::thread::scope(|scope| {
             let whole = scope.spawn(|| {
                 let started = Instant::now();
-                let whole = PlaceMap::of_points(&points, options.cluster);
+                let whole = match &kept {
+                    Some((whole, _)) => Ok(Arc::clone(whole)),
+                    None => PlaceMap::of_points(&points, options.cluster).map(Arc::new),
+                };
                 (whole, started.elapsed())
             });
             let amended = self.index.amended(entries, manifest, &dir.0, |moved| {
@@ -110,11 +128,21 @@ impl LiveIndex {
         let (index, (parts, searched)) = amended?;
         stages.push(("places copied and text index amended", amending.elapsed()));
         stages.push(("meanwhile: search structures of the places", searched));
-        stages.push(("meanwhile: cluster hierarchy", clustered));
+        stages.push(if kept.is_some() {
+            (
+                "meanwhile: cluster hierarchy kept (no place moved)",
+                clustered,
+            )
+        } else {
+            ("meanwhile: cluster hierarchy", clustered)
+        });
         let searched = Instant::now();
         let search = SearchIndex::with_text(&index, parts)?;
         stages.push(("search structures of the text", searched.elapsed()));
         let mut live = Self::prepared(index, search, whole?, sources, stages, started, options)?;
+        if let Some((_, stale)) = &kept {
+            live.tiles = self.tiles.carried_over(stale);
+        }
         live.owned_dir = Some(dir);
         live.set_notices(applied.notices);
         let mut conflicts = self.changes.conflicts.clone();
@@ -128,6 +156,44 @@ impl LiveIndex {
         };
         live.applied = changes.to_vec();
         Ok(Some(live))
+    }
+
+    /// Whether the places a batch makes (`entries`) stand where this index's stand, ordinal
+    /// for ordinal: then the cluster hierarchy, made of the positions alone, is the same.
+    fn moves_no_place(&self, entries: &[Entry]) -> bool {
+        let places = &self.index.places;
+        entries.len() == places.len()
+            && entries.iter().zip(places).all(|(entry, was)| {
+                let now = match entry {
+                    Entry::Kept(ordinal) => &places[*ordinal as usize],
+                    Entry::New(place) => place,
+                };
+                now.longitude.to_bits() == was.longitude.to_bits()
+                    && now.latitude.to_bits() == was.latitude.to_bits()
+            })
+    }
+
+    /// The positions of the places a batch changes (`entries`), before and after: those of
+    /// the places at the ordinals it changes, and of the places past its end.
+    fn positions_changed(&self, entries: &[Entry]) -> Vec<(f64, f64)> {
+        let places = &self.index.places;
+        let mut positions = Vec::new();
+        for (ordinal, entry) in entries.iter().enumerate() {
+            let now = match entry {
+                Entry::Kept(kept) if *kept as usize == ordinal => continue,
+                Entry::Kept(kept) => &places[*kept as usize],
+                Entry::New(place) => place,
+            };
+            positions.push((now.longitude, now.latitude));
+            positions.extend(places.get(ordinal).map(|was| (was.longitude, was.latitude)));
+        }
+        positions.extend(
+            places
+                .iter()
+                .skip(entries.len())
+                .map(|p| (p.longitude, p.latitude)),
+        );
+        positions
     }
 
     /// The id of the place `ordinal`.

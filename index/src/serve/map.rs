@@ -19,7 +19,7 @@
 //! place properties (`id` and `nom`, then `id` alone), which a client can complete through
 //! `/places/{id}`. This only happens for dense tiles above the clustering zooms.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use lieux_tiles::encode::DEFAULT_EXTENT;
@@ -346,6 +346,22 @@ impl PlaceMap {
         Ok(bytes)
     }
 
+    /// The tiles, at every zoom served, whose bytes can show a place at one of `positions`
+    /// (`(longitude, latitude)`), their buffers included: what a change of those places makes
+    /// stale when the hierarchy stays the same.
+    #[must_use]
+    pub fn tiles_showing(&self, positions: &[(f64, f64)]) -> HashSet<TileCoord> {
+        let options = self.clusters.options();
+        let margin = f64::from(options.tile_buffer(DEFAULT_EXTENT)) / f64::from(DEFAULT_EXTENT);
+        let mut tiles = HashSet::new();
+        for &(lon, lat) in positions {
+            for z in 0..=super::tiles::MAX_TILE_ZOOM {
+                tiles.extend(lieux_tiles::mercator::tiles_reaching(lon, lat, z, margin));
+            }
+        }
+        tiles
+    }
+
     /// The clusters and places within `bbox` at `zoom`, as a GeoJSON `FeatureCollection`.
     #[must_use]
     pub fn clusters_geojson(&self, index: &PlaceIndex, bbox: LngLatBbox, zoom: u8) -> Value {
@@ -519,14 +535,12 @@ impl MapCache {
     }
 
     /// Holds `map` as the map of `filter` (built elsewhere: the unfiltered map of a new
-    /// index is built with it).
-    pub fn insert(&self, filter: &MapFilter, map: PlaceMap) {
+    /// index is built with it, or shared with the index before a batch that moved no place).
+    pub fn insert(&self, filter: &MapFilter, map: Arc<PlaceMap>) {
         let mut entries = self.lock();
         entries.clock += 1;
         let clock = entries.clock;
-        entries
-            .maps
-            .insert(filter.key.clone(), (Arc::new(map), clock));
+        entries.maps.insert(filter.key.clone(), (map, clock));
     }
 
     /// The map of `filter`, built if it is not cached.

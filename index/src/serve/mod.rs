@@ -170,7 +170,7 @@ impl LiveIndex {
             &options.freshness,
         )?;
         let searched = started.elapsed();
-        let whole = PlaceMap::of_places(&index.places, options.cluster)?;
+        let whole = Arc::new(PlaceMap::of_places(&index.places, options.cluster)?);
         let stages = vec![
             ("search structures", searched),
             ("cluster hierarchy", started.elapsed() - searched),
@@ -184,7 +184,7 @@ impl LiveIndex {
     fn prepared(
         index: PlaceIndex,
         search: SearchIndex,
-        whole: PlaceMap,
+        whole: Arc<PlaceMap>,
         sources: SourceCounts,
         mut stages: Vec<(&'static str, Duration)>,
         began: Instant,

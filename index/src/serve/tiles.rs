@@ -4,8 +4,10 @@
 //! query, the encoding and the compression. [`TileCache::get_or_insert`] answers from the cache
 //! or makes the tile once, and a compressed tile is made from the uncompressed one, cached too.
 //! A cache belongs to one loaded index (see [`super::LiveIndex`]): tiles of two indexes never
-//! mix.
+//! mix. A batch of changes that moved no place carries the unfiltered tiles it did not change
+//! over to its index ([`TileCache::carried_over`]), so that the map everyone opens stays warm.
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use lieux_tiles::TileCoord;
@@ -169,6 +171,29 @@ impl TileCache {
                 None => break,
             }
         }
+    }
+
+    /// A cache for an index that serves the same tiles as this cache's but for `stale`: the
+    /// tiles of the unfiltered map (the map everyone opens) not named there, in their order of
+    /// use, with counts from zero. Filtered tiles are left behind, as the filtered maps are: a
+    /// change can add a place to a filter's map or take one out anywhere on it.
+    #[must_use]
+    pub fn carried_over(&self, stale: &HashSet<TileCoord>) -> Self {
+        let carried = Self::new(self.max_bytes);
+        let inner = self.lock();
+        let mut into = carried.lock();
+        // Least recently used first, so that the order of use carries over too.
+        for (key, bytes) in inner.tiles.iter().rev() {
+            let (filter, z, x, y, _) = key;
+            let fresh = filter.is_empty()
+                && TileCoord::new(*z, *x, *y).is_ok_and(|tile| !stale.contains(&tile));
+            if fresh {
+                into.bytes += bytes.len() + TILE_ENTRY_BYTES;
+                into.tiles.put(key.clone(), Arc::clone(bytes));
+            }
+        }
+        drop(into);
+        carried
     }
 
     /// Hits and misses so far.
