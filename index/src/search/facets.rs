@@ -12,6 +12,7 @@
 //! place's record and a département parsed from its codes.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -143,7 +144,11 @@ pub struct FacetColumns {
 impl FacetColumns {
     /// The rows of `places`, their freshness by `freshness` on `today`.
     #[must_use]
-    pub fn build(places: &[Place], freshness: &FreshnessRule, today: chrono::NaiveDate) -> Self {
+    pub fn build(
+        places: &[Arc<Place>],
+        freshness: &FreshnessRule,
+        today: chrono::NaiveDate,
+    ) -> Self {
         let mut departements: Vec<String> = Vec::new();
         let mut numbers: HashMap<&str, u16> = HashMap::new();
         let rows = places
@@ -168,7 +173,7 @@ impl FacetColumns {
     #[must_use]
     pub fn patched(
         &self,
-        places: &[Place],
+        places: &[Arc<Place>],
         changed: &[u32],
         freshness: &FreshnessRule,
         today: chrono::NaiveDate,

@@ -38,6 +38,7 @@ pub mod thesaurus;
 pub mod union;
 
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 use lieux_tiles::LngLatBbox;
@@ -280,10 +281,10 @@ impl PlaceStructures {
     /// The structures of `places`, their freshness by `freshness` today, the query reader by
     /// `reader` and the id table by `ids`; built side by side.
     pub fn build(
-        places: &[Place],
+        places: &[Arc<Place>],
         freshness: &crate::freshness::FreshnessRule,
-        reader: impl FnOnce(&[Place]) -> QueryReader + Send,
-        ids: impl FnOnce(&[Place]) -> Vec<(u64, u32)> + Send,
+        reader: impl FnOnce(&[Arc<Place>]) -> QueryReader + Send,
+        ids: impl FnOnce(&[Arc<Place>]) -> Vec<(u64, u32)> + Send,
     ) -> Self {
         let (ids, schedules, suggester, facets, reader) = std::thread::scope(|scope| {
             let ids = scope.spawn(|| ids(places));
@@ -390,7 +391,7 @@ impl SearchIndex {
     ) -> PlaceStructures {
         let places = moved.places;
         let changed = moved.changed();
-        let added = moved.new.iter().map(|ordinal| &places[*ordinal as usize]);
+        let added = moved.new.iter().map(|ordinal| &*places[*ordinal as usize]);
         let reader = self.reader.amended(gone.iter().copied(), added);
         let (ids, suggester, schedules) = std::thread::scope(|scope| {
             let ids = scope.spawn(|| amended_id_table(&self.ids, moved));
@@ -1295,7 +1296,7 @@ fn amended_id_table(ids: &[(u64, u32)], moved: Moved<'_>) -> Vec<(u64, u32)> {
     table
 }
 
-fn id_table(places: &[Place]) -> Vec<(u64, u32)> {
+fn id_table(places: &[Arc<Place>]) -> Vec<(u64, u32)> {
     let mut ids: Vec<(u64, u32)> = (0u32..)
         .zip(places)
         .map(|(ordinal, place)| (id_hash(place.id()), ordinal))

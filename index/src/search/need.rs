@@ -42,7 +42,7 @@ pub struct ServiceDocs {
 impl ServiceDocs {
     /// Reads which service each place of `places` offers, as documents of `docs`.
     #[must_use]
-    pub fn build(places: &[Place], docs: &DocMap) -> Self {
+    pub fn build(places: &[Arc<Place>], docs: &DocMap) -> Self {
         let services = Service::ALL.len();
         let mut by_ordinal = vec![vec![0u64; places.len().div_ceil(64)]; services];
         for (ordinal, place) in places.iter().enumerate() {

@@ -21,6 +21,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
+use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -199,7 +200,7 @@ enum Found {
 impl QueryReader {
     /// The reader of an index of `places`, with `thesaurus`.
     #[must_use]
-    pub fn new(places: &[Place], thesaurus: Thesaurus) -> Self {
+    pub fn new(places: &[Arc<Place>], thesaurus: Thesaurus) -> Self {
         let mut places_per_departement: HashMap<String, u32> = HashMap::new();
         let mut lexicon: BTreeMap<String, u32> = BTreeMap::new();
         // Names and communes repeat (a million places have some thousands of communes): each

@@ -134,7 +134,7 @@ impl Expressions {
 impl Schedules {
     /// Parses the hours of `places`, each distinct text once.
     #[must_use]
-    pub fn build(places: &[Place]) -> Self {
+    pub fn build(places: &[Arc<Place>]) -> Self {
         let mut expressions = Expressions::new(Vec::new());
         let mut ids: HashMap<&str, u32> = HashMap::new();
         let of_place = places
@@ -156,7 +156,7 @@ impl Schedules {
     /// adds as many expressions as places it changed, and a rebuild starts afresh. Temporary
     /// closures are set afterwards, as on a new one.
     #[must_use]
-    pub fn patched(&self, places: &[Place], changed: &[u32]) -> Self {
+    pub fn patched(&self, places: &[Arc<Place>], changed: &[u32]) -> Self {
         let mut expressions = Expressions::new(self.distinct.clone());
         let mut of_place = self.of_place[..self.of_place.len().min(places.len())].to_vec();
         of_place.resize(places.len(), NONE);
@@ -350,10 +350,10 @@ mod tests {
     use super::*;
     use crate::place::PlaceTexts;
 
-    fn place(hours: &str) -> Place {
+    fn place(hours: &str) -> Arc<Place> {
         let mut place = crate::ingest::generate::test_places(1, 1).remove(0);
         place.texts = PlaceTexts::new(|f| if f == TextField::Horaires { hours } else { "" });
-        place
+        Arc::new(place)
     }
 
     fn at(text: &str) -> NaiveDateTime {

@@ -9,6 +9,7 @@
 //! French analysis as search but on the name field alone.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -232,7 +233,7 @@ impl Groups {
     }
 
     /// Sums the commune `number` again over its places.
-    fn sum_commune(&mut self, number: u32, places: &[Place]) {
+    fn sum_commune(&mut self, number: u32, places: &[Arc<Place>]) {
         let at = number as usize;
         let members = &self.commune_places[at];
         self.commune_sums[at] = members.first().map(|&example| {
@@ -249,7 +250,7 @@ impl Groups {
     }
 
     /// Sums the EPCI `number` again over its places.
-    fn sum_epci(&mut self, number: u32, places: &[Place]) {
+    fn sum_epci(&mut self, number: u32, places: &[Arc<Place>]) {
         let at = number as usize;
         let (epci, members) = (self.epci_list[at], &self.epci_places[at]);
         self.epci_sums[at] = (!members.is_empty()).then(|| {
@@ -284,7 +285,7 @@ impl Groups {
 }
 
 /// The sums of the longitudes and latitudes of the places `members`, in their order.
-fn sum_positions(members: &[u32], places: &[Place]) -> (f64, f64) {
+fn sum_positions(members: &[u32], places: &[Arc<Place>]) -> (f64, f64) {
     members.iter().fold((0.0, 0.0), |(lon, lat), &ordinal| {
         let place = &places[ordinal as usize];
         (lon + place.longitude, lat + place.latitude)
@@ -306,7 +307,7 @@ fn remove_sorted(members: &mut Vec<u32>, ordinal: u32) {
 impl Suggester {
     /// Gathers the communes, EPCIs and service counts of `places`.
     #[must_use]
-    pub fn build(places: &[Place]) -> Self {
+    pub fn build(places: &[Arc<Place>]) -> Self {
         let mut groups = Groups {
             commune_of: Vec::with_capacity(places.len()),
             epci_of: Vec::with_capacity(places.len()),
@@ -330,7 +331,7 @@ impl Suggester {
     /// same, their number perhaps not): the communes and EPCIs whose places changed summed
     /// again, the others kept.
     #[must_use]
-    pub fn patched(&self, places: &[Place], changed: &[u32]) -> Self {
+    pub fn patched(&self, places: &[Arc<Place>], changed: &[u32]) -> Self {
         let mut groups = self.groups.clone();
         let (mut communes, mut epcis) = (Vec::new(), Vec::new());
         let before = groups.commune_of.len();
@@ -365,7 +366,7 @@ impl Suggester {
     }
 
     /// The completion data of `groups`, summed, and of the services of `places`.
-    fn of_groups(groups: Groups, places: &[Place]) -> Self {
+    fn of_groups(groups: Groups, places: &[Arc<Place>]) -> Self {
         let mut services = vec![0u64; Service::ALL.len()];
         for place in places {
             for service in place.services.iter() {
@@ -671,7 +672,10 @@ mod tests {
         fn patched_completion_data_equals_new_data(
             changes in proptest::collection::vec((0usize..3, 0usize..400, 0usize..400), 1..12),
         ) {
-            let pool = crate::ingest::generate::test_places(400, 11);
+            let pool: Vec<Arc<Place>> = crate::ingest::generate::test_places(400, 11)
+                .into_iter()
+                .map(Arc::new)
+                .collect();
             let mut places = pool[..200].to_vec();
             let mut suggester = Suggester::build(&places);
             for (kind, at, from) in changes {

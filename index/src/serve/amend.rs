@@ -99,7 +99,7 @@ impl LiveIndex {
             entries
                 .iter()
                 .map(|entry| {
-                    let place = match entry {
+                    let place: &Place = match entry {
                         Entry::Kept(ordinal) => &self.index.places[*ordinal as usize],
                         Entry::New(place) => place,
                     };
@@ -164,7 +164,7 @@ impl LiveIndex {
         let places = &self.index.places;
         entries.len() == places.len()
             && entries.iter().zip(places).all(|(entry, was)| {
-                let now = match entry {
+                let now: &Place = match entry {
                     Entry::Kept(ordinal) => &places[*ordinal as usize],
                     Entry::New(place) => place,
                 };
@@ -179,7 +179,7 @@ impl LiveIndex {
         let places = &self.index.places;
         let mut positions = Vec::new();
         for (ordinal, entry) in entries.iter().enumerate() {
-            let now = match entry {
+            let now: &Place = match entry {
                 Entry::Kept(kept) if *kept as usize == ordinal => continue,
                 Entry::Kept(kept) => &places[*kept as usize],
                 Entry::New(place) => place,

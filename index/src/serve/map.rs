@@ -294,7 +294,7 @@ impl PlaceMap {
     ///
     /// # Errors
     /// As [`ClusterIndex::build`].
-    pub fn of_places(places: &[Place], options: ClusterOptions) -> Result<Self> {
+    pub fn of_places(places: &[Arc<Place>], options: ClusterOptions) -> Result<Self> {
         let points: Vec<(f64, f64)> = places.iter().map(|p| (p.longitude, p.latitude)).collect();
         Self::of_points(&points, options)
     }

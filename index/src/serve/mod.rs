@@ -175,7 +175,7 @@ impl LiveIndex {
             ("search structures", searched),
             ("cluster hierarchy", started.elapsed() - searched),
         ];
-        let sources = SourceCounts::of(&index.places);
+        let sources = SourceCounts::of(index.places.iter().map(|place| &**place));
         Self::prepared(index, search, whole, sources, stages, started, options)
     }
 
@@ -303,7 +303,7 @@ impl LiveIndex {
             .into_iter()
             .map(|ordinal| {
                 (
-                    &self.index.places[ordinal as usize],
+                    &*self.index.places[ordinal as usize],
                     self.search.freshness(ordinal),
                 )
             })
@@ -327,7 +327,7 @@ impl LiveIndex {
     pub fn places<'a>(&'a self, ordinals: &'a [u32]) -> impl Iterator<Item = &'a Place> {
         ordinals
             .iter()
-            .map(|ordinal| &self.index.places[*ordinal as usize])
+            .map(|ordinal| &*self.index.places[*ordinal as usize])
     }
 
     /// The maps' filter of `filter` and, when `time` is given, of the places open then (as a
@@ -792,7 +792,11 @@ fn base(source: &IndexSource) -> Result<(Vec<Place>, Report, Vec<SourceEntry>)> 
     Ok(match source {
         IndexSource::Dir(dir) => {
             let index = PlaceIndex::open(dir)?;
-            (index.places, Report::default(), index.manifest.sources)
+            (
+                index.places.into_iter().map(Arc::unwrap_or_clone).collect(),
+                Report::default(),
+                index.manifest.sources,
+            )
         }
         IndexSource::Sources {
             inputs,

@@ -20,7 +20,7 @@ use crate::place::TextField;
 use crate::search::Near;
 
 /// The base data, indexed once.
-static BASE: LazyLock<(tempfile::TempDir, Vec<Place>)> = LazyLock::new(|| {
+static BASE: LazyLock<(tempfile::TempDir, Vec<Arc<Place>>)> = LazyLock::new(|| {
     let dir = tempfile::tempdir().unwrap();
     let places = crate::ingest::generate::test_places(300, 5);
     let out = dir.path().join("base");
@@ -546,7 +546,7 @@ proptest! {
                 .places
                 .iter()
                 .zip(0u32..)
-                .map(|(place, ordinal)| (place.clone(), index.notices_of(ordinal).to_vec()))
+                .map(|(place, ordinal)| ((**place).clone(), index.notices_of(ordinal).to_vec()))
                 .collect()
         };
         prop_assert!(records(&live) == records(&rebuilt));

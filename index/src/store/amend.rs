@@ -70,7 +70,7 @@ impl PlaceIndex {
         let mut next = self.keys.next(self.places.len());
         let mut keys = Vec::with_capacity(entries.len());
         let mut added = Vec::new();
-        let places: Vec<Place> = entries
+        let places: Vec<Arc<Place>> = entries
             .into_iter()
             .map(|entry| match entry {
                 Entry::Kept(ordinal) => {
@@ -82,7 +82,7 @@ impl PlaceIndex {
                     keys.push(next);
                     added.push((next, keys.len() - 1));
                     next += 1;
-                    *place
+                    Arc::new(*place)
                 }
             })
             .collect();
@@ -138,7 +138,7 @@ impl PlaceIndex {
         gone: &[u32],
         keys: &[u32],
         written: u32,
-        places: &[Place],
+        places: &[Arc<Place>],
         dir: &Path,
     ) -> Result<(Index, IndexReader, TextFields, Arc<DeletedStats>)> {
         let text_dir = dir.join(TEXT);
@@ -197,7 +197,7 @@ impl PlaceIndex {
 #[derive(Clone, Copy, Debug)]
 pub struct Moved<'a> {
     /// The places, by their new ordinal.
-    pub places: &'a [Place],
+    pub places: &'a [Arc<Place>],
     /// The new ordinal of each place of the index changed, by its ordinal there; `None` for a
     /// place gone (closed, or replaced by a new version).
     pub ordinal_now: &'a [Option<u32>],

@@ -41,6 +41,7 @@ use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tantivy::{Index, IndexReader, ReloadPolicy};
@@ -425,7 +426,7 @@ fn place_chunks(bytes: &[u8]) -> Option<Vec<&[u8]>> {
 }
 
 /// Decodes the chunks of `places.bin` on two threads, in order.
-fn decode_places(bytes: &[u8]) -> std::result::Result<Vec<Place>, String> {
+fn decode_places(bytes: &[u8]) -> std::result::Result<Vec<Arc<Place>>, String> {
     let chunks = place_chunks(bytes).ok_or("its chunk table is damaged")?;
     let decode = |chunks: &[&[u8]]| -> std::result::Result<Vec<Vec<Place>>, String> {
         chunks
@@ -442,7 +443,7 @@ fn decode_places(bytes: &[u8]) -> std::result::Result<Vec<Place>, String> {
     let total = first.iter().chain(&second).map(Vec::len).sum();
     let mut places = Vec::with_capacity(total);
     for chunk in first.into_iter().chain(second) {
-        places.extend(chunk);
+        places.extend(chunk.into_iter().map(Arc::new));
     }
     Ok(places)
 }
@@ -728,7 +729,7 @@ pub struct PlaceIndex {
     /// What the index holds.
     pub manifest: Manifest,
     /// The places, by ordinal.
-    pub places: Vec<Place>,
+    pub places: Vec<Arc<Place>>,
     /// The R-tree of the places, on the unit sphere.
     pub tree: PlaceTree,
     /// The full-text index.
