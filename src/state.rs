@@ -238,17 +238,19 @@ impl AppState {
         // reload like any other error: the old index keeps serving, and the metric counts it.
         let built = web::block(move || {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let accepted = changes
-                    .accepted()
-                    .map_err(|e| lieux_index::Error::Changes(e.to_string()))?;
-                let mut live = if from_scratch {
-                    load_with_changes(&source, &accepted, &work_dir, &options)?
-                } else {
-                    load_changed(&before, &source, &accepted, &work_dir, &options)?
-                };
-                // What changes on the map is in the feed before anyone can see it.
-                record_feed(&*changes, Some(&before), &mut live)?;
-                Ok::<_, lieux_index::Error>(live)
+                yielding_to_readers(|| {
+                    let accepted = changes
+                        .accepted()
+                        .map_err(|e| lieux_index::Error::Changes(e.to_string()))?;
+                    let mut live = if from_scratch {
+                        load_with_changes(&source, &accepted, &work_dir, &options)?
+                    } else {
+                        load_changed(&before, &source, &accepted, &work_dir, &options)?
+                    };
+                    // What changes on the map is in the feed before anyone can see it.
+                    record_feed(&*changes, Some(&before), &mut live)?;
+                    Ok::<_, lieux_index::Error>(live)
+                })
             }))
         })
         .await
@@ -306,6 +308,36 @@ impl AppState {
             }
         }
     }
+}
+
+/// How many steps of scheduling priority (nice values) the builds of an index run below the
+/// readers: on a busy machine they take what the readers leave, so that changes applied
+/// several times a second, or a reload, slow the answers down as little as can be. On an idle
+/// one it changes nothing. At 5 accepts a second under a full read load, changes then wait
+/// longer to be applied, taken together in fewer batches (BENCHMARKS.md, "Live data").
+const BUILD_NICENESS: i32 = 10;
+
+/// Runs `work` on a thread of its own, [`BUILD_NICENESS`] below the server's priority; the
+/// threads it starts (the text index's writer, the parts of a batch made side by side) inherit
+/// it. The pool's threads that parallel loops borrow (rayon's, for a new cluster hierarchy) do
+/// not. On Linux a thread's nice value is its own, and raised it cannot come back down without
+/// privileges: hence a thread of its own, not one of the blocking pool's.
+fn yielding_to_readers<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        let build = std::thread::Builder::new()
+            .name("lieux-build".to_owned())
+            .spawn_scoped(scope, || {
+                let process = rustix::process::getpriority_process(None).unwrap_or(0);
+                // Best effort: where it is refused, the build runs at the readers' priority.
+                let _ =
+                    rustix::process::setpriority_process(None, (process + BUILD_NICENESS).min(19));
+                work()
+            })
+            .unwrap_or_else(|error| panic!("no thread for the build: {error}"));
+        build
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 /// Holds the reload flag: clears it however the reload ends (even when the request that
@@ -434,4 +466,24 @@ pub struct Reloaded {
     places: u64,
     /// How long building, checking and swapping took, in milliseconds.
     took_ms: u128,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_run_below_the_readers_and_leave_the_caller_as_it_was() {
+        let nice = || rustix::process::getpriority_process(None).unwrap_or(0);
+        let caller = nice();
+        let build = yielding_to_readers(nice);
+        assert_eq!(build, (caller + BUILD_NICENESS).min(19));
+        assert_eq!(nice(), caller);
+    }
+
+    #[test]
+    fn a_panic_in_a_build_reaches_the_caller() {
+        let caught = std::panic::catch_unwind(|| yielding_to_readers(|| panic!("a bug")));
+        assert!(caught.is_err());
+    }
 }

@@ -119,6 +119,12 @@ fn row_of(place: &Place, departement: u16, fraicheur: Fraicheur) -> FacetRow {
 }
 
 impl FacetRow {
+    /// The services the place offers.
+    #[must_use]
+    pub fn services(&self) -> VocabSet<Service> {
+        self.services
+    }
+
     /// The place's freshness.
     #[must_use]
     pub fn freshness(&self) -> Option<Fraicheur> {
@@ -234,6 +240,18 @@ impl FacetColumns {
     #[must_use]
     pub fn row(&self, ordinal: u32) -> &FacetRow {
         &self.rows[ordinal as usize]
+    }
+
+    /// The number of rows: one per place.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there is no row.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
     }
 
     /// The facet filters of `filter`, ready to be checked against rows.

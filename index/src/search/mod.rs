@@ -395,7 +395,7 @@ impl SearchIndex {
         let reader = self.reader.amended(gone.iter().copied(), added);
         let (ids, suggester, schedules) = std::thread::scope(|scope| {
             let ids = scope.spawn(|| amended_id_table(&self.ids, moved));
-            let suggester = scope.spawn(|| self.suggester.patched(places, &changed));
+            let suggester = scope.spawn(|| self.suggester.patched(moved.before, places, &changed));
             let schedules = self.schedules.patched(places, &changed);
             (
                 crate::join_scoped(ids),
@@ -446,7 +446,7 @@ impl SearchIndex {
             reader,
         } = parts;
         Ok(Self {
-            services: ServiceDocs::build(&index.places, &docs),
+            services: ServiceDocs::build(&facets, &docs),
             scratch: need::BitmapPool::new(index.places.len()),
             docs,
             expansions: Expansions::new(
@@ -1276,6 +1276,23 @@ fn id_hash(id: &str) -> u64 {
 /// `ids`, the id table of an index, for the index a batch made of it (`moved`): the ordinals
 /// of the places kept moved, and the new places' ids added, in the order [`id_table`] sorts.
 fn amended_id_table(ids: &[(u64, u32)], moved: Moved<'_>) -> Vec<(u64, u32)> {
+    // The table is by hash, so its ordinals come in no order: looking each up in
+    // `ordinal_now` would miss the cache a million times. The few ordinals that moved or went
+    // are marked in a bitset instead (128 KiB at a million places), and only those are looked
+    // up.
+    let mut changed = vec![0u64; moved.ordinal_now.len().div_ceil(64)];
+    for (ordinal, now) in (0u32..).zip(moved.ordinal_now) {
+        if *now != Some(ordinal) {
+            changed[ordinal as usize / 64] |= 1 << (ordinal % 64);
+        }
+    }
+    let now = |ordinal: u32| {
+        if changed[ordinal as usize / 64] & (1 << (ordinal % 64)) == 0 {
+            Some(ordinal)
+        } else {
+            moved.ordinal_now[ordinal as usize]
+        }
+    };
     let mut new: Vec<(u64, u32)> = moved
         .new
         .iter()
@@ -1287,7 +1304,7 @@ fn amended_id_table(ids: &[(u64, u32)], moved: Moved<'_>) -> Vec<(u64, u32)> {
     // The ordinals of the places kept keep their order: the table stays sorted.
     for kept in ids
         .iter()
-        .filter_map(|(hash, ordinal)| Some((*hash, moved.ordinal_now[*ordinal as usize]?)))
+        .filter_map(|(hash, ordinal)| Some((*hash, now(*ordinal)?)))
     {
         table.extend(std::iter::from_fn(|| new.next_if(|n| *n < kept)));
         table.push(kept);

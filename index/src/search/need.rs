@@ -22,8 +22,8 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 
 use super::collect::Ranking;
 use super::docs::{BitmapDocs, Bitmaps, DocMap, SegmentBitmaps};
+use super::facets::FacetColumns;
 use crate::geo::{chord_between, chord_for_distance, unit_vector};
-use crate::place::Place;
 use crate::vocab::{Service, VocabSet, Vocabulary};
 
 /// Per service, the places offering it: a bitmap of ordinals, and one of documents per
@@ -40,13 +40,15 @@ pub struct ServiceDocs {
 }
 
 impl ServiceDocs {
-    /// Reads which service each place of `places` offers, as documents of `docs`.
+    /// Reads which service each place offers, from its facet row (`facets`: the rows are one
+    /// array, where the places are a million records apart in memory), as documents of `docs`.
     #[must_use]
-    pub fn build(places: &[Arc<Place>], docs: &DocMap) -> Self {
+    pub fn build(facets: &FacetColumns, docs: &DocMap) -> Self {
         let services = Service::ALL.len();
-        let mut by_ordinal = vec![vec![0u64; places.len().div_ceil(64)]; services];
-        for (ordinal, place) in places.iter().enumerate() {
-            for service in place.services.iter() {
+        let len = facets.len();
+        let mut by_ordinal = vec![vec![0u64; len.div_ceil(64)]; services];
+        for ordinal in 0..len {
+            for service in facets.row(ordinal as u32).services().iter() {
                 by_ordinal[service.index()][ordinal / 64] |= 1 << (ordinal % 64);
             }
         }
@@ -60,7 +62,7 @@ impl ServiceDocs {
                 if ordinal == DocMap::DELETED {
                     continue;
                 }
-                for service in places[ordinal as usize].services.iter() {
+                for service in facets.row(ordinal).services().iter() {
                     bitmaps[service.index()][doc / 64] |= 1 << (doc % 64);
                     offering[service.index()] += 1;
                 }

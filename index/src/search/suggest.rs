@@ -324,14 +324,36 @@ impl Suggester {
         for number in 0..u32::try_from(groups.epci_places.len()).unwrap_or(0) {
             groups.sum_epci(number, places);
         }
-        Self::of_groups(groups, places)
+        let mut services = vec![0u64; Service::ALL.len()];
+        for place in places {
+            for service in place.services.iter() {
+                services[service.index()] += 1;
+            }
+        }
+        Self::of_groups(groups, services)
     }
 
-    /// This completion data for `places`, changed at the ordinals `changed` (the others the
-    /// same, their number perhaps not): the communes and EPCIs whose places changed summed
-    /// again, the others kept.
+    /// This completion data for `places`, changed from `before` (the places it was made of)
+    /// at the ordinals `changed` (the others the same, their number perhaps not): the
+    /// communes and EPCIs whose places changed summed again, the others kept, and the
+    /// services' counts amended.
     #[must_use]
-    pub fn patched(&self, places: &[Arc<Place>], changed: &[u32]) -> Self {
+    pub fn patched(&self, before: &[Arc<Place>], places: &[Arc<Place>], changed: &[u32]) -> Self {
+        let mut services: Vec<u64> = self.services.iter().map(|(_, _, count)| *count).collect();
+        let was = changed
+            .iter()
+            .filter_map(|o| before.get(*o as usize))
+            .chain(before.iter().skip(places.len()));
+        for place in was {
+            for service in place.services.iter() {
+                services[service.index()] -= 1;
+            }
+        }
+        for ordinal in changed {
+            for service in places[*ordinal as usize].services.iter() {
+                services[service.index()] += 1;
+            }
+        }
         let mut groups = self.groups.clone();
         let (mut communes, mut epcis) = (Vec::new(), Vec::new());
         let before = groups.commune_of.len();
@@ -362,17 +384,12 @@ impl Suggester {
         for number in epcis.into_iter().filter(|n| *n != NO_GROUP) {
             groups.sum_epci(number, places);
         }
-        Self::of_groups(groups, places)
+        Self::of_groups(groups, services)
     }
 
-    /// The completion data of `groups`, summed, and of the services of `places`.
-    fn of_groups(groups: Groups, places: &[Arc<Place>]) -> Self {
-        let mut services = vec![0u64; Service::ALL.len()];
-        for place in places {
-            for service in place.services.iter() {
-                services[service.index()] += 1;
-            }
-        }
+    /// The completion data of `groups`, summed, with `services`, the number of places that
+    /// offer each service.
+    fn of_groups(groups: Groups, services: Vec<u64>) -> Self {
         let mut communes: Vec<Commune> = groups.commune_sums.iter().flatten().cloned().collect();
         // Two communes of one name in two départements come in the order of their first places.
         communes.sort_by(|a, b| {
@@ -679,6 +696,7 @@ mod tests {
             let mut places = pool[..200].to_vec();
             let mut suggester = Suggester::build(&places);
             for (kind, at, from) in changes {
+                let before = places.clone();
                 let at = at % places.len();
                 let mut changed = Vec::new();
                 match kind {
@@ -700,7 +718,7 @@ mod tests {
                     _ => {}
                 }
                 let changed: Vec<u32> = changed.into_iter().map(|o| o as u32).collect();
-                suggester = suggester.patched(&places, &changed);
+                suggester = suggester.patched(&before, &places, &changed);
                 proptest::prop_assert_eq!(summary(&suggester), summary(&Suggester::build(&places)));
             }
         }

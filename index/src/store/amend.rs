@@ -106,6 +106,7 @@ impl PlaceIndex {
             );
             let new: Vec<u32> = added.iter().map(|(_, at)| ordinal_of(*at)).collect();
             let beside = beside(Moved {
+                before: &self.places,
                 places: &places,
                 ordinal_now: &ordinal_now,
                 new: &new,
@@ -196,6 +197,8 @@ impl PlaceIndex {
 /// from went.
 #[derive(Clone, Copy, Debug)]
 pub struct Moved<'a> {
+    /// The places of the index changed, by their ordinal there.
+    pub before: &'a [Arc<Place>],
     /// The places, by their new ordinal.
     pub places: &'a [Arc<Place>],
     /// The new ordinal of each place of the index changed, by its ordinal there; `None` for a
