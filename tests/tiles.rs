@@ -351,6 +351,64 @@ fn cluster_endpoints_expand_clusters_consistently() {
     assert!(zoom["expansion_zoom"].as_u64().unwrap() > 5);
 }
 
+fn uint(feature: &DecodedFeature, key: &str) -> u64 {
+    match feature.properties.get(key) {
+        Some(Value::UInt(n)) => *n,
+        Some(Value::Int(n) | Value::SInt(n)) => u64::try_from(*n).unwrap(),
+        other => panic!("{key} is {other:?}"),
+    }
+}
+
+#[test]
+fn every_cluster_of_a_tile_carries_the_zoom_its_endpoint_answers() {
+    let server = bundled_server();
+    let places = bundled_places();
+    let coordinate = |p: &HashMap<String, String>, key: &str| p[key].parse::<f64>().unwrap();
+    let (mut west, mut south, mut east, mut north) = (180.0f64, 90.0f64, -180.0f64, -90.0f64);
+    for p in &places {
+        let (lon, lat) = (coordinate(p, "longitude"), coordinate(p, "latitude"));
+        (west, south, east, north) = (west.min(lon), south.min(lat), east.max(lon), north.max(lat));
+    }
+    let mut clusters = 0;
+    for filter in [
+        "",
+        "?services=Aide%20aux%20d%C3%A9marches%20administratives",
+    ] {
+        for z in 0..=9u8 {
+            let (x0, y0, _, _) = locate(west, north, z);
+            let (x1, y1, _, _) = locate(east, south, z);
+            for x in x0..=x1 {
+                for y in y0..=y1 {
+                    let (status, _, body) =
+                        server.get_bytes(&format!("/tiles/{z}/{x}/{y}.mvt{filter}"), &[]);
+                    if status == 204 {
+                        continue;
+                    }
+                    assert_eq!(status, 200);
+                    let (_, _, features) = decode(body);
+                    for cluster in features
+                        .iter()
+                        .filter(|f| f.properties.contains_key("cluster_id"))
+                    {
+                        let id = uint(cluster, "cluster_id");
+                        let in_tile = uint(cluster, "expansion_zoom");
+                        let (_, asked) =
+                            server.get(&format!("/clusters/{id}/expansion-zoom{filter}"));
+                        assert_eq!(
+                            Some(in_tile),
+                            asked["expansion_zoom"].as_u64(),
+                            "{z}/{x}/{y}{filter}"
+                        );
+                        assert!(in_tile > u64::from(z), "a click zooms in");
+                        clusters += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(clusters > 100, "{clusters} clusters checked");
+}
+
 /// The ids of the places the map of `query` shows alone past the clustering's deepest zoom:
 /// every place it keeps.
 fn map_ids(server: &Server, query: &str) -> std::collections::BTreeSet<String> {

@@ -142,6 +142,10 @@ pub enum ClusterItem {
         lon: f64,
         /// Latitude of the points' centre.
         lat: f64,
+        /// The zoom at which it splits into several items: what
+        /// [`ClusterIndex::expansion_zoom`] answers, carried by the cluster so that a click
+        /// needs no request.
+        expansion_zoom: u8,
     },
 }
 
@@ -195,7 +199,8 @@ impl Level {
         self.positions.len()
     }
 
-    fn item(&self, position: usize) -> ClusterItem {
+    /// The item at `position`, in a hierarchy of `input_len` points (where cluster ids start).
+    fn item(&self, position: usize, input_len: u32) -> ClusterItem {
         let count = self.counts[position];
         let id = self.ids[position];
         if count == 1 {
@@ -208,6 +213,7 @@ impl Level {
                 count,
                 lon: unit_x_to_lon(x),
                 lat: unit_y_to_lat(y),
+                expansion_zoom: formed_at(id, input_len) + 1,
             }
         }
     }
@@ -230,6 +236,12 @@ const NEW_CLUSTER: u64 = u64::MAX;
 /// The bits of a cluster id that hold the zoom it was formed at.
 const ZOOM_BITS: u32 = 5;
 const _: () = assert!(MAX_ZOOM < 1 << ZOOM_BITS);
+
+/// The zoom the cluster `id` (of a hierarchy of `input_len` points) was formed at.
+fn formed_at(id: u64, input_len: u32) -> u8 {
+    // The low bits of a number below 32.
+    (id.wrapping_sub(u64::from(input_len)) & ((1 << ZOOM_BITS) - 1)) as u8
+}
 
 impl ClusterIndex {
     /// Builds the hierarchy of `points`, given as `(longitude, latitude)` in degrees.
@@ -428,7 +440,7 @@ impl ClusterIndex {
         let local = id
             .checked_sub(u64::from(self.input_len))
             .ok_or(unknown.clone())?;
-        let zoom = (local & ((1 << ZOOM_BITS) - 1)) as u8;
+        let zoom = formed_at(id, self.input_len);
         let position = usize::try_from(local >> ZOOM_BITS).map_err(|_| unknown.clone())?;
         if zoom < self.options.min_zoom || zoom > self.options.max_zoom {
             return Err(unknown);
@@ -476,7 +488,9 @@ impl ClusterIndex {
         let mut add = |west: f64, east: f64| {
             let min = [west / 360.0 + 0.5, min_y];
             let max = [east / 360.0 + 0.5, max_y];
-            kdtree::range(&level.positions, min, max, |i| items.push(level.item(i)));
+            kdtree::range(&level.positions, min, max, |i| {
+                items.push(level.item(i, self.input_len))
+            });
         };
         if bbox.east - bbox.west >= 360.0 {
             add(-180.0, 180.0);
@@ -510,7 +524,7 @@ impl ClusterIndex {
                 let [px, py] = level.positions[i];
                 let (x, y) = tile.project_unit(px + shift, py, extent);
                 items.push(TileItem {
-                    item: level.item(i),
+                    item: level.item(i, self.input_len),
                     x,
                     y,
                 });
@@ -546,7 +560,7 @@ impl ClusterIndex {
         let reach = 2.0 * self.options.unit_radius(zoom) * (1.0 + 1e-9);
         kdtree::within(&deeper.positions, centre, reach, |i| {
             if deeper.parents[i] as usize == position {
-                visit(deeper.item(i));
+                visit(deeper.item(i, self.input_len));
             }
         });
         Ok(())
@@ -927,7 +941,8 @@ mod tests {
             let index = ClusterIndex::build(&points, options).unwrap();
             for zoom in options.min_zoom..=options.max_zoom {
                 for item in index.clusters(EVERYWHERE, zoom) {
-                    let ClusterItem::Cluster { id, count, .. } = item else { continue };
+                    let ClusterItem::Cluster { id, count, expansion_zoom, .. } = item else { continue };
+                    prop_assert_eq!(expansion_zoom, index.expansion_zoom(id).unwrap());
                     prop_assert!(count >= options.min_points);
                     let leaves = index.leaves(id, usize::MAX, 0).unwrap();
                     prop_assert_eq!(leaves.len(), count as usize);

@@ -3,7 +3,9 @@
 //! A tile is one layer, [`PLACES_LAYER`], of point features. Clusters carry the properties that
 //! MapLibre's own GeoJSON clustering gives them (`cluster`, `cluster_id`, `point_count`,
 //! `point_count_abbreviated`), so that a style written for a clustered GeoJSON source works on
-//! these tiles unchanged. What a single place carries is up to the caller: this crate knows
+//! these tiles unchanged, and the zoom at which they split (`expansion_zoom`), which
+//! supercluster answers only when asked (`getClusterExpansionZoom`): a click zooms in with
+//! no round trip. What a single place carries is up to the caller: this crate knows
 //! nothing about places, so it hands the caller each point's feature as a [`PropertySink`], and
 //! the caller adds the keys and values. Values are borrowed for the call only, so a caller can
 //! build a joined text in one reused buffer instead of a new string per property: a tile of a
@@ -23,11 +25,12 @@ pub const PLACES_LAYER: &str = "places";
 pub const DEFAULT_EXTENT: u32 = 4096;
 
 /// The properties of every cluster feature, with their TileJSON types.
-pub const CLUSTER_FIELDS: [(&str, &str); 4] = [
+pub const CLUSTER_FIELDS: [(&str, &str); 5] = [
     ("cluster", "Boolean"),
     ("cluster_id", "Number"),
     ("point_count", "Number"),
     ("point_count_abbreviated", "String"),
+    ("expansion_zoom", "Number"),
 ];
 
 /// Why a tile could not be encoded.
@@ -152,12 +155,18 @@ pub fn encode_tile(
             .encode()?;
         let mut feature = layer.into_feature(geometry);
         match item {
-            ClusterItem::Cluster { id, count, .. } => {
+            ClusterItem::Cluster {
+                id,
+                count,
+                expansion_zoom,
+                ..
+            } => {
                 feature.set_id(id);
                 feature.add_tag_bool("cluster", true);
                 feature.add_tag_uint("cluster_id", id);
                 feature.add_tag_uint("point_count", count.into());
                 feature.add_tag_string("point_count_abbreviated", &point_count_abbreviated(count));
+                feature.add_tag_uint("expansion_zoom", expansion_zoom.into());
             }
             ClusterItem::Point { index } => {
                 feature.set_id(index.into());
@@ -213,6 +222,7 @@ mod tests {
                     count: 1520,
                     lon: 2.35,
                     lat: 48.85,
+                    expansion_zoom: 9,
                 },
                 x: 100,
                 y: 200,
@@ -264,6 +274,7 @@ mod tests {
             props["point_count_abbreviated"],
             Value::String("1.5k".into())
         );
+        assert_eq!(props["expansion_zoom"], Value::UInt(9));
 
         let place = &features[1];
         assert_eq!(place.id, Some(7));

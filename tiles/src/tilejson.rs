@@ -124,6 +124,7 @@ mod tests {
                     "fields": {
                         "cluster": "Boolean",
                         "cluster_id": "Number",
+                        "expansion_zoom": "Number",
                         "id": "String",
                         "nom": "String",
                         "point_count": "Number",

@@ -220,12 +220,18 @@ test("a click on a cluster zooms in to its expansion zoom", async () => {
     async (id) => (await (await fetch(`/clusters/${id}/expansion-zoom?${new URL(window.lieux.map.getStyle().sources.lieux.url).search.slice(1)}`)).json()).expansion_zoom,
     target.id,
   );
+  // The cluster's tile feature carries its expansion zoom: the click asks the server nothing.
+  const asked = [];
+  const listen = (request) => request.url().includes("/clusters/") && asked.push(request.url());
+  page.on("request", listen);
   await page.mouse.click(target.x, target.y);
   await page.waitForFunction((z) => window.lieux.map.getZoom() > z + 0.4, target.zoom);
   await mapIdle();
   const zoom = await page.evaluate(() => window.lieux.map.getZoom());
   assert.ok(zoom > target.zoom, `zoom ${target.zoom} → ${zoom}`);
+  page.off("request", listen);
   assert.ok(Math.abs(zoom - Math.max(expansion, target.zoom + 0.5)) < 0.01, `zoom ${zoom}, expansion zoom ${expansion}`);
+  assert.deepEqual(asked, [], "no request for the expansion zoom");
   assert.match(page.url(), /[?&]carte=/, "the map position is in the URL");
 });
 

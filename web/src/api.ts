@@ -189,14 +189,6 @@ export function place(id: string, signal?: AbortSignal): Promise<PlaceFeature> {
   return getJson(`/places/${encodeURIComponent(id)}`, signal);
 }
 
-export async function clusterExpansionZoom(id: number, filters: URLSearchParams): Promise<number> {
-  const suffix = filters.toString() ? `?${filters}` : "";
-  const answer = await getJson<{ expansion_zoom: number }>(
-    `/clusters/${id}/expansion-zoom${suffix}`,
-  );
-  return answer.expansion_zoom;
-}
-
 /** Up to `limit` places of a cluster (their tile properties: `id`, `nom`, `commune`…), with the
  * current filters (the cluster ids of a map are those of its filters). */
 export async function clusterLeaves(

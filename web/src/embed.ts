@@ -68,7 +68,6 @@ const mapView =
             state.map = { zoom, lat, lon };
             fullPageLink.href = fullPage();
           },
-          expansionZoom: (clusterId) => api.clusterExpansionZoom(clusterId, mapFilterParams(state)),
         },
         { view: state.map ?? undefined, colours: colours(), basemapStyle: operatorBasemap(), basemapArchive: operatorArchive(), compactAttribution: "when-narrow" },
       );

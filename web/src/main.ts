@@ -73,7 +73,6 @@ const mapView = new MapView(
       state.map = { zoom, lat, lon };
       writeUrl();
     },
-    expansionZoom: (clusterId) => api.clusterExpansionZoom(clusterId, mapFilterParams(state)),
   },
   { view: state.map ?? undefined, basemapStyle: operatorBasemap(), basemapArchive: operatorArchive(), compactAttribution: "when-narrow" },
 );
@@ -82,7 +81,6 @@ mapList({
   map: mapView,
   filters: () => mapFilterParams(state),
   openPlace: (id) => select(id, { showDetails: true }),
-  expansionZoom: (clusterId) => api.clusterExpansionZoom(clusterId, mapFilterParams(state)),
 });
 
 // ---- the filters on a narrow screen --------------------------------------------------------

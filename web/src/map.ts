@@ -300,14 +300,14 @@ export interface MapViewEvents {
   onPlaceClick(id: string): void;
   /** The map stopped moving. */
   onMoveEnd(zoom: number, lat: number, lon: number): void;
-  /** The expansion zoom of a cluster, with the current filters. */
-  expansionZoom(clusterId: number): Promise<number>;
 }
 
 /** A cluster drawn in view. */
 export interface ClusterInView {
   id: number;
   count: number;
+  /** The zoom at which it splits (its tile feature's `expansion_zoom`). */
+  expansionZoom: number;
   lon: number;
   lat: number;
 }
@@ -376,18 +376,13 @@ export class MapView {
       });
     }
 
-    this.map.on("click", PLACE_LAYERS.clusters, async (event) => {
+    // A cluster carries the zoom at which it splits: a click zooms there with no request.
+    this.map.on("click", PLACE_LAYERS.clusters, (event) => {
       const feature = event.features?.[0];
       if (!feature) return;
       const [lon, lat] = (feature.geometry as GeoJSON.Point).coordinates;
-      const clusterId = Number(feature.properties.cluster_id);
-      let zoom = this.map.getZoom() + 2;
-      try {
-        zoom = await events.expansionZoom(clusterId);
-      } catch {
-        // An outdated cluster id (the filters changed meanwhile): zoom in anyway.
-      }
-      this.map.easeTo({ center: [lon, lat], zoom: Math.max(zoom, this.map.getZoom() + 0.5) });
+      const zoom = Number(feature.properties.expansion_zoom);
+      this.zoomInTo(lon, lat, zoom);
     });
     this.map.on("click", PLACE_LAYERS.places, (event) => {
       if (this.map.queryRenderedFeatures(event.point, { layers: [PLACE_LAYERS.clusters] }).length) return;
@@ -459,6 +454,12 @@ export class MapView {
     this.map.fitBounds(bounds, { padding: 40, maxZoom: 14, duration: 600 });
   }
 
+  /** Eases to a cluster's centre and the zoom at which it splits, at least half a step in. */
+  zoomInTo(lon: number, lat: number, expansionZoom: number): void {
+    const zoom = Number.isFinite(expansionZoom) ? expansionZoom : this.map.getZoom() + 2;
+    this.map.easeTo({ center: [lon, lat], zoom: Math.max(zoom, this.map.getZoom() + 0.5) });
+  }
+
   flyTo(lon: number, lat: number, minZoom = 13): void {
     this.map.easeTo({ center: [lon, lat], zoom: Math.max(this.map.getZoom(), minZoom) });
   }
@@ -472,7 +473,7 @@ export class MapView {
       const [lon, lat] = (f.geometry as GeoJSON.Point).coordinates;
       if (f.layer.id === PLACE_LAYERS.clusters) {
         const id = Number(f.properties.cluster_id);
-        clusters.set(id, { id, count: Number(f.properties.point_count), lon, lat });
+        clusters.set(id, { id, count: Number(f.properties.point_count), expansionZoom: Number(f.properties.expansion_zoom), lon, lat });
       } else {
         const id = String(f.properties.id);
         places.set(id, { id, nom: String(f.properties.nom ?? ""), commune: String(f.properties.commune ?? ""), lon, lat });

@@ -22,8 +22,6 @@ export interface MapListOptions {
   filters(): URLSearchParams;
   /** Opens a place's details, as a click on its point does. */
   openPlace(id: string): void;
-  /** The expansion zoom of a group, with the current filters. */
-  expansionZoom(clusterId: number): Promise<number>;
 }
 
 const plural = (n: number, one: string, many: string) => `${n} ${n > 1 ? many : one}`;
@@ -60,15 +58,9 @@ export function mapList(options: MapListOptions): void {
       return;
     }
     const closer = h("button", { type: "button", class: "link", "data-key": `closer:${cluster.id}` }, "Rapprocher la carte de ce groupe");
-    closer.addEventListener("click", async () => {
-      let zoom = options.map.map.getZoom() + 2;
-      try {
-        zoom = await options.expansionZoom(cluster.id);
-      } catch {
-        // A group of filters since changed: come closer anyway.
-      }
+    closer.addEventListener("click", () => {
       status.textContent = "La carte se rapproche du groupe ; la liste suit.";
-      options.map.map.easeTo({ center: [cluster.lon, cluster.lat], zoom: Math.max(zoom, options.map.map.getZoom() + 0.5) });
+      options.map.zoomInTo(cluster.lon, cluster.lat, cluster.expansionZoom);
     });
     const more = cluster.count > places.length ? `, dont ${places.length} listés` : "";
     list.replaceChildren(...places.map(placeItem), h("li", {}, closer));

@@ -13,8 +13,8 @@
 //! shares the map and its tiles, and the first request after it builds the next one. The
 //! filter says until when its tiles hold ([`MapFilter::fresh_until`]), for HTTP caches.
 //!
-//! Tiles hold one layer, `places`. Clusters carry `cluster`, `cluster_id`, `point_count` and
-//! `point_count_abbreviated`; places carry the fields a map needs to draw and label them. A tile
+//! Tiles hold one layer, `places`. Clusters carry `cluster`, `cluster_id`, `point_count`,
+//! `point_count_abbreviated` and `expansion_zoom`; places carry the fields a map needs to draw and label them. A tile
 //! is kept under [`MAX_TILE_BYTES`]: when one would be larger, it is encoded again with fewer
 //! place properties (`id` and `nom`, then `id` alone), which a client can complete through
 //! `/places/{id}`. This only happens for dense tiles above the clustering zooms.
@@ -421,6 +421,7 @@ impl PlaceMap {
                 count,
                 lon,
                 lat,
+                expansion_zoom,
             } => json!({
                 "type": "Feature",
                 "id": id,
@@ -430,6 +431,7 @@ impl PlaceMap {
                     "cluster_id": id,
                     "point_count": count,
                     "point_count_abbreviated": lieux_tiles::point_count_abbreviated(count),
+                    "expansion_zoom": expansion_zoom,
                 },
             }),
             ClusterItem::Point { index: point } => {
