@@ -380,6 +380,13 @@ fn query_parameter(parameter: &Parameter, limits: &Limits) -> Value {
             }),
             false,
         ),
+        Kind::Distances { max_items } => {
+            // Metres, up to 9,999,999 (`params::MAX_DISTANCE_M`), as seven digits and a
+            // fraction that cannot carry past it.
+            const DISTANCE: &str = r"[0-9]{1,7}";
+            let pattern = format!("^{DISTANCE}(,{DISTANCE}){{0,{}}}$", max_items - 1);
+            (json!({ "type": "string", "pattern": pattern }), false)
+        }
         Kind::Bbox => {
             // `W,S,E,N`: longitudes within ±180, latitudes within ±90, as decimals.
             const LON: &str = r"-?(180(\.0+)?|(1[0-7][0-9]|[0-9]?[0-9])(\.[0-9]+)?)";

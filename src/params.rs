@@ -61,7 +61,14 @@ pub enum Kind {
     LocalTime,
     /// A rectangle `W,S,E,N` in degrees, at most `--max-bbox-degrees` wide and tall.
     Bbox,
+    /// Up to `max_items` distances in metres, comma-separated (`500,2000,5000`), each below
+    /// [`MAX_DISTANCE_M`]: read sorted, each once.
+    Distances { max_items: usize },
 }
+
+/// The longest distance a [`Kind::Distances`] parameter takes, in metres: 10,000 km, about
+/// the farthest two places on Earth's surface are apart, as seven digits say.
+pub const MAX_DISTANCE_M: f64 = 9_999_999.0;
 
 /// The largest value a parameter takes.
 #[derive(Clone, Copy, Debug)]
@@ -145,6 +152,33 @@ impl Parameter {
                 )
             })
             .transpose()
+    }
+
+    /// Its distances, sorted and each once, if given.
+    ///
+    /// # Errors
+    /// When one is no number or out of bounds, or there are too many.
+    pub fn distances(&self, query: &Query) -> Result<Option<Vec<f64>>, ApiError> {
+        let Kind::Distances { max_items } = self.kind else {
+            unreachable!("{} is declared distances", self.name);
+        };
+        let Some(text) = self.text(query)? else {
+            return Ok(None);
+        };
+        let mut distances = text
+            .split(',')
+            .map(|item| within(self.name, parse(self.name, item)?, 0.0..=MAX_DISTANCE_M))
+            .collect::<Result<Vec<f64>, ApiError>>()?;
+        if distances.len() > max_items {
+            return Err(invalid(format!(
+                "{}: at most {max_items} distances, not {}",
+                self.name,
+                distances.len()
+            )));
+        }
+        distances.sort_by(f64::total_cmp);
+        distances.dedup();
+        Ok(Some(distances))
     }
 
     /// Its truth: absent is false.

@@ -20,7 +20,9 @@ use lieux_index::search::facets::Facets;
 use lieux_index::search::schedules::now_local;
 use lieux_index::search::suggest::Suggestion;
 use lieux_index::search::Interpretation;
-use lieux_index::search::{Asked, Hit, Near, OpenFilter, SearchRequest, SearchResults, Sort};
+use lieux_index::search::{
+    Asked, Decay, DistanceRanking, Hit, Near, OpenFilter, SearchRequest, SearchResults, Sort,
+};
 use lieux_index::serve::geojson::{collection_schema, PlaceFeature, FEATURE_BYTES};
 use lieux_index::serve::json;
 use lieux_index::serve::LiveIndex;
@@ -237,6 +239,53 @@ mod declared {
             default: "relevance",
         },
     };
+    // How distance weighs in relevance, in the manner of Elasticsearch's decay functions; the
+    // names say `decay_` where Elasticsearch says `scale` and `offset`, as `offset` pages.
+    pub const DECAY: Parameter = Parameter {
+        name: "decay",
+        description: "With lat/lon, the shape of relevance's decay with distance: `exp` (the default: `decay_value^(d/decay_scale)`), `gauss` (`decay_value^((d/decay_scale)²)`) or `linear` (`1 - (1 - decay_value)·d/decay_scale`, down to 0), `d` being the distance past `decay_offset`.",
+        kind: Kind::OneOf {
+            values: &["exp", "gauss", "linear"],
+            default: "exp",
+        },
+    };
+    pub const DECAY_SCALE: Parameter = Parameter {
+        name: "decay_scale",
+        description: "With lat/lon, the distance past `decay_offset` at which relevance's decay reaches `decay_value`, in metres (default: half the radius, at least 100, or 10,000 without one).",
+        kind: Kind::Number {
+            minimum: 1.0,
+            maximum: Maximum::Limit(|_| crate::params::MAX_DISTANCE_M),
+        },
+    };
+    pub const DECAY_OFFSET: Parameter = Parameter {
+        name: "decay_offset",
+        description: "With lat/lon, the distance within which relevance does not decay, in metres (default 0).",
+        kind: Kind::Number {
+            minimum: 0.0,
+            maximum: Maximum::Limit(|_| crate::params::MAX_DISTANCE_M),
+        },
+    };
+    pub const DECAY_VALUE: Parameter = Parameter {
+        name: "decay_value",
+        description: "With lat/lon, what relevance's decay is at `decay_scale` past `decay_offset` (default 0.5).",
+        kind: Kind::Number {
+            minimum: 0.001,
+            maximum: Maximum::Limit(|_| 0.999),
+        },
+    };
+    pub const DISTANCE_WEIGHT: Parameter = Parameter {
+        name: "distance_weight",
+        description: "With lat/lon, how much distance weighs in relevance: 0 is text relevance alone, 1 (the default) the text score times the decay; in between, times `1 - w + w·decay`.",
+        kind: Kind::Number {
+            minimum: 0.0,
+            maximum: Maximum::Fixed(1),
+        },
+    };
+    pub const DISTANCE_BANDS: Parameter = Parameter {
+        name: "distance_bands",
+        description: "With lat/lon, distances in metres (`500,2000,5000`) that cut the results into bands: every place within the first comes before every place of the next, and so on, places beyond the last at the end; within a band, by text relevance alone.",
+        kind: Kind::Distances { max_items: 16 },
+    };
     pub const FORMAT: Parameter = Parameter {
         name: "format",
         description: "`json` (one page with total and facets), `csv` (every match, schema v1.0.2 columns) or `geojson` (every match); exports are capped by `--max-export`.",
@@ -259,14 +308,29 @@ impl RouteParams for SearchParams {
         declared::LIMIT,
         declared::OFFSET,
         declared::SORT,
+        declared::DECAY,
+        declared::DECAY_SCALE,
+        declared::DECAY_OFFSET,
+        declared::DECAY_VALUE,
+        declared::DISTANCE_WEIGHT,
+        declared::DISTANCE_BANDS,
         declared::FORMAT,
     ];
     const GROUPS: &'static [Group] = &[
         Group {
             name: "position",
-            description: "A position (`lat` and `lon` together), with a radius around it or results sorted by distance from it.",
+            description: "A position (`lat` and `lon` together), with a radius around it, results sorted by distance from it, or distance weighed in relevance as the caller tunes it.",
             together: &["lat", "lon"],
-            with: &["radius", "sort"],
+            with: &[
+                "radius",
+                "sort",
+                DISTANCE_NAMES[0],
+                DISTANCE_NAMES[1],
+                DISTANCE_NAMES[2],
+                DISTANCE_NAMES[3],
+                DISTANCE_NAMES[4],
+                DISTANCE_NAMES[5],
+            ],
             at_most_one: &[],
             required: false,
         },
@@ -308,6 +372,15 @@ fn search_request(query: &Query, limits: &Limits) -> Result<(SearchRequest, Form
         "distance" => Sort::Distance,
         _ => Sort::Relevance,
     };
+    let distance = distance_ranking(query, limits)?;
+    if let Some((name, _)) = query
+        .iter()
+        .find(|(name, _)| DISTANCE_NAMES.contains(&name.as_str()))
+    {
+        if near.is_none() {
+            return Err(invalid(format!("{name}: needs lat and lon")));
+        }
+    }
     let offset = OFFSET.count(query, limits)?;
     let limit = match (format, LIMIT.text(query)?) {
         (Format::Page, _) => LIMIT.count(query, limits)?,
@@ -324,9 +397,46 @@ fn search_request(query: &Query, limits: &Limits) -> Result<(SearchRequest, Form
             sort,
             limit,
             offset,
+            distance,
         },
         format,
     ))
+}
+
+/// The parameters of [`distance_ranking`], which need a position.
+const DISTANCE_NAMES: [&str; 6] = [
+    "decay",
+    "decay_scale",
+    "decay_offset",
+    "decay_value",
+    "distance_weight",
+    "distance_bands",
+];
+
+/// How distance weighs in relevance, as `query` tunes it.
+fn distance_ranking(query: &Query, limits: &Limits) -> Result<DistanceRanking, ApiError> {
+    use declared::{
+        DECAY, DECAY_OFFSET, DECAY_SCALE, DECAY_VALUE, DISTANCE_BANDS, DISTANCE_WEIGHT,
+    };
+    let default = DistanceRanking::default();
+    Ok(DistanceRanking {
+        decay: match DECAY.one_of(query)? {
+            "gauss" => Decay::Gauss,
+            "linear" => Decay::Linear,
+            _ => Decay::Exp,
+        },
+        scale_m: DECAY_SCALE.number(query, limits)?,
+        offset_m: DECAY_OFFSET
+            .number(query, limits)?
+            .unwrap_or(default.offset_m),
+        decay_value: DECAY_VALUE
+            .number(query, limits)?
+            .unwrap_or(default.decay_value),
+        weight: DISTANCE_WEIGHT
+            .number(query, limits)?
+            .unwrap_or(default.weight),
+        bands_m: DISTANCE_BANDS.distances(query)?.unwrap_or_default(),
+    })
 }
 
 /// Runs `request` on the query threads, as the person asked it (see

@@ -586,3 +586,131 @@ fn one_query_thread_answers_concurrent_searches_as_it_answers_them_alone() {
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("--query-threads"), "{stderr}");
 }
+
+/// The ids of a page's features, in order.
+fn id_order(body: &serde_json::Value) -> Vec<String> {
+    body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn distance_weighs_in_relevance_as_the_caller_tunes_it() {
+    let server = bundled_server();
+    let at = "lat=47.47&lon=-0.55";
+    let text = "q=mediatheque&limit=100";
+    // Weight 0: text relevance alone, the order and scores of the same search with no position.
+    let alone = search(&server, text);
+    let unweighted = search(&server, &format!("{text}&{at}&distance_weight=0"));
+    assert_eq!(id_order(&unweighted), id_order(&alone));
+    assert_eq!(numbers(&unweighted, "score"), numbers(&alone, "score"));
+    assert!(
+        id_order(&alone).len() > 20,
+        "enough hits to tell orders apart"
+    );
+    let default = search(&server, &format!("{text}&{at}"));
+    assert_ne!(
+        id_order(&default),
+        id_order(&alone),
+        "distance weighs by default"
+    );
+    // The defaults: the order of an exponential halving every 10 km, named or not.
+    let named = search(
+        &server,
+        &format!("{text}&{at}&decay=exp&decay_scale=10000&decay_value=0.5&distance_weight=1"),
+    );
+    assert_eq!(id_order(&named), id_order(&default));
+
+    // Each shape scores a hit its text score times its formula, on the decoded answer.
+    let text_scores: HashMap<String, f64> = id_order(&alone)
+        .into_iter()
+        .zip(numbers(&alone, "score"))
+        .collect();
+    let (scale, offset, value) = (15_000.0, 2_000.0, 0.3f64);
+    // A decay's value `x` metres past the offset, with a scale and a decay value.
+    type Formula = fn(f64, f64, f64) -> f64;
+    let formulas: [(&str, Formula); 3] = [
+        ("exp", |x, scale, value| value.powf(x / scale)),
+        ("gauss", |x, scale, value| value.powf((x / scale).powi(2))),
+        ("linear", |x, scale, value| {
+            (1.0 - (1.0 - value) * x / scale).max(0.0)
+        }),
+    ];
+    for (shape, formula) in formulas {
+        for weight in [1.0, 0.4] {
+            let body = search(
+                &server,
+                &format!("{text}&{at}&decay={shape}&decay_scale={scale}&decay_offset={offset}&decay_value={value}&distance_weight={weight}"),
+            );
+            let scores = numbers(&body, "score");
+            assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{shape}: by score");
+            for ((id, score), distance) in id_order(&body)
+                .iter()
+                .zip(&scores)
+                .zip(numbers(&body, "distance_m"))
+            {
+                let decay = formula((distance - offset).max(0.0), scale, value);
+                let expected = text_scores[id] * (1.0 - weight + weight * decay);
+                assert!(
+                    (score - expected).abs() <= 1e-4 * expected.max(1e-3),
+                    "{shape} {weight} {id}: {score} vs {expected}"
+                );
+            }
+        }
+    }
+
+    // Bands: no hit of a farther band before one of a nearer band, and by text score within one.
+    let bands = [3_000.0, 20_000.0, 60_000.0];
+    let body = search(
+        &server,
+        &format!("{text}&{at}&distance_bands=60000,3000,20000"),
+    );
+    let band = |d: f64| bands.iter().position(|b| d <= *b).unwrap_or(bands.len());
+    let ranked: Vec<(usize, f64)> = numbers(&body, "distance_m")
+        .into_iter()
+        .map(band)
+        .zip(numbers(&body, "score"))
+        .collect();
+    assert!(
+        ranked
+            .windows(2)
+            .all(|w| w[0].0 < w[1].0 || (w[0].0 == w[1].0 && w[0].1 >= w[1].1)),
+        "{ranked:?}"
+    );
+    assert!(
+        ranked
+            .iter()
+            .map(|r| r.0)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+            > 2
+    );
+    for (id, score) in id_order(&body).iter().zip(numbers(&body, "score")) {
+        assert_eq!(score, text_scores[id], "text relevance alone within a band");
+    }
+
+    // Mistakes get a 400 that names the parameter.
+    for (query, names) in [
+        ("q=x&decay=gauss", "decay"),
+        ("q=x&distance_bands=500", "distance_bands"),
+        (&*format!("{at}&distance_bands=500,abc"), "distance_bands"),
+        (&*format!("{at}&decay=cubic"), "decay"),
+        (&*format!("{at}&decay_value=1"), "decay_value"),
+        (&*format!("{at}&distance_weight=2"), "distance_weight"),
+        (&*format!("{at}&decay_scale=0"), "decay_scale"),
+        (
+            &*format!("{at}&distance_bands={}", vec!["1"; 17].join(",")),
+            "distance_bands",
+        ),
+    ] {
+        let (status, body) = server.get(&format!("/search?{query}"));
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(
+            body["message"].as_str().unwrap().contains(names),
+            "{query}: {body}"
+        );
+    }
+}

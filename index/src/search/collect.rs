@@ -25,9 +25,11 @@ use super::{Hit, Near, SearchIndex, SearchRequest, SearchResults, Sort, DEFAULT_
 use crate::geo::{chord_between, chord_for_distance, distance_for_chord, unit_vector};
 use crate::store::PlaceIndex;
 
-/// A hit being ranked: lower `key` is better, ties broken by ordinal.
+/// A hit being ranked: lower `band`, then lower `key` is better, ties broken by ordinal.
 #[derive(Clone, Copy, Debug)]
 struct Ranked {
+    /// Its distance band (see [`DistanceRanking::band`]); 0 without bands.
+    band: u32,
     key: f64,
     /// Its distance to the search position as a chord between unit vectors, when there is one.
     chord: Option<f64>,
@@ -50,8 +52,9 @@ impl PartialOrd for Ranked {
 
 impl Ord for Ranked {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.key
-            .total_cmp(&other.key)
+        self.band
+            .cmp(&other.band)
+            .then(self.key.total_cmp(&other.key))
             .then(self.hit.ordinal.cmp(&other.hit.ordinal))
     }
 }
@@ -68,17 +71,21 @@ pub(super) enum Ranking {
     Below,
 }
 
-/// The distance over which relevance halves: half the radius (at least 100 m), or
-/// [`DEFAULT_HALF_LIFE_M`].
+/// The distance over which relevance halves by default: half the radius (at least 100 m),
+/// or [`DEFAULT_HALF_LIFE_M`].
 pub(super) fn half_life(near: Option<Near>) -> f64 {
     near.and_then(|n| n.radius_m)
         .map_or(DEFAULT_HALF_LIFE_M, |radius| (radius / 2.0).max(100.0))
 }
 
-/// How much a place at `distance_m` keeps of its text score: half every `half_life_m`.
-pub(super) fn decay(distance_m: Option<f64>, half_life_m: f64) -> f32 {
+/// How much a place at `distance_m` keeps of its text score, as `request` ranks distance.
+pub(super) fn decay(request: &SearchRequest, distance_m: Option<f64>) -> f32 {
+    let scale_m = request
+        .distance
+        .scale_m
+        .unwrap_or_else(|| half_life(request.near));
     #[allow(clippy::cast_possible_truncation)]
-    let decay = distance_m.map_or(1.0, |d| (-d / half_life_m).exp2()) as f32;
+    let decay = distance_m.map_or(1.0, |d| request.distance.factor(d, scale_m)) as f32;
     decay
 }
 
@@ -88,7 +95,8 @@ pub(super) struct Collector<'a> {
     request: &'a SearchRequest,
     open: Option<OpenAt<'a>>,
     by_distance: bool,
-    half_life_m: f64,
+    /// Whether distance ranks in bands (and then a lower text score may still enter).
+    banded: bool,
     keep: usize,
     best: BinaryHeap<Ranked>,
     total: u64,
@@ -120,7 +128,7 @@ impl<'a> Collector<'a> {
             request,
             open: request.open.map(|open| search.schedules.at(open.at)),
             by_distance: near.is_some() && (request.sort == Sort::Distance || !has_text),
-            half_life_m: half_life(near),
+            banded: near.is_some() && request.distance.has_bands(),
             keep: request.offset.saturating_add(request.limit),
             best: BinaryHeap::new(),
             total: 0,
@@ -198,10 +206,11 @@ impl<'a> Collector<'a> {
 
     /// Whether a place whose text scored `text_score` may still rank among the hits kept:
     /// `false` when they are as many as asked and all score more (decay only lowers a
-    /// score). Sorted by distance, any place may.
+    /// score). Sorted by distance, or in distance bands, any place may.
     pub(super) fn may_rank(&self, text_score: f32) -> bool {
         self.keep > 0
             && (self.by_distance
+                || self.banded
                 || self.best.len() < self.keep
                 || self
                     .best
@@ -230,6 +239,7 @@ impl<'a> Collector<'a> {
         }
         let full = self.best.len() >= self.keep;
         // By distance, the score only matters for the hits kept: it is set in `finish`.
+        let mut band = 0;
         let (key, score) = match chord {
             Some(chord) if self.by_distance => (chord, text_score),
             _ => {
@@ -237,11 +247,16 @@ impl<'a> Collector<'a> {
                 if !self.may_rank(text_score) {
                     return Ranking::Below;
                 }
-                let score = text_score * decay(chord.map(distance_for_chord), self.half_life_m);
+                let distance_m = chord.map(distance_for_chord);
+                if self.banded {
+                    band = distance_m.map_or(0, |d| self.request.distance.band(d));
+                }
+                let score = text_score * decay(self.request, distance_m);
                 (-f64::from(score), score)
             }
         };
         let ranked = Ranked {
+            band,
             key,
             chord,
             hit: Hit {
@@ -258,7 +273,7 @@ impl<'a> Collector<'a> {
         } else if self
             .best
             .peek()
-            .is_some_and(|worst| ranked.key == worst.key)
+            .is_some_and(|worst| (ranked.band, ranked.key) == (worst.band, worst.key))
         {
             return Ranking::Tied;
         } else {
@@ -288,7 +303,7 @@ impl<'a> Collector<'a> {
 
     pub(super) fn finish(mut self) -> SearchResults {
         self.count_pending();
-        let (by_distance, half_life_m) = (self.by_distance, self.half_life_m);
+        let (by_distance, request) = (self.by_distance, self.request);
         let hits = self
             .best
             .into_sorted_vec()
@@ -298,7 +313,7 @@ impl<'a> Collector<'a> {
                 let distance_m = ranked.chord.map(distance_for_chord);
                 Hit {
                     score: if by_distance {
-                        ranked.hit.score * decay(distance_m, half_life_m)
+                        ranked.hit.score * decay(request, distance_m)
                     } else {
                         ranked.hit.score
                     },

@@ -24,6 +24,7 @@
 
 pub mod blocks;
 mod collect;
+pub mod distance;
 pub mod docs;
 pub mod expand;
 pub mod facets;
@@ -55,7 +56,8 @@ use crate::store::PlaceIndex;
 use crate::vocab::{Service, VocabSet};
 use crate::Result;
 use blocks::Blocks;
-use collect::{decay, half_life, Collector};
+use collect::{decay, Collector};
+pub use distance::{Decay, DistanceRanking};
 use docs::DocMap;
 use expand::Expansions;
 use facets::{FacetColumns, Facets};
@@ -140,6 +142,8 @@ pub struct SearchRequest {
     pub limit: usize,
     /// Hits to skip.
     pub offset: usize,
+    /// How distance weighs in relevance, with a location.
+    pub distance: DistanceRanking,
 }
 
 /// One result.
@@ -1046,14 +1050,13 @@ impl SearchIndex {
             nearest.push((distance, ordinal));
         }
         nearest.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        let half_life_m = half_life(Some(near));
         let hits = nearest
             .into_iter()
             .take(keep)
             .skip(request.offset)
             .map(|(distance, ordinal)| Hit {
                 ordinal,
-                score: decay(Some(distance), half_life_m),
+                score: decay(request, Some(distance)),
                 distance_m: Some(distance),
             })
             .collect();
