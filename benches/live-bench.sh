@@ -5,7 +5,8 @@
 #   benches/live-bench.sh [N=1000000] [ROUNDS=100] [SECONDS=10]
 #
 # 1. ROUNDS accepts back to back (benches/live/accept.py): from the accept request to the
-#    change in /search and in a freshly fetched tile, against /health in the same run.
+#    change in /search and in a freshly fetched tile, against /health in the same run; then
+#    ROUNDS/5 that also move the place (a new position: the cluster hierarchy changes).
 # 2. Accept to visible with accepts started 5 a second whatever the server does (an open loop:
 #    several moderators at once, `accept.py --rate 5`), for SECONDS: the accepts taken together
 #    form batches.
@@ -49,6 +50,14 @@ hit_rate() {
   read -r rate _ _ swaps < "$work/hits"
   [ "$workload" = tiles ] && echo "$rate ($swaps swaps)" || echo "-"
 }
+
+move_rounds=$(( rounds / 5 > 0 ? rounds / 5 : 1 ))
+echo "Accept to visible, $move_rounds rounds back to back that also move the place about 20 m (\`benches/live/accept.py $base TOKEN $move_rounds --move\`):"
+echo
+echo '```'
+python3 benches/live/accept.py "$base" "$token" "$move_rounds" --move --seed 3 | tail -3
+echo '```'
+echo
 
 rate_rounds=$(( seconds * 5 ))
 echo "Accept to visible, $rate_rounds accepts started 5 a second (\`benches/live/accept.py $base TOKEN $rate_rounds --rate 5\`):"

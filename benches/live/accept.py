@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Times a moderator's accept until the change is visible, against a running lieux server.
 
-    benches/live/accept.py BASE_URL TOKEN ROUNDS [--every SECONDS | --rate PER_SECOND] [--seed S]
+    benches/live/accept.py BASE_URL TOKEN ROUNDS [--every SECONDS | --rate PER_SECOND] [--seed S] [--move]
 
 Each round proposes a new name holding a word of its own for a place chosen at random (the
 nearest place to a seeded position over France), then, from the moment the accept request is
@@ -10,7 +10,9 @@ the place (not gzipped, so the name is in its bytes as written) until both show 
 Each round then times one `/health`, the same server's cheapest answer, for a ratio measured
 in the same run. Prints one line per round (`round accept_ms visible_ms health_ms`) and, at
 the end, the median, the p99 and the maximum of each. `--every` spaces the accepts (one every
-SECONDS at most) for runs under a read load; the default is back to back. `--rate` starts
+SECONDS at most) for runs under a read load; the default is back to back. `--move` also
+moves each place about 20 m east (a new position: the cluster hierarchy changes), and the tile
+asked is the one of its new position. `--rate` starts
 PER_SECOND rounds a second whatever the server does (an open loop: several moderators
 deciding at once), each on a connection of its own polling every 50 ms, and lines come as
 rounds end. Only the
@@ -56,7 +58,7 @@ TAKEN = set()
 TAKEN_LOCK = threading.Lock()
 
 
-def one_round(base, admin, seed, round_, lat, lon, poll):
+def one_round(base, admin, seed, round_, lat, lon, poll, move=False):
     """Proposes and accepts a new name for the place nearest (lat, lon) that no other round
     took (two rounds renaming one place would each wait for its own name), and waits until it
     is visible: (accept ms, visible ms, health ms)."""
@@ -69,7 +71,12 @@ def one_round(base, admin, seed, round_, lat, lon, poll):
     place_id = place["id"]
     plon, plat = place["geometry"]["coordinates"]
     word = f"zqessai{seed}r{round_}"
-    proposal = {"kind": "update", "place_id": place_id, "fields": {"nom": f"Espace {word}"}}
+    fields = {"nom": f"Espace {word}"}
+    if move:
+        # About 20 m east: the place moves, and the cluster hierarchy with it.
+        plon += 0.00025
+        fields.update({"longitude": f"{plon:.6f}", "latitude": f"{plat:.6f}"})
+    proposal = {"kind": "update", "place_id": place_id, "fields": fields}
     status, body = ask(
         conn, "POST", "/contributions", json.dumps(proposal), {"Content-Type": "application/json"}
     )
@@ -106,6 +113,7 @@ def main():
     parser.add_argument("--every", type=float, default=0)
     parser.add_argument("--rate", type=float, default=0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--move", action="store_true")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     admin = {"Authorization": f"Bearer {args.token}", "Content-Type": "application/json"}
@@ -116,7 +124,9 @@ def main():
         # Rounds at a rate poll every 50 ms: fifty rounds polling every millisecond would be a
         # read load of their own.
         poll = 0.05 if args.rate else 0.001
-        accept, visible, health = one_round(args.base, admin, args.seed, round_, lat, lon, poll)
+        accept, visible, health = one_round(
+            args.base, admin, args.seed, round_, lat, lon, poll, args.move
+        )
         with lock:
             accepts.append(accept)
             visibles.append(visible)
