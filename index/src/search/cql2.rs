@@ -429,12 +429,12 @@ impl Cql2Filter {
         }
     }
 
-    /// What the index's filters can select before the filter is evaluated: a filter that
-    /// keeps every place this one keeps (the vocabulary sets of the conjuncts at its top), and
-    /// the rectangle of its top `S_INTERSECTS` with a `BBOX`.
+    /// What the index's filters can select before the filter is evaluated: `base` narrowed by
+    /// the vocabulary sets of the conjuncts at the filter's top (where `base` has none for that
+    /// vocabulary), which keeps every place the filter keeps, and the rectangle of its top
+    /// `S_INTERSECTS` with a `BBOX`.
     #[must_use]
-    pub fn narrowing(&self) -> (PlaceFilter, Option<[f64; 4]>) {
-        let mut filter = PlaceFilter::default();
+    pub fn narrowing(&self, mut base: PlaceFilter) -> (PlaceFilter, Option<[f64; 4]>) {
         let mut bbox = None;
         let conjuncts: Vec<&Self> = match self {
             Self::And(all) => all.iter().collect(),
@@ -448,11 +448,10 @@ impl Cql2Filter {
                     op: ArrayOp::Contains | ArrayOp::Equals | ArrayOp::Overlaps,
                     labels,
                 } if !labels.is_empty() && seen.insert(*field) => {
-                    let pairs = [(field.name(), labels.join("|"))];
-                    if let Ok(narrowed) =
-                        PlaceFilter::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+                    let value = labels.join("|");
+                    if let Ok(narrowed) = PlaceFilter::from_pairs([(field.name(), value.as_str())])
                     {
-                        merge(&mut filter, narrowed);
+                        merge(&mut base, narrowed);
                     }
                 }
                 Self::Intersects(Shape::Bbox(rectangle)) if bbox.is_none() => {
@@ -461,7 +460,7 @@ impl Cql2Filter {
                 _ => {}
             }
         }
-        (filter, bbox)
+        (base, bbox)
     }
 }
 
@@ -1466,14 +1465,14 @@ mod tests {
             "A_CONTAINS(services, ('Aide aux démarches administratives', 'Parentalité et éducation avec le numérique')) AND S_INTERSECTS(geometry, BBOX(-1,47,0,48)) AND commune = 'Angers'",
         )
         .unwrap();
-        let (narrowed, bbox) = filter.narrowing();
+        let (narrowed, bbox) = filter.narrowing(PlaceFilter::default());
         assert_eq!(narrowed.services.len(), 2);
         assert_eq!(bbox, Some([-1.0, 47.0, 0.0, 48.0]));
         let filter = Cql2Filter::parse(
             "services = 'Parentalité et éducation avec le numérique' OR commune = 'Angers'",
         )
         .unwrap();
-        assert!(filter.narrowing().0.is_empty());
+        assert!(filter.narrowing(PlaceFilter::default()).0.is_empty());
     }
 
     #[test]

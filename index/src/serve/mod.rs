@@ -26,6 +26,7 @@
 //! It speaks no HTTP: the shell maps a request's `Accept-Encoding` to a [`Compression`].
 
 mod amend;
+pub mod features;
 pub mod geojson;
 pub mod json;
 pub mod map;
