@@ -54,6 +54,9 @@ pub enum Kind {
     },
     /// Text, at most `--max-query-chars` characters.
     Text,
+    /// An expression in a language of its own (a CQL2 filter), at most `max_chars` characters;
+    /// its reader says what is wrong with it.
+    Expression { max_chars: usize },
     /// Text that must be given, and that matches `pattern` (ECMA 262, as the document states
     /// it; the route checks what it means).
     Required { pattern: &'static str },

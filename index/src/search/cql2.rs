@@ -33,8 +33,8 @@ use crate::vocab::{
     PriseEnCharge, Public, Service, Typologie, VocabSet, Vocabulary,
 };
 
-/// The longest filter read, in bytes.
-pub const MAX_FILTER_BYTES: usize = 8192;
+/// The longest filter read, in characters.
+pub const MAX_FILTER_CHARS: usize = 8192;
 /// The deepest nesting of parentheses and `NOT`s read.
 const MAX_DEPTH: usize = 64;
 
@@ -365,9 +365,9 @@ impl Cql2Filter {
     /// # Errors
     /// [`Cql2Error`] naming what is wrong or not supported.
     pub fn parse(text: &str) -> Result<Self, Cql2Error> {
-        if text.len() > MAX_FILTER_BYTES {
+        if text.chars().count() > MAX_FILTER_CHARS {
             return Err(Cql2Error::InvalidValue {
-                message: format!("longer than {MAX_FILTER_BYTES} bytes"),
+                message: format!("longer than {MAX_FILTER_CHARS} characters"),
             });
         }
         let tokens = lex(text)?;
