@@ -115,6 +115,7 @@ fn collection_value_schema() -> Value {
             "description": { "type": "string" },
             "itemType": { "const": "feature" },
             "crs": { "type": "array", "items": { "type": "string" } },
+            "storageCrs": { "type": "string" },
             "extent": { "type": "object" },
             "links": links_schema(),
         },
@@ -155,10 +156,11 @@ fn items_schema(generator: &mut SchemaGenerator) -> Schema {
 }
 
 fn item_schema(generator: &mut SchemaGenerator) -> Schema {
-    let feature = generator.subschema_for::<PlaceFeature<'static>>();
-    json_schema!({
-        "allOf": [feature],
-    })
+    let mut feature = PlaceFeature::json_schema(generator);
+    if let Some(properties) = feature.get_mut("properties").and_then(Value::as_object_mut) {
+        properties.insert("links".to_owned(), links_schema());
+    }
+    feature
 }
 
 const HTML: Content = Content::html();
@@ -301,10 +303,10 @@ pub enum Format {
 /// `f`, as every `/ogc` resource takes it.
 const F: Parameter = Parameter {
     name: "f",
-    description: "`json` or `html`; without it, the `Accept` header decides (JSON by default).",
+    description: "`json` or `html`; without it, the `Accept` header decides: HTML when it names `text/html` and no JSON, else JSON.",
     kind: Kind::OneOf {
         values: &["json", "html"],
-        default: "",
+        default: "json",
     },
 };
 
@@ -379,7 +381,7 @@ mod declared {
         name: "cursor",
         description:
             "Where the page starts, as a `next` or `prev` link gives it: `after:ID` or `before:ID`.",
-        kind: Kind::Required {
+        kind: Kind::Pattern {
             pattern: "^(after|before):.+$",
         },
     };

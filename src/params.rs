@@ -54,6 +54,8 @@ pub enum Kind {
     },
     /// Text, at most `--max-query-chars` characters.
     Text,
+    /// Text that may be left out, and that matches `pattern` when it is given (ECMA 262).
+    Pattern { pattern: &'static str },
     /// An expression in a language of its own (a CQL2 filter), at most `max_chars` characters;
     /// its reader says what is wrong with it.
     Expression { max_chars: usize },
