@@ -217,6 +217,35 @@ fn a_gdal_where_is_evaluated_by_the_server_as_search_filters() {
         assert!(!expected.is_empty(), "{filters}");
         assert_eq!(ids, expected, "{where_}");
     }
+    // A spatial filter goes to the server as `bbox`.
+    let (out, log) = gdal(
+        "ogr2ogr",
+        &[
+            "-f",
+            "GeoJSON",
+            "/vsistdout/",
+            &url,
+            "lieux",
+            "-spat",
+            "-0.6",
+            "47.4",
+            "-0.5",
+            "47.5",
+        ],
+        &[("CPL_DEBUG", "ON")],
+    );
+    assert!(log.contains("bbox="), "{log}");
+    let copied: Value = serde_json::from_str(&out).unwrap();
+    let mut ids: Vec<String> = copied["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    let (_, page) = server.get("/ogc/collections/lieux/items?limit=1000&bbox=-0.6,47.4,-0.5,47.5");
+    assert!(!ids.is_empty());
+    assert_eq!(ids, feature_ids(&page));
 }
 
 #[test]
@@ -595,4 +624,92 @@ fn queryables_filters_and_cql2_select_as_search_does() {
         let message = body["message"].as_str().unwrap();
         assert!(message.contains(named), "{query}: {message}");
     }
+}
+
+/// The ids of every page from `path` on, following `next`, each page fetched after `between`
+/// has run with its number.
+fn page_through(server: &Server, path: &str, mut between: impl FnMut(usize)) -> Vec<Value> {
+    let mut path = path.to_owned();
+    let mut features = Vec::new();
+    for number in 0.. {
+        between(number);
+        let (status, page) = server.get(&path);
+        assert_eq!(status, 200, "{page}");
+        features.extend(page["features"].as_array().unwrap().iter().cloned());
+        match link(&page, "next") {
+            Some(next) => path = local(server, next).to_owned(),
+            None => break,
+        }
+    }
+    features
+}
+
+#[test]
+fn the_collection_is_the_living_data_set_and_its_pages_survive_changes() {
+    use crate::contributions::{json_post, start};
+    use crate::feed::accept;
+    use serde_json::json;
+    let tmp = tempfile::tempdir().unwrap();
+    let server = start(&tmp.path().join("state"), tmp.path());
+    let before: Vec<String> = served(&server, "").into_keys().collect();
+    let (renamed, closed) = (before[300].clone(), before[450].clone());
+    // A client pages through the collection, 100 places a page, while moderators accept a
+    // rename and a closure of places it has not reached, and a new place.
+    let features = page_through(&server, "/ogc/collections/lieux/items?limit=100", |page| {
+        if page == 1 {
+            accept(
+                &server,
+                &json!({ "kind": "update", "place_id": renamed, "fields": { "nom": "Atelier Quasimodo" } }),
+            );
+            accept(
+                &server,
+                &json!({ "kind": "closed", "place_id": closed, "message": "Fermé." }),
+            );
+            accept(
+                &server,
+                &json!({
+                    "kind": "new",
+                    "fields": {
+                        "nom": "Atelier numérique du Lac de Maine", "adresse": "1 place du Ralliement",
+                        "commune": "Angers", "code_postal": "49000", "latitude": 47.46, "longitude": -0.58,
+                    },
+                }),
+            );
+        }
+    });
+    let ids: Vec<&str> = features.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    let unique: BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "no place twice");
+    // Every place that stayed is there once; the closed one is not; the renamed one is there
+    // under its new name: the pages are the living data set, in one order.
+    for id in &before {
+        assert_eq!(unique.contains(id.as_str()), *id != closed, "{id}");
+    }
+    let renamed_feature = features
+        .iter()
+        .find(|f| f["id"] == renamed.as_str())
+        .unwrap();
+    assert_eq!(renamed_feature["properties"]["nom"], "Atelier Quasimodo");
+    // The new place is in the collection, by id and with a filter.
+    let (_, found) = server.get(
+        "/ogc/collections/lieux/items?filter=nom%20%3D%20%27Atelier%20num%C3%A9rique%20du%20Lac%20de%20Maine%27",
+    );
+    let new_ids = feature_ids(&found);
+    assert_eq!(new_ids.len(), 1, "{found}");
+    let (status, _) = server.get(&format!("/ogc/collections/lieux/items/{}", new_ids[0]));
+    assert_eq!(status, 200);
+    let (status, _) = server.get(&format!("/ogc/collections/lieux/items/{closed}"));
+    assert_eq!(status, 404);
+    assert_eq!(
+        json_post(&server, "/admin/reload", &json!({})).0,
+        200,
+        "a reload keeps the accepted changes"
+    );
+    let after: Vec<String> =
+        page_through(&server, "/ogc/collections/lieux/items?limit=1000", |_| {})
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect();
+    assert_eq!(after, served(&server, "").into_keys().collect::<Vec<_>>());
+    assert!(after.contains(&new_ids[0]) && !after.contains(&closed));
 }
