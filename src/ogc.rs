@@ -385,6 +385,13 @@ mod declared {
             pattern: "^(after|before):.+$",
         },
     };
+    pub const DATETIME: Parameter = Parameter {
+        name: "datetime",
+        description: "Only places whose last update (`date_maj`) is this day or within this interval: `2024-03-01`, `2024-01-01/2024-06-30`, `../2023-12-31`, `2024-01-01/..` (a date-time is read as its day).",
+        kind: Kind::Pattern {
+            pattern: r"^(\.\.|[0-9]{4}-[0-9]{2}-[0-9]{2}(T[^/]*)?)(/(\.\.|[0-9]{4}-[0-9]{2}-[0-9]{2}(T[^/]*)?))?$",
+        },
+    };
     pub const FILTER: Parameter = Parameter {
         name: "filter",
         description: "A CQL2 text filter over the queryables (`/ogc/collections/lieux/queryables`): comparisons, `LIKE`, `IN`, `BETWEEN`, `IS NULL`, `AND`, `OR`, `NOT`, `A_CONTAINS`, `A_OVERLAPS`, `A_EQUALS`, `A_CONTAINEDBY` on the vocabularies, `S_INTERSECTS` with a `BBOX`, `POINT`, `POLYGON` or `MULTIPOLYGON`. Anything else is a 400 that names it.",
@@ -424,6 +431,7 @@ impl RouteParams for ItemsParams {
         declared::LIMIT,
         declared::BBOX,
         declared::CURSOR,
+        declared::DATETIME,
         declared::FILTER,
         declared::FILTER_LANG,
         declared::FILTER_CRS,
@@ -432,7 +440,7 @@ impl RouteParams for ItemsParams {
     const FILTERS: Filters = Filters::All;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
-        use declared::{BBOX, BBOX_CRS, CURSOR, FILTER, FILTER_CRS, FILTER_LANG, LIMIT};
+        use declared::{BBOX, BBOX_CRS, CURSOR, DATETIME, FILTER, FILTER_CRS, FILTER_LANG, LIMIT};
         FILTER_LANG.one_of(query)?;
         FILTER_CRS.one_of(query)?;
         BBOX_CRS.one_of(query)?;
@@ -452,6 +460,10 @@ impl RouteParams for ItemsParams {
             .text(query)?
             .map(|text| Cql2Filter::parse(text).map_err(|e| invalid(e.to_string())))
             .transpose()?;
+        let cql = match (cql, DATETIME.text(query)?.map(datetime).transpose()?) {
+            (Some(cql), Some(dates)) => Some(Cql2Filter::And(vec![cql, dates])),
+            (cql, dates) => cql.or(dates),
+        };
         let kept = query
             .iter()
             .filter(|(name, _)| name != "cursor" && name != "f")
@@ -469,6 +481,52 @@ impl RouteParams for ItemsParams {
             kept,
         })
     }
+}
+
+/// The filter of `datetime`: `date_maj` on a day, or within an interval whose ends may be open
+/// (`..`).
+fn datetime(text: &str) -> Result<Cql2Filter, ApiError> {
+    use lieux_index::search::cql2::{Comparison, Scalar};
+    let day = |part: &str| -> Result<Option<chrono::NaiveDate>, ApiError> {
+        if part == ".." || part.is_empty() {
+            return Ok(None);
+        }
+        part.get(..10)
+            .and_then(|day| chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok())
+            .map(Some)
+            .ok_or_else(|| {
+                invalid(format!(
+                    "datetime: {part:?} is not a date such as 2024-03-01, nor .."
+                ))
+            })
+    };
+    let bound = |op, date| Cql2Filter::Compare {
+        property: Queryable::Date,
+        op,
+        value: Scalar::Date(date),
+    };
+    let (start, end) = match text.split_once('/') {
+        None => {
+            let Some(date) = day(text)? else {
+                return Err(invalid("datetime: .. alone is no day"));
+            };
+            return Ok(bound(Comparison::Eq, date));
+        }
+        Some((start, end)) => (day(start)?, day(end)?),
+    };
+    if let (Some(start), Some(end)) = (start, end) {
+        if start > end {
+            return Err(invalid(format!("datetime: {text:?} ends before it starts")));
+        }
+    }
+    let bounds: Vec<Cql2Filter> = [
+        start.map(|date| bound(Comparison::Ge, date)),
+        end.map(|date| bound(Comparison::Le, date)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    Ok(Cql2Filter::And(bounds))
 }
 
 /// A link.

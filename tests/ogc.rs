@@ -577,6 +577,19 @@ fn queryables_filters_and_cql2_select_as_search_does() {
         items("filter=commune%3D%27Angers%27%20AND%20NOT%20date_maj%20%3C%20DATE(%272020-01-01%27)").len()
     );
 
+    // `datetime` is the last update's day, or an interval of them.
+    assert_eq!(
+        items("datetime=2022-01-01/2022-12-31"),
+        items("filter=date_maj%20BETWEEN%20DATE(%272022-01-01%27)%20AND%20DATE(%272022-12-31%27)")
+    );
+    // Places whose update date is unknown have no day to fall in.
+    let (before, after) = (
+        items("datetime=../2021-12-31").len(),
+        items("datetime=2022-01-01/..").len(),
+    );
+    assert!(before > 0 && after > 0 && before + after <= served(&server, "").len());
+    assert!(!items("datetime=2022-12-01").is_empty());
+
     // The queryables: every schema field, and the geometry.
     let (status, headers, body) = server.get_bytes("/ogc/collections/lieux/queryables", &[]);
     assert_eq!(status, 200);
@@ -594,6 +607,8 @@ fn queryables_filters_and_cql2_select_as_search_does() {
         ("bbox=1,2,3", "bbox"),
         ("bbox=a,b,c,d", "bbox"),
         ("cursor=somewhere", "cursor"),
+        ("datetime=2024-13-45", "datetime"),
+        ("datetime=2024-06-01/2024-01-01", "ends before it starts"),
         ("services=Cuisine", "services"),
         ("f=xml", "f: \"xml\""),
         ("filter-lang=cql2-json&filter=x", "filter-lang"),
