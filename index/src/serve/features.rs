@@ -9,6 +9,8 @@
 //! an id comparison per matching place, which the index's own filters (vocabularies,
 //! territory, text, and what a CQL2 filter lets them select) keep to the places that matter.
 
+use std::collections::HashMap;
+
 use lieux_tiles::LngLatBbox;
 
 use super::geojson::PlaceFeature;
@@ -57,12 +59,84 @@ pub struct FeaturesPage {
     pub has_prev: bool,
 }
 
+/// The places in the order of their ids: all of them, and those of each département.
+#[derive(Debug, Default)]
+pub struct IdOrder {
+    all: Vec<u32>,
+    departements: HashMap<String, Vec<u32>>,
+}
+
+impl IdOrder {
+    fn of(live: &LiveIndex) -> Self {
+        let places = &live.index.places;
+        let count = u32::try_from(places.len()).expect("fewer than 2^32 places");
+        let mut all: Vec<u32> = (0..count).collect();
+        all.sort_unstable_by(|a, b| places[*a as usize].id().cmp(places[*b as usize].id()));
+        let mut departements: HashMap<String, Vec<u32>> = HashMap::new();
+        for ordinal in &all {
+            if let Some(code) = places[*ordinal as usize].departement() {
+                departements
+                    .entry(code.to_owned())
+                    .or_default()
+                    .push(*ordinal);
+            }
+        }
+        Self { all, departements }
+    }
+}
+
 impl LiveIndex {
+    /// The places of `query` in the order of their ids when they are known without filtering:
+    /// every place, or one département's.
+    fn ordered(&self, query: &FeaturesQuery) -> Option<&[u32]> {
+        if query.bbox.is_some() || query.cql.is_some() {
+            return None;
+        }
+        let order = || self.id_order.get_or_init(|| IdOrder::of(self));
+        if query.filter.is_empty() {
+            return Some(&order().all);
+        }
+        let only_departement = PlaceFilter {
+            departements: query.filter.departements.clone(),
+            ..PlaceFilter::default()
+        };
+        if query.filter != only_departement || query.filter.departements.len() != 1 {
+            return None;
+        }
+        let code = query.filter.departements.first()?;
+        Some(order().departements.get(code).map_or(&[], Vec::as_slice))
+    }
+
+    /// The page of `query` among `ordered`, places in the order of their ids.
+    fn page_of(&self, ordered: &[u32], query: &FeaturesQuery) -> FeaturesPage {
+        let id = |ordinal: &u32| self.index.places[*ordinal as usize].id();
+        let (start, end) = match &query.cursor {
+            Cursor::First => (0, query.limit.min(ordered.len())),
+            Cursor::After(cursor) => {
+                let start = ordered.partition_point(|o| id(o) <= cursor.as_str());
+                (start, (start + query.limit).min(ordered.len()))
+            }
+            Cursor::Before(cursor) => {
+                let end = ordered.partition_point(|o| id(o) < cursor.as_str());
+                (end.saturating_sub(query.limit), end)
+            }
+        };
+        FeaturesPage {
+            ordinals: ordered[start..end].to_vec(),
+            matched: ordered.len() as u64,
+            has_next: end < ordered.len(),
+            has_prev: start > 0,
+        }
+    }
+
     /// The page `query` asks for; see the module documentation for its order.
     ///
     /// # Errors
     /// A tantivy error while matching the filter's text.
     pub fn features_page(&self, query: &FeaturesQuery) -> Result<FeaturesPage> {
+        if let Some(ordered) = self.ordered(query) {
+            return Ok(self.page_of(ordered, query));
+        }
         let (filter, cql_bbox) = match &query.cql {
             Some(cql) => cql.narrowing(query.filter.clone()),
             None => (query.filter.clone(), None),
@@ -227,6 +301,51 @@ mod tests {
             .unwrap();
         assert_eq!(ids(&live, &page), seen[..37]);
         assert!(!page.has_prev && page.has_next);
+    }
+
+    #[test]
+    fn the_pages_of_a_departement_are_those_a_filter_selects() {
+        let live = live();
+        let departement = live.index.places[0].departement().unwrap().to_owned();
+        let filter = PlaceFilter::from_pairs([("departement", departement.as_str())]).unwrap();
+        // TRUE keeps every place, and takes the filtering path rather than the id order's.
+        let always = Cql2Filter::parse("TRUE").unwrap();
+        for (cursor, limit) in [
+            (Cursor::First, 3),
+            (Cursor::First, 0),
+            (Cursor::First, 1000),
+        ] {
+            let mut cursors = vec![cursor];
+            let first = live
+                .features_page(&FeaturesQuery {
+                    filter: filter.clone(),
+                    limit,
+                    ..FeaturesQuery::default()
+                })
+                .unwrap();
+            if let Some(ordinal) = first.ordinals.get(1) {
+                let id = live.index.places[*ordinal as usize].id().to_owned();
+                cursors.push(Cursor::After(id.clone()));
+                cursors.push(Cursor::Before(id));
+            }
+            for cursor in cursors {
+                let query = FeaturesQuery {
+                    filter: filter.clone(),
+                    cursor,
+                    limit,
+                    ..FeaturesQuery::default()
+                };
+                let ordered = live.features_page(&query).unwrap();
+                let filtered = live
+                    .features_page(&FeaturesQuery {
+                        cql: Some(always.clone()),
+                        ..query.clone()
+                    })
+                    .unwrap();
+                assert_eq!(ordered, filtered, "{query:?}");
+                assert!(ordered.matched > 0);
+            }
+        }
     }
 
     #[test]
