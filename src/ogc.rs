@@ -900,6 +900,7 @@ pub async fn item(
 ) -> Result<HttpResponse, ApiError> {
     let format = negotiated(params.format, &request);
     let base = base(&state, &request)?;
+    let id = id.into_inner();
     let feature = live
         .plain_feature(&id)
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no place with id {id:?}")))?;

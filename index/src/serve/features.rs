@@ -70,8 +70,30 @@ impl IdOrder {
     fn of(live: &LiveIndex) -> Self {
         let places = &live.index.places;
         let count = u32::try_from(places.len()).expect("fewer than 2^32 places");
-        let mut all: Vec<u32> = (0..count).collect();
-        all.sort_unstable_by(|a, b| places[*a as usize].id().cmp(places[*b as usize].id()));
+        // Sorted by the ids' first 16 bytes as one number (a million places in a tenth of a
+        // second, where comparing the strings took seconds), then runs that share those bytes
+        // by the whole ids.
+        let prefix = |id: &str| {
+            let mut bytes = [0u8; 16];
+            let n = id.len().min(16);
+            bytes[..n].copy_from_slice(&id.as_bytes()[..n]);
+            u128::from_be_bytes(bytes)
+        };
+        let mut keyed: Vec<(u128, u32)> = (0..count)
+            .map(|ordinal| (prefix(places[ordinal as usize].id()), ordinal))
+            .collect();
+        keyed.sort_unstable();
+        let mut all: Vec<u32> = keyed.iter().map(|(_, ordinal)| *ordinal).collect();
+        let mut start = 0;
+        while start < keyed.len() {
+            let end = start + keyed[start..].partition_point(|(key, _)| *key == keyed[start].0);
+            if end - start > 1 {
+                all[start..end].sort_unstable_by(|a, b| {
+                    places[*a as usize].id().cmp(places[*b as usize].id())
+                });
+            }
+            start = end;
+        }
         let mut departements: HashMap<String, Vec<u32>> = HashMap::new();
         for ordinal in &all {
             if let Some(code) = places[*ordinal as usize].departement() {
@@ -243,9 +265,12 @@ mod tests {
     use super::*;
 
     fn live() -> LiveIndex {
+        live_of(crate::ingest::generate::test_places(500, 11))
+    }
+
+    fn live_of(places: Vec<crate::place::Place>) -> LiveIndex {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("index");
-        let places = crate::ingest::generate::test_places(500, 11);
         crate::store::write_index(
             &places,
             &crate::store::report::Report::default(),
@@ -346,6 +371,27 @@ mod tests {
                 assert!(ordered.matched > 0);
             }
         }
+    }
+
+    #[test]
+    fn the_id_order_is_that_of_the_whole_ids() {
+        // Ids longer than the 16 bytes sorted as a number, which only the whole id tells apart.
+        let mut places = crate::ingest::generate::test_places(300, 3);
+        for (n, place) in places.iter_mut().enumerate() {
+            let id = format!("lieu-de-mediation-{}-{}", n % 7, 1000 - n);
+            place.texts = place.texts.with(crate::place::TextField::Id, &id);
+        }
+        let live = live_of(places);
+        let order = IdOrder::of(&live);
+        let ids: Vec<&str> = order
+            .all
+            .iter()
+            .map(|o| live.index.places[*o as usize].id())
+            .collect();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        assert_eq!(ids, sorted);
+        assert_eq!(ids.len(), live.index.places.len());
     }
 
     #[test]
