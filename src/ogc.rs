@@ -395,7 +395,7 @@ mod declared {
     pub const FILTER: Parameter = Parameter {
         name: "filter",
         description: "A CQL2 text filter over the queryables (`/ogc/collections/lieux/queryables`): comparisons, `LIKE`, `IN`, `BETWEEN`, `IS NULL`, `AND`, `OR`, `NOT`, `A_CONTAINS`, `A_OVERLAPS`, `A_EQUALS`, `A_CONTAINEDBY` on the vocabularies, `S_INTERSECTS` with a `BBOX`, `POINT`, `POLYGON` or `MULTIPOLYGON`. Anything else is a 400 that names it.",
-        kind: Kind::Expression {
+        kind: Kind::TextUpTo {
             max_chars: lieux_index::search::cql2::MAX_FILTER_CHARS,
         },
     };
@@ -415,6 +415,16 @@ mod declared {
             default: super::CRS84,
         },
     };
+    /// A schema field that `/search`'s filters do not name, as a queryable: equal to the value
+    /// (for an array, holding it), `|` between several. At most 100 characters, so that a
+    /// query string with every field stays within the server's `--max-query-string`.
+    pub const fn field(name: &'static str) -> Parameter {
+        Parameter {
+            name,
+            description: "Only places whose field is this value (an array field: holds it); several values joined with `|`, any of them. As `filter=FIELD = 'VALUE'`; a longer value, in `filter`.",
+            kind: Kind::TextUpTo { max_chars: 100 },
+        }
+    }
     pub const BBOX_CRS: Parameter = Parameter {
         name: "bbox-crs",
         description: "The coordinates' system of `bbox`: CRS84 only.",
@@ -436,6 +446,28 @@ impl RouteParams for ItemsParams {
         declared::FILTER_LANG,
         declared::FILTER_CRS,
         declared::BBOX_CRS,
+        declared::field("id"),
+        declared::field("pivot"),
+        declared::field("nom"),
+        declared::field("commune"),
+        declared::field("adresse"),
+        declared::field("complement_adresse"),
+        declared::field("latitude"),
+        declared::field("longitude"),
+        declared::field("telephone"),
+        declared::field("courriels"),
+        declared::field("site_web"),
+        declared::field("horaires"),
+        declared::field("presentation_resume"),
+        declared::field("presentation_detail"),
+        declared::field("source"),
+        declared::field("itinerance"),
+        declared::field("structure_parente"),
+        declared::field("date_maj"),
+        declared::field("formations_labels"),
+        declared::field("autres_formations_labels"),
+        declared::field("fiche_acces_libre"),
+        declared::field("prise_rdv"),
     ];
     const FILTERS: Filters = Filters::All;
 
@@ -457,12 +489,20 @@ impl RouteParams for ItemsParams {
             },
         };
         let cql = FILTER
-            .text(query)?
+            .text_up_to(query)?
             .map(|text| Cql2Filter::parse(text).map_err(|e| invalid(e.to_string())))
             .transpose()?;
-        let cql = match (cql, DATETIME.text(query)?.map(datetime).transpose()?) {
-            (Some(cql), Some(dates)) => Some(Cql2Filter::And(vec![cql, dates])),
-            (cql, dates) => cql.or(dates),
+        let mut conjuncts: Vec<Cql2Filter> = cql.into_iter().collect();
+        conjuncts.extend(DATETIME.text(query)?.map(datetime).transpose()?);
+        for parameter in Self::PARAMETERS.iter().filter(|p| is_field(p)) {
+            if let Some(value) = parameter.text_up_to(query)? {
+                conjuncts.push(field_filter(parameter.name, value)?);
+            }
+        }
+        let cql = match conjuncts.len() {
+            0 => None,
+            1 => conjuncts.pop(),
+            _ => Some(Cql2Filter::And(conjuncts)),
         };
         let kept = query
             .iter()
@@ -481,6 +521,44 @@ impl RouteParams for ItemsParams {
             kept,
         })
     }
+}
+
+/// Whether `parameter` is a schema field's ([`declared::field`]).
+fn is_field(parameter: &Parameter) -> bool {
+    matches!(parameter.kind, Kind::TextUpTo { .. }) && Queryable::named(parameter.name).is_some()
+}
+
+/// The filter of a field's query parameter: the field equal to one of the values of `text`
+/// (`|` between them), or for an array, holding one; read as CQL2 would read it.
+fn field_filter(name: &str, text: &str) -> Result<Cql2Filter, ApiError> {
+    let values: Vec<&str> = text
+        .split('|')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
+    if values.is_empty() {
+        return Ok(Cql2Filter::Const(true));
+    }
+    let literal = |value: &str| match Queryable::named(name) {
+        Some(Queryable::Number(_)) => value
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .map(|n| n.to_string())
+            .ok_or_else(|| invalid(format!("{name}: {value:?} is not a number"))),
+        _ => Ok(format!("'{}'", value.replace('\'', "''"))),
+    };
+    let list = values
+        .iter()
+        .map(|v| literal(v))
+        .collect::<Result<Vec<_>, _>>()?
+        .join(", ");
+    Cql2Filter::parse(&format!("\"{name}\" IN ({list})")).map_err(|e| {
+        invalid(format!(
+            "{name}: {}",
+            e.to_string().trim_start_matches("filter: ")
+        ))
+    })
 }
 
 /// The filter of `datetime`: `date_maj` on a day, or within an interval whose ends may be open

@@ -372,7 +372,7 @@ fn query_parameter(parameter: &Parameter, limits: &Limits) -> Value {
             false,
         ),
         Kind::Pattern { pattern } => (json!({ "type": "string", "pattern": pattern }), false),
-        Kind::Expression { max_chars } => {
+        Kind::TextUpTo { max_chars } => {
             (json!({ "type": "string", "maxLength": max_chars }), false)
         }
         Kind::LocalTime => (

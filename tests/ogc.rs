@@ -577,6 +577,19 @@ fn queryables_filters_and_cql2_select_as_search_does() {
         items("filter=commune%3D%27Angers%27%20AND%20NOT%20date_maj%20%3C%20DATE(%272020-01-01%27)").len()
     );
 
+    // Every other schema field is a query parameter too, as its CQL2 equality.
+    assert_eq!(
+        items("commune=Angers|Cholet"),
+        items("filter=commune%20IN%20(%27Angers%27,%27Cholet%27)")
+    );
+    assert!(!items("commune=Angers").is_empty());
+    assert_eq!(
+        items("itinerance=Fixe"),
+        items("filter=itinerance%3D%27Fixe%27")
+    );
+    let one = feature_ids(&server.get("/ogc/collections/lieux/items?limit=1").1);
+    assert_eq!(items(&format!("id={}", one[0])), one);
+
     // `datetime` is the last update's day, or an interval of them.
     assert_eq!(
         items("datetime=2022-01-01/2022-12-31"),
@@ -607,6 +620,11 @@ fn queryables_filters_and_cql2_select_as_search_does() {
         ("bbox=1,2,3", "bbox"),
         ("bbox=a,b,c,d", "bbox"),
         ("cursor=somewhere", "cursor"),
+        ("latitude=north", "latitude: \"north\" is not a number"),
+        (
+            "itinerance=Volante",
+            "itinerance: \"Volante\" is not a value of itinerance",
+        ),
         ("datetime=2024-13-45", "datetime"),
         ("datetime=2024-06-01/2024-01-01", "ends before it starts"),
         ("services=Cuisine", "services"),

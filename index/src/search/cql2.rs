@@ -34,7 +34,7 @@ use crate::vocab::{
 };
 
 /// The longest filter read, in characters.
-pub const MAX_FILTER_CHARS: usize = 4096;
+pub const MAX_FILTER_CHARS: usize = 2048;
 /// The deepest nesting of parentheses and `NOT`s read.
 const MAX_DEPTH: usize = 64;
 
