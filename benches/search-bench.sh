@@ -2,7 +2,8 @@
 # Search load benchmark on N generated places (default 1,000,000): lieux over HTTP (wrk) and
 # PostgreSQL 15 + PostGIS (pgbench) on the same places and the same queries, in one run, at the
 # same concurrency levels. Workloads (benches/search/queries.py, seeded): text only, text +
-# radius, radius only, and completion.
+# radius, radius only, and completion; and, lieux alone, OGC API – Features pages of 100 places
+# of one département (benches/search/ogc_paths.py).
 #
 #   benches/search-bench.sh [N] [SECONDS] ["LEVELS"]      # LEVELS default "1 16 64"
 #
@@ -40,6 +41,14 @@ for w in $workloads; do
     lieux[$w/$c]=$(wrk_paths 18083 "bench-data/search/$w.paths" "$c" "$seconds" \
       "bench-data/wrk-search-$w-$c.log")
   done
+done
+# OGC API – Features (lieux only: PostgreSQL has no such route): a page of 100 places of one
+# département, the first page of each and the page its `next` link names (a cursor).
+python3 benches/search/ogc_paths.py data/communes.csv 18083 > bench-data/search/ogc.paths
+for c in $levels; do
+  drain
+  lieux[ogc/$c]=$(wrk_paths 18083 bench-data/search/ogc.paths "$c" "$seconds" \
+    "bench-data/wrk-search-ogc-$c.log")
 done
 # The most this machine answers: the same server's /health, a small answer from the HTTP
 # worker, with no query thread.
@@ -81,6 +90,13 @@ for w in $workloads; do
   done
 done
 echo
+echo "| OGC API – Features items (limit 100, one département) | connections | requests/s | p50 | p99 | p99.9 | errors |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+for c in $levels; do
+  read -r rps p50 p99 p999 err <<< "${lieux[ogc/$c]}"
+  echo "| ogc | $c | $rps | $p50 ms | $p99 ms | $p999 ms | $err |"
+done
+echo
 echo "$n places, $queries queries a workload, ${seconds} s per workload and level; lieux peak memory ${rss} MiB; PostgreSQL load and indexing ${load_s} s. The same server's \`/health\` (a small answer, no query thread) at 16 connections, the ceiling of any workload's requests/s: $health_rps requests/s, p99 $health_p99 ms, $health_errors errors."
 echo
 
@@ -100,3 +116,5 @@ echo "| text + radius: p99 ≤ 10 ms | $p99 ms | $(verdict "$p99 <= 10") |"
 echo "| text + radius: ≥ 100× PostgreSQL's throughput | $(echo "scale=1; $rps / $tps" | bc)× | $(verdict "$rps >= 100 * $tps") |"
 at16 suggest
 echo "| completion: p99 ≤ 2 ms | $p99 ms | $(verdict "$p99 <= 2") |"
+at16 ogc
+echo "| OGC API – Features, a page of 100 places of one département: p99 ≤ 10 ms | $p99 ms | $(verdict "$p99 <= 10") |"

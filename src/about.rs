@@ -30,6 +30,18 @@ pub const OPENAPI: Description = Description::new(
     )],
 );
 
+/// `GET /ogc/api`.
+pub const OGC_API: Description = Description::new(
+    "OGC API – Features: the OpenAPI document of the `/ogc` routes alone, with `/ogc` as its server",
+    &[Answer::ok(
+        "The OpenAPI 3.1 document of the `/ogc` routes, their paths relative to `/ogc`.",
+        &[Content {
+            media: "application/json",
+            schema: openapi_schema,
+        }],
+    )],
+);
+
 fn openapi_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({
         "type": "object",
@@ -89,4 +101,34 @@ pub async fn openapi(
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .body(state.openapi.clone()))
+}
+
+/// `GET /ogc/api`: this document cut to the `/ogc` routes, their paths relative to `/ogc` and
+/// `/ogc` its server, as an OGC API's definition is: GDAL looks the items' parameters up under
+/// `/collections/lieux/items` (see [`crate::ogc`]).
+pub async fn ogc_api(
+    request: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    _: Params<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    let mut document: serde_json::Value = serde_json::from_slice(&state.openapi)
+        .map_err(|e| ApiError::new(crate::http_error::ErrorCode::Internal, e.to_string()))?;
+    let paths: serde_json::Map<String, serde_json::Value> = document["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(path, item)| {
+            let rest = path.strip_prefix("/ogc")?;
+            let rest = if rest.is_empty() { "/" } else { rest };
+            Some((rest.to_owned(), item.clone()))
+        })
+        .collect();
+    let base = state.base_url(&request)?;
+    document["paths"] = serde_json::Value::Object(paths);
+    document["servers"] =
+        serde_json::json!([{ "url": format!("{}/ogc", base.trim_end_matches('/')) }]);
+    document["info"]["title"] = serde_json::json!("lieux: OGC API – Features");
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document.to_string()))
 }

@@ -43,6 +43,7 @@ pub mod limits;
 pub mod metrics;
 pub mod moderation;
 pub mod observe;
+pub mod ogc;
 pub mod openapi;
 pub mod params;
 pub mod pool;

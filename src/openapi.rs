@@ -371,6 +371,10 @@ fn query_parameter(parameter: &Parameter, limits: &Limits) -> Value {
             json!({ "type": "string", "maxLength": limits.max_query_chars }),
             false,
         ),
+        Kind::Pattern { pattern } => (json!({ "type": "string", "pattern": pattern }), false),
+        Kind::TextUpTo { max_chars } => {
+            (json!({ "type": "string", "maxLength": max_chars }), false)
+        }
         Kind::LocalTime => (
             json!({
                 "type": "string",

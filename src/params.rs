@@ -54,6 +54,11 @@ pub enum Kind {
     },
     /// Text, at most `--max-query-chars` characters.
     Text,
+    /// Text that may be left out, and that matches `pattern` when it is given (ECMA 262).
+    Pattern { pattern: &'static str },
+    /// Text of at most `max_chars` characters, which the route reads (a CQL2 filter, a
+    /// field's value) and checks with [`Parameter::text_up_to`].
+    TextUpTo { max_chars: usize },
     /// Text that must be given, and that matches `pattern` (ECMA 262, as the document states
     /// it; the route checks what it means).
     Required { pattern: &'static str },
@@ -97,6 +102,24 @@ impl Parameter {
     /// When it is given twice.
     pub fn text<'q>(&self, query: &'q Query) -> Result<Option<&'q str>, ApiError> {
         param(query, self.name)
+    }
+
+    /// Its text, at most once and at most its `max_chars` characters.
+    ///
+    /// # Errors
+    /// When it is given twice or is longer.
+    pub fn text_up_to<'q>(&self, query: &'q Query) -> Result<Option<&'q str>, ApiError> {
+        let Kind::TextUpTo { max_chars } = self.kind else {
+            unreachable!("{} is declared text of a length", self.name);
+        };
+        let text = self.text(query)?;
+        if text.is_some_and(|text| text.chars().count() > max_chars) {
+            return Err(invalid(format!(
+                "{}: longer than {max_chars} characters",
+                self.name
+            )));
+        }
+        Ok(text)
     }
 
     /// Its whole number, within its bounds, or its default.

@@ -13,7 +13,7 @@ use crate::http_error::{ApiError, ErrorCode};
 use crate::observe::RoutePattern;
 use crate::params::{Filters, Group, NoParams, Parameter, RouteParams};
 use crate::{
-    about, admin, assets, basemap, campaign, contributions, feed, moderation, observe, search,
+    about, admin, assets, basemap, campaign, contributions, feed, moderation, observe, ogc, search,
     tiles,
 };
 
@@ -76,6 +76,50 @@ pub const OPERATIONS: &[Operation] = &[
         "/confirmer/{id}",
         "post",
         &campaign::CONFIRM,
+    ),
+    operation::<ogc::FormatParams>("/ogc", "/ogc", "get", &ogc::LANDING),
+    operation::<NoParams>("/ogc/api", "/ogc/api", "get", &about::OGC_API),
+    operation::<ogc::FormatParams>(
+        "/ogc/conformance",
+        "/ogc/conformance",
+        "get",
+        &ogc::CONFORMANCE_PAGE,
+    ),
+    operation::<ogc::FormatParams>(
+        "/ogc/collections",
+        "/ogc/collections",
+        "get",
+        &ogc::COLLECTIONS,
+    ),
+    operation::<ogc::FormatParams>(
+        "/ogc/collections/lieux",
+        "/ogc/collections/lieux",
+        "get",
+        &ogc::COLLECTION,
+    ),
+    operation::<ogc::ItemsParams>(
+        "/ogc/collections/lieux/items",
+        "/ogc/collections/lieux/items",
+        "get",
+        &ogc::ITEMS,
+    ),
+    operation::<ogc::FormatParams>(
+        "/ogc/collections/lieux/items/{id}",
+        "/ogc/collections/lieux/items/{featureId}",
+        "get",
+        &ogc::ITEM,
+    ),
+    operation::<ogc::FormatParams>(
+        "/ogc/collections/lieux/queryables",
+        "/ogc/collections/lieux/queryables",
+        "get",
+        &ogc::QUERYABLES,
+    ),
+    operation::<NoParams>(
+        "/ogc/collections/lieux/schema",
+        "/ogc/collections/lieux/schema",
+        "get",
+        &ogc::SCHEMA,
     ),
     operation::<tiles::MapParams>("/tiles.json", "/tiles.json", "get", &tiles::TILEJSON),
     operation::<tiles::MapParams>(
@@ -224,6 +268,15 @@ pub fn router(config: &mut web::ServiceConfig) {
         .service(get("/places/{id}", search::place))
         .service(get("/export.csv", search::export_all))
         .service(get("/changes", feed::changes))
+        .service(get("/ogc", ogc::landing))
+        .service(get("/ogc/api", about::ogc_api))
+        .service(get("/ogc/conformance", ogc::conformance))
+        .service(get("/ogc/collections", ogc::collections))
+        .service(get("/ogc/collections/lieux", ogc::collection))
+        .service(get("/ogc/collections/lieux/items", ogc::items))
+        .service(get("/ogc/collections/lieux/items/{id}", ogc::item))
+        .service(get("/ogc/collections/lieux/queryables", ogc::queryables))
+        .service(get("/ogc/collections/lieux/schema", ogc::schema))
         .service(get("/changes.atom", feed::atom))
         .service(
             web::resource("/confirmer/{id}")

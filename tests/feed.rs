@@ -83,7 +83,7 @@ fn served(server: &Server, territory: &str) -> BTreeMap<String, Value> {
         .collect()
 }
 
-fn accept(server: &Server, body: &Value) -> u64 {
+pub(crate) fn accept(server: &Server, body: &Value) -> u64 {
     let (status, kept) = json_post(server, "/contributions", body);
     assert_eq!(status, 202, "{kept}");
     let contribution = kept["id"].as_u64().unwrap();

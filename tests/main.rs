@@ -17,6 +17,7 @@ mod import;
 mod index;
 mod live;
 mod notices;
+mod ogc;
 mod page;
 mod relevance;
 mod reload;

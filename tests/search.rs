@@ -516,6 +516,7 @@ fn every_path_of_the_openapi_description_is_served() {
         let concrete = path
             .replace("{z}/{x}/{y}.mvt", "8/126/90.mvt")
             .replace("{id}", &id)
+            .replace("{featureId}", &id)
             .replace("{cluster_id}", &cluster);
         let required = match path.as_str() {
             "/clusters" => "?zoom=4",

@@ -5,7 +5,8 @@
 //! check (`lieux::query_string`) and the decoder behind `web::Query`, then
 //! `PlaceFilter::from_pairs`; opening hours through the per-weekday conversion of France
 //! Services hours and the evaluation the search does (`Schedules`); the French readers of
-//! whole-week hours (`read_week_text`) and of update dates (`read_date`) on their own. A target
+//! whole-week hours (`read_week_text`) and of update dates (`read_date`) on their own; CQL2
+//! filters (`Cql2Filter::parse`) on their own. A target
 //! fails on a panic, or when an invariant written below does not hold.
 
 use std::io::Write;
@@ -174,4 +175,14 @@ pub fn french_date(data: &[u8]) {
             DatePrecision::Unknown => panic!("{text:?}: a date read is never unknown"),
         }
     }
+}
+
+/// A CQL2 text filter: read or refused, never a panic nor a stack overflow (nesting is
+/// bounded), and read the same once more (the reader keeps no state).
+pub fn cql2(data: &[u8]) {
+    use lieux_index::search::cql2::Cql2Filter;
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    assert_eq!(Cql2Filter::parse(text), Cql2Filter::parse(text), "{text:?}");
 }

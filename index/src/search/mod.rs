@@ -24,6 +24,7 @@
 
 pub mod blocks;
 mod collect;
+pub mod cql2;
 pub mod distance;
 pub mod docs;
 pub mod expand;

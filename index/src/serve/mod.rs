@@ -26,6 +26,7 @@
 //! It speaks no HTTP: the shell maps a request's `Accept-Encoding` to a [`Compression`].
 
 mod amend;
+pub mod features;
 pub mod geojson;
 pub mod json;
 pub mod map;
@@ -129,6 +130,9 @@ pub struct LiveIndex {
     feed_seq: u64,
     /// The temporary closures and notices of places, by ordinal.
     notices: std::collections::HashMap<u32, Vec<Notice>>,
+    /// The places in the order of their ids, made at the first OGC API – Features page that
+    /// needs it ([`features`]).
+    id_order: std::sync::OnceLock<features::IdOrder>,
     /// A directory this index owns (rebuilt from sources), removed when it is dropped. Last, so
     /// that it is dropped after the readers of its files.
     owned_dir: Option<OwnedDir>,
@@ -208,6 +212,7 @@ impl LiveIndex {
             applied: Vec::new(),
             feed_seq: 0,
             notices: std::collections::HashMap::new(),
+            id_order: std::sync::OnceLock::new(),
             owned_dir: None,
             index,
         };
