@@ -18,6 +18,7 @@ mod index;
 mod live;
 mod notices;
 mod page;
+mod pmtiles;
 mod relevance;
 mod reload;
 mod search;

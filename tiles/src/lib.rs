@@ -38,4 +38,5 @@ pub use cluster::{
 };
 pub use encode::{encode_tile, EncodeError, PropertySink, PropertyValue, TileFeature};
 pub use mercator::{tile_for, LngLatBbox, TileCoord, TileCoordError};
+pub use pmtiles::PmtilesError;
 pub use tilejson::{TileJson, VectorLayer};

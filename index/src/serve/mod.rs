@@ -29,6 +29,7 @@ mod amend;
 pub mod geojson;
 pub mod json;
 pub mod map;
+pub mod pmtiles;
 pub mod tiles;
 
 use std::path::{Path, PathBuf};
