@@ -111,7 +111,7 @@ enum Command {
     /// clustered tiles as a PMTiles archive (`--pmtiles`): what a hub publishes.
     Export {
         /// The CSV to write; it is replaced only once wholly written.
-        #[arg(long, required_unless_present = "pmtiles", conflicts_with = "pmtiles")]
+        #[arg(long, required_unless_present_any = ["pmtiles", "site"], conflicts_with_all = ["pmtiles", "site"])]
         out: Option<PathBuf>,
         /// The PMTiles v3 archive to write instead of a CSV: the clustered vector tiles that
         /// `lieux serve` would serve for these data and `--filter` (the same bytes, gzipped),
@@ -119,6 +119,11 @@ enum Command {
         /// host (README, « Publier la carte sans serveur »). Replaced only once wholly written.
         #[arg(long)]
         pmtiles: Option<PathBuf>,
+        /// Also write a copy of the map page into this directory (`index.html` and `assets/`)
+        /// for a static host: it draws the archive of `--pmtiles` when that is inside the
+        /// directory (or the one a `?tiles=URL` names), with no lieux server running.
+        #[arg(long)]
+        site: Option<PathBuf>,
         #[command(flatten)]
         tiles: TileArgs,
         #[command(flatten)]
@@ -537,13 +542,20 @@ impl Cli {
             Some(Command::Export {
                 out,
                 pmtiles,
+                site,
                 tiles,
                 data,
-            }) => match (out, pmtiles) {
-                (_, Some(archive)) => export_pmtiles(&data, &tiles, &archive),
-                (Some(out), None) => export(&data.resolve(None)?, &out),
-                (None, None) => bail!("lieux export needs --out or --pmtiles"),
-            },
+            }) => {
+                if let Some(archive) = &pmtiles {
+                    export_pmtiles(&data, &tiles, archive)?;
+                }
+                match (out, site) {
+                    (Some(out), _) => export(&data.resolve(None)?, &out),
+                    (None, Some(site)) => export_site(&site, pmtiles.as_deref()),
+                    (None, None) if pmtiles.is_some() => Ok(()),
+                    (None, None) => bail!("lieux export needs --out, --pmtiles or --site"),
+                }
+            }
             Some(Command::Openapi) => {
                 let document = crate::openapi::document(&Limits::default());
                 serde_json::to_writer_pretty(std::io::stdout().lock(), &document)?;
@@ -654,6 +666,43 @@ fn export_pmtiles(data: &DataArgs, args: &TileArgs, out: &Path) -> anyhow::Resul
         started.elapsed().as_secs_f64(),
         loaded.as_secs_f64(),
     );
+    Ok(())
+}
+
+/// `lieux export --site DIR`: a copy of the map page in `dir`, drawing `archive` when it lies
+/// inside `dir`.
+fn export_site(dir: &Path, archive: Option<&Path>) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let inside = archive.and_then(|archive| {
+        let root = dir.canonicalize().ok()?;
+        let archive = archive.canonicalize().ok()?;
+        let relative = archive.strip_prefix(&root).ok()?;
+        // A URL path, relative to the page.
+        Some(
+            relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/"),
+        )
+    });
+    let written = crate::assets::write_site(dir, inside.as_deref())
+        .with_context(|| format!("cannot write the page into {}", dir.display()))?;
+    match (&inside, archive) {
+        (Some(path), _) => eprintln!(
+            "wrote the map page ({written} files) into {}, drawing {path}: publish the directory on any static host that answers byte ranges",
+            dir.display()
+        ),
+        (None, Some(archive)) => eprintln!(
+            "wrote the map page ({written} files) into {}; {} is outside it: open the page with ?tiles=URL-of-the-archive",
+            dir.display(),
+            archive.display()
+        ),
+        (None, None) => eprintln!(
+            "wrote the map page ({written} files) into {}: open it with ?tiles=URL-of-an-archive",
+            dir.display()
+        ),
+    }
     Ok(())
 }
 

@@ -17,7 +17,7 @@ mod import;
 mod index;
 mod live;
 mod notices;
-mod page;
+pub(crate) mod page;
 mod pmtiles;
 mod relevance;
 mod reload;
