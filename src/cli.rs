@@ -23,7 +23,7 @@ use lieux_index::ingest::import::{import, ImportOptions, Imported};
 use lieux_index::ingest::mapping::SourceMapping;
 use lieux_index::ingest::source::FormatChoice;
 use lieux_index::serve::map::TileProperties;
-use lieux_index::serve::pmtiles::PmtilesOptions;
+use lieux_index::serve::pmtiles::{write_pmtiles_of_index, PmtilesOptions};
 use lieux_index::serve::tiles::MAX_TILE_ZOOM;
 use lieux_index::serve::{
     load_with_changes, places_with_changes, record_feed, IndexSource, LiveIndex, LiveOptions,
@@ -626,22 +626,12 @@ fn export_pmtiles(data: &DataArgs, args: &TileArgs, out: &Path) -> anyhow::Resul
         tile_cache_bytes: 0,
         ..LiveOptions::default()
     };
-    let live = match &choice.data {
-        Data::Bundled if accepted.is_empty() => {
-            LiveIndex::prepare(index_bundled_data()?, &options)?
-        }
-        _ => load_with_changes(&choice.source, &accepted, &choice.work_dir, &options)
-            .context("cannot load the index")?,
-    };
-    let loaded = started.elapsed();
-    let filter = crate::tiles::map_filter_of(&args.filter, &live)
-        .map_err(|error| anyhow::anyhow!("--filter {:?}: {}", args.filter, error.message))?;
     let attribution = match (&args.attribution, &choice.data) {
         (Some(text), _) => Some(text.clone()),
         (None, Data::Bundled) => Some(BUNDLED_ATTRIBUTION.to_owned()),
         (None, _) => None,
     };
-    let options = PmtilesOptions {
+    let pmtiles = PmtilesOptions {
         min_zoom: args.minzoom,
         max_zoom: args.maxzoom,
         properties: match args.tile_properties {
@@ -650,9 +640,40 @@ fn export_pmtiles(data: &DataArgs, args: &TileArgs, out: &Path) -> anyhow::Resul
         },
         attribution,
     };
-    let written = live
-        .write_pmtiles(&filter, &options, out)
-        .with_context(|| format!("cannot write {}", out.display()))?;
+    // Every place of an index without changes: its map alone, without the search structures
+    // that a filter needs (the tiles are the same: `write_pmtiles_of_index`).
+    let plain_index = match &choice.data {
+        _ if !args.filter.is_empty() || !accepted.is_empty() => None,
+        Data::Bundled => Some(index_bundled_data()?),
+        Data::Index(dir) => {
+            Some(PlaceIndex::open(dir).with_context(|| format!("cannot open {}", dir.display()))?)
+        }
+        Data::Sources(_) => None,
+    };
+    let (loaded, written) = match plain_index {
+        Some(index) => {
+            let loaded = started.elapsed();
+            (
+                loaded,
+                write_pmtiles_of_index(&index, options.cluster, &pmtiles, out),
+            )
+        }
+        None => {
+            let live = match &choice.data {
+                Data::Bundled if accepted.is_empty() => {
+                    LiveIndex::prepare(index_bundled_data()?, &options)?
+                }
+                _ => load_with_changes(&choice.source, &accepted, &choice.work_dir, &options)
+                    .context("cannot load the index")?,
+            };
+            let loaded = started.elapsed();
+            let filter = crate::tiles::map_filter_of(&args.filter, &live).map_err(|error| {
+                anyhow::anyhow!("--filter {:?}: {}", args.filter, error.message)
+            })?;
+            (loaded, live.write_pmtiles(&filter, &pmtiles, out))
+        }
+    };
+    let written = written.with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!(
         "wrote {} tiles of zooms {} to {} ({} entries, {} distinct; {} looked at) to {}: {} bytes, in {:.2} s (loading {:.2} s)",
         written.tiles,

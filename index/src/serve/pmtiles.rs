@@ -16,13 +16,14 @@ use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
 use lieux_tiles::pmtiles::{self, Description, TileData};
-use lieux_tiles::{TileCoord, VectorLayer};
+use lieux_tiles::{ClusterOptions, TileCoord, TileJson, VectorLayer};
 use rayon::prelude::*;
 use serde_json::json;
 
-use super::map::{MapFilter, TileProperties};
+use super::map::{MapFilter, PlaceMap, TileProperties};
 use super::tiles::gzip;
 use super::LiveIndex;
+use crate::store::PlaceIndex;
 use crate::{Error, Result};
 
 /// Tiles made in parallel before their bytes are written.
@@ -97,92 +98,130 @@ impl LiveIndex {
         out: &Path,
     ) -> Result<PmtilesWritten> {
         let map = self.map(filter)?;
-        let mut tiles: Vec<(u64, TileCoord)> = (options.min_zoom..=options.max_zoom)
-            .into_par_iter()
-            .flat_map_iter(|z| map.tiles_at(&self.index, z))
-            .map(|coord| (pmtiles::tile_id(coord), coord))
-            .collect();
-        tiles.par_sort_unstable_by_key(|(id, _)| *id);
+        let tilejson = self.tilejson(String::new(), filter, options.attribution.as_deref());
+        write(&self.index, &map, &tilejson, options, out)
+    }
+}
 
-        let data_path = beside(out, ".tiles.partial");
-        let result = (|| {
-            let file = File::create(&data_path).map_err(io(&data_path))?;
-            let mut writer = BufWriter::with_capacity(1 << 20, file);
-            let mut data = TileData::new();
-            for chunk in tiles.chunks(CHUNK) {
-                let made: Vec<Result<Vec<u8>>> = chunk
-                    .par_iter()
-                    .map(|&(_, coord)| {
-                        let plain = map.tile_with(&self.index, coord, options.properties)?;
-                        Ok(if plain.is_empty() {
-                            plain
-                        } else {
-                            gzip(&plain)
-                        })
+/// [`LiveIndex::write_pmtiles`] of every place of `index` (no filter), without the search
+/// structures a [`LiveIndex`] builds and no tile needs: the map is the one
+/// [`LiveIndex::prepare`] makes of every place (`PlaceMap::of_places`), so the tiles are the
+/// server's. `lieux export --pmtiles` without `--filter` nor accepted changes takes this way.
+///
+/// # Errors
+/// As [`LiveIndex::write_pmtiles`].
+pub fn write_pmtiles_of_index(
+    index: &PlaceIndex,
+    cluster: ClusterOptions,
+    options: &PmtilesOptions,
+    out: &Path,
+) -> Result<PmtilesWritten> {
+    let map = PlaceMap::of_places(&index.places, cluster)?;
+    let attribution = match &options.attribution {
+        Some(text) => text.clone(),
+        None => super::SourceCounts::of(&index.places).attribution(),
+    };
+    let tilejson = super::tilejson_of(
+        String::new(),
+        &MapFilter::default(),
+        &attribution,
+        super::bounds(index),
+    );
+    write(index, &map, &tilejson, options, out)
+}
+
+/// The archive of `map`'s tiles (places of `index`) described by `tilejson`.
+fn write(
+    index: &PlaceIndex,
+    map: &PlaceMap,
+    tilejson: &TileJson,
+    options: &PmtilesOptions,
+    out: &Path,
+) -> Result<PmtilesWritten> {
+    let mut tiles: Vec<(u64, TileCoord)> = (options.min_zoom..=options.max_zoom)
+        .into_par_iter()
+        .flat_map_iter(|z| map.tiles_at(index, z))
+        .map(|coord| (pmtiles::tile_id(coord), coord))
+        .collect();
+    tiles.par_sort_unstable_by_key(|(id, _)| *id);
+
+    let data_path = beside(out, ".tiles.partial");
+    let result = (|| {
+        let file = File::create(&data_path).map_err(io(&data_path))?;
+        let mut writer = BufWriter::with_capacity(1 << 20, file);
+        let mut data = TileData::new();
+        for chunk in tiles.chunks(CHUNK) {
+            let made: Vec<Result<Vec<u8>>> = chunk
+                .par_iter()
+                .map(|&(_, coord)| {
+                    let plain = map.tile_with(index, coord, options.properties)?;
+                    Ok(if plain.is_empty() {
+                        plain
+                    } else {
+                        gzip(&plain)
                     })
-                    .collect();
-                for (&(id, _), bytes) in chunk.iter().zip(made) {
-                    let bytes = bytes?;
-                    if !bytes.is_empty() && data.add(id, &bytes)? {
-                        writer.write_all(&bytes).map_err(io(&data_path))?;
-                    }
+                })
+                .collect();
+            for (&(id, _), bytes) in chunk.iter().zip(made) {
+                let bytes = bytes?;
+                if !bytes.is_empty() && data.add(id, &bytes)? {
+                    writer.write_all(&bytes).map_err(io(&data_path))?;
                 }
             }
-            writer.flush().map_err(io(&data_path))?;
-            drop(writer);
-            let head = pmtiles::finish(&data, &self.pmtiles_description(filter, options))?;
-            let partial = beside(out, ".partial");
-            let mut file = File::create(&partial).map_err(io(&partial))?;
-            file.write_all(&head).map_err(io(&partial))?;
-            let mut tile_data = File::open(&data_path).map_err(io(&data_path))?;
-            std::io::copy(&mut tile_data, &mut file).map_err(io(&partial))?;
-            file.sync_all().map_err(io(&partial))?;
-            let bytes = file.metadata().map_err(io(&partial))?.len();
-            std::fs::rename(&partial, out).map_err(io(out))?;
-            Ok(PmtilesWritten {
-                tiles: data.addressed(),
-                entries: data.entries().len() as u64,
-                contents: data.contents(),
-                candidates: tiles.len() as u64,
-                bytes,
-            })
-        })();
-        let _ = std::fs::remove_file(&data_path);
-        if result.is_err() {
-            let _ = std::fs::remove_file(beside(out, ".partial"));
         }
-        result
+        writer.flush().map_err(io(&data_path))?;
+        drop(writer);
+        let head = pmtiles::finish(&data, &description(tilejson, options))?;
+        let partial = beside(out, ".partial");
+        let mut file = File::create(&partial).map_err(io(&partial))?;
+        file.write_all(&head).map_err(io(&partial))?;
+        let mut tile_data = File::open(&data_path).map_err(io(&data_path))?;
+        std::io::copy(&mut tile_data, &mut file).map_err(io(&partial))?;
+        file.sync_all().map_err(io(&partial))?;
+        let bytes = file.metadata().map_err(io(&partial))?.len();
+        std::fs::rename(&partial, out).map_err(io(out))?;
+        Ok(PmtilesWritten {
+            tiles: data.addressed(),
+            entries: data.entries().len() as u64,
+            contents: data.contents(),
+            candidates: tiles.len() as u64,
+            bytes,
+        })
+    })();
+    let _ = std::fs::remove_file(&data_path);
+    if result.is_err() {
+        let _ = std::fs::remove_file(beside(out, ".partial"));
     }
+    result
+}
 
-    /// The header's description and the metadata of an archive of `filter`'s tiles: TileJSON's
-    /// name, description, attribution and `vector_layers`.
-    fn pmtiles_description(&self, filter: &MapFilter, options: &PmtilesOptions) -> Description {
-        let tilejson = self.tilejson(String::new(), filter, options.attribution.as_deref());
-        let layer = VectorLayer::places(
-            options
-                .properties
-                .fields()
-                .iter()
-                .map(|name| (*name, "String")),
-        );
-        let metadata = json!({
-            "name": tilejson.name,
-            "description": tilejson.description,
-            "attribution": tilejson.attribution,
-            "type": "overlay",
-            "version": "1",
-            "vector_layers": [layer],
-        });
-        let center = tilejson.center.unwrap_or([0.0, 0.0, 0.0]);
-        // A zoom of a few units: `as` saturates.
-        let zoom = (center[2].round() as u8).clamp(options.min_zoom, options.max_zoom);
-        Description {
-            min_zoom: options.min_zoom,
-            max_zoom: options.max_zoom,
-            bounds: tilejson.bounds,
-            center: ([center[0], center[1]], zoom),
-            tile_compression: pmtiles::Compression::Gzip,
-            metadata: metadata.to_string().into_bytes(),
-        }
+/// The header's description and the metadata of an archive described by `tilejson`: its name,
+/// description, attribution and `vector_layers` (of the properties the tiles carry).
+fn description(tilejson: &TileJson, options: &PmtilesOptions) -> Description {
+    let layer = VectorLayer::places(
+        options
+            .properties
+            .fields()
+            .iter()
+            .map(|name| (*name, "String")),
+    );
+    let metadata = json!({
+        "name": tilejson.name,
+        "description": tilejson.description,
+        "attribution": tilejson.attribution,
+        "type": "overlay",
+        "version": "1",
+        "vector_layers": [layer],
+    });
+    let center = tilejson.center.unwrap_or([0.0, 0.0, 0.0]);
+    // A zoom of a few units: `as` saturates.
+    let zoom = (center[2].round() as u8).clamp(options.min_zoom, options.max_zoom);
+    Description {
+        min_zoom: options.min_zoom,
+        max_zoom: options.max_zoom,
+        bounds: tilejson.bounds,
+        center: ([center[0], center[1]], zoom),
+        tile_compression: pmtiles::Compression::Gzip,
+        metadata: metadata.to_string().into_bytes(),
     }
 }
