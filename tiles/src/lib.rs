@@ -36,7 +36,9 @@ pub mod tilejson;
 pub use cluster::{
     point_count_abbreviated, ClusterError, ClusterIndex, ClusterItem, ClusterOptions, TileItem,
 };
-pub use encode::{encode_tile, EncodeError, PropertySink, PropertyValue, TileFeature};
+pub use encode::{
+    encode_tile, encode_tile_with, EncodeError, PropertySink, PropertyValue, TileFeature,
+};
 pub use mercator::{tile_for, LngLatBbox, TileCoord, TileCoordError};
 pub use pmtiles::PmtilesError;
 pub use tilejson::{TileJson, VectorLayer};

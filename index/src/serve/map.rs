@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 
 use lieux_tiles::encode::DEFAULT_EXTENT;
 use lieux_tiles::{
-    encode_tile, ClusterIndex, ClusterItem, ClusterOptions, LngLatBbox, PropertySink,
+    encode_tile_with, ClusterIndex, ClusterItem, ClusterOptions, LngLatBbox, PropertySink,
     PropertyValue, TileCoord,
 };
 use serde_json::{json, Map, Value};
@@ -114,8 +114,10 @@ pub enum TileProperties {
     /// [`MAX_TILE_BYTES`]).
     #[default]
     All,
-    /// `id` alone, for the smallest tiles (a published archive whose page asks the rest of
-    /// `/places/{id}`, or shows only the map). Clusters keep their properties.
+    /// `id` alone, and no MVT feature id on places (the point's index in the hierarchy, which
+    /// means nothing outside the server), for the smallest tiles (a published archive whose
+    /// page asks the rest of `/places/{id}`, or shows only the map). Clusters keep their
+    /// properties and ids.
     Id,
 }
 
@@ -376,8 +378,9 @@ impl PlaceMap {
             TileProperties::All => &[Detail::Full, Detail::Named, Detail::Bare],
             TileProperties::Id => &[Detail::Bare],
         };
+        let point_ids = properties == TileProperties::All;
         for &detail in details {
-            bytes = encode_tile(&items, DEFAULT_EXTENT, |point, feature| {
+            bytes = encode_tile_with(&items, DEFAULT_EXTENT, point_ids, |point, feature| {
                 place_properties(self.place(index, point), detail, feature, &mut scratch);
             })?;
             if bytes.len() <= MAX_TILE_BYTES {
