@@ -113,6 +113,42 @@ impl Basemap {
     }
 }
 
+/// Writes a copy of the map page for a static host into `dir` (`lieux export --site`):
+/// `index.html`, with `<meta name="lieux-tiles" content="ARCHIVE">` when `archive` names the
+/// PMTiles archive it draws (a URL or a path relative to the page), and the files under
+/// `assets/`. Without a lieux server behind it, the page draws the archive's map and says that
+/// search and details need the server (web/src/main.ts). Returns how many files it wrote.
+///
+/// # Errors
+/// When a file cannot be written.
+pub fn write_site(dir: &std::path::Path, archive: Option<&str>) -> std::io::Result<usize> {
+    let mut written = 0;
+    for file in WEB_FILES {
+        let bytes: std::borrow::Cow<'_, [u8]> = match (file.path, archive) {
+            ("index.html", Some(archive)) => {
+                let meta = format!(
+                    "<meta name=\"lieux-tiles\" content=\"{}\" />",
+                    escape(archive)
+                );
+                let html = String::from_utf8_lossy(file.bytes);
+                html.replacen("</head>", &format!("{meta}\n  </head>"), 1)
+                    .into_bytes()
+                    .into()
+            }
+            ("index.html", None) => file.bytes.into(),
+            (path, _) if path.starts_with("assets/") => file.bytes.into(),
+            _ => continue,
+        };
+        let path = dir.join(file.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, &bytes)?;
+        written += 1;
+    }
+    Ok(written)
+}
+
 /// A page prepared at start: its bytes (with the operator's settings) and their `ETag`.
 struct Page {
     bytes: web::Bytes,

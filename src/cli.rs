@@ -1,4 +1,5 @@
-//! The commands: `serve` (the default), `import`, `index` and `generate`.
+//! The commands: `serve` (the default), `import`, `index`, `generate`, `export` (a CSV, or the
+//! map's tiles as a PMTiles archive) and `openapi`.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -21,6 +22,9 @@ use lieux_index::ingest::generate::{Gazetteer, Generator};
 use lieux_index::ingest::import::{import, ImportOptions, Imported};
 use lieux_index::ingest::mapping::SourceMapping;
 use lieux_index::ingest::source::FormatChoice;
+use lieux_index::serve::map::TileProperties;
+use lieux_index::serve::pmtiles::{write_pmtiles_of_index, PmtilesOptions};
+use lieux_index::serve::tiles::MAX_TILE_ZOOM;
 use lieux_index::serve::{
     load_with_changes, places_with_changes, record_feed, IndexSource, LiveIndex, LiveOptions,
 };
@@ -103,17 +107,68 @@ enum Command {
         communes: PathBuf,
     },
     /// Write the data set as it is served (the base data with every accepted contribution
-    /// applied, closed places left out) as a CSV of schema v1.0.2: what a hub publishes.
+    /// applied, closed places left out) as a CSV of schema v1.0.2 (`--out`), or its map's
+    /// clustered tiles as a PMTiles archive (`--pmtiles`): what a hub publishes.
     Export {
         /// The CSV to write; it is replaced only once wholly written.
+        #[arg(long, required_unless_present_any = ["pmtiles", "site"], conflicts_with_all = ["pmtiles", "site"])]
+        out: Option<PathBuf>,
+        /// The PMTiles v3 archive to write instead of a CSV: the clustered vector tiles that
+        /// `lieux serve` would serve for these data and `--filter` (the same bytes, gzipped),
+        /// at zooms `--minzoom` to `--maxzoom`, empty tiles left out; for a map on a static
+        /// host (README, « Publier la carte sans serveur »). Replaced only once wholly written.
         #[arg(long)]
-        out: PathBuf,
+        pmtiles: Option<PathBuf>,
+        /// Also write a copy of the map page into this directory (`index.html` and `assets/`)
+        /// for a static host: it draws the archive of `--pmtiles` when that is inside the
+        /// directory (or the one a `?tiles=URL` names), with no lieux server running.
+        #[arg(long)]
+        site: Option<PathBuf>,
+        #[command(flatten)]
+        tiles: TileArgs,
         #[command(flatten)]
         data: DataArgs,
     },
     /// Write the OpenAPI 3.1 document that `lieux serve` serves at `/openapi.json` (under its
     /// default limits) to standard output, for client generators and validators.
     Openapi,
+}
+
+/// What `lieux export --pmtiles` writes.
+#[derive(Args, Debug, Clone)]
+struct TileArgs {
+    /// The map's filters, as the query string of a tile URL (`services=…&departement=49`,
+    /// `open_at=2026-12-24T10:00`; not `open_now`): the archive holds that map's tiles.
+    #[arg(long, requires = "pmtiles", default_value = "")]
+    filter: String,
+    /// The lowest zoom of the archive.
+    #[arg(long, requires = "pmtiles", default_value_t = PmtilesOptions::default().min_zoom)]
+    minzoom: u8,
+    /// The deepest zoom of the archive (maps over-zoom its tiles beyond it).
+    #[arg(long, requires = "pmtiles", default_value_t = PmtilesOptions::default().max_zoom)]
+    maxzoom: u8,
+    /// The place properties of the tiles: `all`, those of the server's tiles, or `id` alone
+    /// (clusters keep theirs), for the smallest archive.
+    #[arg(long, requires = "pmtiles", value_enum, default_value_t = TilePropertiesArg::All)]
+    tile_properties: TilePropertiesArg,
+    /// The attribution in the archive's metadata; default: as `lieux serve` says it.
+    #[arg(long, requires = "pmtiles")]
+    attribution: Option<String>,
+    /// Cluster radius, as `lieux serve --cluster-radius` (the same for the same tiles).
+    #[arg(long, requires = "pmtiles", default_value_t = ClusterOptions::default().radius)]
+    cluster_radius: f64,
+    /// The deepest clustered zoom, as `lieux serve --cluster-max-zoom`.
+    #[arg(long, requires = "pmtiles", default_value_t = ClusterOptions::default().max_zoom)]
+    cluster_max_zoom: u8,
+}
+
+/// `--tile-properties`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum TilePropertiesArg {
+    /// Those of the server's tiles.
+    All,
+    /// `id` alone.
+    Id,
 }
 
 /// What data is served: an index, sources, or the bundled data set, and the changes kept in the
@@ -484,7 +539,23 @@ impl Cli {
                 out,
                 communes,
             }) => generate(count, seed, out.as_deref(), &bundled(&communes)),
-            Some(Command::Export { out, data }) => export(&data.resolve(None)?, &out),
+            Some(Command::Export {
+                out,
+                pmtiles,
+                site,
+                tiles,
+                data,
+            }) => {
+                if let Some(archive) = &pmtiles {
+                    export_pmtiles(&data, &tiles, archive)?;
+                }
+                match (out, site) {
+                    (Some(out), _) => export(&data.resolve(None)?, &out),
+                    (None, Some(site)) => export_site(&site, pmtiles.as_deref()),
+                    (None, None) if pmtiles.is_some() => Ok(()),
+                    (None, None) => bail!("lieux export needs --out, --pmtiles or --site"),
+                }
+            }
             Some(Command::Openapi) => {
                 let document = crate::openapi::document(&Limits::default());
                 serde_json::to_writer_pretty(std::io::stdout().lock(), &document)?;
@@ -527,6 +598,132 @@ fn export(choice: &DataChoice, out: &Path) -> anyhow::Result<()> {
         accepted.len(),
         applied.conflicts.len()
     );
+    Ok(())
+}
+
+/// `lieux export --pmtiles`: the data loaded as `lieux serve` loads them (the accepted changes
+/// applied), and the tiles of the filter's map written as a PMTiles archive at `out`.
+fn export_pmtiles(data: &DataArgs, args: &TileArgs, out: &Path) -> anyhow::Result<()> {
+    let started = Instant::now();
+    if args.minzoom > args.maxzoom || args.maxzoom > MAX_TILE_ZOOM {
+        bail!(
+            "--minzoom {} and --maxzoom {}: zooms from 0 to {MAX_TILE_ZOOM}, the first not above the second",
+            args.minzoom,
+            args.maxzoom
+        );
+    }
+    let choice = data.resolve(None)?;
+    let changes = SqliteStore::open(&choice.state_dir)
+        .with_context(|| format!("cannot open the state in {}", choice.state_dir.display()))?;
+    let accepted = changes.accepted()?;
+    let options = LiveOptions {
+        cluster: ClusterOptions {
+            radius: args.cluster_radius,
+            max_zoom: args.cluster_max_zoom,
+            ..ClusterOptions::default()
+        },
+        // Each tile is made once: none is kept.
+        tile_cache_bytes: 0,
+        ..LiveOptions::default()
+    };
+    let attribution = match (&args.attribution, &choice.data) {
+        (Some(text), _) => Some(text.clone()),
+        (None, Data::Bundled) => Some(BUNDLED_ATTRIBUTION.to_owned()),
+        (None, _) => None,
+    };
+    let pmtiles = PmtilesOptions {
+        min_zoom: args.minzoom,
+        max_zoom: args.maxzoom,
+        properties: match args.tile_properties {
+            TilePropertiesArg::All => TileProperties::All,
+            TilePropertiesArg::Id => TileProperties::Id,
+        },
+        attribution,
+    };
+    // Every place of an index without changes: its map alone, without the search structures
+    // that a filter needs (the tiles are the same: `write_pmtiles_of_index`).
+    let plain_index = match &choice.data {
+        _ if !args.filter.is_empty() || !accepted.is_empty() => None,
+        Data::Bundled => Some(index_bundled_data()?),
+        Data::Index(dir) => {
+            Some(PlaceIndex::open(dir).with_context(|| format!("cannot open {}", dir.display()))?)
+        }
+        Data::Sources(_) => None,
+    };
+    let (loaded, written) = match plain_index {
+        Some(index) => {
+            let loaded = started.elapsed();
+            (
+                loaded,
+                write_pmtiles_of_index(&index, options.cluster, &pmtiles, out),
+            )
+        }
+        None => {
+            let live = match &choice.data {
+                Data::Bundled if accepted.is_empty() => {
+                    LiveIndex::prepare(index_bundled_data()?, &options)?
+                }
+                _ => load_with_changes(&choice.source, &accepted, &choice.work_dir, &options)
+                    .context("cannot load the index")?,
+            };
+            let loaded = started.elapsed();
+            let filter = crate::tiles::map_filter_of(&args.filter, &live).map_err(|error| {
+                anyhow::anyhow!("--filter {:?}: {}", args.filter, error.message)
+            })?;
+            (loaded, live.write_pmtiles(&filter, &pmtiles, out))
+        }
+    };
+    let written = written.with_context(|| format!("cannot write {}", out.display()))?;
+    eprintln!(
+        "wrote {} tiles of zooms {} to {} ({} entries, {} distinct; {} looked at) to {}: {} bytes, in {:.2} s (loading {:.2} s)",
+        written.tiles,
+        args.minzoom,
+        args.maxzoom,
+        written.entries,
+        written.contents,
+        written.candidates,
+        out.display(),
+        written.bytes,
+        started.elapsed().as_secs_f64(),
+        loaded.as_secs_f64(),
+    );
+    Ok(())
+}
+
+/// `lieux export --site DIR`: a copy of the map page in `dir`, drawing `archive` when it lies
+/// inside `dir`.
+fn export_site(dir: &Path, archive: Option<&Path>) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let inside = archive.and_then(|archive| {
+        let root = dir.canonicalize().ok()?;
+        let archive = archive.canonicalize().ok()?;
+        let relative = archive.strip_prefix(&root).ok()?;
+        // A URL path, relative to the page.
+        Some(
+            relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/"),
+        )
+    });
+    let written = crate::assets::write_site(dir, inside.as_deref())
+        .with_context(|| format!("cannot write the page into {}", dir.display()))?;
+    match (&inside, archive) {
+        (Some(path), _) => eprintln!(
+            "wrote the map page ({written} files) into {}, drawing {path}: publish the directory on any static host that answers byte ranges",
+            dir.display()
+        ),
+        (None, Some(archive)) => eprintln!(
+            "wrote the map page ({written} files) into {}; {} is outside it: open the page with ?tiles=URL-of-the-archive",
+            dir.display(),
+            archive.display()
+        ),
+        (None, None) => eprintln!(
+            "wrote the map page ({written} files) into {}: open it with ?tiles=URL-of-an-archive",
+            dir.display()
+        ),
+    }
     Ok(())
 }
 

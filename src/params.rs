@@ -341,8 +341,24 @@ impl<T: RouteParams> FromRequest for Params<T> {
 }
 
 fn params<T: RouteParams>(request: &HttpRequest) -> Result<Params<T>, ApiError> {
-    let query =
-        Query::from_query(request.query_string()).map_err(|error| invalid(error.to_string()))?;
+    let default_limits;
+    let limits = match request.app_data::<web::Data<AppState>>() {
+        Some(state) => &state.limits,
+        None => {
+            default_limits = Limits::default();
+            &default_limits
+        }
+    };
+    params_of(request.query_string(), limits).map(Params)
+}
+
+/// The parameters `T` of a query string: its names checked against `T`'s, then read (what a
+/// route does, for a query given elsewhere: `lieux export --pmtiles --filter`).
+///
+/// # Errors
+/// An unknown name, or what [`RouteParams::read`] refuses.
+pub fn params_of<T: RouteParams>(query_string: &str, limits: &Limits) -> Result<T, ApiError> {
+    let query = Query::from_query(query_string).map_err(|error| invalid(error.to_string()))?;
     let unknown = query.iter().find(|(name, _)| {
         let declared = T::PARAMETERS.iter().any(|p| p.name == name);
         let filter = T::FILTERS.takes(name);
@@ -365,15 +381,7 @@ fn params<T: RouteParams>(request: &HttpRequest) -> Result<Params<T>, ApiError> 
         };
         return Err(invalid(format!("unknown parameter {name:?}: {takes}")));
     }
-    let default_limits;
-    let limits = match request.app_data::<web::Data<AppState>>() {
-        Some(state) => &state.limits,
-        None => {
-            default_limits = Limits::default();
-            &default_limits
-        }
-    };
-    T::read(&query, limits).map(Params)
+    T::read(&query, limits)
 }
 
 /// A route that takes no parameter.

@@ -244,6 +244,23 @@ impl RouteParams for MapParams {
     }
 }
 
+/// The map filter of a tile URL's query string, as the tile routes read it (the filters and
+/// `open_at`): what `lieux export --pmtiles --filter` writes the tiles of. `open_now` is refused,
+/// as an archive is made once and read long after.
+///
+/// # Errors
+/// What a tile route refuses, and `open_now`.
+pub fn map_filter_of(query: &str, live: &LiveIndex) -> Result<MapFilter, ApiError> {
+    let asked: MapParams = crate::params::params_of(query, &Limits::default())?;
+    if asked.opening.is_some_and(|opening| opening.at.is_none()) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            "open_now: an archive is made once; name a time with open_at",
+        ));
+    }
+    Ok(asked.on(live))
+}
+
 /// `Cache-Control` for an answer that holds until `fresh_until` (local time), when it is
 /// given: `configured`, its `max-age` and `s-maxage` cut to the seconds left (and one added
 /// if it has none).

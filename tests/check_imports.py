@@ -25,7 +25,7 @@ INDEX_LAYERS = [
     {"serve"},
 ]
 # What the other wings and the model may use of `lieux-tiles`.
-TILES_ALLOWED = {"LngLatBbox", "mercator", "ClusterError", "EncodeError"}
+TILES_ALLOWED = {"LngLatBbox", "mercator", "ClusterError", "EncodeError", "PmtilesError"}
 
 
 def code_of(path):

@@ -104,6 +104,12 @@ fn artifacts() -> PathBuf {
 /// Runs the browser test `file` of `web/e2e/` against `server`, with `env` besides; its
 /// screenshots go to `artifacts()`.
 fn run_e2e(file: &str, server: &Server, env: &[(&str, &str)]) {
+    run_e2e_at(file, &server.base, env);
+}
+
+/// Runs the browser test `file` of `web/e2e/` against the site at `base` (a lieux server, or a
+/// static host), with `env` besides.
+pub(crate) fn run_e2e_at(file: &str, base: &str, env: &[(&str, &str)]) {
     // One browser at a time: each test's steps wait 20 s at most, and three Chromiums with
     // their servers on two cores made the moderation page miss it.
     static ONE_BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -127,7 +133,7 @@ fn run_e2e(file: &str, server: &Server, env: &[(&str, &str)]) {
     let output = Command::new("node")
         .args(["--test", "--test-reporter=spec", &format!("e2e/{file}")])
         .current_dir(&web)
-        .env("LIEUX_URL", &server.base)
+        .env("LIEUX_URL", base)
         .env("LIEUX_E2E_ARTIFACTS", &artifacts)
         .env("CHROMIUM", &chromium)
         .envs(env.iter().copied())

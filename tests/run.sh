@@ -5,9 +5,10 @@
 #
 # 1. installs what the tests need when it is missing: Debian's chromium for the page's browser
 #    tests, poppler-utils (pdftotext, pdftoppm) and zbar-tools (zbarimg) to read back the
-#    orientation sheet's PDF and QR code, python3-feedparser for the Atom feed's, and gdal-bin
-#    (ogrinfo, ogr2ogr) and python3-owslib, the OGC API – Features clients of tests/ogc.rs (with
-#    apt-get, as root or through sudo), and the page's npm packages (`npm ci` in web/,
+#    orientation sheet's PDF and QR code, python3-feedparser for the Atom feed's, gdal-bin
+#    (ogrinfo, ogr2ogr) and python3-owslib, the OGC API – Features clients of tests/ogc.rs, and
+#    nginx-light, the static host of the published map's test (with apt-get, as root or
+#    through sudo), and the page's npm packages (`npm ci` in web/,
 #    which build.rs needs to build the page, and the browser tests to drive chromium and
 #    audit the page with axe-core);
 # 2. checks the import rules of ARCHITECTURE.md (tests/check_imports.py), then runs every Rust
@@ -40,11 +41,12 @@ as_root() {
 if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null || ! command -v pdftoppm >/dev/null \
   || ! command -v zbarimg >/dev/null || ! /usr/bin/python3 -c 'import feedparser' 2>/dev/null \
   || ! command -v ogrinfo >/dev/null || ! command -v ogr2ogr >/dev/null \
-  || ! /usr/bin/python3 -c 'import owslib.ogcapi.features' 2>/dev/null; then
-  echo "tests/run.sh: installing Debian's chromium (the page's browser tests), poppler-utils and zbar-tools (the orientation sheet's PDF and QR code), python3-feedparser (the Atom feed's reader), gdal-bin and python3-owslib (OGC API – Features clients)" >&2
+  || ! /usr/bin/python3 -c 'import owslib.ogcapi.features' 2>/dev/null \
+  || ! [ -x /usr/sbin/nginx ]; then
+  echo "tests/run.sh: installing Debian's chromium (the page's browser tests), poppler-utils and zbar-tools (the orientation sheet's PDF and QR code), python3-feedparser (the Atom feed's reader), gdal-bin and python3-owslib (OGC API – Features clients) and nginx-light (the static host of a map published as PMTiles)" >&2
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update -qq
-  as_root apt-get install -y -qq chromium poppler-utils zbar-tools python3-feedparser gdal-bin python3-owslib >/dev/null
+  as_root apt-get install -y -qq chromium poppler-utils zbar-tools python3-feedparser gdal-bin python3-owslib nginx-light >/dev/null
 fi
 if ! command -v npm >/dev/null; then
   echo "tests/run.sh: Node.js 20+ and npm are needed to build the page (apt-get install nodejs npm)" >&2

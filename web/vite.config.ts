@@ -19,7 +19,16 @@ export default defineConfig({
     sourcemap: false,
     // Four pages: the map (`/`), the embed (`/embed`), the API's documentation (`/api`),
     // moderation (`/admin/`).
-    rollupOptions: { input: { index: "index.html", embed: "embed.html", api: "api.html", admin: "admin.html" } },
+    rollupOptions: {
+      input: { index: "index.html", embed: "embed.html", api: "api.html", admin: "admin.html" },
+      // MapLibre's worker is a module (`.mjs`), which some static hosts serve as bytes (Debian's
+      // nginx 1.22 names no type for `.mjs`), and a browser runs no worker of that type: named
+      // `.js`, it is JavaScript on any host that the page is copied to (`lieux export --site`).
+      output: {
+        assetFileNames: (asset) =>
+          asset.names?.some((name) => name.endsWith(".mjs")) ? "assets/[name]-[hash].js" : "assets/[name]-[hash][extname]",
+      },
+    },
   },
   server: {
     // The basemap's gazetteer is imported from ../data.

@@ -109,6 +109,9 @@ pub enum Error {
     /// A tile could not be encoded.
     #[error("tile encoding: {0}")]
     Encode(#[from] lieux_tiles::EncodeError),
+    /// A PMTiles archive could not be made.
+    #[error("PMTiles archive: {0}")]
+    Pmtiles(#[from] lieux_tiles::PmtilesError),
     /// The full-text engine failed.
     #[error("full-text index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),

@@ -142,6 +142,19 @@ impl PropertySink for TileFeature<'_> {
 pub fn encode_tile(
     items: &[TileItem],
     extent: u32,
+    point_properties: impl FnMut(u32, &mut TileFeature<'_>),
+) -> Result<Vec<u8>, EncodeError> {
+    encode_tile_with(items, extent, true, point_properties)
+}
+
+/// [`encode_tile`], points given their input index as feature id only when `point_ids`: an
+/// index means something only to the hierarchy that made the tile, and a tile that names its
+/// places by a property (a published archive) is smaller without it. Clusters always keep
+/// theirs.
+pub fn encode_tile_with(
+    items: &[TileItem],
+    extent: u32,
+    point_ids: bool,
     mut point_properties: impl FnMut(u32, &mut TileFeature<'_>),
 ) -> Result<Vec<u8>, EncodeError> {
     if items.is_empty() {
@@ -169,7 +182,9 @@ pub fn encode_tile(
                 feature.add_tag_uint("expansion_zoom", expansion_zoom.into());
             }
             ClusterItem::Point { index } => {
-                feature.set_id(index.into());
+                if point_ids {
+                    feature.set_id(index.into());
+                }
                 point_properties(index, &mut TileFeature(&mut feature));
             }
         }
@@ -294,6 +309,36 @@ mod tests {
         let props = properties(place);
         assert_eq!(props["nom"], Value::String("Espace France services".into()));
         assert_eq!(props["horaires"], Value::String("Mo-Fr 09:00-18:00".into()));
+    }
+
+    #[test]
+    fn points_may_go_without_feature_ids() {
+        let items = [
+            TileItem {
+                item: ClusterItem::Cluster {
+                    id: 99,
+                    count: 3,
+                    lon: 0.0,
+                    lat: 0.0,
+                    expansion_zoom: 4,
+                },
+                x: 1,
+                y: 1,
+            },
+            TileItem {
+                item: ClusterItem::Point { index: 7 },
+                x: 2,
+                y: 2,
+            },
+        ];
+        let bytes = encode_tile_with(&items, DEFAULT_EXTENT, false, |index, feature| {
+            feature.add("id", index.into());
+        })
+        .unwrap();
+        let (_, features) = decode(bytes);
+        assert_eq!(features[0].id, Some(99), "a cluster keeps its id");
+        assert_eq!(features[1].id, None);
+        assert_eq!(properties(&features[1])["id"], Value::UInt(7));
     }
 
     #[test]

@@ -10,7 +10,9 @@
 //!   defaults, queried by bbox, by tile, and by cluster (children, leaves, expansion zoom);
 //! - [`encode`]: one tile's clusters and places as a Mapbox Vector Tile, with properties that
 //!   the caller adds to each place's feature through a [`PropertySink`];
-//! - [`tilejson`]: the TileJSON 3.0.0 document that describes the tiles.
+//! - [`tilejson`]: the TileJSON 3.0.0 document that describes the tiles;
+//! - [`pmtiles`]: a PMTiles v3 archive of a tile set (header, Hilbert tile ids, directories
+//!   with leaves, identical tiles stored once), made in memory for the caller to write.
 //!
 //! ```
 //! use lieux_tiles::{encode_tile, ClusterIndex, ClusterOptions, PropertySink, TileCoord};
@@ -28,11 +30,15 @@ pub mod cluster;
 pub mod encode;
 mod kdtree;
 pub mod mercator;
+pub mod pmtiles;
 pub mod tilejson;
 
 pub use cluster::{
     point_count_abbreviated, ClusterError, ClusterIndex, ClusterItem, ClusterOptions, TileItem,
 };
-pub use encode::{encode_tile, EncodeError, PropertySink, PropertyValue, TileFeature};
+pub use encode::{
+    encode_tile, encode_tile_with, EncodeError, PropertySink, PropertyValue, TileFeature,
+};
 pub use mercator::{tile_for, LngLatBbox, TileCoord, TileCoordError};
+pub use pmtiles::PmtilesError;
 pub use tilejson::{TileJson, VectorLayer};

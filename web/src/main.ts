@@ -29,11 +29,19 @@ import { FRESHNESS, of } from "./format";
 import { orientation } from "./orient";
 import { selectionView } from "./selection";
 import { operatorBasemap } from "./basemap";
-import { operatorArchive } from "./protomaps";
+import { archiveBounds, operatorArchive, placesArchive } from "./protomaps";
 import { embedDialog } from "./embedding";
 import { mapList } from "./maplist";
 
 const PAGE_SIZE = 50;
+
+/** An archive of the places' tiles to draw instead of the server's (`?tiles=URL`, or the meta of
+ * a copy written by `lieux export --site`), and the `tiles` parameter the URL keeps. */
+const archive = placesArchive();
+const tilesParam = new URLSearchParams(location.search).get("tiles");
+/** No lieux server behind the page (a copy of it on a static host, drawing an archive): the
+ * map is all there is; search, filters and the places' details need the server. */
+let serverless = false;
 
 const state: PageState = stateFromUrl(location.search);
 /** A campaign's correction link (`?lieu=ID&corriger=1`): the place's correction form opens at
@@ -74,7 +82,13 @@ const mapView = new MapView(
       writeUrl();
     },
   },
-  { view: state.map ?? undefined, basemapStyle: operatorBasemap(), basemapArchive: operatorArchive(), compactAttribution: "when-narrow" },
+  {
+    view: state.map ?? undefined,
+    basemapStyle: operatorBasemap(),
+    basemapArchive: operatorArchive(),
+    placesArchive: archive,
+    compactAttribution: "when-narrow",
+  },
 );
 
 mapList({
@@ -113,7 +127,29 @@ filtersPanel.addEventListener("keydown", (event) => {
 });
 
 function writeUrl(): void {
-  history.replaceState(null, "", `${location.pathname}${stateToUrl(state)}`);
+  let query = stateToUrl(state);
+  if (tilesParam) query += `${query ? "&" : "?"}tiles=${encodeURIComponent(tilesParam)}`;
+  history.replaceState(null, "", `${location.pathname}${query}`);
+}
+
+/** Whether a lieux server answers behind the page. */
+async function hasServer(): Promise<boolean> {
+  try {
+    const answer = await fetch("/health", { headers: { Accept: "application/json" } });
+    return answer.ok && (answer.headers.get("content-type") ?? "").includes("json");
+  } catch {
+    return false;
+  }
+}
+
+/** The page without its server: the map of the archive, and a line saying what is missing. */
+function enterServerless(): void {
+  serverless = true;
+  document.body.dataset.serverless = "true";
+  input.disabled = true;
+  byId("filters").inert = true;
+  summary.textContent =
+    "Carte publiée sans serveur : elle montre les lieux de l'archive. La recherche, les filtres, la liste et les fiches des lieux demandent le serveur lieux.";
 }
 
 function showError(message: string | null): void {
@@ -135,6 +171,7 @@ async function update(): Promise<void> {
 }
 
 async function runSearch(params: URLSearchParams, offset: number): Promise<void> {
+  if (serverless) return;
   searchAbort?.abort();
   const abort = new AbortController();
   searchAbort = abort;
@@ -600,7 +637,7 @@ function select(id: string | null, options: { showDetails: boolean }): void {
   }
   mapView.select(id);
   writeUrl();
-  if (id && options.showDetails) void openDetails(id);
+  if (id && options.showDetails && !serverless) void openDetails(id);
   if (!id) closeDetails();
 }
 
@@ -782,14 +819,18 @@ async function start(): Promise<void> {
   input.value = state.q;
   syncControls();
   showView(state.view);
-  if (state.map) {
+  // Whether the URL placed the map, read before any wait (the map's first moves write it).
+  const placed = Boolean(state.map);
+  if (archive && !(await hasServer())) enterServerless();
+  if (placed) {
     // The map starts there already.
   } else if (state.around) {
     mapView.fitAround(state.around.lon, state.around.lat, state.radiusM);
   } else {
     try {
-      const tileJson = await (await fetch("/tiles.json")).json();
-      const [w, s, e, n] = tileJson.bounds as number[];
+      const [w, s, e, n] = archive
+        ? await archiveBounds(archive)
+        : ((await (await fetch("/tiles.json")).json()).bounds as number[]);
       mapView.map.fitBounds([w, s, e, n], { padding: 30, animate: false });
     } catch {
       // The default view stays.
@@ -817,6 +858,8 @@ declare global {
       total: () => number;
       selection: () => string[];
       ready: Promise<void>;
+      /** Whether the page draws an archive with no server behind it. */
+      serverless: () => boolean;
     };
   }
 }
@@ -829,4 +872,5 @@ window.lieux = {
   total: () => total,
   selection: () => state.selection,
   ready: start(),
+  serverless: () => serverless,
 };

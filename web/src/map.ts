@@ -13,7 +13,7 @@ import type { GeoJSONSource, Map as MapLibreMap, MapGeoJSONFeature, StyleSpecifi
 import "maplibre-gl/dist/maplibre-gl.css";
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
 import { communes, departementBorders, departementLabels, point, type Commune } from "./basemap";
-import { archiveBasemap } from "./protomaps";
+import { archiveBasemap, archiveSourceUrl } from "./protomaps";
 
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -291,6 +291,9 @@ export interface MapViewOptions {
   basemapStyle?: string | null;
   /** The path of the server's PMTiles archive (`lieux serve --basemap-pmtiles`), or `null`. */
   basemapArchive?: string | null;
+  /** A PMTiles archive of the places' tiles (`lieux export --pmtiles`) to draw instead of the
+   * server's tiles, or `null`: its places are those of the filters it was written with. */
+  placesArchive?: string | null;
   /** The attribution in full, or behind a button on a narrow map (a phone, a small embed). */
   compactAttribution?: "never" | "when-narrow";
 }
@@ -330,12 +333,16 @@ export interface InView {
 export class MapView {
   readonly map: MapLibreMap;
   private tileJsonUrl: string;
+  /** The archive of the places' tiles, when the map draws one (the filters then change nothing). */
+  private readonly placesArchive: string | null;
   /** Whether the style has loaded: sources and layers can be changed from then on. */
   private styleReady = false;
   private waiting: (() => void)[] = [];
 
   constructor(container: HTMLElement, tileJsonUrl: string, events: MapViewEvents, options: MapViewOptions = {}) {
-    this.tileJsonUrl = tileJsonUrl;
+    this.placesArchive = options.placesArchive ?? null;
+    this.tileJsonUrl = this.placesArchive ? archiveSourceUrl(this.placesArchive) : tileJsonUrl;
+    tileJsonUrl = this.tileJsonUrl;
     const view = options.view ?? { lon: -0.55, lat: 47.4, zoom: 7 };
     const colours = options.colours ?? PAGE_COLOURS;
     const operatorStyle = options.basemapStyle ?? null;
@@ -410,6 +417,7 @@ export class MapView {
 
   /** Shows only the places of `filters` (the tile routes' parameters). */
   setFilters(filters: URLSearchParams): void {
+    if (this.placesArchive) return;
     const query = filters.toString();
     const url = `${location.origin}/tiles.json${query ? `?${query}` : ""}`;
     if (url === this.tileJsonUrl) return;

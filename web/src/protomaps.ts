@@ -13,7 +13,7 @@
 import * as maplibregl from "maplibre-gl";
 import type { LayerSpecification, StyleSpecification } from "maplibre-gl";
 import { layers, namedFlavor } from "@protomaps/basemaps";
-import { Protocol } from "pmtiles";
+import { PMTiles, Protocol } from "pmtiles";
 
 /** Where the basemap comes from, under the map (OpenStreetMap's licence asks for it). */
 export const PROTOMAPS_ATTRIBUTION =
@@ -31,13 +31,54 @@ export function operatorArchive(): string | null {
   return meta?.content || null;
 }
 
-let registered = false;
+let protocol: Protocol | null = null;
 
-/** Lets MapLibre read `pmtiles://` URLs (once per page). */
-function registerProtocol(): void {
-  if (registered) return;
-  registered = true;
-  maplibregl.addProtocol("pmtiles", new Protocol().tile);
+/** Lets MapLibre read `pmtiles://` URLs (once per page). A source's TileJSON comes from the
+ * archive's header and metadata (`vector_layers`, `attribution`). */
+function registerProtocol(): Protocol {
+  if (!protocol) {
+    protocol = new Protocol({ metadata: true });
+    maplibregl.addProtocol("pmtiles", protocol.tile);
+  }
+  return protocol;
+}
+
+/**
+ * The archive of the places' tiles the page draws instead of the server's, as an absolute URL:
+ * `?tiles=URL` (relative to the page, `http` or `https`), else `<meta name="lieux-tiles">`
+ * (a copy of the page written by `lieux export --site`); `null` without either. Such an
+ * archive is written by `lieux export --pmtiles`, and read by byte ranges from any static host.
+ */
+export function placesArchive(): string | null {
+  const asked =
+    new URLSearchParams(location.search).get("tiles") ??
+    document.querySelector<HTMLMetaElement>('meta[name="lieux-tiles"]')?.content;
+  if (!asked) return null;
+  try {
+    const url = new URL(asked, location.href);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The URL a MapLibre vector source reads the archive at `url` through (`pmtiles://…`). */
+export function archiveSourceUrl(url: string): string {
+  registerProtocol();
+  return `pmtiles://${url}`;
+}
+
+/** `[west, south, east, north]` of the archive at `url`, from its header (read once, shared with
+ * the map's source). */
+export async function archiveBounds(url: string): Promise<[number, number, number, number]> {
+  const shared = registerProtocol();
+  let archive = shared.get(url);
+  if (!archive) {
+    archive = new PMTiles(url);
+    shared.add(archive);
+  }
+  const header = await archive.getHeader();
+  return [header.minLon, header.minLat, header.maxLon, header.maxLat];
 }
 
 /** `layer` without its icon (there is no sprite), or `null` when the icon was all it drew. */

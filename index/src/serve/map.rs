@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 
 use lieux_tiles::encode::DEFAULT_EXTENT;
 use lieux_tiles::{
-    encode_tile, ClusterIndex, ClusterItem, ClusterOptions, LngLatBbox, PropertySink,
+    encode_tile_with, ClusterIndex, ClusterItem, ClusterOptions, LngLatBbox, PropertySink,
     PropertyValue, TileCoord,
 };
 use serde_json::{json, Map, Value};
@@ -104,6 +104,31 @@ impl schemars::JsonSchema for MapFeature {
                 feature(json!({ "type": "string" }), place, vec!["id", "nom"]),
             ],
         })
+    }
+}
+
+/// Which properties of a place its features carry in tiles.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TileProperties {
+    /// Those the server's tiles carry: [`PLACE_PROPERTIES`] (fewer in a tile that would pass
+    /// [`MAX_TILE_BYTES`]).
+    #[default]
+    All,
+    /// `id` alone, and no MVT feature id on places (the point's index in the hierarchy, which
+    /// means nothing outside the server), for the smallest tiles (a published archive whose
+    /// page asks the rest of `/places/{id}`, or shows only the map). Clusters keep their
+    /// properties and ids.
+    Id,
+}
+
+impl TileProperties {
+    /// The properties and their TileJSON types.
+    #[must_use]
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            Self::All => &PLACE_PROPERTIES,
+            Self::Id => &["id"],
+        }
     }
 }
 
@@ -330,13 +355,32 @@ impl PlaceMap {
     /// # Errors
     /// When encoding fails.
     pub fn tile(&self, index: &PlaceIndex, tile: TileCoord) -> Result<Vec<u8>> {
+        self.tile_with(index, tile, TileProperties::All)
+    }
+
+    /// The Mapbox Vector Tile of `tile` with the place `properties` asked (the server's tiles
+    /// are [`TileProperties::All`]).
+    ///
+    /// # Errors
+    /// When encoding fails.
+    pub fn tile_with(
+        &self,
+        index: &PlaceIndex,
+        tile: TileCoord,
+        properties: TileProperties,
+    ) -> Result<Vec<u8>> {
         let buffer = self.clusters.options().tile_buffer(DEFAULT_EXTENT);
         let items = self.clusters.tile(tile, DEFAULT_EXTENT, buffer);
         let mut bytes = Vec::new();
         // One buffer for every joined list of the tile.
         let mut scratch = String::new();
-        for detail in [Detail::Full, Detail::Named, Detail::Bare] {
-            bytes = encode_tile(&items, DEFAULT_EXTENT, |point, feature| {
+        let details: &[Detail] = match properties {
+            TileProperties::All => &[Detail::Full, Detail::Named, Detail::Bare],
+            TileProperties::Id => &[Detail::Bare],
+        };
+        let point_ids = properties == TileProperties::All;
+        for &detail in details {
+            bytes = encode_tile_with(&items, DEFAULT_EXTENT, point_ids, |point, feature| {
                 place_properties(self.place(index, point), detail, feature, &mut scratch);
             })?;
             if bytes.len() <= MAX_TILE_BYTES {
@@ -360,6 +404,45 @@ impl PlaceMap {
             }
         }
         tiles
+    }
+
+    /// Every tile of zoom `z` that may hold an item (a cluster or a place, or one within the
+    /// tile's buffer), in no order: a superset of the tiles that are not empty, found from the
+    /// positions of the zoom's items rather than by asking every tile of the grid.
+    #[must_use]
+    pub fn tiles_at(&self, index: &PlaceIndex, z: u8) -> Vec<TileCoord> {
+        let extent = f64::from(DEFAULT_EXTENT);
+        // The buffer, and a margin for the rounding of a position to degrees and back.
+        let margin = f64::from(self.clusters.options().tile_buffer(DEFAULT_EXTENT)) / extent + 1e-6;
+        let side = 1i64 << z;
+        let whole = LngLatBbox::new(-180.0, -90.0, 180.0, 90.0);
+        let mut tiles: Vec<(u32, u32)> = Vec::new();
+        for item in self.clusters.clusters(whole, z) {
+            let (lon, lat) = match item {
+                ClusterItem::Cluster { lon, lat, .. } => (lon, lat),
+                ClusterItem::Point { index: point } => {
+                    let place = self.place(index, point);
+                    (place.longitude, place.latitude)
+                }
+            };
+            let (x, y) = lieux_tiles::mercator::lng_lat_to_tile_fraction(lon, lat, z);
+            // Tile numbers are far below i64's range; `as` saturates anyway.
+            let (west, east) = ((x - margin).floor() as i64, (x + margin).floor() as i64);
+            let (north, south) = ((y - margin).floor() as i64, (y + margin).floor() as i64);
+            for ty in north.max(0)..=south.min(side - 1) {
+                for tx in west..=east {
+                    // Across the antimeridian, the tile of the other side.
+                    let tx = tx.rem_euclid(side);
+                    tiles.push((tx as u32, ty as u32));
+                }
+            }
+        }
+        tiles.sort_unstable();
+        tiles.dedup();
+        tiles
+            .into_iter()
+            .filter_map(|(x, y)| TileCoord::new(z, x, y).ok())
+            .collect()
     }
 
     /// The clusters and places within `bbox` at `zoom`, as a GeoJSON `FeatureCollection`.

@@ -30,6 +30,7 @@ pub mod features;
 pub mod geojson;
 pub mod json;
 pub mod map;
+pub mod pmtiles;
 pub mod tiles;
 
 use std::path::{Path, PathBuf};
@@ -422,25 +423,12 @@ impl LiveIndex {
         filter: &MapFilter,
         attribution: Option<&str>,
     ) -> TileJson {
-        let mut document = TileJson::new(
-            vec![tiles],
-            vec![VectorLayer::places(
-                PLACE_PROPERTIES.iter().map(|name| (*name, "String")),
-            )],
-        );
-        document.name = Some("lieux".to_owned());
-        document.description = Some(if filter.is_empty() {
-            "Lieux de médiation numérique".to_owned()
-        } else {
-            format!("Lieux de médiation numérique ({})", filter.key())
-        });
-        document.attribution = Some(attribution.unwrap_or(&self.attribution).to_owned());
-        document.maxzoom = MAX_TILE_ZOOM;
-        if let Some([w, s, e, n]) = self.bounds {
-            document.bounds = [w, s, e, n];
-            document.center = Some([(w + e) / 2.0, (s + n) / 2.0, zoom_to_fit(w, s, e, n)]);
-        }
-        document
+        tilejson_of(
+            tiles,
+            filter,
+            attribution.unwrap_or(&self.attribution),
+            self.bounds,
+        )
     }
 
     fn map(&self, filter: &MapFilter) -> Result<Arc<PlaceMap>> {
@@ -909,6 +897,35 @@ impl Drop for OwnedDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// The TileJSON 3.0.0 of the tiles of `filter` at the URL template `tiles`, over places within
+/// `bounds`.
+fn tilejson_of(
+    tiles: String,
+    filter: &MapFilter,
+    attribution: &str,
+    bounds: Option<[f64; 4]>,
+) -> TileJson {
+    let mut document = TileJson::new(
+        vec![tiles],
+        vec![VectorLayer::places(
+            PLACE_PROPERTIES.iter().map(|name| (*name, "String")),
+        )],
+    );
+    document.name = Some("lieux".to_owned());
+    document.description = Some(if filter.is_empty() {
+        "Lieux de médiation numérique".to_owned()
+    } else {
+        format!("Lieux de médiation numérique ({})", filter.key())
+    });
+    document.attribution = Some(attribution.to_owned());
+    document.maxzoom = MAX_TILE_ZOOM;
+    if let Some([w, s, e, n]) = bounds {
+        document.bounds = [w, s, e, n];
+        document.center = Some([(w + e) / 2.0, (s + n) / 2.0, zoom_to_fit(w, s, e, n)]);
+    }
+    document
 }
 
 fn bounds(index: &PlaceIndex) -> Option<[f64; 4]> {
