@@ -13,7 +13,8 @@
 # 3. The tile and search workloads of benches/ab.sh at 16 connections for SECONDS each, without
 #    accepts, then with accepts started 5 a second, the same paths: requests/s, p99, failed
 #    answers and the tile cache's hit rate (benches/live/cache_hits.py), and the server's peak
-#    RSS.
+#    RSS: at rest is the peak while both read workloads were served once, before any change
+#    (warm caches), against the peak over the whole run.
 # 4. The stages of the batches the server applied, from its log (benches/live/stages.py).
 # Prints a Markdown report. Not in CI.
 set -euo pipefail
@@ -35,7 +36,15 @@ pids+=("$server")
 port=$(listening_port "$work/serve.log" "$server")
 [ -n "$port" ] || { cat "$work/serve.log" >&2; exit 1; }
 base=http://127.0.0.1:$port
-resting=$(awk '/VmRSS/ { printf "%d\n", $2 / 1024 }' "/proc/$server/status")
+loaded=$(awk '/VmRSS/ { printf "%d\n", $2 / 1024 }' "/proc/$server/status")
+# At rest is serving without changes: both read workloads once, their caches warm (the tile
+# cache fills, the allocator takes what queries need), then the peak so far.
+python3 benches/tiles/tile_list.py | sed 's|^|/tiles/|; s|$|.mvt|' > "$work/tiles"
+python3 benches/search/mix.py > "$work/search"
+for workload in tiles search; do
+  wrk_paths "$port" "$work/$workload" 16 5 "$work/warm.log" > /dev/null
+done
+resting=$(peak_rss_mib "$server")
 
 echo "Accept to visible, $rounds rounds back to back (\`benches/live/accept.py $base TOKEN $rounds\`):"
 echo
@@ -67,8 +76,6 @@ python3 benches/live/accept.py "$base" "$token" "$rate_rounds" --rate 5 --seed 5
 echo '```'
 echo
 
-python3 benches/tiles/tile_list.py | sed 's|^|/tiles/|; s|$|.mvt|' > "$work/tiles"
-python3 benches/search/mix.py > "$work/search"
 echo "| workload, 16 connections, ${seconds} s | accepts | requests/s | p99 ms | errors | accepts done | tile-cache hit rate |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 for workload in tiles search; do
@@ -95,6 +102,6 @@ for workload in tiles search; do
   echo "| $workload | 5 a second | $rps | $p99 | $errors | $done_ | $(hit_rate) |"
 done
 echo
-echo "Server RSS: $resting MiB at rest after loading, peak $(peak_rss_mib "$server") MiB over the run."
+echo "Server RSS: $loaded MiB after loading; $resting MiB at rest (the peak while serving both read workloads, no change yet); peak $(peak_rss_mib "$server") MiB over the run."
 echo
 python3 benches/live/stages.py "$work/serve.log"
