@@ -492,17 +492,15 @@ test("« Ouvert maintenant » filters the map's tiles, not only the list", async
   const source = new URL(await page.evaluate(() => window.lieux.map.getStyle().sources.lieux.url));
   assert.equal(source.searchParams.get("open_now"), "true", "the TileJSON of open places");
   await waitForTile(tiles, (url) => url.searchParams.get("open_now") === "true", "with open_now=true");
-  const during = tiles.asked.length;
   await waitForCounts((c) => c.points <= before.points, "the open places");
   assert.equal(new URL(page.url()).searchParams.get("open_now"), "true", "the filter is in the URL");
 
-  // Unchecked, the map asks for the tiles of every place again.
+  // Unchecked, the map draws the tiles of every place again: asked anew, or from the tiles
+  // MapLibre kept of the unfiltered source (then no request is made, which the test once met
+  // under load).
   await afterSearch(() => openNow.uncheck());
-  await waitForTile(
-    { asked: tiles.asked.slice(during) },
-    (url) => !url.searchParams.has("open_now"),
-    "without open_now",
-  );
+  const unfiltered = new URL(await page.evaluate(() => window.lieux.map.getStyle().sources.lieux.url));
+  assert.equal(unfiltered.searchParams.get("open_now"), null, "the TileJSON of every place");
   tiles.stop();
   await waitForCounts((c) => c.points === before.points, "every place again");
 });
