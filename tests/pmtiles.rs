@@ -229,6 +229,7 @@ fn tiles_of_ids_alone_carry_the_cluster_properties_and_the_id() {
         [
             "cluster",
             "cluster_id",
+            "expansion_zoom",
             "id",
             "point_count",
             "point_count_abbreviated"
