@@ -118,7 +118,10 @@ pub fn opening_hours(data: &[u8]) {
     let weekly = weekly_hours_to_osm(&days, &PeriodHours::default());
     let mut texts = vec![text.to_owned()];
     texts.extend(weekly.opening_hours.clone());
-    let places = places_with_hours(&texts);
+    let places: Vec<std::sync::Arc<Place>> = places_with_hours(&texts)
+        .into_iter()
+        .map(std::sync::Arc::new)
+        .collect();
     let schedules = Schedules::build(&places);
     let open = schedules.at(at);
     for ordinal in 0..places.len() {
