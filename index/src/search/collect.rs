@@ -78,12 +78,17 @@ pub(super) fn half_life(near: Option<Near>) -> f64 {
         .map_or(DEFAULT_HALF_LIFE_M, |radius| (radius / 2.0).max(100.0))
 }
 
-/// How much a place at `distance_m` keeps of its text score, as `request` ranks distance.
-pub(super) fn decay(request: &SearchRequest, distance_m: Option<f64>) -> f32 {
-    let scale_m = request
+/// The scale of `request`'s decay with distance: as asked, or the default half-life.
+pub(super) fn decay_scale(request: &SearchRequest) -> f64 {
+    request
         .distance
         .scale_m
-        .unwrap_or_else(|| half_life(request.near));
+        .unwrap_or_else(|| half_life(request.near))
+}
+
+/// How much a place at `distance_m` keeps of its text score, as `request` ranks distance with
+/// its scale resolved ([`decay_scale`]).
+pub(super) fn decay(request: &SearchRequest, scale_m: f64, distance_m: Option<f64>) -> f32 {
     #[allow(clippy::cast_possible_truncation)]
     let decay = distance_m.map_or(1.0, |d| request.distance.factor(d, scale_m)) as f32;
     decay
@@ -97,6 +102,8 @@ pub(super) struct Collector<'a> {
     by_distance: bool,
     /// Whether distance ranks in bands (and then a lower text score may still enter).
     banded: bool,
+    /// The decay's scale, resolved once ([`decay_scale`]).
+    scale_m: f64,
     keep: usize,
     best: BinaryHeap<Ranked>,
     total: u64,
@@ -129,6 +136,7 @@ impl<'a> Collector<'a> {
             open: request.open.map(|open| search.schedules.at(open.at)),
             by_distance: near.is_some() && (request.sort == Sort::Distance || !has_text),
             banded: near.is_some() && request.distance.has_bands(),
+            scale_m: decay_scale(request),
             keep: request.offset.saturating_add(request.limit),
             best: BinaryHeap::new(),
             total: 0,
@@ -251,7 +259,7 @@ impl<'a> Collector<'a> {
                 if self.banded {
                     band = distance_m.map_or(0, |d| self.request.distance.band(d));
                 }
-                let score = text_score * decay(self.request, distance_m);
+                let score = text_score * decay(self.request, self.scale_m, distance_m);
                 (-f64::from(score), score)
             }
         };
@@ -303,7 +311,7 @@ impl<'a> Collector<'a> {
 
     pub(super) fn finish(mut self) -> SearchResults {
         self.count_pending();
-        let (by_distance, request) = (self.by_distance, self.request);
+        let (by_distance, request, scale_m) = (self.by_distance, self.request, self.scale_m);
         let hits = self
             .best
             .into_sorted_vec()
@@ -313,7 +321,7 @@ impl<'a> Collector<'a> {
                 let distance_m = ranked.chord.map(distance_for_chord);
                 Hit {
                     score: if by_distance {
-                        ranked.hit.score * decay(request, distance_m)
+                        ranked.hit.score * decay(request, scale_m, distance_m)
                     } else {
                         ranked.hit.score
                     },

@@ -57,7 +57,7 @@ use crate::store::PlaceIndex;
 use crate::vocab::{Service, VocabSet};
 use crate::Result;
 use blocks::Blocks;
-use collect::{decay, Collector};
+use collect::{decay, decay_scale, Collector};
 pub use distance::{Decay, DistanceRanking};
 use docs::DocMap;
 use expand::Expansions;
@@ -1051,13 +1051,14 @@ impl SearchIndex {
             nearest.push((distance, ordinal));
         }
         nearest.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let scale_m = decay_scale(request);
         let hits = nearest
             .into_iter()
             .take(keep)
             .skip(request.offset)
             .map(|(distance, ordinal)| Hit {
                 ordinal,
-                score: decay(request, Some(distance)),
+                score: decay(request, scale_m, Some(distance)),
                 distance_m: Some(distance),
             })
             .collect();
