@@ -9,12 +9,18 @@
 //! `include_unknown`). The live index names an `open_now` map after the span of time over which
 //! no place opens or closes ([`lieux_index::serve::map`]), so its tiles' `ETag` changes when a
 //! place's state does, and their `max-age` never outlives the span.
+//!
+//! The routes that draw clusters (tiles, TileJSON, `/clusters` and a cluster's children) also
+//! take `cluster_counts=VOCABULARY`: each cluster then carries the number of its places with
+//! each value of that vocabulary, for pie and donut clusters
+//! ([`lieux_index::serve::map::ClusterCounts`]).
 
 use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use lieux_index::filter::PlaceFilter;
+use lieux_index::search::facets::Facet;
 use lieux_index::search::schedules::TIME_ZONE;
 use lieux_index::serve::geojson::collection_schema;
 use lieux_index::serve::map::MapFeature;
@@ -244,6 +250,44 @@ impl RouteParams for MapParams {
     }
 }
 
+/// `cluster_counts` of the routes that draw clusters.
+const CLUSTER_COUNTS: Parameter = Parameter {
+    name: "cluster_counts",
+    description: "A vocabulary whose values clusters count, to draw them as pies or donuts: each cluster then has `VOCABULARY:VALUE`, the number of its places (among those the filters keep) with that value, for each value at least one of them has (for example `services:Aide aux démarches administratives`). A place with several values counts in each. TileJSON lists the properties.",
+    kind: Kind::Choice {
+        values: &Facet::VOCABULARY_NAMES,
+    },
+};
+
+/// The vocabulary `cluster_counts` names, if given.
+fn cluster_counts(query: &Query) -> Result<Option<Facet>, ApiError> {
+    Ok(CLUSTER_COUNTS
+        .choice(query)?
+        .and_then(Facet::vocabulary_named))
+}
+
+/// The parameters of the routes that draw clusters: the map's, and `cluster_counts`.
+pub struct DrawnParams {
+    map: MapParams,
+    counts: Option<Facet>,
+}
+
+/// The parameters of the routes that draw clusters.
+const DRAWN: [Parameter; 4] = [OPEN_AT, OPEN_NOW, INCLUDE_UNKNOWN, CLUSTER_COUNTS];
+
+impl RouteParams for DrawnParams {
+    const PARAMETERS: &'static [Parameter] = &DRAWN;
+    const GROUPS: &'static [Group] = &[OPENING];
+    const FILTERS: Filters = Filters::All;
+
+    fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
+        Ok(Self {
+            map: MapParams::read_from(query, limits)?,
+            counts: cluster_counts(query)?,
+        })
+    }
+}
+
 /// The map filter of a tile URL's query string, as the tile routes read it (the filters and
 /// `open_at`): what `lieux export --pmtiles --filter` writes the tiles of. `open_now` is refused,
 /// as an archive is made once and read long after.
@@ -352,28 +396,35 @@ async fn blocking<T: Send + 'static>(
 pub async fn tile(
     state: web::Data<AppState>,
     live: Live,
-    Params(asked): Params<MapParams>,
+    Params(asked): Params<DrawnParams>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let coord = tile_of(&request)?;
-    let filter = asked.on(&live);
+    let counts = asked.counts;
+    let filter = asked.map.on(&live);
     let cache_control = cache_control_until(&state.tile_cache_control, filter.fresh_until());
     let compression = if accepts_gzip(&request) {
         Compression::Gzip
     } else {
         Compression::None
     };
-    let etag = tile_etag(&live, &filter, coord, compression);
+    let etag = tile_etag(&live, &filter, counts, coord, compression);
     let bytes = if request
         .headers()
         .get(header::IF_NONE_MATCH)
         .is_some_and(|tag| tag.as_bytes() == etag.as_bytes())
     {
         None
-    } else if live.has_map(&filter) {
-        Some(live.tile(&filter, coord, compression)?)
+    } else if live.has_map(&filter) && counts.is_none() {
+        Some(live.tile(&filter, coord, compression, counts)?)
     } else {
-        Some(blocking(&live, move |live| live.tile(&filter, coord, compression)).await?)
+        // The map, or its counts, may have to be made: seconds at a million places.
+        Some(
+            blocking(&live, move |live| {
+                live.tile(&filter, coord, compression, counts)
+            })
+            .await?,
+        )
     };
     Ok(tile_response(bytes, compression, etag, &cache_control))
 }
@@ -407,16 +458,18 @@ fn tile_response(
     }
 }
 
-/// The `ETag` of a tile: the index, the filter and tile, and the compression, as
+/// The `ETag` of a tile: the index, the filter, the counts and tile, and the compression, as
 /// `"0123456789abcdef-0123456789abcdef-gz"`.
 fn tile_etag(
     live: &LiveIndex,
     filter: &MapFilter,
+    counts: Option<Facet>,
     coord: TileCoord,
     compression: Compression,
 ) -> String {
     let tile_hash = blake3::Hasher::new()
         .update(filter.key().as_bytes())
+        .update(counts.map_or("", Facet::name).as_bytes())
         .update(&[coord.z()])
         .update(&coord.x().to_le_bytes())
         .update(&coord.y().to_le_bytes())
@@ -460,10 +513,11 @@ fn accepts_gzip(request: &HttpRequest) -> bool {
 pub async fn tilejson(
     state: web::Data<AppState>,
     live: Live,
-    Params(asked): Params<MapParams>,
+    Params(asked): Params<DrawnParams>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = asked.on(&live);
+    let counts = asked.counts;
+    let filter = asked.map.on(&live);
     let base = state.base_url(&request)?;
     let query_string = request.query_string();
     let suffix = if query_string.is_empty() {
@@ -476,12 +530,13 @@ pub async fn tilejson(
         base.trim_end_matches('/')
     );
     let attribution = state.attribution.as_deref();
-    Ok(HttpResponse::Ok().json(live.tilejson(tiles, &filter, attribution)))
+    Ok(HttpResponse::Ok().json(live.tilejson(tiles, &filter, attribution, counts)))
 }
 
 /// The parameters of `/clusters`: the filters, a bbox and a zoom.
 pub struct ClustersParams {
     map: MapParams,
+    counts: Option<Facet>,
     bbox: LngLatBbox,
     zoom: u8,
 }
@@ -498,7 +553,14 @@ const ZOOM: Parameter = Parameter {
 };
 
 impl RouteParams for ClustersParams {
-    const PARAMETERS: &'static [Parameter] = &[BBOX, ZOOM, OPEN_AT, OPEN_NOW, INCLUDE_UNKNOWN];
+    const PARAMETERS: &'static [Parameter] = &[
+        BBOX,
+        ZOOM,
+        OPEN_AT,
+        OPEN_NOW,
+        INCLUDE_UNKNOWN,
+        CLUSTER_COUNTS,
+    ];
     const GROUPS: &'static [Group] = &[OPENING];
     const FILTERS: Filters = Filters::All;
 
@@ -510,6 +572,7 @@ impl RouteParams for ClustersParams {
         limits.check_bbox(&bbox)?;
         Ok(Self {
             map: MapParams::read_from(query, limits)?,
+            counts: cluster_counts(query)?,
             bbox,
             zoom: u8::try_from(ZOOM.integer(query, limits)?).unwrap_or(MAX_TILE_ZOOM),
         })
@@ -521,10 +584,18 @@ pub async fn clusters(
     live: Live,
     Params(asked): Params<ClustersParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let ClustersParams { map, bbox, zoom } = asked;
+    let ClustersParams {
+        map,
+        counts,
+        bbox,
+        zoom,
+    } = asked;
     let filter = map.on(&live);
     let fresh_until = filter.fresh_until();
-    let clusters = blocking(&live, move |live| live.clusters(&filter, bbox, zoom)).await?;
+    let clusters = blocking(&live, move |live| {
+        live.clusters(&filter, bbox, zoom, counts)
+    })
+    .await?;
     let mut response = HttpResponse::Ok();
     if fresh_until.is_some() {
         let no_cache = header::HeaderValue::from_static("no-cache");
@@ -545,11 +616,15 @@ fn cluster_id(id: &str) -> Result<u64, ApiError> {
 pub async fn cluster_children(
     live: Live,
     id: web::Path<String>,
-    Params(asked): Params<MapParams>,
+    Params(asked): Params<DrawnParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = cluster_id(&id)?;
-    let filter = asked.on(&live);
-    let children = blocking(&live, move |live| live.cluster_children(&filter, id)).await?;
+    let counts = asked.counts;
+    let filter = asked.map.on(&live);
+    let children = blocking(&live, move |live| {
+        live.cluster_children(&filter, id, counts)
+    })
+    .await?;
     Ok(HttpResponse::Ok().content_type(GEOJSON).json(children))
 }
 

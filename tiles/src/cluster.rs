@@ -33,9 +33,12 @@
 use rayon::prelude::*;
 
 use crate::kdtree;
+
+mod tally;
 use crate::mercator::{
     lat_to_unit_y, unit_x_to_lon, unit_y_to_lat, wrap_longitude, zoom_scale, TileCoord, MAX_ZOOM,
 };
+pub use tally::Tally;
 
 /// How to cluster, with supercluster's option names and defaults.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -14,7 +14,9 @@
 //! filter says until when its tiles hold ([`MapFilter::fresh_until`]), for HTTP caches.
 //!
 //! Tiles hold one layer, `places`. Clusters carry `cluster`, `cluster_id`, `point_count`,
-//! `point_count_abbreviated` and `expansion_zoom`; places carry the fields a map needs to draw and label them. A tile
+//! `point_count_abbreviated` and `expansion_zoom`, and when asked (`cluster_counts`) the number
+//! of their places with each value of a vocabulary ([`ClusterCounts`]); places carry the fields
+//! a map needs to draw and label them. A tile
 //! is kept under [`MAX_TILE_BYTES`]: when one would be larger, it is encoded again with fewer
 //! place properties (`id` and `nom`, then `id` alone), which a client can complete through
 //! `/places/{id}`. This only happens for dense tiles above the clustering zooms.
@@ -25,12 +27,13 @@ use std::sync::{Arc, Mutex};
 use lieux_tiles::encode::DEFAULT_EXTENT;
 use lieux_tiles::{
     encode_tile_with, ClusterIndex, ClusterItem, ClusterOptions, LngLatBbox, PropertySink,
-    PropertyValue, TileCoord,
+    PropertyValue, Tally, TileCoord,
 };
 use serde_json::{json, Map, Value};
 
 use crate::filter::PlaceFilter;
 use crate::place::{Place, TextField};
+use crate::search::facets::{Facet, FacetColumns};
 use crate::search::schedules::OpenState;
 use crate::search::{OpenFilter, SearchIndex};
 use crate::store::PlaceIndex;
@@ -92,15 +95,28 @@ impl schemars::JsonSchema for MapFeature {
                 ((*name).to_owned(), schema)
             })
             .collect();
-        let cluster_fields = cluster.keys().map(String::as_str).collect();
+        let cluster_fields: Vec<&str> = lieux_tiles::encode::CLUSTER_FIELDS
+            .iter()
+            .map(|(name, _)| *name)
+            .collect();
         let place: Map<String, Value> = PLACE_PROPERTIES
             .iter()
             .map(|name| ((*name).to_owned(), json!({ "type": "string" })))
             .collect();
+        let mut cluster = feature(
+            json!({ "type": "integer", "minimum": 0 }),
+            cluster,
+            cluster_fields,
+        );
+        // The counts `cluster_counts` adds: `services:Aide aux démarches administratives`, ...
+        let counted: Vec<&str> = Facet::VOCABULARIES.iter().map(|f| f.name()).collect();
+        cluster["properties"]["properties"]["patternProperties"] = json!({
+            format!("^({}):.", counted.join("|")): { "type": "integer", "minimum": 1 },
+        });
         schemars::json_schema!({
-            "description": "A cluster (`cluster` is true; `/clusters/{cluster_id}/…` opens it), or a place with the properties of its tiles, lists joined with `|`.",
+            "description": "A cluster (`cluster` is true; `/clusters/{cluster_id}/…` opens it), or a place with the properties of its tiles, lists joined with `|`. With `cluster_counts=VOCABULARY`, a cluster also has `VOCABULARY:VALUE`, the number of its places with that value, for each value at least one of them has.",
             "oneOf": [
-                feature(json!({ "type": "integer", "minimum": 0 }), cluster.clone(), cluster_fields),
+                cluster,
                 feature(json!({ "type": "string" }), place, vec!["id", "nom"]),
             ],
         })
@@ -248,6 +264,69 @@ impl MapFilter {
     }
 }
 
+/// The number of places with each value of one vocabulary in every cluster of a map: what
+/// `cluster_counts` adds to clusters, to draw them as pies or donuts. Made once per map and
+/// vocabulary (a pass over the map's levels, [`ClusterIndex::tally`]) from the facet rows of the
+/// index it serves, and kept with the map in the [`MapCache`] of that index: a batch that keeps
+/// the map's hierarchy may have changed the places' values, so counts are never carried over.
+///
+/// Each value counted is a property `VOCABULARY:VALUE` (for example
+/// `services:Aide aux démarches administratives`), the schema's name and label, so that a style
+/// names them as filters do; values none of the cluster's places has are left out (0).
+pub struct ClusterCounts {
+    facet: Facet,
+    /// `facet:label`, by value.
+    keys: Vec<String>,
+    tally: Tally,
+}
+
+impl ClusterCounts {
+    /// The counts of `facet`'s values in the clusters of `map`, its places' values read from
+    /// `rows`.
+    #[must_use]
+    pub fn of(map: &PlaceMap, rows: &FacetColumns, facet: Facet) -> Self {
+        let keys: Vec<String> = facet
+            .labels()
+            .iter()
+            .map(|label| format!("{}:{label}", facet.name()))
+            .collect();
+        let tally = map.clusters.tally(keys.len(), |point| {
+            bit_positions(rows.row(map.ordinals[point as usize]).value_bits(facet))
+        });
+        Self { facet, keys, tally }
+    }
+
+    /// The vocabulary counted.
+    #[must_use]
+    pub fn facet(&self) -> Facet {
+        self.facet
+    }
+
+    /// The property names, by value: what TileJSON documents.
+    #[must_use]
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    /// Adds the counts of the cluster `id` to its feature.
+    fn add_to(&self, id: u64, sink: &mut impl PropertySink) {
+        for &(value, count) in self.tally.of(id) {
+            sink.add(&self.keys[usize::from(value)], count.into());
+        }
+    }
+}
+
+/// The positions of the bits set in `bits`, lowest first.
+fn bit_positions(mut bits: u128) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (bits != 0).then(|| {
+            let position = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            position
+        })
+    })
+}
+
 /// The clustering hierarchy of the places one filter keeps.
 pub struct PlaceMap {
     /// The hierarchy; its point `i` is the place of ordinal `ordinals[i]`.
@@ -355,11 +434,12 @@ impl PlaceMap {
     /// # Errors
     /// When encoding fails.
     pub fn tile(&self, index: &PlaceIndex, tile: TileCoord) -> Result<Vec<u8>> {
-        self.tile_with(index, tile, TileProperties::All)
+        self.tile_with(index, tile, TileProperties::All, None)
     }
 
     /// The Mapbox Vector Tile of `tile` with the place `properties` asked (the server's tiles
-    /// are [`TileProperties::All`]).
+    /// are [`TileProperties::All`]), and clusters with their `counts` when given (made of this
+    /// map).
     ///
     /// # Errors
     /// When encoding fails.
@@ -368,6 +448,7 @@ impl PlaceMap {
         index: &PlaceIndex,
         tile: TileCoord,
         properties: TileProperties,
+        counts: Option<&ClusterCounts>,
     ) -> Result<Vec<u8>> {
         let buffer = self.clusters.options().tile_buffer(DEFAULT_EXTENT);
         let items = self.clusters.tile(tile, DEFAULT_EXTENT, buffer);
@@ -380,9 +461,19 @@ impl PlaceMap {
         };
         let point_ids = properties == TileProperties::All;
         for &detail in details {
-            bytes = encode_tile_with(&items, DEFAULT_EXTENT, point_ids, |point, feature| {
-                place_properties(self.place(index, point), detail, feature, &mut scratch);
-            })?;
+            bytes = encode_tile_with(
+                &items,
+                DEFAULT_EXTENT,
+                point_ids,
+                |point, feature| {
+                    place_properties(self.place(index, point), detail, feature, &mut scratch);
+                },
+                |id, feature| {
+                    if let Some(counts) = counts {
+                        counts.add_to(id, feature);
+                    }
+                },
+            )?;
             if bytes.len() <= MAX_TILE_BYTES {
                 break;
             }
@@ -445,27 +536,40 @@ impl PlaceMap {
             .collect()
     }
 
-    /// The clusters and places within `bbox` at `zoom`, as a GeoJSON `FeatureCollection`.
+    /// The clusters and places within `bbox` at `zoom`, as a GeoJSON `FeatureCollection`,
+    /// clusters with their `counts` when given (made of this map).
     #[must_use]
-    pub fn clusters_geojson(&self, index: &PlaceIndex, bbox: LngLatBbox, zoom: u8) -> Value {
+    pub fn clusters_geojson(
+        &self,
+        index: &PlaceIndex,
+        bbox: LngLatBbox,
+        zoom: u8,
+        counts: Option<&ClusterCounts>,
+    ) -> Value {
         let features: Vec<Value> = self
             .clusters
             .clusters(bbox, zoom)
             .iter()
-            .map(|item| self.feature(index, item))
+            .map(|item| self.feature(index, item, counts))
             .collect();
         json!({ "type": "FeatureCollection", "features": features })
     }
 
-    /// The children of a cluster, as a GeoJSON `FeatureCollection`.
+    /// The children of a cluster, as a GeoJSON `FeatureCollection`, clusters with their
+    /// `counts` when given (made of this map).
     ///
     /// # Errors
     /// When `cluster_id` names no cluster of this map.
-    pub fn children_geojson(&self, index: &PlaceIndex, cluster_id: u64) -> Result<Value> {
+    pub fn children_geojson(
+        &self,
+        index: &PlaceIndex,
+        cluster_id: u64,
+        counts: Option<&ClusterCounts>,
+    ) -> Result<Value> {
         let children = self.clusters.children(cluster_id)?;
         let features: Vec<Value> = children
             .iter()
-            .map(|item| self.feature(index, item))
+            .map(|item| self.feature(index, item, counts))
             .collect();
         Ok(json!({ "type": "FeatureCollection", "features": features }))
     }
@@ -484,7 +588,7 @@ impl PlaceMap {
         let leaves = self.clusters.leaves(cluster_id, limit, offset)?;
         let features: Vec<Value> = leaves
             .iter()
-            .map(|&point| self.feature(index, &ClusterItem::Point { index: point }))
+            .map(|&point| self.feature(index, &ClusterItem::Point { index: point }, None))
             .collect();
         Ok(json!({ "type": "FeatureCollection", "features": features }))
     }
@@ -497,7 +601,12 @@ impl PlaceMap {
         Ok(self.clusters.expansion_zoom(cluster_id)?)
     }
 
-    fn feature(&self, index: &PlaceIndex, item: &ClusterItem) -> Value {
+    fn feature(
+        &self,
+        index: &PlaceIndex,
+        item: &ClusterItem,
+        counts: Option<&ClusterCounts>,
+    ) -> Value {
         match *item {
             ClusterItem::Cluster {
                 id,
@@ -505,18 +614,24 @@ impl PlaceMap {
                 lon,
                 lat,
                 expansion_zoom,
-            } => json!({
-                "type": "Feature",
-                "id": id,
-                "geometry": { "type": "Point", "coordinates": [lon, lat] },
-                "properties": {
-                    "cluster": true,
-                    "cluster_id": id,
-                    "point_count": count,
-                    "point_count_abbreviated": lieux_tiles::point_count_abbreviated(count),
-                    "expansion_zoom": expansion_zoom,
-                },
-            }),
+            } => {
+                let mut properties = JsonProperties(Map::new());
+                properties.add("cluster", true.into());
+                properties.add("cluster_id", id.into());
+                properties.add("point_count", count.into());
+                let abbreviated = lieux_tiles::point_count_abbreviated(count);
+                properties.add("point_count_abbreviated", abbreviated.into());
+                properties.add("expansion_zoom", u64::from(expansion_zoom).into());
+                if let Some(counts) = counts {
+                    counts.add_to(id, &mut properties);
+                }
+                json!({
+                    "type": "Feature",
+                    "id": id,
+                    "geometry": { "type": "Point", "coordinates": [lon, lat] },
+                    "properties": properties.0,
+                })
+            }
             ClusterItem::Point { index: point } => {
                 let place = self.place(index, point);
                 let mut properties = JsonProperties(Map::new());
@@ -598,6 +713,8 @@ pub struct MapCache {
 #[derive(Default)]
 struct CacheEntries {
     maps: HashMap<String, (Arc<PlaceMap>, u64)>,
+    /// The cluster counts made of the maps held, by the map's key and the vocabulary.
+    counts: HashMap<(String, Facet), Arc<ClusterCounts>>,
     clock: u64,
 }
 
@@ -668,11 +785,37 @@ impl MapCache {
                 .min_by_key(|(_, (_, used))| *used)
                 .map(|(k, _)| k.clone());
             match oldest {
-                Some(k) => entries.maps.remove(&k),
+                Some(k) => {
+                    entries.maps.remove(&k);
+                    entries.counts.retain(|(map, _), _| *map != k);
+                }
                 None => break,
-            };
+            }
         }
         Ok(map)
+    }
+
+    /// The counts of `facet` in the clusters of `map`, the map of `filter` in this cache: made
+    /// once (from `rows`, the facet rows of the index the cache belongs to) and kept with it.
+    pub fn counts(
+        &self,
+        filter: &MapFilter,
+        map: &PlaceMap,
+        rows: &FacetColumns,
+        facet: Facet,
+    ) -> Arc<ClusterCounts> {
+        let key = (filter.key.clone(), facet);
+        if let Some(counts) = self.lock().counts.get(&key) {
+            return Arc::clone(counts);
+        }
+        // Made outside the lock: other maps' tiles go on meanwhile.
+        let counts = Arc::new(ClusterCounts::of(map, rows, facet));
+        let mut entries = self.lock();
+        // Kept while the map is: a map already evicted goes without.
+        if !entries.maps.contains_key(&key.0) {
+            return counts;
+        }
+        Arc::clone(entries.counts.entry(key).or_insert(counts))
     }
 
     /// The entries; a panic while they were held leaves nothing half-done, so a poisoned lock

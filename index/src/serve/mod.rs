@@ -48,6 +48,7 @@ use crate::filter::PlaceFilter;
 use crate::ingest::import::{import, ImportOptions};
 use crate::notice::{Notice, NoticeKind};
 use crate::place::Place;
+use crate::search::facets::Facet;
 use crate::search::suggest::Suggestion;
 use crate::search::thesaurus::Thesaurus;
 use crate::search::{Asked, Hit, SearchIndex, SearchRequest};
@@ -57,7 +58,7 @@ use crate::store::{
 };
 use crate::{Error, Result};
 use geojson::PlaceFeature;
-use map::{MapCache, MapFilter, PlaceMap, PLACE_PROPERTIES};
+use map::{MapCache, MapFilter, PlaceMap, TileProperties, PLACE_PROPERTIES};
 use tiles::{Compression, TileCache, MAX_TILE_ZOOM};
 
 /// How the derived structures of an index are built.
@@ -357,8 +358,9 @@ impl LiveIndex {
     }
 
     /// The vector tile `coord` of the places `filter` keeps, compressed as asked (empty bytes
-    /// for an empty tile): from the tile cache, or encoded from the filter's map (built if no
-    /// cache holds it), compressed once and cached.
+    /// for an empty tile), its clusters with the counts of the values of `counts` when given:
+    /// from the tile cache, or encoded from the filter's map (built if no cache holds it),
+    /// compressed once and cached.
     ///
     /// # Errors
     /// When encoding or clustering fails.
@@ -367,28 +369,67 @@ impl LiveIndex {
         filter: &MapFilter,
         coord: TileCoord,
         compression: Compression,
+        counts: Option<Facet>,
     ) -> Result<Arc<[u8]>> {
-        self.tiles
-            .get_or_insert(filter.key(), coord, compression, || {
-                self.map(filter)?.tile(&self.index, coord)
-            })
+        let encode = || {
+            let map = self.map(filter)?;
+            let counts = counts.map(|facet| self.cluster_counts(filter, &map, facet));
+            map.tile_with(&self.index, coord, TileProperties::All, counts.as_deref())
+        };
+        match counts {
+            None => self
+                .tiles
+                .get_or_insert(filter.key(), coord, compression, encode),
+            Some(facet) => self.tiles.get_or_insert(
+                &tile_key_counting(filter, facet),
+                coord,
+                compression,
+                encode,
+            ),
+        }
     }
 
     /// The clusters and places that `filter` keeps within `bbox` at `zoom`, as a GeoJSON
-    /// `FeatureCollection`.
+    /// `FeatureCollection`, clusters with the counts of the values of `counts` when given.
     ///
     /// # Errors
     /// When clustering fails.
-    pub fn clusters(&self, filter: &MapFilter, bbox: LngLatBbox, zoom: u8) -> Result<Value> {
-        Ok(self.map(filter)?.clusters_geojson(&self.index, bbox, zoom))
+    pub fn clusters(
+        &self,
+        filter: &MapFilter,
+        bbox: LngLatBbox,
+        zoom: u8,
+        counts: Option<Facet>,
+    ) -> Result<Value> {
+        let map = self.map(filter)?;
+        let counts = counts.map(|facet| self.cluster_counts(filter, &map, facet));
+        Ok(map.clusters_geojson(&self.index, bbox, zoom, counts.as_deref()))
     }
 
-    /// The children of the cluster `id` of the map of `filter`, as GeoJSON.
+    /// The children of the cluster `id` of the map of `filter`, as GeoJSON, clusters with the
+    /// counts of the values of `counts` when given.
     ///
     /// # Errors
     /// When `id` names no cluster of that map.
-    pub fn cluster_children(&self, filter: &MapFilter, id: u64) -> Result<Value> {
-        self.map(filter)?.children_geojson(&self.index, id)
+    pub fn cluster_children(
+        &self,
+        filter: &MapFilter,
+        id: u64,
+        counts: Option<Facet>,
+    ) -> Result<Value> {
+        let map = self.map(filter)?;
+        let counts = counts.map(|facet| self.cluster_counts(filter, &map, facet));
+        map.children_geojson(&self.index, id, counts.as_deref())
+    }
+
+    fn cluster_counts(
+        &self,
+        filter: &MapFilter,
+        map: &PlaceMap,
+        facet: Facet,
+    ) -> Arc<map::ClusterCounts> {
+        self.maps
+            .counts(filter, map, self.search.facet_rows(), facet)
     }
 
     /// The places of the cluster `id` of the map of `filter`, `limit` from `offset`, as GeoJSON.
@@ -422,13 +463,28 @@ impl LiveIndex {
         tiles: String,
         filter: &MapFilter,
         attribution: Option<&str>,
+        counts: Option<Facet>,
     ) -> TileJson {
-        tilejson_of(
+        let mut document = tilejson_of(
             tiles,
             filter,
             attribution.unwrap_or(&self.attribution),
             self.bounds,
-        )
+        );
+        if let Some(facet) = counts {
+            for layer in &mut document.vector_layers {
+                for label in facet.labels() {
+                    let key = format!("{}:{label}", facet.name());
+                    layer.fields.insert(key, "Number".to_owned());
+                }
+                layer.description = Some(format!(
+                    "Clusters and places. A cluster has `{0}:VALUE`, the number of its places with \
+                     that value of `{0}`, for each value one of them has (absent: none has it).",
+                    facet.name()
+                ));
+            }
+        }
+        document
     }
 
     fn map(&self, filter: &MapFilter) -> Result<Arc<PlaceMap>> {
@@ -901,6 +957,11 @@ impl Drop for OwnedDir {
 
 /// The TileJSON 3.0.0 of the tiles of `filter` at the URL template `tiles`, over places within
 /// `bounds`.
+/// The key in the tile cache of the tiles of `filter` whose clusters count `facet`'s values.
+fn tile_key_counting(filter: &MapFilter, facet: Facet) -> String {
+    format!("{}#cluster_counts={}", filter.key(), facet.name())
+}
+
 fn tilejson_of(
     tiles: String,
     filter: &MapFilter,

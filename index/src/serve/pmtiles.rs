@@ -98,7 +98,7 @@ impl LiveIndex {
         out: &Path,
     ) -> Result<PmtilesWritten> {
         let map = self.map(filter)?;
-        let tilejson = self.tilejson(String::new(), filter, options.attribution.as_deref());
+        let tilejson = self.tilejson(String::new(), filter, options.attribution.as_deref(), None);
         write(&self.index, &map, &tilejson, options, out)
     }
 }
@@ -154,7 +154,7 @@ fn write(
             let made: Vec<Result<Vec<u8>>> = chunk
                 .par_iter()
                 .map(|&(_, coord)| {
-                    let plain = map.tile_with(index, coord, options.properties)?;
+                    let plain = map.tile_with(index, coord, options.properties, None)?;
                     Ok(if plain.is_empty() {
                         plain
                     } else {

@@ -378,16 +378,22 @@ fn answers(live: &LiveIndex, tiles: &BTreeSet<TileCoord>) -> Vec<String> {
     }
     let all = MapFilter::default();
     for zoom in 0..=16 {
-        let clusters = live.clusters(&all, LngLatBbox::WORLD, zoom).unwrap();
+        // With the number of places of each service in each cluster, which a batch that keeps
+        // the hierarchy must count again.
+        let clusters = live
+            .clusters(&all, LngLatBbox::WORLD, zoom, Some(Facet::Services))
+            .unwrap();
         out.push(format!("clusters {zoom}: {clusters}"));
     }
     for &coord in tiles {
-        let tile = live.tile(&all, coord, Compression::None).unwrap();
         let (z, x, y) = (coord.z(), coord.x(), coord.y());
-        out.push(format!(
-            "tile {z}/{x}/{y}: {}",
-            blake3::hash(&tile).to_hex()
-        ));
+        for counts in [None, Some(Facet::Services)] {
+            let tile = live.tile(&all, coord, Compression::None, counts).unwrap();
+            out.push(format!(
+                "tile {z}/{x}/{y} {counts:?}: {}",
+                blake3::hash(&tile).to_hex()
+            ));
+        }
     }
     out
 }
@@ -532,7 +538,9 @@ proptest! {
         while upto < changes.len() {
             upto = (upto + batch_of).min(changes.len());
             for coord in tiles_of_places(&live) {
-                live.tile(&all, coord, Compression::None).unwrap();
+                for counts in [None, Some(Facet::Services)] {
+                    live.tile(&all, coord, Compression::None, counts).unwrap();
+                }
                 tiles.insert(coord);
             }
             live = live.amended(&changes[..upto], work.path(), &options()).unwrap().unwrap();
