@@ -11,9 +11,10 @@
 //! place's state does, and their `max-age` never outlives the span.
 //!
 //! The routes that draw clusters (tiles, TileJSON, `/clusters` and a cluster's children) also
-//! take `cluster_counts=VOCABULARY`: each cluster then carries the number of its places with
-//! each value of that vocabulary, for pie and donut clusters
-//! ([`lieux_index::serve::map::ClusterCounts`]).
+//! take what their features carry ([`MapContent`]): `cluster_counts=VOCABULARY`, each cluster
+//! then carrying the number of its places with each value of that vocabulary, for pie and
+//! donut clusters ([`lieux_index::serve::map::ClusterCounts`]); and `fields=`, the place
+//! properties a light map needs (`id` always), which TileJSON follows.
 
 use std::sync::Arc;
 
@@ -23,7 +24,7 @@ use lieux_index::filter::PlaceFilter;
 use lieux_index::search::facets::Facet;
 use lieux_index::search::schedules::TIME_ZONE;
 use lieux_index::serve::geojson::collection_schema;
-use lieux_index::serve::map::MapFeature;
+use lieux_index::serve::map::{MapContent, MapFeature, PlaceFields};
 use lieux_index::serve::map::{MapFilter, OpenTime};
 use lieux_index::serve::tiles::{Compression, MAX_TILE_ZOOM};
 use lieux_index::serve::LiveIndex;
@@ -259,21 +260,39 @@ const CLUSTER_COUNTS: Parameter = Parameter {
     },
 };
 
-/// The vocabulary `cluster_counts` names, if given.
-fn cluster_counts(query: &Query) -> Result<Option<Facet>, ApiError> {
-    Ok(CLUSTER_COUNTS
+/// `fields` of the routes that draw clusters.
+const FIELDS: Parameter = Parameter {
+    name: "fields",
+    description: "The properties places carry, comma-separated (`nom,services`), for lighter tiles: `id` always, and only `id` when empty. Any of `id`, `nom`, `commune`, `code_postal`, `services`, `typologie`, `dispositif_programmes_nationaux`, `frais_a_charge`, `horaires`; all of them when absent. TileJSON lists those asked. Clusters keep their properties.",
+    kind: Kind::Pattern {
+        pattern: "^((id|nom|commune|code_postal|services|typologie|dispositif_programmes_nationaux|frais_a_charge|horaires)(,(id|nom|commune|code_postal|services|typologie|dispositif_programmes_nationaux|frais_a_charge|horaires))*)?$",
+    },
+};
+
+/// What `cluster_counts` and `fields` ask the features to carry.
+fn map_content(query: &Query) -> Result<MapContent, ApiError> {
+    let counts = CLUSTER_COUNTS
         .choice(query)?
-        .and_then(Facet::vocabulary_named))
+        .and_then(Facet::vocabulary_named);
+    let fields = FIELDS
+        .text(query)?
+        .map(|list| {
+            PlaceFields::parse(list).map_err(|message| {
+                ApiError::new(ErrorCode::InvalidParameter, format!("fields: {message}"))
+            })
+        })
+        .transpose()?;
+    Ok(MapContent { counts, fields })
 }
 
-/// The parameters of the routes that draw clusters: the map's, and `cluster_counts`.
+/// The parameters of the routes that draw clusters: the map's, and what its features carry.
 pub struct DrawnParams {
     map: MapParams,
-    counts: Option<Facet>,
+    content: MapContent,
 }
 
 /// The parameters of the routes that draw clusters.
-const DRAWN: [Parameter; 4] = [OPEN_AT, OPEN_NOW, INCLUDE_UNKNOWN, CLUSTER_COUNTS];
+const DRAWN: [Parameter; 5] = [OPEN_AT, OPEN_NOW, INCLUDE_UNKNOWN, CLUSTER_COUNTS, FIELDS];
 
 impl RouteParams for DrawnParams {
     const PARAMETERS: &'static [Parameter] = &DRAWN;
@@ -283,7 +302,7 @@ impl RouteParams for DrawnParams {
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
         Ok(Self {
             map: MapParams::read_from(query, limits)?,
-            counts: cluster_counts(query)?,
+            content: map_content(query)?,
         })
     }
 }
@@ -400,7 +419,7 @@ pub async fn tile(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let coord = tile_of(&request)?;
-    let counts = asked.counts;
+    let content = asked.content;
     let filter = asked.map.on(&live);
     let cache_control = cache_control_until(&state.tile_cache_control, filter.fresh_until());
     let compression = if accepts_gzip(&request) {
@@ -408,20 +427,20 @@ pub async fn tile(
     } else {
         Compression::None
     };
-    let etag = tile_etag(&live, &filter, counts, coord, compression);
+    let etag = tile_etag(&live, &filter, &content, coord, compression);
     let bytes = if request
         .headers()
         .get(header::IF_NONE_MATCH)
         .is_some_and(|tag| tag.as_bytes() == etag.as_bytes())
     {
         None
-    } else if live.has_map(&filter) && counts.is_none() {
-        Some(live.tile(&filter, coord, compression, counts)?)
+    } else if live.has_map(&filter) && content.counts.is_none() {
+        Some(live.tile(&filter, coord, compression, &content)?)
     } else {
         // The map, or its counts, may have to be made: seconds at a million places.
         Some(
             blocking(&live, move |live| {
-                live.tile(&filter, coord, compression, counts)
+                live.tile(&filter, coord, compression, &content)
             })
             .await?,
         )
@@ -463,13 +482,19 @@ fn tile_response(
 fn tile_etag(
     live: &LiveIndex,
     filter: &MapFilter,
-    counts: Option<Facet>,
+    content: &MapContent,
     coord: TileCoord,
     compression: Compression,
 ) -> String {
     let tile_hash = blake3::Hasher::new()
         .update(filter.key().as_bytes())
-        .update(counts.map_or("", Facet::name).as_bytes())
+        .update(content.counts.map_or("", Facet::name).as_bytes())
+        .update(
+            content
+                .fields
+                .map_or("*".to_owned(), fields_text)
+                .as_bytes(),
+        )
         .update(&[coord.z()])
         .update(&coord.x().to_le_bytes())
         .update(&coord.y().to_le_bytes())
@@ -485,6 +510,11 @@ fn tile_etag(
     }
     etag.push('"');
     etag
+}
+
+/// `fields` as a canonical list (`id,nom`), for the `ETag`.
+fn fields_text(fields: PlaceFields) -> String {
+    fields.names().collect::<Vec<_>>().join(",")
 }
 
 /// Whether `Accept-Encoding` accepts gzip: names `gzip` (or `*`) without `q=0`.
@@ -516,7 +546,7 @@ pub async fn tilejson(
     Params(asked): Params<DrawnParams>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let counts = asked.counts;
+    let content = asked.content;
     let filter = asked.map.on(&live);
     let base = state.base_url(&request)?;
     let query_string = request.query_string();
@@ -530,13 +560,13 @@ pub async fn tilejson(
         base.trim_end_matches('/')
     );
     let attribution = state.attribution.as_deref();
-    Ok(HttpResponse::Ok().json(live.tilejson(tiles, &filter, attribution, counts)))
+    Ok(HttpResponse::Ok().json(live.tilejson(tiles, &filter, attribution, &content)))
 }
 
 /// The parameters of `/clusters`: the filters, a bbox and a zoom.
 pub struct ClustersParams {
     map: MapParams,
-    counts: Option<Facet>,
+    content: MapContent,
     bbox: LngLatBbox,
     zoom: u8,
 }
@@ -560,6 +590,7 @@ impl RouteParams for ClustersParams {
         OPEN_NOW,
         INCLUDE_UNKNOWN,
         CLUSTER_COUNTS,
+        FIELDS,
     ];
     const GROUPS: &'static [Group] = &[OPENING];
     const FILTERS: Filters = Filters::All;
@@ -572,7 +603,7 @@ impl RouteParams for ClustersParams {
         limits.check_bbox(&bbox)?;
         Ok(Self {
             map: MapParams::read_from(query, limits)?,
-            counts: cluster_counts(query)?,
+            content: map_content(query)?,
             bbox,
             zoom: u8::try_from(ZOOM.integer(query, limits)?).unwrap_or(MAX_TILE_ZOOM),
         })
@@ -586,14 +617,14 @@ pub async fn clusters(
 ) -> Result<HttpResponse, ApiError> {
     let ClustersParams {
         map,
-        counts,
+        content,
         bbox,
         zoom,
     } = asked;
     let filter = map.on(&live);
     let fresh_until = filter.fresh_until();
     let clusters = blocking(&live, move |live| {
-        live.clusters(&filter, bbox, zoom, counts)
+        live.clusters(&filter, bbox, zoom, &content)
     })
     .await?;
     let mut response = HttpResponse::Ok();
@@ -619,10 +650,10 @@ pub async fn cluster_children(
     Params(asked): Params<DrawnParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = cluster_id(&id)?;
-    let counts = asked.counts;
+    let content = asked.content;
     let filter = asked.map.on(&live);
     let children = blocking(&live, move |live| {
-        live.cluster_children(&filter, id, counts)
+        live.cluster_children(&filter, id, &content)
     })
     .await?;
     Ok(HttpResponse::Ok().content_type(GEOJSON).json(children))
@@ -730,5 +761,17 @@ mod tests {
         // An answer that does not depend on the clock keeps what the operator set.
         let configured = header::HeaderValue::from_static("public, max-age=300");
         assert_eq!(cache_control_until(&configured, None), configured);
+    }
+
+    #[test]
+    fn fields_declares_every_place_property_and_nothing_else() {
+        let Kind::Pattern { pattern } = FIELDS.kind else {
+            panic!("fields is a pattern")
+        };
+        let names = lieux_index::serve::map::PLACE_PROPERTIES.join("|");
+        assert_eq!(pattern, format!("^(({names})(,({names}))*)?$"));
+        for name in lieux_index::serve::map::PLACE_PROPERTIES {
+            assert!(FIELDS.description.contains(&format!("`{name}`")), "{name}");
+        }
     }
 }

@@ -683,3 +683,116 @@ fn tilejson_lists_the_counts_and_wrong_vocabularies_are_refused() {
         "{body}"
     );
 }
+
+/// The keys of the place features (not clusters) of a decoded tile.
+fn place_keys(features: &[DecodedFeature]) -> std::collections::BTreeSet<String> {
+    features
+        .iter()
+        .filter(|f| !f.properties.contains_key("cluster"))
+        .flat_map(|f| f.properties.keys().cloned())
+        .collect()
+}
+
+#[test]
+fn fields_choose_what_places_carry_in_tiles_tilejson_and_clusters() {
+    let server = bundled_server();
+    // A deep tile over Angers: places, no clusters.
+    let (z, lon, lat) = (13, -0.5519, 47.4736);
+    let (x, y, _, _) = locate(lon, lat, z);
+    let path = |query: &str| format!("/tiles/{z}/{x}/{y}.mvt{query}");
+    let (status, _, all) = server.get_bytes(&path(""), &[]);
+    assert_eq!(status, 200);
+    let every = place_keys(&decode(all.clone()).2);
+    assert!(
+        every.contains("services") && every.contains("horaires"),
+        "{every:?}"
+    );
+    let set = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| (*n).to_owned())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    for (query, expected) in [
+        ("?fields=nom", set(&["id", "nom"])),
+        ("?fields=", set(&["id"])),
+        (
+            "?fields=services,commune",
+            set(&["id", "commune", "services"]),
+        ),
+        ("?fields=id,nom,id", set(&["id", "nom"])),
+    ] {
+        let (status, _, body) = server.get_bytes(&path(query), &[]);
+        assert_eq!(status, 200, "{query}");
+        assert!(
+            body.len() < all.len(),
+            "{query}: lighter than the full tile"
+        );
+        let (_, _, features) = decode(body);
+        assert_eq!(
+            features.len(),
+            decode(all.clone()).2.len(),
+            "{query}: the same places"
+        );
+        assert_eq!(place_keys(&features), expected, "{query}");
+    }
+    // Clusters keep their properties.
+    let (status, _, world) = server.get_bytes("/tiles/0/0/0.mvt?fields=", &[]);
+    assert_eq!(status, 200);
+    let clusters = decode(world).2;
+    assert!(clusters
+        .iter()
+        .any(|f| f.properties.contains_key("point_count")
+            && f.properties.contains_key("expansion_zoom")));
+
+    // TileJSON lists what the tiles carry, and keeps the parameter in the tile URL.
+    let (status, doc) = server.get("/tiles.json?fields=nom,services");
+    assert_eq!(status, 200, "{doc}");
+    assert!(doc["tiles"][0]
+        .as_str()
+        .unwrap()
+        .ends_with("?fields=nom,services"));
+    let fields: std::collections::BTreeSet<String> = doc["vector_layers"][0]["fields"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    let cluster_fields = set(&[
+        "cluster",
+        "cluster_id",
+        "point_count",
+        "point_count_abbreviated",
+        "expansion_zoom",
+    ]);
+    let places: std::collections::BTreeSet<String> =
+        fields.difference(&cluster_fields).cloned().collect();
+    assert_eq!(places, set(&["id", "nom", "services"]));
+
+    // GeoJSON clusters too.
+    let (status, collection) = server.get("/clusters?zoom=17&fields=nom&departement=49");
+    assert_eq!(status, 200);
+    for feature in collection["features"].as_array().unwrap() {
+        let keys: std::collections::BTreeSet<String> = feature["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(keys, set(&["id", "nom"]), "{feature}");
+    }
+
+    for bad in [
+        "?fields=nope",
+        "?fields=nom,,services",
+        "?fields=,",
+        "?fields=nom&fields=id",
+    ] {
+        let (status, body) = server.get(&path(bad));
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("fields"),
+            "{bad}: {body}"
+        );
+    }
+}

@@ -135,25 +135,116 @@ pub enum TileProperties {
     /// page asks the rest of `/places/{id}`, or shows only the map). Clusters keep their
     /// properties and ids.
     Id,
+    /// The properties a client chose (`fields=`), `id` always among them (fewer in a tile that
+    /// would pass [`MAX_TILE_BYTES`]).
+    Chosen(PlaceFields),
 }
 
 impl TileProperties {
-    /// The properties and their TileJSON types.
+    /// The properties, in [`PLACE_PROPERTIES`]' order.
     #[must_use]
-    pub fn fields(self) -> &'static [&'static str] {
+    pub fn fields(self) -> Vec<&'static str> {
+        self.sets()[0].names().collect()
+    }
+
+    /// The sets of properties to encode a tile with, each tried while the tile is too large.
+    fn sets(self) -> Vec<PlaceFields> {
         match self {
-            Self::All => &PLACE_PROPERTIES,
-            Self::Id => &["id"],
+            Self::All => vec![PlaceFields::ALL, PlaceFields::NAMED, PlaceFields::ID],
+            Self::Id => vec![PlaceFields::ID],
+            Self::Chosen(fields) => vec![fields, fields.and(PlaceFields::NAMED), PlaceFields::ID],
         }
     }
 }
 
-/// How much of a place a feature carries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Detail {
-    Full,
-    Named,
-    Bare,
+/// Some of [`PLACE_PROPERTIES`], `id` always: bit `i` for `PLACE_PROPERTIES[i]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PlaceFields(u16);
+
+const _: () = assert!(PLACE_PROPERTIES.len() <= 16);
+
+impl PlaceFields {
+    /// Every property.
+    pub const ALL: Self = Self((1 << PLACE_PROPERTIES.len()) - 1);
+    /// `id` alone.
+    pub const ID: Self = Self(1);
+    /// `id` and `nom`.
+    const NAMED: Self = Self(0b11);
+
+    /// The properties named in `list`, comma-separated (`nom,services`), and `id`; an empty list
+    /// is `id` alone (but an empty name in a list is an error).
+    ///
+    /// # Errors
+    /// A name that is not one of [`PLACE_PROPERTIES`], which the message names.
+    pub fn parse(list: &str) -> std::result::Result<Self, String> {
+        if list.is_empty() {
+            return Ok(Self::ID);
+        }
+        list.split(',').try_fold(Self::ID, |fields, name| {
+            let i = PLACE_PROPERTIES
+                .iter()
+                .position(|known| *known == name)
+                .ok_or_else(|| {
+                    format!(
+                        "{name:?} is not a property of places in tiles ({})",
+                        PLACE_PROPERTIES.join(", ")
+                    )
+                })?;
+            Ok(Self(fields.0 | 1 << i))
+        })
+    }
+
+    /// Whether it holds `PLACE_PROPERTIES[i]`.
+    fn has(self, i: usize) -> bool {
+        self.0 & 1 << i != 0
+    }
+
+    fn and(self, other: Self) -> Self {
+        Self(self.0 & other.0)
+    }
+
+    /// The names, in [`PLACE_PROPERTIES`]' order.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        (0..PLACE_PROPERTIES.len())
+            .filter(move |&i| self.has(i))
+            .map(|i| PLACE_PROPERTIES[i])
+    }
+}
+
+/// What the features of a map carry beyond its defaults, as a request asks: the counts of a
+/// vocabulary's values in clusters (`cluster_counts`), and the place properties chosen
+/// (`fields`). Tiles and GeoJSON clusters take the same.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MapContent {
+    /// The vocabulary whose values clusters count.
+    pub counts: Option<Facet>,
+    /// The properties places carry; all of [`PLACE_PROPERTIES`] when `None`.
+    pub fields: Option<PlaceFields>,
+}
+
+impl MapContent {
+    /// The key of the map's tiles of this content in the tile cache (the filter's key alone
+    /// for the default).
+    pub(super) fn tile_key<'k>(&self, filter: &'k MapFilter) -> std::borrow::Cow<'k, str> {
+        if *self == Self::default() {
+            return filter.key().into();
+        }
+        let mut key = format!("{}#", filter.key());
+        if let Some(facet) = self.counts {
+            key.push_str(&format!("cluster_counts={}", facet.name()));
+        }
+        if let Some(fields) = self.fields {
+            key.push_str(&format!("&fields={:x}", fields.0));
+        }
+        key.into()
+    }
+
+    /// The place properties of tiles.
+    #[must_use]
+    pub fn tile_properties(&self) -> TileProperties {
+        self.fields
+            .map_or(TileProperties::All, TileProperties::Chosen)
+    }
 }
 
 /// A filter of the maps and its canonical key, computed once: the key names the filter's map
@@ -455,18 +546,14 @@ impl PlaceMap {
         let mut bytes = Vec::new();
         // One buffer for every joined list of the tile.
         let mut scratch = String::new();
-        let details: &[Detail] = match properties {
-            TileProperties::All => &[Detail::Full, Detail::Named, Detail::Bare],
-            TileProperties::Id => &[Detail::Bare],
-        };
-        let point_ids = properties == TileProperties::All;
-        for &detail in details {
+        let point_ids = properties != TileProperties::Id;
+        for fields in properties.sets() {
             bytes = encode_tile_with(
                 &items,
                 DEFAULT_EXTENT,
                 point_ids,
                 |point, feature| {
-                    place_properties(self.place(index, point), detail, feature, &mut scratch);
+                    place_properties(self.place(index, point), fields, feature, &mut scratch);
                 },
                 |id, feature| {
                     if let Some(counts) = counts {
@@ -537,7 +624,7 @@ impl PlaceMap {
     }
 
     /// The clusters and places within `bbox` at `zoom`, as a GeoJSON `FeatureCollection`,
-    /// clusters with their `counts` when given (made of this map).
+    /// clusters with their `counts` when given (made of this map), places with `fields`.
     #[must_use]
     pub fn clusters_geojson(
         &self,
@@ -545,18 +632,19 @@ impl PlaceMap {
         bbox: LngLatBbox,
         zoom: u8,
         counts: Option<&ClusterCounts>,
+        fields: PlaceFields,
     ) -> Value {
         let features: Vec<Value> = self
             .clusters
             .clusters(bbox, zoom)
             .iter()
-            .map(|item| self.feature(index, item, counts))
+            .map(|item| self.feature(index, item, counts, fields))
             .collect();
         json!({ "type": "FeatureCollection", "features": features })
     }
 
     /// The children of a cluster, as a GeoJSON `FeatureCollection`, clusters with their
-    /// `counts` when given (made of this map).
+    /// `counts` when given (made of this map), places with `fields`.
     ///
     /// # Errors
     /// When `cluster_id` names no cluster of this map.
@@ -565,11 +653,12 @@ impl PlaceMap {
         index: &PlaceIndex,
         cluster_id: u64,
         counts: Option<&ClusterCounts>,
+        fields: PlaceFields,
     ) -> Result<Value> {
         let children = self.clusters.children(cluster_id)?;
         let features: Vec<Value> = children
             .iter()
-            .map(|item| self.feature(index, item, counts))
+            .map(|item| self.feature(index, item, counts, fields))
             .collect();
         Ok(json!({ "type": "FeatureCollection", "features": features }))
     }
@@ -588,7 +677,10 @@ impl PlaceMap {
         let leaves = self.clusters.leaves(cluster_id, limit, offset)?;
         let features: Vec<Value> = leaves
             .iter()
-            .map(|&point| self.feature(index, &ClusterItem::Point { index: point }, None))
+            .map(|&point| {
+                let point = ClusterItem::Point { index: point };
+                self.feature(index, &point, None, PlaceFields::ALL)
+            })
             .collect();
         Ok(json!({ "type": "FeatureCollection", "features": features }))
     }
@@ -606,6 +698,7 @@ impl PlaceMap {
         index: &PlaceIndex,
         item: &ClusterItem,
         counts: Option<&ClusterCounts>,
+        fields: PlaceFields,
     ) -> Value {
         match *item {
             ClusterItem::Cluster {
@@ -635,7 +728,7 @@ impl PlaceMap {
             ClusterItem::Point { index: point } => {
                 let place = self.place(index, point);
                 let mut properties = JsonProperties(Map::new());
-                place_properties(place, Detail::Full, &mut properties, &mut String::new());
+                place_properties(place, fields, &mut properties, &mut String::new());
                 let properties = properties.0;
                 json!({
                     "type": "Feature",
@@ -664,43 +757,42 @@ impl PropertySink for JsonProperties {
     }
 }
 
-/// Adds the properties of a place feature to `sink`, leaving absent values out; lists are
+/// Adds the `fields` of a place feature to `sink`, leaving absent values out; lists are
 /// joined in `scratch`, reused from place to place.
 fn place_properties(
     place: &Place,
-    detail: Detail,
+    fields: PlaceFields,
     sink: &mut impl PropertySink,
     scratch: &mut String,
 ) {
-    sink.add("id", place.id().into());
-    if detail == Detail::Bare {
-        return;
-    }
-    sink.add("nom", place.nom().into());
-    if detail == Detail::Named {
-        return;
-    }
-    fn text(sink: &mut impl PropertySink, key: &str, value: &str) {
-        if !value.is_empty() {
+    for (i, key) in PLACE_PROPERTIES.iter().enumerate() {
+        if !fields.has(i) {
+            continue;
+        }
+        scratch.clear();
+        match *key {
+            "services" => place.services.write_pipe(scratch),
+            "typologie" => place.typologie.write_pipe(scratch),
+            "dispositif_programmes_nationaux" => {
+                place.dispositif_programmes_nationaux.write_pipe(scratch);
+            }
+            "frais_a_charge" => place.frais_a_charge.write_pipe(scratch),
+            _ => {}
+        }
+        let value = match *key {
+            "id" => place.id(),
+            "nom" => place.nom(),
+            "commune" => place.commune(),
+            "code_postal" => place.code_postal(),
+            "horaires" => place.text(TextField::Horaires),
+            // A list, joined above.
+            _ => scratch.as_str(),
+        };
+        // `id` and `nom` always; the others only when the place has them.
+        if i < 2 || !value.is_empty() {
             sink.add(key, value.into());
         }
     }
-    text(sink, "commune", place.commune());
-    text(sink, "code_postal", place.code_postal());
-    let mut list = |key: &str, write: &dyn Fn(&mut String)| {
-        scratch.clear();
-        write(scratch);
-        text(sink, key, scratch);
-    };
-    list("services", &|out| place.services.write_pipe(out));
-    list("typologie", &|out| place.typologie.write_pipe(out));
-    list("dispositif_programmes_nationaux", &|out| {
-        place.dispositif_programmes_nationaux.write_pipe(out);
-    });
-    list("frais_a_charge", &|out| {
-        place.frais_a_charge.write_pipe(out)
-    });
-    text(sink, "horaires", place.text(TextField::Horaires));
 }
 
 /// Maps by filter key, bounded by the number of places they hold together.

@@ -48,7 +48,6 @@ use crate::filter::PlaceFilter;
 use crate::ingest::import::{import, ImportOptions};
 use crate::notice::{Notice, NoticeKind};
 use crate::place::Place;
-use crate::search::facets::Facet;
 use crate::search::suggest::Suggestion;
 use crate::search::thesaurus::Thesaurus;
 use crate::search::{Asked, Hit, SearchIndex, SearchRequest};
@@ -58,7 +57,7 @@ use crate::store::{
 };
 use crate::{Error, Result};
 use geojson::PlaceFeature;
-use map::{MapCache, MapFilter, PlaceMap, TileProperties, PLACE_PROPERTIES};
+use map::{MapCache, MapContent, MapFilter, PlaceFields, PlaceMap, TileProperties};
 use tiles::{Compression, TileCache, MAX_TILE_ZOOM};
 
 /// How the derived structures of an index are built.
@@ -358,9 +357,8 @@ impl LiveIndex {
     }
 
     /// The vector tile `coord` of the places `filter` keeps, compressed as asked (empty bytes
-    /// for an empty tile), its clusters with the counts of the values of `counts` when given:
-    /// from the tile cache, or encoded from the filter's map (built if no cache holds it),
-    /// compressed once and cached.
+    /// for an empty tile), with the `content` asked: from the tile cache, or encoded from the
+    /// filter's map (built if no cache holds it), compressed once and cached.
     ///
     /// # Errors
     /// When encoding or clustering fails.
@@ -369,28 +367,19 @@ impl LiveIndex {
         filter: &MapFilter,
         coord: TileCoord,
         compression: Compression,
-        counts: Option<Facet>,
+        content: &MapContent,
     ) -> Result<Arc<[u8]>> {
-        let encode = || {
-            let map = self.map(filter)?;
-            let counts = counts.map(|facet| self.cluster_counts(filter, &map, facet));
-            map.tile_with(&self.index, coord, TileProperties::All, counts.as_deref())
-        };
-        match counts {
-            None => self
-                .tiles
-                .get_or_insert(filter.key(), coord, compression, encode),
-            Some(facet) => self.tiles.get_or_insert(
-                &tile_key_counting(filter, facet),
-                coord,
-                compression,
-                encode,
-            ),
-        }
+        self.tiles
+            .get_or_insert(&content.tile_key(filter), coord, compression, || {
+                let map = self.map(filter)?;
+                let counts = self.cluster_counts(filter, &map, content);
+                let properties = content.tile_properties();
+                map.tile_with(&self.index, coord, properties, counts.as_deref())
+            })
     }
 
     /// The clusters and places that `filter` keeps within `bbox` at `zoom`, as a GeoJSON
-    /// `FeatureCollection`, clusters with the counts of the values of `counts` when given.
+    /// `FeatureCollection`, with the `content` asked.
     ///
     /// # Errors
     /// When clustering fails.
@@ -399,15 +388,16 @@ impl LiveIndex {
         filter: &MapFilter,
         bbox: LngLatBbox,
         zoom: u8,
-        counts: Option<Facet>,
+        content: &MapContent,
     ) -> Result<Value> {
         let map = self.map(filter)?;
-        let counts = counts.map(|facet| self.cluster_counts(filter, &map, facet));
-        Ok(map.clusters_geojson(&self.index, bbox, zoom, counts.as_deref()))
+        let counts = self.cluster_counts(filter, &map, content);
+        let fields = content.fields.unwrap_or(PlaceFields::ALL);
+        Ok(map.clusters_geojson(&self.index, bbox, zoom, counts.as_deref(), fields))
     }
 
-    /// The children of the cluster `id` of the map of `filter`, as GeoJSON, clusters with the
-    /// counts of the values of `counts` when given.
+    /// The children of the cluster `id` of the map of `filter`, as GeoJSON, with the
+    /// `content` asked.
     ///
     /// # Errors
     /// When `id` names no cluster of that map.
@@ -415,21 +405,26 @@ impl LiveIndex {
         &self,
         filter: &MapFilter,
         id: u64,
-        counts: Option<Facet>,
+        content: &MapContent,
     ) -> Result<Value> {
         let map = self.map(filter)?;
-        let counts = counts.map(|facet| self.cluster_counts(filter, &map, facet));
-        map.children_geojson(&self.index, id, counts.as_deref())
+        let counts = self.cluster_counts(filter, &map, content);
+        let fields = content.fields.unwrap_or(PlaceFields::ALL);
+        map.children_geojson(&self.index, id, counts.as_deref(), fields)
     }
 
+    /// The counts `content` asks of the clusters of `map`, the map of `filter`.
     fn cluster_counts(
         &self,
         filter: &MapFilter,
         map: &PlaceMap,
-        facet: Facet,
-    ) -> Arc<map::ClusterCounts> {
-        self.maps
-            .counts(filter, map, self.search.facet_rows(), facet)
+        content: &MapContent,
+    ) -> Option<Arc<map::ClusterCounts>> {
+        let facet = content.counts?;
+        Some(
+            self.maps
+                .counts(filter, map, self.search.facet_rows(), facet),
+        )
     }
 
     /// The places of the cluster `id` of the map of `filter`, `limit` from `offset`, as GeoJSON.
@@ -463,15 +458,16 @@ impl LiveIndex {
         tiles: String,
         filter: &MapFilter,
         attribution: Option<&str>,
-        counts: Option<Facet>,
+        content: &MapContent,
     ) -> TileJson {
         let mut document = tilejson_of(
             tiles,
             filter,
             attribution.unwrap_or(&self.attribution),
             self.bounds,
+            content.tile_properties(),
         );
-        if let Some(facet) = counts {
+        if let Some(facet) = content.counts {
             for layer in &mut document.vector_layers {
                 for label in facet.labels() {
                     let key = format!("{}:{label}", facet.name());
@@ -957,21 +953,17 @@ impl Drop for OwnedDir {
 
 /// The TileJSON 3.0.0 of the tiles of `filter` at the URL template `tiles`, over places within
 /// `bounds`.
-/// The key in the tile cache of the tiles of `filter` whose clusters count `facet`'s values.
-fn tile_key_counting(filter: &MapFilter, facet: Facet) -> String {
-    format!("{}#cluster_counts={}", filter.key(), facet.name())
-}
-
 fn tilejson_of(
     tiles: String,
     filter: &MapFilter,
     attribution: &str,
     bounds: Option<[f64; 4]>,
+    properties: TileProperties,
 ) -> TileJson {
     let mut document = TileJson::new(
         vec![tiles],
         vec![VectorLayer::places(
-            PLACE_PROPERTIES.iter().map(|name| (*name, "String")),
+            properties.fields().into_iter().map(|name| (name, "String")),
         )],
     );
     document.name = Some("lieux".to_owned());
