@@ -214,20 +214,31 @@ struct ExpansionZoom {
 /// The most leaves one `/clusters/{id}/leaves` answer holds.
 pub const MAX_LEAVES: usize = 1000;
 
-/// The filters of a map request, and its opening filter.
+/// The filters of a map request, its opening filter, and how its places cluster.
 pub struct MapParams {
     filter: PlaceFilter,
     opening: Option<Opening>,
+    cluster_by: Option<Facet>,
 }
 
-/// The opening parameters of the map routes, as `/search` takes them.
-const MAP_OPENING: [Parameter; 3] = [OPEN_AT, OPEN_NOW, INCLUDE_UNKNOWN];
+/// `cluster_by` of every map route: it makes another map, whose cluster ids are its own.
+const CLUSTER_BY: Parameter = Parameter {
+    name: "cluster_by",
+    description: "A vocabulary: places cluster only with places that share its value, so that no cluster mixes values. A place with several values clusters with those of its first (in the standard's order) and counts once; places with none cluster together. Every route of the same map (a cluster's children, places and expansion zoom) takes it too, as its cluster ids are that map's.",
+    kind: Kind::Choice {
+        values: &Facet::VOCABULARY_NAMES,
+    },
+};
+
+/// The opening parameters of the map routes, as `/search` takes them, and `cluster_by`.
+const MAP_OPENING: [Parameter; 4] = [OPEN_AT, OPEN_NOW, INCLUDE_UNKNOWN, CLUSTER_BY];
 
 impl MapParams {
     fn read_from(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
         Ok(Self {
             filter: filter_of(query, limits)?,
             opening: opening(query)?,
+            cluster_by: CLUSTER_BY.choice(query)?.and_then(Facet::vocabulary_named),
         })
     }
 
@@ -238,6 +249,7 @@ impl MapParams {
             .map(|opening| opening.at.map_or(OpenTime::Now, OpenTime::At));
         let include_unknown = self.opening.is_some_and(|opening| opening.include_unknown);
         live.map_filter(self.filter, time, include_unknown)
+            .clustered_by(self.cluster_by)
     }
 }
 
@@ -292,7 +304,14 @@ pub struct DrawnParams {
 }
 
 /// The parameters of the routes that draw clusters.
-const DRAWN: [Parameter; 5] = [OPEN_AT, OPEN_NOW, INCLUDE_UNKNOWN, CLUSTER_COUNTS, FIELDS];
+const DRAWN: [Parameter; 6] = [
+    OPEN_AT,
+    OPEN_NOW,
+    INCLUDE_UNKNOWN,
+    CLUSTER_BY,
+    CLUSTER_COUNTS,
+    FIELDS,
+];
 
 impl RouteParams for DrawnParams {
     const PARAMETERS: &'static [Parameter] = &DRAWN;
@@ -582,16 +601,21 @@ const ZOOM: Parameter = Parameter {
     },
 };
 
+/// The parameters of `/clusters`: a bbox and a zoom, and those of the routes that draw
+/// clusters.
+const CLUSTERS_PARAMETERS: [Parameter; DRAWN.len() + 2] = {
+    let mut parameters = [BBOX; DRAWN.len() + 2];
+    parameters[1] = ZOOM;
+    let mut i = 0;
+    while i < DRAWN.len() {
+        parameters[i + 2] = DRAWN[i];
+        i += 1;
+    }
+    parameters
+};
+
 impl RouteParams for ClustersParams {
-    const PARAMETERS: &'static [Parameter] = &[
-        BBOX,
-        ZOOM,
-        OPEN_AT,
-        OPEN_NOW,
-        INCLUDE_UNKNOWN,
-        CLUSTER_COUNTS,
-        FIELDS,
-    ];
+    const PARAMETERS: &'static [Parameter] = &CLUSTERS_PARAMETERS;
     const GROUPS: &'static [Group] = &[OPENING];
     const FILTERS: Filters = Filters::All;
 
@@ -601,9 +625,10 @@ impl RouteParams for ClustersParams {
             None => LngLatBbox::WORLD,
         };
         limits.check_bbox(&bbox)?;
+        let DrawnParams { map, content } = DrawnParams::read(query, limits)?;
         Ok(Self {
-            map: MapParams::read_from(query, limits)?,
-            content: map_content(query)?,
+            map,
+            content,
             bbox,
             zoom: u8::try_from(ZOOM.integer(query, limits)?).unwrap_or(MAX_TILE_ZOOM),
         })
@@ -690,6 +715,7 @@ impl RouteParams for LeavesParams {
         OPEN_AT,
         OPEN_NOW,
         INCLUDE_UNKNOWN,
+        CLUSTER_BY,
     ];
     const GROUPS: &'static [Group] = &[OPENING];
     const FILTERS: Filters = Filters::All;

@@ -342,12 +342,7 @@ fn cluster_endpoints_expand_clusters_consistently() {
     let count = cluster["properties"]["point_count"].as_u64().unwrap();
 
     let (_, children) = server.get(&format!("/clusters/{id}/children"));
-    let children_total: u64 = children["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["properties"]["point_count"].as_u64().unwrap_or(1))
-        .sum();
+    let children_total = places_counted(&children);
     assert_eq!(children_total, count);
 
     let (_, leaves) = server.get(&format!("/clusters/{id}/leaves?limit=1000"));
@@ -361,6 +356,16 @@ fn cluster_endpoints_expand_clusters_consistently() {
 
     let (_, zoom) = server.get(&format!("/clusters/{id}/expansion-zoom"));
     assert!(zoom["expansion_zoom"].as_u64().unwrap() > 5);
+}
+
+/// The places a GeoJSON collection of clusters and places stands for.
+fn places_counted(collection: &serde_json::Value) -> u64 {
+    collection["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["point_count"].as_u64().unwrap_or(1))
+        .sum()
 }
 
 fn uint(feature: &DecodedFeature, key: &str) -> u64 {
@@ -795,4 +800,84 @@ fn fields_choose_what_places_carry_in_tiles_tilejson_and_clusters() {
             "{bad}: {body}"
         );
     }
+}
+
+#[test]
+fn cluster_by_keeps_each_cluster_to_one_value_and_counts_every_place_once() {
+    let server = bundled_server();
+    let total = bundled_places().len() as u64;
+    for (vocabulary, filter) in [("typologie", ""), ("services", "&departement=49")] {
+        let expected_total = if filter.is_empty() {
+            total
+        } else {
+            let (_, all) = server.get(&format!("/clusters?zoom=17{filter}"));
+            all["features"].as_array().unwrap().len() as u64
+        };
+        let mut clusters = 0;
+        for zoom in 0..=16 {
+            let query = format!("cluster_by={vocabulary}{filter}");
+            let (status, collection) = server.get(&format!("/clusters?zoom={zoom}&{query}"));
+            assert_eq!(status, 200, "{collection}");
+            let features = collection["features"].as_array().unwrap();
+            assert_eq!(
+                places_counted(&collection),
+                expected_total,
+                "zoom {zoom}: every place once"
+            );
+            for feature in features {
+                let Some(id) = feature["properties"]["cluster_id"].as_u64() else {
+                    continue;
+                };
+                let (status, leaves) =
+                    server.get(&format!("/clusters/{id}/leaves?limit=1000&{query}"));
+                assert_eq!(status, 200, "{leaves}");
+                // The group is the first value, in the standard's order, as lists are written.
+                let groups: std::collections::BTreeSet<&str> = leaves["features"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|leaf| {
+                        leaf["properties"][vocabulary]
+                            .as_str()
+                            .unwrap_or("")
+                            .split('|')
+                            .next()
+                            .unwrap_or("")
+                    })
+                    .collect();
+                assert_eq!(
+                    groups.len(),
+                    1,
+                    "cluster {id} at zoom {zoom} mixes {groups:?}"
+                );
+                let (_, children) = server.get(&format!("/clusters/{id}/children?{query}"));
+                let children_total = places_counted(&children);
+                assert_eq!(
+                    Some(children_total),
+                    feature["properties"]["point_count"].as_u64()
+                );
+                clusters += 1;
+            }
+        }
+        assert!(clusters > 50, "{clusters} clusters of {vocabulary}");
+        // The world tile counts every place once too, and holds at least a cluster a value.
+        let (status, _, body) = server.get_bytes(
+            &format!("/tiles/0/0/0.mvt?cluster_by={vocabulary}{filter}"),
+            &[],
+        );
+        assert_eq!(status, 200);
+        let features = decode(body).2;
+        assert_eq!(features.iter().map(count_of).sum::<u64>(), expected_total);
+        let (_, _, plain_body) = server.get_bytes(
+            &format!("/tiles/0/0/0.mvt?{}", &filter.trim_start_matches('&')),
+            &[],
+        );
+        assert!(
+            features.len() > decode(plain_body).2.len(),
+            "more groups than without"
+        );
+    }
+    let (status, body) = server.get("/clusters?zoom=3&cluster_by=departement");
+    assert_eq!(status, 400, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("cluster_by"));
 }

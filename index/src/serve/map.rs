@@ -257,6 +257,8 @@ pub struct MapFilter {
     /// Until when (local time) the places it keeps stay the same: for `open_now`, the end of
     /// the span of the present over which no place opens or closes.
     fresh_until: Option<chrono::NaiveDateTime>,
+    /// Places cluster only with places of the same value of this vocabulary (`cluster_by`).
+    cluster_by: Option<Facet>,
     key: String,
 }
 
@@ -278,7 +280,25 @@ impl MapFilter {
             filter,
             open: None,
             fresh_until: None,
+            cluster_by: None,
         }
+    }
+
+    /// This filter's places, clustering only with places that have the same value of `facet`
+    /// (`cluster_by`), or as usual for `None`. A place with several values clusters with those
+    /// of its first (in the standard's order), so that each place is in one group and counts
+    /// once; places with none form a group of their own.
+    #[must_use]
+    pub fn clustered_by(mut self, facet: Option<Facet>) -> Self {
+        if let Some(facet) = facet {
+            if !self.key.is_empty() {
+                self.key.push('&');
+            }
+            self.key.push_str("cluster_by=");
+            self.key.push_str(facet.name());
+        }
+        self.cluster_by = facet;
+        self
     }
 
     /// The maps' filter of `filter` and the places open at `at` (a local time), places of
@@ -308,6 +328,7 @@ impl MapFilter {
                 include_unknown,
             }),
             fresh_until,
+            cluster_by: None,
             key,
         }
     }
@@ -407,6 +428,25 @@ impl ClusterCounts {
     }
 }
 
+/// The ordinals of the places of `index` that `filter` keeps and that are open as `open` asks.
+fn open_ordinals(
+    index: &PlaceIndex,
+    search: &SearchIndex,
+    filter: &PlaceFilter,
+    open: &OpenFilter,
+) -> Result<Vec<u32>> {
+    let states = search.schedules().at(open.at);
+    Ok(search
+        .matching(index, filter)?
+        .into_iter()
+        .filter(|&ordinal| match states.state(ordinal) {
+            OpenState::Open => true,
+            OpenState::Closed => false,
+            OpenState::Unknown => open.include_unknown,
+        })
+        .collect())
+}
+
 /// The positions of the bits set in `bits`, lowest first.
 fn bit_positions(mut bits: u128) -> impl Iterator<Item = usize> {
     std::iter::from_fn(move || {
@@ -440,13 +480,51 @@ impl PlaceMap {
         if filter.is_empty() {
             return Self::of_places(&index.places, options);
         }
-        Self::of_ordinals(index, search.matching(index, filter)?, options)
+        Self::of_ordinals(index, search.matching(index, filter)?, None, options)
     }
 
-    /// The map of the places of `ordinals`.
+    /// The map of the places of `index` that the maps' `filter` keeps, clustered as it says.
+    ///
+    /// # Errors
+    /// As [`PlaceMap::build`].
+    pub fn of_filter(
+        index: &PlaceIndex,
+        search: &SearchIndex,
+        filter: &MapFilter,
+        options: ClusterOptions,
+    ) -> Result<Self> {
+        let Some(facet) = filter.cluster_by else {
+            return match &filter.open {
+                None => Self::build(index, search, &filter.filter, options),
+                Some(open) => Self::open_at(index, search, &filter.filter, open, options),
+            };
+        };
+        let ordinals = match &filter.open {
+            None if filter.filter.is_empty() => {
+                (0..u32::try_from(index.places.len()).unwrap_or(u32::MAX)).collect()
+            }
+            None => search.matching(index, &filter.filter)?,
+            Some(open) => open_ordinals(index, search, &filter.filter, open)?,
+        };
+        // A place's group is its first value; places with none are the group after the values.
+        let rows = search.facet_rows();
+        let none = u32::try_from(facet.labels().len()).unwrap_or(u32::MAX);
+        let groups: Vec<u32> = ordinals
+            .iter()
+            .map(|&ordinal| match rows.row(ordinal).value_bits(facet) {
+                0 => none,
+                bits => bits.trailing_zeros(),
+            })
+            .collect();
+        Self::of_ordinals(index, ordinals, Some(&groups), options)
+    }
+
+    /// The map of the places of `ordinals`, each clustering only within its group when
+    /// `groups` gives them.
     fn of_ordinals(
         index: &PlaceIndex,
         ordinals: Vec<u32>,
+        groups: Option<&[u32]>,
         options: ClusterOptions,
     ) -> Result<Self> {
         let points: Vec<(f64, f64)> = ordinals
@@ -456,7 +534,7 @@ impl PlaceMap {
                 (place.longitude, place.latitude)
             })
             .collect();
-        let clusters = ClusterIndex::build(&points, options)?;
+        let clusters = ClusterIndex::build_grouped(&points, groups, options)?;
         Ok(Self { clusters, ordinals })
     }
 
@@ -472,17 +550,8 @@ impl PlaceMap {
         open: &OpenFilter,
         options: ClusterOptions,
     ) -> Result<Self> {
-        let states = search.schedules().at(open.at);
-        let ordinals: Vec<u32> = search
-            .matching(index, filter)?
-            .into_iter()
-            .filter(|&ordinal| match states.state(ordinal) {
-                OpenState::Open => true,
-                OpenState::Closed => false,
-                OpenState::Unknown => open.include_unknown,
-            })
-            .collect();
-        Self::of_ordinals(index, ordinals, options)
+        let ordinals = open_ordinals(index, search, filter, open)?;
+        Self::of_ordinals(index, ordinals, None, options)
     }
 
     /// The map of every place of `places`, which needs nothing but their positions.
@@ -850,10 +919,7 @@ impl MapCache {
         if let Some(map) = self.cached(filter) {
             return Ok(map);
         }
-        let map = Arc::new(match &filter.open {
-            None => PlaceMap::build(index, search, &filter.filter, self.options)?,
-            Some(open) => PlaceMap::open_at(index, search, &filter.filter, open, self.options)?,
-        });
+        let map = Arc::new(PlaceMap::of_filter(index, search, filter, self.options)?);
         let key = filter.key.clone();
         let mut entries = self.lock();
         entries.clock += 1;
