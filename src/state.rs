@@ -386,8 +386,11 @@ pub const MIN_TOKEN_CHARS: usize = 16;
 pub struct Admin {
     /// The hash of the token; `None`: admin is off.
     token: Option<blake3::Hash>,
-    /// What a reload without a body reads.
-    pub default_source: IndexSource,
+    /// What a reload without a body reads (with `follow`, what it read at start).
+    default_source: IndexSource,
+    /// A directory of published generations followed (`--follow`): a reload without a body
+    /// reads the generation it names now.
+    follow: Option<PathBuf>,
     /// How `{"sources": …}` are read.
     pub import: ImportOptions,
     /// Where indexes rebuilt from sources are written.
@@ -411,13 +414,29 @@ impl Admin {
             .clone()
     }
 
-    /// Admin settings; `token` off when `None`.
+    /// What a reload without a body (and SIGHUP) reads: the source the server started with,
+    /// or with `--follow` the generation `CURRENT` names now.
+    ///
+    /// # Errors
+    /// With `--follow`, when `CURRENT` names no generation.
+    pub fn default_source(&self) -> Result<IndexSource, ApiError> {
+        match &self.follow {
+            None => Ok(self.default_source.clone()),
+            Some(root) => lieux_index::store::generations::current(root)
+                .map(|(_, dir)| IndexSource::Dir(dir))
+                .map_err(|error| ApiError::new(ErrorCode::ReloadFailed, error.to_string())),
+        }
+    }
+
+    /// Admin settings; `token` off when `None`; `follow`, a directory of published
+    /// generations followed.
     ///
     /// # Errors
     /// A token shorter than [`MIN_TOKEN_CHARS`].
     pub fn new(
         token: Option<&str>,
         default_source: IndexSource,
+        follow: Option<PathBuf>,
         import: ImportOptions,
         work_dir: PathBuf,
         options: LiveOptions,
@@ -433,6 +452,7 @@ impl Admin {
             base: Mutex::new(default_source.clone()),
             stale: AtomicBool::new(false),
             default_source,
+            follow,
             import,
             work_dir,
             options,
