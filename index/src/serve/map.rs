@@ -386,7 +386,6 @@ impl MapFilter {
 /// `services:Aide aux démarches administratives`), the schema's name and label, so that a style
 /// names them as filters do; values none of the cluster's places has are left out (0).
 pub struct ClusterCounts {
-    facet: Facet,
     /// `facet:label`, by value.
     keys: Vec<String>,
     tally: Tally,
@@ -397,27 +396,21 @@ impl ClusterCounts {
     /// `rows`.
     #[must_use]
     pub fn of(map: &PlaceMap, rows: &FacetColumns, facet: Facet) -> Self {
-        let keys: Vec<String> = facet
-            .labels()
-            .iter()
-            .map(|label| format!("{}:{label}", facet.name()))
-            .collect();
+        let keys = Self::keys(facet);
         let tally = map.clusters.tally(keys.len(), |point| {
             bit_positions(rows.row(map.ordinals[point as usize]).value_bits(facet))
         });
-        Self { facet, keys, tally }
+        Self { keys, tally }
     }
 
-    /// The vocabulary counted.
+    /// The property names of `facet`'s counts, by value: what TileJSON documents.
     #[must_use]
-    pub fn facet(&self) -> Facet {
-        self.facet
-    }
-
-    /// The property names, by value: what TileJSON documents.
-    #[must_use]
-    pub fn keys(&self) -> &[String] {
-        &self.keys
+    pub fn keys(facet: Facet) -> Vec<String> {
+        facet
+            .labels()
+            .iter()
+            .map(|label| format!("{}:{label}", facet.name()))
+            .collect()
     }
 
     /// Adds the counts of the cluster `id` to its feature.

@@ -469,8 +469,7 @@ impl LiveIndex {
         );
         if let Some(facet) = content.counts {
             for layer in &mut document.vector_layers {
-                for label in facet.labels() {
-                    let key = format!("{}:{label}", facet.name());
+                for key in map::ClusterCounts::keys(facet) {
                     layer.fields.insert(key, "Number".to_owned());
                 }
                 layer.description = Some(format!(
