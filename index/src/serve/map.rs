@@ -117,7 +117,8 @@ impl schemars::JsonSchema for MapFeature {
             "description": "A cluster (`cluster` is true; `/clusters/{cluster_id}/…` opens it), or a place with the properties of its tiles, lists joined with `|`. With `cluster_counts=VOCABULARY`, a cluster also has `VOCABULARY:VALUE`, the number of its places with that value, for each value at least one of them has.",
             "oneOf": [
                 cluster,
-                feature(json!({ "type": "string" }), place, vec!["id", "nom"]),
+                // `nom` too but with `fields`, which may leave it out.
+                feature(json!({ "type": "string" }), place, vec!["id"]),
             ],
         })
     }
