@@ -863,6 +863,12 @@ pub struct MapCache {
     options: ClusterOptions,
     max_places: usize,
     entries: Mutex<CacheEntries>,
+    /// A lock per map or counts being made: the requests that want the same one while it is
+    /// made wait for it instead of making it too (at a million places a map takes seconds, and
+    /// after a batch of changes every client of a filtered map asks for it at once).
+    making: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    /// How many maps and counts were made: what the gates save shows here.
+    made: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Default)]
@@ -882,7 +888,52 @@ impl MapCache {
             options,
             max_places,
             entries: Mutex::default(),
+            making: Mutex::default(),
+            made: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// How many maps and counts this cache made.
+    #[must_use]
+    pub fn made(&self) -> u64 {
+        self.made.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Runs `make` for `what` unless another request is making it: then waits for that one and
+    /// asks `cached` again, which finds it (unless its making failed: then it is made here).
+    fn made_once<T>(
+        &self,
+        what: &str,
+        cached: impl Fn() -> Option<T>,
+        make: impl FnOnce() -> T,
+    ) -> T {
+        let gate = {
+            let mut making = self
+                .making
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(making.entry(what.to_owned()).or_default())
+        };
+        let held = gate
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let made = match cached() {
+            Some(done) => done,
+            None => {
+                self.made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                make()
+            }
+        };
+        drop(held);
+        let mut making = self
+            .making
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // The last one through takes the gate away.
+        if Arc::strong_count(&gate) == 2 {
+            making.remove(what);
+        }
+        made
     }
 
     /// The clustering options.
@@ -913,6 +964,21 @@ impl MapCache {
         if let Some(map) = self.cached(filter) {
             return Ok(map);
         }
+        self.made_once(
+            &filter.key,
+            || self.cached(filter).map(Ok),
+            || self.make(index, search, filter),
+        )
+    }
+
+    /// Makes the map of `filter` and holds it, evicting the least recently used filtered maps
+    /// over the budget.
+    fn make(
+        &self,
+        index: &PlaceIndex,
+        search: &SearchIndex,
+        filter: &MapFilter,
+    ) -> Result<Arc<PlaceMap>> {
         let map = Arc::new(PlaceMap::of_filter(index, search, filter, self.options)?);
         let key = filter.key.clone();
         let mut entries = self.lock();
@@ -957,17 +1023,20 @@ impl MapCache {
         facet: Facet,
     ) -> Arc<ClusterCounts> {
         let key = (filter.key.clone(), facet);
-        if let Some(counts) = self.lock().counts.get(&key) {
-            return Arc::clone(counts);
-        }
-        // Made outside the lock: other maps' tiles go on meanwhile.
-        let counts = Arc::new(ClusterCounts::of(map, rows, facet));
-        let mut entries = self.lock();
-        // Kept while the map is: a map already evicted goes without.
-        if !entries.maps.contains_key(&key.0) {
+        let cached = || self.lock().counts.get(&key).map(Arc::clone);
+        if let Some(counts) = cached() {
             return counts;
         }
-        Arc::clone(entries.counts.entry(key).or_insert(counts))
+        // Made outside the cache's lock: other maps' tiles go on meanwhile.
+        self.made_once(&format!("{}#{}", key.0, facet.name()), cached, || {
+            let counts = Arc::new(ClusterCounts::of(map, rows, facet));
+            let mut entries = self.lock();
+            // Kept while the map is: a map already evicted goes without.
+            if entries.maps.contains_key(&key.0) {
+                entries.counts.insert(key.clone(), Arc::clone(&counts));
+            }
+            counts
+        })
     }
 
     /// The entries; a panic while they were held leaves nothing half-done, so a poisoned lock
@@ -998,5 +1067,52 @@ impl MapCache {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Barrier;
+
+    #[test]
+    fn requests_for_what_is_being_made_wait_for_it_instead_of_making_it_again() {
+        let cache = MapCache::new(ClusterOptions::default(), 1000);
+        let held = Mutex::new(None);
+        let makings = AtomicUsize::new(0);
+        let start = Barrier::new(8);
+        let answers: Vec<u32> = std::thread::scope(|scope| {
+            let asked: Vec<_> = (0..8)
+                .map(|_| {
+                    scope.spawn(|| {
+                        start.wait();
+                        cache.made_once(
+                            "services=Wifi",
+                            || *held.lock().unwrap(),
+                            || {
+                                makings.fetch_add(1, Ordering::SeqCst);
+                                // A map of a million places takes seconds.
+                                std::thread::sleep(std::time::Duration::from_millis(200));
+                                *held.lock().unwrap() = Some(42);
+                                42
+                            },
+                        )
+                    })
+                })
+                .collect();
+            asked.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        assert_eq!(answers, vec![42; 8]);
+        assert_eq!(
+            makings.load(Ordering::SeqCst),
+            1,
+            "made once, the others waited"
+        );
+        assert_eq!(cache.made(), 1);
+        assert!(
+            cache.making.lock().unwrap().is_empty(),
+            "the gate is gone once all are through"
+        );
     }
 }
