@@ -107,6 +107,15 @@ impl LiveIndex {
                 })
                 .collect()
         };
+        // The ordinals whose place changed, when none moved: what a filtered map is checked by.
+        let changed: Vec<u32> = if kept.is_some() {
+            (0u32..)
+                .zip(&entries)
+                .filter_map(|(ordinal, entry)| matches!(entry, Entry::New(_)).then_some(ordinal))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let (amended, (whole, clustered)) = std::thread::scope(|scope| {
             let whole = scope.spawn(|| {
                 let started = Instant::now();
@@ -142,6 +151,15 @@ impl LiveIndex {
         let mut live = Self::prepared(index, search, whole?, sources, stages, started, options)?;
         if let Some((_, stale)) = &kept {
             live.tiles = self.tiles.carried_over(stale);
+            // So are the filtered maps that no changed place entered or left (their tiles are
+            // made again from them: a place's properties may have changed).
+            for (filter, map) in self.maps.filtered() {
+                let before = (&self.index, &self.search);
+                let after = (&live.index, &live.search);
+                if filter.keeps_the_same_places(before, after, &changed) {
+                    live.maps.insert(&filter, map);
+                }
+            }
         }
         live.owned_dir = Some(dir);
         live.set_notices(applied.notices);

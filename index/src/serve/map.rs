@@ -357,6 +357,41 @@ impl MapFilter {
         }
     }
 
+    /// Whether it keeps the same places of `after` as of `before`, two indexes whose places
+    /// differ only at the ordinals `changed` (a batch that moved no place): then its map, made
+    /// of the places' positions alone, is the same. Answered from the facet rows and the
+    /// territory codes of the changed places; `false` for what they cannot tell (a text query,
+    /// opening hours, the freshness of the day, groups by value).
+    #[must_use]
+    pub fn keeps_the_same_places(
+        &self,
+        before: (&PlaceIndex, &SearchIndex),
+        after: (&PlaceIndex, &SearchIndex),
+        changed: &[u32],
+    ) -> bool {
+        let filter = &self.filter;
+        if self.open.is_some()
+            || self.cluster_by.is_some()
+            || filter.q.is_some()
+            || !filter.fraicheur.is_empty()
+        {
+            return false;
+        }
+        let kept = |(index, search): (&PlaceIndex, &SearchIndex)| -> Vec<bool> {
+            let rows = search.facet_rows();
+            let facets = rows.compile(filter);
+            changed
+                .iter()
+                .map(|&ordinal| {
+                    index.places.get(ordinal as usize).is_some_and(|place| {
+                        facets.failed(rows.row(ordinal)) == 0 && filter.matches_codes(place)
+                    })
+                })
+                .collect()
+        };
+        kept(before) == kept(after)
+    }
+
     /// Until when (local time in Europe/Paris) the places it keeps stay the same, when that
     /// depends on the clock (`open_now`).
     #[must_use]
@@ -873,7 +908,8 @@ pub struct MapCache {
 
 #[derive(Default)]
 struct CacheEntries {
-    maps: HashMap<String, (Arc<PlaceMap>, u64)>,
+    /// By the filter's key: the map, when it was last used, and its filter.
+    maps: HashMap<String, (Arc<PlaceMap>, u64, MapFilter)>,
     /// The cluster counts made of the maps held, by the map's key and the vocabulary.
     counts: HashMap<(String, Facet), Arc<ClusterCounts>>,
     clock: u64,
@@ -948,7 +984,9 @@ impl MapCache {
         let mut entries = self.lock();
         entries.clock += 1;
         let clock = entries.clock;
-        entries.maps.insert(filter.key.clone(), (map, clock));
+        entries
+            .maps
+            .insert(filter.key.clone(), (map, clock, filter.clone()));
     }
 
     /// The map of `filter`, built if it is not cached.
@@ -984,14 +1022,20 @@ impl MapCache {
         let mut entries = self.lock();
         entries.clock += 1;
         let clock = entries.clock;
-        let map = Arc::clone(&entries.maps.entry(key).or_insert((map, clock)).0);
+        let map = Arc::clone(
+            &entries
+                .maps
+                .entry(key)
+                .or_insert((map, clock, filter.clone()))
+                .0,
+        );
         // Evict the least recently used filtered maps while over budget.
         loop {
             let held: usize = entries
                 .maps
                 .iter()
                 .filter(|(k, _)| !k.is_empty())
-                .map(|(_, (m, _))| m.len())
+                .map(|(_, (m, _, _))| m.len())
                 .sum();
             if held <= self.max_places {
                 break;
@@ -1000,7 +1044,7 @@ impl MapCache {
                 .maps
                 .iter()
                 .filter(|(k, _)| !k.is_empty())
-                .min_by_key(|(_, (_, used))| *used)
+                .min_by_key(|(_, (_, used, _))| *used)
                 .map(|(k, _)| k.clone());
             match oldest {
                 Some(k) => {
@@ -1047,12 +1091,28 @@ impl MapCache {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// The filtered maps held, with their filters, least recently used first.
+    #[must_use]
+    pub fn filtered(&self) -> Vec<(MapFilter, Arc<PlaceMap>)> {
+        let entries = self.lock();
+        let mut held: Vec<_> = entries
+            .maps
+            .iter()
+            .filter(|(key, _)| !key.is_empty())
+            .map(|(_, (map, used, filter))| (*used, filter.clone(), Arc::clone(map)))
+            .collect();
+        held.sort_by_key(|(used, _, _)| *used);
+        held.into_iter()
+            .map(|(_, filter, map)| (filter, map))
+            .collect()
+    }
+
     /// The map of `filter`, if it is cached.
     pub fn cached(&self, filter: &MapFilter) -> Option<Arc<PlaceMap>> {
         let mut entries = self.lock();
         entries.clock += 1;
         let clock = entries.clock;
-        let (map, used) = entries.maps.get_mut(&filter.key)?;
+        let (map, used, _) = entries.maps.get_mut(&filter.key)?;
         *used = clock;
         Some(Arc::clone(map))
     }

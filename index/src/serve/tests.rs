@@ -20,6 +20,15 @@ use crate::place::TextField;
 use crate::search::facets::Facet;
 use crate::search::Near;
 
+/// The map of the places offering the first service.
+fn one_service() -> MapFilter {
+    let mut filter = PlaceFilter::default();
+    filter
+        .services
+        .insert(<crate::vocab::Service as crate::vocab::Vocabulary>::ALL[0]);
+    MapFilter::new(filter)
+}
+
 /// Tiles and clusters with the number of places of each service in each cluster.
 const COUNTING_SERVICES: MapContent = MapContent {
     counts: Some(Facet::Services),
@@ -391,6 +400,16 @@ fn answers(live: &LiveIndex, tiles: &BTreeSet<TileCoord>) -> Vec<String> {
             .clusters(&all, LngLatBbox::WORLD, zoom, &COUNTING_SERVICES)
             .unwrap();
         out.push(format!("clusters {zoom}: {clusters}"));
+        // A map filtered by service, which a batch keeps when no place entered or left it.
+        let clusters = live
+            .clusters(
+                &one_service(),
+                LngLatBbox::WORLD,
+                zoom,
+                &MapContent::default(),
+            )
+            .unwrap();
+        out.push(format!("clusters of one service {zoom}: {clusters}"));
     }
     for &coord in tiles {
         let (z, x, y) = (coord.z(), coord.x(), coord.y());
@@ -550,6 +569,8 @@ proptest! {
                 }
                 tiles.insert(coord);
             }
+            // The filtered map made and cached, for the batch to keep or drop.
+            live.clusters(&one_service(), LngLatBbox::WORLD, 5, &MapContent::default()).unwrap();
             live = live.amended(&changes[..upto], work.path(), &options()).unwrap().unwrap();
         }
         tiles.extend(tiles_of_places(&live));
@@ -646,5 +667,82 @@ proptest! {
         for (got, want) in got.iter().zip(&want) {
             prop_assert_eq!(got, want);
         }
+    }
+}
+
+#[test]
+fn a_batch_keeps_the_filtered_maps_no_changed_place_entered_or_left() {
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+    let first = <crate::vocab::Service as crate::vocab::Vocabulary>::ALL[0];
+    // A place in the map of the first service, and one out of it.
+    let inside = BASE.1.iter().find(|p| p.services.contains(first)).unwrap();
+    let outside = BASE.1.iter().find(|p| !p.services.contains(first)).unwrap();
+    let update = |contribution: u64, place: &Place, field: &str, before: String, after: String| {
+        AcceptedChange {
+            contribution,
+            kind: ContributionKind::Update,
+            place_id: place.id().to_owned(),
+            before: fields(&[(field, before)]),
+            after: fields(&[(field, after)]),
+            accepted_on: day,
+        }
+    };
+    let work = tempfile::tempdir().unwrap();
+    let base = IndexSource::Dir(BASE.0.path().join("base"));
+    let live = load(&base, &options()).unwrap();
+    let warm = |live: &LiveIndex| {
+        live.clusters(&one_service(), LngLatBbox::WORLD, 5, &MapContent::default())
+            .unwrap()
+    };
+    warm(&live);
+    // Renamed, both stay where they were: the map is kept, shared.
+    let mut changes = vec![
+        update(
+            1,
+            inside,
+            "nom",
+            inside.nom().to_owned(),
+            "Renommé dedans".to_owned(),
+        ),
+        update(
+            2,
+            outside,
+            "nom",
+            outside.nom().to_owned(),
+            "Renommé dehors".to_owned(),
+        ),
+    ];
+    let renamed = live
+        .amended(&changes, work.path(), &options())
+        .unwrap()
+        .unwrap();
+    let kept = renamed.maps.cached(&one_service()).expect("kept");
+    assert!(Arc::ptr_eq(
+        &kept,
+        &live.maps.cached(&one_service()).unwrap()
+    ));
+    // The place outside now offers the first service: it enters the map, which is made again.
+    let service = crate::vocab::Vocabulary::label(first).to_owned();
+    let before = outside.services.to_pipe_string();
+    changes.push(update(3, outside, "services", before, service));
+    let entered = renamed
+        .amended(&changes, work.path(), &options())
+        .unwrap()
+        .unwrap();
+    assert!(entered.maps.cached(&one_service()).is_none(), "dropped");
+    let rebuilt = load_with_changes(&base, &changes, work.path(), &options()).unwrap();
+    let rebuilt_renamed = load_with_changes(&base, &changes[..2], work.path(), &options()).unwrap();
+    for zoom in [0, 8, 17] {
+        let asked = |live: &LiveIndex| {
+            live.clusters(
+                &one_service(),
+                LngLatBbox::WORLD,
+                zoom,
+                &MapContent::default(),
+            )
+            .unwrap()
+        };
+        assert_eq!(asked(&entered), asked(&rebuilt), "zoom {zoom}");
+        assert_eq!(asked(&renamed), asked(&rebuilt_renamed), "zoom {zoom}");
     }
 }
