@@ -65,6 +65,13 @@ pub fn document(limits: &Limits) -> Value {
                     json!({ "type": "string", "enum": labels })
                 }
                 FilterValues::Pattern(pattern) => json!({ "type": "string", "pattern": pattern }),
+                FilterValues::Geometry => {
+                    parameter["description"] = json!(filter.description);
+                    parameter["content"] = json!({
+                        "application/json": { "schema": polygon_schema() }
+                    });
+                    return (filter.name.to_owned(), parameter);
+                }
             };
             parameter["style"] = json!("pipeDelimited");
             parameter["explode"] = json!(false);
@@ -94,6 +101,40 @@ pub fn document(limits: &Limits) -> Value {
             "parameters": filters,
             "securitySchemes": { "admin": { "type": "http", "scheme": "bearer" } },
         },
+    })
+}
+
+/// A GeoJSON `Polygon` or `MultiPolygon` geometry as `lieux_index::polygon` reads it: what
+/// JSON Schema can say of it. That each ring is closed (its last position its first), and the
+/// bounds in positions and bytes, the server checks.
+fn polygon_schema() -> Value {
+    let position = json!({
+        "type": "array",
+        "minItems": 2,
+        "maxItems": 3,
+        "prefixItems": [
+            { "type": "number", "minimum": -180, "maximum": 180 },
+            { "type": "number", "minimum": -90, "maximum": 90 },
+            { "type": "number" },
+        ],
+    });
+    let ring = json!({ "type": "array", "minItems": 4, "items": position });
+    let polygon = json!({ "type": "array", "minItems": 1, "items": ring });
+    let geometry = |kind: &str, coordinates: Value| {
+        json!({
+            "type": "object",
+            "properties": { "type": { "const": kind }, "coordinates": coordinates },
+            "required": ["type", "coordinates"],
+        })
+    };
+    json!({
+        "oneOf": [
+            geometry("Polygon", polygon.clone()),
+            geometry(
+                "MultiPolygon",
+                json!({ "type": "array", "minItems": 1, "items": polygon }),
+            ),
+        ],
     })
 }
 

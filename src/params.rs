@@ -295,6 +295,8 @@ pub enum Filters {
     All,
     /// The territory's alone ([`TERRITORY`]).
     Territory,
+    /// The territory's and `polygon`: where places are, not what they are.
+    Area,
 }
 
 /// The filters that name a territory.
@@ -308,6 +310,7 @@ impl Filters {
             Self::None => false,
             Self::All => PlaceFilter::is_parameter(name),
             Self::Territory => TERRITORY.contains(&name),
+            Self::Area => TERRITORY.contains(&name) || name == "polygon",
         }
     }
 }
@@ -370,6 +373,7 @@ pub fn params_of<T: RouteParams>(query_string: &str, limits: &Limits) -> Result<
             Filters::None => None,
             Filters::All => Some("the filters".to_owned()),
             Filters::Territory => Some(TERRITORY.join(", ")),
+            Filters::Area => Some(format!("{}, polygon", TERRITORY.join(", "))),
         };
         let takes = match (names.as_slice(), filters) {
             ([], None) => "this route takes none".to_owned(),
@@ -441,8 +445,14 @@ pub fn filter_of(query: &Query, limits: &Limits) -> Result<PlaceFilter, ApiError
     if let Some(q) = param(query, "q")? {
         check_text("q", q, limits)?;
     }
-    PlaceFilter::from_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(|e| invalid(e.to_string()))
+    PlaceFilter::from_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|e| {
+        let code = if e.too_large {
+            ErrorCode::PolygonTooLarge
+        } else {
+            ErrorCode::InvalidParameter
+        };
+        ApiError::new(code, e.to_string())
+    })
 }
 
 /// The value of a non-filter parameter, at most once.

@@ -558,7 +558,7 @@ fn took_ms(started: Instant) -> f64 {
 
 /// `GET /export.csv`.
 pub const EXPORT: Description = Description {
-    description: "What a hub publishes: the base data with every accepted contribution applied, in the standard's columns and order; with territory filters (`departement`, `epci`, `code_insee`, `code_postal`), the places of that territory only. A changed place has `date_maj` the day its change was accepted and `source` naming the contribution (`contribution N`); a place reported closed is left out. Cells a spreadsheet would run as a formula start with `'` (`lieux export` writes the values exactly).",
+    description: "What a hub publishes: the base data with every accepted contribution applied, in the standard's columns and order; with territory filters (`departement`, `epci`, `code_insee`, `code_postal`), the places of that territory only; with `polygon`, the places inside it. A changed place has `date_maj` the day its change was accepted and `source` naming the contribution (`contribution N`); a place reported closed is left out. Cells a spreadsheet would run as a formula start with `'` (`lieux export` writes the values exactly).",
     errors: &[(
         ErrorCode::TooManyRequests,
         "`--max-exports` exports are running already.",
@@ -583,12 +583,12 @@ pub const EXPORT: Description = Description {
     )
 };
 
-/// The parameters of `/export.csv`: the territory filters alone.
+/// The parameters of `/export.csv`: the territory filters and `polygon`.
 pub struct ExportParams(PlaceFilter);
 
 impl RouteParams for ExportParams {
     const PARAMETERS: &'static [Parameter] = &[];
-    const FILTERS: Filters = Filters::Territory;
+    const FILTERS: Filters = Filters::Area;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
         Ok(Self(filter_of(query, limits)?))
