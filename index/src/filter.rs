@@ -331,7 +331,7 @@ impl PlaceFilter {
             push("q", crate::fold::fold(q));
         }
         if let Some(polygon) = &self.polygon {
-            push("polygon", polygon.key());
+            push("polygon", polygon.key().to_owned());
         }
         parts.join("&")
     }

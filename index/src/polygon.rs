@@ -43,7 +43,7 @@ pub enum PolygonError {
 }
 
 /// An edge of a ring, with what the ray test needs precomputed.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 struct Edge {
     x1: f64,
     y1: f64,
@@ -120,21 +120,25 @@ impl BandedRing {
             ],
             |r, &(x, y)| [r[0].min(x), r[1].min(y), r[2].max(x), r[3].max(y)],
         );
-        // As many bands as edges, fewer when long edges would be copied into too many of them.
+        // As many bands as edges, fewer when long edges would be copied into too many of them
+        // (counted before any is copied: a comb of long teeth costs its edges, not their
+        // square).
         let mut bands = edges.len().max(1);
         loop {
-            let banded = Self::banded(rect, &edges, bands);
-            if bands == 1 || banded.edges.len() <= 8 * edges.len() + 64 {
-                return banded;
+            let (ring, spans) = Self::spans(rect, &edges, bands);
+            let copies: usize = spans.iter().map(|(low, high)| high - low + 1).sum();
+            if ring.bands == 1 || copies <= 8 * edges.len() + 64 {
+                return ring.filled(&edges, &spans, copies);
             }
             bands /= 4;
         }
     }
 
-    fn banded(rect: Rect, edges: &[Edge], bands: usize) -> Self {
+    /// A ring of `bands` bands over `rect`, still empty, and the bands each edge reaches.
+    fn spans(rect: Rect, edges: &[Edge], bands: usize) -> (Self, Vec<(usize, usize)>) {
         #[allow(clippy::cast_precision_loss)]
         let band_height = (rect[3] - rect[1]) / bands as f64;
-        let mut ring = Self {
+        let ring = Self {
             rect,
             band_height,
             bands: if band_height.is_finite() && band_height > 0.0 {
@@ -145,7 +149,7 @@ impl BandedRing {
             starts: Vec::new(),
             edges: Vec::new(),
         };
-        let spans: Vec<(usize, usize)> = edges
+        let spans = edges
             .iter()
             .map(|e| {
                 (
@@ -154,39 +158,34 @@ impl BandedRing {
                 )
             })
             .collect();
-        let mut counts = vec![0u32; ring.bands + 1];
-        for &(low, high) in &spans {
-            for count in &mut counts[low..=high] {
+        (ring, spans)
+    }
+
+    /// This ring with `edges` copied into the bands `spans` says, `copies` in all.
+    fn filled(mut self, edges: &[Edge], spans: &[(usize, usize)], copies: usize) -> Self {
+        // Each band's count, then where its edges start.
+        let mut starts = vec![0u32; self.bands + 1];
+        for &(low, high) in spans {
+            for count in &mut starts[low..=high] {
                 *count += 1;
             }
         }
         let mut start = 0;
-        ring.starts = counts
-            .iter()
-            .map(|count| {
-                let at = start;
-                start += count;
-                at
-            })
-            .collect();
-        let mut next = ring.starts.clone();
-        ring.edges = vec![
-            edges.first().copied().unwrap_or(Edge {
-                x1: 0.0,
-                y1: 0.0,
-                x2: 0.0,
-                y2: 0.0,
-                run_per_rise: 0.0,
-            });
-            start as usize
-        ];
-        for (edge, &(low, high)) in edges.iter().zip(&spans) {
+        for slot in &mut starts {
+            let count = *slot;
+            *slot = start;
+            start += count;
+        }
+        let mut next = starts.clone();
+        self.edges = vec![Edge::default(); copies];
+        for (edge, &(low, high)) in edges.iter().zip(spans) {
             for slot in &mut next[low..=high] {
-                ring.edges[*slot as usize] = *edge;
+                self.edges[*slot as usize] = *edge;
                 *slot += 1;
             }
         }
-        ring
+        self.starts = starts;
+        self
     }
 
     /// The band of latitude `y`, clamped to the ring's bands.
@@ -246,6 +245,8 @@ pub struct Polygons {
     /// Each polygon's rings, banded, in the same order.
     banded: Vec<Vec<BandedRing>>,
     rect: Rect,
+    /// [`Polygons::key`], made at its first call (every request of a map asks for it).
+    key: std::sync::OnceLock<String>,
 }
 
 impl PartialEq for Polygons {
@@ -285,6 +286,7 @@ impl Polygons {
             polygons,
             banded,
             rect,
+            key: std::sync::OnceLock::new(),
         }
     }
 
@@ -331,7 +333,11 @@ impl Polygons {
     /// of their canonical text, so that a key stays short whatever the polygon's size (caches
     /// keep it with every tile), and two polygons of one key cannot be found (256 bits).
     #[must_use]
-    pub fn key(&self) -> String {
+    pub fn key(&self) -> &str {
+        self.key.get_or_init(|| self.canonical_hash())
+    }
+
+    fn canonical_hash(&self) -> String {
         let mut text = String::new();
         for (p, rings) in self.polygons.iter().enumerate() {
             text.push_str(if p == 0 { "(" } else { ",(" });
@@ -586,6 +592,28 @@ mod tests {
         assert!(matches!(read(&text), Err(PolygonError::TooLarge(_))));
         let long = format!("{}{}", " ".repeat(MAX_BYTES), r#"{"type":"Polygon"}"#);
         assert!(matches!(read(&long), Err(PolygonError::TooLarge(_))));
+    }
+
+    #[test]
+    fn a_comb_of_long_teeth_is_banded_in_bounded_room() {
+        // 2,000 teeth one unit tall: every edge of a tooth spans the whole height, so that
+        // as many bands as edges would copy each of them into every band.
+        let teeth = 2_000;
+        let mut ring: Ring = vec![(0.0, 0.0)];
+        for i in 0..teeth {
+            let x = f64::from(i) * 2.0;
+            ring.extend([(x, 1.0), (x + 1.0, 1.0), (x + 1.0, 0.1), (x + 2.0, 0.1)]);
+        }
+        ring.extend([(f64::from(teeth) * 2.0, 0.0), (0.0, 0.0)]);
+        let edges = ring.len() - 1;
+        let polygons = Polygons::new(vec![vec![ring]]);
+        assert!(polygons.banded[0][0].edges.len() <= 8 * edges + 64);
+        for i in 0..teeth {
+            let x = f64::from(i) * 2.0;
+            assert!(polygons.contains(x + 0.5, 0.5), "in tooth {i}");
+            assert!(!polygons.contains(x + 1.5, 0.5), "between teeth {i}");
+            assert!(polygons.contains(x + 1.5, 0.05), "in the back {i}");
+        }
     }
 
     #[test]
