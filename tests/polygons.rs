@@ -243,6 +243,35 @@ fn a_polygon_keeps_its_place_in_maps_and_their_key() {
     ));
     assert_eq!(status, 200);
     assert_eq!(clustered(&body).0, without_hole.len() as u64);
+    // A tile's ETag names its filter's key: one for both spellings, another for another
+    // polygon (and the unfiltered map's).
+    let etag = |polygon: &str| {
+        let path = format!("/tiles/0/0/0.mvt?polygon={}", encode(polygon));
+        let (status, headers, _) = server.get_bytes(&path, &[]);
+        assert_eq!(status, 200);
+        headers["etag"].to_str().unwrap().to_owned()
+    };
+    let compact = geojson(&polygons).to_string();
+    assert_eq!(etag(&spelt), etag(&compact));
+    assert_ne!(etag(&compact), etag(&outer_only.to_string()));
+    let (_, unfiltered, _) = server.get_bytes("/tiles/0/0/0.mvt", &[]);
+    assert_ne!(etag(&compact), unfiltered["etag"].to_str().unwrap());
+    // A cluster's leaves, asked with the polygon of its map, are places inside it.
+    let query = format!("polygon={}", encode(&compact));
+    let (_, body) = server.get(&format!("/clusters?zoom=8&{query}"));
+    let cluster = body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["cluster"] == true)
+        .expect("a cluster at zoom 8");
+    let id = cluster["properties"]["cluster_id"].as_u64().unwrap();
+    let count = cluster["properties"]["point_count"].as_u64().unwrap();
+    let (status, leaves) = server.get(&format!("/clusters/{id}/leaves?limit=1000&{query}"));
+    assert_eq!(status, 200, "{leaves}");
+    let leaves: BTreeSet<String> = feature_ids(&leaves).into_iter().collect();
+    assert_eq!(leaves.len() as u64, count);
+    assert!(leaves.is_subset(&expected), "{leaves:?}");
     // With another filter, both apply.
     let query = format!(
         "polygon={}&frais_a_charge=Gratuit",
