@@ -16,6 +16,16 @@ pub fn unit_vector(longitude: f64, latitude: f64) -> [f64; 3] {
     [lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()]
 }
 
+/// The longitude and latitude in degrees of a unit vector: those it was made from
+/// ([`unit_vector`]) within a few units of the last place (1e-13°).
+#[must_use]
+pub fn position_of(unit: &[f64; 3]) -> (f64, f64) {
+    (
+        unit[1].atan2(unit[0]).to_degrees(),
+        unit[2].clamp(-1.0, 1.0).asin().to_degrees(),
+    )
+}
+
 /// Great-circle distance in metres between two longitude/latitude pairs in degrees.
 #[must_use]
 pub fn haversine_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
@@ -131,6 +141,20 @@ mod tests {
         // Tight: a small rectangle's box is small.
         let (low, high) = unit_box([0.0, 45.0, 0.1, 45.1]);
         assert!((0..3).all(|k| high[k] - low[k] < 0.003), "{low:?} {high:?}");
+    }
+
+    #[test]
+    fn a_unit_vector_gives_back_its_position() {
+        for (lon, lat) in [
+            (-0.5536, 47.4712),
+            (179.999, -89.5),
+            (-180.0, 0.0),
+            (2.35, 48.85),
+        ] {
+            let (x, y) = position_of(&unit_vector(lon, lat));
+            let same_lon = (x - lon).abs() < 1e-12 || (x.abs() - 180.0).abs() < 1e-12;
+            assert!(same_lon && (y - lat).abs() < 1e-12, "{lon} {lat}: {x} {y}");
+        }
     }
 
     #[test]

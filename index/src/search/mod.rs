@@ -51,7 +51,8 @@ use tantivy::{Searcher, Term};
 
 use crate::filter::PlaceFilter;
 use crate::geo::{
-    chord_between, chord_for_distance, distance_for_chord, haversine_m, unit_box, unit_vector,
+    chord_between, chord_for_distance, distance_for_chord, haversine_m, position_of, unit_box,
+    unit_vector,
 };
 use crate::place::Place;
 use crate::polygon::Polygons;
@@ -975,17 +976,21 @@ impl SearchIndex {
 
     /// The places inside `polygon` or on its boundary, in order: those of the R-tree's box
     /// around the polygon's rectangle, each then judged exactly. A département's polygon reads
-    /// the tens of thousands of places of its rectangle, not the million of the index.
+    /// the tens of thousands of places of its rectangle, not the million of the index. Each is
+    /// judged at the position of its unit vector in the tree, which is the place's to 1e-13°
+    /// (the boundary's tolerance is 1e-12°): reading the places themselves, one allocation
+    /// each, took four times as long.
     #[must_use]
     pub fn within_polygon(&self, index: &PlaceIndex, polygon: &Polygons) -> Vec<u32> {
         let (low, high) = unit_box(polygon.bbox());
         let mut ordinals: Vec<u32> = index
             .tree
             .in_box(low, high)
-            .filter(|ordinal| {
-                let place = &index.places[*ordinal as usize];
-                polygon.contains(place.longitude, place.latitude)
+            .filter(|(_, unit)| {
+                let (lon, lat) = position_of(unit);
+                polygon.contains(lon, lat)
             })
+            .map(|(ordinal, _)| ordinal)
             .collect();
         ordinals.sort_unstable();
         ordinals

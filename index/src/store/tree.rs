@@ -152,13 +152,21 @@ impl PlaceTree {
     }
 
     /// The ordinals of the places whose unit vectors lie in the box from `low` to `high` (see
-    /// [`crate::geo::unit_box`]), in no order.
-    pub fn in_box(&self, low: [f64; 3], high: [f64; 3]) -> impl Iterator<Item = u32> + '_ {
+    /// [`crate::geo::unit_box`]), each with its unit vector, in no order.
+    pub fn in_box(
+        &self,
+        low: [f64; 3],
+        high: [f64; 3],
+    ) -> impl Iterator<Item = (u32, &[f64; 3])> + '_ {
         let envelope = rstar::AABB::from_corners(low, high);
         self.base
             .locate_in_envelope(&envelope)
-            .filter_map(|p| self.now(p))
-            .chain(self.added.locate_in_envelope(&envelope).map(|p| p.data))
+            .filter_map(|p| Some((self.now(p)?, p.geom())))
+            .chain(
+                self.added
+                    .locate_in_envelope(&envelope)
+                    .map(|p| (p.data, p.geom())),
+            )
     }
 
     /// The ordinals of places, nearest first.
