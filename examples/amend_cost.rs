@@ -68,6 +68,12 @@ fn main() {
         println!("  {stage}: {:.3} s", took.as_secs_f64());
     }
 
+    let dropping = Instant::now();
+    drop(live);
+    println!(
+        "the index it replaces dropped in {:.3} s",
+        dropping.elapsed().as_secs_f64()
+    );
     if std::env::args().any(|arg| arg == "--in-place-only") {
         return;
     }

@@ -53,7 +53,7 @@ fn main() {
             .collect();
         for coord in coords {
             bytes += live
-                .tile(&map, coord, Compression::Gzip)
+                .tile(&map, coord, Compression::Gzip, &Default::default())
                 .expect("a tile")
                 .len();
             tiles += 1;

@@ -200,6 +200,6 @@ fn reload_source(state: &AppState, body: &[u8]) -> Result<IndexSource, ApiError>
             options: state.admin.import.clone(),
             work_dir: state.admin.work_dir.clone(),
         }),
-        ReloadBody { .. } => Ok(state.admin.default_source.clone()),
+        ReloadBody { .. } => state.admin.default_source(),
     }
 }

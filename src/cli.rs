@@ -28,7 +28,7 @@ use lieux_index::serve::tiles::MAX_TILE_ZOOM;
 use lieux_index::serve::{
     load_with_changes, places_with_changes, record_feed, IndexSource, LiveIndex, LiveOptions,
 };
-use lieux_index::store::{write_index, PlaceIndex};
+use lieux_index::store::{generations, write_index, PlaceIndex};
 use lieux_tiles::ClusterOptions;
 
 use crate::assets::{Basemap, BasemapStyle, Pages};
@@ -86,8 +86,13 @@ enum Command {
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
         /// The index directory, replaced atomically.
+        #[arg(long, required_unless_present = "publish", conflicts_with = "publish")]
+        out: Option<PathBuf>,
+        /// A directory of published generations shared by several nodes (`lieux serve
+        /// --follow DIR`): the index is written as a new, immutable generation named by its
+        /// content, then `DIR/CURRENT` is switched to it atomically; the newest three are kept.
         #[arg(long)]
-        out: PathBuf,
+        publish: Option<PathBuf>,
         #[command(flatten)]
         import: ImportArgs,
     },
@@ -177,8 +182,16 @@ enum TilePropertiesArg {
 struct DataArgs {
     /// A persisted index (which a reload of the server reads again); without it and without
     /// `--source`, the bundled data set.
-    #[arg(long, conflicts_with = "source")]
+    #[arg(long, conflicts_with_all = ["source", "follow"])]
     index: Option<PathBuf>,
+    /// A directory of published generations (`lieux index --publish DIR`): serve the one
+    /// `DIR/CURRENT` names, and each new one as soon as it is published (checked every
+    /// `--follow-interval` seconds), with no downtime, the accepted changes applied on top.
+    #[arg(long, conflicts_with = "source")]
+    follow: Option<PathBuf>,
+    /// How often `--follow` reads `CURRENT`, in seconds.
+    #[arg(long, default_value_t = 1.0, requires = "follow", value_parser = positive_seconds)]
+    follow_interval: f64,
     /// Source files to import, with the import options below (the server imports and indexes
     /// them at start, and again on each reload).
     #[arg(long)]
@@ -207,10 +220,11 @@ impl DataArgs {
     /// Makes every choice between an index, sources and the bundled data, once; indexes built
     /// from sources go under `work_dir` (default: `$TMPDIR/lieux`).
     fn resolve(&self, work_dir: Option<&Path>) -> anyhow::Result<DataChoice> {
-        let data = match (&self.index, self.source.is_empty()) {
-            (Some(dir), _) => Data::Index(dir.clone()),
-            (None, false) => Data::Sources(self.source.clone()),
-            (None, true) => Data::Bundled,
+        let data = match (&self.index, &self.follow, self.source.is_empty()) {
+            (Some(dir), _, _) => Data::Index(dir.clone()),
+            (None, Some(root), _) => Data::Follow(root.clone()),
+            (None, None, false) => Data::Sources(self.source.clone()),
+            (None, None, true) => Data::Bundled,
         };
         let work_dir =
             work_dir.map_or_else(|| std::env::temp_dir().join("lieux"), Path::to_path_buf);
@@ -225,6 +239,7 @@ impl DataArgs {
         };
         let source = match &data {
             Data::Index(dir) => IndexSource::Dir(dir.clone()),
+            Data::Follow(root) => IndexSource::Dir(generations::current(root)?.1),
             Data::Sources(inputs) => IndexSource::Sources {
                 inputs: inputs.clone(),
                 options: import.clone(),
@@ -511,11 +526,38 @@ impl Cli {
             Some(Command::Index {
                 inputs,
                 out,
+                publish,
                 import: args,
             }) => {
                 let started = Instant::now();
                 let imported = run_import(&inputs, &args.options()?)?;
                 let read = started.elapsed();
+                if let Some(root) = publish {
+                    let published = generations::publish(
+                        &imported.places,
+                        &imported.report,
+                        imported.sources,
+                        &root,
+                        &Bar::default(),
+                    )?;
+                    eprintln!(
+                        "published {} places as generation {} in {} in {:.1?} (reading {:.1?}){}; {} now names it{}",
+                        published.manifest.places,
+                        published.name,
+                        root.display(),
+                        started.elapsed(),
+                        read,
+                        if published.reused { ", the same content as a generation kept" } else { "" },
+                        generations::CURRENT,
+                        if published.removed.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; removed {}", published.removed.join(", "))
+                        },
+                    );
+                    return Ok(());
+                }
+                let out = out.context("--out or --publish")?;
                 let manifest = write_index(
                     &imported.places,
                     &imported.report,
@@ -647,6 +689,10 @@ fn export_pmtiles(data: &DataArgs, args: &TileArgs, out: &Path) -> anyhow::Resul
         Data::Bundled => Some(index_bundled_data()?),
         Data::Index(dir) => {
             Some(PlaceIndex::open(dir).with_context(|| format!("cannot open {}", dir.display()))?)
+        }
+        Data::Follow(root) => {
+            let (_, dir) = generations::current(root)?;
+            Some(PlaceIndex::open(&dir).with_context(|| format!("cannot open {}", dir.display()))?)
         }
         Data::Sources(_) => None,
     };
@@ -807,6 +853,9 @@ enum Data {
     Index(PathBuf),
     /// Source files (`--source`), imported and indexed at start and again by a reload.
     Sources(Vec<PathBuf>),
+    /// The generation a directory of published generations names (`--follow`), and each new
+    /// one.
+    Follow(PathBuf),
     /// Without either: the bundled data set, indexed once into the temporary directory and
     /// reused by later starts.
     Bundled,
@@ -835,6 +884,8 @@ pub struct ServeSettings {
     cors: CorsOrigins,
     pages: web::Data<Pages>,
     shutdown_timeout: u64,
+    /// `--follow DIR` and how often it reads `DIR/CURRENT`.
+    follow: Option<(PathBuf, Duration)>,
 }
 
 impl ServeSettings {
@@ -896,6 +947,11 @@ impl ServeSettings {
             cors: args.cors_origins.clone(),
             pages: web::Data::new(Pages::new(&args.basemap()?, &args.embed_origins)),
             shutdown_timeout: args.shutdown_timeout,
+            follow: args
+                .data
+                .follow
+                .clone()
+                .map(|root| (root, Duration::from_secs_f64(args.data.follow_interval))),
         })
     }
 
@@ -951,6 +1007,7 @@ impl ServeSettings {
         let admin = Admin::new(
             self.admin_token.as_deref(),
             self.default_source.clone(),
+            self.follow.as_ref().map(|(root, _)| root.clone()),
             self.import.clone(),
             self.work_dir.clone(),
             self.live.clone(),
@@ -989,6 +1046,14 @@ impl ServeSettings {
     #[must_use]
     pub fn pages(&self) -> web::Data<Pages> {
         self.pages.clone()
+    }
+}
+
+/// A number of seconds above zero.
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds > 0.0 => Ok(seconds),
+        _ => Err(format!("{text:?} is not a number of seconds above 0")),
     }
 }
 
@@ -1039,6 +1104,9 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         reload_on_hangup(state.clone());
         rebuild_each_day(state.clone());
+        if let Some((root, interval)) = &settings.follow {
+            follow_generations(state.clone(), root.clone(), *interval);
+        }
         let server =
             actix_web::HttpServer::new(move || app(state.clone(), &cors_origins, pages.clone()))
                 .shutdown_timeout(shutdown_timeout)
@@ -1066,9 +1134,50 @@ fn reload_on_hangup(state: actix_web::web::Data<AppState>) {
     };
     actix_web::rt::spawn(async move {
         while hangups.recv().await.is_some() {
-            let source = state.admin.default_source.clone();
             // Success and failure are both logged by `reload`.
-            let _ = state.reload(source, "SIGHUP").await;
+            match state.admin.default_source() {
+                Ok(source) => {
+                    let _ = state.reload(source, "SIGHUP").await;
+                }
+                Err(error) => tracing::error!(%error, "SIGHUP: nothing to reload"),
+            }
+        }
+    });
+}
+
+/// Serves each generation `root/CURRENT` names once it is published (`--follow`): reads the
+/// pointer every `interval` and reloads when it names another generation, through the reload
+/// that exists (the index served answers until the new one is built and checked; the accepted
+/// changes are applied on top of it). A generation whose reload failed is not tried again until
+/// the pointer changes (the outcome goes to the logs and the metrics).
+fn follow_generations(state: actix_web::web::Data<AppState>, root: PathBuf, interval: Duration) {
+    use lieux_index::store::generations::current;
+    actix_web::rt::spawn(async move {
+        // What the server started with.
+        let mut tried = current(&root).ok().map(|(name, _)| name);
+        loop {
+            actix_web::rt::time::sleep(interval).await;
+            let (name, dir) = match current(&root) {
+                Ok(current) => current,
+                Err(error) => {
+                    tracing::warn!(%error, "--follow: the current generation cannot be read");
+                    continue;
+                }
+            };
+            if tried.as_deref() == Some(name.as_str()) {
+                continue;
+            }
+            match state
+                .reload(IndexSource::Dir(dir), "a new generation")
+                .await
+            {
+                Err(error) if error.error == crate::http_error::ErrorCode::ReloadRunning => {
+                    continue
+                }
+                Ok(_) => tracing::info!(generation = %name, "--follow: serving the new generation"),
+                Err(error) => tracing::error!(generation = %name, %error, "--follow: not served"),
+            }
+            tried = Some(name);
         }
     });
 }

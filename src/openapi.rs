@@ -492,6 +492,7 @@ fn query_parameter(parameter: &Parameter, limits: &Limits) -> Value {
             json!({ "type": "string", "enum": values, "default": default }),
             false,
         ),
+        Kind::Choice { values } => (json!({ "type": "string", "enum": values }), false),
         Kind::Required { pattern } => (json!({ "type": "string", "pattern": pattern }), true),
         Kind::Text => (
             json!({ "type": "string", "maxLength": limits.max_query_chars }),

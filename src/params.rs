@@ -52,6 +52,8 @@ pub enum Kind {
         values: &'static [&'static str],
         default: &'static str,
     },
+    /// One of `values`, or nothing.
+    Choice { values: &'static [&'static str] },
     /// Text, at most `--max-query-chars` characters.
     Text,
     /// Text that may be left out, and that matches `pattern` when it is given (ECMA 262).
@@ -246,6 +248,29 @@ impl Parameter {
                 ))
             }),
         }
+    }
+}
+
+impl Parameter {
+    /// Which of its values it is, if it is given.
+    ///
+    /// # Errors
+    /// Another value.
+    pub fn choice(&self, query: &Query) -> Result<Option<&'static str>, ApiError> {
+        let Kind::Choice { values } = self.kind else {
+            unreachable!("{} is declared a choice of some values", self.name);
+        };
+        self.text(query)?
+            .map(|text| {
+                values.iter().copied().find(|v| *v == text).ok_or_else(|| {
+                    invalid(format!(
+                        "{}: {text:?} is not {}",
+                        self.name,
+                        or_list(values)
+                    ))
+                })
+            })
+            .transpose()
     }
 }
 

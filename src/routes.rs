@@ -576,11 +576,11 @@ mod tests {
             ("/places/a?full=1", "this route takes none"),
             (
                 "/tiles/0/0/0.mvt?debug=1",
-                "this route takes the filters and open_at, open_now, include_unknown",
+                "this route takes the filters and open_at, open_now, include_unknown, cluster_by, cluster_counts, fields",
             ),
             (
                 "/clusters?zoom=3&debug=1",
-                "this route takes the filters and bbox, zoom, open_at, open_now, include_unknown",
+                "this route takes the filters and bbox, zoom, open_at, open_now, include_unknown, cluster_by, cluster_counts, fields",
             ),
             (
                 "/export.csv?services=x",

@@ -10,7 +10,7 @@ use std::future::{ready, Ready};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
@@ -290,13 +290,15 @@ impl AppState {
                     took_ms,
                     "reloaded: the new index serves"
                 );
-                Ok(Reloaded {
+                let reloaded = Reloaded {
                     status: "reloaded",
                     previous: old.hash().to_owned(),
                     index: new.hash().to_owned(),
                     places: new.manifest().places,
                     took_ms,
-                })
+                };
+                retire(old);
+                Ok(reloaded)
             }
             Err(error) => {
                 self.metrics.reloaded(false);
@@ -340,6 +342,33 @@ fn yielding_to_readers<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     })
 }
 
+/// Drops an index no longer served on a thread of its own, [`BUILD_NICENESS`] below the
+/// readers, once the requests that still hold it are done: otherwise the last of them, or the
+/// reload itself, would free it on a worker of the server, which then answers nobody for the
+/// tens of milliseconds that freeing the columns of a million places takes (30 ms after a
+/// batch, `examples/amend_cost.rs`; more after a reload, which shares nothing).
+fn retire<T: Send + Sync + 'static>(old: Arc<T>) {
+    let spawned = std::thread::Builder::new()
+        .name("lieux-retire".to_owned())
+        .spawn(move || {
+            let process = rustix::process::getpriority_process(None).unwrap_or(0);
+            let _ = rustix::process::setpriority_process(None, (process + BUILD_NICENESS).min(19));
+            // A download of the whole data set may hold it for a while: wait, lightly, but not
+            // forever (whoever holds it last then frees it).
+            let started = Instant::now();
+            let mut wait = Duration::from_millis(5);
+            while Arc::strong_count(&old) > 1 && started.elapsed() < Duration::from_secs(600) {
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(Duration::from_secs(1));
+            }
+            drop(old);
+        });
+    // With no thread to spare, the index is dropped here, as before.
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "no thread to retire the old index: dropped by the reload");
+    }
+}
+
 /// Holds the reload flag: clears it however the reload ends (even when the request that
 /// started it is dropped).
 struct Running<'a>(&'a AtomicBool);
@@ -357,8 +386,11 @@ pub const MIN_TOKEN_CHARS: usize = 16;
 pub struct Admin {
     /// The hash of the token; `None`: admin is off.
     token: Option<blake3::Hash>,
-    /// What a reload without a body reads.
-    pub default_source: IndexSource,
+    /// What a reload without a body reads (with `follow`, what it read at start).
+    default_source: IndexSource,
+    /// A directory of published generations followed (`--follow`): a reload without a body
+    /// reads the generation it names now.
+    follow: Option<PathBuf>,
     /// How `{"sources": …}` are read.
     pub import: ImportOptions,
     /// Where indexes rebuilt from sources are written.
@@ -382,13 +414,29 @@ impl Admin {
             .clone()
     }
 
-    /// Admin settings; `token` off when `None`.
+    /// What a reload without a body (and SIGHUP) reads: the source the server started with,
+    /// or with `--follow` the generation `CURRENT` names now.
+    ///
+    /// # Errors
+    /// With `--follow`, when `CURRENT` names no generation.
+    pub fn default_source(&self) -> Result<IndexSource, ApiError> {
+        match &self.follow {
+            None => Ok(self.default_source.clone()),
+            Some(root) => lieux_index::store::generations::current(root)
+                .map(|(_, dir)| IndexSource::Dir(dir))
+                .map_err(|error| ApiError::new(ErrorCode::ReloadFailed, error.to_string())),
+        }
+    }
+
+    /// Admin settings; `token` off when `None`; `follow`, a directory of published
+    /// generations followed.
     ///
     /// # Errors
     /// A token shorter than [`MIN_TOKEN_CHARS`].
     pub fn new(
         token: Option<&str>,
         default_source: IndexSource,
+        follow: Option<PathBuf>,
         import: ImportOptions,
         work_dir: PathBuf,
         options: LiveOptions,
@@ -404,6 +452,7 @@ impl Admin {
             base: Mutex::new(default_source.clone()),
             stale: AtomicBool::new(false),
             default_source,
+            follow,
             import,
             work_dir,
             options,
@@ -479,6 +528,30 @@ mod tests {
         let build = yielding_to_readers(nice);
         assert_eq!(build, (caller + BUILD_NICENESS).min(19));
         assert_eq!(nice(), caller);
+    }
+
+    #[test]
+    fn a_retired_index_is_freed_below_the_readers_once_its_last_request_is_done() {
+        /// Tells, when dropped, on which thread and at which priority.
+        struct Freed(std::sync::mpsc::Sender<(Option<String>, i32)>);
+        impl Drop for Freed {
+            fn drop(&mut self) {
+                let thread = std::thread::current().name().map(str::to_owned);
+                let nice = rustix::process::getpriority_process(None).unwrap_or(0);
+                let _ = self.0.send((thread, nice));
+            }
+        }
+        let (sender, freed) = std::sync::mpsc::channel();
+        let caller = rustix::process::getpriority_process(None).unwrap_or(0);
+        let index = Arc::new(Freed(sender));
+        let request = Arc::clone(&index);
+        retire(index);
+        // A request still holds it: it is not freed meanwhile, nor by the request.
+        assert!(freed.recv_timeout(Duration::from_millis(50)).is_err());
+        drop(request);
+        let (thread, nice) = freed.recv_timeout(Duration::from_secs(10)).expect("freed");
+        assert_eq!(thread.as_deref(), Some("lieux-retire"));
+        assert_eq!(nice, (caller + BUILD_NICENESS).min(19));
     }
 
     #[test]

@@ -9,15 +9,22 @@
 //! `include_unknown`). The live index names an `open_now` map after the span of time over which
 //! no place opens or closes ([`lieux_index::serve::map`]), so its tiles' `ETag` changes when a
 //! place's state does, and their `max-age` never outlives the span.
+//!
+//! The routes that draw clusters (tiles, TileJSON, `/clusters` and a cluster's children) also
+//! take what their features carry ([`MapContent`]): `cluster_counts=VOCABULARY`, each cluster
+//! then carrying the number of its places with each value of that vocabulary, for pie and
+//! donut clusters ([`lieux_index::serve::map::ClusterCounts`]); and `fields=`, the place
+//! properties a light map needs (`id` always), which TileJSON follows.
 
 use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use lieux_index::filter::PlaceFilter;
+use lieux_index::search::facets::Facet;
 use lieux_index::search::schedules::TIME_ZONE;
 use lieux_index::serve::geojson::collection_schema;
-use lieux_index::serve::map::MapFeature;
+use lieux_index::serve::map::{MapContent, MapFeature, PlaceFields};
 use lieux_index::serve::map::{MapFilter, OpenTime};
 use lieux_index::serve::tiles::{Compression, MAX_TILE_ZOOM};
 use lieux_index::serve::LiveIndex;
@@ -218,20 +225,31 @@ struct ExpansionZoom {
 /// The most leaves one `/clusters/{id}/leaves` answer holds.
 pub const MAX_LEAVES: usize = 1000;
 
-/// The filters of a map request, and its opening filter.
+/// The filters of a map request, its opening filter, and how its places cluster.
 pub struct MapParams {
     filter: PlaceFilter,
     opening: Option<Opening>,
+    cluster_by: Option<Facet>,
 }
 
-/// The opening parameters of the map routes, as `/search` takes them.
-const MAP_OPENING: [Parameter; 3] = [OPEN_AT, OPEN_NOW, INCLUDE_UNKNOWN];
+/// `cluster_by` of every map route: it makes another map, whose cluster ids are its own.
+const CLUSTER_BY: Parameter = Parameter {
+    name: "cluster_by",
+    description: "A vocabulary: places cluster only with places that share its value, so that no cluster mixes values. A place with several values clusters with those of its first (in the standard's order) and counts once; places with none cluster together. Every route of the same map (a cluster's children, places and expansion zoom) takes it too, as its cluster ids are that map's.",
+    kind: Kind::Choice {
+        values: &Facet::VOCABULARY_NAMES,
+    },
+};
+
+/// The opening parameters of the map routes, as `/search` takes them, and `cluster_by`.
+const MAP_OPENING: [Parameter; 4] = [OPEN_AT, OPEN_NOW, INCLUDE_UNKNOWN, CLUSTER_BY];
 
 impl MapParams {
     fn read_from(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
         Ok(Self {
             filter: filter_of(query, limits)?,
             opening: opening(query)?,
+            cluster_by: CLUSTER_BY.choice(query)?.and_then(Facet::vocabulary_named),
         })
     }
 
@@ -242,6 +260,7 @@ impl MapParams {
             .map(|opening| opening.at.map_or(OpenTime::Now, OpenTime::At));
         let include_unknown = self.opening.is_some_and(|opening| opening.include_unknown);
         live.map_filter(self.filter, time, include_unknown)
+            .clustered_by(self.cluster_by)
     }
 }
 
@@ -252,6 +271,69 @@ impl RouteParams for MapParams {
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
         Self::read_from(query, limits)
+    }
+}
+
+/// `cluster_counts` of the routes that draw clusters.
+const CLUSTER_COUNTS: Parameter = Parameter {
+    name: "cluster_counts",
+    description: "A vocabulary whose values clusters count, to draw them as pies or donuts: each cluster then has `VOCABULARY:VALUE`, the number of its places (among those the filters keep) with that value, for each value at least one of them has (for example `services:Aide aux démarches administratives`). A place with several values counts in each. TileJSON lists the properties.",
+    kind: Kind::Choice {
+        values: &Facet::VOCABULARY_NAMES,
+    },
+};
+
+/// `fields` of the routes that draw clusters.
+const FIELDS: Parameter = Parameter {
+    name: "fields",
+    description: "The properties places carry, comma-separated (`nom,services`), for lighter tiles: `id` always, and only `id` when empty. Any of `id`, `nom`, `commune`, `code_postal`, `services`, `typologie`, `dispositif_programmes_nationaux`, `frais_a_charge`, `horaires`; all of them when absent. TileJSON lists those asked. Clusters keep their properties.",
+    kind: Kind::Pattern {
+        pattern: "^((id|nom|commune|code_postal|services|typologie|dispositif_programmes_nationaux|frais_a_charge|horaires)(,(id|nom|commune|code_postal|services|typologie|dispositif_programmes_nationaux|frais_a_charge|horaires))*)?$",
+    },
+};
+
+/// What `cluster_counts` and `fields` ask the features to carry.
+fn map_content(query: &Query) -> Result<MapContent, ApiError> {
+    let counts = CLUSTER_COUNTS
+        .choice(query)?
+        .and_then(Facet::vocabulary_named);
+    let fields = FIELDS
+        .text(query)?
+        .map(|list| {
+            PlaceFields::parse(list).map_err(|message| {
+                ApiError::new(ErrorCode::InvalidParameter, format!("fields: {message}"))
+            })
+        })
+        .transpose()?;
+    Ok(MapContent { counts, fields })
+}
+
+/// The parameters of the routes that draw clusters: the map's, and what its features carry.
+pub struct DrawnParams {
+    map: MapParams,
+    content: MapContent,
+}
+
+/// The parameters of the routes that draw clusters.
+const DRAWN: [Parameter; 6] = [
+    OPEN_AT,
+    OPEN_NOW,
+    INCLUDE_UNKNOWN,
+    CLUSTER_BY,
+    CLUSTER_COUNTS,
+    FIELDS,
+];
+
+impl RouteParams for DrawnParams {
+    const PARAMETERS: &'static [Parameter] = &DRAWN;
+    const GROUPS: &'static [Group] = &[OPENING];
+    const FILTERS: Filters = Filters::All;
+
+    fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
+        Ok(Self {
+            map: MapParams::read_from(query, limits)?,
+            content: map_content(query)?,
+        })
     }
 }
 
@@ -363,28 +445,35 @@ async fn blocking<T: Send + 'static>(
 pub async fn tile(
     state: web::Data<AppState>,
     live: Live,
-    Params(asked): Params<MapParams>,
+    Params(asked): Params<DrawnParams>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let coord = tile_of(&request)?;
-    let filter = asked.on(&live);
+    let content = asked.content;
+    let filter = asked.map.on(&live);
     let cache_control = cache_control_until(&state.tile_cache_control, filter.fresh_until());
     let compression = if accepts_gzip(&request) {
         Compression::Gzip
     } else {
         Compression::None
     };
-    let etag = tile_etag(&live, &filter, coord, compression);
+    let etag = tile_etag(&live, &filter, &content, coord, compression);
     let bytes = if request
         .headers()
         .get(header::IF_NONE_MATCH)
         .is_some_and(|tag| tag.as_bytes() == etag.as_bytes())
     {
         None
-    } else if live.has_map(&filter) {
-        Some(live.tile(&filter, coord, compression)?)
+    } else if live.has_map(&filter) && content.counts.is_none() {
+        Some(live.tile(&filter, coord, compression, &content)?)
     } else {
-        Some(blocking(&live, move |live| live.tile(&filter, coord, compression)).await?)
+        // The map, or its counts, may have to be made: seconds at a million places.
+        Some(
+            blocking(&live, move |live| {
+                live.tile(&filter, coord, compression, &content)
+            })
+            .await?,
+        )
     };
     Ok(tile_response(bytes, compression, etag, &cache_control))
 }
@@ -418,16 +507,24 @@ fn tile_response(
     }
 }
 
-/// The `ETag` of a tile: the index, the filter and tile, and the compression, as
+/// The `ETag` of a tile: the index, the filter, the counts and tile, and the compression, as
 /// `"0123456789abcdef-0123456789abcdef-gz"`.
 fn tile_etag(
     live: &LiveIndex,
     filter: &MapFilter,
+    content: &MapContent,
     coord: TileCoord,
     compression: Compression,
 ) -> String {
     let tile_hash = blake3::Hasher::new()
         .update(filter.key().as_bytes())
+        .update(content.counts.map_or("", Facet::name).as_bytes())
+        .update(
+            content
+                .fields
+                .map_or("*".to_owned(), fields_text)
+                .as_bytes(),
+        )
         .update(&[coord.z()])
         .update(&coord.x().to_le_bytes())
         .update(&coord.y().to_le_bytes())
@@ -443,6 +540,11 @@ fn tile_etag(
     }
     etag.push('"');
     etag
+}
+
+/// `fields` as a canonical list (`id,nom`), for the `ETag`.
+fn fields_text(fields: PlaceFields) -> String {
+    fields.names().collect::<Vec<_>>().join(",")
 }
 
 /// Whether `Accept-Encoding` accepts gzip: names `gzip` (or `*`) without `q=0`.
@@ -471,10 +573,11 @@ fn accepts_gzip(request: &HttpRequest) -> bool {
 pub async fn tilejson(
     state: web::Data<AppState>,
     live: Live,
-    Params(asked): Params<MapParams>,
+    Params(asked): Params<DrawnParams>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = asked.on(&live);
+    let content = asked.content;
+    let filter = asked.map.on(&live);
     let base = state.base_url(&request)?;
     let query_string = request.query_string();
     let suffix = if query_string.is_empty() {
@@ -487,12 +590,13 @@ pub async fn tilejson(
         base.trim_end_matches('/')
     );
     let attribution = state.attribution.as_deref();
-    Ok(HttpResponse::Ok().json(live.tilejson(tiles, &filter, attribution)))
+    Ok(HttpResponse::Ok().json(live.tilejson(tiles, &filter, attribution, &content)))
 }
 
 /// The parameters of `/clusters`: the filters, a bbox and a zoom.
 pub struct ClustersParams {
     map: MapParams,
+    content: MapContent,
     bbox: LngLatBbox,
     zoom: u8,
 }
@@ -508,8 +612,21 @@ const ZOOM: Parameter = Parameter {
     },
 };
 
+/// The parameters of `/clusters`: a bbox and a zoom, and those of the routes that draw
+/// clusters.
+const CLUSTERS_PARAMETERS: [Parameter; DRAWN.len() + 2] = {
+    let mut parameters = [BBOX; DRAWN.len() + 2];
+    parameters[1] = ZOOM;
+    let mut i = 0;
+    while i < DRAWN.len() {
+        parameters[i + 2] = DRAWN[i];
+        i += 1;
+    }
+    parameters
+};
+
 impl RouteParams for ClustersParams {
-    const PARAMETERS: &'static [Parameter] = &[BBOX, ZOOM, OPEN_AT, OPEN_NOW, INCLUDE_UNKNOWN];
+    const PARAMETERS: &'static [Parameter] = &CLUSTERS_PARAMETERS;
     const GROUPS: &'static [Group] = &[OPENING];
     const FILTERS: Filters = Filters::All;
 
@@ -519,8 +636,10 @@ impl RouteParams for ClustersParams {
             None => LngLatBbox::WORLD,
         };
         limits.check_bbox(&bbox)?;
+        let DrawnParams { map, content } = DrawnParams::read(query, limits)?;
         Ok(Self {
-            map: MapParams::read_from(query, limits)?,
+            map,
+            content,
             bbox,
             zoom: u8::try_from(ZOOM.integer(query, limits)?).unwrap_or(MAX_TILE_ZOOM),
         })
@@ -532,10 +651,18 @@ pub async fn clusters(
     live: Live,
     Params(asked): Params<ClustersParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let ClustersParams { map, bbox, zoom } = asked;
+    let ClustersParams {
+        map,
+        content,
+        bbox,
+        zoom,
+    } = asked;
     let filter = map.on(&live);
     let fresh_until = filter.fresh_until();
-    let clusters = blocking(&live, move |live| live.clusters(&filter, bbox, zoom)).await?;
+    let clusters = blocking(&live, move |live| {
+        live.clusters(&filter, bbox, zoom, &content)
+    })
+    .await?;
     let mut response = HttpResponse::Ok();
     if fresh_until.is_some() {
         let no_cache = header::HeaderValue::from_static("no-cache");
@@ -564,11 +691,15 @@ fn cluster_id(id: &str) -> Result<u64, ApiError> {
 pub async fn cluster_children(
     live: Live,
     id: web::Path<String>,
-    Params(asked): Params<MapParams>,
+    Params(asked): Params<DrawnParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = cluster_id(&id)?;
-    let filter = asked.on(&live);
-    let children = blocking(&live, move |live| live.cluster_children(&filter, id)).await?;
+    let content = asked.content;
+    let filter = asked.map.on(&live);
+    let children = blocking(&live, move |live| {
+        live.cluster_children(&filter, id, &content)
+    })
+    .await?;
     Ok(HttpResponse::Ok().content_type(GEOJSON).json(children))
 }
 
@@ -603,6 +734,7 @@ impl RouteParams for LeavesParams {
         OPEN_AT,
         OPEN_NOW,
         INCLUDE_UNKNOWN,
+        CLUSTER_BY,
     ];
     const GROUPS: &'static [Group] = &[OPENING];
     const FILTERS: Filters = Filters::All;
@@ -674,5 +806,17 @@ mod tests {
         // An answer that does not depend on the clock keeps what the operator set.
         let configured = header::HeaderValue::from_static("public, max-age=300");
         assert_eq!(cache_control_until(&configured, None), configured);
+    }
+
+    #[test]
+    fn fields_declares_every_place_property_and_nothing_else() {
+        let Kind::Pattern { pattern } = FIELDS.kind else {
+            panic!("fields is a pattern")
+        };
+        let names = lieux_index::serve::map::PLACE_PROPERTIES.join("|");
+        assert_eq!(pattern, format!("^(({names})(,({names}))*)?$"));
+        for name in lieux_index::serve::map::PLACE_PROPERTIES {
+            assert!(FIELDS.description.contains(&format!("`{name}`")), "{name}");
+        }
     }
 }

@@ -210,6 +210,22 @@ impl Load {
     }
 }
 
+/// Checks a load's outcome: no failed or mixed answer, and answers from each of `indexes`.
+fn every_answer_right((failures, seen): Outcome, indexes: &[&str]) {
+    assert!(
+        failures.is_empty(),
+        "{} failures: {:#?}",
+        failures.len(),
+        &failures[..failures.len().min(10)]
+    );
+    for index in indexes {
+        assert!(
+            seen.get(*index).copied().unwrap_or(0) > 0,
+            "no answer from {index}: {seen:?}"
+        );
+    }
+}
+
 /// Indexes A (bundled) and B (Angers) into `dir`.
 fn two_indexes(dir: &Path) -> (PathBuf, PathBuf) {
     let a = index_bundled(dir);
@@ -285,21 +301,10 @@ fn reloads_under_load_give_no_failed_or_mixed_answer() {
     hang_up(&server); // the default again: A
     assert_eq!(server.get("/health").1["index"], hash_a);
     load.run_for(&server, 20);
-    let (failures, seen) = load.finish();
-
-    assert!(
-        failures.is_empty(),
-        "{} failures: {:#?}",
-        failures.len(),
-        &failures[..failures.len().min(10)]
+    every_answer_right(
+        load.finish(),
+        &[hash_a.as_str().unwrap(), hash_b.as_str().unwrap()],
     );
-    for hash in [&hash_a, &hash_b] {
-        let hash = hash.as_str().unwrap();
-        assert!(
-            seen.get(hash).copied().unwrap_or(0) > 0,
-            "no answer from {hash}: {seen:?}"
-        );
-    }
     let (_, health) = server.get("/health");
     assert_eq!(health["reloads"], 8, "{health}");
     // The index rebuilt from sources is removed once its last request is over: the server may
@@ -869,4 +874,99 @@ fn every_file_of_a_damaged_index_is_refused_at_start_and_at_reload_by_name() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     let name = segment.file_name().unwrap().to_string_lossy();
     assert!(stderr.contains(name.as_ref()), "{stderr}");
+}
+
+/// Publishes the sources as a new generation under `root` (`lieux index --publish`), and
+/// returns its name, from the command's own words and from `CURRENT`.
+fn publish(root: &Path, sources: &Path) -> String {
+    let said = lieux_ok(&[&"index", &sources, &"--publish", &root]);
+    let current = std::fs::read_to_string(root.join("CURRENT")).expect("CURRENT");
+    let name = current.trim_end().to_owned();
+    assert!(said.contains(&name), "{said}");
+    assert!(
+        root.join("generations")
+            .join(&name)
+            .join("manifest.json")
+            .is_file(),
+        "the generation is a whole index"
+    );
+    name
+}
+
+/// Waits (at most a minute) until `/health` names `index`.
+fn wait_for_index(server: &Server, index: &str) {
+    for _ in 0..600 {
+        if server.get("/health").1["index"] == index {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!(
+        "the server never served {index}: {}",
+        server.get("/health").1
+    );
+}
+
+#[test]
+fn generations_published_under_load_are_followed_with_no_failed_or_mixed_answer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("published");
+    let bundled = crate::support::repo().join("data/lieux-pays-de-la-loire.csv");
+    let angers = raw("angers_guide-services-numeriques.json");
+    let a = publish(&root, &bundled);
+    let server = Arc::new(Server::start(&[
+        &"--follow",
+        &root,
+        &"--follow-interval",
+        &"0.1",
+        &"--admin-token-file",
+        &token_file(tmp.path(), TOKEN),
+        &"--work-dir",
+        &tmp.path().join("work"),
+    ]));
+    assert_eq!(server.get("/health").1["index"], a);
+
+    // What each generation answers alone.
+    let mut expected = Expected::new();
+    record(&server, &mut expected);
+    let b = publish(&root, &angers);
+    assert_ne!(a, b);
+    wait_for_index(&server, &b);
+    record(&server, &mut expected);
+    assert_eq!(expected.len(), 2, "two generations answered");
+
+    // A second node follows the same generations: every node serves each one.
+    let other = Server::start(&[&"--follow", &root, &"--follow-interval", &"0.1"]);
+    assert_eq!(other.get("/health").1["index"], b);
+
+    // Under load, A again (the same content: its generation is reused), then B.
+    let load = Load::start(&server, &Arc::new(expected), 4);
+    for (sources, name) in [(&bundled, &a), (&angers, &b), (&bundled, &a)] {
+        load.run_for(&server, 20);
+        assert_eq!(&publish(&root, sources), name, "named by its content");
+        wait_for_index(&server, name);
+        wait_for_index(&other, name);
+    }
+    load.run_for(&server, 20);
+    every_answer_right(load.finish(), &[&a, &b]);
+    // A reload without a body (and SIGHUP) reads the generation CURRENT names.
+    let (status, json) = reload(&server, "");
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["index"], a);
+    // Publishing the same content again changes nothing: no reload.
+    let reloads = server.metric("lieux_reloads_total");
+    publish(&root, &bundled);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(server.metric("lieux_reloads_total"), reloads);
+
+    // A pointer that names nothing is logged and left: the generation served stays.
+    std::fs::write(root.join("CURRENT"), "0123\n").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(server.get("/health").1["index"], a);
+    let (status, json) = reload(&server, "");
+    assert_eq!(status, 422, "{json}");
+    assert!(
+        json["message"].as_str().unwrap().contains("CURRENT"),
+        "{json}"
+    );
 }

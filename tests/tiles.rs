@@ -73,6 +73,18 @@ fn tile(server: &Server, path: &str) -> (String, u32, Vec<DecodedFeature>) {
 
 const AIDE: &str = "Aide aux démarches administratives";
 
+/// `[west, south, east, north]` of the bundled places.
+fn bundled_bounds() -> [f64; 4] {
+    let coordinate = |p: &HashMap<String, String>, key: &str| p[key].parse::<f64>().unwrap();
+    bundled_places().iter().fold(
+        [180.0f64, 90.0, -180.0, -90.0],
+        |[west, south, east, north], p| {
+            let (lon, lat) = (coordinate(p, "longitude"), coordinate(p, "latitude"));
+            [west.min(lon), south.min(lat), east.max(lon), north.max(lat)]
+        },
+    )
+}
+
 #[test]
 fn the_world_tile_counts_every_place_once() {
     let server = bundled_server();
@@ -330,12 +342,7 @@ fn cluster_endpoints_expand_clusters_consistently() {
     let count = cluster["properties"]["point_count"].as_u64().unwrap();
 
     let (_, children) = server.get(&format!("/clusters/{id}/children"));
-    let children_total: u64 = children["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["properties"]["point_count"].as_u64().unwrap_or(1))
-        .sum();
+    let children_total = places_counted(&children);
     assert_eq!(children_total, count);
 
     let (_, leaves) = server.get(&format!("/clusters/{id}/leaves?limit=1000"));
@@ -351,6 +358,16 @@ fn cluster_endpoints_expand_clusters_consistently() {
     assert!(zoom["expansion_zoom"].as_u64().unwrap() > 5);
 }
 
+/// The places a GeoJSON collection of clusters and places stands for.
+fn places_counted(collection: &serde_json::Value) -> u64 {
+    collection["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["point_count"].as_u64().unwrap_or(1))
+        .sum()
+}
+
 fn uint(feature: &DecodedFeature, key: &str) -> u64 {
     match feature.properties.get(key) {
         Some(Value::UInt(n)) => *n,
@@ -362,13 +379,7 @@ fn uint(feature: &DecodedFeature, key: &str) -> u64 {
 #[test]
 fn every_cluster_of_a_tile_carries_the_zoom_its_endpoint_answers() {
     let server = bundled_server();
-    let places = bundled_places();
-    let coordinate = |p: &HashMap<String, String>, key: &str| p[key].parse::<f64>().unwrap();
-    let (mut west, mut south, mut east, mut north) = (180.0f64, 90.0f64, -180.0f64, -90.0f64);
-    for p in &places {
-        let (lon, lat) = (coordinate(p, "longitude"), coordinate(p, "latitude"));
-        (west, south, east, north) = (west.min(lon), south.min(lat), east.max(lon), north.max(lat));
-    }
+    let [west, south, east, north] = bundled_bounds();
     let mut clusters = 0;
     for filter in [
         "",
@@ -521,4 +532,352 @@ fn open_now_tiles_are_named_and_cached_for_no_longer_than_the_places_stay_open()
         .as_str()
         .unwrap()
         .ends_with("?open_now=true"));
+}
+
+/// The counts `cluster_counts=VOCABULARY` gives a cluster: `VOCABULARY:VALUE` by value.
+fn counts_in(
+    properties: &serde_json::Value,
+    vocabulary: &str,
+) -> std::collections::BTreeMap<String, u64> {
+    let prefix = format!("{vocabulary}:");
+    properties
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter_map(|(key, value)| {
+            let value_name = key.strip_prefix(&prefix)?;
+            Some((value_name.to_owned(), value.as_u64().expect("a count")))
+        })
+        .collect()
+}
+
+#[test]
+fn cluster_counts_are_those_of_the_clusters_places_under_every_filter() {
+    let server = bundled_server();
+    let [west, south, east, north] = bundled_bounds();
+    let mut checked = 0;
+    for (vocabulary, filter) in [
+        ("services", ""),
+        ("typologie", "&departement=49"),
+        ("services", "&frais_a_charge=Gratuit"),
+    ] {
+        // Each cluster's counts, from /clusters at every zoom, checked against its places.
+        let mut counts_by_id = HashMap::new();
+        for zoom in 0..=17 {
+            let (status, collection) = server.get(&format!(
+                "/clusters?zoom={zoom}&cluster_counts={vocabulary}{filter}"
+            ));
+            assert_eq!(status, 200, "{collection}");
+            for feature in collection["features"].as_array().unwrap() {
+                let properties = &feature["properties"];
+                let Some(id) = properties["cluster_id"].as_u64() else {
+                    assert!(
+                        counts_in(properties, vocabulary).is_empty(),
+                        "a place counts nothing"
+                    );
+                    continue;
+                };
+                let counts = counts_in(properties, vocabulary);
+                if let Some(known) = counts_by_id.get(&id) {
+                    assert_eq!(known, &counts, "cluster {id} carried to zoom {zoom}");
+                    continue;
+                }
+                let (status, leaves) =
+                    server.get(&format!("/clusters/{id}/leaves?limit=1000{filter}"));
+                assert_eq!(status, 200, "{leaves}");
+                let mut expected = std::collections::BTreeMap::new();
+                for leaf in leaves["features"].as_array().unwrap() {
+                    let values = leaf["properties"][vocabulary].as_str().unwrap_or("");
+                    for value in values.split('|').filter(|v| !v.is_empty()) {
+                        *expected.entry(value.to_owned()).or_insert(0) += 1;
+                    }
+                }
+                assert_eq!(counts, expected, "cluster {id} at zoom {zoom}{filter}");
+                counts_by_id.insert(id, counts);
+                checked += 1;
+            }
+        }
+        // Tiles carry the same counts, decoded by an independent reader.
+        for z in 0..=9u8 {
+            let (x0, y0, _, _) = locate(west, north, z);
+            let (x1, y1, _, _) = locate(east, south, z);
+            for x in x0..=x1 {
+                for y in y0..=y1 {
+                    let path =
+                        format!("/tiles/{z}/{x}/{y}.mvt?cluster_counts={vocabulary}{filter}");
+                    let (status, _, body) = server.get_bytes(&path, &[]);
+                    if status == 204 {
+                        continue;
+                    }
+                    assert_eq!(status, 200, "{path}");
+                    for cluster in decode(body)
+                        .2
+                        .iter()
+                        .filter(|f| f.properties.contains_key("cluster_id"))
+                    {
+                        let prefix = format!("{vocabulary}:");
+                        let in_tile: std::collections::BTreeMap<String, u64> = cluster
+                            .properties
+                            .keys()
+                            .filter_map(|key| {
+                                Some((key.strip_prefix(&prefix)?.to_owned(), uint(cluster, key)))
+                            })
+                            .collect();
+                        let id = uint(cluster, "cluster_id");
+                        assert_eq!(Some(&in_tile), counts_by_id.get(&id), "{path}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 300, "{checked} clusters checked");
+}
+
+#[test]
+fn tilejson_lists_the_counts_and_wrong_vocabularies_are_refused() {
+    let server = bundled_server();
+    let (status, doc) = server.get("/tiles.json?cluster_counts=services&departement=49");
+    assert_eq!(status, 200, "{doc}");
+    let url = doc["tiles"][0].as_str().unwrap();
+    assert!(
+        url.ends_with("?cluster_counts=services&departement=49"),
+        "{url}"
+    );
+    let fields = doc["vector_layers"][0]["fields"].as_object().unwrap();
+    let counted: Vec<&String> = fields
+        .keys()
+        .filter(|k| k.starts_with("services:"))
+        .collect();
+    assert_eq!(
+        counted.len(),
+        9,
+        "every service of the standard: {counted:?}"
+    );
+    assert!(fields.contains_key(&format!("services:{AIDE}")));
+    assert!(fields.values().all(serde_json::Value::is_string));
+    assert!(doc["vector_layers"][0]["description"]
+        .as_str()
+        .unwrap()
+        .contains("services:VALUE"));
+    // Without the parameter, no count is promised.
+    let (_, plain) = server.get("/tiles.json");
+    assert!(!plain["vector_layers"][0]["fields"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .any(|k| k.contains(':')));
+
+    for path in [
+        "/tiles/5/15/11.mvt?cluster_counts=departement",
+        "/tiles.json?cluster_counts=service",
+        "/clusters?zoom=5&cluster_counts=",
+    ] {
+        let (status, body) = server.get(path);
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["error"], "invalid_parameter", "{path}: {body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("cluster_counts"),
+            "{body}"
+        );
+    }
+    // A cluster's places are places: the route takes no counts.
+    let (status, body) = server.get("/clusters/1/leaves?cluster_counts=services");
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("cluster_counts"),
+        "{body}"
+    );
+}
+
+/// The keys of the place features (not clusters) of a decoded tile.
+fn place_keys(features: &[DecodedFeature]) -> std::collections::BTreeSet<String> {
+    features
+        .iter()
+        .filter(|f| !f.properties.contains_key("cluster"))
+        .flat_map(|f| f.properties.keys().cloned())
+        .collect()
+}
+
+#[test]
+fn fields_choose_what_places_carry_in_tiles_tilejson_and_clusters() {
+    let server = bundled_server();
+    // A deep tile over Angers: places, no clusters.
+    let (z, lon, lat) = (13, -0.5519, 47.4736);
+    let (x, y, _, _) = locate(lon, lat, z);
+    let path = |query: &str| format!("/tiles/{z}/{x}/{y}.mvt{query}");
+    let (status, _, all) = server.get_bytes(&path(""), &[]);
+    assert_eq!(status, 200);
+    let every = place_keys(&decode(all.clone()).2);
+    assert!(
+        every.contains("services") && every.contains("horaires"),
+        "{every:?}"
+    );
+    let set = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| (*n).to_owned())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    for (query, expected) in [
+        ("?fields=nom", set(&["id", "nom"])),
+        ("?fields=", set(&["id"])),
+        (
+            "?fields=services,commune",
+            set(&["id", "commune", "services"]),
+        ),
+        ("?fields=id,nom,id", set(&["id", "nom"])),
+    ] {
+        let (status, _, body) = server.get_bytes(&path(query), &[]);
+        assert_eq!(status, 200, "{query}");
+        assert!(
+            body.len() < all.len(),
+            "{query}: lighter than the full tile"
+        );
+        let (_, _, features) = decode(body);
+        assert_eq!(
+            features.len(),
+            decode(all.clone()).2.len(),
+            "{query}: the same places"
+        );
+        assert_eq!(place_keys(&features), expected, "{query}");
+    }
+    // Clusters keep their properties.
+    let (status, _, world) = server.get_bytes("/tiles/0/0/0.mvt?fields=", &[]);
+    assert_eq!(status, 200);
+    let clusters = decode(world).2;
+    assert!(clusters
+        .iter()
+        .any(|f| f.properties.contains_key("point_count")
+            && f.properties.contains_key("expansion_zoom")));
+
+    // TileJSON lists what the tiles carry, and keeps the parameter in the tile URL.
+    let (status, doc) = server.get("/tiles.json?fields=nom,services");
+    assert_eq!(status, 200, "{doc}");
+    assert!(doc["tiles"][0]
+        .as_str()
+        .unwrap()
+        .ends_with("?fields=nom,services"));
+    let fields: std::collections::BTreeSet<String> = doc["vector_layers"][0]["fields"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    let cluster_fields = set(&[
+        "cluster",
+        "cluster_id",
+        "point_count",
+        "point_count_abbreviated",
+        "expansion_zoom",
+    ]);
+    let places: std::collections::BTreeSet<String> =
+        fields.difference(&cluster_fields).cloned().collect();
+    assert_eq!(places, set(&["id", "nom", "services"]));
+
+    // GeoJSON clusters too.
+    let (status, collection) = server.get("/clusters?zoom=17&fields=nom&departement=49");
+    assert_eq!(status, 200);
+    for feature in collection["features"].as_array().unwrap() {
+        let keys: std::collections::BTreeSet<String> = feature["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(keys, set(&["id", "nom"]), "{feature}");
+    }
+
+    for bad in [
+        "?fields=nope",
+        "?fields=nom,,services",
+        "?fields=,",
+        "?fields=nom&fields=id",
+    ] {
+        let (status, body) = server.get(&path(bad));
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("fields"),
+            "{bad}: {body}"
+        );
+    }
+}
+
+#[test]
+fn cluster_by_keeps_each_cluster_to_one_value_and_counts_every_place_once() {
+    let server = bundled_server();
+    let total = bundled_places().len() as u64;
+    for (vocabulary, filter) in [("typologie", ""), ("services", "&departement=49")] {
+        let expected_total = if filter.is_empty() {
+            total
+        } else {
+            let (_, all) = server.get(&format!("/clusters?zoom=17{filter}"));
+            all["features"].as_array().unwrap().len() as u64
+        };
+        let mut clusters = 0;
+        for zoom in 0..=16 {
+            let query = format!("cluster_by={vocabulary}{filter}");
+            let (status, collection) = server.get(&format!("/clusters?zoom={zoom}&{query}"));
+            assert_eq!(status, 200, "{collection}");
+            let features = collection["features"].as_array().unwrap();
+            assert_eq!(
+                places_counted(&collection),
+                expected_total,
+                "zoom {zoom}: every place once"
+            );
+            for feature in features {
+                let Some(id) = feature["properties"]["cluster_id"].as_u64() else {
+                    continue;
+                };
+                let (status, leaves) =
+                    server.get(&format!("/clusters/{id}/leaves?limit=1000&{query}"));
+                assert_eq!(status, 200, "{leaves}");
+                // The group is the first value, in the standard's order, as lists are written.
+                let groups: std::collections::BTreeSet<&str> = leaves["features"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|leaf| {
+                        leaf["properties"][vocabulary]
+                            .as_str()
+                            .unwrap_or("")
+                            .split('|')
+                            .next()
+                            .unwrap_or("")
+                    })
+                    .collect();
+                assert_eq!(
+                    groups.len(),
+                    1,
+                    "cluster {id} at zoom {zoom} mixes {groups:?}"
+                );
+                let (_, children) = server.get(&format!("/clusters/{id}/children?{query}"));
+                let children_total = places_counted(&children);
+                assert_eq!(
+                    Some(children_total),
+                    feature["properties"]["point_count"].as_u64()
+                );
+                clusters += 1;
+            }
+        }
+        assert!(clusters > 50, "{clusters} clusters of {vocabulary}");
+        // The world tile counts every place once too, and holds at least a cluster a value.
+        let (status, _, body) = server.get_bytes(
+            &format!("/tiles/0/0/0.mvt?cluster_by={vocabulary}{filter}"),
+            &[],
+        );
+        assert_eq!(status, 200);
+        let features = decode(body).2;
+        assert_eq!(features.iter().map(count_of).sum::<u64>(), expected_total);
+        let (_, _, plain_body) = server.get_bytes(
+            &format!("/tiles/0/0/0.mvt?{}", &filter.trim_start_matches('&')),
+            &[],
+        );
+        assert!(
+            features.len() > decode(plain_body).2.len(),
+            "more groups than without"
+        );
+    }
+    let (status, body) = server.get("/clusters?zoom=3&cluster_by=departement");
+    assert_eq!(status, 400, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("cluster_by"));
 }

@@ -82,6 +82,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The root of published generations has no current one (`lieux serve --follow`).
+    #[error("generations {root}: {message}")]
+    Generations {
+        /// The root (`--follow`, `--publish`).
+        root: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A thesaurus file (`--thesaurus`, or the bundled one) is not TOML of its format, or names
     /// a value that is not a label of its vocabulary.
     #[error("thesaurus {file}: {message}")]

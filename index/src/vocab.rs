@@ -211,6 +211,12 @@ impl<V: Vocabulary> VocabSet<V> {
         self.indices().map(|i| V::ALL[i])
     }
 
+    /// The values as bits, bit `i` for the value at position `i` in [`Vocabulary::ALL`].
+    #[must_use]
+    pub fn to_u128(&self) -> u128 {
+        self.bits.to_u128()
+    }
+
     /// The positions in [`Vocabulary::ALL`] of the values, in order: one step per value held,
     /// not per value of the vocabulary (92 typologies).
     pub fn indices(&self) -> impl Iterator<Item = usize> {

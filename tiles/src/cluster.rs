@@ -33,9 +33,12 @@
 use rayon::prelude::*;
 
 use crate::kdtree;
+
+mod tally;
 use crate::mercator::{
     lat_to_unit_y, unit_x_to_lon, unit_y_to_lat, wrap_longitude, zoom_scale, TileCoord, MAX_ZOOM,
 };
+pub use tally::Tally;
 
 /// How to cluster, with supercluster's option names and defaults.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -122,6 +125,14 @@ pub enum ClusterError {
     /// The id is not the id of a cluster of this index.
     #[error("no cluster with id {0}")]
     UnknownCluster(u64),
+    /// Groups were given, but not one per point.
+    #[error("{groups} groups for {points} points: one per point")]
+    GroupCount {
+        /// How many points were given.
+        points: usize,
+        /// How many groups were given.
+        groups: usize,
+    },
 }
 
 /// One item of a zoom: an input point, or a cluster of them.
@@ -229,6 +240,8 @@ struct NewItem {
     id: u64,
     /// The order of creation, which the next zoom's greedy pass follows.
     created: u32,
+    /// The group of its points (see [`ClusterIndex::build_grouped`]); 0 when not grouped.
+    group: u32,
 }
 
 const NEW_CLUSTER: u64 = u64::MAX;
@@ -250,6 +263,30 @@ impl ClusterIndex {
     /// coordinate are left out; longitudes are wrapped and latitudes clamped to web-mercator's
     /// range (see [`crate::mercator`]).
     pub fn build(points: &[(f64, f64)], options: ClusterOptions) -> Result<Self, ClusterError> {
+        Self::build_grouped(points, None, options)
+    }
+
+    /// [`ClusterIndex::build`], points clustering only with points of their own group when
+    /// `groups` gives one per point (supercluster's issue 242, "cluster by category").
+    ///
+    /// Each group's hierarchy is then the one its points alone would make, in the same order:
+    /// the greedy pass follows the creation order, which restricted to a group is the group's
+    /// own, and a seed only takes the neighbours of its group. One hierarchy holds them all, so
+    /// cluster ids, tiles, children and leaves work as without groups.
+    ///
+    /// # Errors
+    /// As [`ClusterIndex::build`], and when `groups` does not give one group per point.
+    pub fn build_grouped(
+        points: &[(f64, f64)],
+        groups: Option<&[u32]>,
+        options: ClusterOptions,
+    ) -> Result<Self, ClusterError> {
+        if let Some(groups) = groups.filter(|groups| groups.len() != points.len()) {
+            return Err(ClusterError::GroupCount {
+                points: points.len(),
+                groups: groups.len(),
+            });
+        }
         options.validate()?;
         let input_len = u32::try_from(points.len())
             .ok()
@@ -286,17 +323,26 @@ impl ClusterIndex {
                 count: 1,
                 id: i as u64,
                 created: created as u32,
+                group: groups.map_or(0, |groups| groups[i]),
             })
             .collect();
-        let (mut level, mut creation_order) = index.sort_level(options.max_zoom + 1, &mut leaves);
+        let grouped = groups.is_some();
+        let (mut level, mut creation_order, mut level_groups) =
+            index.sort_level(options.max_zoom + 1, &mut leaves, grouped);
         let mut items = leaves;
 
         let mut neighbours = Vec::new();
         // Built from the deepest zoom up, then reversed.
         for zoom in (options.min_zoom..=options.max_zoom).rev() {
-            let (mut new_items, parents_by_creation) =
-                index.cluster_level(&level, &items, &creation_order, zoom, &mut neighbours);
-            let (next, next_order) = index.sort_level(zoom, &mut new_items);
+            let (mut new_items, parents_by_creation) = index.cluster_level(
+                &level,
+                &level_groups,
+                &items,
+                &creation_order,
+                zoom,
+                &mut neighbours,
+            );
+            let (next, next_order, next_groups) = index.sort_level(zoom, &mut new_items, grouped);
             level.parents = parents_by_creation
                 .into_iter()
                 .map(|created| next_order[created as usize])
@@ -304,6 +350,7 @@ impl ClusterIndex {
             index.levels.push(std::mem::replace(&mut level, next));
             items = new_items;
             creation_order = next_order;
+            level_groups = next_groups;
         }
         index.levels.push(level);
         index.levels.reverse();
@@ -312,12 +359,14 @@ impl ClusterIndex {
 
     /// One greedy pass: clusters the items of `level` (zoom `zoom + 1`) for zoom `zoom`.
     ///
-    /// `items` are the level's items in creation order, and `creation_order` their positions in
-    /// the level. Returns the new items in creation order, and for each item of `level` (by
-    /// position) the creation number of the new item it went into.
+    /// `items` are the level's items in creation order, `creation_order` their positions in the
+    /// level, and `groups` their groups by position (empty when not grouped). Returns the new
+    /// items in creation order, and for each item of `level` (by position) the creation number
+    /// of the new item it went into.
     fn cluster_level(
         &self,
         level: &Level,
+        groups: &[u32],
         items: &[NewItem],
         creation_order: &[u32],
         zoom: u8,
@@ -355,7 +404,7 @@ impl ClusterIndex {
                     .of(seed)
                     .iter()
                     .map(|&i| i as usize)
-                    .filter(|&i| !taken[i]),
+                    .filter(|&i| !taken[i] && groups.get(i).is_none_or(|&g| g == item.group)),
             );
             let total: u32 = item.count + neighbours.iter().map(|&i| level.counts[i]).sum::<u32>();
 
@@ -380,6 +429,7 @@ impl ClusterIndex {
                     count: total,
                     id: NEW_CLUSTER,
                     created,
+                    group: item.group,
                 });
             } else {
                 // Too few points to make a cluster: the seed and its neighbours stay apart at
@@ -392,6 +442,7 @@ impl ClusterIndex {
                         count: level.counts[i],
                         id: level.ids[i],
                         created: 0,
+                        group: groups.get(i).copied().unwrap_or(0),
                     };
                     parents[i] = carry(&mut new_items, neighbour);
                 }
@@ -402,8 +453,13 @@ impl ClusterIndex {
 
     /// Sorts a copy of new items into a level of zoom `zoom`, gives new clusters their ids
     /// (in `items` too), and returns the level with, for each creation number, the item's
-    /// position in it.
-    fn sort_level(&self, zoom: u8, items: &mut [NewItem]) -> (Level, Vec<u32>) {
+    /// position in it, and when `grouped` each position's group.
+    fn sort_level(
+        &self,
+        zoom: u8,
+        items: &mut [NewItem],
+        grouped: bool,
+    ) -> (Level, Vec<u32>, Vec<u32>) {
         let mut sorted = items.to_vec();
         kdtree::sort(&mut sorted, |item| item.position);
         let mut creation_order = vec![0u32; sorted.len()];
@@ -427,7 +483,12 @@ impl ClusterIndex {
             level.counts.push(item.count);
             level.ids.push(id);
         }
-        (level, creation_order)
+        let groups = if grouped {
+            sorted.iter().map(|item| item.group).collect()
+        } else {
+            Vec::new()
+        };
+        (level, creation_order, groups)
     }
 
     fn cluster_id(&self, zoom: u8, position: usize) -> u64 {
@@ -913,6 +974,57 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn each_group_clusters_as_its_points_alone_and_no_cluster_mixes_groups(
+            points in clustered_points(),
+            picks in prop::collection::vec(0u32..3, 240),
+            options in options(),
+        ) {
+            let groups: Vec<u32> = (0..points.len()).map(|i| picks[i % picks.len()]).collect();
+            let grouped = ClusterIndex::build_grouped(&points, Some(&groups), options).unwrap();
+            for group in 0..3 {
+                // The group's points alone, in order, and their indices in `points`.
+                let members: Vec<u32> = (0..points.len() as u32)
+                    .filter(|&i| groups[i as usize] == group)
+                    .collect();
+                let alone_points: Vec<(f64, f64)> =
+                    members.iter().map(|&i| points[i as usize]).collect();
+                let alone = ClusterIndex::build(&alone_points, options).unwrap();
+                for zoom in options.min_zoom..=options.max_zoom + 1 {
+                    // Each item as its sorted leaves (indices in `points`) and its centre.
+                    let described = |index: &ClusterIndex, item: &ClusterItem, to_points: &dyn Fn(u32) -> u32| {
+                        let (mut leaves, centre) = match *item {
+                            ClusterItem::Point { index: p } => (vec![to_points(p)], None),
+                            ClusterItem::Cluster { id, lon, lat, .. } => (
+                                index.leaves(id, usize::MAX, 0).unwrap().into_iter().map(to_points).collect(),
+                                Some(((lon * 1e6).round() as i64, (lat * 1e6).round() as i64)),
+                            ),
+                        };
+                        leaves.sort_unstable();
+                        (leaves, centre)
+                    };
+                    let mut in_grouped: Vec<_> = grouped
+                        .clusters(crate::LngLatBbox::WORLD, zoom)
+                        .iter()
+                        .map(|item| described(&grouped, item, &|p| p))
+                        .filter(|(leaves, _)| {
+                            let first = groups[leaves[0] as usize];
+                            assert!(leaves.iter().all(|&l| groups[l as usize] == first), "a cluster mixes groups");
+                            first == group
+                        })
+                        .collect();
+                    let mut in_alone: Vec<_> = alone
+                        .clusters(crate::LngLatBbox::WORLD, zoom)
+                        .iter()
+                        .map(|item| described(&alone, item, &|p| members[p as usize]))
+                        .collect();
+                    in_grouped.sort();
+                    in_alone.sort();
+                    prop_assert_eq!(in_grouped, in_alone, "group {} at zoom {}", group, zoom);
+                }
+            }
+        }
 
         #[test]
         fn every_point_is_in_exactly_one_item_at_every_zoom(

@@ -144,18 +144,20 @@ pub fn encode_tile(
     extent: u32,
     point_properties: impl FnMut(u32, &mut TileFeature<'_>),
 ) -> Result<Vec<u8>, EncodeError> {
-    encode_tile_with(items, extent, true, point_properties)
+    encode_tile_with(items, extent, true, point_properties, |_, _| {})
 }
 
 /// [`encode_tile`], points given their input index as feature id only when `point_ids`: an
 /// index means something only to the hierarchy that made the tile, and a tile that names its
 /// places by a property (a published archive) is smaller without it. Clusters always keep
-/// theirs.
+/// theirs, and get, after the cluster properties, those `cluster_properties(id, feature)` adds
+/// (counts per category, see [`crate::Tally`]).
 pub fn encode_tile_with(
     items: &[TileItem],
     extent: u32,
     point_ids: bool,
     mut point_properties: impl FnMut(u32, &mut TileFeature<'_>),
+    mut cluster_properties: impl FnMut(u64, &mut TileFeature<'_>),
 ) -> Result<Vec<u8>, EncodeError> {
     if items.is_empty() {
         return Ok(Vec::new());
@@ -180,6 +182,7 @@ pub fn encode_tile_with(
                 feature.add_tag_uint("point_count", count.into());
                 feature.add_tag_string("point_count_abbreviated", &point_count_abbreviated(count));
                 feature.add_tag_uint("expansion_zoom", expansion_zoom.into());
+                cluster_properties(id, &mut TileFeature(&mut feature));
             }
             ClusterItem::Point { index } => {
                 if point_ids {
@@ -331,14 +334,21 @@ mod tests {
                 y: 2,
             },
         ];
-        let bytes = encode_tile_with(&items, DEFAULT_EXTENT, false, |index, feature| {
-            feature.add("id", index.into());
-        })
+        let bytes = encode_tile_with(
+            &items,
+            DEFAULT_EXTENT,
+            false,
+            |index, feature| feature.add("id", index.into()),
+            |id, feature| feature.add("services:Wifi", (id / 33).into()),
+        )
         .unwrap();
         let (_, features) = decode(bytes);
         assert_eq!(features[0].id, Some(99), "a cluster keeps its id");
+        assert_eq!(properties(&features[0])["services:Wifi"], Value::UInt(3));
+        assert_eq!(properties(&features[0])["point_count"], Value::UInt(3));
         assert_eq!(features[1].id, None);
         assert_eq!(properties(&features[1])["id"], Value::UInt(7));
+        assert!(!properties(&features[1]).contains_key("services:Wifi"));
     }
 
     #[test]

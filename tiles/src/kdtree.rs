@@ -39,9 +39,13 @@ fn sort_axis<T: Send>(
     }
     let middle = items.len() / 2;
     let parallel = items.len() >= PARALLEL_SORT;
-    let (before, _, after) = items.select_nth_unstable_by(middle, |a, b| {
-        position(a)[axis].total_cmp(&position(b)[axis])
-    });
+    // One comparator per axis, each inlined into the selection's partition loop. Positions
+    // are never NaN, so comparing with `<` orders them as `total_cmp` would (but for ±0).
+    let (before, _, after) = if axis == 0 {
+        items.select_nth_unstable_by(middle, |a, b| compare(position(a)[0], position(b)[0]))
+    } else {
+        items.select_nth_unstable_by(middle, |a, b| compare(position(a)[1], position(b)[1]))
+    };
     if parallel {
         rayon::join(
             || sort_axis(before, 1 - axis, position),
@@ -50,6 +54,18 @@ fn sort_axis<T: Send>(
     } else {
         sort_axis(before, 1 - axis, position);
         sort_axis(after, 1 - axis, position);
+    }
+}
+
+/// The order of two coordinates that are not NaN.
+#[inline(always)]
+fn compare(a: f64, b: f64) -> std::cmp::Ordering {
+    if a < b {
+        std::cmp::Ordering::Less
+    } else if a > b {
+        std::cmp::Ordering::Greater
+    } else {
+        std::cmp::Ordering::Equal
     }
 }
 

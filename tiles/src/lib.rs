@@ -34,7 +34,8 @@ pub mod pmtiles;
 pub mod tilejson;
 
 pub use cluster::{
-    point_count_abbreviated, ClusterError, ClusterIndex, ClusterItem, ClusterOptions, TileItem,
+    point_count_abbreviated, ClusterError, ClusterIndex, ClusterItem, ClusterOptions, Tally,
+    TileItem,
 };
 pub use encode::{
     encode_tile, encode_tile_with, EncodeError, PropertySink, PropertyValue, TileFeature,

@@ -536,6 +536,67 @@ test("typing « Angers Loire » offers the intercommunalité, which filters the 
   assert.ok((await page.evaluate(() => window.lieux.total())) > count);
 });
 
+test("« Services dans les groupes » draws each group as a donut of its services, with a legend", async () => {
+  await page.goto(`${BASE}/`);
+  await page.waitForFunction(() => document.body.dataset.search === "done");
+  await waitForCounts((c) => c.clusters > 0, "clusters");
+  const tiles = recordTileRequests();
+  const toggle = page.getByRole("checkbox", { name: "Services dans les groupes" });
+  await toggle.check();
+  await waitForTile(tiles, (url) => url.searchParams.get("cluster_counts") === "services", "with cluster_counts=services");
+  tiles.stop();
+  assert.equal(new URL(page.url()).searchParams.get("groupes"), "services", "the choice is in the URL");
+  const legend = page.getByRole("list", { name: "Couleurs des services" });
+  await legend.waitFor({ state: "visible" });
+  const entries = await legend.getByRole("listitem").allInnerTexts();
+  assert.equal(entries.length, 9, `every service of the standard: ${entries}`);
+  assert.ok(entries.some((entry) => entry.includes(SERVICE)), entries.join(", "));
+
+  // Each donut has an arc per service its group's places offer, and the group's count.
+  await page.waitForFunction(() => document.querySelectorAll(".donut-marker").length > 0);
+  await mapIdle();
+  const donuts = await page.evaluate(() => {
+    const map = window.lieux.map;
+    const features = new Map(
+      map
+        .querySourceFeatures("lieux", { sourceLayer: "places", filter: ["has", "point_count"] })
+        .map((f) => [String(f.properties.cluster_id), f.properties]),
+    );
+    return [...document.querySelectorAll(".donut-marker")].map((marker) => {
+      const properties = features.get(marker.dataset.clusterId);
+      return {
+        arcs: marker.querySelectorAll("path").length,
+        label: marker.querySelector("text")?.textContent,
+        services: properties ? Object.entries(properties).filter(([k, v]) => k.startsWith("services:") && v > 0).length : null,
+        count: properties?.point_count_abbreviated,
+        hidden: marker.getAttribute("aria-hidden"),
+      };
+    });
+  });
+  assert.ok(donuts.some((donut) => donut.arcs > 1), JSON.stringify(donuts));
+  for (const donut of donuts) {
+    assert.equal(donut.arcs, donut.services, JSON.stringify(donut));
+    assert.equal(donut.label, String(donut.count));
+    assert.equal(donut.hidden, "true", "decorative: the legend and the keyboard list say it");
+  }
+  // The circles stay for clicks and the keyboard, but do not show under the donuts.
+  const opacity = await page.evaluate(() => window.lieux.map.getPaintProperty("clusters", "circle-opacity"));
+  assert.equal(opacity, 0);
+  await screenshot("donuts");
+
+  // A donut zooms in as a circle does.
+  const zoom = await page.evaluate(() => window.lieux.map.getZoom());
+  await page.locator(".donut-marker").first().click();
+  await page.waitForFunction((z) => window.lieux.map.getZoom() > z + 0.4, zoom);
+
+  // Switched off, the groups are circles again.
+  await toggle.uncheck();
+  await page.waitForFunction(() => document.querySelectorAll(".donut-marker").length === 0);
+  assert.equal(new URL(page.url()).searchParams.get("groupes"), null);
+  assert.equal(await page.evaluate(() => window.lieux.map.getPaintProperty("clusters", "circle-opacity")), 0.92);
+  assert.ok(await legend.isHidden());
+});
+
 test("the page asked nothing of any other host, and raised no error", () => {
   assert.deepEqual(foreignRequests, [], "requests to other hosts");
   assert.deepEqual(pageErrors, [], "uncaught errors in the page");

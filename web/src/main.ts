@@ -19,6 +19,7 @@ import {
   TERRITORY_KEYS,
   TERRITORY_NAMES,
   tileJsonUrl,
+  tileParams,
   VOCABULARIES,
   type PageState,
   type View,
@@ -80,6 +81,11 @@ const mapView = new MapView(
     onMoveEnd: (zoom, lat, lon) => {
       state.map = { zoom, lat, lon };
       writeUrl();
+    },
+    onServiceShares: (on) => {
+      state.serviceShares = on;
+      writeUrl();
+      mapView.setFilters(tileParams(state));
     },
   },
   {
@@ -163,7 +169,7 @@ function showError(message: string | null): void {
 async function update(): Promise<void> {
   writeUrl();
   syncControls();
-  mapView.setFilters(mapFilterParams(state));
+  mapView.setFilters(tileParams(state));
   mapView.setAround(state.around ? { ...state.around, radiusM: state.radiusM } : null);
   const params = searchParams(state);
   csvLink.href = `/search?${params}&format=csv`;

@@ -14,6 +14,7 @@ import "maplibre-gl/dist/maplibre-gl.css";
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
 import { communes, departementBorders, departementLabels, point, type Commune } from "./basemap";
 import { archiveBasemap, archiveSourceUrl } from "./protomaps";
+import { countedServices, donut, donutSize, sharesOf, SharesControl } from "./donuts";
 
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -303,6 +304,8 @@ export interface MapViewEvents {
   onPlaceClick(id: string): void;
   /** The map stopped moving. */
   onMoveEnd(zoom: number, lat: number, lon: number): void;
+  /** « Services dans les groupes » was switched (the map then shows the switch and a legend). */
+  onServiceShares?(on: boolean): void;
 }
 
 /** A cluster drawn in view. */
@@ -338,6 +341,17 @@ export class MapView {
   /** Whether the style has loaded: sources and layers can be changed from then on. */
   private styleReady = false;
   private waiting: (() => void)[] = [];
+  /** The groups drawn as donuts of their services, when the tiles carry their counts. */
+  private shares: {
+    /** The TileJSON the counts come with. */
+    url: string;
+    /** The services counted, in the legend's order (from the TileJSON). */
+    services: string[];
+    /** The donuts made, by cluster id and count, and those on the map. */
+    markers: Map<string, maplibregl.Marker>;
+    onMap: Set<string>;
+  } | null = null;
+  private readonly sharesControl: SharesControl | null = null;
 
   constructor(container: HTMLElement, tileJsonUrl: string, events: MapViewEvents, options: MapViewOptions = {}) {
     this.placesArchive = options.placesArchive ?? null;
@@ -371,6 +385,12 @@ export class MapView {
     });
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
     this.map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
+    if (events.onServiceShares && !this.placesArchive) {
+      this.sharesControl = new SharesControl(events.onServiceShares);
+      this.map.addControl(this.sharesControl, "top-left");
+    }
+    this.map.on("render", () => this.drawShares());
+    this.setShares(new URL(this.tileJsonUrl, location.href).searchParams.get("cluster_counts") === "services");
 
     if (operatorStyle || archive) {
       this.whenReady(() => (document.body.dataset.basemap = "loaded"));
@@ -415,7 +435,8 @@ export class MapView {
     else this.waiting.push(action);
   }
 
-  /** Shows only the places of `filters` (the tile routes' parameters). */
+  /** Shows only the places of `filters` (the tile routes' parameters); groups as donuts of
+   * their services when they ask for the counts (`cluster_counts=services`). */
   setFilters(filters: URLSearchParams): void {
     if (this.placesArchive) return;
     const query = filters.toString();
@@ -424,6 +445,78 @@ export class MapView {
     this.tileJsonUrl = url;
     const source = this.map.getSource("lieux") as maplibregl.VectorTileSource | undefined;
     source?.setUrl(url);
+    this.setShares(filters.get("cluster_counts") === "services");
+  }
+
+  /** Draws the groups as donuts of their services (the tiles of `tileJsonUrl` count them), or
+   * as circles again. */
+  private setShares(on: boolean): void {
+    const url = this.tileJsonUrl;
+    if (on && this.shares?.url === url) return;
+    // Cluster ids name the clusters of one map: donuts of other filters go.
+    for (const marker of this.shares?.markers.values() ?? []) marker.remove();
+    const services = this.shares?.services ?? [];
+    this.shares = on ? { url, services, markers: new Map(), onMap: new Set() } : null;
+    this.sharesControl?.show(on, services);
+    this.whenReady(() => {
+      const circles = this.shares ? 0 : 1;
+      this.map.setPaintProperty(PLACE_LAYERS.clusters, "circle-opacity", 0.92 * circles);
+      this.map.setPaintProperty(PLACE_LAYERS.clusters, "circle-stroke-opacity", circles);
+      this.map.setLayoutProperty("cluster-counts", "visibility", circles ? "visible" : "none");
+    });
+    if (!on) return;
+    void fetch(url)
+      .then((response) => (response.ok ? response.json() : Promise.reject(new Error(String(response.status)))))
+      .then((tileJson) => {
+        if (this.shares?.url !== url) return;
+        this.shares.services = countedServices(tileJson);
+        this.sharesControl?.show(true, this.shares.services);
+        this.drawShares();
+      })
+      .catch(() => this.sharesControl?.show(true, []));
+  }
+
+  /** Puts a donut on each group the tiles on screen hold, and takes the others off. */
+  private drawShares(): void {
+    const shares = this.shares;
+    if (!shares?.services.length || !this.map.getSource("lieux") || !this.map.isSourceLoaded("lieux")) return;
+    const seen = new Set<string>();
+    const clusters = this.map.querySourceFeatures("lieux", { sourceLayer: "places", filter: ["has", "point_count"] });
+    for (const feature of clusters) {
+      const properties = feature.properties;
+      const key = `${properties.cluster_id}/${properties.point_count}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      let marker = shares.markers.get(key);
+      if (!marker) {
+        const [lon, lat] = (feature.geometry as GeoJSON.Point).coordinates;
+        const element = document.createElement("div");
+        element.className = "donut-marker";
+        element.dataset.clusterId = String(properties.cluster_id);
+        element.setAttribute("aria-hidden", "true");
+        const count = Number(properties.point_count);
+        element.append(donut(sharesOf(properties, shares.services), String(properties.point_count_abbreviated), donutSize(count)));
+        element.addEventListener("click", (event) => {
+          event.stopPropagation();
+          this.zoomInTo(lon, lat, Number(properties.expansion_zoom));
+        });
+        marker = new maplibregl.Marker({ element }).setLngLat([lon, lat]);
+        shares.markers.set(key, marker);
+      }
+      if (!shares.onMap.has(key)) {
+        marker.addTo(this.map);
+        shares.onMap.add(key);
+      }
+    }
+    for (const key of shares.onMap) {
+      if (seen.has(key)) continue;
+      shares.markers.get(key)?.remove();
+      shares.onMap.delete(key);
+    }
+    // Donuts made on the way are kept for coming back, within reason.
+    if (shares.markers.size > 4000) {
+      for (const key of shares.markers.keys()) if (!shares.onMap.has(key)) shares.markers.delete(key);
+    }
   }
 
   /** Draws the search radius, or removes it. */

@@ -84,6 +84,8 @@ export interface PageState {
   selection: string[];
   /** The step of "Orienter une personne" shown, or `null` when the guided path is closed. */
   orient: OrientStep | null;
+  /** Whether the map's groups show the shares of the services their places offer (`groupes=services`). */
+  serviceShares: boolean;
 }
 
 export function emptyState(): PageState {
@@ -102,6 +104,7 @@ export function emptyState(): PageState {
     selected: null,
     selection: [],
     orient: null,
+    serviceShares: false,
   };
 }
 
@@ -156,6 +159,7 @@ export function stateFromUrl(search: string): PageState {
   state.selection = [...new Set((params.get("selection") ?? "").split("|").filter(Boolean))];
   const step = params.get("orienter");
   state.orient = (ORIENT_STEPS as readonly string[]).includes(step ?? "") ? (step as OrientStep) : null;
+  state.serviceShares = params.get("groupes") === "services";
   return state;
 }
 
@@ -189,6 +193,7 @@ export function stateToUrl(state: PageState): string {
   if (state.selected) params.set("lieu", state.selected);
   if (state.selection.length) params.set("selection", state.selection.join("|"));
   if (state.orient) params.set("orienter", state.orient);
+  if (state.serviceShares) params.set("groupes", "services");
   const text = params.toString();
   return text ? `?${text}` : "";
 }
@@ -209,9 +214,19 @@ export function mapFilterParams(state: PageState): URLSearchParams {
   return params;
 }
 
+/**
+ * What the tiles take: the map's filters, and `cluster_counts=services` when the groups show
+ * the shares of the services (the other map routes, a group's places, take no such parameter).
+ */
+export function tileParams(state: PageState): URLSearchParams {
+  const params = mapFilterParams(state);
+  if (state.serviceShares) params.set("cluster_counts", "services");
+  return params;
+}
+
 /** The TileJSON of the tiles for `state`'s filters, on the server of the page. */
 export function tileJsonUrl(state: PageState): string {
-  const query = mapFilterParams(state).toString();
+  const query = tileParams(state).toString();
   return `${location.origin}/tiles.json${query ? `?${query}` : ""}`;
 }
 

@@ -25,7 +25,7 @@ use crate::vocab::{
 };
 
 /// A filter that has facet counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
 pub enum Facet {
     Services,
@@ -70,6 +70,62 @@ impl Facet {
             Self::Typologie => Typologie::FIELD,
             Self::Departement => "departement",
             Self::Fraicheur => Fraicheur::FIELD,
+        }
+    }
+
+    /// The facets whose values are a vocabulary's (all but the département): those a map's
+    /// clusters can count (`cluster_counts`).
+    pub const VOCABULARIES: [Self; 9] = {
+        let mut vocabularies = [Self::Services; 9];
+        let (mut i, mut kept) = (0, 0);
+        while i < Self::ALL.len() {
+            if !matches!(Self::ALL[i], Self::Departement) {
+                vocabularies[kept] = Self::ALL[i];
+                kept += 1;
+            }
+            i += 1;
+        }
+        vocabularies
+    };
+
+    /// The names of [`Facet::VOCABULARIES`], in that order.
+    pub const VOCABULARY_NAMES: [&'static str; 9] = [
+        Service::FIELD,
+        Public::FIELD,
+        PriseEnCharge::FIELD,
+        Frais::FIELD,
+        Dispositif::FIELD,
+        ModaliteAcces::FIELD,
+        ModaliteAccompagnement::FIELD,
+        Typologie::FIELD,
+        Fraicheur::FIELD,
+    ];
+
+    /// The vocabulary facet of this name ([`Facet::name`]).
+    #[must_use]
+    pub fn vocabulary_named(name: &str) -> Option<Self> {
+        Self::VOCABULARIES.into_iter().find(|f| f.name() == name)
+    }
+
+    /// The labels of the facet's values, in the standard's order: bit `i` of
+    /// [`FacetRow::value_bits`] is `labels()[i]`. None for the département, whose codes are
+    /// the data's.
+    #[must_use]
+    pub fn labels(self) -> Vec<&'static str> {
+        fn labels<V: Vocabulary>() -> Vec<&'static str> {
+            V::ALL.iter().map(|v| v.label()).collect()
+        }
+        match self {
+            Self::Services => labels::<Service>(),
+            Self::Publics => labels::<Public>(),
+            Self::PriseEnCharge => labels::<PriseEnCharge>(),
+            Self::Frais => labels::<Frais>(),
+            Self::Dispositif => labels::<Dispositif>(),
+            Self::ModalitesAcces => labels::<ModaliteAcces>(),
+            Self::ModalitesAccompagnement => labels::<ModaliteAccompagnement>(),
+            Self::Typologie => labels::<Typologie>(),
+            Self::Fraicheur => labels::<Fraicheur>(),
+            Self::Departement => Vec::new(),
         }
     }
 
@@ -129,6 +185,24 @@ impl FacetRow {
     #[must_use]
     pub fn freshness(&self) -> Option<Fraicheur> {
         self.fraicheur.iter().next()
+    }
+
+    /// The values of `facet` the place has, bit `i` for [`Facet::labels`]`()[i]`; none for the
+    /// département.
+    #[must_use]
+    pub fn value_bits(&self, facet: Facet) -> u128 {
+        match facet {
+            Facet::Services => self.services.to_u128(),
+            Facet::Publics => self.publics.to_u128(),
+            Facet::PriseEnCharge => self.prise_en_charge.to_u128(),
+            Facet::Frais => self.frais.to_u128(),
+            Facet::Dispositif => self.dispositifs.to_u128(),
+            Facet::ModalitesAcces => self.modalites_acces.to_u128(),
+            Facet::ModalitesAccompagnement => self.modalites_accompagnement.to_u128(),
+            Facet::Typologie => self.typologie.to_u128(),
+            Facet::Fraicheur => self.fraicheur.to_u128(),
+            Facet::Departement => 0,
+        }
     }
 }
 
@@ -547,5 +621,21 @@ impl Serialize for Facets {
             map.serialize_entry(facet.name(), &Values(values))?;
         }
         map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_vocabulary_names_are_those_of_the_vocabulary_facets() {
+        let names: Vec<&str> = Facet::VOCABULARIES.iter().map(|f| f.name()).collect();
+        assert_eq!(names, Facet::VOCABULARY_NAMES);
+        for facet in Facet::VOCABULARIES {
+            assert_eq!(Facet::vocabulary_named(facet.name()), Some(facet));
+            assert!(!facet.labels().is_empty(), "{facet:?}");
+        }
+        assert_eq!(Facet::vocabulary_named("departement"), None);
     }
 }

@@ -492,6 +492,12 @@ impl SearchIndex {
         self.facets.row(ordinal).freshness()
     }
 
+    /// What facets read of each place, by ordinal.
+    #[must_use]
+    pub fn facet_rows(&self) -> &FacetColumns {
+        &self.facets
+    }
+
     /// The parsed opening hours.
     #[must_use]
     pub fn schedules(&self) -> &Schedules {

@@ -14,7 +14,9 @@
 //! filter says until when its tiles hold ([`MapFilter::fresh_until`]), for HTTP caches.
 //!
 //! Tiles hold one layer, `places`. Clusters carry `cluster`, `cluster_id`, `point_count`,
-//! `point_count_abbreviated` and `expansion_zoom`; places carry the fields a map needs to draw and label them. A tile
+//! `point_count_abbreviated` and `expansion_zoom`, and when asked (`cluster_counts`) the number
+//! of their places with each value of a vocabulary ([`ClusterCounts`]); places carry the fields
+//! a map needs to draw and label them. A tile
 //! is kept under [`MAX_TILE_BYTES`]: when one would be larger, it is encoded again with fewer
 //! place properties (`id` and `nom`, then `id` alone), which a client can complete through
 //! `/places/{id}`. This only happens for dense tiles above the clustering zooms.
@@ -25,12 +27,13 @@ use std::sync::{Arc, Mutex};
 use lieux_tiles::encode::DEFAULT_EXTENT;
 use lieux_tiles::{
     encode_tile_with, ClusterIndex, ClusterItem, ClusterOptions, LngLatBbox, PropertySink,
-    PropertyValue, TileCoord,
+    PropertyValue, Tally, TileCoord,
 };
 use serde_json::{json, Map, Value};
 
 use crate::filter::PlaceFilter;
 use crate::place::{Place, TextField};
+use crate::search::facets::{Facet, FacetColumns};
 use crate::search::schedules::OpenState;
 use crate::search::{OpenFilter, SearchIndex};
 use crate::store::PlaceIndex;
@@ -92,16 +95,30 @@ impl schemars::JsonSchema for MapFeature {
                 ((*name).to_owned(), schema)
             })
             .collect();
-        let cluster_fields = cluster.keys().map(String::as_str).collect();
+        let cluster_fields: Vec<&str> = lieux_tiles::encode::CLUSTER_FIELDS
+            .iter()
+            .map(|(name, _)| *name)
+            .collect();
         let place: Map<String, Value> = PLACE_PROPERTIES
             .iter()
             .map(|name| ((*name).to_owned(), json!({ "type": "string" })))
             .collect();
+        let mut cluster = feature(
+            json!({ "type": "integer", "minimum": 0 }),
+            cluster,
+            cluster_fields,
+        );
+        // The counts `cluster_counts` adds: `services:Aide aux démarches administratives`, ...
+        let counted: Vec<&str> = Facet::VOCABULARIES.iter().map(|f| f.name()).collect();
+        cluster["properties"]["properties"]["patternProperties"] = json!({
+            format!("^({}):.", counted.join("|")): { "type": "integer", "minimum": 1 },
+        });
         schemars::json_schema!({
-            "description": "A cluster (`cluster` is true; `/clusters/{cluster_id}/…` opens it), or a place with the properties of its tiles, lists joined with `|`.",
+            "description": "A cluster (`cluster` is true; `/clusters/{cluster_id}/…` opens it), or a place with the properties of its tiles, lists joined with `|`. With `cluster_counts=VOCABULARY`, a cluster also has `VOCABULARY:VALUE`, the number of its places with that value, for each value at least one of them has.",
             "oneOf": [
-                feature(json!({ "type": "integer", "minimum": 0 }), cluster.clone(), cluster_fields),
-                feature(json!({ "type": "string" }), place, vec!["id", "nom"]),
+                cluster,
+                // `nom` too but with `fields`, which may leave it out.
+                feature(json!({ "type": "string" }), place, vec!["id"]),
             ],
         })
     }
@@ -119,25 +136,116 @@ pub enum TileProperties {
     /// page asks the rest of `/places/{id}`, or shows only the map). Clusters keep their
     /// properties and ids.
     Id,
+    /// The properties a client chose (`fields=`), `id` always among them (fewer in a tile that
+    /// would pass [`MAX_TILE_BYTES`]).
+    Chosen(PlaceFields),
 }
 
 impl TileProperties {
-    /// The properties and their TileJSON types.
+    /// The properties, in [`PLACE_PROPERTIES`]' order.
     #[must_use]
-    pub fn fields(self) -> &'static [&'static str] {
+    pub fn fields(self) -> Vec<&'static str> {
+        self.sets()[0].names().collect()
+    }
+
+    /// The sets of properties to encode a tile with, each tried while the tile is too large.
+    fn sets(self) -> Vec<PlaceFields> {
         match self {
-            Self::All => &PLACE_PROPERTIES,
-            Self::Id => &["id"],
+            Self::All => vec![PlaceFields::ALL, PlaceFields::NAMED, PlaceFields::ID],
+            Self::Id => vec![PlaceFields::ID],
+            Self::Chosen(fields) => vec![fields, fields.and(PlaceFields::NAMED), PlaceFields::ID],
         }
     }
 }
 
-/// How much of a place a feature carries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Detail {
-    Full,
-    Named,
-    Bare,
+/// Some of [`PLACE_PROPERTIES`], `id` always: bit `i` for `PLACE_PROPERTIES[i]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PlaceFields(u16);
+
+const _: () = assert!(PLACE_PROPERTIES.len() <= 16);
+
+impl PlaceFields {
+    /// Every property.
+    pub const ALL: Self = Self((1 << PLACE_PROPERTIES.len()) - 1);
+    /// `id` alone.
+    pub const ID: Self = Self(1);
+    /// `id` and `nom`.
+    const NAMED: Self = Self(0b11);
+
+    /// The properties named in `list`, comma-separated (`nom,services`), and `id`; an empty list
+    /// is `id` alone (but an empty name in a list is an error).
+    ///
+    /// # Errors
+    /// A name that is not one of [`PLACE_PROPERTIES`], which the message names.
+    pub fn parse(list: &str) -> std::result::Result<Self, String> {
+        if list.is_empty() {
+            return Ok(Self::ID);
+        }
+        list.split(',').try_fold(Self::ID, |fields, name| {
+            let i = PLACE_PROPERTIES
+                .iter()
+                .position(|known| *known == name)
+                .ok_or_else(|| {
+                    format!(
+                        "{name:?} is not a property of places in tiles ({})",
+                        PLACE_PROPERTIES.join(", ")
+                    )
+                })?;
+            Ok(Self(fields.0 | 1 << i))
+        })
+    }
+
+    /// Whether it holds `PLACE_PROPERTIES[i]`.
+    fn has(self, i: usize) -> bool {
+        self.0 & 1 << i != 0
+    }
+
+    fn and(self, other: Self) -> Self {
+        Self(self.0 & other.0)
+    }
+
+    /// The names, in [`PLACE_PROPERTIES`]' order.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        (0..PLACE_PROPERTIES.len())
+            .filter(move |&i| self.has(i))
+            .map(|i| PLACE_PROPERTIES[i])
+    }
+}
+
+/// What the features of a map carry beyond its defaults, as a request asks: the counts of a
+/// vocabulary's values in clusters (`cluster_counts`), and the place properties chosen
+/// (`fields`). Tiles and GeoJSON clusters take the same.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MapContent {
+    /// The vocabulary whose values clusters count.
+    pub counts: Option<Facet>,
+    /// The properties places carry; all of [`PLACE_PROPERTIES`] when `None`.
+    pub fields: Option<PlaceFields>,
+}
+
+impl MapContent {
+    /// The key of the map's tiles of this content in the tile cache (the filter's key alone
+    /// for the default).
+    pub(super) fn tile_key<'k>(&self, filter: &'k MapFilter) -> std::borrow::Cow<'k, str> {
+        if *self == Self::default() {
+            return filter.key().into();
+        }
+        let mut key = format!("{}#", filter.key());
+        if let Some(facet) = self.counts {
+            key.push_str(&format!("cluster_counts={}", facet.name()));
+        }
+        if let Some(fields) = self.fields {
+            key.push_str(&format!("&fields={:x}", fields.0));
+        }
+        key.into()
+    }
+
+    /// The place properties of tiles.
+    #[must_use]
+    pub fn tile_properties(&self) -> TileProperties {
+        self.fields
+            .map_or(TileProperties::All, TileProperties::Chosen)
+    }
 }
 
 /// A filter of the maps and its canonical key, computed once: the key names the filter's map
@@ -150,6 +258,8 @@ pub struct MapFilter {
     /// Until when (local time) the places it keeps stay the same: for `open_now`, the end of
     /// the span of the present over which no place opens or closes.
     fresh_until: Option<chrono::NaiveDateTime>,
+    /// Places cluster only with places of the same value of this vocabulary (`cluster_by`).
+    cluster_by: Option<Facet>,
     key: String,
 }
 
@@ -171,7 +281,25 @@ impl MapFilter {
             filter,
             open: None,
             fresh_until: None,
+            cluster_by: None,
         }
+    }
+
+    /// This filter's places, clustering only with places that have the same value of `facet`
+    /// (`cluster_by`), or as usual for `None`. A place with several values clusters with those
+    /// of its first (in the standard's order), so that each place is in one group and counts
+    /// once; places with none form a group of their own.
+    #[must_use]
+    pub fn clustered_by(mut self, facet: Option<Facet>) -> Self {
+        if let Some(facet) = facet {
+            if !self.key.is_empty() {
+                self.key.push('&');
+            }
+            self.key.push_str("cluster_by=");
+            self.key.push_str(facet.name());
+        }
+        self.cluster_by = facet;
+        self
     }
 
     /// The maps' filter of `filter` and the places open at `at` (a local time), places of
@@ -201,6 +329,7 @@ impl MapFilter {
                 include_unknown,
             }),
             fresh_until,
+            cluster_by: None,
             key,
         }
     }
@@ -248,6 +377,81 @@ impl MapFilter {
     }
 }
 
+/// The number of places with each value of one vocabulary in every cluster of a map: what
+/// `cluster_counts` adds to clusters, to draw them as pies or donuts. Made once per map and
+/// vocabulary (a pass over the map's levels, [`ClusterIndex::tally`]) from the facet rows of the
+/// index it serves, and kept with the map in the [`MapCache`] of that index: a batch that keeps
+/// the map's hierarchy may have changed the places' values, so counts are never carried over.
+///
+/// Each value counted is a property `VOCABULARY:VALUE` (for example
+/// `services:Aide aux démarches administratives`), the schema's name and label, so that a style
+/// names them as filters do; values none of the cluster's places has are left out (0).
+pub struct ClusterCounts {
+    /// `facet:label`, by value.
+    keys: Vec<String>,
+    tally: Tally,
+}
+
+impl ClusterCounts {
+    /// The counts of `facet`'s values in the clusters of `map`, its places' values read from
+    /// `rows`.
+    #[must_use]
+    pub fn of(map: &PlaceMap, rows: &FacetColumns, facet: Facet) -> Self {
+        let keys = Self::keys(facet);
+        let tally = map.clusters.tally(keys.len(), |point| {
+            bit_positions(rows.row(map.ordinals[point as usize]).value_bits(facet))
+        });
+        Self { keys, tally }
+    }
+
+    /// The property names of `facet`'s counts, by value: what TileJSON documents.
+    #[must_use]
+    pub fn keys(facet: Facet) -> Vec<String> {
+        facet
+            .labels()
+            .iter()
+            .map(|label| format!("{}:{label}", facet.name()))
+            .collect()
+    }
+
+    /// Adds the counts of the cluster `id` to its feature.
+    fn add_to(&self, id: u64, sink: &mut impl PropertySink) {
+        for &(value, count) in self.tally.of(id) {
+            sink.add(&self.keys[usize::from(value)], count.into());
+        }
+    }
+}
+
+/// The ordinals of the places of `index` that `filter` keeps and that are open as `open` asks.
+fn open_ordinals(
+    index: &PlaceIndex,
+    search: &SearchIndex,
+    filter: &PlaceFilter,
+    open: &OpenFilter,
+) -> Result<Vec<u32>> {
+    let states = search.schedules().at(open.at);
+    Ok(search
+        .matching(index, filter)?
+        .into_iter()
+        .filter(|&ordinal| match states.state(ordinal) {
+            OpenState::Open => true,
+            OpenState::Closed => false,
+            OpenState::Unknown => open.include_unknown,
+        })
+        .collect())
+}
+
+/// The positions of the bits set in `bits`, lowest first.
+fn bit_positions(mut bits: u128) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (bits != 0).then(|| {
+            let position = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            position
+        })
+    })
+}
+
 /// The clustering hierarchy of the places one filter keeps.
 pub struct PlaceMap {
     /// The hierarchy; its point `i` is the place of ordinal `ordinals[i]`.
@@ -270,13 +474,51 @@ impl PlaceMap {
         if filter.is_empty() {
             return Self::of_places(&index.places, options);
         }
-        Self::of_ordinals(index, search.matching(index, filter)?, options)
+        Self::of_ordinals(index, search.matching(index, filter)?, None, options)
     }
 
-    /// The map of the places of `ordinals`.
+    /// The map of the places of `index` that the maps' `filter` keeps, clustered as it says.
+    ///
+    /// # Errors
+    /// As [`PlaceMap::build`].
+    pub fn of_filter(
+        index: &PlaceIndex,
+        search: &SearchIndex,
+        filter: &MapFilter,
+        options: ClusterOptions,
+    ) -> Result<Self> {
+        let Some(facet) = filter.cluster_by else {
+            return match &filter.open {
+                None => Self::build(index, search, &filter.filter, options),
+                Some(open) => Self::open_at(index, search, &filter.filter, open, options),
+            };
+        };
+        let ordinals = match &filter.open {
+            None if filter.filter.is_empty() => {
+                (0..u32::try_from(index.places.len()).unwrap_or(u32::MAX)).collect()
+            }
+            None => search.matching(index, &filter.filter)?,
+            Some(open) => open_ordinals(index, search, &filter.filter, open)?,
+        };
+        // A place's group is its first value; places with none are the group after the values.
+        let rows = search.facet_rows();
+        let none = u32::try_from(facet.labels().len()).unwrap_or(u32::MAX);
+        let groups: Vec<u32> = ordinals
+            .iter()
+            .map(|&ordinal| match rows.row(ordinal).value_bits(facet) {
+                0 => none,
+                bits => bits.trailing_zeros(),
+            })
+            .collect();
+        Self::of_ordinals(index, ordinals, Some(&groups), options)
+    }
+
+    /// The map of the places of `ordinals`, each clustering only within its group when
+    /// `groups` gives them.
     fn of_ordinals(
         index: &PlaceIndex,
         ordinals: Vec<u32>,
+        groups: Option<&[u32]>,
         options: ClusterOptions,
     ) -> Result<Self> {
         let points: Vec<(f64, f64)> = ordinals
@@ -286,7 +528,7 @@ impl PlaceMap {
                 (place.longitude, place.latitude)
             })
             .collect();
-        let clusters = ClusterIndex::build(&points, options)?;
+        let clusters = ClusterIndex::build_grouped(&points, groups, options)?;
         Ok(Self { clusters, ordinals })
     }
 
@@ -302,17 +544,8 @@ impl PlaceMap {
         open: &OpenFilter,
         options: ClusterOptions,
     ) -> Result<Self> {
-        let states = search.schedules().at(open.at);
-        let ordinals: Vec<u32> = search
-            .matching(index, filter)?
-            .into_iter()
-            .filter(|&ordinal| match states.state(ordinal) {
-                OpenState::Open => true,
-                OpenState::Closed => false,
-                OpenState::Unknown => open.include_unknown,
-            })
-            .collect();
-        Self::of_ordinals(index, ordinals, options)
+        let ordinals = open_ordinals(index, search, filter, open)?;
+        Self::of_ordinals(index, ordinals, None, options)
     }
 
     /// The map of every place of `places`, which needs nothing but their positions.
@@ -355,11 +588,12 @@ impl PlaceMap {
     /// # Errors
     /// When encoding fails.
     pub fn tile(&self, index: &PlaceIndex, tile: TileCoord) -> Result<Vec<u8>> {
-        self.tile_with(index, tile, TileProperties::All)
+        self.tile_with(index, tile, TileProperties::All, None)
     }
 
     /// The Mapbox Vector Tile of `tile` with the place `properties` asked (the server's tiles
-    /// are [`TileProperties::All`]).
+    /// are [`TileProperties::All`]), and clusters with their `counts` when given (made of this
+    /// map).
     ///
     /// # Errors
     /// When encoding fails.
@@ -368,21 +602,28 @@ impl PlaceMap {
         index: &PlaceIndex,
         tile: TileCoord,
         properties: TileProperties,
+        counts: Option<&ClusterCounts>,
     ) -> Result<Vec<u8>> {
         let buffer = self.clusters.options().tile_buffer(DEFAULT_EXTENT);
         let items = self.clusters.tile(tile, DEFAULT_EXTENT, buffer);
         let mut bytes = Vec::new();
         // One buffer for every joined list of the tile.
         let mut scratch = String::new();
-        let details: &[Detail] = match properties {
-            TileProperties::All => &[Detail::Full, Detail::Named, Detail::Bare],
-            TileProperties::Id => &[Detail::Bare],
-        };
-        let point_ids = properties == TileProperties::All;
-        for &detail in details {
-            bytes = encode_tile_with(&items, DEFAULT_EXTENT, point_ids, |point, feature| {
-                place_properties(self.place(index, point), detail, feature, &mut scratch);
-            })?;
+        let point_ids = properties != TileProperties::Id;
+        for fields in properties.sets() {
+            bytes = encode_tile_with(
+                &items,
+                DEFAULT_EXTENT,
+                point_ids,
+                |point, feature| {
+                    place_properties(self.place(index, point), fields, feature, &mut scratch);
+                },
+                |id, feature| {
+                    if let Some(counts) = counts {
+                        counts.add_to(id, feature);
+                    }
+                },
+            )?;
             if bytes.len() <= MAX_TILE_BYTES {
                 break;
             }
@@ -445,27 +686,42 @@ impl PlaceMap {
             .collect()
     }
 
-    /// The clusters and places within `bbox` at `zoom`, as a GeoJSON `FeatureCollection`.
+    /// The clusters and places within `bbox` at `zoom`, as a GeoJSON `FeatureCollection`,
+    /// clusters with their `counts` when given (made of this map), places with `fields`.
     #[must_use]
-    pub fn clusters_geojson(&self, index: &PlaceIndex, bbox: LngLatBbox, zoom: u8) -> Value {
+    pub fn clusters_geojson(
+        &self,
+        index: &PlaceIndex,
+        bbox: LngLatBbox,
+        zoom: u8,
+        counts: Option<&ClusterCounts>,
+        fields: PlaceFields,
+    ) -> Value {
         let features: Vec<Value> = self
             .clusters
             .clusters(bbox, zoom)
             .iter()
-            .map(|item| self.feature(index, item))
+            .map(|item| self.feature(index, item, counts, fields))
             .collect();
         json!({ "type": "FeatureCollection", "features": features })
     }
 
-    /// The children of a cluster, as a GeoJSON `FeatureCollection`.
+    /// The children of a cluster, as a GeoJSON `FeatureCollection`, clusters with their
+    /// `counts` when given (made of this map), places with `fields`.
     ///
     /// # Errors
     /// When `cluster_id` names no cluster of this map.
-    pub fn children_geojson(&self, index: &PlaceIndex, cluster_id: u64) -> Result<Value> {
+    pub fn children_geojson(
+        &self,
+        index: &PlaceIndex,
+        cluster_id: u64,
+        counts: Option<&ClusterCounts>,
+        fields: PlaceFields,
+    ) -> Result<Value> {
         let children = self.clusters.children(cluster_id)?;
         let features: Vec<Value> = children
             .iter()
-            .map(|item| self.feature(index, item))
+            .map(|item| self.feature(index, item, counts, fields))
             .collect();
         Ok(json!({ "type": "FeatureCollection", "features": features }))
     }
@@ -484,7 +740,10 @@ impl PlaceMap {
         let leaves = self.clusters.leaves(cluster_id, limit, offset)?;
         let features: Vec<Value> = leaves
             .iter()
-            .map(|&point| self.feature(index, &ClusterItem::Point { index: point }))
+            .map(|&point| {
+                let point = ClusterItem::Point { index: point };
+                self.feature(index, &point, None, PlaceFields::ALL)
+            })
             .collect();
         Ok(json!({ "type": "FeatureCollection", "features": features }))
     }
@@ -497,7 +756,13 @@ impl PlaceMap {
         Ok(self.clusters.expansion_zoom(cluster_id)?)
     }
 
-    fn feature(&self, index: &PlaceIndex, item: &ClusterItem) -> Value {
+    fn feature(
+        &self,
+        index: &PlaceIndex,
+        item: &ClusterItem,
+        counts: Option<&ClusterCounts>,
+        fields: PlaceFields,
+    ) -> Value {
         match *item {
             ClusterItem::Cluster {
                 id,
@@ -505,22 +770,28 @@ impl PlaceMap {
                 lon,
                 lat,
                 expansion_zoom,
-            } => json!({
-                "type": "Feature",
-                "id": id,
-                "geometry": { "type": "Point", "coordinates": [lon, lat] },
-                "properties": {
-                    "cluster": true,
-                    "cluster_id": id,
-                    "point_count": count,
-                    "point_count_abbreviated": lieux_tiles::point_count_abbreviated(count),
-                    "expansion_zoom": expansion_zoom,
-                },
-            }),
+            } => {
+                let mut properties = JsonProperties(Map::new());
+                properties.add("cluster", true.into());
+                properties.add("cluster_id", id.into());
+                properties.add("point_count", count.into());
+                let abbreviated = lieux_tiles::point_count_abbreviated(count);
+                properties.add("point_count_abbreviated", abbreviated.into());
+                properties.add("expansion_zoom", u64::from(expansion_zoom).into());
+                if let Some(counts) = counts {
+                    counts.add_to(id, &mut properties);
+                }
+                json!({
+                    "type": "Feature",
+                    "id": id,
+                    "geometry": { "type": "Point", "coordinates": [lon, lat] },
+                    "properties": properties.0,
+                })
+            }
             ClusterItem::Point { index: point } => {
                 let place = self.place(index, point);
                 let mut properties = JsonProperties(Map::new());
-                place_properties(place, Detail::Full, &mut properties, &mut String::new());
+                place_properties(place, fields, &mut properties, &mut String::new());
                 let properties = properties.0;
                 json!({
                     "type": "Feature",
@@ -549,43 +820,42 @@ impl PropertySink for JsonProperties {
     }
 }
 
-/// Adds the properties of a place feature to `sink`, leaving absent values out; lists are
+/// Adds the `fields` of a place feature to `sink`, leaving absent values out; lists are
 /// joined in `scratch`, reused from place to place.
 fn place_properties(
     place: &Place,
-    detail: Detail,
+    fields: PlaceFields,
     sink: &mut impl PropertySink,
     scratch: &mut String,
 ) {
-    sink.add("id", place.id().into());
-    if detail == Detail::Bare {
-        return;
-    }
-    sink.add("nom", place.nom().into());
-    if detail == Detail::Named {
-        return;
-    }
-    fn text(sink: &mut impl PropertySink, key: &str, value: &str) {
-        if !value.is_empty() {
+    for (i, key) in PLACE_PROPERTIES.iter().enumerate() {
+        if !fields.has(i) {
+            continue;
+        }
+        scratch.clear();
+        match *key {
+            "services" => place.services.write_pipe(scratch),
+            "typologie" => place.typologie.write_pipe(scratch),
+            "dispositif_programmes_nationaux" => {
+                place.dispositif_programmes_nationaux.write_pipe(scratch);
+            }
+            "frais_a_charge" => place.frais_a_charge.write_pipe(scratch),
+            _ => {}
+        }
+        let value = match *key {
+            "id" => place.id(),
+            "nom" => place.nom(),
+            "commune" => place.commune(),
+            "code_postal" => place.code_postal(),
+            "horaires" => place.text(TextField::Horaires),
+            // A list, joined above.
+            _ => scratch.as_str(),
+        };
+        // `id` and `nom` always; the others only when the place has them.
+        if i < 2 || !value.is_empty() {
             sink.add(key, value.into());
         }
     }
-    text(sink, "commune", place.commune());
-    text(sink, "code_postal", place.code_postal());
-    let mut list = |key: &str, write: &dyn Fn(&mut String)| {
-        scratch.clear();
-        write(scratch);
-        text(sink, key, scratch);
-    };
-    list("services", &|out| place.services.write_pipe(out));
-    list("typologie", &|out| place.typologie.write_pipe(out));
-    list("dispositif_programmes_nationaux", &|out| {
-        place.dispositif_programmes_nationaux.write_pipe(out);
-    });
-    list("frais_a_charge", &|out| {
-        place.frais_a_charge.write_pipe(out)
-    });
-    text(sink, "horaires", place.text(TextField::Horaires));
 }
 
 /// Maps by filter key, bounded by the number of places they hold together.
@@ -598,6 +868,8 @@ pub struct MapCache {
 #[derive(Default)]
 struct CacheEntries {
     maps: HashMap<String, (Arc<PlaceMap>, u64)>,
+    /// The cluster counts made of the maps held, by the map's key and the vocabulary.
+    counts: HashMap<(String, Facet), Arc<ClusterCounts>>,
     clock: u64,
 }
 
@@ -641,10 +913,7 @@ impl MapCache {
         if let Some(map) = self.cached(filter) {
             return Ok(map);
         }
-        let map = Arc::new(match &filter.open {
-            None => PlaceMap::build(index, search, &filter.filter, self.options)?,
-            Some(open) => PlaceMap::open_at(index, search, &filter.filter, open, self.options)?,
-        });
+        let map = Arc::new(PlaceMap::of_filter(index, search, filter, self.options)?);
         let key = filter.key.clone();
         let mut entries = self.lock();
         entries.clock += 1;
@@ -668,11 +937,37 @@ impl MapCache {
                 .min_by_key(|(_, (_, used))| *used)
                 .map(|(k, _)| k.clone());
             match oldest {
-                Some(k) => entries.maps.remove(&k),
+                Some(k) => {
+                    entries.maps.remove(&k);
+                    entries.counts.retain(|(map, _), _| *map != k);
+                }
                 None => break,
-            };
+            }
         }
         Ok(map)
+    }
+
+    /// The counts of `facet` in the clusters of `map`, the map of `filter` in this cache: made
+    /// once (from `rows`, the facet rows of the index the cache belongs to) and kept with it.
+    pub fn counts(
+        &self,
+        filter: &MapFilter,
+        map: &PlaceMap,
+        rows: &FacetColumns,
+        facet: Facet,
+    ) -> Arc<ClusterCounts> {
+        let key = (filter.key.clone(), facet);
+        if let Some(counts) = self.lock().counts.get(&key) {
+            return Arc::clone(counts);
+        }
+        // Made outside the lock: other maps' tiles go on meanwhile.
+        let counts = Arc::new(ClusterCounts::of(map, rows, facet));
+        let mut entries = self.lock();
+        // Kept while the map is: a map already evicted goes without.
+        if !entries.maps.contains_key(&key.0) {
+            return counts;
+        }
+        Arc::clone(entries.counts.entry(key).or_insert(counts))
     }
 
     /// The entries; a panic while they were held leaves nothing half-done, so a poisoned lock

@@ -57,7 +57,7 @@ use crate::store::{
 };
 use crate::{Error, Result};
 use geojson::PlaceFeature;
-use map::{MapCache, MapFilter, PlaceMap, PLACE_PROPERTIES};
+use map::{MapCache, MapContent, MapFilter, PlaceFields, PlaceMap, TileProperties};
 use tiles::{Compression, TileCache, MAX_TILE_ZOOM};
 
 /// How the derived structures of an index are built.
@@ -357,8 +357,8 @@ impl LiveIndex {
     }
 
     /// The vector tile `coord` of the places `filter` keeps, compressed as asked (empty bytes
-    /// for an empty tile): from the tile cache, or encoded from the filter's map (built if no
-    /// cache holds it), compressed once and cached.
+    /// for an empty tile), with the `content` asked: from the tile cache, or encoded from the
+    /// filter's map (built if no cache holds it), compressed once and cached.
     ///
     /// # Errors
     /// When encoding or clustering fails.
@@ -367,28 +367,64 @@ impl LiveIndex {
         filter: &MapFilter,
         coord: TileCoord,
         compression: Compression,
+        content: &MapContent,
     ) -> Result<Arc<[u8]>> {
         self.tiles
-            .get_or_insert(filter.key(), coord, compression, || {
-                self.map(filter)?.tile(&self.index, coord)
+            .get_or_insert(&content.tile_key(filter), coord, compression, || {
+                let map = self.map(filter)?;
+                let counts = self.cluster_counts(filter, &map, content);
+                let properties = content.tile_properties();
+                map.tile_with(&self.index, coord, properties, counts.as_deref())
             })
     }
 
     /// The clusters and places that `filter` keeps within `bbox` at `zoom`, as a GeoJSON
-    /// `FeatureCollection`.
+    /// `FeatureCollection`, with the `content` asked.
     ///
     /// # Errors
     /// When clustering fails.
-    pub fn clusters(&self, filter: &MapFilter, bbox: LngLatBbox, zoom: u8) -> Result<Value> {
-        Ok(self.map(filter)?.clusters_geojson(&self.index, bbox, zoom))
+    pub fn clusters(
+        &self,
+        filter: &MapFilter,
+        bbox: LngLatBbox,
+        zoom: u8,
+        content: &MapContent,
+    ) -> Result<Value> {
+        let map = self.map(filter)?;
+        let counts = self.cluster_counts(filter, &map, content);
+        let fields = content.fields.unwrap_or(PlaceFields::ALL);
+        Ok(map.clusters_geojson(&self.index, bbox, zoom, counts.as_deref(), fields))
     }
 
-    /// The children of the cluster `id` of the map of `filter`, as GeoJSON.
+    /// The children of the cluster `id` of the map of `filter`, as GeoJSON, with the
+    /// `content` asked.
     ///
     /// # Errors
     /// When `id` names no cluster of that map.
-    pub fn cluster_children(&self, filter: &MapFilter, id: u64) -> Result<Value> {
-        self.map(filter)?.children_geojson(&self.index, id)
+    pub fn cluster_children(
+        &self,
+        filter: &MapFilter,
+        id: u64,
+        content: &MapContent,
+    ) -> Result<Value> {
+        let map = self.map(filter)?;
+        let counts = self.cluster_counts(filter, &map, content);
+        let fields = content.fields.unwrap_or(PlaceFields::ALL);
+        map.children_geojson(&self.index, id, counts.as_deref(), fields)
+    }
+
+    /// The counts `content` asks of the clusters of `map`, the map of `filter`.
+    fn cluster_counts(
+        &self,
+        filter: &MapFilter,
+        map: &PlaceMap,
+        content: &MapContent,
+    ) -> Option<Arc<map::ClusterCounts>> {
+        let facet = content.counts?;
+        Some(
+            self.maps
+                .counts(filter, map, self.search.facet_rows(), facet),
+        )
     }
 
     /// The places of the cluster `id` of the map of `filter`, `limit` from `offset`, as GeoJSON.
@@ -422,13 +458,28 @@ impl LiveIndex {
         tiles: String,
         filter: &MapFilter,
         attribution: Option<&str>,
+        content: &MapContent,
     ) -> TileJson {
-        tilejson_of(
+        let mut document = tilejson_of(
             tiles,
             filter,
             attribution.unwrap_or(&self.attribution),
             self.bounds,
-        )
+            content.tile_properties(),
+        );
+        if let Some(facet) = content.counts {
+            for layer in &mut document.vector_layers {
+                for key in map::ClusterCounts::keys(facet) {
+                    layer.fields.insert(key, "Number".to_owned());
+                }
+                layer.description = Some(format!(
+                    "Clusters and places. A cluster has `{0}:VALUE`, the number of its places with \
+                     that value of `{0}`, for each value one of them has (absent: none has it).",
+                    facet.name()
+                ));
+            }
+        }
+        document
     }
 
     fn map(&self, filter: &MapFilter) -> Result<Arc<PlaceMap>> {
@@ -906,11 +957,12 @@ fn tilejson_of(
     filter: &MapFilter,
     attribution: &str,
     bounds: Option<[f64; 4]>,
+    properties: TileProperties,
 ) -> TileJson {
     let mut document = TileJson::new(
         vec![tiles],
         vec![VectorLayer::places(
-            PLACE_PROPERTIES.iter().map(|name| (*name, "String")),
+            properties.fields().into_iter().map(|name| (name, "String")),
         )],
     );
     document.name = Some("lieux".to_owned());

@@ -20,7 +20,7 @@ use lieux_tiles::{ClusterOptions, TileCoord, TileJson, VectorLayer};
 use rayon::prelude::*;
 use serde_json::json;
 
-use super::map::{MapFilter, PlaceMap, TileProperties};
+use super::map::{MapContent, MapFilter, PlaceMap, TileProperties};
 use super::tiles::gzip;
 use super::LiveIndex;
 use crate::store::PlaceIndex;
@@ -98,7 +98,13 @@ impl LiveIndex {
         out: &Path,
     ) -> Result<PmtilesWritten> {
         let map = self.map(filter)?;
-        let tilejson = self.tilejson(String::new(), filter, options.attribution.as_deref());
+        let content = MapContent::default();
+        let tilejson = self.tilejson(
+            String::new(),
+            filter,
+            options.attribution.as_deref(),
+            &content,
+        );
         write(&self.index, &map, &tilejson, options, out)
     }
 }
@@ -126,6 +132,7 @@ pub fn write_pmtiles_of_index(
         &MapFilter::default(),
         &attribution,
         super::bounds(index),
+        options.properties,
     );
     write(index, &map, &tilejson, options, out)
 }
@@ -154,7 +161,7 @@ fn write(
             let made: Vec<Result<Vec<u8>>> = chunk
                 .par_iter()
                 .map(|&(_, coord)| {
-                    let plain = map.tile_with(index, coord, options.properties)?;
+                    let plain = map.tile_with(index, coord, options.properties, None)?;
                     Ok(if plain.is_empty() {
                         plain
                     } else {
@@ -202,8 +209,8 @@ fn description(tilejson: &TileJson, options: &PmtilesOptions) -> Description {
         options
             .properties
             .fields()
-            .iter()
-            .map(|name| (*name, "String")),
+            .into_iter()
+            .map(|name| (name, "String")),
     );
     let metadata = json!({
         "name": tilejson.name,

@@ -17,7 +17,14 @@ use super::*;
 use crate::changes::{ContributionKind, Fields};
 use crate::filter::PlaceFilter;
 use crate::place::TextField;
+use crate::search::facets::Facet;
 use crate::search::Near;
+
+/// Tiles and clusters with the number of places of each service in each cluster.
+const COUNTING_SERVICES: MapContent = MapContent {
+    counts: Some(Facet::Services),
+    fields: None,
+};
 
 /// The base data, indexed once.
 static BASE: LazyLock<(tempfile::TempDir, Vec<Arc<Place>>)> = LazyLock::new(|| {
@@ -378,16 +385,22 @@ fn answers(live: &LiveIndex, tiles: &BTreeSet<TileCoord>) -> Vec<String> {
     }
     let all = MapFilter::default();
     for zoom in 0..=16 {
-        let clusters = live.clusters(&all, LngLatBbox::WORLD, zoom).unwrap();
+        // With the number of places of each service in each cluster, which a batch that keeps
+        // the hierarchy must count again.
+        let clusters = live
+            .clusters(&all, LngLatBbox::WORLD, zoom, &COUNTING_SERVICES)
+            .unwrap();
         out.push(format!("clusters {zoom}: {clusters}"));
     }
     for &coord in tiles {
-        let tile = live.tile(&all, coord, Compression::None).unwrap();
         let (z, x, y) = (coord.z(), coord.x(), coord.y());
-        out.push(format!(
-            "tile {z}/{x}/{y}: {}",
-            blake3::hash(&tile).to_hex()
-        ));
+        for content in [MapContent::default(), COUNTING_SERVICES] {
+            let tile = live.tile(&all, coord, Compression::None, &content).unwrap();
+            out.push(format!(
+                "tile {z}/{x}/{y} {content:?}: {}",
+                blake3::hash(&tile).to_hex()
+            ));
+        }
     }
     out
 }
@@ -532,7 +545,9 @@ proptest! {
         while upto < changes.len() {
             upto = (upto + batch_of).min(changes.len());
             for coord in tiles_of_places(&live) {
-                live.tile(&all, coord, Compression::None).unwrap();
+                for content in [MapContent::default(), COUNTING_SERVICES] {
+                    live.tile(&all, coord, Compression::None, &content).unwrap();
+                }
                 tiles.insert(coord);
             }
             live = live.amended(&changes[..upto], work.path(), &options()).unwrap().unwrap();

@@ -33,6 +33,7 @@
 pub mod amend;
 pub mod analysis;
 pub mod deleted;
+pub mod generations;
 pub mod report;
 pub mod schema;
 pub mod tree;
