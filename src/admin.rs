@@ -16,7 +16,6 @@
 use std::path::PathBuf;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 use lieux_index::serve::IndexSource;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -25,7 +24,7 @@ use crate::answers::{request_body, Answer, Content, Description};
 use crate::gaps::GapList;
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
-use crate::params::{Kind, Maximum, Parameter, Params, Query, RouteParams};
+use crate::params::{read_body, Kind, Maximum, Parameter, Params, Query, RouteParams};
 use crate::state::{AppState, Authorized, Reloaded};
 
 /// What every admin route may answer besides its own.
@@ -160,25 +159,6 @@ pub async fn reload(
         .await
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??;
     Ok(HttpResponse::Ok().json(reloaded))
-}
-
-/// The body of a request, `max` bytes at most.
-pub(crate) async fn read_body(
-    mut payload: web::Payload,
-    max: usize,
-) -> Result<web::BytesMut, ApiError> {
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::new(ErrorCode::InvalidParameter, e.to_string()))?;
-        if body.len() + chunk.len() > max {
-            return Err(ApiError::new(
-                ErrorCode::BodyTooLarge,
-                format!("the body is larger than the maximum of {max} bytes"),
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 /// What the body of a reload asks to load: an index directory, source files, or (an empty

@@ -189,7 +189,7 @@ async fn receive(
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    let body = crate::admin::read_body(payload, MAX_CONTRIBUTION_BYTES).await?;
+    let body = crate::params::read_body(payload, MAX_CONTRIBUTION_BYTES).await?;
     let proposal =
         match media.as_str() {
             "application/json" => from_json(&body)?,

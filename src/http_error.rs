@@ -25,6 +25,8 @@ pub enum ErrorCode {
     QueryTooLong,
     /// The request body is larger than allowed.
     BodyTooLarge,
+    /// A `polygon` filter over its bounds: more positions or bytes than allowed.
+    PolygonTooLarge,
     /// An admin route without the right bearer token.
     Unauthorized,
     /// Too many requests of a kind at once (exports).
@@ -63,7 +65,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::InvalidParameter | Self::TooManyResults => StatusCode::BAD_REQUEST,
             Self::QueryTooLong => StatusCode::URI_TOO_LONG,
-            Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyTooLarge | Self::PolygonTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::TooManyRequests | Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::ReloadRunning | Self::Conflict => StatusCode::CONFLICT,
@@ -248,6 +250,7 @@ mod tests {
             (ErrorCode::TooManyResults, 400, "too_many_results"),
             (ErrorCode::QueryTooLong, 414, "query_too_long"),
             (ErrorCode::BodyTooLarge, 413, "body_too_large"),
+            (ErrorCode::PolygonTooLarge, 413, "polygon_too_large"),
             (ErrorCode::Unauthorized, 401, "unauthorized"),
             (ErrorCode::TooManyRequests, 429, "too_many_requests"),
             (ErrorCode::RateLimited, 429, "rate_limited"),

@@ -20,10 +20,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::admin::read_body;
 use crate::answers::{request_body, Answer, Content, Description, PathParameter};
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
+use crate::params::read_body;
 use crate::params::{Kind, Maximum, NoParams, Parameter, Params, Query, RouteParams};
 use crate::state::{AppState, Authorized, Live};
 

@@ -65,6 +65,13 @@ pub fn document(limits: &Limits) -> Value {
                     json!({ "type": "string", "enum": labels })
                 }
                 FilterValues::Pattern(pattern) => json!({ "type": "string", "pattern": pattern }),
+                FilterValues::Geometry => {
+                    parameter["description"] = json!(filter.description);
+                    parameter["content"] = json!({
+                        "application/json": { "schema": polygon_schema() }
+                    });
+                    return (filter.name.to_owned(), parameter);
+                }
             };
             parameter["style"] = json!("pipeDelimited");
             parameter["explode"] = json!(false);
@@ -94,6 +101,40 @@ pub fn document(limits: &Limits) -> Value {
             "parameters": filters,
             "securitySchemes": { "admin": { "type": "http", "scheme": "bearer" } },
         },
+    })
+}
+
+/// A GeoJSON `Polygon` or `MultiPolygon` geometry as `lieux_index::polygon` reads it: what
+/// JSON Schema can say of it. That each ring is closed (its last position its first), and the
+/// bounds in positions and bytes, the server checks.
+fn polygon_schema() -> Value {
+    let position = json!({
+        "type": "array",
+        "minItems": 2,
+        "maxItems": 3,
+        "prefixItems": [
+            { "type": "number", "minimum": -180, "maximum": 180 },
+            { "type": "number", "minimum": -90, "maximum": 90 },
+            { "type": "number" },
+        ],
+    });
+    let ring = json!({ "type": "array", "minItems": 4, "items": position });
+    let polygon = json!({ "type": "array", "minItems": 1, "items": ring });
+    let geometry = |kind: &str, coordinates: Value| {
+        json!({
+            "type": "object",
+            "properties": { "type": { "const": kind }, "coordinates": coordinates },
+            "required": ["type", "coordinates"],
+        })
+    };
+    json!({
+        "oneOf": [
+            geometry("Polygon", polygon.clone()),
+            geometry(
+                "MultiPolygon",
+                json!({ "type": "array", "minItems": 1, "items": polygon }),
+            ),
+        ],
     })
 }
 
@@ -129,10 +170,13 @@ fn describe(
             })
         })
         .collect();
+    let body = operation
+        .posted
+        .then(|| posted_body(operation, filters, limits));
     parameters.extend(
         filters
             .keys()
-            .filter(|name| operation.filters.takes(name))
+            .filter(|name| operation.filters.takes(name) && !operation.posted)
             .map(|name| json!({ "$ref": format!("#/components/parameters/{name}") })),
     );
     let grouped = |name: &str| {
@@ -141,19 +185,21 @@ fn describe(
             .iter()
             .any(|g| g.together.contains(&name) || g.with.contains(&name))
     };
-    parameters.extend(
-        operation
-            .parameters
-            .iter()
-            .filter(|parameter| !grouped(parameter.name))
-            .map(|parameter| query_parameter(parameter, limits)),
-    );
-    parameters.extend(
-        operation
-            .groups
-            .iter()
-            .map(|group| group_parameter(group, operation.parameters, limits)),
-    );
+    if !operation.posted {
+        parameters.extend(
+            operation
+                .parameters
+                .iter()
+                .filter(|parameter| !grouped(parameter.name))
+                .map(|parameter| query_parameter(parameter, limits)),
+        );
+        parameters.extend(
+            operation
+                .groups
+                .iter()
+                .map(|group| group_parameter(group, operation.parameters, limits)),
+        );
+    }
     let mut responses = Map::new();
     for answer in described.answers {
         responses.insert(answer.status.to_string(), response(answer, generator));
@@ -169,7 +215,9 @@ fn describe(
     if !described.description.is_empty() {
         object["description"] = json!(described.description);
     }
-    if let Some(body) = described.body {
+    if let Some(body) = body {
+        object["requestBody"] = body;
+    } else if let Some(body) = described.body {
         let schema = body(generator);
         // A body that must hold a field must be there; one whose fields all have defaults may
         // be left out.
@@ -186,6 +234,76 @@ fn describe(
         object["security"] = json!([{ "admin": [] }]);
     }
     object
+}
+
+/// The JSON body of a route that takes its parameters posted ([`crate::params::Posted`]):
+/// an object of the members its query string would hold, each of the JSON type the server
+/// reads it as, with its groups' rules as JSON Schema states them.
+fn posted_body(operation: &Operation, filters: &Map<String, Value>, limits: &Limits) -> Value {
+    let mut properties = Map::new();
+    for (name, parameter) in filters {
+        if !operation.filters.takes(name) {
+            continue;
+        }
+        let schema = parameter
+            .get("schema")
+            .or_else(|| parameter.pointer("/content/application~1json/schema"))
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        let mut schema = schema;
+        schema["description"] = parameter["description"].clone();
+        properties.insert(name.clone(), schema);
+    }
+    let mut required = Vec::new();
+    for parameter in operation.parameters {
+        let declared = query_parameter(parameter, limits);
+        let mut schema = declared["schema"].clone();
+        schema["description"] = json!(parameter.description);
+        if declared["required"] == json!(true) {
+            required.push(parameter.name);
+        }
+        properties.insert(parameter.name.to_owned(), schema);
+    }
+    // A group's members given together, and those that come only with them.
+    let mut dependent = Map::new();
+    let mut exclusive = Vec::new();
+    for group in operation.groups {
+        if group.required {
+            required.extend(group.together);
+        }
+        for name in group.together.iter().chain(group.with) {
+            let needs: Vec<&str> = group
+                .together
+                .iter()
+                .copied()
+                .filter(|other| other != name)
+                .collect();
+            if !needs.is_empty() {
+                dependent.insert((*name).to_owned(), json!(needs));
+            }
+        }
+        if !group.at_most_one.is_empty() {
+            exclusive.push(json!({ "not": { "required": group.at_most_one } }));
+        }
+    }
+    let mut schema = json!({
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": false,
+    });
+    if !required.is_empty() {
+        schema["required"] = json!(required);
+    }
+    if !dependent.is_empty() {
+        schema["dependentRequired"] = Value::Object(dependent);
+    }
+    if !exclusive.is_empty() {
+        schema["allOf"] = json!(exclusive);
+    }
+    json!({
+        "required": !required.is_empty(),
+        "content": { "application/json": { "schema": schema } },
+    })
 }
 
 /// A response that is not an error.
@@ -224,7 +342,15 @@ fn headers(headers: &[(&str, &str)]) -> Value {
 /// The errors `operation` may answer, by status, each with when.
 fn errors_by_status(operation: &Operation) -> Vec<(u16, Vec<(ErrorCode, &'static str)>)> {
     let mut by_status: Vec<(u16, Vec<(ErrorCode, &'static str)>)> = Vec::new();
-    for &(code, when) in ERRORS.iter().chain(operation.description.errors) {
+    let polygon = operation.filters.takes("polygon").then_some((
+        ErrorCode::PolygonTooLarge,
+        "A `polygon` of more positions or bytes than the bounds its description states.",
+    ));
+    for &(code, when) in ERRORS
+        .iter()
+        .chain(operation.description.errors)
+        .chain(&polygon)
+    {
         let status = code.status().as_u16();
         match by_status.iter_mut().find(|(s, _)| *s == status) {
             Some((_, codes)) => codes.push((code, when)),
@@ -559,7 +685,17 @@ mod tests {
                     })
                     .collect()
             };
-            let documented = members(described["parameters"].as_array().unwrap());
+            // A posted route's parameters are its body's members.
+            let documented = if operation.posted {
+                described["requestBody"]["content"]["application/json"]["schema"]["properties"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .cloned()
+                    .collect()
+            } else {
+                members(described["parameters"].as_array().unwrap())
+            };
             for parameter in operation.parameters {
                 assert!(
                     documented.iter().any(|name| name == parameter.name),

@@ -320,6 +320,8 @@ pub enum Filters {
     All,
     /// The territory's alone ([`TERRITORY`]).
     Territory,
+    /// The territory's and `polygon`: where places are, not what they are.
+    Area,
 }
 
 /// The filters that name a territory.
@@ -333,6 +335,7 @@ impl Filters {
             Self::None => false,
             Self::All => PlaceFilter::is_parameter(name),
             Self::Territory => TERRITORY.contains(&name),
+            Self::Area => TERRITORY.contains(&name) || name == "polygon",
         }
     }
 }
@@ -384,6 +387,11 @@ fn params<T: RouteParams>(request: &HttpRequest) -> Result<Params<T>, ApiError> 
 /// An unknown name, or what [`RouteParams::read`] refuses.
 pub fn params_of<T: RouteParams>(query_string: &str, limits: &Limits) -> Result<T, ApiError> {
     let query = Query::from_query(query_string).map_err(|error| invalid(error.to_string()))?;
+    checked(&query, limits)
+}
+
+/// The parameters `T` of `query`: its names checked against `T`'s, then read.
+fn checked<T: RouteParams>(query: &Query, limits: &Limits) -> Result<T, ApiError> {
     let unknown = query.iter().find(|(name, _)| {
         let declared = T::PARAMETERS.iter().any(|p| p.name == name);
         let filter = T::FILTERS.takes(name);
@@ -395,6 +403,7 @@ pub fn params_of<T: RouteParams>(query_string: &str, limits: &Limits) -> Result<
             Filters::None => None,
             Filters::All => Some("the filters".to_owned()),
             Filters::Territory => Some(TERRITORY.join(", ")),
+            Filters::Area => Some(format!("{}, polygon", TERRITORY.join(", "))),
         };
         let takes = match (names.as_slice(), filters) {
             ([], None) => "this route takes none".to_owned(),
@@ -406,7 +415,155 @@ pub fn params_of<T: RouteParams>(query_string: &str, limits: &Limits) -> Result<
         };
         return Err(invalid(format!("unknown parameter {name:?}: {takes}")));
     }
-    T::read(&query, limits)
+    T::read(query, limits)
+}
+
+/// The largest body of a route that takes its parameters in a POST body: a polygon at its
+/// bound ([`lieux_index::polygon::MAX_BYTES`]) with room for the other parameters.
+pub const MAX_POSTED_BYTES: usize = lieux_index::polygon::MAX_BYTES + 64 * 1024;
+
+/// The parameters `T` of a POST (for a polygon longer than a query string may be): the members
+/// of its JSON body, each read as the query string would give it (a filter's values as an array
+/// of strings, `polygon` as a GeoJSON object, numbers and booleans as JSON ones), and those of
+/// its query string; each name at most once in all. An empty body is an empty object.
+pub struct Posted<T>(pub T);
+
+impl<T: RouteParams + 'static> FromRequest for Posted<T> {
+    type Error = ApiError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let limits = request
+            .app_data::<web::Data<AppState>>()
+            .map_or_else(Limits::default, |state| state.limits.clone());
+        let json = request
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
+        let query = Query::from_query(request.query_string());
+        let payload = web::Payload::from_request(request, payload);
+        Box::pin(async move {
+            let mut query = query.map_err(|error| invalid(error.to_string()))?;
+            let payload = payload.await.map_err(|e| invalid(e.to_string()))?;
+            let body = read_body(payload, MAX_POSTED_BYTES).await?;
+            if !body.is_empty() {
+                if !json {
+                    return Err(ApiError::new(
+                        ErrorCode::UnsupportedMediaType,
+                        "send the parameters as a JSON object, application/json",
+                    ));
+                }
+                let members: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_slice(&body).map_err(|e| {
+                        invalid(format!(
+                            "the body is not a JSON object of the route's parameters: {e}"
+                        ))
+                    })?;
+                for (name, value) in members {
+                    let text = posted_text::<T>(&name, &value)?;
+                    query.0.push((name, text));
+                }
+            }
+            checked(&query, &limits).map(Posted)
+        })
+    }
+}
+
+/// The JSON type a posted parameter of `T` is given as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PostedType {
+    Integer,
+    Number,
+    Boolean,
+    String,
+    /// Strings, joined with `|` as a filter's values are in a query string.
+    Strings,
+    /// A JSON object, read as its JSON text (`polygon`).
+    Object,
+}
+
+impl PostedType {
+    /// The type of the parameter `kind`.
+    #[must_use]
+    pub fn of_kind(kind: Kind) -> Self {
+        match kind {
+            Kind::Integer { .. } => Self::Integer,
+            Kind::Number { .. } => Self::Number,
+            Kind::Boolean => Self::Boolean,
+            _ => Self::String,
+        }
+    }
+
+    /// The type of the filter `name`, if it is one.
+    #[must_use]
+    pub fn of_filter(name: &str) -> Option<Self> {
+        use lieux_index::filter::FilterValues;
+        Some(match lieux_index::filter::parameter_values(name)? {
+            FilterValues::Labels(_) | FilterValues::Pattern(_) => Self::Strings,
+            FilterValues::Text => Self::String,
+            FilterValues::Geometry => Self::Object,
+        })
+    }
+}
+
+/// The text of the posted member `name` of `T`, as a query string would give it.
+fn posted_text<T: RouteParams>(name: &str, value: &serde_json::Value) -> Result<String, ApiError> {
+    use serde_json::Value;
+    let declared = T::PARAMETERS
+        .iter()
+        .find(|p| p.name == name)
+        .map(|p| PostedType::of_kind(p.kind));
+    let Some(kind) = declared.or_else(|| PostedType::of_filter(name)) else {
+        // Unknown to the route: refused by name once every member is read.
+        return Ok(value.to_string());
+    };
+    let wrong = |what: &str| invalid(format!("{name}: {value} is not {what}"));
+    match (kind, value) {
+        (PostedType::String, Value::String(text)) => Ok(text.clone()),
+        (PostedType::Boolean, Value::Bool(truth)) => Ok(truth.to_string()),
+        (PostedType::Number, Value::Number(number)) => Ok(number.to_string()),
+        (PostedType::Integer, Value::Number(number)) => match (number.as_u64(), number.as_f64()) {
+            (Some(whole), _) => Ok(whole.to_string()),
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            (None, Some(n)) if n.fract() == 0.0 && (0.0..9e15).contains(&n) => {
+                Ok((n as u64).to_string())
+            }
+            _ => Err(wrong("a whole number from 0")),
+        },
+        (PostedType::Strings, Value::Array(items)) => items
+            .iter()
+            .map(|item| item.as_str().ok_or_else(|| wrong("an array of strings")))
+            .collect::<Result<Vec<&str>, _>>()
+            .map(|items| items.join("|")),
+        (PostedType::Object, Value::Object(_)) => Ok(value.to_string()),
+        (PostedType::String, _) => Err(wrong("a string")),
+        (PostedType::Boolean, _) => Err(wrong("true or false")),
+        (PostedType::Number | PostedType::Integer, _) => Err(wrong("a number")),
+        (PostedType::Strings, _) => Err(wrong("an array of strings")),
+        (PostedType::Object, _) => Err(wrong("a JSON object")),
+    }
+}
+
+/// The body of a request, `max` bytes at most.
+pub(crate) async fn read_body(
+    mut payload: web::Payload,
+    max: usize,
+) -> Result<web::BytesMut, ApiError> {
+    use futures_util::StreamExt;
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::new(ErrorCode::InvalidParameter, e.to_string()))?;
+        if body.len() + chunk.len() > max {
+            return Err(ApiError::new(
+                ErrorCode::BodyTooLarge,
+                format!("the body is larger than the maximum of {max} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// A route that takes no parameter.
@@ -466,8 +623,14 @@ pub fn filter_of(query: &Query, limits: &Limits) -> Result<PlaceFilter, ApiError
     if let Some(q) = param(query, "q")? {
         check_text("q", q, limits)?;
     }
-    PlaceFilter::from_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(|e| invalid(e.to_string()))
+    PlaceFilter::from_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|e| {
+        let code = if e.too_large {
+            ErrorCode::PolygonTooLarge
+        } else {
+            ErrorCode::InvalidParameter
+        };
+        ApiError::new(code, e.to_string())
+    })
 }
 
 /// The value of a non-filter parameter, at most once.

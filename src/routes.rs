@@ -34,6 +34,9 @@ pub struct Operation {
     pub filters: Filters,
     /// What it does and answers.
     pub description: &'static Description,
+    /// Whether it reads its parameters from a JSON body ([`crate::params::Posted`]), each as
+    /// the JSON value of its query-string declaration, rather than from its query string.
+    pub posted: bool,
 }
 
 const fn operation<T: RouteParams>(
@@ -50,6 +53,19 @@ const fn operation<T: RouteParams>(
         groups: T::GROUPS,
         filters: T::FILTERS,
         description,
+        posted: false,
+    }
+}
+
+/// The POST twin of a GET route `route` of the parameters `T`: the same parameters in a JSON
+/// body, for a polygon longer than a query string may be.
+const fn posted<T: RouteParams>(
+    route: &'static str,
+    description: &'static Description,
+) -> Operation {
+    Operation {
+        posted: true,
+        ..operation::<T>(route, route, "post", description)
     }
 }
 
@@ -59,10 +75,12 @@ pub const OPERATIONS: &[Operation] = &[
     operation::<NoParams>("/health", "/health", "get", &about::HEALTH),
     operation::<NoParams>("/openapi.json", "/openapi.json", "get", &about::OPENAPI),
     operation::<search::SearchParams>("/search", "/search", "get", &search::SEARCH),
+    posted::<search::SearchParams>("/search", &search::SEARCH_POSTED),
     operation::<search::NearestParams>("/nearest", "/nearest", "get", &search::NEAREST),
     operation::<search::SuggestParams>("/suggest", "/suggest", "get", &search::SUGGEST),
     operation::<NoParams>("/places/{id}", "/places/{id}", "get", &search::PLACE),
     operation::<search::ExportParams>("/export.csv", "/export.csv", "get", &search::EXPORT),
+    posted::<search::ExportParams>("/export.csv", &search::EXPORT_POSTED),
     operation::<feed::ChangesParams>("/changes", "/changes", "get", &feed::CHANGES),
     operation::<feed::AtomParams>("/changes.atom", "/changes.atom", "get", &feed::ATOM),
     operation::<campaign::LinkParams>(
@@ -129,6 +147,7 @@ pub const OPERATIONS: &[Operation] = &[
         &tiles::TILE,
     ),
     operation::<tiles::ClustersParams>("/clusters", "/clusters", "get", &tiles::CLUSTERS),
+    posted::<tiles::ClustersParams>("/clusters", &tiles::CLUSTERS_POSTED),
     operation::<tiles::MapParams>(
         "/clusters/{id}/children",
         "/clusters/{cluster_id}/children",
@@ -255,18 +274,30 @@ pub fn router(config: &mut web::ServiceConfig) {
         .service(get("/openapi.json", about::openapi))
         .service(get("/tiles.json", tiles::tilejson))
         .service(get("/tiles/{z}/{x}/{tile}", tiles::tile))
-        .service(get("/clusters", tiles::clusters))
+        .service(get_or_post(
+            "/clusters",
+            tiles::clusters,
+            tiles::clusters_posted,
+        ))
         .service(get("/clusters/{id}/children", tiles::cluster_children))
         .service(get("/clusters/{id}/leaves", tiles::cluster_leaves))
         .service(get(
             "/clusters/{id}/expansion-zoom",
             tiles::cluster_expansion_zoom,
         ))
-        .service(get("/search", search::search))
+        .service(get_or_post(
+            "/search",
+            search::search,
+            search::search_posted,
+        ))
         .service(get("/nearest", search::nearest))
         .service(get("/suggest", search::suggest))
         .service(get("/places/{id}", search::place))
-        .service(get("/export.csv", search::export_all))
+        .service(get_or_post(
+            "/export.csv",
+            search::export_all,
+            search::export_posted,
+        ))
         .service(get("/changes", feed::changes))
         .service(get("/ogc", ogc::landing))
         .service(get("/ogc/api", about::ogc_api))
@@ -404,6 +435,32 @@ where
         }))
 }
 
+/// A resource read with GET and HEAD, its parameters in the query string, or with POST, its
+/// parameters in a JSON body; other methods get a JSON 405 with `Allow`.
+fn get_or_post<F, Args, P, PArgs>(path: &'static str, handler: F, posted: P) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+    P: actix_web::Handler<PArgs>,
+    PArgs: actix_web::FromRequest + 'static,
+    P::Output: actix_web::Responder + 'static,
+{
+    use actix_web::guard;
+    web::resource(path)
+        .app_data(RoutePattern(documented(path, "get")))
+        .app_data(RoutePattern(documented(path, "post")))
+        .route(
+            web::route()
+                .guard(guard::Any(guard::Get()).or(guard::Head()))
+                .to(handler),
+        )
+        .route(web::post().to(posted))
+        .default_service(web::to(|request: HttpRequest| async move {
+            Err::<HttpResponse, _>(ApiError::method_not_allowed(&request, "GET, HEAD, POST"))
+        }))
+}
+
 /// A resource read with POST only; other methods get a JSON 405 with `Allow`.
 fn post<F, Args>(path: &'static str, handler: F) -> actix_web::Resource
 where
@@ -527,7 +584,7 @@ mod tests {
             ),
             (
                 "/export.csv?services=x",
-                "this route takes departement, epci, code_insee, code_postal",
+                "this route takes departement, epci, code_insee, code_postal, polygon",
             ),
             (
                 "/suggest?q=a&services=x",

@@ -34,8 +34,8 @@ use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
 use crate::params::{
     at_most, bbox, check_text, filter_of, invalid, location, opening, parse, Filters, Group, Kind,
-    Maximum, NoParams, Parameter, Params, Query, RouteParams, BBOX, INCLUDE_UNKNOWN, LAT, LON,
-    OPENING, OPEN_AT, OPEN_NOW, POSITION,
+    Maximum, NoParams, Parameter, Params, Posted, Query, RouteParams, BBOX, INCLUDE_UNKNOWN, LAT,
+    LON, OPENING, OPEN_AT, OPEN_NOW, POSITION,
 };
 use crate::state::{AppState, Live};
 
@@ -80,6 +80,36 @@ pub const SEARCH: Description = Description {
         }],
     )
 };
+
+/// `POST /search`.
+pub const SEARCH_POSTED: Description = Description {
+    description: "`GET /search` with its parameters in a JSON body (`application/json`), for a `polygon` longer than a query string may be: each member as the query string's parameter of its name, a filter's values as an array of strings, `polygon` as a GeoJSON object, numbers and booleans as JSON ones.",
+    errors: &[
+        (
+            ErrorCode::TooManyResults,
+            "An export would hold more than `--max-export` places.",
+        ),
+        (
+            ErrorCode::TooManyRequests,
+            "`--max-exports` exports are running already.",
+        ),
+        POSTED_TOO_LARGE,
+        POSTED_NOT_JSON,
+    ],
+    ..SEARCH
+};
+
+/// A posted body over its bound.
+pub const POSTED_TOO_LARGE: (ErrorCode, &str) = (
+    ErrorCode::BodyTooLarge,
+    "The body is larger than a polygon at its bound with the other parameters (320 KiB).",
+);
+
+/// A posted body that is not JSON.
+pub const POSTED_NOT_JSON: (ErrorCode, &str) = (
+    ErrorCode::UnsupportedMediaType,
+    "A body that is not `application/json`.",
+);
 
 /// `GET /nearest`.
 pub const NEAREST: Description = Description::new(
@@ -516,6 +546,15 @@ pub async fn search(
     Ok(page(&live, &asked, started))
 }
 
+/// `POST /search`: `GET /search` with its parameters in a JSON body.
+pub async fn search_posted(
+    state: web::Data<AppState>,
+    live: Live,
+    Posted(params): Posted<SearchParams>,
+) -> Result<HttpResponse, ApiError> {
+    search(state, live, Params(params)).await
+}
+
 /// A page of `asked`: its hits as a FeatureCollection, with the total, the page, the facets,
 /// the count of places whose hours are unknown (when the search filtered on hours), and how
 /// the text was read.
@@ -558,7 +597,7 @@ fn took_ms(started: Instant) -> f64 {
 
 /// `GET /export.csv`.
 pub const EXPORT: Description = Description {
-    description: "What a hub publishes: the base data with every accepted contribution applied, in the standard's columns and order; with territory filters (`departement`, `epci`, `code_insee`, `code_postal`), the places of that territory only. A changed place has `date_maj` the day its change was accepted and `source` naming the contribution (`contribution N`); a place reported closed is left out. Cells a spreadsheet would run as a formula start with `'` (`lieux export` writes the values exactly).",
+    description: "What a hub publishes: the base data with every accepted contribution applied, in the standard's columns and order; with territory filters (`departement`, `epci`, `code_insee`, `code_postal`), the places of that territory only; with `polygon`, the places inside it. A changed place has `date_maj` the day its change was accepted and `source` naming the contribution (`contribution N`); a place reported closed is left out. Cells a spreadsheet would run as a formula start with `'` (`lieux export` writes the values exactly).",
     errors: &[(
         ErrorCode::TooManyRequests,
         "`--max-exports` exports are running already.",
@@ -583,12 +622,26 @@ pub const EXPORT: Description = Description {
     )
 };
 
-/// The parameters of `/export.csv`: the territory filters alone.
+/// `POST /export.csv`.
+pub const EXPORT_POSTED: Description = Description {
+    description: "`GET /export.csv` with its filters in a JSON body (`application/json`), for a `polygon` longer than a query string may be: a filter's values as an array of strings, `polygon` as a GeoJSON object.",
+    errors: &[
+        (
+            ErrorCode::TooManyRequests,
+            "`--max-exports` exports are running already.",
+        ),
+        POSTED_TOO_LARGE,
+        POSTED_NOT_JSON,
+    ],
+    ..EXPORT
+};
+
+/// The parameters of `/export.csv`: the territory filters and `polygon`.
 pub struct ExportParams(PlaceFilter);
 
 impl RouteParams for ExportParams {
     const PARAMETERS: &'static [Parameter] = &[];
-    const FILTERS: Filters = Filters::Territory;
+    const FILTERS: Filters = Filters::Area;
 
     fn read(query: &Query, limits: &Limits) -> Result<Self, ApiError> {
         Ok(Self(filter_of(query, limits)?))
@@ -608,6 +661,15 @@ pub async fn export_all(
     let file = format!("lieux-{}.csv", now_local().date());
     let body = export_stream(live.0, ordinals, Format::Csv, permit, &state.limits);
     Ok(attachment("text/csv; charset=utf-8", &file, count, body))
+}
+
+/// `POST /export.csv`: `GET /export.csv` with its filters in a JSON body.
+pub async fn export_posted(
+    state: web::Data<AppState>,
+    live: Live,
+    Posted(params): Posted<ExportParams>,
+) -> Result<HttpResponse, ApiError> {
+    export_all(state, live, Params(params)).await
 }
 
 /// An export's answer: `body` streamed as the attachment `file`, holding `total` places.

@@ -37,7 +37,8 @@ use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::Limits;
 use crate::params::{
     at_most, filter_of, opening, parse, parse_bbox, Filters, Group, Kind, Maximum, Opening,
-    Parameter, Params, Query, RouteParams, BBOX, INCLUDE_UNKNOWN, OPENING, OPEN_AT, OPEN_NOW,
+    Parameter, Params, Posted, Query, RouteParams, BBOX, INCLUDE_UNKNOWN, OPENING, OPEN_AT,
+    OPEN_NOW,
 };
 use crate::search::GEOJSON;
 use crate::state::{AppState, Live};
@@ -138,6 +139,16 @@ pub const CLUSTERS: Description = Description::new(
         }],
     )],
 );
+
+/// `POST /clusters`.
+pub const CLUSTERS_POSTED: Description = Description {
+    description: "`GET /clusters` with its parameters in a JSON body (`application/json`), for a `polygon` longer than a query string may be: each member as the query string's parameter of its name, a filter's values as an array of strings, `polygon` as a GeoJSON object, numbers and booleans as JSON ones.",
+    errors: &[
+        crate::search::POSTED_TOO_LARGE,
+        crate::search::POSTED_NOT_JSON,
+    ],
+    ..CLUSTERS
+};
 
 /// `GET /clusters/{cluster_id}/children`.
 pub const CHILDREN: Description = Description {
@@ -661,6 +672,14 @@ pub async fn clusters(
         ));
     }
     Ok(response.content_type(GEOJSON).json(clusters))
+}
+
+/// `POST /clusters`: `GET /clusters` with its parameters in a JSON body.
+pub async fn clusters_posted(
+    live: Live,
+    Posted(asked): Posted<ClustersParams>,
+) -> Result<HttpResponse, ApiError> {
+    clusters(live, Params(asked)).await
 }
 
 /// The cluster id of a `/clusters/{id}/…` path.

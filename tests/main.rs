@@ -20,6 +20,7 @@ mod notices;
 mod ogc;
 pub(crate) mod page;
 mod pmtiles;
+mod polygons;
 mod relevance;
 mod reload;
 mod search;

@@ -310,6 +310,16 @@ impl Server {
         (status, headers, json)
     }
 
+    /// `POST path` with `body` and headers: the status, the headers and the raw body.
+    pub fn post_bytes(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, ureq::http::HeaderMap, Vec<u8>) {
+        self.request(path, headers, Some(body))
+    }
+
     /// Sends `target` as it is, unparsed and unnormalised by any client library, in a raw
     /// HTTP/1.1 request (`GET` unless `method` says otherwise): the status, the headers as
     /// text and the body.

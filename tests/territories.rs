@@ -152,6 +152,11 @@ fn search_ids(server: &Server, query: &str) -> BTreeSet<String> {
 fn clustered(server: &Server, zoom: u8, query: &str) -> (u64, BTreeSet<String>) {
     let (status, body) = server.get(&format!("/clusters?zoom={zoom}&{query}"));
     assert_eq!(status, 200, "{query}: {body}");
+    clusters_of(&body)
+}
+
+/// The places counted in the features of a `/clusters` answer, and the ids of those alone.
+pub(crate) fn clusters_of(body: &serde_json::Value) -> (u64, BTreeSet<String>) {
     let mut count = 0;
     let mut alone = BTreeSet::new();
     for feature in body["features"].as_array().unwrap() {
@@ -167,7 +172,7 @@ fn clustered(server: &Server, zoom: u8, query: &str) -> (u64, BTreeSet<String>) 
 }
 
 /// The places counted in the world tile of `query`, decoded.
-fn tile_count(server: &Server, query: &str) -> u64 {
+pub(crate) fn tile_count(server: &Server, query: &str) -> u64 {
     let (status, _, body) = server.get_bytes(&format!("/tiles/0/0/0.mvt?{query}"), &[]);
     if status == 204 {
         return 0;

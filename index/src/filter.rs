@@ -2,7 +2,8 @@
 //!
 //! Tiles, clusters and search take the same filters: a value set per vocabulary (several values
 //! of one filter combine with OR, `|`-separated as in the schema), the territory (départements,
-//! EPCIs, postal and INSEE codes), and a free-text `q`. Different filters combine with AND. Which places pass is the search engine's to say
+//! EPCIs, postal and INSEE codes), a free-text `q`, and a `polygon` (GeoJSON, see
+//! [`crate::polygon`]). Different filters combine with AND. Which places pass is the search engine's to say
 //! ([`crate::search::SearchIndex::matching`]), with its compact facet rows and its text bitmap.
 //!
 //! A [`PlaceFilter`] has a canonical key ([`PlaceFilter::key`]): two requests that ask for the
@@ -10,8 +11,10 @@
 //! hierarchy.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use crate::place::Place;
+use crate::polygon::{PolygonError, Polygons};
 use crate::vocab::{
     Dispositif, Fraicheur, Frais, ModaliteAcces, ModaliteAccompagnement, PriseEnCharge, Public,
     Service, Typologie, VocabSet, Vocabulary,
@@ -25,6 +28,19 @@ pub struct FilterError {
     pub parameter: String,
     /// What is wrong, and what would be right.
     pub message: String,
+    /// Whether the value is over a bound of size (a polygon's bytes or positions) rather
+    /// than malformed.
+    pub too_large: bool,
+}
+
+impl FilterError {
+    fn new(parameter: &str, message: impl Into<String>) -> Self {
+        Self {
+            parameter: parameter.to_owned(),
+            message: message.into(),
+            too_large: false,
+        }
+    }
 }
 
 /// The longest `q` accepted, in characters.
@@ -62,6 +78,8 @@ pub struct PlaceFilter {
     pub epcis: BTreeSet<String>,
     /// Free text, as typed.
     pub q: Option<String>,
+    /// Only the places inside these polygons, or on their boundary.
+    pub polygon: Option<Arc<Polygons>>,
 }
 
 /// The filter parameters: the name each is read under (the canonical one), the names it
@@ -129,6 +147,11 @@ const PARAMETERS: &[(&str, &[&str], &str)] = &[
         &["q"],
         "Free text, as typed: French words, accents optional, one typo tolerated in words of five letters or more, the last word matched as a prefix; everyday words name needs (`wifi`, `cours informatique`), and a commune or département named is searched around.",
     ),
+    (
+        "polygon",
+        &["polygon"],
+        "Only the places inside a GeoJSON `Polygon` or `MultiPolygon` geometry (RFC 7946: `[longitude, latitude]` positions, longitudes within ±180, latitudes within ±90, each ring closed and of four positions at least), or on its boundary; holes are left out by the even-odd rule. At most 10,000 positions in all and 262,144 bytes of text (413 `polygon_too_large` over either); a large polygon goes in the JSON body of a POST where the route takes one, as a query string is bounded (`--max-query-string`).",
+    ),
 ];
 
 /// A filter parameter, as the API documents it.
@@ -167,6 +190,8 @@ pub enum FilterValues {
     Pattern(&'static str),
     /// Free text.
     Text,
+    /// A GeoJSON `Polygon` or `MultiPolygon` geometry, as JSON text.
+    Geometry,
 }
 
 /// What the values of the filter parameter `name` may be; `None` when it is no filter.
@@ -195,6 +220,7 @@ pub fn parameter_values(name: &str) -> Option<FilterValues> {
         "code_insee" => FilterValues::Pattern("^ *([0-9A-Za-z]{5})? *$"),
         // As `is_epci` reads it. A code of no EPCI keeps no place, as a code of no commune.
         "epci" => FilterValues::Pattern("^ *([0-9]{9})? *$"),
+        "polygon" => FilterValues::Geometry,
         _ => FilterValues::Text,
     })
 }
@@ -224,10 +250,10 @@ impl PlaceFilter {
                 continue;
             };
             if !seen.insert(*canonical) {
-                return Err(FilterError {
-                    parameter: name.to_owned(),
-                    message: "given twice; join several values with |".to_owned(),
-                });
+                return Err(FilterError::new(
+                    name,
+                    "given twice; join several values with |",
+                ));
             }
             match *canonical {
                 "services" => filter.services = vocab_set(name, value)?,
@@ -245,13 +271,20 @@ impl PlaceFilter {
                 "code_postal" => filter.codes_postaux = codes(name, value, is_code_postal)?,
                 "code_insee" => filter.codes_insee = codes(name, value, is_code_insee)?,
                 "epci" => filter.epcis = codes(name, value, is_epci)?,
+                "polygon" => {
+                    let polygons = Polygons::from_geojson(value).map_err(|e| FilterError {
+                        too_large: matches!(e, PolygonError::TooLarge(_)),
+                        ..FilterError::new(name, e.to_string())
+                    })?;
+                    filter.polygon = Some(Arc::new(polygons));
+                }
                 _ => {
                     let q = value.trim();
                     if q.chars().count() > MAX_QUERY_CHARS {
-                        return Err(FilterError {
-                            parameter: name.to_owned(),
-                            message: format!("longer than {MAX_QUERY_CHARS} characters"),
-                        });
+                        return Err(FilterError::new(
+                            name,
+                            format!("longer than {MAX_QUERY_CHARS} characters"),
+                        ));
                     }
                     filter.q = (!q.is_empty()).then(|| q.to_owned());
                 }
@@ -297,6 +330,9 @@ impl PlaceFilter {
         if let Some(q) = &self.q {
             push("q", crate::fold::fold(q));
         }
+        if let Some(polygon) = &self.polygon {
+            push("polygon", polygon.key().to_owned());
+        }
         parts.join("&")
     }
 
@@ -323,6 +359,15 @@ impl PlaceFilter {
                     .departement()
                     .is_some_and(|d| self.departements.contains(d)))
             && self.matches_codes(place)
+            && self.matches_polygon(place)
+    }
+
+    /// Whether `place` is inside the filter's polygon, when it has one.
+    #[must_use]
+    pub fn matches_polygon(&self, place: &Place) -> bool {
+        self.polygon
+            .as_ref()
+            .is_none_or(|polygon| polygon.contains(place.longitude, place.latitude))
     }
 
     /// Whether the filter names postal codes, INSEE codes or EPCIs: what
@@ -365,17 +410,19 @@ fn join(codes: &BTreeSet<String>) -> String {
 fn vocab_set<V: Vocabulary>(parameter: &str, value: &str) -> Result<VocabSet<V>, FilterError> {
     let mut set = VocabSet::new();
     for label in value.split('|').map(str::trim).filter(|l| !l.is_empty()) {
-        let known = V::lookup(label).ok_or_else(|| FilterError {
-            parameter: parameter.to_owned(),
-            message: format!(
-                "{label:?} is not a value of {}; the values are: {}",
-                V::FIELD,
-                V::ALL
-                    .iter()
-                    .map(|v| v.label())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+        let known = V::lookup(label).ok_or_else(|| {
+            FilterError::new(
+                parameter,
+                format!(
+                    "{label:?} is not a value of {}; the values are: {}",
+                    V::FIELD,
+                    V::ALL
+                        .iter()
+                        .map(|v| v.label())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
         })?;
         set.insert(known);
     }
@@ -396,10 +443,10 @@ fn codes(
             if valid(&code) {
                 Ok(code)
             } else {
-                Err(FilterError {
-                    parameter: parameter.to_owned(),
-                    message: format!("{code:?} is not a valid code"),
-                })
+                Err(FilterError::new(
+                    parameter,
+                    format!("{code:?} is not a valid code"),
+                ))
             }
         })
         .collect()

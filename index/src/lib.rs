@@ -28,6 +28,7 @@ pub mod geo;
 pub mod ingest;
 pub mod notice;
 pub mod place;
+pub mod polygon;
 pub mod search;
 pub mod serve;
 pub mod store;

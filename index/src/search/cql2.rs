@@ -28,6 +28,7 @@ use chrono::NaiveDate;
 
 use crate::filter::PlaceFilter;
 use crate::place::{Place, SchemaField, TextField};
+use crate::polygon::Polygons;
 use crate::vocab::{
     Dispositif, FormationLabel, Frais, Itinerance, ModaliteAcces, ModaliteAccompagnement,
     PriseEnCharge, Public, Service, Typologie, VocabSet, Vocabulary,
@@ -233,8 +234,9 @@ pub enum ArrayOp {
 pub enum Shape {
     /// `[west, south, east, north]`; west > east crosses the antimeridian.
     Bbox([f64; 4]),
-    /// Polygons, each its rings (the first the outer one), each ring its points.
-    Polygons(Vec<Vec<Vec<(f64, f64)>>>),
+    /// Polygons, each its rings (the first the outer one), judged by the even-odd rule with
+    /// their boundary inside ([`crate::polygon`]).
+    Polygons(Polygons),
     /// A point.
     Point(f64, f64),
 }
@@ -251,41 +253,9 @@ impl Shape {
                 lon_in && (*s..=*n).contains(&lat)
             }
             Self::Point(x, y) => (lon - x).abs() < 1e-12 && (lat - y).abs() < 1e-12,
-            Self::Polygons(polygons) => polygons.iter().any(|rings| {
-                // Even-odd over every ring: inside the outer ring and outside its holes.
-                let crossings = rings.iter().filter(|ring| crosses(ring, lon, lat)).count();
-                crossings % 2 == 1 || rings.iter().any(|ring| on_boundary(ring, lon, lat))
-            }),
+            Self::Polygons(polygons) => polygons.contains(lon, lat),
         }
     }
-}
-
-/// Whether a ray from (`x`, `y`) towards +x crosses `ring` an odd number of times.
-fn crosses(ring: &[(f64, f64)], x: f64, y: f64) -> bool {
-    let mut inside = false;
-    let mut j = ring.len().wrapping_sub(1);
-    for i in 0..ring.len() {
-        let (xi, yi) = ring[i];
-        let (xj, yj) = ring[j];
-        if (yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi {
-            inside = !inside;
-        }
-        j = i;
-    }
-    inside
-}
-
-/// Whether (`x`, `y`) lies on an edge of `ring`: a boundary intersects.
-fn on_boundary(ring: &[(f64, f64)], x: f64, y: f64) -> bool {
-    ring.windows(2).any(|edge| {
-        let [(x1, y1), (x2, y2)] = [edge[0], edge[1]];
-        let cross = (x2 - x1) * (y - y1) - (y2 - y1) * (x - x1);
-        cross.abs() < 1e-12
-            && x >= x1.min(x2) - 1e-12
-            && x <= x1.max(x2) + 1e-12
-            && y >= y1.min(y2) - 1e-12
-            && y <= y1.max(y2) + 1e-12
-    })
 }
 
 /// A filter, read.
@@ -1222,7 +1192,7 @@ impl Parser {
                 self.expect(&Kind::Close, "\")\"")?;
                 Ok(Shape::Point(x, y))
             }
-            "POLYGON" => Ok(Shape::Polygons(vec![self.polygon()?])),
+            "POLYGON" => Ok(Shape::Polygons(Polygons::new(vec![self.polygon()?]))),
             _ => {
                 self.expect(&Kind::Open, "\"(\"")?;
                 let mut polygons = vec![self.polygon()?];
@@ -1231,7 +1201,7 @@ impl Parser {
                     polygons.push(self.polygon()?);
                 }
                 self.expect(&Kind::Close, "\")\"")?;
-                Ok(Shape::Polygons(polygons))
+                Ok(Shape::Polygons(Polygons::new(polygons)))
             }
         }
     }

@@ -50,8 +50,12 @@ use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query};
 use tantivy::{Searcher, Term};
 
 use crate::filter::PlaceFilter;
-use crate::geo::{chord_between, chord_for_distance, distance_for_chord, haversine_m, unit_vector};
+use crate::geo::{
+    chord_between, chord_for_distance, distance_for_chord, haversine_m, position_of, unit_box,
+    unit_vector,
+};
 use crate::place::Place;
+use crate::polygon::Polygons;
 use crate::store::amend::Moved;
 use crate::store::PlaceIndex;
 use crate::vocab::{Service, VocabSet};
@@ -806,9 +810,13 @@ impl SearchIndex {
                 return Ok(results);
             }
         }
-        let circle = request
-            .near
-            .and_then(|near| near.radius_m.map(|radius| self.circle(near, radius)));
+        let circle = match &request.filter.polygon {
+            // The places of the polygon: the collector judges the radius, if any.
+            Some(polygon) => Some(self.within_polygon(index, polygon)),
+            None => request
+                .near
+                .and_then(|near| near.radius_m.map(|radius| self.circle(near, radius))),
+        };
         // A circle holding few of the places seeks the words at few documents.
         let union = match &circle {
             Some(circle) if circle.len() < index.places.len() / SPARSE_CIRCLE => WordUnion::Sought,
@@ -972,11 +980,34 @@ impl SearchIndex {
             })
     }
 
-    /// Whether nothing but its text and a position narrow `request`: no bbox, codes, opening
-    /// hours or facet filter.
+    /// The places inside `polygon` or on its boundary, in order: those of the R-tree's box
+    /// around the polygon's rectangle, each then judged exactly. A département's polygon reads
+    /// the tens of thousands of places of its rectangle, not the million of the index. Each is
+    /// judged at the position of its unit vector in the tree, which is the place's to 1e-13°
+    /// (the boundary's tolerance is 1e-12°): reading the places themselves, one allocation
+    /// each, took four times as long.
+    #[must_use]
+    pub fn within_polygon(&self, index: &PlaceIndex, polygon: &Polygons) -> Vec<u32> {
+        let (low, high) = unit_box(polygon.bbox());
+        let mut ordinals: Vec<u32> = index
+            .tree
+            .in_box(low, high)
+            .filter(|(_, unit)| {
+                let (lon, lat) = position_of(unit);
+                polygon.contains(lon, lat)
+            })
+            .map(|(ordinal, _)| ordinal)
+            .collect();
+        ordinals.sort_unstable();
+        ordinals
+    }
+
+    /// Whether nothing but its text and a position narrow `request`: no bbox, polygon, codes,
+    /// opening hours or facet filter.
     fn narrows_nothing_but_position(&self, request: &SearchRequest) -> bool {
         let filter = &request.filter;
         request.bbox.is_none()
+            && filter.polygon.is_none()
             && request.open.is_none()
             && !filter.has_codes()
             && self.facets.compile(filter).is_unfiltered()
@@ -993,6 +1024,7 @@ impl SearchIndex {
         let filter = &request.filter;
         if !self.facets.compile(filter).is_unfiltered()
             || filter.has_codes()
+            || filter.polygon.is_some()
             || request.open.is_some()
             || request.bbox.is_some()
         {
@@ -1096,20 +1128,33 @@ impl SearchIndex {
         };
         let facets = self.facets.compile(filter);
         let centre = unit_vector(longitude, latitude);
-        let mut nearest: Vec<(f64, u32)> = Vec::with_capacity(k);
-        for ordinal in index.tree.nearest(longitude, latitude).filter(|ordinal| {
+        let passes = |ordinal: &u32| {
             let place = &index.places[*ordinal as usize];
             text_hits
                 .as_ref()
                 .is_none_or(|hits| hits[*ordinal as usize])
                 && facets.failed(self.facets.row(*ordinal)) == 0
                 && filter.matches_codes(place)
-        }) {
-            let chord = chord_between(&centre, &self.units[ordinal as usize]);
-            if nearest.len() >= k && nearest.last().is_some_and(|last| last.0 < chord) {
-                break;
+        };
+        let chord = |ordinal: u32| chord_between(&centre, &self.units[ordinal as usize]);
+        let mut nearest: Vec<(f64, u32)> = Vec::with_capacity(k);
+        if let Some(polygon) = &filter.polygon {
+            // The polygon's places are few; the R-tree's walk could pass every other place
+            // before it finds them.
+            nearest = self
+                .within_polygon(index, polygon)
+                .into_iter()
+                .filter(passes)
+                .map(|ordinal| (chord(ordinal), ordinal))
+                .collect();
+        } else {
+            for ordinal in index.tree.nearest(longitude, latitude).filter(passes) {
+                let chord = chord(ordinal);
+                if nearest.len() >= k && nearest.last().is_some_and(|last| last.0 < chord) {
+                    break;
+                }
+                nearest.push((chord, ordinal));
             }
-            nearest.push((chord, ordinal));
         }
         nearest.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         Ok(nearest
@@ -1163,17 +1208,23 @@ impl SearchIndex {
             None => filter,
         };
         let facets = self.facets.compile(filter);
-        Ok((0u32..)
-            .zip(&index.places)
-            .filter(|(ordinal, place)| {
-                text_hits
-                    .as_ref()
-                    .is_none_or(|hits| hits[*ordinal as usize])
-                    && facets.failed(self.facets.row(*ordinal)) == 0
-                    && filter.matches_codes(place)
-            })
-            .map(|(ordinal, _)| ordinal)
-            .collect())
+        let passes = |ordinal: &u32| {
+            text_hits
+                .as_ref()
+                .is_none_or(|hits| hits[*ordinal as usize])
+                && facets.failed(self.facets.row(*ordinal)) == 0
+                && filter.matches_codes(&index.places[*ordinal as usize])
+        };
+        Ok(match &filter.polygon {
+            Some(polygon) => {
+                let mut inside = self.within_polygon(index, polygon);
+                inside.retain(passes);
+                inside
+            }
+            None => (0..u32::try_from(index.places.len()).unwrap_or(u32::MAX))
+                .filter(passes)
+                .collect(),
+        })
     }
 
     /// A bitmap, by ordinal, of the places whose text matches `q` (every place when `q` has no
@@ -1796,5 +1847,219 @@ mod tests {
             assert_eq!(search.ordinal_of(index, id), Some(hit.ordinal));
         }
         assert_eq!(search.ordinal_of(index, "no-such-place"), None);
+    }
+
+    /// A star-shaped ring around (`lon`, `lat`): `radii.len()` vertices at angles evenly
+    /// spread and shifted by up to 0.4 of a step (`shifts`), each at its radius in degrees.
+    fn star(lon: f64, lat: f64, radii: &[f64], shifts: &[f64]) -> crate::polygon::Ring {
+        #[allow(clippy::cast_precision_loss)]
+        let step = std::f64::consts::TAU / radii.len() as f64;
+        let mut ring: crate::polygon::Ring = radii
+            .iter()
+            .zip(shifts)
+            .enumerate()
+            .map(|(i, (r, shift))| {
+                #[allow(clippy::cast_precision_loss)]
+                let angle = (i as f64 + shift * 0.4) * step;
+                (lon + r * angle.cos(), lat + r * angle.sin())
+            })
+            .collect();
+        ring.push(ring[0]);
+        ring
+    }
+
+    /// A polygon with a hole and an island in the hole (valid rings, none touching another),
+    /// from the drawn values.
+    fn holed(
+        lon: f64,
+        lat: f64,
+        size: f64,
+        outer: &[(f64, f64)],
+        hole: &[(f64, f64)],
+        island: &[(f64, f64)],
+    ) -> Vec<Vec<crate::polygon::Ring>> {
+        // Six vertices or more, shifted by at most 0.4 of a step: no two vertices of the outer
+        // ring are more than 108° apart, so its edges stay farther than 0.7 × cos 54° > 0.41
+        // of `size` from the centre, outside the hole (0.35 at most); the island (0.05 at
+        // most) stays inside the hole's 0.1 × cos 54°.
+        let ring = |scale: (f64, f64), drawn: &[(f64, f64)]| {
+            let radii: Vec<f64> = drawn
+                .iter()
+                .map(|(r, _)| size * (scale.0 + (scale.1 - scale.0) * r))
+                .collect();
+            let shifts: Vec<f64> = drawn.iter().map(|(_, s)| *s).collect();
+            star(lon, lat, &radii, &shifts)
+        };
+        vec![
+            vec![ring((0.7, 1.0), outer), ring((0.1, 0.35), hole)],
+            vec![ring((0.01, 0.05), island)],
+        ]
+    }
+
+    /// The `geo` crate's own judgement of each place (boundary inside: `Intersects`), and
+    /// whether the place is clear of every edge, where rounding cannot decide.
+    fn geo_oracle(polygons: &[Vec<crate::polygon::Ring>], place: &Place) -> (bool, bool) {
+        use geo::Intersects;
+        let line = |ring: &crate::polygon::Ring| {
+            geo::LineString::from(
+                ring.iter()
+                    .map(|&(x, y)| geo::coord! { x: x, y: y })
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let multi = geo::MultiPolygon::new(
+            polygons
+                .iter()
+                .map(|rings| {
+                    geo::Polygon::new(line(&rings[0]), rings[1..].iter().map(line).collect())
+                })
+                .collect(),
+        );
+        let (x, y) = (place.longitude, place.latitude);
+        let clear = polygons.iter().flatten().all(|ring| {
+            ring.windows(2).all(|edge| {
+                let [(x1, y1), (x2, y2)] = [edge[0], edge[1]];
+                let (dx, dy) = (x2 - x1, y2 - y1);
+                let t = (((x - x1) * dx + (y - y1) * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0);
+                (x - x1 - t * dx).hypot(y - y1 - t * dy) > 1e-9
+            })
+        });
+        (multi.intersects(&geo::Point::new(x, y)), clear)
+    }
+
+    /// A filter of `polygons` alone, read from their GeoJSON as a request gives it.
+    fn polygon_filter(polygons: &[Vec<crate::polygon::Ring>]) -> PlaceFilter {
+        let coordinates: Vec<Vec<Vec<[f64; 2]>>> = polygons
+            .iter()
+            .map(|rings| {
+                rings
+                    .iter()
+                    .map(|ring| ring.iter().map(|&(x, y)| [x, y]).collect())
+                    .collect()
+            })
+            .collect();
+        let geojson =
+            serde_json::json!({ "type": "MultiPolygon", "coordinates": coordinates }).to_string();
+        filter(&[("polygon", geojson.as_str())])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(40))]
+
+        /// Every path that takes a filter keeps the places `geo` finds inside the polygon:
+        /// the maps' `matching`, a search without text, with text, around a position, and
+        /// `nearest`.
+        #[test]
+        fn polygon_filters_equal_a_geo_scan(
+            lon in -4.0f64..7.5,
+            lat in 43.0f64..50.5,
+            size in 0.02f64..4.0,
+            outer in proptest::collection::vec((0.0f64..1.0, -1.0f64..1.0), 6..60),
+            hole in proptest::collection::vec((0.0f64..1.0, -1.0f64..1.0), 6..20),
+            island in proptest::collection::vec((0.0f64..1.0, -1.0f64..1.0), 6..10),
+        ) {
+            let (index, search) = index();
+            let polygons = holed(lon, lat, size, &outer, &hole, &island);
+            let judged: Vec<(bool, bool)> =
+                index.places.iter().map(|p| geo_oracle(&polygons, p)).collect();
+            let expected: Vec<u32> = (0u32..).zip(&judged).filter(|(_, j)| j.0).map(|(o, _)| o).collect();
+            // A place within a nanodegree of an edge is left to rounding: compared apart.
+            let clear = |ordinals: &[u32]| -> Vec<u32> {
+                ordinals.iter().copied().filter(|o| judged[*o as usize].1).collect()
+            };
+            let inside = polygon_filter(&polygons);
+
+            let matching = search.matching(index, &inside).unwrap();
+            prop_assert_eq!(clear(&matching), clear(&expected));
+
+            let results = all(SearchRequest { filter: inside.clone(), ..SearchRequest::default() });
+            let mut found: Vec<u32> = results.hits.iter().map(|h| h.ordinal).collect();
+            found.sort_unstable();
+            prop_assert_eq!(results.total as usize, found.len());
+            prop_assert_eq!(clear(&found), clear(&expected));
+
+            // With text: the text's places without the polygon, then those `geo` keeps.
+            let text = filter(&[("q", "mediatheque")]);
+            let mut texts: Vec<u32> = all(SearchRequest { filter: text.clone(), ..SearchRequest::default() })
+                .hits.iter().map(|h| h.ordinal).filter(|o| judged[*o as usize].0).collect();
+            texts.sort_unstable();
+            let both = PlaceFilter { polygon: inside.polygon.clone(), ..text };
+            let mut found: Vec<u32> = all(SearchRequest { filter: both, ..SearchRequest::default() })
+                .hits.iter().map(|h| h.ordinal).collect();
+            found.sort_unstable();
+            prop_assert_eq!(clear(&found), clear(&texts));
+
+            // Around a position, within a radius: the circle's places `geo` keeps.
+            let near = Near { longitude: lon + size / 3.0, latitude: lat, radius_m: Some(size * 60_000.0) };
+            let mut circle: Vec<u32> = all(SearchRequest { near: Some(near), ..SearchRequest::default() })
+                .hits.iter().map(|h| h.ordinal).filter(|o| judged[*o as usize].0).collect();
+            circle.sort_unstable();
+            let mut found: Vec<u32> = all(SearchRequest { near: Some(near), filter: inside.clone(), ..SearchRequest::default() })
+                .hits.iter().map(|h| h.ordinal).collect();
+            found.sort_unstable();
+            prop_assert_eq!(clear(&found), clear(&circle));
+
+            // The nearest places inside: the first of the inside ones by distance.
+            let k = 7;
+            let nearest: Vec<u32> = search
+                .nearest(index, lon, lat, k, &inside)
+                .unwrap()
+                .iter()
+                .map(|h| h.ordinal)
+                .collect();
+            let mut by_distance: Vec<(f64, u32)> = expected
+                .iter()
+                .map(|o| {
+                    let p = &index.places[*o as usize];
+                    (haversine_m(lon, lat, p.longitude, p.latitude), *o)
+                })
+                .collect();
+            by_distance.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            prop_assert_eq!(nearest.len(), k.min(expected.len()));
+            if by_distance.iter().all(|(_, o)| judged[*o as usize].1) {
+                let want: Vec<u32> = by_distance.iter().take(k).map(|(_, o)| *o).collect();
+                let mut got = nearest.clone();
+                got.sort_unstable();
+                let mut want_sorted = want.clone();
+                want_sorted.sort_unstable();
+                prop_assert_eq!(got, want_sorted);
+            }
+        }
+    }
+
+    #[test]
+    fn a_polygon_s_places_are_found_without_reading_the_others() {
+        // A small polygon's rectangle holds few of the places: the R-tree's box brings those,
+        // and the polygon itself keeps fewer still.
+        let (index, search) = index();
+        let polygons = holed(
+            -1.5,
+            47.2,
+            0.5,
+            &[(0.5, 0.0); 8],
+            &[(0.5, 0.0); 8],
+            &[(0.5, 0.0); 8],
+        );
+        let inside = polygon_filter(&polygons);
+        let polygon = inside.polygon.as_ref().unwrap();
+        let (low, high) = unit_box(polygon.bbox());
+        let boxed = index.tree.in_box(low, high).count();
+        assert!(
+            boxed * 20 < index.places.len(),
+            "{boxed} of {}",
+            index.places.len()
+        );
+        let within = search.within_polygon(index, polygon);
+        assert!(!within.is_empty() && within.len() <= boxed);
+        assert!(
+            within.windows(2).all(|w| w[0] < w[1]),
+            "in order, once each"
+        );
+        let everywhere: Vec<u32> = (0u32..)
+            .zip(&index.places)
+            .filter(|(_, p)| polygon.contains(p.longitude, p.latitude))
+            .map(|(o, _)| o)
+            .collect();
+        assert_eq!(within, everywhere);
     }
 }
