@@ -3,7 +3,8 @@
 # PostgreSQL 15 + PostGIS (pgbench) on the same places and the same queries, in one run, at the
 # same concurrency levels. Workloads (benches/search/queries.py, seeded): text only, text +
 # radius, radius only, and completion; and, lieux alone, OGC API – Features pages of 100 places
-# of one département (benches/search/ogc_paths.py).
+# of one département (benches/search/ogc_paths.py) and searches within a département-sized
+# polygon with a hole (benches/search/polygon_paths.py).
 #
 #   benches/search-bench.sh [N] [SECONDS] ["LEVELS"]      # LEVELS default "1 16 64"
 #
@@ -49,6 +50,14 @@ for c in $levels; do
   drain
   lieux[ogc/$c]=$(wrk_paths 18083 bench-data/search/ogc.paths "$c" "$seconds" \
     "bench-data/wrk-search-ogc-$c.log")
+done
+# Within a polygon of about 7,000 km² with a hole, around each of the 50 biggest communes,
+# half with a text query (lieux only).
+python3 benches/search/polygon_paths.py data/communes.csv 200 > bench-data/search/polygon.paths
+for c in $levels; do
+  drain
+  lieux[polygon/$c]=$(wrk_paths 18083 bench-data/search/polygon.paths "$c" "$seconds" \
+    "bench-data/wrk-search-polygon-$c.log")
 done
 # The most this machine answers: the same server's /health, a small answer from the HTTP
 # worker, with no query thread.
@@ -97,6 +106,13 @@ for c in $levels; do
   echo "| ogc | $c | $rps | $p50 ms | $p99 ms | $p999 ms | $err |"
 done
 echo
+echo "| search within a département-sized polygon with a hole (half with text) | connections | requests/s | p50 | p99 | p99.9 | errors |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+for c in $levels; do
+  read -r rps p50 p99 p999 err <<< "${lieux[polygon/$c]}"
+  echo "| polygon | $c | $rps | $p50 ms | $p99 ms | $p999 ms | $err |"
+done
+echo
 echo "$n places, $queries queries a workload, ${seconds} s per workload and level; lieux peak memory ${rss} MiB; PostgreSQL load and indexing ${load_s} s. The same server's \`/health\` (a small answer, no query thread) at 16 connections, the ceiling of any workload's requests/s: $health_rps requests/s, p99 $health_p99 ms, $health_errors errors."
 echo
 
@@ -118,3 +134,5 @@ at16 suggest
 echo "| completion: p99 ≤ 2 ms | $p99 ms | $(verdict "$p99 <= 2") |"
 at16 ogc
 echo "| OGC API – Features, a page of 100 places of one département: p99 ≤ 10 ms | $p99 ms | $(verdict "$p99 <= 10") |"
+at16 polygon
+echo "| search within a département-sized polygon: p99 ≤ 20 ms | $p99 ms | $(verdict "$p99 <= 20") |"
