@@ -240,8 +240,17 @@ struct NewItem {
     id: u64,
     /// The order of creation, which the next zoom's greedy pass follows.
     created: u32,
-    /// The group of its points (see [`ClusterIndex::build_grouped`]); 0 when not grouped.
-    group: u32,
+}
+
+/// Groups by position in a level, from groups by creation number (`creation_order` giving
+/// each one's position); nothing when not grouped. Kept beside the items, not in them: the
+/// sorts move items of 32 bytes.
+fn groups_by_position(by_creation: &[u32], creation_order: &[u32]) -> Vec<u32> {
+    let mut by_position = vec![0; by_creation.len()];
+    for (&group, &position) in by_creation.iter().zip(creation_order) {
+        by_position[position as usize] = group;
+    }
+    by_position
 }
 
 const NEW_CLUSTER: u64 = u64::MAX;
@@ -323,18 +332,21 @@ impl ClusterIndex {
                 count: 1,
                 id: i as u64,
                 created: created as u32,
-                group: groups.map_or(0, |groups| groups[i]),
             })
             .collect();
-        let grouped = groups.is_some();
-        let (mut level, mut creation_order, mut level_groups) =
-            index.sort_level(options.max_zoom + 1, &mut leaves, grouped);
+        // By creation number, as the items.
+        let mut item_groups: Vec<u32> = match groups {
+            Some(groups) => leaves.iter().map(|leaf| groups[leaf.id as usize]).collect(),
+            None => Vec::new(),
+        };
+        let (mut level, mut creation_order) = index.sort_level(options.max_zoom + 1, &mut leaves);
         let mut items = leaves;
 
         let mut neighbours = Vec::new();
         // Built from the deepest zoom up, then reversed.
         for zoom in (options.min_zoom..=options.max_zoom).rev() {
-            let (mut new_items, parents_by_creation) = index.cluster_level(
+            let level_groups = groups_by_position(&item_groups, &creation_order);
+            let (mut new_items, parents_by_creation, new_groups) = index.cluster_level(
                 &level,
                 &level_groups,
                 &items,
@@ -342,7 +354,7 @@ impl ClusterIndex {
                 zoom,
                 &mut neighbours,
             );
-            let (next, next_order, next_groups) = index.sort_level(zoom, &mut new_items, grouped);
+            let (next, next_order) = index.sort_level(zoom, &mut new_items);
             level.parents = parents_by_creation
                 .into_iter()
                 .map(|created| next_order[created as usize])
@@ -350,7 +362,7 @@ impl ClusterIndex {
             index.levels.push(std::mem::replace(&mut level, next));
             items = new_items;
             creation_order = next_order;
-            level_groups = next_groups;
+            item_groups = new_groups;
         }
         index.levels.push(level);
         index.levels.reverse();
@@ -361,8 +373,8 @@ impl ClusterIndex {
     ///
     /// `items` are the level's items in creation order, `creation_order` their positions in the
     /// level, and `groups` their groups by position (empty when not grouped). Returns the new
-    /// items in creation order, and for each item of `level` (by position) the creation number
-    /// of the new item it went into.
+    /// items in creation order, for each item of `level` (by position) the creation number of
+    /// the new item it went into, and the new items' groups in creation order (when grouped).
     fn cluster_level(
         &self,
         level: &Level,
@@ -371,15 +383,22 @@ impl ClusterIndex {
         creation_order: &[u32],
         zoom: u8,
         neighbours: &mut Vec<usize>,
-    ) -> (Vec<NewItem>, Vec<u32>) {
+    ) -> (Vec<NewItem>, Vec<u32>, Vec<u32>) {
         let radius = self.options.unit_radius(zoom);
         let neighbourhoods = kdtree::neighbourhoods(&level.positions, radius);
         let mut taken = vec![false; level.len()];
         let mut parents = vec![0u32; level.len()];
         let mut new_items: Vec<NewItem> = Vec::with_capacity(level.len());
-        let carry = |new_items: &mut Vec<NewItem>, item: NewItem| {
+        let mut new_groups: Vec<u32> = Vec::with_capacity(groups.len());
+        // The group of the item at a position, when grouped.
+        let group_at = |position: usize| groups.get(position).copied();
+        let carry = |new_items: &mut Vec<NewItem>,
+                     new_groups: &mut Vec<u32>,
+                     item: NewItem,
+                     group: Option<u32>| {
             let created = new_items.len() as u32;
             new_items.push(NewItem { created, ..item });
+            new_groups.extend(group);
             created
         };
 
@@ -393,9 +412,10 @@ impl ClusterIndex {
                 continue;
             }
             taken[seed] = true;
+            let group = group_at(seed);
             if neighbourhoods.of(seed).is_empty() {
                 // Alone at this zoom, as most items of the deep zooms are.
-                parents[seed] = carry(&mut new_items, *item);
+                parents[seed] = carry(&mut new_items, &mut new_groups, *item, group);
                 continue;
             }
             neighbours.clear();
@@ -404,12 +424,12 @@ impl ClusterIndex {
                     .of(seed)
                     .iter()
                     .map(|&i| i as usize)
-                    .filter(|&i| !taken[i] && groups.get(i).is_none_or(|&g| g == item.group)),
+                    .filter(|&i| !taken[i] && group_at(i) == group),
             );
             let total: u32 = item.count + neighbours.iter().map(|&i| level.counts[i]).sum::<u32>();
 
             if neighbours.is_empty() {
-                parents[seed] = carry(&mut new_items, *item);
+                parents[seed] = carry(&mut new_items, &mut new_groups, *item, group);
             } else if total >= self.options.min_points {
                 let created = new_items.len() as u32;
                 let weight = f64::from(item.count);
@@ -429,12 +449,12 @@ impl ClusterIndex {
                     count: total,
                     id: NEW_CLUSTER,
                     created,
-                    group: item.group,
                 });
+                new_groups.extend(group);
             } else {
                 // Too few points to make a cluster: the seed and its neighbours stay apart at
                 // this zoom, and none of them seeds another cluster here.
-                parents[seed] = carry(&mut new_items, *item);
+                parents[seed] = carry(&mut new_items, &mut new_groups, *item, group);
                 for &i in neighbours.iter() {
                     taken[i] = true;
                     let neighbour = NewItem {
@@ -442,24 +462,18 @@ impl ClusterIndex {
                         count: level.counts[i],
                         id: level.ids[i],
                         created: 0,
-                        group: groups.get(i).copied().unwrap_or(0),
                     };
-                    parents[i] = carry(&mut new_items, neighbour);
+                    parents[i] = carry(&mut new_items, &mut new_groups, neighbour, group_at(i));
                 }
             }
         }
-        (new_items, parents)
+        (new_items, parents, new_groups)
     }
 
     /// Sorts a copy of new items into a level of zoom `zoom`, gives new clusters their ids
     /// (in `items` too), and returns the level with, for each creation number, the item's
-    /// position in it, and when `grouped` each position's group.
-    fn sort_level(
-        &self,
-        zoom: u8,
-        items: &mut [NewItem],
-        grouped: bool,
-    ) -> (Level, Vec<u32>, Vec<u32>) {
+    /// position in it.
+    fn sort_level(&self, zoom: u8, items: &mut [NewItem]) -> (Level, Vec<u32>) {
         let mut sorted = items.to_vec();
         kdtree::sort(&mut sorted, |item| item.position);
         let mut creation_order = vec![0u32; sorted.len()];
@@ -483,12 +497,7 @@ impl ClusterIndex {
             level.counts.push(item.count);
             level.ids.push(id);
         }
-        let groups = if grouped {
-            sorted.iter().map(|item| item.group).collect()
-        } else {
-            Vec::new()
-        };
-        (level, creation_order, groups)
+        (level, creation_order)
     }
 
     fn cluster_id(&self, zoom: u8, position: usize) -> u64 {
