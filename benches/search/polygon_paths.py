@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Paths of /search with a département-sized polygon, for the polygon workload.
 
-Around each of the most populated communes of the gazetteer, an irregular polygon of about
-7,000 km² (Maine-et-Loire is 7,166 km²): 64 vertices at a radius of 40 to 55 km, seeded, with a
-hole of 5 km around the commune's centre (the places of a city left out, as a social worker
-drawing a rural area would). Half of the paths add a text query. GeoJSON in the query string,
-percent-encoded, with 5 decimals (about a metre).
+An irregular polygon of about 7,000 km² (Maine-et-Loire is 7,166 km²): 64 vertices at a radius
+of 40 to 55 km, seeded, with a hole of 5 km around its centre (the places of a town left out, as
+a social worker drawing a rural area would). Half of the paths add a text query. GeoJSON in the
+query string, percent-encoded, with 5 decimals (about a metre). The centres are the 50 most
+populated communes (`cities`: the densest polygons, up to 150,000 of a million places inside),
+or the population-weighted centre of every département of the mainland (`departements`: what
+a département-sized polygon holds, typically).
 
-    benches/search/polygon_paths.py data/communes.csv [COUNT=200] > polygon.paths
+    benches/search/polygon_paths.py data/communes.csv [COUNT=200] [cities|departements] > polygon.paths
 """
 import csv
 import json
@@ -36,10 +38,20 @@ def main():
     rng = random.Random(42)
     with open(communes, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    key = "population" if "population" in rows[0] else None
-    if key:
-        rows.sort(key=lambda r: -int(float(r[key] or 0)))
-    centres = rows[:50]
+    population = lambda r: float(r.get("population") or 0)
+    if (sys.argv[3] if len(sys.argv) > 3 else "cities") == "departements":
+        weights = {}
+        for r in rows:
+            if len(r["departement"]) == 2:  # the mainland and Corsica
+                w = weights.setdefault(r["departement"], [0.0, 0.0, 0.0])
+                w[0] += population(r)
+                w[1] += population(r) * float(r["longitude"])
+                w[2] += population(r) * float(r["latitude"])
+        centres = [{"longitude": lon / p, "latitude": lat / p}
+                   for p, lon, lat in (weights[d] for d in sorted(weights)) if p > 0]
+    else:
+        rows.sort(key=lambda r: -population(r))
+        centres = rows[:50]
     words = ["", "", "numerique", "mediatheque", "france services", "atelier"]
     for i in range(count):
         c = centres[i % len(centres)]
