@@ -43,22 +43,22 @@ for w in $workloads; do
       "bench-data/wrk-search-$w-$c.log")
   done
 done
-# OGC API – Features (lieux only: PostgreSQL has no such route): a page of 100 places of one
-# département, the first page of each and the page its `next` link names (a cursor).
+# The workloads PostgreSQL has no peer for: bench-data/search/WORKLOAD.paths at every level.
+lieux_alone() { # WORKLOAD
+  for c in $levels; do
+    drain
+    lieux[$1/$c]=$(wrk_paths 18083 "bench-data/search/$1.paths" "$c" "$seconds" \
+      "bench-data/wrk-search-$1-$c.log")
+  done
+}
+# OGC API – Features: a page of 100 places of one département, the first page of each and the
+# page its `next` link names (a cursor).
 python3 benches/search/ogc_paths.py data/communes.csv 18083 > bench-data/search/ogc.paths
-for c in $levels; do
-  drain
-  lieux[ogc/$c]=$(wrk_paths 18083 bench-data/search/ogc.paths "$c" "$seconds" \
-    "bench-data/wrk-search-ogc-$c.log")
-done
+lieux_alone ogc
 # Within a polygon of about 7,000 km² with a hole, around each of the 50 biggest communes,
-# half with a text query (lieux only).
+# half with a text query.
 python3 benches/search/polygon_paths.py data/communes.csv 200 > bench-data/search/polygon.paths
-for c in $levels; do
-  drain
-  lieux[polygon/$c]=$(wrk_paths 18083 bench-data/search/polygon.paths "$c" "$seconds" \
-    "bench-data/wrk-search-polygon-$c.log")
-done
+lieux_alone polygon
 # The most this machine answers: the same server's /health, a small answer from the HTTP
 # worker, with no query thread.
 drain
