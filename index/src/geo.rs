@@ -26,6 +26,40 @@ pub fn position_of(unit: &[f64; 3]) -> (f64, f64) {
     )
 }
 
+/// The rectangle `[west, south, east, north]`, in degrees, around the positions
+/// ([`position_of`]) of every unit vector within `chord` of `centre` (a point inside the sphere,
+/// as a bounding sphere's centre is): a spherical cap's, widened by a margin far above rounding
+/// (1e-9°). `None` when the cap reaches a pole or the antimeridian, where no such rectangle
+/// of planar longitudes holds it, or when `centre` is too near the Earth's centre to say.
+#[must_use]
+pub fn cap_rect(centre: &[f64; 3], chord: f64) -> Option<[f64; 4]> {
+    const MARGIN_DEG: f64 = 1e-9;
+    let norm = (centre[0] * centre[0] + centre[1] * centre[1] + centre[2] * centre[2]).sqrt();
+    if norm < 1e-6 {
+        return None;
+    }
+    // A unit p with |p - c| <= chord has p·c >= (1 + |c|² - chord²) / 2: the cosine of its
+    // angle to c's direction is at least that over |c|.
+    let cos_reach = (1.0 + norm * norm - chord * chord) / (2.0 * norm);
+    let reach = cos_reach.clamp(-1.0, 1.0).acos() + 1e-12;
+    let (lon, lat) = position_of(&[centre[0] / norm, centre[1] / norm, centre[2] / norm]);
+    let lat = lat.to_radians();
+    if lat.abs() + reach >= std::f64::consts::FRAC_PI_2 {
+        return None;
+    }
+    let half_width = (reach.sin() / lat.cos())
+        .clamp(-1.0, 1.0)
+        .asin()
+        .to_degrees()
+        + MARGIN_DEG;
+    let (south, north) = (
+        (lat - reach).to_degrees() - MARGIN_DEG,
+        (lat + reach).to_degrees() + MARGIN_DEG,
+    );
+    let (west, east) = (lon - half_width, lon + half_width);
+    (west > -180.0 && east < 180.0).then_some([west, south, east, north])
+}
+
 /// Great-circle distance in metres between two longitude/latitude pairs in degrees.
 #[must_use]
 pub fn haversine_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
@@ -114,6 +148,46 @@ mod tests {
         let d = haversine_m(-0.5536, 47.4712, -1.5534, 47.2184);
         assert!((d - 80_300.0).abs() < 1_500.0, "{d}");
         assert!(haversine_m(10.0, 20.0, 10.0, 20.0).abs() < 1e-9);
+    }
+
+    proptest::proptest! {
+        /// A bounding sphere's cap rectangle holds the position of every point of the sphere,
+        /// and is no wider than the points' own rectangle needs.
+        #[test]
+        fn a_cap_rectangle_holds_the_positions_of_its_sphere(
+            lon in -179.0f64..179.0,
+            lat in -85.0f64..85.0,
+            spread in 1e-6f64..2.0,
+            offsets in proptest::collection::vec((-1.0f64..1.0, -1.0f64..1.0), 1..40),
+        ) {
+            let units: Vec<[f64; 3]> = offsets
+                .iter()
+                .map(|(dx, dy)| unit_vector(lon + dx * spread, (lat + dy * spread).clamp(-90.0, 90.0)))
+                .collect();
+            #[allow(clippy::cast_precision_loss)]
+            let n = units.len() as f64;
+            let centre = [0, 1, 2].map(|k| units.iter().map(|u| u[k]).sum::<f64>() / n);
+            let chord = units.iter().map(|u| chord_between(u, &centre)).fold(0.0, f64::max);
+            if let Some([west, south, east, north]) = cap_rect(&centre, chord) {
+                for unit in &units {
+                    let (x, y) = position_of(unit);
+                    proptest::prop_assert!(
+                        x >= west && x <= east && y >= south && y <= north,
+                        "{x} {y} outside {west} {south} {east} {north}"
+                    );
+                }
+                // Within a few times the spread: a cap, not the globe.
+                proptest::prop_assert!(north - south <= 4.0 * spread + 1e-6);
+            } else {
+                // Only near a pole or the antimeridian (the points are within 3 spreads of
+                // their centre, which is within one of (lon, lat)).
+                let cos_lat = (lat.abs() + spread).min(89.9).to_radians().cos();
+                proptest::prop_assert!(
+                    lat.abs() + 3.0 * spread >= 90.0
+                        || lon.abs() + spread + 4.5 * spread / cos_lat >= 180.0
+                );
+            }
+        }
     }
 
     #[test]

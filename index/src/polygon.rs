@@ -76,6 +76,36 @@ impl Edge {
 /// A rectangle `[west, south, east, north]`, planar.
 type Rect = [f64; 4];
 
+impl Edge {
+    /// Whether the edge meets the closed rectangle `rect`.
+    fn meets(&self, rect: &Rect) -> bool {
+        let [west, south, east, north] = *rect;
+        if self.x1.max(self.x2) < west
+            || self.x1.min(self.x2) > east
+            || self.y1.max(self.y2) < south
+            || self.y1.min(self.y2) > north
+        {
+            return false;
+        }
+        let inside = |x: f64, y: f64| x >= west && x <= east && y >= south && y <= north;
+        if inside(self.x1, self.y1) || inside(self.x2, self.y2) {
+            return true;
+        }
+        // Both ends outside and the boxes overlapping: the edge crosses the rectangle unless
+        // its line leaves all four corners on one side.
+        let side = |x: f64, y: f64| {
+            (self.x2 - self.x1) * (y - self.y1) - (self.y2 - self.y1) * (x - self.x1)
+        };
+        let corners = [
+            side(west, south),
+            side(east, south),
+            side(east, north),
+            side(west, north),
+        ];
+        !(corners.iter().all(|&c| c > 0.0) || corners.iter().all(|&c| c < 0.0))
+    }
+}
+
 fn rect_holds(rect: &Rect, x: f64, y: f64) -> bool {
     x >= rect[0] - ON_EDGE
         && x <= rect[2] + ON_EDGE
@@ -207,6 +237,22 @@ impl BandedRing {
     }
 }
 
+impl BandedRing {
+    /// Whether one of the ring's edges meets the closed rectangle `rect`.
+    fn meets(&self, rect: &Rect) -> bool {
+        if rect[2] < self.rect[0]
+            || rect[0] > self.rect[2]
+            || rect[3] < self.rect[1]
+            || rect[1] > self.rect[3]
+        {
+            return false;
+        }
+        let (low, high) = (self.band(rect[1]), self.band(rect[3]));
+        let edges = &self.edges[self.starts[low] as usize..self.starts[high + 1] as usize];
+        edges.iter().any(|edge| edge.meets(rect))
+    }
+}
+
 /// What a ring says of a point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Side {
@@ -235,6 +281,17 @@ impl BandedRing {
             Side::Even
         }
     }
+}
+
+/// Where a rectangle lies with respect to [`Polygons`] ([`Polygons::relate`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Relation {
+    /// Every point of it is inside.
+    Inside,
+    /// No point of it is inside.
+    Outside,
+    /// A boundary meets it.
+    Across,
 }
 
 /// Polygons with holes, as a filter or CQL2 names them, ready to judge points.
@@ -326,6 +383,30 @@ impl Polygons {
             }
             odd
         })
+    }
+
+    /// Where the rectangle `[west, south, east, north]` lies: wholly inside the polygons (every
+    /// point of it is, [`Polygons::contains`]), wholly outside, or across a boundary. A
+    /// rectangle no edge meets is on one side of every ring, so its centre tells for all of it:
+    /// the places of a block inside a département's polygon are taken at once, and only those
+    /// of the blocks an edge meets are judged one by one.
+    #[must_use]
+    pub fn relate(&self, rect: [f64; 4]) -> Relation {
+        if rect[2] < self.rect[0]
+            || rect[0] > self.rect[2]
+            || rect[3] < self.rect[1]
+            || rect[1] > self.rect[3]
+        {
+            return Relation::Outside;
+        }
+        if self.banded.iter().flatten().any(|ring| ring.meets(&rect)) {
+            return Relation::Across;
+        }
+        if self.contains((rect[0] + rect[2]) / 2.0, (rect[1] + rect[3]) / 2.0) {
+            Relation::Inside
+        } else {
+            Relation::Outside
+        }
     }
 
     /// A canonical name of the polygons: equal for equal coordinates, whichever text gave
@@ -532,6 +613,82 @@ mod tests {
         assert!(!polygons.contains(10.5, 5.0));
         assert!(!polygons.contains(-1.0, 5.0));
         assert_eq!(polygons.bbox(), [0.0, 0.0, 10.0, 10.0]);
+    }
+
+    #[test]
+    fn rectangles_inside_outside_and_across() {
+        let polygons = Polygons::new(vec![
+            vec![square(0.0, 0.0, 10.0), square(2.0, 2.0, 6.0)],
+            vec![square(4.0, 4.0, 2.0)],
+        ]);
+        for (rect, relation, what) in [
+            ([0.5, 0.5, 1.5, 9.5], Relation::Inside, "in the outer ring"),
+            ([2.5, 2.5, 3.5, 3.5], Relation::Outside, "in the hole"),
+            ([4.5, 4.5, 5.5, 5.5], Relation::Inside, "on the island"),
+            ([11.0, 0.0, 12.0, 1.0], Relation::Outside, "beside"),
+            ([-1.0, -1.0, 11.0, 11.0], Relation::Across, "around"),
+            (
+                [1.0, 1.0, 3.0, 3.0],
+                Relation::Across,
+                "over the hole's corner",
+            ),
+            ([1.0, 1.0, 2.0, 2.0], Relation::Across, "touching the hole"),
+        ] {
+            assert_eq!(polygons.relate(rect), relation, "{what}");
+        }
+        // An edge through the rectangle with no vertex in it.
+        let diamond = Polygons::new(vec![vec![vec![
+            (0.0, -10.0),
+            (10.0, 0.0),
+            (0.0, 10.0),
+            (-10.0, 0.0),
+            (0.0, -10.0),
+        ]]]);
+        assert_eq!(diamond.relate([4.0, 4.0, 6.0, 6.0]), Relation::Across);
+        assert_eq!(diamond.relate([-1.0, -1.0, 1.0, 1.0]), Relation::Inside);
+        assert_eq!(diamond.relate([6.0, 6.0, 7.0, 7.0]), Relation::Outside);
+    }
+
+    proptest::proptest! {
+        /// What `relate` says of a rectangle, every point of it says to `contains`.
+        #[test]
+        fn a_rectangle_s_relation_holds_for_each_of_its_points(
+            radii in proptest::collection::vec(2.0f64..10.0, 3..40),
+            hole in proptest::option::of(0.5f64..1.5),
+            (x, y) in (-12.0f64..12.0, -12.0f64..12.0),
+            (w, h) in (0.01f64..6.0, 0.01f64..6.0),
+        ) {
+            #[allow(clippy::cast_precision_loss)]
+            let star = |radii: &[f64]| -> Ring {
+                let n = radii.len() as f64;
+                let mut ring: Ring = (0..radii.len())
+                    .map(|k| {
+                        let angle = std::f64::consts::TAU * k as f64 / n;
+                        (radii[k] * angle.cos(), radii[k] * angle.sin())
+                    })
+                    .collect();
+                ring.push(ring[0]);
+                ring
+            };
+            let mut rings = vec![star(&radii)];
+            if let Some(r) = hole {
+                rings.push(star(&[r, r * 1.2, r * 0.8, r]));
+            }
+            let polygons = Polygons::new(vec![rings]);
+            let rect = [x, y, x + w, y + h];
+            let relation = polygons.relate(rect);
+            for i in 0..=12 {
+                for j in 0..=12 {
+                    let (px, py) = (x + w * f64::from(i) / 12.0, y + h * f64::from(j) / 12.0);
+                    let inside = polygons.contains(px, py);
+                    match relation {
+                        Relation::Inside => proptest::prop_assert!(inside, "{px} {py}"),
+                        Relation::Outside => proptest::prop_assert!(!inside, "{px} {py}"),
+                        Relation::Across => {}
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -240,8 +240,27 @@ impl Blocks {
         groups.chain(blocks)
     }
 
+    /// The number of groups.
+    #[must_use]
+    pub fn groups(&self) -> usize {
+        self.group_centres.len()
+    }
+
+    /// The bounding sphere of the places of `group`: its centre and radius (a chord).
+    #[must_use]
+    pub fn group_sphere(&self, group: usize) -> (&[f64; 3], f64) {
+        (&self.group_centres[group], self.group_radii[group])
+    }
+
+    /// The bounding sphere of the places of `block`: its centre and radius (a chord).
+    #[must_use]
+    pub fn block_sphere(&self, block: usize) -> (&[f64; 3], f64) {
+        (&self.centres[block], self.radii[block])
+    }
+
     /// The blocks of `group`.
-    fn group_blocks(&self, group: usize) -> std::ops::Range<usize> {
+    #[must_use]
+    pub fn group_blocks(&self, group: usize) -> std::ops::Range<usize> {
         group * GROUP..((group + 1) * GROUP).min(self.centres.len())
     }
 

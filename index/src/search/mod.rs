@@ -31,6 +31,7 @@ pub mod expand;
 pub mod facets;
 pub mod gazetteer;
 pub mod need;
+mod ordinals;
 pub mod reading;
 pub mod schedules;
 pub mod statistics;
@@ -51,11 +52,11 @@ use tantivy::{Searcher, Term};
 
 use crate::filter::PlaceFilter;
 use crate::geo::{
-    chord_between, chord_for_distance, distance_for_chord, haversine_m, position_of, unit_box,
+    cap_rect, chord_between, chord_for_distance, distance_for_chord, haversine_m, position_of,
     unit_vector,
 };
 use crate::place::Place;
-use crate::polygon::Polygons;
+use crate::polygon::{Polygons, Relation};
 use crate::store::amend::Moved;
 use crate::store::PlaceIndex;
 use crate::vocab::{Service, VocabSet};
@@ -67,6 +68,7 @@ use docs::DocMap;
 use expand::Expansions;
 use facets::{FacetColumns, Facets};
 use need::{NeedQuery, ServiceDocs};
+use ordinals::OrdinalSet;
 use reading::{Applied, QueryReader, ReadNeed, ReadPlace};
 use schedules::Schedules;
 use suggest::{Suggester, Suggestion};
@@ -980,35 +982,44 @@ impl SearchIndex {
             })
     }
 
-    /// The places inside `polygon` or on its boundary, in order: those of the R-tree's box
-    /// around the polygon's rectangle, each then judged exactly. A département's polygon reads
-    /// the tens of thousands of places of its rectangle, not the million of the index. Each is
-    /// judged at the position of its unit vector in the tree, which is the place's to 1e-13°
-    /// (the boundary's tolerance is 1e-12°): reading the places themselves, one allocation
-    /// each, took four times as long.
+    /// The places inside `polygon` or on its boundary, in order. The blocks of places (runs of
+    /// consecutive ordinals, compact patches of the map, see [`blocks`]) are looked at first:
+    /// the rectangle around a group's or a block's bounding sphere is either wholly inside the
+    /// polygon (its places are all taken, none judged), wholly outside (none is), or met by an
+    /// edge; only the places of the blocks an edge meets are judged one by one. A département
+    /// then judges the places along its boundary, not the tens of thousands inside it. Each is
+    /// judged at the position of its unit vector, which is the place's to 1e-13° (the
+    /// boundary's tolerance is 1e-12°, the rectangles' margin 1e-9°).
     #[must_use]
     pub fn within_polygon(&self, index: &PlaceIndex, polygon: &Polygons) -> Vec<u32> {
-        let (low, high) = unit_box(polygon.bbox());
-        // Put in order through a bitset: a dense polygon holds a good share of the index, and
-        // sorting a hundred thousand ordinals cost more than reading one bit per place.
-        let mut inside = vec![0u64; index.places.len().div_ceil(64)];
-        let mut count = 0;
-        for (ordinal, unit) in index.tree.in_box(low, high) {
-            let (lon, lat) = position_of(unit);
-            if polygon.contains(lon, lat) {
-                inside[ordinal as usize / 64] |= 1 << (ordinal % 64);
-                count += 1;
+        let places = index.places.len().min(self.units.len());
+        let mut inside = OrdinalSet::new(places);
+        let relation = |(centre, chord): (&[f64; 3], f64)| {
+            cap_rect(centre, chord).map_or(Relation::Across, |rect| polygon.relate(rect))
+        };
+        for group in 0..self.blocks.groups() {
+            match relation(self.blocks.group_sphere(group)) {
+                Relation::Outside => {}
+                Relation::Inside => inside.insert_range(self.blocks.group_ordinals(group)),
+                Relation::Across => {
+                    for block in self.blocks.group_blocks(group) {
+                        match relation(self.blocks.block_sphere(block)) {
+                            Relation::Outside => {}
+                            Relation::Inside => inside.insert_range(self.blocks.ordinals(block)),
+                            Relation::Across => {
+                                for ordinal in self.blocks.ordinals(block) {
+                                    let (lon, lat) = position_of(&self.units[ordinal as usize]);
+                                    if polygon.contains(lon, lat) {
+                                        inside.insert(ordinal);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
-        let mut ordinals = Vec::with_capacity(count);
-        for (word, &bits) in (0u32..).zip(&inside) {
-            let mut bits = bits;
-            while bits != 0 {
-                ordinals.push(word * 64 + bits.trailing_zeros());
-                bits &= bits - 1;
-            }
-        }
-        ordinals
+        inside.ordinals()
     }
 
     /// Whether nothing but its text and a position narrow `request`: no bbox, polygon, codes,
@@ -2037,29 +2048,34 @@ mod tests {
     }
 
     #[test]
-    fn a_polygon_s_places_are_found_without_reading_the_others() {
-        // A small polygon's rectangle holds few of the places: the R-tree's box brings those,
-        // and the polygon itself keeps fewer still.
+    fn a_polygon_s_blocks_inside_are_taken_whole_and_its_places_are_exact() {
+        // A polygon around much of the bundled data, with a hole: some blocks of places lie
+        // wholly inside it and are taken without judging their places, some are met by its
+        // edges; the places found are those a scan of every place finds.
         let (index, search) = index();
         let polygons = holed(
-            -1.5,
-            47.2,
-            0.5,
-            &[(0.5, 0.0); 8],
+            -0.8,
+            47.4,
+            4.0,
+            &[(1.0, 0.0); 12],
             &[(0.5, 0.0); 8],
             &[(0.5, 0.0); 8],
         );
         let inside = polygon_filter(&polygons);
         let polygon = inside.polygon.as_ref().unwrap();
-        let (low, high) = unit_box(polygon.bbox());
-        let boxed = index.tree.in_box(low, high).count();
-        assert!(
-            boxed * 20 < index.places.len(),
-            "{boxed} of {}",
-            index.places.len()
-        );
+        let blocks = &search.blocks;
+        let relations: Vec<Relation> = (0..blocks.groups())
+            .flat_map(|group| blocks.group_blocks(group))
+            .map(|block| {
+                let (centre, chord) = blocks.block_sphere(block);
+                cap_rect(centre, chord).map_or(Relation::Across, |rect| polygon.relate(rect))
+            })
+            .collect();
+        for relation in [Relation::Inside, Relation::Across, Relation::Outside] {
+            assert!(relations.contains(&relation), "no block {relation:?}");
+        }
         let within = search.within_polygon(index, polygon);
-        assert!(!within.is_empty() && within.len() <= boxed);
+        assert!(!within.is_empty());
         assert!(
             within.windows(2).all(|w| w[0] < w[1]),
             "in order, once each"
