@@ -39,7 +39,26 @@ fn main() {
         .collect();
     let live = load(&IndexSource::Dir(dir), &LiveOptions::default()).expect("loaded");
     search_all(&live, &requests);
-    let mut took = search_all(&live, &requests);
+    let took = search_all(&live, &requests);
+    let mut slowest: Vec<(Duration, &SearchRequest)> =
+        took.iter().copied().zip(&requests).collect();
+    slowest.sort_by_key(|slow| std::cmp::Reverse(slow.0));
+    for (took, request) in slowest.iter().take(5) {
+        let inside = SearchRequest {
+            filter: PlaceFilter {
+                polygon: request.filter.polygon.clone(),
+                ..PlaceFilter::default()
+            },
+            ..SearchRequest::default()
+        };
+        println!(
+            "{:.2} ms: q={:?}, {} places inside",
+            took.as_secs_f64() * 1e3,
+            request.filter.q.as_deref().unwrap_or(""),
+            live.search(&inside).expect("a search").results.total,
+        );
+    }
+    let mut took = took;
     took.sort();
     let at = |q: f64| took[((took.len() - 1) as f64 * q).round() as usize];
     let total: Duration = took.iter().sum();

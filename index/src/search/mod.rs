@@ -31,7 +31,6 @@ pub mod expand;
 pub mod facets;
 pub mod gazetteer;
 pub mod need;
-mod ordinals;
 pub mod reading;
 pub mod schedules;
 pub mod statistics;
@@ -52,8 +51,7 @@ use tantivy::{Searcher, Term};
 
 use crate::filter::PlaceFilter;
 use crate::geo::{
-    cap_rect, chord_between, chord_for_distance, distance_for_chord, haversine_m, position_of,
-    unit_vector,
+    cap_rect, chord_between, chord_for_distance, distance_for_chord, haversine_m, unit_vector,
 };
 use crate::place::Place;
 use crate::polygon::{Polygons, Relation};
@@ -68,7 +66,6 @@ use docs::DocMap;
 use expand::Expansions;
 use facets::{FacetColumns, Facets};
 use need::{NeedQuery, ServiceDocs};
-use ordinals::OrdinalSet;
 use reading::{Applied, QueryReader, ReadNeed, ReadPlace};
 use schedules::Schedules;
 use suggest::{Suggester, Suggestion};
@@ -284,6 +281,7 @@ pub struct PlaceStructures {
     suggester: Suggester,
     facets: FacetColumns,
     units: Vec<[f64; 3]>,
+    positions: Vec<(f64, f64)>,
     blocks: Blocks,
     reader: QueryReader,
 }
@@ -311,9 +309,10 @@ impl PlaceStructures {
                 crate::join_scoped(reader),
             )
         });
-        let units: Vec<[f64; 3]> = places
+        let positions: Vec<(f64, f64)> = places.iter().map(|p| (p.longitude, p.latitude)).collect();
+        let units: Vec<[f64; 3]> = positions
             .iter()
-            .map(|p| unit_vector(p.longitude, p.latitude))
+            .map(|&(lon, lat)| unit_vector(lon, lat))
             .collect();
         let blocks = Blocks::build(&units, &facets);
         Self {
@@ -322,6 +321,7 @@ impl PlaceStructures {
             suggester,
             facets,
             units,
+            positions,
             blocks,
             reader,
         }
@@ -342,6 +342,10 @@ pub struct SearchIndex {
     /// candidate, kept apart from the places to stay in cache; distances come from chords
     /// (one `asin`), not from the haversine's trigonometry.
     units: Vec<[f64; 3]>,
+    /// Each place's longitude and latitude, by ordinal: what a polygon judges the places of
+    /// the blocks its edges meet by, read in runs (the places themselves are one allocation
+    /// each, and a unit vector's position costs an `atan2` and an `asin`).
+    positions: Vec<(f64, f64)>,
     /// Facet counts of runs of places, for searches without filters.
     blocks: Blocks,
     /// The documents of the places offering each service: what a need widens a search to.
@@ -421,9 +425,12 @@ impl SearchIndex {
             .unwrap_or_else(|| FacetColumns::build(places, freshness, today));
         let mut units = self.units[..self.units.len().min(places.len())].to_vec();
         units.resize(places.len(), [0.0; 3]);
+        let mut positions = self.positions[..self.positions.len().min(places.len())].to_vec();
+        positions.resize(places.len(), (0.0, 0.0));
         for ordinal in &changed {
             let place = &places[*ordinal as usize];
             units[*ordinal as usize] = unit_vector(place.longitude, place.latitude);
+            positions[*ordinal as usize] = (place.longitude, place.latitude);
         }
         let blocks = self
             .blocks
@@ -435,6 +442,7 @@ impl SearchIndex {
             suggester,
             facets,
             units,
+            positions,
             blocks,
             reader,
         }
@@ -453,6 +461,7 @@ impl SearchIndex {
             suggester,
             facets,
             units,
+            positions,
             blocks,
             reader,
         } = parts;
@@ -471,6 +480,7 @@ impl SearchIndex {
             suggester,
             facets,
             units,
+            positions,
             blocks,
             reader,
         })
@@ -808,7 +818,10 @@ impl SearchIndex {
     ) -> Result<SearchResults> {
         let has_text = !words.is_empty() || !needs.is_empty();
         if !has_text {
-            if let Some(results) = self.search_unfiltered(index, request) {
+            if let Some(results) = self
+                .search_unfiltered(index, request)
+                .or_else(|| self.search_polygon_alone(index, request))
+            {
                 return Ok(results);
             }
         }
@@ -982,36 +995,62 @@ impl SearchIndex {
             })
     }
 
-    /// The places inside `polygon` or on its boundary, in order. The blocks of places (runs of
-    /// consecutive ordinals, compact patches of the map, see [`blocks`]) are looked at first:
-    /// the rectangle around a group's or a block's bounding sphere is either wholly inside the
-    /// polygon (its places are all taken, none judged), wholly outside (none is), or met by an
-    /// edge; only the places of the blocks an edge meets are judged one by one. A département
-    /// then judges the places along its boundary, not the tens of thousands inside it. Each is
-    /// judged at the position of its unit vector, which is the place's to 1e-13° (the
-    /// boundary's tolerance is 1e-12°, the rectangles' margin 1e-9°).
+    /// The places inside `polygon` or on its boundary, in order (see [`Self::cover_polygon`]).
     #[must_use]
     pub fn within_polygon(&self, index: &PlaceIndex, polygon: &Polygons) -> Vec<u32> {
-        let places = index.places.len().min(self.units.len());
-        let mut inside = OrdinalSet::new(places);
+        let mut inside = Vec::new();
+        self.cover_polygon(index, polygon, |part| match part {
+            PolygonPart::Group(group) => inside.extend(self.blocks.group_ordinals(group)),
+            PolygonPart::Block(block) => inside.extend(self.blocks.ordinals(block)),
+            PolygonPart::Picked(block, picked) => {
+                inside.extend(picked_ordinals(self.blocks.ordinals(block).start, picked));
+            }
+        });
+        inside
+    }
+
+    /// Hands `visit` the places inside `polygon` or on its boundary, by runs in ascending
+    /// order. The blocks of places (runs of consecutive ordinals, compact patches of the map,
+    /// see [`blocks`]) are looked at first: the rectangle around a group's or a block's
+    /// bounding sphere is either wholly inside the polygon (its places are all taken, none
+    /// judged), wholly outside (none is), or met by an edge; only the places of the blocks an
+    /// edge meets are judged one by one, each at its own longitude and latitude. A département
+    /// then judges the places along its boundary, not the tens of thousands inside it. (A
+    /// rectangle holds the positions of its sphere's unit vectors, which are the places' to
+    /// 1e-13°, with a margin of 1e-9°: a place within the boundary's tolerance of 1e-12° of an
+    /// edge is in a rectangle the edge meets.)
+    fn cover_polygon(
+        &self,
+        index: &PlaceIndex,
+        polygon: &Polygons,
+        mut visit: impl FnMut(PolygonPart),
+    ) {
+        let places = u32::try_from(index.places.len().min(self.positions.len())).unwrap_or(0);
         let relation = |(centre, chord): (&[f64; 3], f64)| {
             cap_rect(centre, chord).map_or(Relation::Across, |rect| polygon.relate(rect))
         };
         for group in 0..self.blocks.groups() {
+            if self.blocks.group_ordinals(group).end > places {
+                break;
+            }
             match relation(self.blocks.group_sphere(group)) {
                 Relation::Outside => {}
-                Relation::Inside => inside.insert_range(self.blocks.group_ordinals(group)),
+                Relation::Inside => visit(PolygonPart::Group(group)),
                 Relation::Across => {
                     for block in self.blocks.group_blocks(group) {
                         match relation(self.blocks.block_sphere(block)) {
                             Relation::Outside => {}
-                            Relation::Inside => inside.insert_range(self.blocks.ordinals(block)),
+                            Relation::Inside => visit(PolygonPart::Block(block)),
                             Relation::Across => {
-                                for ordinal in self.blocks.ordinals(block) {
-                                    let (lon, lat) = position_of(&self.units[ordinal as usize]);
+                                let mut picked = 0u64;
+                                for (bit, ordinal) in self.blocks.ordinals(block).enumerate() {
+                                    let (lon, lat) = self.positions[ordinal as usize];
                                     if polygon.contains(lon, lat) {
-                                        inside.insert(ordinal);
+                                        picked |= 1 << bit;
                                     }
+                                }
+                                if picked != 0 {
+                                    visit(PolygonPart::Picked(block, picked));
                                 }
                             }
                         }
@@ -1019,7 +1058,74 @@ impl SearchIndex {
                 }
             }
         }
-        inside.ordinals()
+    }
+
+    /// A search whose only filter is a polygon, with no text and no position: its places in
+    /// order, counted by runs. The groups and blocks wholly inside the polygon add the facet
+    /// counts they keep, those an edge meets the bit-sliced counts of the places picked, as a
+    /// circle's do (see [`Self::search_unfiltered`]); no place is offered one by one. `None`
+    /// for any other search.
+    fn search_polygon_alone(
+        &self,
+        index: &PlaceIndex,
+        request: &SearchRequest,
+    ) -> Option<SearchResults> {
+        let filter = &request.filter;
+        let polygon = filter.polygon.as_ref()?;
+        if !self.facets.compile(filter).is_unfiltered()
+            || filter.has_codes()
+            || request.open.is_some()
+            || request.bbox.is_some()
+            || request.near.is_some()
+        {
+            return None;
+        }
+        let keep = request.offset.saturating_add(request.limit);
+        let mut counts = self.facets.counts();
+        let mut total = 0usize;
+        let mut hits = Vec::with_capacity(request.limit.min(keep));
+        let mut hit = |ordinals: &mut dyn Iterator<Item = u32>, total: usize| {
+            for ordinal in ordinals
+                .take(keep.saturating_sub(total))
+                .skip(request.offset.saturating_sub(total))
+            {
+                hits.push(Hit {
+                    ordinal,
+                    score: 1.0,
+                    distance_m: None,
+                });
+            }
+        };
+        self.cover_polygon(index, polygon, |part| {
+            let before = total;
+            match part {
+                PolygonPart::Group(group) => {
+                    counts.add_counts(self.blocks.group_counts(group));
+                    let run = self.blocks.group_ordinals(group);
+                    total += run.len();
+                    hit(&mut run.into_iter(), before);
+                }
+                PolygonPart::Block(block) => {
+                    counts.add_counts(self.blocks.counts(block));
+                    let run = self.blocks.ordinals(block);
+                    total += run.len();
+                    hit(&mut run.into_iter(), before);
+                }
+                PolygonPart::Picked(block, picked) => {
+                    let (counters, holders) = self.blocks.masks(block);
+                    counts.add_picked(counters, holders, picked);
+                    total += picked.count_ones() as usize;
+                    let start = self.blocks.ordinals(block).start;
+                    hit(&mut picked_ordinals(start, picked), before);
+                }
+            }
+        });
+        Some(SearchResults {
+            hits,
+            total: total as u64,
+            facets: counts.finish(),
+            unknown_hours: 0,
+        })
     }
 
     /// Whether nothing but its text and a position narrow `request`: no bbox, polygon, codes,
@@ -1402,6 +1508,28 @@ fn id_table(places: &[Arc<Place>]) -> Vec<(u64, u32)> {
         .collect();
     ids.sort_unstable();
     ids
+}
+
+/// A run of the places inside a polygon ([`SearchIndex::cover_polygon`]).
+#[derive(Clone, Copy, Debug)]
+enum PolygonPart {
+    /// Every place of a group of blocks.
+    Group(usize),
+    /// Every place of a block.
+    Block(usize),
+    /// The places of a block whose bits are set (bit `i` for its `i`th place).
+    Picked(usize, u64),
+}
+
+/// The ordinals of the places `picked` names in a block starting at `start`, ascending.
+fn picked_ordinals(start: u32, mut picked: u64) -> impl Iterator<Item = u32> {
+    std::iter::from_fn(move || {
+        (picked != 0).then(|| {
+            let bit = picked.trailing_zeros();
+            picked &= picked - 1;
+            start + bit
+        })
+    })
 }
 
 #[cfg(test)]
@@ -1997,6 +2125,17 @@ mod tests {
             found.sort_unstable();
             prop_assert_eq!(results.total as usize, found.len());
             prop_assert_eq!(clear(&found), clear(&expected));
+
+            // The polygon alone is counted by runs; with a rectangle around the world beside
+            // it, the same search goes place by place: the same pages, total and facets.
+            for (offset, limit) in [(0, 5), (3, 40), (0, 100_000)] {
+                let alone = SearchRequest { filter: inside.clone(), offset, limit, ..SearchRequest::default() };
+                let placewise = SearchRequest { bbox: Some(LngLatBbox::WORLD), ..alone.clone() };
+                let (alone, placewise) = (search.search(index, &alone).unwrap(), search.search(index, &placewise).unwrap());
+                prop_assert_eq!(&alone.hits, &placewise.hits);
+                prop_assert_eq!(alone.total, placewise.total);
+                prop_assert_eq!(&alone.facets, &placewise.facets);
+            }
 
             // With text: the text's places without the polygon, then those `geo` keeps.
             let text = filter(&[("q", "mediatheque")]);
