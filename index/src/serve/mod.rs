@@ -772,14 +772,35 @@ pub fn load(source: &IndexSource, options: &LiveOptions) -> Result<LiveIndex> {
 /// `live`, and tells `live` the feed's last row. Called before `live` serves: the feed never
 /// names a change that no index shows, and the index never shows a change the feed misses.
 ///
+/// With a store that several servers share ([`ChangeStore::link`]), the others record the
+/// same decisions, and the feed may describe another server's index: `live` (which shows the
+/// log up to its decision `position`) is then always compared with the feed's own record, under
+/// the feed's lock ([`ChangeStore::record_shared`]), and records nothing when the feed is
+/// already ahead of it (it keeps `before`'s last row, 0 at start, until it catches up). That
+/// comparison hashes every place served (its digest), once per batch of changes.
+///
 /// # Errors
 /// [`Error::Changes`] when the store fails; `live` must then not serve.
 pub fn record_feed(
     store: &dyn ChangeStore,
     before: Option<&LiveIndex>,
     live: &mut LiveIndex,
+    position: u64,
 ) -> Result<usize> {
     let failed = |e: crate::changes::ChangeError| Error::Changes(e.to_string());
+    if store.link().is_some() {
+        let served = live.served_hash();
+        let mut count = 0;
+        let recorded = store
+            .record_shared(position, &served, &mut |state| {
+                let changes = live.changes_from_feed(state);
+                count = changes.len();
+                changes
+            })
+            .map_err(failed)?;
+        live.feed_seq = recorded.unwrap_or_else(|| before.map_or(0, LiveIndex::feed_seq));
+        return Ok(count);
+    }
     let changes = match before {
         Some(before) => live.changes_from(before),
         None => {
@@ -788,35 +809,45 @@ pub fn record_feed(
                 live.feed_seq = head.seq;
                 return Ok(0);
             }
-            let state = store.feed_state().map_err(failed)?;
-            let mut changes: Vec<ServedChange> = live
-                .index
-                .places
-                .iter()
-                .filter_map(|place| {
-                    ServedChange::from_recorded(
-                        place.id(),
-                        state.places.get(place.id()),
-                        live.served(place.id()),
-                    )
-                })
-                .collect();
-            let mut closed: Vec<(&String, _)> = state
-                .places
-                .iter()
-                .filter(|(id, _)| live.place_record(id).is_none())
-                .collect();
-            closed.sort_by(|a, b| a.0.cmp(b.0));
-            changes.extend(closed.into_iter().filter_map(|(id, recorded)| {
-                ServedChange::from_recorded(id, Some(recorded), None)
-            }));
-            changes
+            live.changes_from_feed(&store.feed_state().map_err(failed)?)
         }
     };
     live.feed_seq = store
         .record_served(&changes, &live.served_hash())
         .map_err(failed)?;
     Ok(changes.len())
+}
+
+impl LiveIndex {
+    /// What differs between what the feed last recorded of each place (`state`) and this
+    /// index: its places the feed does not record as they are, then the places the feed has on
+    /// the map that it does not show, by id.
+    fn changes_from_feed(&self, state: &crate::changes::feed::FeedState) -> Vec<ServedChange> {
+        let mut changes: Vec<ServedChange> = self
+            .index
+            .places
+            .iter()
+            .filter_map(|place| {
+                ServedChange::from_recorded(
+                    place.id(),
+                    state.places.get(place.id()),
+                    self.served(place.id()),
+                )
+            })
+            .collect();
+        let mut closed: Vec<(&String, _)> = state
+            .places
+            .iter()
+            .filter(|(id, _)| self.place_record(id).is_none())
+            .collect();
+        closed.sort_by(|a, b| a.0.cmp(b.0));
+        changes.extend(
+            closed
+                .into_iter()
+                .filter_map(|(id, recorded)| ServedChange::from_recorded(id, Some(recorded), None)),
+        );
+        changes
+    }
 }
 
 /// The places of `source` with the accepted `changes` applied, closed ones left out: what
