@@ -2,7 +2,7 @@
 //! of its own ([`super::sqlite`]'s on a file, [`super::postgres`]'s on a private PostgreSQL):
 //! the backends are held to the same semantics by the same code.
 
-use super::feed::{FeedQuery, FeedRow, Served, ServedChange, Territory};
+use super::feed::{FeedQuery, FeedRow, FeedScope, Served, ServedChange, Territory};
 use super::{
     ChangeError, ChangeStore, ContributionKind, Decision, Fields, Selection, Status, Submission,
 };
@@ -210,7 +210,8 @@ pub(crate) fn a_shared_feed_moves_forward_only_and_appends_what_differs(store: &
         .collect();
     // The first index to record, at the log's decision 2, records every place.
     let first = store
-        .record_shared(2, "a", &mut |state| {
+        .record_shared(2, "a", None, &mut |state, ids| {
+            assert!(ids.is_none());
             assert!(state.places.is_empty());
             created.clone()
         })
@@ -218,7 +219,8 @@ pub(crate) fn a_shared_feed_moves_forward_only_and_appends_what_differs(store: &
     assert_eq!(first, Some(2));
     // Another server's index at the same decision is compared with what the feed holds.
     let again = store
-        .record_shared(2, "a", &mut |state| {
+        .record_shared(2, "a", None, &mut |state, ids| {
+            assert!(ids.is_none());
             assert_eq!(state.places.len(), 2);
             assert_eq!(state.head.seq, 2);
             Vec::new()
@@ -227,7 +229,7 @@ pub(crate) fn a_shared_feed_moves_forward_only_and_appends_what_differs(store: &
     assert_eq!(again, Some(2));
     // A server behind the feed appends nothing, and is not even asked what differs.
     let behind = store
-        .record_shared(1, "older", &mut |_| -> Vec<ServedChange> {
+        .record_shared(1, "older", None, &mut |_, _| -> Vec<ServedChange> {
             panic!("a server behind the feed is asked")
         })
         .unwrap();
@@ -238,7 +240,7 @@ pub(crate) fn a_shared_feed_moves_forward_only_and_appends_what_differs(store: &
     renamed.texts = renamed.texts.with(crate::place::TextField::Nom, "Renommé");
     let update = ServedChange::between(Some(served(&places[0])), Some(served(&renamed))).unwrap();
     let ahead = store
-        .record_shared(5, "b", &mut |state| {
+        .record_shared(5, "b", None, &mut |state, _| {
             assert_eq!(state.places[places[0].id()].digest, created[0].digest);
             vec![update.clone()]
         })
@@ -248,12 +250,46 @@ pub(crate) fn a_shared_feed_moves_forward_only_and_appends_what_differs(store: &
     assert_eq!((head.served.as_str(), head.seq), ("b", 3));
     assert_eq!(
         store
-            .record_shared(4, "a", &mut |_| -> Vec<ServedChange> { panic!("behind") })
+            .record_shared(4, "a", None, &mut |_, _| -> Vec<ServedChange> {
+                panic!("behind")
+            })
             .unwrap(),
         None
     );
     let state = store.feed_state().unwrap();
     assert_eq!(state.places[places[0].id()].digest, update.digest);
+    // A server whose index the feed described at row 2 compares only the places it changed
+    // since (the second) and those the feed recorded since (the first, at row 3).
+    let closed = ServedChange::between(Some(served(&places[1])), None).unwrap();
+    let changed = [places[1].id().to_owned()];
+    let scope = FeedScope {
+        since: 2,
+        changed: &changed,
+    };
+    let scoped = store
+        .record_shared(6, "c", Some(scope), &mut |state, ids| {
+            let mut expected = vec![places[0].id().to_owned(), places[1].id().to_owned()];
+            expected.sort();
+            assert_eq!(ids, Some(expected.as_slice()));
+            assert_eq!(state.places.len(), 2);
+            assert_eq!(state.places[places[0].id()].digest, update.digest);
+            vec![closed.clone()]
+        })
+        .unwrap();
+    assert_eq!(scoped, Some(4));
+    // Once closed, a place in scope has no record on the map, but is still named.
+    let changed = [places[1].id().to_owned()];
+    let scope = FeedScope {
+        since: 4,
+        changed: &changed,
+    };
+    store
+        .record_shared(7, "d", Some(scope), &mut |state, ids| {
+            assert_eq!(ids, Some(changed.as_slice()));
+            assert!(state.places.is_empty());
+            Vec::new()
+        })
+        .unwrap();
 }
 
 /// A body of what every store must do.

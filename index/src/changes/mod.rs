@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use feed::{FeedHead, FeedQuery, FeedRow, FeedState, ServedChange, Territory};
+use feed::{FeedHead, FeedQuery, FeedRow, FeedScope, FeedState, ServedChange, Territory};
 
 /// What a contribution proposes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -438,6 +438,10 @@ pub(crate) fn decision_event<'a>(
     Ok((fields, reason))
 }
 
+/// What a server finds different between the feed's record (of every place, or of the places
+/// named) and its index ([`ChangeStore::record_shared`]).
+pub type FeedDifferences<'a> = dyn FnMut(&FeedState, Option<&[String]>) -> Vec<ServedChange> + 'a;
+
 /// How a server reaches a store that several servers share ([`ChangeStore::link`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Link {
@@ -541,10 +545,12 @@ pub trait ChangeStore: Send + Sync {
     /// describes a later position of the log than `position` (the last decision the index
     /// whose content hash is `served` shows), appends the changes `differences` finds between
     /// what the feed last recorded of each place and that index, and returns the feed's last
-    /// row once it is durable. `None`: the feed is ahead of this index, nothing was appended,
-    /// and the index keeps showing the rows it showed (it catches up when it applies the
-    /// later decisions). So the feed moves forward only, and at its last row it describes the
-    /// index that recorded last, whichever server that is.
+    /// row once it is durable. `differences` is given the feed's record of every place, or with
+    /// a `scope`, of the places in it only, and their ids (recorded on the map or not). `None`:
+    /// the feed is ahead of this index, nothing was appended, and the index keeps showing the
+    /// rows it showed (it catches up when it applies the later decisions). So the feed moves
+    /// forward only, and at its last row it describes the index that recorded last, whichever
+    /// server that is.
     ///
     /// # Errors
     /// The store's failure.
@@ -552,7 +558,8 @@ pub trait ChangeStore: Send + Sync {
         &self,
         position: u64,
         served: &str,
-        differences: &mut dyn FnMut(&FeedState) -> Vec<ServedChange>,
+        scope: Option<FeedScope<'_>>,
+        differences: &mut FeedDifferences<'_>,
     ) -> ChangeResult<Option<u64>>;
 
     /// How the store is reached when other servers share it; `None` for an embedded store,

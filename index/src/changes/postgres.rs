@@ -35,12 +35,13 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, GenericClient, NoTls, Row, Transaction};
 
 use super::feed::{
-    FeedAction, FeedHead, FeedQuery, FeedRow, FeedState, Recorded, ServedChange, Territory,
+    FeedAction, FeedHead, FeedQuery, FeedRow, FeedScope, FeedState, Recorded, ServedChange,
+    Territory,
 };
 use super::{
     accepted_change, action_name, decision_event, fields_of, key_hash, new_key, now, status_after,
     AcceptedChange, ChangeError, ChangeResult, ChangeStore, Contribution, ContributionKind,
-    Decision, Event, Fields, Link, Receipt, Selection, Status, Submission,
+    Decision, Event, FeedDifferences, Fields, Link, Receipt, Selection, Status, Submission,
 };
 
 /// The schema, one step per release that changed it, as [`super::sqlite`]'s.
@@ -386,6 +387,42 @@ fn feed_state(queries: &mut impl Queries) -> ChangeResult<FeedState> {
         })
         .collect();
     Ok(FeedState { head, places })
+}
+
+/// What the feed last recorded of the places of `scope` (those on the map), and their ids.
+fn scoped_feed_state(
+    queries: &mut impl Queries,
+    scope: FeedScope<'_>,
+) -> ChangeResult<(FeedState, Vec<String>)> {
+    let (head, _) = feed_head(queries)?;
+    let rows = queries.rows(
+        "WITH scope AS (SELECT place_id FROM feed WHERE seq > $1
+                        UNION SELECT unnest($2::text[]))
+         SELECT s.place_id, l.digest, l.name, l.territory, l.action FROM scope s
+         LEFT JOIN LATERAL (SELECT digest, name, territory, action FROM feed f
+                            WHERE f.place_id = s.place_id ORDER BY f.seq DESC LIMIT 1) l ON TRUE
+         ORDER BY s.place_id",
+        &[&signed(scope.since), &scope.changed.to_vec()],
+    )?;
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut places = std::collections::HashMap::new();
+    for row in rows {
+        let id: String = row.get(0);
+        let action: Option<String> = row.get(4);
+        if action.is_some_and(|action| action != "closed") {
+            let digest: i64 = row.get(1);
+            places.insert(
+                id.clone(),
+                Recorded {
+                    digest: u64::from_ne_bytes(digest.to_ne_bytes()),
+                    name: row.get(2),
+                    territory: row.get(3),
+                },
+            );
+        }
+        ids.push(id);
+    }
+    Ok((FeedState { head, places }, ids))
 }
 
 /// Appends `changes` to the feed as what `served` (at `position`) shows; the feed's last row.
@@ -897,15 +934,21 @@ impl ChangeStore for PostgresStore {
         &self,
         position: u64,
         served: &str,
-        differences: &mut dyn FnMut(&FeedState) -> Vec<ServedChange>,
+        scope: Option<FeedScope<'_>>,
+        differences: &mut FeedDifferences<'_>,
     ) -> ChangeResult<Option<u64>> {
         self.locked(FEED_LOCK, |transaction| {
             let (_, recorded) = feed_head(transaction)?;
             if position < recorded {
                 return Ok(None);
             }
-            let state = feed_state(transaction)?;
-            let changes = differences(&state);
+            let changes = match scope {
+                None => differences(&feed_state(transaction)?, None),
+                Some(scope) => {
+                    let (state, ids) = scoped_feed_state(transaction, scope)?;
+                    differences(&state, Some(&ids))
+                }
+            };
             append_feed(transaction, &changes, served, Some(position)).map(Some)
         })
     }

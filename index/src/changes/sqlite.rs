@@ -18,12 +18,13 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::feed::{
-    FeedAction, FeedHead, FeedQuery, FeedRow, FeedState, Recorded, ServedChange, Territory,
+    FeedAction, FeedHead, FeedQuery, FeedRow, FeedScope, FeedState, Recorded, ServedChange,
+    Territory,
 };
 use super::{
     accepted_change, action_name, decision_event, fields_of, key_hash, new_key, now, status_after,
     AcceptedChange, ChangeError, ChangeResult, ChangeStore, Contribution, ContributionKind,
-    Decision, Event, Fields, Receipt, Selection, Status, Submission,
+    Decision, Event, FeedDifferences, Fields, Receipt, Selection, Status, Submission,
 };
 
 /// The schema, one step per release that changed it: the file's `user_version` is the number
@@ -400,6 +401,50 @@ fn feed_state(connection: &Connection) -> ChangeResult<FeedState> {
     Ok(FeedState { head, places })
 }
 
+/// What the feed last recorded of the places of `scope` (those on the map), and their ids.
+fn scoped_feed_state(
+    connection: &Connection,
+    scope: FeedScope<'_>,
+) -> ChangeResult<(FeedState, Vec<String>)> {
+    let (head, _) = feed_head(connection)?;
+    let mut ids: std::collections::BTreeSet<String> = scope.changed.iter().cloned().collect();
+    let mut since = connection
+        .prepare_cached("SELECT DISTINCT place_id FROM feed WHERE seq > ?1")
+        .map_err(storage)?;
+    let rows = since
+        .query_map([seq_param(scope.since)], |row| row.get::<_, String>(0))
+        .map_err(storage)?;
+    for id in rows {
+        ids.insert(id.map_err(storage)?);
+    }
+    let mut last = connection
+        .prepare_cached(
+            "SELECT digest, name, territory, action FROM feed WHERE place_id = ?1
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .map_err(storage)?;
+    let mut places = std::collections::HashMap::new();
+    for id in &ids {
+        let row = last
+            .query_row([id], |row| {
+                Ok((
+                    Recorded {
+                        digest: u64::from_ne_bytes(row.get::<_, i64>(0)?.to_ne_bytes()),
+                        name: row.get(1)?,
+                        territory: row.get(2)?,
+                    },
+                    row.get::<_, String>(3)?,
+                ))
+            })
+            .optional()
+            .map_err(storage)?;
+        if let Some((recorded, _)) = row.filter(|(_, action)| action != "closed") {
+            places.insert(id.clone(), recorded);
+        }
+    }
+    Ok((FeedState { head, places }, ids.into_iter().collect()))
+}
+
 /// Appends `changes` to the feed as what `served` (at `position`, when known) shows; the
 /// feed's last row.
 fn append_feed(
@@ -723,7 +768,8 @@ impl ChangeStore for SqliteStore {
         &self,
         position: u64,
         served: &str,
-        differences: &mut dyn FnMut(&FeedState) -> Vec<ServedChange>,
+        scope: Option<FeedScope<'_>>,
+        differences: &mut FeedDifferences<'_>,
     ) -> ChangeResult<Option<u64>> {
         let mut connection = self.lock();
         let transaction = connection
@@ -733,7 +779,13 @@ impl ChangeStore for SqliteStore {
         if position < recorded {
             return Ok(None);
         }
-        let changes = differences(&feed_state(&transaction)?);
+        let changes = match scope {
+            None => differences(&feed_state(&transaction)?, None),
+            Some(scope) => {
+                let (state, ids) = scoped_feed_state(&transaction, scope)?;
+                differences(&state, Some(&ids))
+            }
+        };
         let seq = append_feed(&transaction, &changes, served, Some(position))?;
         transaction.commit().map_err(storage)?;
         Ok(Some(seq))

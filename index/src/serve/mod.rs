@@ -42,7 +42,7 @@ use lieux_tiles::{ClusterOptions, LngLatBbox, TileCoord, TileJson, VectorLayer};
 use serde_json::Value;
 
 use crate::changes::apply::{apply, Applied, Conflict};
-use crate::changes::feed::{Served, ServedChange};
+use crate::changes::feed::{FeedScope, Served, ServedChange};
 use crate::changes::{AcceptedChange, ChangeStore};
 use crate::filter::PlaceFilter;
 use crate::ingest::import::{import, ImportOptions};
@@ -129,6 +129,9 @@ pub struct LiveIndex {
     applied: Vec<AcceptedChange>,
     /// The change feed's last row that it shows ([`record_feed`]).
     feed_seq: u64,
+    /// Whether the feed, at `feed_seq`, describes exactly its places: false until
+    /// [`record_feed`] records them, and when a server behind a shared feed could not.
+    feed_in_step: bool,
     /// The temporary closures and notices of places, by ordinal.
     notices: std::collections::HashMap<u32, Vec<Notice>>,
     /// The places in the order of their ids, made at the first OGC API – Features page that
@@ -212,6 +215,7 @@ impl LiveIndex {
             changes: ChangesApplied::default(),
             applied: Vec::new(),
             feed_seq: 0,
+            feed_in_step: false,
             notices: std::collections::HashMap::new(),
             id_order: std::sync::OnceLock::new(),
             owned_dir: None,
@@ -776,8 +780,9 @@ pub fn load(source: &IndexSource, options: &LiveOptions) -> Result<LiveIndex> {
 /// same decisions, and the feed may describe another server's index: `live` (which shows the
 /// log up to its decision `position`) is then always compared with the feed's own record, under
 /// the feed's lock ([`ChangeStore::record_shared`]), and records nothing when the feed is
-/// already ahead of it (it keeps `before`'s last row, 0 at start, until it catches up). That
-/// comparison hashes every place served (its digest), once per batch of changes.
+/// already ahead of it (it keeps `before`'s last row, 0 at start, until it catches up). When
+/// the feed described `before` exactly, only the places changed since, here or in the feed,
+/// are compared; otherwise (at start, after falling behind) every place is (its digest).
 ///
 /// # Errors
 /// [`Error::Changes`] when the store fails; `live` must then not serve.
@@ -790,14 +795,33 @@ pub fn record_feed(
     let failed = |e: crate::changes::ChangeError| Error::Changes(e.to_string());
     if store.link().is_some() {
         let served = live.served_hash();
+        // An index the feed described exactly can differ from it only in the places changed on
+        // this server since, or in the feed since: only those are compared.
+        let previous = before.filter(|before| before.feed_in_step);
+        let changed: Option<Vec<String>> = previous.map(|before| {
+            live.changes_from(before)
+                .into_iter()
+                .map(|change| change.place_id)
+                .collect()
+        });
+        let scope = previous
+            .zip(changed.as_deref())
+            .map(|(before, changed)| FeedScope {
+                since: before.feed_seq,
+                changed,
+            });
         let mut count = 0;
         let recorded = store
-            .record_shared(position, &served, &mut |state| {
-                let changes = live.changes_from_feed(state);
+            .record_shared(position, &served, scope, &mut |state, ids| {
+                let changes = match ids {
+                    None => live.changes_from_feed(state),
+                    Some(ids) => live.changes_of_places(state, ids),
+                };
                 count = changes.len();
                 changes
             })
             .map_err(failed)?;
+        live.feed_in_step = recorded.is_some();
         live.feed_seq = recorded.unwrap_or_else(|| before.map_or(0, LiveIndex::feed_seq));
         return Ok(count);
     }
@@ -807,6 +831,7 @@ pub fn record_feed(
             let head = store.feed_head().map_err(failed)?;
             if head.served == live.served_hash() {
                 live.feed_seq = head.seq;
+                live.feed_in_step = true;
                 return Ok(0);
             }
             live.changes_from_feed(&store.feed_state().map_err(failed)?)
@@ -815,10 +840,23 @@ pub fn record_feed(
     live.feed_seq = store
         .record_served(&changes, &live.served_hash())
         .map_err(failed)?;
+    live.feed_in_step = true;
     Ok(changes.len())
 }
 
 impl LiveIndex {
+    /// What differs between what the feed last recorded of the places `ids` (`state`) and
+    /// this index.
+    fn changes_of_places(
+        &self,
+        state: &crate::changes::feed::FeedState,
+        ids: &[String],
+    ) -> Vec<ServedChange> {
+        ids.iter()
+            .filter_map(|id| ServedChange::from_recorded(id, state.places.get(id), self.served(id)))
+            .collect()
+    }
+
     /// What differs between what the feed last recorded of each place (`state`) and this
     /// index: its places the feed does not record as they are, then the places the feed has on
     /// the map that it does not show, by id.
