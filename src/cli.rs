@@ -1251,6 +1251,11 @@ fn apply_decisions_heard(state: actix_web::web::Data<AppState>) {
     };
     actix_web::rt::spawn(async move {
         while heard.changed().await.is_ok() {
+            // A build running (a decision of this server's, a reload) may show it once done:
+            // wait for it rather than ask for another.
+            while state.admin.reload_running() {
+                actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+            }
             let last = *heard.borrow_and_update();
             if last > state.applied_event() {
                 // Success and failure are both logged by `rebuild`.

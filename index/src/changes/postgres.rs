@@ -134,13 +134,23 @@ impl std::fmt::Debug for PostgresStore {
     }
 }
 
-/// Whether the database is reached, shared by the calls and the listener.
+/// Whether the database is reached, shared by the calls and the listener, and the decisions
+/// this server made, which its listener does not announce again.
 #[derive(Debug, Default)]
-struct LinkState(Mutex<Link>);
+struct LinkState {
+    link: Mutex<Link>,
+    own: Mutex<std::collections::BTreeSet<u64>>,
+}
 
 impl LinkState {
     fn lock(&self) -> MutexGuard<'_, Link> {
-        self.0
+        self.link
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn own(&self) -> MutexGuard<'_, std::collections::BTreeSet<u64>> {
+        self.own
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -580,7 +590,8 @@ impl PostgresStore {
 
     /// Listens, on a thread of its own, for the decisions any server makes: `heard` is called
     /// with the number of the log's last decision when it connects (again), on each
-    /// notification, and every second (so that one lost while disconnected is made up for).
+    /// notification of another server's decision, and every second (so that one lost while
+    /// disconnected is made up for).
     /// It connects again by itself, each half second, when the database is lost.
     ///
     /// # Errors
@@ -662,6 +673,7 @@ fn listen_once(
     link.reached();
     loop {
         let last = last_decision(&mut client)?;
+        link.own().retain(|own| *own > last);
         link.heard(last);
         heard(last);
         let mut notifications = client.notifications();
@@ -669,7 +681,9 @@ fn listen_once(
         while let Some(notification) = waiting.next().map_err(pg)? {
             if let Ok(seq) = notification.payload().parse::<u64>() {
                 link.heard(seq);
-                heard(seq);
+                if !link.own().remove(&seq) {
+                    heard(seq);
+                }
             }
         }
     }
@@ -796,7 +810,9 @@ impl ChangeStore for PostgresStore {
                 )
                 .map_err(pg)?
                 .get(0);
-            // Delivered to every listener when the transaction commits, not before.
+            // Delivered to every listener when the transaction commits, not before; this
+            // server's own applies it through its caller.
+            self.link.own().insert(unsigned(seq));
             transaction
                 .execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &seq.to_string()])
                 .map_err(pg)?;

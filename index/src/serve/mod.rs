@@ -129,9 +129,11 @@ pub struct LiveIndex {
     applied: Vec<AcceptedChange>,
     /// The change feed's last row that it shows ([`record_feed`]).
     feed_seq: u64,
-    /// Whether the feed, at `feed_seq`, describes exactly its places: false until
-    /// [`record_feed`] records them, and when a server behind a shared feed could not.
-    feed_in_step: bool,
+    /// The places changed on this server since the feed described its index exactly, at
+    /// `feed_seq`: none once [`record_feed`] recorded this one, those of the batches since when
+    /// a server behind a shared feed could not record them; `None` when unknown (every place
+    /// is then compared with the feed).
+    feed_unrecorded: Option<Vec<String>>,
     /// The temporary closures and notices of places, by ordinal.
     notices: std::collections::HashMap<u32, Vec<Notice>>,
     /// The places in the order of their ids, made at the first OGC API – Features page that
@@ -215,7 +217,7 @@ impl LiveIndex {
             changes: ChangesApplied::default(),
             applied: Vec::new(),
             feed_seq: 0,
-            feed_in_step: false,
+            feed_unrecorded: None,
             notices: std::collections::HashMap::new(),
             id_order: std::sync::OnceLock::new(),
             owned_dir: None,
@@ -780,9 +782,9 @@ pub fn load(source: &IndexSource, options: &LiveOptions) -> Result<LiveIndex> {
 /// same decisions, and the feed may describe another server's index: `live` (which shows the
 /// log up to its decision `position`) is then always compared with the feed's own record, under
 /// the feed's lock ([`ChangeStore::record_shared`]), and records nothing when the feed is
-/// already ahead of it (it keeps `before`'s last row, 0 at start, until it catches up). When
-/// the feed described `before` exactly, only the places changed since, here or in the feed,
-/// are compared; otherwise (at start, after falling behind) every place is (its digest).
+/// already ahead of it (it keeps the last row that described it exactly, 0 at start, until it
+/// catches up). Only the places changed since that row, here or in the feed, are compared; at
+/// start, every place is (its digest).
 ///
 /// # Errors
 /// [`Error::Changes`] when the store fails; `live` must then not serve.
@@ -797,14 +799,14 @@ pub fn record_feed(
         let served = live.served_hash();
         // An index the feed described exactly can differ from it only in the places changed on
         // this server since, or in the feed since: only those are compared.
-        let previous = before.filter(|before| before.feed_in_step);
-        let changed: Option<Vec<String>> = previous.map(|before| {
-            live.changes_from(before)
-                .into_iter()
-                .map(|change| change.place_id)
-                .collect()
+        let changed: Option<Vec<String>> = before.and_then(|before| {
+            let mut changed = before.feed_unrecorded.clone()?;
+            changed.extend(live.changes_from(before).into_iter().map(|c| c.place_id));
+            changed.sort_unstable();
+            changed.dedup();
+            Some(changed)
         });
-        let scope = previous
+        let scope = before
             .zip(changed.as_deref())
             .map(|(before, changed)| FeedScope {
                 since: before.feed_seq,
@@ -821,8 +823,16 @@ pub fn record_feed(
                 changes
             })
             .map_err(failed)?;
-        live.feed_in_step = recorded.is_some();
-        live.feed_seq = recorded.unwrap_or_else(|| before.map_or(0, LiveIndex::feed_seq));
+        match recorded {
+            Some(seq) => {
+                live.feed_seq = seq;
+                live.feed_unrecorded = Some(Vec::new());
+            }
+            None => {
+                live.feed_seq = before.map_or(0, LiveIndex::feed_seq);
+                live.feed_unrecorded = changed;
+            }
+        }
         return Ok(count);
     }
     let changes = match before {
@@ -831,7 +841,7 @@ pub fn record_feed(
             let head = store.feed_head().map_err(failed)?;
             if head.served == live.served_hash() {
                 live.feed_seq = head.seq;
-                live.feed_in_step = true;
+                live.feed_unrecorded = Some(Vec::new());
                 return Ok(0);
             }
             live.changes_from_feed(&store.feed_state().map_err(failed)?)
@@ -840,7 +850,7 @@ pub fn record_feed(
     live.feed_seq = store
         .record_served(&changes, &live.served_hash())
         .map_err(failed)?;
-    live.feed_in_step = true;
+    live.feed_unrecorded = Some(Vec::new());
     Ok(changes.len())
 }
 
