@@ -224,9 +224,9 @@ fn postgres_url(text: &str) -> Result<String, String> {
 /// The change store of `--store`, or the SQLite file of the state directory.
 fn open_store(state_dir: &Path, url: Option<&str>) -> anyhow::Result<Box<dyn ChangeStore>> {
     Ok(match url {
-        Some(url) => Box::new(
-            PostgresStore::open(url).with_context(|| format!("cannot open the store {url}"))?,
-        ),
+        Some(url) => {
+            Box::new(PostgresStore::open(url).context("cannot open the shared store of --store")?)
+        }
         None => Box::new(
             SqliteStore::open(state_dir)
                 .with_context(|| format!("cannot open the state in {}", state_dir.display()))?,
@@ -998,8 +998,8 @@ impl ServeSettings {
         let started = Instant::now();
         let (changes, decisions_heard): (Arc<dyn ChangeStore>, _) = match &self.store {
             Some(url) => {
-                let store = PostgresStore::open(url)
-                    .with_context(|| format!("cannot open the store {url}"))?;
+                let store =
+                    PostgresStore::open(url).context("cannot open the shared store of --store")?;
                 tracing::info!(url = store.url(), "shared change store opened");
                 // The decisions of every server, heard while this one loads and after.
                 let (heard, decisions_heard) = tokio::sync::watch::channel(0);
