@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::contributions::{first_place, json_post};
 use crate::feed::{served, Copy};
-use crate::support::{token_file, Nginx, Postgres, Server};
+use crate::support::{csv_rows, lieux_ok, token_file, Nginx, Postgres, Server};
 
 const TOKEN: &str = "moderation-token-of-the-tests";
 
@@ -298,6 +298,20 @@ fn a_late_node_catches_up_before_it_answers_and_a_node_without_the_database_keep
         store_health(&a)["applied_event"],
         "{store}"
     );
+    // `lieux export` reads the same store: the data set as served.
+    let out = tmp.path().join("export.csv");
+    lieux_ok(&[
+        &"export",
+        &"--store",
+        &postgres.url(),
+        &"--state-dir",
+        &tmp.path().join("export-state"),
+        &"--out",
+        &out,
+    ]);
+    let exported = csv_rows(&out);
+    let row = exported.iter().find(|row| row["id"] == place).unwrap();
+    assert_eq!(row["telephone"], "+33241000003");
 
     // The database goes away: b keeps serving reads and says it lost it.
     postgres.stop();
