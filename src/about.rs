@@ -72,6 +72,10 @@ struct Health<'a> {
     reloads: u64,
     /// The server's version.
     version: &'static str,
+    /// The change store: reached or lost, and whether the index shows every decision heard
+    /// of. A server answers only once it has applied the accepted changes of the log it
+    /// started on; with a shared store, `caught_up` says whether it shows the others' since.
+    store: crate::metrics::StoreState,
 }
 
 pub async fn health(
@@ -90,6 +94,7 @@ pub async fn health(
         load_seconds: (live.load_seconds() * 1000.0).round() / 1000.0,
         reloads: state.metrics.reloads_done(),
         version: env!("CARGO_PKG_VERSION"),
+        store: state.store_state(),
     }))
 }
 

@@ -13,6 +13,7 @@ use actix_web::http::header::HeaderValue;
 use actix_web::web;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
+use lieux_index::changes::postgres::PostgresStore;
 use lieux_index::changes::sqlite::SqliteStore;
 use lieux_index::changes::ChangeStore;
 use lieux_index::freshness::FreshnessRule;
@@ -203,6 +204,34 @@ struct DataArgs {
     /// `~/.local/state/lieux`.
     #[arg(long)]
     state_dir: Option<PathBuf>,
+    /// Keep the contributions, the decisions and the change feed in this PostgreSQL database
+    /// (`postgres://USER@HOST:PORT/DB`) instead of `changes.sqlite`: every server given the
+    /// same one serves reads, accepts writes, and applies what the others accept. The state
+    /// directory still holds the key that signs campaign links: give each server the same.
+    #[arg(long, value_name = "URL", value_parser = postgres_url)]
+    store: Option<String>,
+}
+
+/// A PostgreSQL URL, checked for its scheme (the database checks the rest when connecting).
+fn postgres_url(text: &str) -> Result<String, String> {
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        Ok(text.to_owned())
+    } else {
+        Err("a PostgreSQL URL: postgres://USER@HOST:PORT/DATABASE".to_owned())
+    }
+}
+
+/// The change store of `--store`, or the SQLite file of the state directory.
+fn open_store(state_dir: &Path, url: Option<&str>) -> anyhow::Result<Box<dyn ChangeStore>> {
+    Ok(match url {
+        Some(url) => {
+            Box::new(PostgresStore::open(url).context("cannot open the shared store of --store")?)
+        }
+        None => Box::new(
+            SqliteStore::open(state_dir)
+                .with_context(|| format!("cannot open the state in {}", state_dir.display()))?,
+        ),
+    })
 }
 
 /// The data of [`DataArgs`], resolved.
@@ -214,6 +243,8 @@ struct DataChoice {
     source: IndexSource,
     work_dir: PathBuf,
     state_dir: PathBuf,
+    /// `--store`.
+    store: Option<String>,
 }
 
 impl DataArgs {
@@ -257,6 +288,7 @@ impl DataArgs {
             source,
             work_dir,
             state_dir: self.state_dir.clone().unwrap_or_else(default_state_dir),
+            store: self.store.clone(),
         })
     }
 }
@@ -611,8 +643,7 @@ impl Cli {
 /// `lieux export`: the base data and the accepted changes of `choice`, applied, written to
 /// `out` with every value exactly as it is (it reads back the same with `lieux import`).
 fn export(choice: &DataChoice, out: &Path) -> anyhow::Result<()> {
-    let changes = SqliteStore::open(&choice.state_dir)
-        .with_context(|| format!("cannot open the state in {}", choice.state_dir.display()))?;
+    let changes = open_store(&choice.state_dir, choice.store.as_deref())?;
     let accepted = changes.accepted()?;
     let applied = places_with_changes(&choice.source, &accepted)?;
     for conflict in &applied.conflicts {
@@ -655,8 +686,7 @@ fn export_pmtiles(data: &DataArgs, args: &TileArgs, out: &Path) -> anyhow::Resul
         );
     }
     let choice = data.resolve(None)?;
-    let changes = SqliteStore::open(&choice.state_dir)
-        .with_context(|| format!("cannot open the state in {}", choice.state_dir.display()))?;
+    let changes = open_store(&choice.state_dir, choice.store.as_deref())?;
     let accepted = changes.accepted()?;
     let options = LiveOptions {
         cluster: ClusterOptions {
@@ -872,6 +902,8 @@ pub struct ServeSettings {
     import: ImportOptions,
     work_dir: PathBuf,
     state_dir: PathBuf,
+    /// `--store`: a PostgreSQL database shared with other servers.
+    store: Option<String>,
     live: LiveOptions,
     limits: Limits,
     rates: HashMap<RouteGroup, Rate>,
@@ -909,6 +941,7 @@ impl ServeSettings {
             source: default_source,
             work_dir,
             state_dir,
+            store,
         } = args.data.resolve(args.work_dir.as_deref())?;
         let attribution = match (&args.attribution, &data) {
             (Some(text), _) => Some(text.clone()),
@@ -939,6 +972,7 @@ impl ServeSettings {
             import,
             work_dir,
             state_dir,
+            store,
             public_url: args.public_url.clone(),
             attribution,
             tile_cache_control: args.tile_cache_control.clone(),
@@ -962,9 +996,30 @@ impl ServeSettings {
     /// When the index cannot be loaded, or the admin token is too short.
     pub fn state(&self) -> anyhow::Result<web::Data<AppState>> {
         let started = Instant::now();
-        let changes = SqliteStore::open(&self.state_dir)
-            .with_context(|| format!("cannot open the state in {}", self.state_dir.display()))?;
-        tracing::info!(file = %changes.path().display(), "change store opened");
+        let (changes, decisions_heard): (Arc<dyn ChangeStore>, _) = match &self.store {
+            Some(url) => {
+                let store =
+                    PostgresStore::open(url).context("cannot open the shared store of --store")?;
+                tracing::info!(url = store.url(), "shared change store opened");
+                // The decisions of every server, heard while this one loads and after.
+                let (heard, decisions_heard) = tokio::sync::watch::channel(0);
+                store
+                    .listen(move |seq| {
+                        heard.send_replace(seq);
+                    })
+                    .context("cannot listen to the shared store")?;
+                (Arc::new(store), Some(decisions_heard))
+            }
+            None => {
+                let store = SqliteStore::open(&self.state_dir).with_context(|| {
+                    format!("cannot open the state in {}", self.state_dir.display())
+                })?;
+                tracing::info!(file = %store.path().display(), "change store opened");
+                (Arc::new(store), None)
+            }
+        };
+        // Read before the changes: the index shows at least the decisions up to it.
+        let position = changes.log_position()?;
         let accepted = changes.accepted()?;
         let mut live = match &self.data {
             Data::Bundled if accepted.is_empty() => {
@@ -973,7 +1028,7 @@ impl ServeSettings {
             _ => load_with_changes(&self.default_source, &accepted, &self.work_dir, &self.live)
                 .context("cannot load the index")?,
         };
-        let recorded = record_feed(&changes, None, &mut live)?;
+        let recorded = record_feed(&*changes, None, &mut live, position)?;
         tracing::info!(
             changes = recorded,
             feed = live.feed_seq(),
@@ -1031,7 +1086,9 @@ impl ServeSettings {
             rates: RateLimits::new(self.rates.clone()),
             gaps: crate::gaps::SearchGaps::default(),
             openapi: serde_json::to_vec(&crate::openapi::document(&self.limits))?.into(),
-            changes: Arc::new(changes),
+            changes,
+            applied_event: std::sync::atomic::AtomicU64::new(position),
+            decisions_heard,
             signer: crate::signer::Signer::load(&self.state_dir)?,
         }))
     }
@@ -1104,6 +1161,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         reload_on_hangup(state.clone());
         rebuild_each_day(state.clone());
+        apply_decisions_heard(state.clone());
         if let Some((root, interval)) = &settings.follow {
             follow_generations(state.clone(), root.clone(), *interval);
         }
@@ -1178,6 +1236,31 @@ fn follow_generations(state: actix_web::web::Data<AppState>, root: PathBuf, inte
                 Err(error) => tracing::error!(generation = %name, %error, "--follow: not served"),
             }
             tried = Some(name);
+        }
+    });
+}
+
+/// Applies the decisions that other servers sharing the store made (`--store`), through the
+/// path a decision of this server takes ([`AppState::rebuild`], in place when it can): each
+/// time the listener hears of a decision later than the last the index served shows. The
+/// listener says the log's last decision again every second and when it connects again, so a
+/// batch that failed (the database lost meanwhile) is tried again.
+fn apply_decisions_heard(state: actix_web::web::Data<AppState>) {
+    let Some(mut heard) = state.decisions_heard.clone() else {
+        return;
+    };
+    actix_web::rt::spawn(async move {
+        while heard.changed().await.is_ok() {
+            // A build running (a decision of this server's, a reload) may show it once done:
+            // wait for it rather than ask for another.
+            while state.admin.reload_running() {
+                actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+            }
+            let last = *heard.borrow_and_update();
+            if last > state.applied_event() {
+                // Success and failure are both logged by `rebuild`.
+                let _ = AppState::rebuild(&state, "a decision in the shared store").await;
+            }
         }
     });
 }

@@ -223,6 +223,21 @@ pub async fn changes(
     }): Params<ChangesParams>,
 ) -> Result<HttpResponse, ApiError> {
     let upto = live.feed_seq();
+    if since > upto && state.changes.link().is_some() {
+        // Servers that share the store record the feed in turn: a cursor that another server,
+        // ahead of this one, gave is no reset. Nothing is new here until this one catches up.
+        let store = Arc::clone(&state.changes);
+        let head = web::block(move || store.feed_head())
+            .await
+            .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??;
+        if since <= head.seq {
+            return Ok(HttpResponse::Ok().json(FeedPage {
+                changes: Vec::new(),
+                next: since,
+                more: false,
+            }));
+        }
+    }
     if since > upto {
         return Err(ApiError::new(
             ErrorCode::Conflict,

@@ -52,6 +52,8 @@ pub enum ErrorCode {
     Conflict,
     /// A `Range` that cannot be served (beyond the end, several ranges, another unit).
     RangeNotSatisfiable,
+    /// The change store shared by several servers cannot be reached: nothing was written.
+    StoreUnavailable,
     /// Something failed on our side.
     Internal,
 }
@@ -72,7 +74,7 @@ impl ErrorCode {
             Self::InvalidContribution => StatusCode::UNPROCESSABLE_ENTITY,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::ReloadFailed => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Timeout | Self::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::CorsRefused | Self::InvalidSignature => StatusCode::FORBIDDEN,
             Self::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -185,6 +187,7 @@ impl From<lieux_index::changes::ChangeError> for ApiError {
         let code = match &error {
             E::NotFound(_) => ErrorCode::NotFound,
             E::WrongStatus { .. } | E::TooManyPending { .. } => ErrorCode::Conflict,
+            E::Unavailable(_) => ErrorCode::StoreUnavailable,
             E::Storage(_) | E::TooNew { .. } => ErrorCode::Internal,
         };
         Self::new(code, error.to_string())

@@ -32,6 +32,27 @@ pub struct Gauges<'a> {
     pub exports_running: usize,
     /// Whether a reload is building a new index.
     pub reload_running: bool,
+    /// The change store.
+    pub store: StoreState,
+}
+
+/// The change store as `/health` and `/metrics` report it.
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct StoreState {
+    /// `sqlite` (embedded, this server's alone) or `postgres` (shared with other servers).
+    pub backend: &'static str,
+    /// Whether the store is reached (an embedded one always is). A server that lost it keeps
+    /// serving reads; writes are answered 503 `store_unavailable` until it is back.
+    pub connected: bool,
+    /// Since when it is lost (RFC 3339), while it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lost_since: Option<String>,
+    /// The last decision of the log that the index served shows.
+    pub applied_event: u64,
+    /// The last decision of the log this server has heard of, whichever server made it.
+    pub last_event: u64,
+    /// Whether the store is reached and the index shows every decision heard of.
+    pub caught_up: bool,
 }
 
 /// Counts and latencies by route pattern and method, and reloads.
@@ -145,6 +166,7 @@ impl Metrics {
 
     /// The text exposition of every metric.
     pub fn render(&self, gauges: &Gauges<'_>) -> String {
+        let store = &gauges.store;
         let mut out = String::new();
         let routes = self
             .routes
@@ -325,6 +347,44 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
+        }
+        let lost_seconds = store
+            .lost_since
+            .as_deref()
+            .and_then(|since| chrono::DateTime::parse_from_rfc3339(since).ok())
+            .map_or(0.0, |since| {
+                chrono::Utc::now()
+                    .signed_duration_since(since)
+                    .num_milliseconds() as f64
+                    / 1000.0
+            });
+        for (name, help, value) in [
+            (
+                "lieux_store_connected",
+                "Whether the change store is reached (1) or lost (0).",
+                f64::from(u8::from(store.connected)),
+            ),
+            (
+                "lieux_store_lost_seconds",
+                "How long the change store has been lost (0 while it is reached).",
+                lost_seconds,
+            ),
+            (
+                "lieux_store_applied_event",
+                "The last decision of the change log that the index served shows.",
+                store.applied_event as f64,
+            ),
+            (
+                "lieux_store_last_event",
+                "The last decision of the change log this server has heard of.",
+                store.last_event as f64,
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name}{{backend=\"{}\"}} {value}",
+                store.backend
             );
         }
         let _ = writeln!(

@@ -435,6 +435,10 @@ fn contribution_id(id: &str) -> Result<u64, ApiError> {
         .map_err(|_| ApiError::new(ErrorCode::NotFound, format!("no contribution {id:?}")))
 }
 
+/// How long a decision's answer waits for a build that this server's listener of a shared store
+/// started for it.
+const SHARED_BUILD_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Appends `decision`, then rebuilds the index when it changes the map.
 async fn decide(
     state: &web::Data<AppState>,
@@ -452,7 +456,16 @@ async fn decide(
         "moderation decision kept"
     );
     let live = if changes_map {
-        AppState::rebuild(state, "moderation").await?.is_some()
+        match AppState::rebuild(state, "moderation").await? {
+            Some(_) => true,
+            // With a shared store, this server's listener may have heard the decision first
+            // and be applying it: the answer waits for that build rather than say "not yet".
+            None if state.changes.link().is_some() => {
+                let seq = contribution.decisions.last().map_or(0, |event| event.seq);
+                state.shows_decision(seq, SHARED_BUILD_WAIT).await
+            }
+            None => false,
+        }
     } else {
         true
     };

@@ -74,6 +74,7 @@ pub async fn metrics(
         queries_abandoned: state.queries.abandoned(),
         exports_running: state.exports.running(),
         reload_running: state.admin.reload_running(),
+        store: state.store_state(),
     };
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

@@ -387,6 +387,10 @@ const ERRORS: &[(ErrorCode, &str)] = &[
         ErrorCode::Timeout,
         "No answer within the server's `--request-timeout`.",
     ),
+    (
+        ErrorCode::StoreUnavailable,
+        "The change store shared with other servers (`--store`) cannot be reached: nothing was written; the map still answers. Try again in a moment.",
+    ),
 ];
 
 /// An error answer of `status`: the JSON body `{"error", "message"}`, its `error` one of

@@ -8,7 +8,7 @@
 
 use std::future::{ready, Ready};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,7 +26,7 @@ use crate::clients::{RateLimits, TrustedProxies};
 use crate::gaps::SearchGaps;
 use crate::http_error::{ApiError, ErrorCode};
 use crate::limits::{ExportSlots, Limits};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, StoreState};
 use crate::pool::QueryPool;
 
 /// What every request can reach.
@@ -61,6 +61,12 @@ pub struct AppState {
     pub openapi: web::Bytes,
     /// The contributions, the moderators' decisions and their log.
     pub changes: Arc<dyn ChangeStore>,
+    /// The last decision of the log that the index served shows
+    /// ([`ChangeStore::log_position`], read before the accepted changes it applied).
+    pub applied_event: AtomicU64,
+    /// The last decision any server made, as the listener of a shared store hears it; `None`
+    /// for an embedded store.
+    pub decisions_heard: Option<tokio::sync::watch::Receiver<u64>>,
     /// The key that signs the links of update campaigns.
     pub signer: crate::signer::Signer,
 }
@@ -130,6 +136,50 @@ impl AppState {
     #[must_use]
     pub fn live(&self) -> Arc<LiveIndex> {
         self.live.load_full()
+    }
+
+    /// The last decision of the log that the index served shows.
+    #[must_use]
+    pub fn applied_event(&self) -> u64 {
+        self.applied_event.load(Ordering::Acquire)
+    }
+
+    /// Whether the index served shows the log's decision `seq`, waiting up to `within` for a
+    /// build running to show it.
+    pub async fn shows_decision(&self, seq: u64, within: Duration) -> bool {
+        let started = Instant::now();
+        while self.applied_event() < seq {
+            if started.elapsed() > within {
+                return false;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+        }
+        true
+    }
+
+    /// The change store as `/health` and `/metrics` report it: reached or lost since when,
+    /// and whether the index shows every decision heard of.
+    #[must_use]
+    pub fn store_state(&self) -> StoreState {
+        let applied_event = self.applied_event();
+        match self.changes.link() {
+            None => StoreState {
+                backend: "sqlite",
+                connected: true,
+                lost_since: None,
+                applied_event,
+                last_event: applied_event,
+                caught_up: true,
+            },
+            Some(link) => StoreState {
+                backend: "postgres",
+                connected: link.connected,
+                lost_since: link.lost_since,
+                applied_event,
+                last_event: link.last_event,
+                caught_up: link.connected && applied_event >= link.last_event,
+            },
+        }
     }
 
     /// Builds the index of `source` with the accepted changes applied, checks it and swaps it
@@ -239,17 +289,20 @@ impl AppState {
         let built = web::block(move || {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 yielding_to_readers(|| {
-                    let accepted = changes
-                        .accepted()
-                        .map_err(|e| lieux_index::Error::Changes(e.to_string()))?;
+                    let failed = |e: lieux_index::changes::ChangeError| {
+                        lieux_index::Error::Changes(e.to_string())
+                    };
+                    // Read before the changes: the index shows at least the decisions up to it.
+                    let position = changes.log_position().map_err(failed)?;
+                    let accepted = changes.accepted().map_err(failed)?;
                     let mut live = if from_scratch {
                         load_with_changes(&source, &accepted, &work_dir, &options)?
                     } else {
                         load_changed(&before, &source, &accepted, &work_dir, &options)?
                     };
                     // What changes on the map is in the feed before anyone can see it.
-                    record_feed(&*changes, Some(&before), &mut live)?;
-                    Ok::<_, lieux_index::Error>(live)
+                    record_feed(&*changes, Some(&before), &mut live, position)?;
+                    Ok::<_, lieux_index::Error>((live, position))
                 })
             }))
         })
@@ -266,7 +319,8 @@ impl AppState {
         })
         .and_then(|built| built.map_err(|error| error.without_file_content()));
         match built {
-            Ok(new) => {
+            Ok((new, position)) => {
+                self.applied_event.fetch_max(position, Ordering::AcqRel);
                 *self
                     .admin
                     .base

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use crate::contributions::{first_place, json_post, start};
-use crate::support::Server;
+use crate::support::{Answers, Server};
 
 /// A consumer's copy of the places, kept from the feed.
 #[derive(Default)]
@@ -19,11 +19,13 @@ pub(crate) struct Copy {
     pub(crate) places: BTreeMap<String, Value>,
     /// Every cursor applied, in order.
     applied: Vec<u64>,
+    /// The entries that changed nothing in the copy (a change said twice), by cursor.
+    pub(crate) doubles: Vec<u64>,
 }
 
 impl Copy {
     /// Applies every page of the feed after its cursor (`territory`: `&departement=49`…).
-    pub(crate) fn sync(&mut self, server: &Server, territory: &str) {
+    pub(crate) fn sync(&mut self, server: &impl Answers, territory: &str) {
         loop {
             let (status, page) = server.get(&format!(
                 "/changes?since={}&limit=25{territory}",
@@ -43,11 +45,16 @@ impl Copy {
                 match change["action"].as_str().unwrap() {
                     "created" | "updated" => {
                         assert_eq!(change["place"]["id"], id.as_str());
-                        self.places.insert(id, change["place"].clone());
+                        let before = self.places.insert(id, change["place"].clone());
+                        if before.as_ref() == Some(&change["place"]) {
+                            self.doubles.push(cursor);
+                        }
                     }
                     "closed" | "removed" => {
                         assert!(change["place"].is_null());
-                        self.places.remove(&id);
+                        if self.places.remove(&id).is_none() {
+                            self.doubles.push(cursor);
+                        }
                     }
                     other => panic!("unknown action {other}"),
                 }
@@ -62,7 +69,7 @@ impl Copy {
 
 /// Every place the server serves in `territory` (a `/search` filter), by id, as `/places/{id}`
 /// answers it without what depends on the clock (`open_now`, `fraicheur`).
-fn served(server: &Server, territory: &str) -> BTreeMap<String, Value> {
+pub(crate) fn served(server: &impl Answers, territory: &str) -> BTreeMap<String, Value> {
     let (status, all) = server.get(&format!("/search?limit=1000{territory}"));
     assert_eq!(status, 200);
     assert!(all["total"].as_u64().unwrap() < 1000);

@@ -16,6 +16,7 @@ mod hostile;
 mod import;
 mod index;
 mod live;
+mod nodes;
 mod notices;
 mod ogc;
 pub(crate) mod page;

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use mvt_reader::feature::Value;
 
-use crate::support::{bundled_server, lieux, lieux_ok, repo, Server};
+use crate::support::{bundled_server, lieux, lieux_ok, repo, Nginx, Server};
 use crate::tiles::decode;
 
 /// What the reader found in an archive.
@@ -305,84 +305,6 @@ fn what_an_archive_cannot_hold_is_refused() {
         .contains("partial")));
 }
 
-/// Debian's nginx serving `root` on a loopback port, as a static host would; stopped on drop.
-struct Nginx {
-    child: std::process::Child,
-    base: String,
-    log: std::path::PathBuf,
-}
-
-impl Nginx {
-    fn start(root: &Path, work: &Path) -> Self {
-        let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
-            .into_iter()
-            .map(Path::new)
-            .find(|path| path.exists())
-            .expect("nginx is missing: apt-get install -y nginx-light (tests/run.sh does it)");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let log = work.join("access.log");
-        // `user root` only matters when the test runs as root (the workers would be `nobody`,
-        // who cannot read a private temporary directory); otherwise nginx ignores it.
-        let conf = format!(
-            "daemon off;\nmaster_process off;\nworker_processes 1;\nuser root;\npid {work}/nginx.pid;\n\
-             events {{ worker_connections 64; }}\n\
-             http {{\n  include /etc/nginx/mime.types;\n  default_type application/octet-stream;\n\
-               log_format ranges '$status $request_method $uri \"$http_range\"';\n\
-               access_log {log} ranges;\n\
-               client_body_temp_path {work}/body; proxy_temp_path {work}/proxy;\n\
-               fastcgi_temp_path {work}/fastcgi; uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;\n\
-               server {{ listen 127.0.0.1:{port}; root {root}; }}\n}}\n",
-            work = work.display(),
-            log = log.display(),
-            root = root.display(),
-        );
-        let conf_path = work.join("nginx.conf");
-        std::fs::write(&conf_path, conf).unwrap();
-        let child = Command::new(nginx)
-            .arg("-e")
-            .arg(work.join("error.log"))
-            .arg("-c")
-            .arg(&conf_path)
-            .stdin(std::process::Stdio::null())
-            .spawn()
-            .expect("nginx starts");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "nginx did not listen: {}",
-                std::fs::read_to_string(work.join("error.log")).unwrap_or_default()
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        Self {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            log,
-        }
-    }
-
-    /// What nginx answered: `STATUS METHOD PATH "RANGE"`, one line per request.
-    fn answered(&self) -> Vec<String> {
-        std::fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn a_map_published_on_nginx_draws_in_chromium_with_no_lieux_running() {
     let dir = tempfile::tempdir().unwrap();
@@ -400,7 +322,7 @@ fn a_map_published_on_nginx_draws_in_chromium_with_no_lieux_running() {
         .unwrap()
         .contains("lieux-tiles"));
 
-    let nginx = Nginx::start(&site, dir.path());
+    let nginx = Nginx::serving(&site, dir.path());
     crate::page::run_e2e_at("static.test.mjs", &nginx.base, &[]);
     let answered = nginx.answered();
     let ranges: Vec<&String> = answered

@@ -102,6 +102,41 @@ fn csv_reader(path: &Path) -> csv::Reader<std::fs::File> {
     csv::Reader::from_path(path).expect("csv opens")
 }
 
+/// What answers `GET path` with JSON: a server, or nginx in front of several.
+pub trait Answers {
+    /// `GET path`: the status and the JSON body.
+    fn get(&self, path: &str) -> (u16, serde_json::Value);
+}
+
+impl Answers for Server {
+    fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        Server::get(self, path)
+    }
+}
+
+impl<T: Answers> Answers for std::sync::Arc<T> {
+    fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        T::get(self, path)
+    }
+}
+
+impl Answers for Nginx {
+    fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = agent()
+            .get(&format!("{}{path}", self.base))
+            .call()
+            .expect("nginx answers");
+        let (status, _, body) = answer(response);
+        let json = serde_json::from_slice(&body).unwrap_or_else(|_| {
+            panic!(
+                "GET {path} through nginx: {status} {}",
+                String::from_utf8_lossy(&body)
+            )
+        });
+        (status, json)
+    }
+}
+
 /// A `lieux serve` process on 127.0.0.1 with an ephemeral port, killed on drop.
 pub struct Server {
     child: Child,
@@ -482,5 +517,244 @@ impl Drop for StaticSite {
         self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
         // Wakes the accepting thread, which sees the flag and ends.
         let _ = std::net::TcpStream::connect(self.base.trim_start_matches("http://"));
+    }
+}
+
+/// Debian's nginx on a loopback port, stopped on drop: a static host (`serving`) or a load
+/// balancer in front of servers (`proxying`).
+pub struct Nginx {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    log: PathBuf,
+}
+
+impl Nginx {
+    /// nginx serving the files of `root`, as a static host would.
+    pub fn serving(root: &Path, work: &Path) -> Self {
+        Self::start(work, "", &format!("root {};", root.display()))
+    }
+
+    /// nginx sending each request to one of `upstreams` (`http://127.0.0.1:PORT`) in turn, and
+    /// to the next when one cannot be reached or fails before answering, as a load balancer in
+    /// front of several lieux does.
+    pub fn proxying(upstreams: &[&str], work: &Path) -> Self {
+        let servers: String = upstreams
+            .iter()
+            .map(|url| {
+                format!(
+                    "server {} max_fails=1 fail_timeout=2s; ",
+                    url.trim_start_matches("http://")
+                )
+            })
+            .collect();
+        Self::start(
+            work,
+            &format!("upstream lieux {{ {servers}}}"),
+            "location / { proxy_pass http://lieux; proxy_next_upstream error timeout; \
+             proxy_connect_timeout 1s; proxy_read_timeout 30s; }",
+        )
+    }
+
+    /// nginx with `http` directives and the `server` block's directives after its `listen`.
+    fn start(work: &Path, http: &str, server: &str) -> Self {
+        let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+            .into_iter()
+            .map(Path::new)
+            .find(|path| path.exists())
+            .expect("nginx is missing: apt-get install -y nginx-light (tests/run.sh does it)");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = work.join("access.log");
+        // `user root` only matters when the test runs as root (the workers would be `nobody`,
+        // who cannot read a private temporary directory); otherwise nginx ignores it.
+        let conf = format!(
+            "daemon off;\nmaster_process off;\nworker_processes 1;\nuser root;\npid {work}/nginx.pid;\n\
+             events {{ worker_connections 256; }}\n\
+             http {{\n  include /etc/nginx/mime.types;\n  default_type application/octet-stream;\n\
+               log_format ranges '$status $request_method $uri \"$http_range\"';\n\
+               access_log {log} ranges;\n\
+               client_body_temp_path {work}/body; proxy_temp_path {work}/proxy;\n\
+               fastcgi_temp_path {work}/fastcgi; uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;\n\
+               {http}\n\
+               server {{ listen 127.0.0.1:{port}; {server} }}\n}}\n",
+            work = work.display(),
+            log = log.display(),
+        );
+        let conf_path = work.join("nginx.conf");
+        std::fs::write(&conf_path, conf).unwrap();
+        let child = Command::new(nginx)
+            .arg("-e")
+            .arg(work.join("error.log"))
+            .arg("-c")
+            .arg(&conf_path)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("nginx starts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "nginx did not listen: {}",
+                std::fs::read_to_string(work.join("error.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        }
+    }
+
+    /// What nginx answered: `STATUS METHOD PATH "RANGE"`, one line per request.
+    pub fn answered(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A private PostgreSQL 15 on a loopback port, as `benches/pg.sh` starts one (`initdb` as the
+/// `postgres` user when the tests run as root, trust authentication, in a temporary
+/// directory); stopped and removed on drop.
+pub struct Postgres {
+    dir: tempfile::TempDir,
+    /// The port it listens on, 127.0.0.1 only.
+    pub port: u16,
+}
+
+const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+
+impl Postgres {
+    /// Makes a cluster and starts it.
+    pub fn start() -> Self {
+        assert!(
+            Path::new(PG_BIN).join("initdb").exists(),
+            "PostgreSQL 15 is missing: apt-get install -y postgresql-15 (tests/run.sh does it)"
+        );
+        let dir = tempfile::Builder::new()
+            .prefix("lieux-pg")
+            .tempdir()
+            .expect("a temporary directory");
+        if Self::as_root() {
+            let status = Command::new("chown")
+                .args(["postgres"])
+                .arg(dir.path())
+                .status()
+                .expect("chown runs");
+            assert!(status.success());
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let postgres = Self { dir, port };
+        postgres.run(
+            "initdb",
+            &[
+                "-D",
+                &postgres.data(),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ],
+        );
+        postgres.resume();
+        postgres
+    }
+
+    /// `postgres://postgres@127.0.0.1:PORT/postgres`.
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Stops the server (`pg_ctl stop -m fast`: the connections are closed at once).
+    pub fn stop(&self) {
+        self.run("pg_ctl", &["-D", &self.data(), "-m", "fast", "-w", "stop"]);
+    }
+
+    /// Starts the server again, on the same port, with the same data.
+    pub fn resume(&self) {
+        let log = self.dir.path().join("log");
+        self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                &self.data(),
+                "-l",
+                &log.display().to_string(),
+                "-w",
+                "-o",
+                &format!(
+                    "-p {} -c listen_addresses=127.0.0.1 -k {} -c max_connections=50",
+                    self.port,
+                    self.dir.path().display()
+                ),
+                "start",
+            ],
+        );
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    fn as_root() -> bool {
+        Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+    }
+
+    fn run(&self, program: &str, args: &[&str]) {
+        let output = Self::tool(program)
+            .args(args)
+            .output()
+            .expect("PostgreSQL's tools run");
+        assert!(
+            output.status.success(),
+            "{program} {args:?}: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    /// PostgreSQL's `program`, run as `postgres` when the tests run as root.
+    fn tool(program: &str) -> Command {
+        let program = Path::new(PG_BIN).join(program);
+        if Self::as_root() {
+            let mut command = Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(program);
+            command
+        } else {
+            Command::new(program)
+        }
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.data();
+        let _ = Self::tool("pg_ctl")
+            .args(["-D", &data, "-m", "immediate", "stop"])
+            .output();
     }
 }

@@ -281,6 +281,17 @@ pub struct FeedState {
     pub places: HashMap<String, Recorded>,
 }
 
+/// The places a server that shares the feed compares with it when its previous index was what
+/// the feed described at `since` ([`super::ChangeStore::record_shared`]): those that changed on
+/// the server since, and those the feed recorded since. No other place can differ.
+#[derive(Clone, Copy, Debug)]
+pub struct FeedScope<'a> {
+    /// The feed's last row that the server's previous index showed, exactly.
+    pub since: u64,
+    /// The places that changed on the server since that index.
+    pub changed: &'a [String],
+}
+
 /// Where the log is.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FeedHead {

@@ -8,8 +8,9 @@
 //!
 //! The log sits behind one trait, [`ChangeStore`], so that the server does not depend on where
 //! it lives: [`sqlite::SqliteStore`], an embedded file in the state directory, is the default
-//! (nothing to install, nothing to run beside the server); a store shared by several nodes
-//! implements the same trait. A store acknowledges a write only once it is durable: the
+//! (nothing to install, nothing to run beside the server); [`postgres::PostgresStore`], a
+//! database that several servers share (`--store postgres://…`), implements the same trait
+//! with the same schema, and tells each server of the decisions the others make. A store acknowledges a write only once it is durable: the
 //! server answers `202` after [`ChangeStore::submit`] returns, not before.
 //!
 //! What the log holds is already validated ([`validate`] reads a proposal with the importer's
@@ -17,7 +18,10 @@
 //! live index rebuilds from.
 
 pub mod apply;
+#[cfg(test)]
+mod conformance;
 pub mod feed;
+pub mod postgres;
 pub mod sqlite;
 pub mod validate;
 
@@ -25,7 +29,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use feed::{FeedHead, FeedQuery, FeedRow, FeedState, ServedChange, Territory};
+use feed::{FeedHead, FeedQuery, FeedRow, FeedScope, FeedState, ServedChange, Territory};
 
 /// What a contribution proposes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -294,6 +298,9 @@ pub enum ChangeError {
     /// The store failed (the disk, the database).
     #[error("the change store: {0}")]
     Storage(String),
+    /// The database shared by several servers cannot be reached: nothing was written.
+    #[error("the change store cannot be reached, try again in a moment: {0}")]
+    Unavailable(String),
     /// The store's file was written by a later release.
     #[error("the change store is at schema version {found}; this release knows up to {known}")]
     TooNew {
@@ -329,6 +336,123 @@ pub enum ChangeError {
 
 /// A store's result.
 pub type ChangeResult<T> = std::result::Result<T, ChangeError>;
+
+// What every backend writes and reads the same way.
+
+/// Now, as the log writes it.
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A new key: 128 random bits, as hex.
+pub(crate) fn new_key() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What the log keeps of a key: its BLAKE3 hash (compared in constant time).
+pub(crate) fn key_hash(key: &str) -> blake3::Hash {
+    blake3::hash(key.as_bytes())
+}
+
+/// The status an event's action leads to.
+pub(crate) fn status_after(action: &str) -> Status {
+    match action {
+        "accepted" => Status::Accepted,
+        "rejected" => Status::Rejected,
+        "reverted" => Status::Reverted,
+        _ => Status::Pending,
+    }
+}
+
+/// An event's action as [`Event::action`] names it.
+pub(crate) fn action_name(action: &str) -> &'static str {
+    match action {
+        "accepted" => "accepted",
+        "rejected" => "rejected",
+        "reverted" => "reverted",
+        _ => "submitted",
+    }
+}
+
+/// The fields of an event, kept as JSON text.
+pub(crate) fn fields_of(text: Option<String>) -> ChangeResult<Fields> {
+    text.map_or(Ok(Fields::new()), |text| {
+        serde_json::from_str(&text).map_err(|e| ChangeError::Storage(e.to_string()))
+    })
+}
+
+/// The accepted change of contribution `id`, whose submission is kept as the JSON `submission`,
+/// accepted at `at` (RFC 3339) with the JSON `fields`.
+pub(crate) fn accepted_change(
+    id: u64,
+    submission: &str,
+    at: &str,
+    fields: Option<String>,
+) -> ChangeResult<AcceptedChange> {
+    let storage = |e: &dyn std::fmt::Display| ChangeError::Storage(e.to_string());
+    let submission: Submission = serde_json::from_str(submission).map_err(|e| storage(&e))?;
+    // The day in France: a change accepted at 00:30 in Paris is of that day.
+    let accepted_on = chrono::DateTime::parse_from_rfc3339(at)
+        .map_err(|e| storage(&e))?
+        .with_timezone(&crate::search::schedules::TIME_ZONE)
+        .date_naive();
+    Ok(AcceptedChange {
+        contribution: id,
+        kind: submission.kind,
+        place_id: submission.place_id,
+        before: submission.before,
+        after: fields_of(fields)?,
+        accepted_on,
+    })
+}
+
+/// What the event of `decision` on `current` records (its fields as JSON, its reason), if its
+/// status allows it.
+///
+/// # Errors
+/// [`ChangeError::WrongStatus`].
+pub(crate) fn decision_event<'a>(
+    current: &Contribution,
+    decision: &'a Decision,
+) -> ChangeResult<(Option<String>, Option<&'a String>)> {
+    if current.status != decision.applies_to() {
+        return Err(ChangeError::WrongStatus {
+            id: current.id,
+            status: current.status,
+            wanted: decision.status().name(),
+            applies: decision.applies_to(),
+        });
+    }
+    let (fields, reason) = match decision {
+        Decision::Accept { fields, .. } => (
+            Some(fields.as_ref().unwrap_or(&current.submission.fields)),
+            None,
+        ),
+        Decision::Reject { reason, .. } | Decision::Revert { reason, .. } => (None, Some(reason)),
+    };
+    let fields = fields
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| ChangeError::Storage(e.to_string()))?;
+    Ok((fields, reason))
+}
+
+/// What a server finds different between the feed's record (of every place, or of the places
+/// named) and its index ([`ChangeStore::record_shared`]).
+pub type FeedDifferences<'a> = dyn FnMut(&FeedState, Option<&[String]>) -> Vec<ServedChange> + 'a;
+
+/// How a server reaches a store that several servers share ([`ChangeStore::link`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Link {
+    /// Whether its last call, or its listener, reached the database.
+    pub connected: bool,
+    /// Since when it cannot, RFC 3339 (UTC).
+    pub lost_since: Option<String>,
+    /// The last decision of the log this server has heard of: once its index shows it, the
+    /// server shows what every server accepted.
+    pub last_event: u64,
+}
 
 /// Where contributions and decisions are kept: an append-only log.
 pub trait ChangeStore: Send + Sync {
@@ -409,4 +533,38 @@ pub trait ChangeStore: Send + Sync {
     /// # Errors
     /// The store's failure.
     fn recent(&self, territory: &Territory, upto: u64, limit: usize) -> ChangeResult<Vec<FeedRow>>;
+
+    /// The number of the log's last decision (0 for none). Read before
+    /// [`ChangeStore::accepted`], it is a position that the changes read show at least.
+    ///
+    /// # Errors
+    /// The store's failure.
+    fn log_position(&self) -> ChangeResult<u64>;
+
+    /// For a feed that several servers record: under the feed's lock, unless the feed already
+    /// describes a later position of the log than `position` (the last decision the index
+    /// whose content hash is `served` shows), appends the changes `differences` finds between
+    /// what the feed last recorded of each place and that index, and returns the feed's last
+    /// row once it is durable. `differences` is given the feed's record of every place, or with
+    /// a `scope`, of the places in it only, and their ids (recorded on the map or not). `None`:
+    /// the feed is ahead of this index, nothing was appended, and the index keeps showing the
+    /// rows it showed (it catches up when it applies the later decisions). So the feed moves
+    /// forward only, and at its last row it describes the index that recorded last, whichever
+    /// server that is.
+    ///
+    /// # Errors
+    /// The store's failure.
+    fn record_shared(
+        &self,
+        position: u64,
+        served: &str,
+        scope: Option<FeedScope<'_>>,
+        differences: &mut FeedDifferences<'_>,
+    ) -> ChangeResult<Option<u64>>;
+
+    /// How the store is reached when other servers share it; `None` for an embedded store,
+    /// which only this server writes.
+    fn link(&self) -> Option<Link> {
+        None
+    }
 }

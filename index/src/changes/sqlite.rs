@@ -18,13 +18,14 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::feed::{
-    FeedAction, FeedHead, FeedQuery, FeedRow, FeedState, Recorded, ServedChange, Territory,
+    FeedAction, FeedHead, FeedQuery, FeedRow, FeedScope, FeedState, Recorded, ServedChange,
+    Territory,
 };
 use super::{
+    accepted_change, action_name, decision_event, fields_of, key_hash, new_key, now, status_after,
     AcceptedChange, ChangeError, ChangeResult, ChangeStore, Contribution, ContributionKind,
-    Decision, Event, Fields, Receipt, Selection, Status, Submission,
+    Decision, Event, FeedDifferences, Fields, Receipt, Selection, Status, Submission,
 };
-use crate::search::schedules::TIME_ZONE;
 
 /// The schema, one step per release that changed it: the file's `user_version` is the number
 /// of steps it has had.
@@ -80,6 +81,9 @@ const MIGRATIONS: &[&str] = &[
         instance TEXT NOT NULL
     );
     INSERT INTO feed_served (id, served, instance) VALUES (1, '', lower(hex(randomblob(16))));
+",
+    r"
+    ALTER TABLE feed_served ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
 ",
 ];
 
@@ -181,46 +185,6 @@ fn migrate(connection: &mut Connection) -> ChangeResult<()> {
         transaction.commit().map_err(storage)?;
     }
     Ok(())
-}
-
-/// Now, as the log writes it.
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// A new key: 128 random bits, as hex.
-fn new_key() -> String {
-    let bytes: [u8; 16] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn key_hash(key: &str) -> blake3::Hash {
-    blake3::hash(key.as_bytes())
-}
-
-/// The status an event leads to.
-fn status_after(action: &str) -> Status {
-    match action {
-        "accepted" => Status::Accepted,
-        "rejected" => Status::Rejected,
-        "reverted" => Status::Reverted,
-        _ => Status::Pending,
-    }
-}
-
-fn action_name(action: &str) -> &'static str {
-    match action {
-        "accepted" => "accepted",
-        "rejected" => "rejected",
-        "reverted" => "reverted",
-        _ => "submitted",
-    }
-}
-
-fn fields_of(text: Option<String>) -> ChangeResult<Fields> {
-    text.map_or(Ok(Fields::new()), |text| {
-        serde_json::from_str(&text).map_err(storage)
-    })
 }
 
 /// The contribution of the row `(id, submitted_at, submission)`, with its decisions.
@@ -382,6 +346,144 @@ fn seq_param(seq: u64) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
 }
 
+/// Where the feed is, and the position of the log it last described.
+fn feed_head(connection: &Connection) -> ChangeResult<(FeedHead, u64)> {
+    let (served, instance, position) = connection
+        .query_row(
+            "SELECT served, instance, position FROM feed_served WHERE id = 1",
+            [],
+            |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(2)?,
+                ))
+            },
+        )
+        .map_err(storage)?;
+    let seq: i64 = connection
+        .query_row("SELECT coalesce(max(seq), 0) FROM feed", [], |row| {
+            row.get(0)
+        })
+        .map_err(storage)?;
+    Ok((
+        FeedHead {
+            served,
+            seq: u64::try_from(seq).unwrap_or(0),
+            instance,
+        },
+        u64::try_from(position).unwrap_or(0),
+    ))
+}
+
+fn feed_state(connection: &Connection) -> ChangeResult<FeedState> {
+    let (head, _) = feed_head(connection)?;
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT f.place_id, f.digest, f.name, f.territory FROM feed f
+             JOIN (SELECT place_id, max(seq) AS seq FROM feed GROUP BY place_id) l
+             ON f.seq = l.seq WHERE f.action != 'closed'",
+        )
+        .map_err(storage)?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                Recorded {
+                    digest: u64::from_ne_bytes(row.get::<_, i64>(1)?.to_ne_bytes()),
+                    name: row.get(2)?,
+                    territory: row.get(3)?,
+                },
+            ))
+        })
+        .map_err(storage)?;
+    let places = rows.collect::<Result<_, _>>().map_err(storage)?;
+    Ok(FeedState { head, places })
+}
+
+/// What the feed last recorded of the places of `scope` (those on the map), and their ids.
+fn scoped_feed_state(
+    connection: &Connection,
+    scope: FeedScope<'_>,
+) -> ChangeResult<(FeedState, Vec<String>)> {
+    let (head, _) = feed_head(connection)?;
+    let mut ids: std::collections::BTreeSet<String> = scope.changed.iter().cloned().collect();
+    let mut since = connection
+        .prepare_cached("SELECT DISTINCT place_id FROM feed WHERE seq > ?1")
+        .map_err(storage)?;
+    let rows = since
+        .query_map([seq_param(scope.since)], |row| row.get::<_, String>(0))
+        .map_err(storage)?;
+    for id in rows {
+        ids.insert(id.map_err(storage)?);
+    }
+    let mut last = connection
+        .prepare_cached(
+            "SELECT digest, name, territory, action FROM feed WHERE place_id = ?1
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .map_err(storage)?;
+    let mut places = std::collections::HashMap::new();
+    for id in &ids {
+        let row = last
+            .query_row([id], |row| {
+                Ok((
+                    Recorded {
+                        digest: u64::from_ne_bytes(row.get::<_, i64>(0)?.to_ne_bytes()),
+                        name: row.get(1)?,
+                        territory: row.get(2)?,
+                    },
+                    row.get::<_, String>(3)?,
+                ))
+            })
+            .optional()
+            .map_err(storage)?;
+        if let Some((recorded, _)) = row.filter(|(_, action)| action != "closed") {
+            places.insert(id.clone(), recorded);
+        }
+    }
+    Ok((FeedState { head, places }, ids.into_iter().collect()))
+}
+
+/// Appends `changes` to the feed as what `served` (at `position`, when known) shows; the
+/// feed's last row.
+fn append_feed(
+    connection: &Connection,
+    changes: &[ServedChange],
+    served: &str,
+    position: Option<u64>,
+) -> ChangeResult<u64> {
+    let at = now();
+    let mut insert = connection
+        .prepare_cached(
+            "INSERT INTO feed (at, place_id, action, digest, name, fields, territory)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .map_err(storage)?;
+    for change in changes {
+        insert
+            .execute(params![
+                at,
+                change.place_id,
+                change.action.name(),
+                i64::from_ne_bytes(change.digest.to_ne_bytes()),
+                change.name,
+                change.fields.join("|"),
+                change.territory
+            ])
+            .map_err(storage)?;
+    }
+    match position {
+        Some(position) => connection.execute(
+            "UPDATE feed_served SET served = ?1, position = ?2 WHERE id = 1",
+            params![served, seq_param(position)],
+        ),
+        None => connection.execute("UPDATE feed_served SET served = ?1 WHERE id = 1", [served]),
+    }
+    .map_err(storage)?;
+    Ok(feed_head(connection)?.0.seq)
+}
+
 impl ChangeStore for SqliteStore {
     fn submit(&self, submission: &Submission, max_pending: usize) -> ChangeResult<Receipt> {
         let mut connection = self.lock();
@@ -486,27 +588,7 @@ impl ChangeStore for SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(storage)?;
         let (current, _) = find(&transaction, id)?.ok_or(ChangeError::NotFound(id))?;
-        if current.status != decision.applies_to() {
-            return Err(ChangeError::WrongStatus {
-                id,
-                status: current.status,
-                wanted: decision.status().name(),
-                applies: decision.applies_to(),
-            });
-        }
-        let (fields, reason) = match decision {
-            Decision::Accept { fields, .. } => (
-                Some(fields.as_ref().unwrap_or(&current.submission.fields)),
-                None,
-            ),
-            Decision::Reject { reason, .. } | Decision::Revert { reason, .. } => {
-                (None, Some(reason))
-            }
-        };
-        let fields = fields
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(storage)?;
+        let (fields, reason) = decision_event(&current, decision)?;
         transaction
             .execute(
                 "INSERT INTO events (contribution, at, action, actor, fields, reason)
@@ -551,20 +633,12 @@ impl ChangeStore for SqliteStore {
         let mut changes = Vec::new();
         for row in rows {
             let (id, submission, at, fields) = row.map_err(storage)?;
-            let submission: Submission = serde_json::from_str(&submission).map_err(storage)?;
-            // The day in France: a change accepted at 00:30 in Paris is of that day.
-            let accepted_on = chrono::DateTime::parse_from_rfc3339(&at)
-                .map_err(storage)?
-                .with_timezone(&TIME_ZONE)
-                .date_naive();
-            changes.push(AcceptedChange {
-                contribution: u64::try_from(id).unwrap_or(0),
-                kind: submission.kind,
-                place_id: submission.place_id,
-                before: submission.before,
-                after: fields_of(fields)?,
-                accepted_on,
-            });
+            changes.push(accepted_change(
+                u64::try_from(id).unwrap_or(0),
+                &submission,
+                &at,
+                fields,
+            )?);
         }
         Ok(changes)
     }
@@ -620,50 +694,11 @@ impl ChangeStore for SqliteStore {
     }
 
     fn feed_head(&self) -> ChangeResult<FeedHead> {
-        let connection = self.lock();
-        let (served, instance) = connection
-            .query_row(
-                "SELECT served, instance FROM feed_served WHERE id = 1",
-                [],
-                |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
-            )
-            .map_err(storage)?;
-        let seq: i64 = connection
-            .query_row("SELECT coalesce(max(seq), 0) FROM feed", [], |row| {
-                row.get(0)
-            })
-            .map_err(storage)?;
-        Ok(FeedHead {
-            served,
-            seq: u64::try_from(seq).unwrap_or(0),
-            instance,
-        })
+        Ok(feed_head(&self.lock())?.0)
     }
 
     fn feed_state(&self) -> ChangeResult<FeedState> {
-        let head = self.feed_head()?;
-        let connection = self.lock();
-        let mut statement = connection
-            .prepare_cached(
-                "SELECT f.place_id, f.digest, f.name, f.territory FROM feed f
-                 JOIN (SELECT place_id, max(seq) AS seq FROM feed GROUP BY place_id) l
-                 ON f.seq = l.seq WHERE f.action != 'closed'",
-            )
-            .map_err(storage)?;
-        let rows = statement
-            .query_map([], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    Recorded {
-                        digest: u64::from_ne_bytes(row.get::<_, i64>(1)?.to_ne_bytes()),
-                        name: row.get(2)?,
-                        territory: row.get(3)?,
-                    },
-                ))
-            })
-            .map_err(storage)?;
-        let places = rows.collect::<Result<_, _>>().map_err(storage)?;
-        Ok(FeedState { head, places })
+        feed_state(&self.lock())
     }
 
     fn record_served(&self, changes: &[ServedChange], served: &str) -> ChangeResult<u64> {
@@ -671,38 +706,9 @@ impl ChangeStore for SqliteStore {
         let transaction = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(storage)?;
-        {
-            let at = now();
-            let mut insert = transaction
-                .prepare_cached(
-                    "INSERT INTO feed (at, place_id, action, digest, name, fields, territory)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )
-                .map_err(storage)?;
-            for change in changes {
-                insert
-                    .execute(params![
-                        at,
-                        change.place_id,
-                        change.action.name(),
-                        i64::from_ne_bytes(change.digest.to_ne_bytes()),
-                        change.name,
-                        change.fields.join("|"),
-                        change.territory
-                    ])
-                    .map_err(storage)?;
-            }
-        }
-        transaction
-            .execute("UPDATE feed_served SET served = ?1 WHERE id = 1", [served])
-            .map_err(storage)?;
-        let seq: i64 = transaction
-            .query_row("SELECT coalesce(max(seq), 0) FROM feed", [], |row| {
-                row.get(0)
-            })
-            .map_err(storage)?;
+        let seq = append_feed(&transaction, changes, served, None)?;
         transaction.commit().map_err(storage)?;
-        Ok(u64::try_from(seq).unwrap_or(0))
+        Ok(seq)
     }
 
     fn feed(&self, query: &FeedQuery) -> ChangeResult<Vec<FeedRow>> {
@@ -745,33 +751,61 @@ impl ChangeStore for SqliteStore {
             territory,
         )
     }
+
+    fn log_position(&self) -> ChangeResult<u64> {
+        let seq: i64 = self
+            .lock()
+            .query_row(
+                "SELECT coalesce(max(seq), 0) FROM events WHERE action != 'submitted'",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(storage)?;
+        Ok(u64::try_from(seq).unwrap_or(0))
+    }
+
+    fn record_shared(
+        &self,
+        position: u64,
+        served: &str,
+        scope: Option<FeedScope<'_>>,
+        differences: &mut FeedDifferences<'_>,
+    ) -> ChangeResult<Option<u64>> {
+        let mut connection = self.lock();
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        let (_, recorded) = feed_head(&transaction)?;
+        if position < recorded {
+            return Ok(None);
+        }
+        let changes = match scope {
+            None => differences(&feed_state(&transaction)?, None),
+            Some(scope) => {
+                let (state, ids) = scoped_feed_state(&transaction, scope)?;
+                differences(&state, Some(&ids))
+            }
+        };
+        let seq = append_feed(&transaction, &changes, served, Some(position))?;
+        transaction.commit().map_err(storage)?;
+        Ok(Some(seq))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::changes::conformance::{accept, update};
 
-    fn update(place_id: &str, telephone: &str) -> Submission {
-        Submission {
-            kind: ContributionKind::Update,
-            place_id: place_id.to_owned(),
-            fields: Fields::from([("telephone".to_owned(), telephone.to_owned())]),
-            before: Fields::from([("telephone".to_owned(), "+33100000000".to_owned())]),
-            message: Some("nouveau numéro".to_owned()),
-            contact: Some(super::super::Contact {
-                name: Some("Camille".to_owned()),
-                email: Some("camille@example.org".to_owned()),
-            }),
-            warnings: Vec::new(),
-            flags: Vec::new(),
-        }
-    }
-
-    fn accept() -> Decision {
-        Decision::Accept {
-            moderator: "Dominique".to_owned(),
-            fields: None,
-        }
+    #[test]
+    fn the_store_has_the_semantics_every_backend_has() {
+        let dirs = std::cell::RefCell::new(Vec::new());
+        crate::changes::conformance::run_all(&mut || {
+            let dir = tempfile::tempdir().unwrap();
+            let store = SqliteStore::open(dir.path()).unwrap();
+            dirs.borrow_mut().push(dir);
+            Box::new(store)
+        });
     }
 
     #[test]
@@ -779,115 +813,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let receipt = {
             let store = SqliteStore::open(dir.path()).unwrap();
-            assert_eq!(store.version().unwrap(), 2);
+            assert_eq!(store.version().unwrap(), 3);
             let receipt = store.submit(&update("a", "+33241000000"), 5).unwrap();
             store.decide(receipt.id, &accept()).unwrap();
             receipt
         };
-        // Opened again, as after a restart.
+        // Opened again, as after a restart: the rest of what it holds is the conformance's.
         let store = SqliteStore::open(dir.path()).unwrap();
         let found = store.contribution(receipt.id).unwrap().unwrap();
         assert_eq!(found.status, Status::Accepted);
-        assert_eq!(found.submission, update("a", "+33241000000"));
-        assert_eq!(found.decisions[0].actor, "Dominique");
-        let accepted = store.accepted().unwrap();
-        assert_eq!(accepted.len(), 1);
-        assert_eq!(accepted[0].after["telephone"], "+33241000000");
-        assert_eq!(accepted[0].before["telephone"], "+33100000000");
-        let history = store.history("a").unwrap();
-        let actions: Vec<&str> = history.iter().map(|e| e.action).collect();
-        assert_eq!(actions, ["submitted", "accepted"]);
-        assert_eq!(history[0].actor, "Camille");
-    }
-
-    #[test]
-    fn the_key_shows_a_contribution_to_its_author_only() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).unwrap();
-        let receipt = store.submit(&update("a", "+33241000000"), 5).unwrap();
-        assert_eq!(receipt.key.len(), 32);
-        assert!(store
-            .contribution_with_key(receipt.id, &receipt.key)
-            .unwrap()
-            .is_some());
-        assert!(store
-            .contribution_with_key(receipt.id, "0123456789abcdef0123456789abcdef")
-            .unwrap()
-            .is_none());
-        assert!(store
-            .contribution_with_key(receipt.id + 1, &receipt.key)
-            .unwrap()
-            .is_none());
-    }
-
-    #[test]
-    fn decisions_follow_the_status_and_a_revert_takes_a_change_off_the_map() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).unwrap();
-        let first = store.submit(&update("a", "+33241000001"), 5).unwrap().id;
-        let second = store.submit(&update("a", "+33241000002"), 5).unwrap().id;
-        let revert = Decision::Revert {
-            moderator: "Dominique".to_owned(),
-            reason: "erreur".to_owned(),
-        };
-        assert!(matches!(
-            store.decide(first, &revert),
-            Err(ChangeError::WrongStatus { .. })
-        ));
-        store.decide(first, &accept()).unwrap();
-        assert!(matches!(
-            store.decide(first, &accept()),
-            Err(ChangeError::WrongStatus { .. })
-        ));
-        let corrected = Fields::from([("telephone".to_owned(), "+33241000003".to_owned())]);
-        store
-            .decide(
-                second,
-                &Decision::Accept {
-                    moderator: "Dominique".to_owned(),
-                    fields: Some(corrected.clone()),
-                },
-            )
-            .unwrap();
-        let afters: Vec<Fields> = store
-            .accepted()
-            .unwrap()
-            .into_iter()
-            .map(|c| c.after)
-            .collect();
-        assert_eq!(afters[1], corrected);
-        store.decide(first, &revert).unwrap();
-        let held: Vec<u64> = store
-            .accepted()
-            .unwrap()
-            .iter()
-            .map(|c| c.contribution)
-            .collect();
-        assert_eq!(held, [second]);
-        assert!(matches!(
-            store.decide(99, &accept()),
-            Err(ChangeError::NotFound(99))
-        ));
-        let pending = Selection {
-            status: Some(Status::Reverted),
-            limit: 10,
-            ..Selection::default()
-        };
-        assert_eq!(store.list(&pending).unwrap()[0].id, first);
-    }
-
-    #[test]
-    fn a_place_takes_a_bounded_number_of_pending_contributions() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).unwrap();
-        for _ in 0..2 {
-            store.submit(&update("a", "+33241000000"), 2).unwrap();
-        }
-        assert!(matches!(
-            store.submit(&update("a", "+33241000000"), 2),
-            Err(ChangeError::TooManyPending { .. })
-        ));
-        store.submit(&update("b", "+33241000000"), 2).unwrap();
+        assert_eq!(store.accepted().unwrap().len(), 1);
+        assert_eq!(store.history("a").unwrap().len(), 2);
     }
 
     #[test]
@@ -921,78 +857,7 @@ mod tests {
         drop(store);
         assert!(matches!(
             SqliteStore::open(dir.path()),
-            Err(ChangeError::TooNew { found: 9, known: 2 })
+            Err(ChangeError::TooNew { found: 9, known: 3 })
         ));
-    }
-
-    #[test]
-    fn the_feed_answers_each_place_once_with_its_last_row_up_to_the_index_asked() {
-        use crate::changes::feed::Served;
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).unwrap();
-        let places = crate::ingest::generate::test_places(3, 7);
-        let served = |place| Served {
-            place,
-            notices: &[],
-        };
-        let created: Vec<ServedChange> = places
-            .iter()
-            .filter_map(|p| ServedChange::between(None, Some(served(p))))
-            .collect();
-        assert_eq!(store.record_served(&created, "a").unwrap(), 3);
-        let mut renamed = places[0].clone();
-        renamed.texts = renamed.texts.with(crate::place::TextField::Nom, "Renommé");
-        let update = ServedChange::between(Some(served(&places[0])), Some(served(&renamed)));
-        assert_eq!(store.record_served(&[update.unwrap()], "b").unwrap(), 4);
-        let closed = ServedChange::between(Some(served(&places[1])), None).unwrap();
-        assert_eq!(store.record_served(&[closed], "c").unwrap(), 5);
-        let head = store.feed_head().unwrap();
-        assert_eq!(
-            (head.served.as_str(), head.seq, head.instance.len()),
-            ("c", 5, 32)
-        );
-        let query = |since, upto| FeedQuery {
-            since,
-            upto,
-            limit: 10,
-            territory: Territory::default(),
-        };
-        let seqs = |rows: Vec<FeedRow>| -> Vec<(u64, String)> {
-            rows.into_iter()
-                .map(|r| (r.seq, r.action.name().to_owned()))
-                .collect()
-        };
-        // From the start: each place once, at its last row.
-        assert_eq!(
-            seqs(store.feed(&query(0, 5)).unwrap()),
-            [
-                (3, "created".to_owned()),
-                (4, "updated".to_owned()),
-                (5, "closed".to_owned())
-            ]
-        );
-        // Up to what an older index shows: the rows after it wait.
-        assert_eq!(
-            seqs(store.feed(&query(0, 3)).unwrap()),
-            [
-                (1, "created".to_owned()),
-                (2, "created".to_owned()),
-                (3, "created".to_owned())
-            ]
-        );
-        // After a cursor, with whether the place was there then.
-        let rows = store.feed(&query(3, 5)).unwrap();
-        assert!(rows.iter().all(|r| r.existed));
-        // A territory none of them is in.
-        let elsewhere = FeedQuery {
-            territory: Territory::new(&["2A".to_owned()], &[], &[]),
-            ..query(0, 5)
-        };
-        assert!(store.feed(&elsewhere).unwrap().is_empty());
-        // What the feed last said of each place on the map: the closed one is gone.
-        let state = store.feed_state().unwrap();
-        assert_eq!(state.places.len(), 2);
-        assert!(!state.places.contains_key(places[1].id()));
-        assert_eq!(store.recent(&Territory::default(), 5, 2).unwrap()[0].seq, 5);
     }
 }

@@ -42,7 +42,7 @@ use lieux_tiles::{ClusterOptions, LngLatBbox, TileCoord, TileJson, VectorLayer};
 use serde_json::Value;
 
 use crate::changes::apply::{apply, Applied, Conflict};
-use crate::changes::feed::{Served, ServedChange};
+use crate::changes::feed::{FeedScope, Served, ServedChange};
 use crate::changes::{AcceptedChange, ChangeStore};
 use crate::filter::PlaceFilter;
 use crate::ingest::import::{import, ImportOptions};
@@ -129,6 +129,11 @@ pub struct LiveIndex {
     applied: Vec<AcceptedChange>,
     /// The change feed's last row that it shows ([`record_feed`]).
     feed_seq: u64,
+    /// The places changed on this server since the feed described its index exactly, at
+    /// `feed_seq`: none once [`record_feed`] recorded this one, those of the batches since when
+    /// a server behind a shared feed could not record them; `None` when unknown (every place
+    /// is then compared with the feed).
+    feed_unrecorded: Option<Vec<String>>,
     /// The temporary closures and notices of places, by ordinal.
     notices: std::collections::HashMap<u32, Vec<Notice>>,
     /// The places in the order of their ids, made at the first OGC API – Features page that
@@ -212,6 +217,7 @@ impl LiveIndex {
             changes: ChangesApplied::default(),
             applied: Vec::new(),
             feed_seq: 0,
+            feed_unrecorded: None,
             notices: std::collections::HashMap::new(),
             id_order: std::sync::OnceLock::new(),
             owned_dir: None,
@@ -772,51 +778,124 @@ pub fn load(source: &IndexSource, options: &LiveOptions) -> Result<LiveIndex> {
 /// `live`, and tells `live` the feed's last row. Called before `live` serves: the feed never
 /// names a change that no index shows, and the index never shows a change the feed misses.
 ///
+/// With a store that several servers share ([`ChangeStore::link`]), the others record the
+/// same decisions, and the feed may describe another server's index: `live` (which shows the
+/// log up to its decision `position`) is then always compared with the feed's own record, under
+/// the feed's lock ([`ChangeStore::record_shared`]), and records nothing when the feed is
+/// already ahead of it (it keeps the last row that described it exactly, 0 at start, until it
+/// catches up). Only the places changed since that row, here or in the feed, are compared; at
+/// start, every place is (its digest).
+///
 /// # Errors
 /// [`Error::Changes`] when the store fails; `live` must then not serve.
 pub fn record_feed(
     store: &dyn ChangeStore,
     before: Option<&LiveIndex>,
     live: &mut LiveIndex,
+    position: u64,
 ) -> Result<usize> {
     let failed = |e: crate::changes::ChangeError| Error::Changes(e.to_string());
+    if store.link().is_some() {
+        let served = live.served_hash();
+        // An index the feed described exactly can differ from it only in the places changed on
+        // this server since, or in the feed since: only those are compared.
+        let changed: Option<Vec<String>> = before.and_then(|before| {
+            let mut changed = before.feed_unrecorded.clone()?;
+            changed.extend(live.changes_from(before).into_iter().map(|c| c.place_id));
+            changed.sort_unstable();
+            changed.dedup();
+            Some(changed)
+        });
+        let scope = before
+            .zip(changed.as_deref())
+            .map(|(before, changed)| FeedScope {
+                since: before.feed_seq,
+                changed,
+            });
+        let mut count = 0;
+        let recorded = store
+            .record_shared(position, &served, scope, &mut |state, ids| {
+                let changes = match ids {
+                    None => live.changes_from_feed(state),
+                    Some(ids) => live.changes_of_places(state, ids),
+                };
+                count = changes.len();
+                changes
+            })
+            .map_err(failed)?;
+        match recorded {
+            Some(seq) => {
+                live.feed_seq = seq;
+                live.feed_unrecorded = Some(Vec::new());
+            }
+            None => {
+                live.feed_seq = before.map_or(0, LiveIndex::feed_seq);
+                live.feed_unrecorded = changed;
+            }
+        }
+        return Ok(count);
+    }
     let changes = match before {
         Some(before) => live.changes_from(before),
         None => {
             let head = store.feed_head().map_err(failed)?;
             if head.served == live.served_hash() {
                 live.feed_seq = head.seq;
+                live.feed_unrecorded = Some(Vec::new());
                 return Ok(0);
             }
-            let state = store.feed_state().map_err(failed)?;
-            let mut changes: Vec<ServedChange> = live
-                .index
-                .places
-                .iter()
-                .filter_map(|place| {
-                    ServedChange::from_recorded(
-                        place.id(),
-                        state.places.get(place.id()),
-                        live.served(place.id()),
-                    )
-                })
-                .collect();
-            let mut closed: Vec<(&String, _)> = state
-                .places
-                .iter()
-                .filter(|(id, _)| live.place_record(id).is_none())
-                .collect();
-            closed.sort_by(|a, b| a.0.cmp(b.0));
-            changes.extend(closed.into_iter().filter_map(|(id, recorded)| {
-                ServedChange::from_recorded(id, Some(recorded), None)
-            }));
-            changes
+            live.changes_from_feed(&store.feed_state().map_err(failed)?)
         }
     };
     live.feed_seq = store
         .record_served(&changes, &live.served_hash())
         .map_err(failed)?;
+    live.feed_unrecorded = Some(Vec::new());
     Ok(changes.len())
+}
+
+impl LiveIndex {
+    /// What differs between what the feed last recorded of the places `ids` (`state`) and
+    /// this index.
+    fn changes_of_places(
+        &self,
+        state: &crate::changes::feed::FeedState,
+        ids: &[String],
+    ) -> Vec<ServedChange> {
+        ids.iter()
+            .filter_map(|id| ServedChange::from_recorded(id, state.places.get(id), self.served(id)))
+            .collect()
+    }
+
+    /// What differs between what the feed last recorded of each place (`state`) and this
+    /// index: its places the feed does not record as they are, then the places the feed has on
+    /// the map that it does not show, by id.
+    fn changes_from_feed(&self, state: &crate::changes::feed::FeedState) -> Vec<ServedChange> {
+        let mut changes: Vec<ServedChange> = self
+            .index
+            .places
+            .iter()
+            .filter_map(|place| {
+                ServedChange::from_recorded(
+                    place.id(),
+                    state.places.get(place.id()),
+                    self.served(place.id()),
+                )
+            })
+            .collect();
+        let mut closed: Vec<(&String, _)> = state
+            .places
+            .iter()
+            .filter(|(id, _)| self.place_record(id).is_none())
+            .collect();
+        closed.sort_by(|a, b| a.0.cmp(b.0));
+        changes.extend(
+            closed
+                .into_iter()
+                .filter_map(|(id, recorded)| ServedChange::from_recorded(id, Some(recorded), None)),
+        );
+        changes
+    }
 }
 
 /// The places of `source` with the accepted `changes` applied, closed ones left out: what
