@@ -90,54 +90,6 @@ pub fn chord_between(a: &[f64; 3], b: &[f64; 3]) -> f64 {
     (dx * dx + dy * dy + dz * dz).sqrt()
 }
 
-/// A box around the unit vectors of every position of the rectangle `[west, south, east,
-/// north]` (degrees, west at most east), as its lowest and highest corners: what an R-tree of
-/// unit vectors is asked for the places of a rectangle. Exact but for a margin of rounding.
-#[must_use]
-pub fn unit_box(rect: [f64; 4]) -> ([f64; 3], [f64; 3]) {
-    let [west, south, east, north] = rect;
-    let (south, north) = (south.max(-90.0), north.min(90.0));
-    // cos(latitude) ≥ 0 over the band; its extremes at the ends, or 1 at the equator.
-    let (cos_s, cos_n) = (south.to_radians().cos(), north.to_radians().cos());
-    let cos_min = cos_s.min(cos_n);
-    let cos_max = if south <= 0.0 && north >= 0.0 {
-        1.0
-    } else {
-        cos_s.max(cos_n)
-    };
-    // The extremes of cos and sin of the longitude over [west, east]: at its ends, or where
-    // they reach ±1 inside it.
-    let extremes = |f: fn(f64) -> f64, peaks: &[(f64, f64)]| {
-        let (a, b) = (f(west.to_radians()), f(east.to_radians()));
-        let (mut low, mut high) = (a.min(b), a.max(b));
-        for &(at, value) in peaks {
-            if west <= at && at <= east {
-                low = low.min(value);
-                high = high.max(value);
-            }
-        }
-        (low, high)
-    };
-    let (cos_lon_min, cos_lon_max) =
-        extremes(f64::cos, &[(0.0, 1.0), (180.0, -1.0), (-180.0, -1.0)]);
-    let (sin_lon_min, sin_lon_max) = extremes(f64::sin, &[(90.0, 1.0), (-90.0, -1.0)]);
-    // A product of a factor within [cos_min, cos_max] (not negative) and one within [low, high].
-    let product = |low: f64, high: f64| {
-        (
-            (cos_min * low).min(cos_max * low),
-            (cos_min * high).max(cos_max * high),
-        )
-    };
-    let (x_min, x_max) = product(cos_lon_min, cos_lon_max);
-    let (y_min, y_max) = product(sin_lon_min, sin_lon_max);
-    let (z_min, z_max) = (south.to_radians().sin(), north.to_radians().sin());
-    const MARGIN: f64 = 1e-9;
-    (
-        [x_min - MARGIN, y_min - MARGIN, z_min - MARGIN],
-        [x_max + MARGIN, y_max + MARGIN, z_max + MARGIN],
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,33 +140,6 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn a_rectangle_s_unit_box_holds_its_positions() {
-        for rect in [
-            [-5.0, 42.0, 8.0, 51.0],
-            [-10.0, -10.0, 10.0, 10.0],
-            [170.0, -80.0, 180.0, -60.0],
-            [-180.0, -90.0, 180.0, 90.0],
-            [80.0, 1.0, 100.0, 2.0],
-        ] {
-            let (low, high) = unit_box(rect);
-            for i in 0..=20 {
-                for j in 0..=20 {
-                    let lon = rect[0] + (rect[2] - rect[0]) * f64::from(i) / 20.0;
-                    let lat = rect[1] + (rect[3] - rect[1]) * f64::from(j) / 20.0;
-                    let unit = unit_vector(lon, lat);
-                    assert!(
-                        (0..3).all(|k| low[k] <= unit[k] && unit[k] <= high[k]),
-                        "{rect:?}: {lon} {lat}"
-                    );
-                }
-            }
-        }
-        // Tight: a small rectangle's box is small.
-        let (low, high) = unit_box([0.0, 45.0, 0.1, 45.1]);
-        assert!((0..3).all(|k| high[k] - low[k] < 0.003), "{low:?} {high:?}");
     }
 
     #[test]

@@ -151,24 +151,6 @@ impl PlaceTree {
             )
     }
 
-    /// The ordinals of the places whose unit vectors lie in the box from `low` to `high` (see
-    /// [`crate::geo::unit_box`]), each with its unit vector, in no order.
-    pub fn in_box(
-        &self,
-        low: [f64; 3],
-        high: [f64; 3],
-    ) -> impl Iterator<Item = (u32, &[f64; 3])> + '_ {
-        let envelope = rstar::AABB::from_corners(low, high);
-        self.base
-            .locate_in_envelope(&envelope)
-            .filter_map(|p| Some((self.now(p)?, p.geom())))
-            .chain(
-                self.added
-                    .locate_in_envelope(&envelope)
-                    .map(|p| (p.data, p.geom())),
-            )
-    }
-
     /// The ordinals of places, nearest first.
     pub fn nearest(&self, longitude: f64, latitude: f64) -> impl Iterator<Item = u32> + '_ {
         let centre = unit_vector(longitude, latitude);
