@@ -143,8 +143,10 @@ enum Command {
 /// What `lieux export --pmtiles` writes.
 #[derive(Args, Debug, Clone)]
 struct TileArgs {
-    /// The map's filters, as the query string of a tile URL (`services=…&departement=49`,
-    /// `open_at=2026-12-24T10:00`; not `open_now`): the archive holds that map's tiles.
+    /// The map's filters and what its features carry, as the query string of a tile URL
+    /// (`services=…&departement=49`, `open_at=2026-12-24T10:00`, `cluster_by=…`,
+    /// `cluster_counts=services`, `fields=nom,services`; not `open_now`): the archive holds
+    /// that map's tiles.
     #[arg(long, requires = "pmtiles", default_value = "")]
     filter: String,
     /// The lowest zoom of the archive.
@@ -743,10 +745,24 @@ fn export_pmtiles(data: &DataArgs, args: &TileArgs, out: &Path) -> anyhow::Resul
                     .context("cannot load the index")?,
             };
             let loaded = started.elapsed();
-            let filter = crate::tiles::map_filter_of(&args.filter, &live).map_err(|error| {
-                anyhow::anyhow!("--filter {:?}: {}", args.filter, error.message)
-            })?;
-            (loaded, live.write_pmtiles(&filter, &pmtiles, out))
+            let (filter, content) =
+                crate::tiles::drawn_map_of(&args.filter, &live).map_err(|error| {
+                    anyhow::anyhow!("--filter {:?}: {}", args.filter, error.message)
+                })?;
+            let mut pmtiles = pmtiles;
+            if let Some(fields) = content.fields {
+                if args.tile_properties == TilePropertiesArg::Id {
+                    bail!(
+                        "--filter {:?} names fields: not with --tile-properties id",
+                        args.filter
+                    );
+                }
+                pmtiles.properties = TileProperties::Chosen(fields);
+            }
+            (
+                loaded,
+                live.write_pmtiles(&filter, content.counts, &pmtiles, out),
+            )
         }
     };
     let written = written.with_context(|| format!("cannot write {}", out.display()))?;

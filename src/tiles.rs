@@ -337,21 +337,26 @@ impl RouteParams for DrawnParams {
     }
 }
 
-/// The map filter of a tile URL's query string, as the tile routes read it (the filters and
-/// `open_at`): what `lieux export --pmtiles --filter` writes the tiles of. `open_now` is refused,
-/// as an archive is made once and read long after.
+/// The map of a tile URL's query string and what its features carry, as the tile routes read
+/// them (the filters, `open_at`, `cluster_by`, `cluster_counts`, `fields`): what
+/// `lieux export --pmtiles --filter` writes the tiles of. `open_now` is refused, as an archive
+/// is made once and read long after.
 ///
 /// # Errors
 /// What a tile route refuses, and `open_now`.
-pub fn map_filter_of(query: &str, live: &LiveIndex) -> Result<MapFilter, ApiError> {
-    let asked: MapParams = crate::params::params_of(query, &Limits::default())?;
-    if asked.opening.is_some_and(|opening| opening.at.is_none()) {
+pub fn drawn_map_of(query: &str, live: &LiveIndex) -> Result<(MapFilter, MapContent), ApiError> {
+    let asked: DrawnParams = crate::params::params_of(query, &Limits::default())?;
+    if asked
+        .map
+        .opening
+        .is_some_and(|opening| opening.at.is_none())
+    {
         return Err(ApiError::new(
             ErrorCode::InvalidParameter,
             "open_now: an archive is made once; name a time with open_at",
         ));
     }
-    Ok(asked.on(live))
+    Ok((asked.map.on(live), asked.content))
 }
 
 /// `Cache-Control` for an answer that holds until `fresh_until` (local time), when it is

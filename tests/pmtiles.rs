@@ -96,12 +96,14 @@ fn export(archive: &Path, filter: &str, extra: &[&str]) -> String {
 }
 
 const AIDE: &str = "services=Aide%20aux%20d%C3%A9marches%20administratives&departement=49";
+/// Donut clusters on a light map: counts of the services in clusters, two place properties.
+const DONUTS: &str = "departement=49&cluster_counts=services&fields=nom,services";
 
 #[test]
 fn every_tile_the_reader_returns_is_the_servers_tile() {
     let dir = tempfile::tempdir().unwrap();
     let server = bundled_server();
-    for filter in ["", AIDE] {
+    for filter in ["", AIDE, DONUTS] {
         let archive = dir.path().join("lieux.pmtiles");
         let said = export(&archive, filter, &[]);
         assert!(said.contains("wrote "), "{said}");
@@ -265,6 +267,8 @@ fn what_an_archive_cannot_hold_is_refused() {
         ("open_now=true", ["0", "14"], "open_now"),
         ("servises=Cuisine", ["0", "14"], "unknown parameter"),
         ("services=Cuisine", ["0", "14"], "services"),
+        ("cluster_counts=couleurs", ["0", "14"], "cluster_counts"),
+        ("fields=nom,couleur", ["0", "14"], "fields"),
         ("", ["9", "3"], "--minzoom 9 and --maxzoom 3"),
         ("", ["0", "23"], "--maxzoom 23"),
     ] {

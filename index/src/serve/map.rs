@@ -449,6 +449,12 @@ impl ClusterCounts {
             .collect()
     }
 
+    /// The property names of the counts, by value.
+    #[must_use]
+    pub fn properties(&self) -> &[String] {
+        &self.keys
+    }
+
     /// Adds the counts of the cluster `id` to its feature.
     fn add_to(&self, id: u64, sink: &mut impl PropertySink) {
         for &(value, count) in self.tally.of(id) {

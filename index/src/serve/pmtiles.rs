@@ -20,9 +20,10 @@ use lieux_tiles::{ClusterOptions, TileCoord, TileJson, VectorLayer};
 use rayon::prelude::*;
 use serde_json::json;
 
-use super::map::{MapContent, MapFilter, PlaceMap, TileProperties};
+use super::map::{ClusterCounts, MapContent, MapFilter, PlaceMap, TileProperties};
 use super::tiles::gzip;
 use super::LiveIndex;
+use crate::search::facets::Facet;
 use crate::store::PlaceIndex;
 use crate::{Error, Result};
 
@@ -86,7 +87,9 @@ fn beside(path: &Path, suffix: &str) -> PathBuf {
 
 impl LiveIndex {
     /// Writes the tiles of `filter`'s map at the zooms of `options` as a PMTiles archive at
-    /// `out`, replaced only once wholly written.
+    /// `out`, replaced only once wholly written. With `counts`, clusters carry the counts of
+    /// that vocabulary's values (`cluster_counts`), as the server's tiles do: a hub can publish
+    /// a map of donut clusters on a static host.
     ///
     /// # Errors
     /// When the filter cannot be matched, a tile cannot be encoded, no tile holds anything, or
@@ -94,18 +97,33 @@ impl LiveIndex {
     pub fn write_pmtiles(
         &self,
         filter: &MapFilter,
+        counts: Option<Facet>,
         options: &PmtilesOptions,
         out: &Path,
     ) -> Result<PmtilesWritten> {
         let map = self.map(filter)?;
-        let content = MapContent::default();
+        let content = MapContent {
+            counts,
+            fields: match options.properties {
+                TileProperties::Chosen(fields) => Some(fields),
+                TileProperties::All | TileProperties::Id => None,
+            },
+        };
         let tilejson = self.tilejson(
             String::new(),
             filter,
             options.attribution.as_deref(),
             &content,
         );
-        write(&self.index, &map, &tilejson, options, out)
+        let counts = self.cluster_counts(filter, &map, &content);
+        write(
+            &self.index,
+            &map,
+            counts.as_deref(),
+            &tilejson,
+            options,
+            out,
+        )
     }
 }
 
@@ -134,13 +152,15 @@ pub fn write_pmtiles_of_index(
         super::bounds(index),
         options.properties,
     );
-    write(index, &map, &tilejson, options, out)
+    write(index, &map, None, &tilejson, options, out)
 }
 
-/// The archive of `map`'s tiles (places of `index`) described by `tilejson`.
+/// The archive of `map`'s tiles (places of `index`, clusters with `counts` when given)
+/// described by `tilejson`.
 fn write(
     index: &PlaceIndex,
     map: &PlaceMap,
+    counts: Option<&ClusterCounts>,
     tilejson: &TileJson,
     options: &PmtilesOptions,
     out: &Path,
@@ -161,7 +181,7 @@ fn write(
             let made: Vec<Result<Vec<u8>>> = chunk
                 .par_iter()
                 .map(|&(_, coord)| {
-                    let plain = map.tile_with(index, coord, options.properties, None)?;
+                    let plain = map.tile_with(index, coord, options.properties, counts)?;
                     Ok(if plain.is_empty() {
                         plain
                     } else {
@@ -178,7 +198,7 @@ fn write(
         }
         writer.flush().map_err(io(&data_path))?;
         drop(writer);
-        let head = pmtiles::finish(&data, &description(tilejson, options))?;
+        let head = pmtiles::finish(&data, &description(tilejson, options, counts))?;
         let partial = beside(out, ".partial");
         let mut file = File::create(&partial).map_err(io(&partial))?;
         file.write_all(&head).map_err(io(&partial))?;
@@ -204,14 +224,28 @@ fn write(
 
 /// The header's description and the metadata of an archive described by `tilejson`: its name,
 /// description, attribution and `vector_layers` (of the properties the tiles carry).
-fn description(tilejson: &TileJson, options: &PmtilesOptions) -> Description {
-    let layer = VectorLayer::places(
+fn description(
+    tilejson: &TileJson,
+    options: &PmtilesOptions,
+    counts: Option<&ClusterCounts>,
+) -> Description {
+    let mut layer = VectorLayer::places(
         options
             .properties
             .fields()
             .into_iter()
             .map(|name| (name, "String")),
     );
+    // The counts in clusters, and the server's words for them.
+    if let Some(counts) = counts {
+        for key in counts.properties() {
+            layer.fields.insert(key.clone(), "Number".to_owned());
+        }
+        layer.description = tilejson
+            .vector_layers
+            .first()
+            .and_then(|served| served.description.clone());
+    }
     let metadata = json!({
         "name": tilejson.name,
         "description": tilejson.description,
