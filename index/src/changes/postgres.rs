@@ -114,6 +114,8 @@ const FEED_LOCK: i64 = 0x6c69_6575_785f_6665;
 pub const CHANNEL: &str = "lieux_changes";
 /// How long connecting may take before the store is said unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long data sent to the database may go unacknowledged before the connection is said lost.
+const UNANSWERED_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often a listener reads the log's last decision when it hears nothing.
 const LISTEN_POLL: Duration = Duration::from_secs(1);
 
@@ -553,6 +555,13 @@ impl PostgresStore {
             .map_err(|e| storage(format!("{}: {e}", shown(url))))?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        // A database that stops answering without closing the connection (a network cut)
+        // fails the call in seconds, as a refused connection does, instead of when TCP gives
+        // up on its retransmissions (a quarter of an hour): the node then says it lost the
+        // store, and the requests that need the store do not wait behind its lock.
+        if config.get_tcp_user_timeout().is_none() {
+            config.tcp_user_timeout(UNANSWERED_TIMEOUT);
         }
         config.application_name("lieux");
         let mut client = connect(&config)?;
