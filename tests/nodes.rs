@@ -394,3 +394,56 @@ fn get_status(base: &str, path: &str) -> u16 {
             status
         })
 }
+
+#[test]
+fn a_node_reaches_its_store_over_tls_and_refuses_a_certificate_it_cannot_trust() {
+    // The database takes TLS connections only on its port.
+    let (postgres, authority) = Postgres::start_with_tls();
+    let tmp = tempfile::tempdir().unwrap();
+    let tls = format!(
+        "{}?sslmode=require&sslrootcert={}",
+        postgres.url(),
+        authority.display()
+    );
+    let token = token_file(tmp.path(), TOKEN);
+    let a = Server::start(&[
+        &"--store",
+        &tls,
+        &"--state-dir",
+        &tmp.path().join("a"),
+        &"--admin-token-file",
+        &token,
+        &"--rate-limit",
+        &"write=off",
+    ]);
+    let store = store_health(&a);
+    assert_eq!(store["connected"], true, "{store}");
+    let (renamed, _, _) = first_place(&a, "mediatheque");
+    accept_on(
+        &a,
+        &json!({ "kind": "update", "place_id": renamed, "fields": { "nom": "Médiathèque chiffrée" } }),
+    );
+    assert_eq!(field_of(&a, &renamed, "nom"), "Médiathèque chiffrée");
+
+    // In the clear, the database refuses; with TLS but no authority to trust, lieux refuses.
+    let out = tmp.path().join("places.csv");
+    for (url, says) in [
+        (postgres.url(), "no pg_hba.conf entry"),
+        (format!("{}?sslmode=require", postgres.url()), "certificate"),
+    ] {
+        let output = crate::support::lieux(&[&"export", &"--store", &url, &"--out", &out]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{url}: {stderr}");
+        assert!(stderr.contains(says), "{url}: {stderr}");
+    }
+    // With the authority, the export reads the change accepted over TLS.
+    let output = crate::support::lieux(&[&"export", &"--store", &tls, &"--out", &out]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(std::fs::read_to_string(&out)
+        .unwrap()
+        .contains("Médiathèque chiffrée"));
+}

@@ -8,7 +8,8 @@
 #    orientation sheet's PDF and QR code, python3-feedparser for the Atom feed's, gdal-bin
 #    (ogrinfo, ogr2ogr) and python3-owslib, the OGC API – Features clients of tests/ogc.rs, and
 #    nginx-light, the static host of the published map's test and the load balancer of the
-#    several nodes' (tests/nodes.rs), postgresql-15, their shared store (with apt-get, as root
+#    several nodes' (tests/nodes.rs), postgresql-15, their shared store, and openssl, the
+#    certificates of its TLS test (with apt-get, as root
 #    or through sudo), and the page's npm packages (`npm ci` in web/,
 #    which build.rs needs to build the page, and the browser tests to drive chromium and
 #    audit the page with axe-core);
@@ -43,11 +44,11 @@ if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null || ! co
   || ! command -v zbarimg >/dev/null || ! /usr/bin/python3 -c 'import feedparser' 2>/dev/null \
   || ! command -v ogrinfo >/dev/null || ! command -v ogr2ogr >/dev/null \
   || ! /usr/bin/python3 -c 'import owslib.ogcapi.features' 2>/dev/null \
-  || ! [ -x /usr/sbin/nginx ] || ! [ -x /usr/lib/postgresql/15/bin/initdb ]; then
-  echo "tests/run.sh: installing Debian's chromium (the page's browser tests), poppler-utils and zbar-tools (the orientation sheet's PDF and QR code), python3-feedparser (the Atom feed's reader), gdal-bin and python3-owslib (OGC API – Features clients) nginx-light (the static host of a map published as PMTiles, the load balancer of several nodes) and postgresql-15 (their shared store)" >&2
+  || ! [ -x /usr/sbin/nginx ] || ! [ -x /usr/lib/postgresql/15/bin/initdb ] || ! command -v openssl >/dev/null; then
+  echo "tests/run.sh: installing Debian's chromium (the page's browser tests), poppler-utils and zbar-tools (the orientation sheet's PDF and QR code), python3-feedparser (the Atom feed's reader), gdal-bin and python3-owslib (OGC API – Features clients) nginx-light (the static host of a map published as PMTiles, the load balancer of several nodes) and postgresql-15 (their shared store), with openssl (its test certificates)" >&2
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update -qq
-  as_root apt-get install -y -qq chromium poppler-utils zbar-tools python3-feedparser gdal-bin python3-owslib nginx-light postgresql-15 >/dev/null
+  as_root apt-get install -y -qq chromium poppler-utils zbar-tools python3-feedparser gdal-bin python3-owslib nginx-light postgresql-15 openssl >/dev/null
 fi
 if ! command -v npm >/dev/null; then
   echo "tests/run.sh: Node.js 20+ and npm are needed to build the page (apt-get install nodejs npm)" >&2

@@ -681,6 +681,101 @@ impl Postgres {
         postgres
     }
 
+    /// Makes a cluster that accepts only TLS connections on its port, with a certificate for
+    /// 127.0.0.1 signed by an authority of its own (made by `openssl`), and starts it: the
+    /// authority's PEM file.
+    pub fn start_with_tls() -> (Self, PathBuf) {
+        let postgres = Self::start();
+        postgres.stop();
+        let data = postgres.data();
+        let authority = postgres.dir.path().join("authority.pem");
+        let openssl = |args: &[&str]| {
+            let output = Command::new("openssl")
+                .args(args)
+                .current_dir(postgres.dir.path())
+                .output()
+                .expect("openssl runs");
+            assert!(output.status.success(), "openssl {args:?}: {output:?}");
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=lieux tests authority",
+            "-keyout",
+            "authority.key",
+            "-out",
+            "authority.pem",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+        ]);
+        std::fs::write(
+            postgres.dir.path().join("san.ext"),
+            "subjectAltName = IP:127.0.0.1\n",
+        )
+        .unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "authority.pem",
+            "-CAkey",
+            "authority.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+            "-out",
+            "server.crt",
+        ]);
+        for file in ["server.crt", "server.key"] {
+            let from = postgres.dir.path().join(file);
+            let to = Path::new(&data).join(file);
+            std::fs::copy(&from, &to).unwrap();
+            if Self::as_root() {
+                let status = Command::new("chown")
+                    .arg("postgres")
+                    .arg(&to)
+                    .status()
+                    .unwrap();
+                assert!(status.success());
+            }
+            std::fs::set_permissions(&to, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                .unwrap();
+        }
+        let conf = Path::new(&data).join("postgresql.conf");
+        let mut settings = std::fs::read_to_string(&conf).unwrap();
+        settings
+            .push_str("\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
+        std::fs::write(&conf, settings).unwrap();
+        // TLS or nothing on the port; the unix socket stays for PostgreSQL's own tools.
+        std::fs::write(
+            Path::new(&data).join("pg_hba.conf"),
+            "local all all trust\nhostssl all all 127.0.0.1/32 trust\n",
+        )
+        .unwrap();
+        postgres.resume();
+        (postgres, authority)
+    }
+
     /// `postgres://postgres@127.0.0.1:PORT/postgres`.
     pub fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)

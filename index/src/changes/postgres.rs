@@ -27,6 +27,12 @@
 //!
 //! A write returns once PostgreSQL's `COMMIT` returned, with `synchronous_commit` on: what the
 //! server acknowledges is on the database's disk.
+//!
+//! With `sslmode=require` in the URL, every connection is encrypted (TLS by rustls) and the
+//! database's certificate is checked against the system's root certificates and, when the URL
+//! names one as libpq does (`sslrootcert=FILE`), the authority of that PEM file; the host
+//! name of the URL must be the certificate's. Otherwise connections are in the clear, for a
+//! database on the same machine or a private network.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -122,6 +128,7 @@ const LISTEN_POLL: Duration = Duration::from_secs(1);
 /// A change store in PostgreSQL, shared by every server given the same URL.
 pub struct PostgresStore {
     config: postgres::Config,
+    connector: Connector,
     /// The URL without its password, for messages.
     shown: String,
     client: Mutex<Option<Client>>,
@@ -185,10 +192,24 @@ fn pg(error: postgres::Error) -> ChangeError {
     let unreachable = error.is_closed()
         || matches!(class, Some("08" | "57"))
         || std::error::Error::source(&error).is_some_and(|source| source.is::<std::io::Error>());
+    // The driver says only "db error" of what the database said: its words, and its code.
+    let said = match error.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => {
+            // And of a failed connection, only its kind: the cause follows.
+            let mut said = error.to_string();
+            let mut cause = std::error::Error::source(&error);
+            while let Some(source) = cause {
+                said = format!("{said}: {source}");
+                cause = source.source();
+            }
+            said
+        }
+    };
     if unreachable {
-        ChangeError::Unavailable(error.to_string())
+        ChangeError::Unavailable(said)
     } else {
-        ChangeError::Storage(error.to_string())
+        ChangeError::Storage(said)
     }
 }
 
@@ -522,8 +543,86 @@ fn migrate(client: &mut Client) -> ChangeResult<()> {
 }
 
 /// A connection with the settings every one needs: a commit is on disk when it returns.
-fn connect(config: &postgres::Config) -> ChangeResult<Client> {
-    let mut client = config.connect(NoTls).map_err(pg)?;
+/// How connections to the database are made: in the clear, or encrypted.
+#[derive(Clone)]
+enum Connector {
+    Plain,
+    Tls(tokio_postgres_rustls::MakeRustlsConnect),
+}
+
+impl Connector {
+    /// TLS when `config` requires it, trusting the system's roots and `root_file`'s.
+    fn of(config: &postgres::Config, root_file: Option<&str>) -> ChangeResult<Self> {
+        if config.get_ssl_mode() != postgres::config::SslMode::Require {
+            if root_file.is_some() {
+                return Err(storage(
+                    "sslrootcert is given without sslmode=require: say sslmode=require",
+                ));
+            }
+            return Ok(Self::Plain);
+        }
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+        if let Some(file) = root_file {
+            use rustls::pki_types::pem::PemObject as _;
+            let certificates = rustls::pki_types::CertificateDer::pem_file_iter(file)
+                .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+                .map_err(|e| storage(format!("sslrootcert {file}: {e}")))?;
+            if certificates.is_empty() {
+                return Err(storage(format!("sslrootcert {file}: no certificate")));
+            }
+            let (_, refused) = roots.add_parsable_certificates(certificates);
+            if refused > 0 {
+                return Err(storage(format!(
+                    "sslrootcert {file}: {refused} certificate(s) that are not authorities"
+                )));
+            }
+        }
+        // ring builds with a C compiler alone (aws-lc, rustls's default, wants more); what it
+        // lacks, deprecated for, is post-quantum key exchange.
+        #[allow(deprecated)]
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| storage(e.to_string()))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(Self::Tls(tokio_postgres_rustls::MakeRustlsConnect::new(
+            tls,
+        )))
+    }
+}
+
+/// `url` without libpq's `sslrootcert=FILE` (which the driver does not read), and that file.
+fn without_root_file(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), None);
+    };
+    let mut file = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.strip_prefix("sslrootcert=") {
+            Some(value) => {
+                file = Some(value.to_owned());
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let url = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    (url, file)
+}
+
+fn connect(config: &postgres::Config, connector: &Connector) -> ChangeResult<Client> {
+    let mut client = match connector {
+        Connector::Plain => config.connect(NoTls),
+        Connector::Tls(tls) => config.connect(tls.clone()),
+    }
+    .map_err(pg)?;
     client
         .batch_execute("SET synchronous_commit = on")
         .map_err(pg)?;
@@ -550,9 +649,11 @@ impl PostgresStore {
     /// A URL that does not parse; [`ChangeError::Unavailable`] when the database cannot be
     /// reached; [`ChangeError::TooNew`] for a schema of a later release.
     pub fn open(url: &str) -> ChangeResult<Self> {
-        let mut config: postgres::Config = url
+        let (driver_url, root_file) = without_root_file(url);
+        let mut config: postgres::Config = driver_url
             .parse()
             .map_err(|e| storage(format!("{}: {e}", shown(url))))?;
+        let connector = Connector::of(&config, root_file.as_deref())?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
@@ -564,13 +665,14 @@ impl PostgresStore {
             config.tcp_user_timeout(UNANSWERED_TIMEOUT);
         }
         config.application_name("lieux");
-        let mut client = connect(&config)?;
+        let mut client = connect(&config, &connector)?;
         migrate(&mut client)?;
         let link = Arc::new(LinkState::default());
         link.reached();
         link.heard(last_decision(&mut client)?);
         Ok(Self {
             config,
+            connector,
             shown: shown(url),
             client: Mutex::new(Some(client)),
             link,
@@ -607,12 +709,13 @@ impl PostgresStore {
     /// When no thread can be started.
     pub fn listen(&self, heard: impl Fn(u64) + Send + 'static) -> std::io::Result<()> {
         let config = self.config.clone();
+        let connector = self.connector.clone();
         let link = Arc::clone(&self.link);
         std::thread::Builder::new()
             .name("lieux-listen".to_owned())
             .spawn(move || loop {
                 // Either way it ends, the connection is lost: try again shortly.
-                let _ = listen_once(&config, &link, &heard);
+                let _ = listen_once(&config, &connector, &link, &heard);
                 link.lost();
                 std::thread::sleep(Duration::from_millis(500));
             })
@@ -630,7 +733,7 @@ impl PostgresStore {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if slot.as_ref().is_none_or(Client::is_closed) {
             *slot = None;
-            match connect(&self.config) {
+            match connect(&self.config, &self.connector) {
                 Ok(client) => *slot = Some(client),
                 Err(error) => {
                     self.link.lost();
@@ -672,10 +775,11 @@ impl PostgresStore {
 /// One connection of [`PostgresStore::listen`], until it fails.
 fn listen_once(
     config: &postgres::Config,
+    connector: &Connector,
     link: &LinkState,
     heard: &impl Fn(u64),
 ) -> ChangeResult<()> {
-    let mut client = connect(config)?;
+    let mut client = connect(config, connector)?;
     client
         .batch_execute(&format!("LISTEN {CHANNEL}"))
         .map_err(pg)?;
@@ -988,6 +1092,37 @@ mod tests {
     use super::*;
     use crate::changes::conformance::{accept, update};
     use std::process::Command;
+
+    #[test]
+    fn libpq_s_sslrootcert_is_taken_out_of_the_url_for_the_driver() {
+        for (url, left, file) in [
+            ("postgres://u@h/db", "postgres://u@h/db", None),
+            (
+                "postgres://u@h/db?sslmode=require&sslrootcert=/etc/ca.pem",
+                "postgres://u@h/db?sslmode=require",
+                Some("/etc/ca.pem"),
+            ),
+            (
+                "postgres://u@h/db?sslrootcert=ca.pem&sslmode=require&application_name=x",
+                "postgres://u@h/db?sslmode=require&application_name=x",
+                Some("ca.pem"),
+            ),
+            (
+                "postgres://u@h/db?sslrootcert=ca.pem",
+                "postgres://u@h/db",
+                Some("ca.pem"),
+            ),
+        ] {
+            let (kept, root) = without_root_file(url);
+            assert_eq!((kept.as_str(), root.as_deref()), (left, file), "{url}");
+        }
+        // An authority without TLS asked is a mistake, said at once.
+        let config: postgres::Config = "postgres://u@h/db".parse().unwrap();
+        assert!(matches!(
+            Connector::of(&config, Some("ca.pem")),
+            Err(ChangeError::Storage(message)) if message.contains("sslmode=require")
+        ));
+    }
 
     const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
 
