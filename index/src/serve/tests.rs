@@ -380,6 +380,40 @@ fn answers(live: &LiveIndex, tiles: &BTreeSet<TileCoord>) -> Vec<String> {
             serde_json::to_string(&asked.results.facets).unwrap()
         ));
     }
+    // Within a polygon with a hole around Angers (blocks taken whole or place by place,
+    // their spheres and the places' positions patched by batches), alone and with text.
+    let ring = |lon: f64, lat: f64, r: f64| -> crate::polygon::Ring {
+        let mut ring: crate::polygon::Ring = (0..12)
+            .map(|k| {
+                let angle = std::f64::consts::TAU * f64::from(k) / 12.0;
+                (lon + r * angle.cos(), lat + r * 0.7 * angle.sin())
+            })
+            .collect();
+        ring.push(ring[0]);
+        ring
+    };
+    let polygon = std::sync::Arc::new(crate::polygon::Polygons::new(vec![vec![
+        ring(-0.55, 47.47, 1.5),
+        ring(-0.55, 47.47, 0.05),
+    ]]));
+    for q in [None, Some("mediatheque")] {
+        let request = SearchRequest {
+            filter: PlaceFilter {
+                q: q.map(str::to_owned),
+                polygon: Some(std::sync::Arc::clone(&polygon)),
+                ..PlaceFilter::default()
+            },
+            limit: 20,
+            ..SearchRequest::default()
+        };
+        let asked = live.search(&request).unwrap();
+        out.push(format!(
+            "polygon {q:?}: {} {:?} {}",
+            asked.results.total,
+            ids(&asked.results.hits),
+            serde_json::to_string(&asked.results.facets).unwrap()
+        ));
+    }
     out.push(live.attribution().to_owned());
     // Completion: communes (their counts and centres), services, names.
     for q in ["an", "mediath", "numer", "fablab"] {
