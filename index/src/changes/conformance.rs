@@ -6,6 +6,7 @@ use super::feed::{FeedQuery, FeedRow, FeedScope, Served, ServedChange, Territory
 use super::{
     ChangeError, ChangeStore, ContributionKind, Decision, Fields, Selection, Status, Submission,
 };
+use crate::place::Place;
 
 pub(crate) fn update(place_id: &str, telephone: &str) -> Submission {
     Submission {
@@ -113,18 +114,27 @@ pub(crate) fn a_place_takes_a_bounded_number_of_pending_contributions(store: &dy
     store.submit(&update("b", "+33241000000"), 2).unwrap();
 }
 
+/// `place` as an index serves it, with no notice.
+fn served(place: &Place) -> Served<'_> {
+    Served {
+        place,
+        notices: &[],
+    }
+}
+
+/// What the feed says of `places` appearing on the map.
+fn created(places: &[Place]) -> Vec<ServedChange> {
+    places
+        .iter()
+        .filter_map(|p| ServedChange::between(None, Some(served(p))))
+        .collect()
+}
+
 pub(crate) fn the_feed_answers_each_place_once_with_its_last_row_up_to_the_index_asked(
     store: &dyn ChangeStore,
 ) {
     let places = crate::ingest::generate::test_places(3, 7);
-    let served = |place| Served {
-        place,
-        notices: &[],
-    };
-    let created: Vec<ServedChange> = places
-        .iter()
-        .filter_map(|p| ServedChange::between(None, Some(served(p))))
-        .collect();
+    let created = created(&places);
     assert_eq!(store.record_served(&created, "a").unwrap(), 3);
     let mut renamed = places[0].clone();
     renamed.texts = renamed.texts.with(crate::place::TextField::Nom, "Renommé");
@@ -200,14 +210,7 @@ pub(crate) fn the_log_position_is_the_last_decision(store: &dyn ChangeStore) {
 
 pub(crate) fn a_shared_feed_moves_forward_only_and_appends_what_differs(store: &dyn ChangeStore) {
     let places = crate::ingest::generate::test_places(2, 3);
-    let served = |place| Served {
-        place,
-        notices: &[],
-    };
-    let created: Vec<ServedChange> = places
-        .iter()
-        .filter_map(|p| ServedChange::between(None, Some(served(p))))
-        .collect();
+    let created = created(&places);
     // The first index to record, at the log's decision 2, records every place.
     let first = store
         .record_shared(2, "a", None, &mut |state, ids| {
