@@ -10,11 +10,15 @@
 # 2. Accept to visible with accepts started 5 a second whatever the server does (an open loop:
 #    several moderators at once, `accept.py --rate 5`), for SECONDS: the accepts taken together
 #    form batches.
-# 3. The tile and search workloads of benches/ab.sh at 16 connections for SECONDS each, without
-#    accepts, then with accepts started 5 a second, the same paths: requests/s, p99, failed
-#    answers and the tile cache's hit rate (benches/live/cache_hits.py), and the server's peak
-#    RSS: at rest is the peak while both read workloads were served once, before any change
-#    (warm caches), against the peak over the whole run.
+# 3. The tile and search workloads of benches/ab.sh at 16 connections, in windows of SECONDS
+#    without accepts and with accepts started 5 a second, alternating, three of each, the same
+#    paths: requests/s, p99, failed answers and the tile cache's hit rate
+#    (benches/live/cache_hits.py). These accepts do not
+#    wait to see their change (`accept.py --no-wait`): a round that polls /search and a tile
+#    until it does is a read load of its own, which the run without accepts does not have.
+#    The server's peak RSS: at rest is the peak while both read workloads were served once,
+#    before any change (warm caches), against the peak of each part of the run (the kernel's
+#    peak is reset between parts, /proc/PID/clear_refs).
 # 4. The stages of the batches the server applied, from its log (benches/live/stages.py).
 # Prints a Markdown report. Not in CI.
 set -euo pipefail
@@ -45,6 +49,13 @@ for workload in tiles search; do
   wrk_paths "$port" "$work/$workload" 16 5 "$work/warm.log" > /dev/null
 done
 resting=$(peak_rss_mib "$server")
+# The peak of the part of the run since the last call, then a new part starts.
+peaks=()
+part_peak() {
+  peaks+=("$1 $(peak_rss_mib "$server") MiB")
+  echo 5 > "/proc/$server/clear_refs"
+}
+part_peak "at rest"
 
 echo "Accept to visible, $rounds rounds back to back (\`benches/live/accept.py $base TOKEN $rounds\`):"
 echo
@@ -52,6 +63,7 @@ echo '```'
 python3 benches/live/accept.py "$base" "$token" "$rounds" | tail -3
 echo '```'
 echo
+part_peak "renames back to back"
 
 # The tile cache's hit rate of the last window (benches/live/cache_hits.py), with the swaps of
 # index it saw; searches ask no tile.
@@ -67,6 +79,7 @@ echo '```'
 python3 benches/live/accept.py "$base" "$token" "$move_rounds" --move --seed 3 | tail -3
 echo '```'
 echo
+part_peak "moves back to back"
 
 rate_rounds=$(( seconds * 5 ))
 echo "Accept to visible, $rate_rounds accepts started 5 a second (\`benches/live/accept.py $base TOKEN $rate_rounds --rate 5\`):"
@@ -75,33 +88,50 @@ echo '```'
 python3 benches/live/accept.py "$base" "$token" "$rate_rounds" --rate 5 --seed 5 | tail -3
 echo '```'
 echo
+part_peak "5 a second"
 
-echo "| workload, 16 connections, ${seconds} s | accepts | requests/s | p99 ms | errors | accepts done | tile-cache hit rate |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
+# Windows without and with accepts alternate, three of each per workload: on a shared machine
+# two windows minutes apart differ by more than what accepting costs.
+window() { # ACCEPTS(0|1): one window of the workload; prints "rps p99 errors accepts hit_rate"
+  local accepter=
+  if [ "$1" = 1 ]; then
+    python3 benches/live/accept.py "$base" "$token" 100000 --rate 5 --no-wait --seed "$RANDOM" \
+      > "$work/accepts.log" 2>&1 &
+    accepter=$!
+    pids+=("$accepter")
+  fi
+  python3 benches/live/cache_hits.py "$base" "$seconds" > "$work/hits" &
+  local hits=$!
+  read -r rps _ p99 _ errors < <(wrk_paths "$port" "$work/$workload" 16 "$seconds" "$work/wrk.log")
+  wait "$hits"
+  local done_=0
+  if [ -n "$accepter" ]; then
+    kill "$accepter" 2>/dev/null || true
+    wait "$accepter" 2>/dev/null || true
+    # The accepts already taken are applied before the next window starts.
+    until curl -fsS "$base/metrics" | grep -q '^lieux_reload_running 0'; do sleep 0.2; done
+    done_=$(grep -c '^[0-9]' "$work/accepts.log" || true)
+  fi
+  echo "$rps $p99 $errors $done_ $(hit_rate)"
+}
+echo "| workload, 16 connections, ${seconds} s | without accepts: requests/s, p99 ms, errors, hit rate | with 5 accepts a second: requests/s, p99 ms, errors, accepts, hit rate | ratio |"
+echo "| --- | --- | --- | ---: |"
 for workload in tiles search; do
-  # Warm the caches the same way for both runs.
+  # Warm the caches the same way for every window.
   wrk_paths "$port" "$work/$workload" 16 2 "$work/warm.log" > /dev/null
-  python3 benches/live/cache_hits.py "$base" "$seconds" > "$work/hits" &
-  hits=$!
-  read -r rps _ p99 _ errors < <(wrk_paths "$port" "$work/$workload" 16 "$seconds" "$work/wrk.log")
-  wait "$hits"
-  echo "| $workload | none | $rps | $p99 | $errors | 0 | $(hit_rate) |"
-  python3 benches/live/accept.py "$base" "$token" 100000 --rate 5 --seed "$RANDOM" \
-    > "$work/accepts.log" 2>&1 &
-  accepter=$!
-  pids+=("$accepter")
-  python3 benches/live/cache_hits.py "$base" "$seconds" > "$work/hits" &
-  hits=$!
-  read -r rps _ p99 _ errors < <(wrk_paths "$port" "$work/$workload" 16 "$seconds" "$work/wrk.log")
-  wait "$hits"
-  kill "$accepter" 2>/dev/null || true
-  wait "$accepter" 2>/dev/null || true
-  # The accepts already taken are applied before the next window starts.
-  until curl -fsS "$base/metrics" | grep -q '^lieux_reload_running 0'; do sleep 0.2; done
-  done_=$(grep -c '^[0-9]' "$work/accepts.log" || true)
-  echo "| $workload | 5 a second | $rps | $p99 | $errors | $done_ | $(hit_rate) |"
+  sum_without=0 sum_with=0
+  for pair in 1 2 3; do
+    read -r rps0 p990 errors0 _ hits0 < <(window 0)
+    read -r rps1 p991 errors1 done1 hits1 < <(window 1)
+    sum_without=$(( sum_without + rps0 )) sum_with=$(( sum_with + rps1 ))
+    ratio=$(awk -v a="$rps1" -v b="$rps0" 'BEGIN { printf "%.0f%%", 100 * a / b }')
+    echo "| $workload ($pair) | $rps0, $p990, $errors0, $hits0 | $rps1, $p991, $errors1, $done1, $hits1 | $ratio |"
+  done
+  ratio=$(awk -v a="$sum_with" -v b="$sum_without" 'BEGIN { printf "%.0f%%", 100 * a / b }')
+  echo "| $workload, the three together | $(( sum_without / 3 )) | $(( sum_with / 3 )) | **$ratio** |"
+  part_peak "$workload with and without accepts"
 done
 echo
-echo "Server RSS: $loaded MiB after loading; $resting MiB at rest (the peak while serving both read workloads, no change yet); peak $(peak_rss_mib "$server") MiB over the run."
+echo "Server RSS: $loaded MiB after loading; peaks, each part of the run: $(IFS=';'; echo "${peaks[*]}" | sed 's/;/; /g')."
 echo
 python3 benches/live/stages.py "$work/serve.log"

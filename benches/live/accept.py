@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Times a moderator's accept until the change is visible, against a running lieux server.
 
-    benches/live/accept.py BASE_URL TOKEN ROUNDS [--every SECONDS | --rate PER_SECOND] [--seed S] [--move]
+    benches/live/accept.py BASE_URL TOKEN ROUNDS [--every SECONDS | --rate PER_SECOND] [--seed S] [--move] [--no-wait]
 
 Each round proposes a new name holding a word of its own for a place chosen at random (the
 nearest place to a seeded position over France), then, from the moment the accept request is
@@ -15,8 +15,9 @@ moves each place about 20 m east (a new position: the cluster hierarchy changes)
 asked is the one of its new position. `--rate` starts
 PER_SECOND rounds a second whatever the server does (an open loop: several moderators
 deciding at once), each on a connection of its own polling every 50 ms, and lines come as
-rounds end. Only the
-standard library.
+rounds end. `--no-wait` only proposes and accepts: no round waits to see its change, so that
+what a read workload loses while changes are applied is not also the polling's load (visible
+is then the accept's answer). Only the standard library.
 """
 import argparse
 import http.client
@@ -58,7 +59,7 @@ TAKEN = set()
 TAKEN_LOCK = threading.Lock()
 
 
-def one_round(base, admin, seed, round_, lat, lon, poll, move=False):
+def one_round(base, admin, seed, round_, lat, lon, poll, move=False, wait=True):
     """Proposes and accepts a new name for the place nearest (lat, lon) that no other round
     took (two rounds renaming one place would each wait for its own name), and waits until it
     is visible: (accept ms, visible ms, health ms)."""
@@ -87,7 +88,7 @@ def one_round(base, admin, seed, round_, lat, lon, poll, move=False):
     status, body = ask(conn, "POST", f"/admin/contributions/{contribution}/accept", "{}", admin)
     assert status == 200, body
     answered = time.monotonic()
-    while True:
+    while wait:
         assert time.monotonic() - sent < 600, f"round {round_}: not visible after 10 minutes"
         status, found = ask(conn, "GET", f"/search?q={word}&limit=1")
         assert status == 200, found
@@ -114,6 +115,7 @@ def main():
     parser.add_argument("--rate", type=float, default=0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--move", action="store_true")
+    parser.add_argument("--no-wait", dest="wait", action="store_false")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     admin = {"Authorization": f"Bearer {args.token}", "Content-Type": "application/json"}
@@ -125,7 +127,7 @@ def main():
         # read load of their own.
         poll = 0.05 if args.rate else 0.001
         accept, visible, health = one_round(
-            args.base, admin, args.seed, round_, lat, lon, poll, args.move
+            args.base, admin, args.seed, round_, lat, lon, poll, args.move, args.wait
         )
         with lock:
             accepts.append(accept)
