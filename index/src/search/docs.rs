@@ -47,29 +47,83 @@ impl DocMap {
     /// # Errors
     /// When the fast field is missing, or a document has no key or one no place has.
     pub fn build(searcher: &Searcher, places: usize, keys: &DocKeys) -> tantivy::Result<Self> {
+        Self::of_segments(searcher, places, |segment_ord, reader| {
+            Self::read_segment(segment_ord, reader, places, keys)
+        })
+    }
+
+    /// The map of `searcher`, the text index of an index changed in place from the one this
+    /// map is of, whose places went where `ordinal_now` says (see
+    /// [`crate::store::amend::Amended`]). A segment this map already knows holds the same
+    /// documents, some of them deleted since: each keeps its place, at its new ordinal, with no
+    /// fast field read. The others (the segment of recent places, written again by each batch)
+    /// are read as [`DocMap::build`] reads them.
+    ///
+    /// # Errors
+    /// As [`DocMap::build`], and when a document still alive belongs to a place gone.
+    pub fn amended(
+        &self,
+        searcher: &Searcher,
+        places: usize,
+        keys: &DocKeys,
+        ordinal_now: &[Option<u32>],
+    ) -> tantivy::Result<Self> {
+        Self::of_segments(searcher, places, |segment_ord, reader| {
+            let known = self
+                .segments
+                .iter()
+                .position(|id| *id == reader.segment_id())
+                .map(|at| &self.ordinals[at])
+                .filter(|ordinals| ordinals.len() == reader.max_doc() as usize);
+            let Some(known) = known else {
+                return Self::read_segment(segment_ord, reader, places, keys);
+            };
+            let alive = reader.alive_bitset();
+            let mut of_doc = Vec::with_capacity(known.len());
+            for (doc, &was) in (0u32..).zip(known) {
+                let deleted = was == Self::DELETED || alive.is_some_and(|a| a.is_deleted(doc));
+                let now = if deleted {
+                    Self::DELETED
+                } else {
+                    ordinal_now
+                        .get(was as usize)
+                        .copied()
+                        .flatten()
+                        .ok_or_else(|| {
+                            tantivy::TantivyError::InternalError(format!(
+                                "document {doc} of segment {segment_ord} is of a place gone"
+                            ))
+                        })?
+                };
+                of_doc.push(now);
+            }
+            Ok(of_doc)
+        })
+    }
+
+    /// The map of the segments of `searcher`, each segment's ordinals by document given by
+    /// `segment_ordinals(segment_ord, reader)`.
+    fn of_segments(
+        searcher: &Searcher,
+        places: usize,
+        mut segment_ordinals: impl FnMut(u32, &SegmentReader) -> tantivy::Result<Vec<u32>>,
+    ) -> tantivy::Result<Self> {
         let missing = DocAddress::new(u32::MAX, u32::MAX);
         let mut addresses = vec![missing; places];
         let mut segments = Vec::new();
         let mut ordinals = Vec::new();
         for (segment_ord, reader) in (0u32..).zip(searcher.segment_readers()) {
-            let column = reader.fast_fields().u64(TextFields::ORDINAL)?;
-            let mut of_doc = Vec::with_capacity(reader.max_doc() as usize);
-            let alive = reader.alive_bitset();
-            for doc in 0..reader.max_doc() {
-                if alive.is_some_and(|alive| alive.is_deleted(doc)) {
-                    of_doc.push(Self::DELETED);
+            let of_doc = segment_ordinals(segment_ord, reader)?;
+            for (doc, &ordinal) in (0u32..).zip(&of_doc) {
+                if ordinal == Self::DELETED {
                     continue;
                 }
-                let ordinal = column
-                    .first(doc)
-                    .and_then(|key| keys.ordinal(key, places))
-                    .ok_or_else(|| {
-                        tantivy::TantivyError::InternalError(format!(
-                            "document {doc} of segment {segment_ord} has no valid ordinal"
-                        ))
-                    })?;
-                addresses[ordinal as usize] = DocAddress::new(segment_ord, doc);
-                of_doc.push(ordinal);
+                let address = addresses.get_mut(ordinal as usize).ok_or_else(|| {
+                    tantivy::TantivyError::InternalError(format!(
+                        "document {doc} of segment {segment_ord} is of place {ordinal}, of {places}"
+                    ))
+                })?;
+                *address = DocAddress::new(segment_ord, doc);
             }
             segments.push(reader.segment_id());
             ordinals.push(of_doc);
@@ -85,6 +139,40 @@ impl DocMap {
             addresses,
             free: Arc::default(),
         })
+    }
+
+    /// The ordinal of each document of one segment, read from its `ordinal` fast field.
+    fn read_segment(
+        segment_ord: u32,
+        reader: &SegmentReader,
+        places: usize,
+        keys: &DocKeys,
+    ) -> tantivy::Result<Vec<u32>> {
+        let column = reader.fast_fields().u64(TextFields::ORDINAL)?;
+        let alive = reader.alive_bitset();
+        (0..reader.max_doc())
+            .map(|doc| {
+                if alive.is_some_and(|alive| alive.is_deleted(doc)) {
+                    return Ok(Self::DELETED);
+                }
+                column
+                    .first(doc)
+                    .and_then(|key| keys.ordinal(key, places))
+                    .ok_or_else(|| {
+                        tantivy::TantivyError::InternalError(format!(
+                            "document {doc} of segment {segment_ord} has no valid ordinal"
+                        ))
+                    })
+            })
+            .collect()
+    }
+
+    /// Whether both map the same documents to the same places.
+    #[cfg(test)]
+    pub(crate) fn same_as(&self, other: &Self) -> bool {
+        self.segments == other.segments
+            && self.ordinals == other.ordinals
+            && self.addresses == other.addresses
     }
 
     /// The number of segments.

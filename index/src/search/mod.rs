@@ -455,6 +455,44 @@ impl SearchIndex {
     pub fn with_text(index: &PlaceIndex, parts: PlaceStructures) -> Result<Self> {
         let searcher = index.reader.searcher();
         let docs = DocMap::build(&searcher, index.places.len(), &index.keys)?;
+        let services = ServiceDocs::build(&parts.facets, &docs);
+        Ok(Self::assembled(index, searcher, docs, services, parts))
+    }
+
+    /// [`SearchIndex::with_text`] for `index`, changed in place from the index these
+    /// structures are of, its places gone where `ordinal_now` says
+    /// ([`crate::store::amend::Amended`]): the documents of the text index's first segment
+    /// keep their places, and the services' bitmaps are patched where places changed, instead
+    /// of reading a million documents and facet rows again.
+    ///
+    /// # Errors
+    /// When the text index does not map back to the places.
+    pub fn amended_with_text(
+        &self,
+        index: &PlaceIndex,
+        parts: PlaceStructures,
+        ordinal_now: &[Option<u32>],
+    ) -> Result<Self> {
+        let searcher = index.reader.searcher();
+        let places = index.places.len();
+        let docs = self
+            .docs
+            .amended(&searcher, places, &index.keys, ordinal_now)?;
+        let changed = crate::store::amend::changed_ordinals(ordinal_now, places);
+        let services = self
+            .services
+            .amended(&parts.facets, &docs, &self.docs, &changed);
+        Ok(Self::assembled(index, searcher, docs, services, parts))
+    }
+
+    /// The search structures of `index` from their parts.
+    fn assembled(
+        index: &PlaceIndex,
+        searcher: Searcher,
+        docs: DocMap,
+        services: ServiceDocs,
+        parts: PlaceStructures,
+    ) -> Self {
         let PlaceStructures {
             ids,
             schedules,
@@ -465,8 +503,8 @@ impl SearchIndex {
             blocks,
             reader,
         } = parts;
-        Ok(Self {
-            services: ServiceDocs::build(&facets, &docs),
+        Self {
+            services,
             scratch: need::BitmapPool::new(index.places.len()),
             docs,
             expansions: Expansions::new(
@@ -483,7 +521,16 @@ impl SearchIndex {
             positions,
             blocks,
             reader,
-        })
+        }
+    }
+
+    /// Whether the maps between places and documents, and the services' bitmaps, are what a
+    /// fresh read of `index`'s text index and facet rows makes (a batch patches them).
+    #[cfg(test)]
+    pub(crate) fn text_maps_as_read(&self, index: &PlaceIndex) -> bool {
+        let docs = DocMap::build(&self.searcher, index.places.len(), &index.keys).unwrap();
+        let services = ServiceDocs::build(&self.facets, &docs);
+        self.docs.same_as(&docs) && self.services.same_as(&services)
     }
 
     /// The query reader.
@@ -496,6 +543,12 @@ impl SearchIndex {
     #[cfg(test)]
     pub(crate) fn id_table(&self) -> &[(u64, u32)] {
         &self.ids
+    }
+
+    /// Each place's longitude and latitude, by ordinal.
+    #[must_use]
+    pub fn positions(&self) -> &[(f64, f64)] {
+        &self.positions
     }
 
     /// The freshness of the place `ordinal` on the day these structures were built.

@@ -44,29 +44,147 @@ impl ServiceDocs {
     /// array, where the places are a million records apart in memory), as documents of `docs`.
     #[must_use]
     pub fn build(facets: &FacetColumns, docs: &DocMap) -> Self {
-        let services = Service::ALL.len();
         let len = facets.len();
-        let mut by_ordinal = vec![vec![0u64; len.div_ceil(64)]; services];
+        let mut by_ordinal = vec![vec![0u64; len.div_ceil(64)]; Service::ALL.len()];
         for ordinal in 0..len {
-            for service in facets.row(ordinal as u32).services().iter() {
-                by_ordinal[service.index()][ordinal / 64] |= 1 << (ordinal % 64);
+            Self::set_services(&mut by_ordinal, facets, ordinal as u32);
+        }
+        let segments = (0..docs.segment_count())
+            .map(|segment| Self::read_segment(facets, docs.segment_ordinals(segment)))
+            .collect();
+        Self::of_segments(docs, segments, by_ordinal)
+    }
+
+    /// These bitmaps after a batch changed the places at `changed` (see
+    /// [`crate::store::amend::Moved::changed`]), `facets` and `docs` being the new index's and
+    /// `docs_before` this one's: the bitmaps of ordinals are patched at the changed ordinals,
+    /// those of a segment both indexes have lose the documents deleted since, and only the
+    /// other segments (the recent places') are read from the facet rows. What a batch costs
+    /// then follows what it changed, not the million places it did not.
+    #[must_use]
+    pub fn amended(
+        &self,
+        facets: &FacetColumns,
+        docs: &DocMap,
+        docs_before: &DocMap,
+        changed: &[u32],
+    ) -> Self {
+        let len = facets.len();
+        let mut by_ordinal = self.places.clone();
+        for bitmap in &mut by_ordinal {
+            bitmap.resize(len.div_ceil(64), 0);
+            if !len.is_multiple_of(64) {
+                // Places beyond the new end (closed) offer nothing.
+                if let Some(last) = bitmap.last_mut() {
+                    *last &= (1 << (len % 64)) - 1;
+                }
             }
         }
-        let mut documents: Vec<Vec<Vec<u64>>> = vec![Vec::new(); services];
-        let mut counts = vec![Vec::new(); services];
-        let segments = (0..docs.segment_count()).map(|segment| docs.segment_ordinals(segment));
-        for ordinals in segments {
-            let mut bitmaps = vec![vec![0u64; ordinals.len().div_ceil(64)]; services];
-            let mut offering = vec![0u32; services];
-            for (doc, &ordinal) in ordinals.iter().enumerate() {
-                if ordinal == DocMap::DELETED {
-                    continue;
+        for &ordinal in changed {
+            for bitmap in &mut by_ordinal {
+                bitmap[ordinal as usize / 64] &= !(1 << (ordinal % 64));
+            }
+            Self::set_services(&mut by_ordinal, facets, ordinal);
+        }
+        let segments = (0..docs.segment_count())
+            .map(|segment| {
+                let ordinals = docs.segment_ordinals(segment);
+                let known = docs_before
+                    .segments()
+                    .iter()
+                    .position(|id| *id == docs.segments()[segment])
+                    .filter(|&at| docs_before.segment_ordinals(at).len() == ordinals.len());
+                match known {
+                    Some(at) => {
+                        self.segment_less_deleted(at, docs_before.segment_ordinals(at), ordinals)
+                    }
+                    None => Self::read_segment(facets, ordinals),
                 }
-                for service in facets.row(ordinal).services().iter() {
-                    bitmaps[service.index()][doc / 64] |= 1 << (doc % 64);
-                    offering[service.index()] += 1;
+            })
+            .collect();
+        Self::of_segments(docs, segments, by_ordinal)
+    }
+
+    /// Whether both hold the same bitmaps and counts.
+    #[cfg(test)]
+    pub(crate) fn same_as(&self, other: &Self) -> bool {
+        self.segments == other.segments
+            && self.counts == other.counts
+            && self.places == other.places
+            && self
+                .documents
+                .iter()
+                .zip(&other.documents)
+                .all(|(mine, theirs)| mine[..] == theirs[..])
+    }
+
+    /// Sets the bits of the services the place `ordinal` offers.
+    fn set_services(by_ordinal: &mut [Vec<u64>], facets: &FacetColumns, ordinal: u32) {
+        for service in facets.row(ordinal).services().iter() {
+            by_ordinal[service.index()][ordinal as usize / 64] |= 1 << (ordinal % 64);
+        }
+    }
+
+    /// The bitmaps of one segment (`ordinals` by document) by service, and how many of its
+    /// documents offer each, read from the facet rows.
+    fn read_segment(facets: &FacetColumns, ordinals: &[u32]) -> (Vec<Vec<u64>>, Vec<u32>) {
+        let services = Service::ALL.len();
+        let mut bitmaps = vec![vec![0u64; ordinals.len().div_ceil(64)]; services];
+        let mut offering = vec![0u32; services];
+        for (doc, &ordinal) in ordinals.iter().enumerate() {
+            if ordinal == DocMap::DELETED {
+                continue;
+            }
+            for service in facets.row(ordinal).services().iter() {
+                bitmaps[service.index()][doc / 64] |= 1 << (doc % 64);
+                offering[service.index()] += 1;
+            }
+        }
+        (bitmaps, offering)
+    }
+
+    /// The bitmaps of this index's segment `at` (its ordinals by document `before`) without
+    /// the documents deleted since (those of `ordinals` that are [`DocMap::DELETED`]).
+    fn segment_less_deleted(
+        &self,
+        at: usize,
+        before: &[u32],
+        ordinals: &[u32],
+    ) -> (Vec<Vec<u64>>, Vec<u32>) {
+        let mut bitmaps: Vec<Vec<u64>> = self
+            .documents
+            .iter()
+            .map(|segments| segments[at].clone())
+            .collect();
+        let mut offering: Vec<u32> = self.counts.iter().map(|counts| counts[at]).collect();
+        let deleted_since = before
+            .iter()
+            .zip(ordinals)
+            .enumerate()
+            .filter(|(_, (&was, &now))| was != DocMap::DELETED && now == DocMap::DELETED);
+        for (doc, _) in deleted_since {
+            let bit = 1 << (doc % 64);
+            for (bitmap, count) in bitmaps.iter_mut().zip(&mut offering) {
+                if bitmap[doc / 64] & bit != 0 {
+                    bitmap[doc / 64] &= !bit;
+                    *count -= 1;
                 }
             }
+        }
+        (bitmaps, offering)
+    }
+
+    /// The structure, from each segment's bitmaps by service and counts, and the bitmaps of
+    /// ordinals.
+    fn of_segments(
+        docs: &DocMap,
+        segments: Vec<(Vec<Vec<u64>>, Vec<u32>)>,
+        by_ordinal: Vec<Vec<u64>>,
+    ) -> Self {
+        let services = Service::ALL.len();
+        let mut documents: Vec<Vec<Vec<u64>>> = vec![Vec::new(); services];
+        let mut counts = vec![Vec::new(); services];
+        for (bitmaps, offering) in segments {
             for (service, (bitmap, count)) in bitmaps.into_iter().zip(offering).enumerate() {
                 documents[service].push(bitmap);
                 counts[service].push(count);

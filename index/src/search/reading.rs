@@ -54,7 +54,8 @@ const UNITS: &[&str] = &[
 /// per département (to tell homonyms apart) and the words it knows (for "did you mean").
 #[derive(Debug)]
 pub struct QueryReader {
-    thesaurus: Thesaurus,
+    /// Shared with the readers of the indexes a batch makes of this one (as `everyday`).
+    thesaurus: Arc<Thesaurus>,
     gazetteer: &'static Gazetteer,
     places_per_departement: HashMap<String, u32>,
     /// Folded words of place names and communes, and the thesaurus's, with how often each is
@@ -62,7 +63,7 @@ pub struct QueryReader {
     lexicon: BTreeMap<String, u32>,
     /// Everyday words (the thesaurus's and the service labels'): a commune of one such word
     /// ("Ligné", "Cours") is read as a place only after "à", "près de"…
-    everyday: HashSet<String>,
+    everyday: Arc<HashSet<String>>,
 }
 
 /// A need the query names.
@@ -229,11 +230,11 @@ impl QueryReader {
             learn(word, 1, &mut lexicon);
         }
         Self {
-            thesaurus,
+            thesaurus: Arc::new(thesaurus),
             gazetteer: gazetteer(),
             places_per_departement,
             lexicon,
-            everyday,
+            everyday: Arc::new(everyday),
         }
     }
 
@@ -272,11 +273,11 @@ impl QueryReader {
             learn(place.commune(), 1, &mut lexicon);
         }
         Self {
-            thesaurus: self.thesaurus.clone(),
+            thesaurus: Arc::clone(&self.thesaurus),
             gazetteer: self.gazetteer,
             places_per_departement,
             lexicon,
-            everyday: self.everyday.clone(),
+            everyday: Arc::clone(&self.everyday),
         }
     }
 

@@ -25,8 +25,7 @@ use super::{fresh_dir, ChangesApplied, LiveIndex, LiveOptions, OwnedDir};
 use crate::changes::apply::{apply_onto, Applied, Places};
 use crate::changes::AcceptedChange;
 use crate::place::Place;
-use crate::search::SearchIndex;
-use crate::store::amend::Entry;
+use crate::store::amend::{Amended, Entry};
 use crate::store::Manifest;
 use crate::Result;
 
@@ -134,7 +133,11 @@ impl LiveIndex {
             });
             (amended, crate::join_scoped(whole))
         });
-        let (index, (parts, searched)) = amended?;
+        let Amended {
+            index,
+            beside: (parts, searched),
+            ordinal_now,
+        } = amended?;
         stages.push(("places copied and text index amended", amending.elapsed()));
         stages.push(("meanwhile: search structures of the places", searched));
         stages.push(if kept.is_some() {
@@ -146,7 +149,7 @@ impl LiveIndex {
             ("meanwhile: cluster hierarchy", clustered)
         });
         let searched = Instant::now();
-        let search = SearchIndex::with_text(&index, parts)?;
+        let search = self.search.amended_with_text(&index, parts, &ordinal_now)?;
         stages.push(("search structures of the text", searched.elapsed()));
         let mut live = Self::prepared(index, search, whole?, sources, stages, started, options)?;
         if let Some((_, stale)) = &kept {
@@ -280,15 +283,23 @@ impl Batch<'_> {
         }
     }
 
-    /// The places of the index the batch makes, in order.
-    fn entries(mut self) -> Vec<Entry> {
-        (0..self.len)
-            .map(|position| match self.slots.remove(&position) {
-                Some(Slot::New(place)) => Entry::New(Box::new(place)),
-                Some(Slot::Kept(ordinal)) => Entry::Kept(ordinal),
-                None => Entry::Kept(position),
-            })
-            .collect()
+    /// The places of the index the batch makes, in order: each position keeps its place but
+    /// the few the batch changed (one pass over the positions, then one write per change, not
+    /// a lookup in the changes per position).
+    fn entries(self) -> Vec<Entry> {
+        let mut entries: Vec<Entry> = (0..self.len).map(Entry::Kept).collect();
+        for (position, slot) in self.slots {
+            // A closure moves the last place into the closed one's position and drops the
+            // last slot: no slot is left beyond the new length.
+            debug_assert!(position < self.len, "a slot beyond the places");
+            if let Some(entry) = entries.get_mut(position as usize) {
+                *entry = match slot {
+                    Slot::New(place) => Entry::New(Box::new(place)),
+                    Slot::Kept(ordinal) => Entry::Kept(ordinal),
+                };
+            }
+        }
+        entries
     }
 }
 

@@ -205,7 +205,7 @@ impl LiveIndex {
         let held = whole.len();
         maps.insert(&MapFilter::default(), whole);
         let mut live = Self {
-            bounds: bounds(&index),
+            bounds: bounds(search.positions().iter().copied()),
             attribution: sources.attribution(),
             sources,
             search,
@@ -613,7 +613,9 @@ impl LiveIndex {
     /// Both hold their places in nearly the same order (a rebuild writes them along the same
     /// space-filling curve), so the two lists are walked side by side: a place is first looked
     /// for where the last one matched, and by id only when it is not there. A million places
-    /// are compared in one sequential pass, with a lookup per place inserted or removed.
+    /// are compared in one sequential pass, with a lookup per place inserted or removed. The
+    /// places a batch applied in place did not change are shared with the index it was made
+    /// from: they are told apart by pointer, and only the others field by field.
     #[must_use]
     pub fn changes_from(&self, before: &Self) -> Vec<ServedChange> {
         if self.served_hash() == before.served_hash() {
@@ -635,7 +637,10 @@ impl LiveIndex {
             if let Some(was) = was {
                 kept[was as usize] = true;
                 shift = was as isize - ordinal as isize;
-                let same = old[was as usize] == *place
+                // A place a batch did not change is the same record, shared: no need to compare
+                // its fields.
+                let was_place = &old[was as usize];
+                let same = (Arc::ptr_eq(was_place, place) || **was_place == **place)
                     && (!notices || before.notices_of(was) == self.notices_of(ordinal));
                 if same {
                     continue;
@@ -1059,16 +1064,13 @@ fn tilejson_of(
     document
 }
 
-fn bounds(index: &PlaceIndex) -> Option<[f64; 4]> {
-    index.places.iter().fold(None, |b, p| {
+/// The bounding box of the places at `positions` (longitude, latitude). An index reads them
+/// from its search structures' column, in a row, rather than from a million records.
+fn bounds(positions: impl IntoIterator<Item = (f64, f64)>) -> Option<[f64; 4]> {
+    positions.into_iter().fold(None, |b, (lon, lat)| {
         Some(match b {
-            None => [p.longitude, p.latitude, p.longitude, p.latitude],
-            Some([w, s, e, n]) => [
-                w.min(p.longitude),
-                s.min(p.latitude),
-                e.max(p.longitude),
-                n.max(p.latitude),
-            ],
+            None => [lon, lat, lon, lat],
+            Some([w, s, e, n]) => [w.min(lon), s.min(lat), e.max(lon), n.max(lat)],
         })
     })
 }

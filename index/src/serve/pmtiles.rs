@@ -149,7 +149,7 @@ pub fn write_pmtiles_of_index(
         String::new(),
         &MapFilter::default(),
         &attribution,
-        super::bounds(index),
+        super::bounds(index.places.iter().map(|p| (p.longitude, p.latitude))),
         options.properties,
     );
     write(index, &map, None, &tilejson, options, out)

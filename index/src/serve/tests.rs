@@ -606,6 +606,8 @@ proptest! {
             // The filtered map made and cached, for the batch to keep or drop.
             live.clusters(&one_service(), LngLatBbox::WORLD, 5, &MapContent::default()).unwrap();
             live = live.amended(&changes[..upto], work.path(), &options()).unwrap().unwrap();
+            // Patched, the places' documents and the services' bitmaps are what a read makes.
+            prop_assert!(live.search.text_maps_as_read(&live.index));
         }
         tiles.extend(tiles_of_places(&live));
         // A batch serves what a rebuild serves: the same places, in the same order, with the

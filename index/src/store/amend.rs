@@ -62,7 +62,7 @@ impl PlaceIndex {
         manifest: Manifest,
         dir: &Path,
         beside: impl FnOnce(Moved<'_>) -> T + Send,
-    ) -> Result<(Self, T)> {
+    ) -> Result<Amended<T>> {
         if entries.is_empty() {
             return Err(Error::NoPlaces);
         }
@@ -114,8 +114,8 @@ impl PlaceIndex {
             (crate::join_scoped(text), (tree, beside))
         });
         let (text, reader, fields, deleted) = text?;
-        Ok((
-            Self {
+        Ok(Amended {
+            index: Self {
                 manifest,
                 tree,
                 keys: DocKeys::new(keys, next, written),
@@ -127,7 +127,8 @@ impl PlaceIndex {
                 deleted,
             },
             beside,
-        ))
+            ordinal_now,
+        })
     }
 
     /// This index's text index, linked into `dir`, for the places `places` whose documents
@@ -193,6 +194,18 @@ impl PlaceIndex {
     }
 }
 
+/// An index changed in place ([`PlaceIndex::amended`]).
+pub struct Amended<T> {
+    /// The new index.
+    pub index: PlaceIndex,
+    /// What the work done beside the text index answered.
+    pub beside: T,
+    /// The new ordinal of each place of the index changed, by its ordinal there; `None` for a
+    /// place gone (closed, or replaced by a new version): what maps the documents its text
+    /// index kept to their places now.
+    pub ordinal_now: Vec<Option<u32>>,
+}
+
 /// The places of an index changed in place, and where the places of the index it was changed
 /// from went.
 #[derive(Clone, Copy, Debug)]
@@ -214,12 +227,17 @@ impl Moved<'_> {
     /// ordinal elsewhere holds at every other ordinal below both indexes' lengths.
     #[must_use]
     pub fn changed(&self) -> Vec<u32> {
-        (0..ordinal_of(self.places.len()))
-            .filter(|&ordinal| {
-                self.ordinal_now.get(ordinal as usize).copied().flatten() != Some(ordinal)
-            })
-            .collect()
+        changed_ordinals(self.ordinal_now, self.places.len())
     }
+}
+
+/// [`Moved::changed`], from where each place went (`ordinal_now`) and how many places there
+/// are now.
+#[must_use]
+pub fn changed_ordinals(ordinal_now: &[Option<u32>], places: usize) -> Vec<u32> {
+    (0..ordinal_of(places))
+        .filter(|&ordinal| ordinal_now.get(ordinal as usize).copied().flatten() != Some(ordinal))
+        .collect()
 }
 
 /// The ordinal of the place at `at`.
