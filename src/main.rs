@@ -2,8 +2,9 @@
 
 use clap::Parser;
 
-/// jemalloc, whose freed pages go back to the system after a few seconds, so that resident
-/// memory stays flat from reload to reload (glibc's per-thread arenas kept growing).
+/// jemalloc, whose freed pages go back to the system after a second (`.cargo/config.toml`), so
+/// that resident memory stays flat from reload to reload (glibc's per-thread arenas kept
+/// growing) and from batch to batch of accepted changes.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

@@ -322,7 +322,7 @@ impl ClusterIndex {
                 })
             })
             .collect();
-        let mut leaves: Vec<NewItem> = projected
+        let leaves: Vec<NewItem> = projected
             .into_iter()
             .enumerate()
             .filter_map(|(i, position)| Some((i, position?)))
@@ -339,28 +339,25 @@ impl ClusterIndex {
             Some(groups) => leaves.iter().map(|leaf| groups[leaf.id as usize]).collect(),
             None => Vec::new(),
         };
-        let (mut level, mut creation_order) = index.sort_level(options.max_zoom + 1, &mut leaves);
-        let mut items = leaves;
+        let (mut level, mut creation_order) = index.sort_level(options.max_zoom + 1, leaves);
 
         let mut neighbours = Vec::new();
         // Built from the deepest zoom up, then reversed.
         for zoom in (options.min_zoom..=options.max_zoom).rev() {
             let level_groups = groups_by_position(&item_groups, &creation_order);
-            let (mut new_items, parents_by_creation, new_groups) = index.cluster_level(
+            let (new_items, parents_by_creation, new_groups) = index.cluster_level(
                 &level,
                 &level_groups,
-                &items,
                 &creation_order,
                 zoom,
                 &mut neighbours,
             );
-            let (next, next_order) = index.sort_level(zoom, &mut new_items);
+            let (next, next_order) = index.sort_level(zoom, new_items);
             level.parents = parents_by_creation
                 .into_iter()
                 .map(|created| next_order[created as usize])
                 .collect();
             index.levels.push(std::mem::replace(&mut level, next));
-            items = new_items;
             creation_order = next_order;
             item_groups = new_groups;
         }
@@ -371,15 +368,14 @@ impl ClusterIndex {
 
     /// One greedy pass: clusters the items of `level` (zoom `zoom + 1`) for zoom `zoom`.
     ///
-    /// `items` are the level's items in creation order, `creation_order` their positions in the
-    /// level, and `groups` their groups by position (empty when not grouped). Returns the new
+    /// `creation_order` gives the positions of the level's items in the order they were
+    /// created, and `groups` their groups by position (empty when not grouped). Returns the new
     /// items in creation order, for each item of `level` (by position) the creation number of
     /// the new item it went into, and the new items' groups in creation order (when grouped).
     fn cluster_level(
         &self,
         level: &Level,
         groups: &[u32],
-        items: &[NewItem],
         creation_order: &[u32],
         zoom: u8,
         neighbours: &mut Vec<usize>,
@@ -406,11 +402,17 @@ impl ClusterIndex {
         // neighbour search per item would miss the cache on every step. The neighbourhoods
         // were found beforehand, in KD-tree order and in parallel; here the pass only skips
         // the neighbours already taken.
-        for (item, &seed) in items.iter().zip(creation_order) {
+        for &seed in creation_order {
             let seed = seed as usize;
             if taken[seed] {
                 continue;
             }
+            let item = &NewItem {
+                position: level.positions[seed],
+                count: level.counts[seed],
+                id: level.ids[seed],
+                created: 0,
+            };
             taken[seed] = true;
             let group = group_at(seed);
             if neighbourhoods.of(seed).is_empty() {
@@ -470,11 +472,9 @@ impl ClusterIndex {
         (new_items, parents, new_groups)
     }
 
-    /// Sorts a copy of new items into a level of zoom `zoom`, gives new clusters their ids
-    /// (in `items` too), and returns the level with, for each creation number, the item's
-    /// position in it.
-    fn sort_level(&self, zoom: u8, items: &mut [NewItem]) -> (Level, Vec<u32>) {
-        let mut sorted = items.to_vec();
+    /// Sorts new items into a level of zoom `zoom`, gives new clusters their ids, and returns
+    /// the level with, for each creation number, the item's position in it.
+    fn sort_level(&self, zoom: u8, mut sorted: Vec<NewItem>) -> (Level, Vec<u32>) {
         kdtree::sort(&mut sorted, |item| item.position);
         let mut creation_order = vec![0u32; sorted.len()];
         let mut level = Level {
@@ -487,9 +487,7 @@ impl ClusterIndex {
             let created = item.created as usize;
             creation_order[created] = position as u32;
             let id = if item.id == NEW_CLUSTER {
-                let id = self.cluster_id(zoom, position);
-                items[created].id = id;
-                id
+                self.cluster_id(zoom, position)
             } else {
                 item.id
             };

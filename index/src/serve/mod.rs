@@ -628,17 +628,23 @@ impl LiveIndex {
         let mut changes = Vec::new();
         for (ordinal, place) in (0u32..).zip(new) {
             let guess = isize::try_from(ordinal).unwrap_or(isize::MAX) + shift;
-            let aligned = usize::try_from(guess)
-                .ok()
-                .filter(|g| old.get(*g).is_some_and(|p| p.id() == place.id()));
+            // The very record where it was guessed (the places a batch did not change are
+            // shared): no id to read from a record a million others away.
+            let guessed = usize::try_from(guess).ok().filter(|g| g < &old.len());
+            if let Some(g) = guessed.filter(|g| Arc::ptr_eq(&old[*g], place)) {
+                kept[g] = true;
+                let was = u32::try_from(g).expect("fewer than 2^32 places");
+                if !notices || before.notices_of(was) == self.notices_of(ordinal) {
+                    continue;
+                }
+            }
+            let aligned = guessed.filter(|g| old[*g].id() == place.id());
             let was = aligned
                 .and_then(|g| u32::try_from(g).ok())
                 .or_else(|| before.search.ordinal_of(&before.index, place.id()));
             if let Some(was) = was {
                 kept[was as usize] = true;
                 shift = was as isize - ordinal as isize;
-                // A place a batch did not change is the same record, shared: no need to compare
-                // its fields.
                 let was_place = &old[was as usize];
                 let same = (Arc::ptr_eq(was_place, place) || **was_place == **place)
                     && (!notices || before.notices_of(was) == self.notices_of(ordinal));
