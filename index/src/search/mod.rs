@@ -273,16 +273,21 @@ impl TextQuery {
     }
 }
 
+/// The columns read by ordinal that a batch copies and patches.
+struct PlaceColumns {
+    facets: FacetColumns,
+    units: Vec<[f64; 3]>,
+    positions: Vec<(f64, f64)>,
+    blocks: Blocks,
+}
+
 /// The search structures made from the places alone, without the text index: what a batch of
 /// changes makes while its text index is amended ([`SearchIndex::with_text`] completes them).
 pub struct PlaceStructures {
     ids: Vec<(u64, u32)>,
     schedules: Schedules,
     suggester: Suggester,
-    facets: FacetColumns,
-    units: Vec<[f64; 3]>,
-    positions: Vec<(f64, f64)>,
-    blocks: Blocks,
+    columns: PlaceColumns,
     reader: QueryReader,
 }
 
@@ -319,10 +324,12 @@ impl PlaceStructures {
             ids,
             schedules,
             suggester,
-            facets,
-            units,
-            positions,
-            blocks,
+            columns: PlaceColumns {
+                facets,
+                units,
+                positions,
+                blocks,
+            },
             reader,
         }
     }
@@ -408,43 +415,59 @@ impl SearchIndex {
         let changed = moved.changed();
         let added = moved.new.iter().map(|ordinal| &*places[*ordinal as usize]);
         let reader = self.reader.amended(gone.iter().copied(), added);
-        let (ids, suggester, schedules) = std::thread::scope(|scope| {
-            let ids = scope.spawn(|| amended_id_table(&self.ids, moved));
-            let suggester = scope.spawn(|| self.suggester.patched(moved.before, places, &changed));
-            let schedules = self.schedules.patched(places, &changed);
-            (
-                crate::join_scoped(ids),
-                crate::join_scoped(suggester),
-                schedules,
-            )
+        // The id table, the completion data and the schedules on one side; the facet rows, the
+        // positions and the blocks made of them on the other.
+        let ((ids, suggester, schedules), columns) = std::thread::scope(|scope| {
+            let texts = scope.spawn(|| {
+                let suggester =
+                    scope.spawn(|| self.suggester.patched(moved.before, places, &changed));
+                let ids = amended_id_table(&self.ids, moved);
+                let schedules = self.schedules.patched(places, &changed);
+                (ids, crate::join_scoped(suggester), schedules)
+            });
+            let columns = self.amended_columns(places, &changed, freshness);
+            (crate::join_scoped(texts), columns)
         });
+        PlaceStructures {
+            ids,
+            schedules,
+            suggester,
+            columns,
+            reader,
+        }
+    }
+
+    /// The facet rows, units, positions and blocks of `places`, changed from this index's at
+    /// `changed`.
+    fn amended_columns(
+        &self,
+        places: &[Arc<Place>],
+        changed: &[u32],
+        freshness: &crate::freshness::FreshnessRule,
+    ) -> PlaceColumns {
         let today = schedules::now_local().date();
         let facets = self
             .facets
-            .patched(places, &changed, freshness, today)
+            .patched(places, changed, freshness, today)
             .unwrap_or_else(|| FacetColumns::build(places, freshness, today));
         let mut units = self.units[..self.units.len().min(places.len())].to_vec();
         units.resize(places.len(), [0.0; 3]);
         let mut positions = self.positions[..self.positions.len().min(places.len())].to_vec();
         positions.resize(places.len(), (0.0, 0.0));
-        for ordinal in &changed {
+        for ordinal in changed {
             let place = &places[*ordinal as usize];
             units[*ordinal as usize] = unit_vector(place.longitude, place.latitude);
             positions[*ordinal as usize] = (place.longitude, place.latitude);
         }
         let blocks = self
             .blocks
-            .patched(&units, &facets, &changed)
+            .patched(&units, &facets, changed)
             .unwrap_or_else(|| Blocks::build(&units, &facets));
-        PlaceStructures {
-            ids,
-            schedules,
-            suggester,
+        PlaceColumns {
             facets,
             units,
             positions,
             blocks,
-            reader,
         }
     }
 
@@ -455,7 +478,7 @@ impl SearchIndex {
     pub fn with_text(index: &PlaceIndex, parts: PlaceStructures) -> Result<Self> {
         let searcher = index.reader.searcher();
         let docs = DocMap::build(&searcher, index.places.len(), &index.keys)?;
-        let services = ServiceDocs::build(&parts.facets, &docs);
+        let services = ServiceDocs::build(&parts.columns.facets, &docs);
         Ok(Self::assembled(index, searcher, docs, services, parts))
     }
 
@@ -481,7 +504,7 @@ impl SearchIndex {
         let changed = crate::store::amend::changed_ordinals(ordinal_now, places);
         let services = self
             .services
-            .amended(&parts.facets, &docs, &self.docs, &changed);
+            .amended(&parts.columns.facets, &docs, &self.docs, &changed);
         Ok(Self::assembled(index, searcher, docs, services, parts))
     }
 
@@ -497,10 +520,13 @@ impl SearchIndex {
             ids,
             schedules,
             suggester,
-            facets,
-            units,
-            positions,
-            blocks,
+            columns:
+                PlaceColumns {
+                    facets,
+                    units,
+                    positions,
+                    blocks,
+                },
             reader,
         } = parts;
         Self {

@@ -18,7 +18,6 @@
 //! The places themselves stay in memory: nothing of them is written, as the change store holds
 //! what was changed and a restart builds the index again from it.
 
-use std::collections::HashSet;
 use std::fs;
 use std::path::Path;
 use std::sync::Arc;
@@ -149,18 +148,23 @@ impl PlaceIndex {
         register_analyzers(&text);
         let fields = TextFields::from_schema(&text.schema())?;
         let mut deleted = DeletedStats::clone(&self.deleted);
-        let mut deletes: HashSet<u64> = HashSet::new();
+        // One bit per key written at the rebuild: the delete query asks every document of the
+        // first segment whether its key is one of them (a hash lookup each was 40 ms at a
+        // million places, most of a batch's commit).
+        let mut deletes = vec![0u64; (written as usize).div_ceil(64)];
+        let mut deleting = false;
         for ordinal in gone {
             let key = self.keys.key(*ordinal);
             if key < written {
                 let document = fields.document(key, &self.places[*ordinal as usize]);
                 deleted.add(&text, &document)?;
-                deletes.insert(u64::from(key));
+                deletes[key as usize / 64] |= 1 << (key % 64);
+                deleting = true;
             }
         }
         let recent = || (0u32..).zip(keys).filter(|(_, key)| **key >= written);
         let had_recent = self.keys.of_ordinal.iter().any(|key| *key >= written);
-        if !deletes.is_empty() || had_recent || recent().next().is_some() {
+        if deleting || had_recent || recent().next().is_some() {
             let mut writer =
                 text.writer_with_num_threads::<tantivy::TantivyDocument>(1, BATCH_MEMORY)?;
             writer.set_merge_policy(Box::new(NoMergePolicy));
@@ -263,11 +267,22 @@ fn link_files(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The documents whose key is in a set or at least some key: what a batch deletes.
+/// The documents whose key is in a set (a bitmap of the keys below `from`) or at least `from`:
+/// what a batch deletes.
 #[derive(Clone, Debug)]
 struct KeySetQuery {
-    keys: Arc<HashSet<u64>>,
+    keys: Arc<Vec<u64>>,
     from: u64,
+}
+
+impl KeySetQuery {
+    /// Whether `key` (below `from`) is in the set.
+    fn has(&self, key: u64) -> bool {
+        usize::try_from(key / 64)
+            .ok()
+            .and_then(|word| self.keys.get(word))
+            .is_some_and(|word| word & 1 << (key % 64) != 0)
+    }
 }
 
 impl Query for KeySetQuery {
@@ -283,7 +298,7 @@ impl Weight for KeySetQuery {
             .filter(|doc| {
                 column
                     .first(*doc)
-                    .is_some_and(|key| key >= self.from || self.keys.contains(&key))
+                    .is_some_and(|key| key >= self.from || self.has(key))
             })
             .collect();
         Ok(Box::new(ConstScorer::new(DocList::new(docs), 0.0)))
