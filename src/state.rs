@@ -271,7 +271,6 @@ impl AppState {
         while running.is_some() {
             while self.admin.stale.load(Ordering::Acquire) {
                 actix_web::rt::time::sleep(took.min(MAX_PAUSE)).await;
-                self.admin.stale.store(false, Ordering::Release);
                 let started = Instant::now();
                 // Its errors are logged and counted; the index served stays.
                 let _ = self.build_and_swap(None, trigger).await;
