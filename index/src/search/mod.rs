@@ -1149,14 +1149,8 @@ impl SearchIndex {
         index: &PlaceIndex,
         request: &SearchRequest,
     ) -> Option<SearchResults> {
-        let filter = &request.filter;
-        let polygon = filter.polygon.as_ref()?;
-        if !self.facets.compile(filter).is_unfiltered()
-            || filter.has_codes()
-            || request.open.is_some()
-            || request.bbox.is_some()
-            || request.near.is_some()
-        {
+        let polygon = request.filter.polygon.as_ref()?;
+        if request.near.is_some() || !self.narrows_nothing_but_place(request) {
             return None;
         }
         let keep = request.offset.saturating_add(request.limit);
@@ -1210,9 +1204,14 @@ impl SearchIndex {
     /// Whether nothing but its text and a position narrow `request`: no bbox, polygon, codes,
     /// opening hours or facet filter.
     fn narrows_nothing_but_position(&self, request: &SearchRequest) -> bool {
+        request.filter.polygon.is_none() && self.narrows_nothing_but_place(request)
+    }
+
+    /// Whether nothing but its text, a position and a polygon narrow `request`: no bbox,
+    /// codes, opening hours or facet filter.
+    fn narrows_nothing_but_place(&self, request: &SearchRequest) -> bool {
         let filter = &request.filter;
         request.bbox.is_none()
-            && filter.polygon.is_none()
             && request.open.is_none()
             && !filter.has_codes()
             && self.facets.compile(filter).is_unfiltered()
@@ -1226,13 +1225,7 @@ impl SearchIndex {
         index: &PlaceIndex,
         request: &SearchRequest,
     ) -> Option<SearchResults> {
-        let filter = &request.filter;
-        if !self.facets.compile(filter).is_unfiltered()
-            || filter.has_codes()
-            || filter.polygon.is_some()
-            || request.open.is_some()
-            || request.bbox.is_some()
-        {
+        if !self.narrows_nothing_but_position(request) {
             return None;
         }
         let keep = request.offset.saturating_add(request.limit);

@@ -311,6 +311,16 @@ fn answers(live: &LiveIndex, tiles: &BTreeSet<TileCoord>) -> Vec<String> {
             .map(|(id, score)| format!("{id}:{score}"))
             .collect()
     };
+    // A search's total, hits and facets, after `label`.
+    let searched = |label: String, request: &SearchRequest| -> String {
+        let asked = live.search(request).unwrap();
+        format!(
+            "{label}: {} {:?} {}",
+            asked.results.total,
+            ids(&asked.results.hits),
+            serde_json::to_string(&asked.results.facets).unwrap()
+        )
+    };
     for q in [
         None,
         Some("mediatheque"),
@@ -335,13 +345,7 @@ fn answers(live: &LiveIndex, tiles: &BTreeSet<TileCoord>) -> Vec<String> {
                 limit: 20,
                 ..SearchRequest::default()
             };
-            let asked = live.search(&request).unwrap();
-            out.push(format!(
-                "search {q:?} {near:?}: {} {:?} {}",
-                asked.results.total,
-                ids(&asked.results.hits),
-                serde_json::to_string(&asked.results.facets).unwrap()
-            ));
+            out.push(searched(format!("search {q:?} {near:?}"), &request));
         }
     }
     // Opening hours (open on a Tuesday morning) and facet filters inside a radius (the blocks'
@@ -372,13 +376,7 @@ fn answers(live: &LiveIndex, tiles: &BTreeSet<TileCoord>) -> Vec<String> {
             limit: 20,
             ..SearchRequest::default()
         };
-        let asked = live.search(&request).unwrap();
-        out.push(format!(
-            "search {request:?}: {} {:?} {}",
-            asked.results.total,
-            ids(&asked.results.hits),
-            serde_json::to_string(&asked.results.facets).unwrap()
-        ));
+        out.push(searched(format!("search {request:?}"), &request));
     }
     // Within a polygon with a hole around Angers (blocks taken whole or place by place,
     // their spheres and the places' positions patched by batches), alone and with text.
@@ -406,13 +404,7 @@ fn answers(live: &LiveIndex, tiles: &BTreeSet<TileCoord>) -> Vec<String> {
             limit: 20,
             ..SearchRequest::default()
         };
-        let asked = live.search(&request).unwrap();
-        out.push(format!(
-            "polygon {q:?}: {} {:?} {}",
-            asked.results.total,
-            ids(&asked.results.hits),
-            serde_json::to_string(&asked.results.facets).unwrap()
-        ));
+        out.push(searched(format!("polygon {q:?}"), &request));
     }
     out.push(live.attribution().to_owned());
     // Completion: communes (their counts and centres), services, names.
