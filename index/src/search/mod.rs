@@ -50,9 +50,7 @@ use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query};
 use tantivy::{Searcher, Term};
 
 use crate::filter::PlaceFilter;
-use crate::geo::{
-    cap_rect, chord_between, chord_for_distance, distance_for_chord, haversine_m, unit_vector,
-};
+use crate::geo::{chord_between, chord_for_distance, distance_for_chord, haversine_m, unit_vector};
 use crate::place::Place;
 use crate::polygon::{Polygons, Relation};
 use crate::store::amend::Moved;
@@ -1105,19 +1103,18 @@ impl SearchIndex {
         mut visit: impl FnMut(PolygonPart),
     ) {
         let places = u32::try_from(index.places.len().min(self.positions.len())).unwrap_or(0);
-        let relation = |(centre, chord): (&[f64; 3], f64)| {
-            cap_rect(centre, chord).map_or(Relation::Across, |rect| polygon.relate(rect))
-        };
+        let relation =
+            |rect: Option<[f64; 4]>| rect.map_or(Relation::Across, |rect| polygon.relate(rect));
         for group in 0..self.blocks.groups() {
             if self.blocks.group_ordinals(group).end > places {
                 break;
             }
-            match relation(self.blocks.group_sphere(group)) {
+            match relation(self.blocks.group_rect(group)) {
                 Relation::Outside => {}
                 Relation::Inside => visit(PolygonPart::Group(group)),
                 Relation::Across => {
                     for block in self.blocks.group_blocks(group) {
-                        match relation(self.blocks.block_sphere(block)) {
+                        match relation(self.blocks.block_rect(block)) {
                             Relation::Outside => {}
                             Relation::Inside => visit(PolygonPart::Block(block)),
                             Relation::Across => {
@@ -2278,8 +2275,9 @@ mod tests {
         let relations: Vec<Relation> = (0..blocks.groups())
             .flat_map(|group| blocks.group_blocks(group))
             .map(|block| {
-                let (centre, chord) = blocks.block_sphere(block);
-                cap_rect(centre, chord).map_or(Relation::Across, |rect| polygon.relate(rect))
+                blocks
+                    .block_rect(block)
+                    .map_or(Relation::Across, |rect| polygon.relate(rect))
             })
             .collect();
         for relation in [Relation::Inside, Relation::Across, Relation::Outside] {
