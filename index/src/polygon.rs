@@ -51,9 +51,53 @@ struct Edge {
     y2: f64,
     /// `(x2 - x1) / (y2 - y1)`; unused for a horizontal edge, which no ray crosses.
     run_per_rise: f64,
+    /// The rectangle of the points the edge can hold, `[west, south, east, north]`: its own,
+    /// widened by the boundary's tolerance. Most edges of a band are not at a point's
+    /// latitude, or wholly west or east of it, which this tells in a few comparisons.
+    near: Rect,
 }
 
 impl Edge {
+    fn new((x1, y1): (f64, f64), (x2, y2): (f64, f64)) -> Self {
+        Self {
+            x1,
+            y1,
+            x2,
+            y2,
+            run_per_rise: (x2 - x1) / (y2 - y1),
+            near: [
+                x1.min(x2) - ON_EDGE,
+                y1.min(y2) - ON_EDGE,
+                x1.max(x2) + ON_EDGE,
+                y1.max(y2) + ON_EDGE,
+            ],
+        }
+    }
+
+    /// What the edge says of (`x`, `y`): whether it holds the point, else whether it crosses
+    /// its ray towards +x ([`Edge::holds`], [`Edge::crossed`]). An edge beyond the point's
+    /// latitude, or wholly west of it, by more than the tolerance, does neither; one wholly
+    /// east of it holds no point, and crosses the ray when it spans the latitude.
+    #[inline]
+    fn says(&self, x: f64, y: f64) -> Said {
+        let [west, south, east, north] = self.near;
+        if y < south || y > north || x > east {
+            Said::Nothing
+        } else if x < west {
+            if (self.y1 > y) != (self.y2 > y) {
+                Said::Crossed
+            } else {
+                Said::Nothing
+            }
+        } else if self.holds(x, y) {
+            Said::Holds
+        } else if self.crossed(x, y) {
+            Said::Crossed
+        } else {
+            Said::Nothing
+        }
+    }
+
     /// Whether a ray from (`x`, `y`) towards +x crosses the edge (half-open in y, so that a
     /// ray through a vertex counts the two edges meeting there once).
     #[inline]
@@ -65,12 +109,17 @@ impl Edge {
     #[inline]
     fn holds(&self, x: f64, y: f64) -> bool {
         let cross = (self.x2 - self.x1) * (y - self.y1) - (self.y2 - self.y1) * (x - self.x1);
-        cross.abs() < ON_EDGE
-            && x >= self.x1.min(self.x2) - ON_EDGE
-            && x <= self.x1.max(self.x2) + ON_EDGE
-            && y >= self.y1.min(self.y2) - ON_EDGE
-            && y <= self.y1.max(self.y2) + ON_EDGE
+        let [west, south, east, north] = self.near;
+        cross.abs() < ON_EDGE && x >= west && x <= east && y >= south && y <= north
     }
+}
+
+/// What an edge says of a point ([`Edge::says`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Said {
+    Holds,
+    Crossed,
+    Nothing,
 }
 
 /// A rectangle `[west, south, east, north]`, planar.
@@ -130,16 +179,7 @@ impl BandedRing {
     fn new(ring: &[(f64, f64)]) -> Self {
         let edges: Vec<Edge> = ring
             .windows(2)
-            .map(|pair| {
-                let [(x1, y1), (x2, y2)] = [pair[0], pair[1]];
-                Edge {
-                    x1,
-                    y1,
-                    x2,
-                    y2,
-                    run_per_rise: (x2 - x1) / (y2 - y1),
-                }
-            })
+            .map(|pair| Edge::new(pair[0], pair[1]))
             .collect();
         let rect = ring.iter().fold(
             [
@@ -270,10 +310,11 @@ impl BandedRing {
         }
         let mut odd = false;
         for edge in self.edges_at(y) {
-            if edge.holds(x, y) {
-                return Side::Edge;
+            match edge.says(x, y) {
+                Said::Holds => return Side::Edge,
+                Said::Crossed => odd = !odd,
+                Said::Nothing => {}
             }
-            odd ^= edge.crossed(x, y);
         }
         if odd {
             Side::Odd
@@ -650,6 +691,32 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// An edge's quick answer is its two tests' (points anywhere, and near the edge:
+        /// within the tolerance of a point of it, at its ends' latitudes).
+        #[test]
+        fn an_edge_says_what_its_tests_say(
+            ends in ((-10.0f64..10.0, -10.0f64..10.0), (-10.0f64..10.0, -10.0f64..10.0)),
+            horizontal in proptest::bool::weighted(0.2),
+            (t, dx, dy) in (0.0f64..1.0, -3e-12f64..3e-12, -3e-12f64..3e-12),
+            (px, py) in (-12.0f64..12.0, -12.0f64..12.0),
+        ) {
+            let ((x1, y1), (x2, y2)) = ends;
+            // Horizontal edges too.
+            let y2 = if horizontal { y1 } else { y2 };
+            let edge = Edge::new((x1, y1), (x2, y2));
+            let (on_x, on_y) = (x1 + (x2 - x1) * t, y1 + (y2 - y1) * t);
+            for (x, y) in [(px, py), (on_x + dx, on_y + dy), (px, y1), (px, y2), (x1 + dx, y1)] {
+                let expected = if edge.holds(x, y) {
+                    Said::Holds
+                } else if edge.crossed(x, y) {
+                    Said::Crossed
+                } else {
+                    Said::Nothing
+                };
+                proptest::prop_assert_eq!(edge.says(x, y), expected, "({}, {})", x, y);
+            }
+        }
+
         /// What `relate` says of a rectangle, every point of it says to `contains`.
         #[test]
         fn a_rectangle_s_relation_holds_for_each_of_its_points(
