@@ -65,12 +65,7 @@ impl Edge {
             x2,
             y2,
             run_per_rise: (x2 - x1) / (y2 - y1),
-            near: [
-                x1.min(x2) - ON_EDGE,
-                y1.min(y2) - ON_EDGE,
-                x1.max(x2) + ON_EDGE,
-                y1.max(y2) + ON_EDGE,
-            ],
+            near: widened([x1.min(x2), y1.min(y2), x1.max(x2), y1.max(y2)]),
         }
     }
 
@@ -109,8 +104,7 @@ impl Edge {
     #[inline]
     fn holds(&self, x: f64, y: f64) -> bool {
         let cross = (self.x2 - self.x1) * (y - self.y1) - (self.y2 - self.y1) * (x - self.x1);
-        let [west, south, east, north] = self.near;
-        cross.abs() < ON_EDGE && x >= west && x <= east && y >= south && y <= north
+        cross.abs() < ON_EDGE && within(&self.near, x, y)
     }
 }
 
@@ -155,19 +149,31 @@ impl Edge {
     }
 }
 
-fn rect_holds(rect: &Rect, x: f64, y: f64) -> bool {
-    x >= rect[0] - ON_EDGE
-        && x <= rect[2] + ON_EDGE
-        && y >= rect[1] - ON_EDGE
-        && y <= rect[3] + ON_EDGE
+/// `rect` widened by the boundary's tolerance on every side: the points within it of it.
+fn widened(rect: Rect) -> Rect {
+    [
+        rect[0] - ON_EDGE,
+        rect[1] - ON_EDGE,
+        rect[2] + ON_EDGE,
+        rect[3] + ON_EDGE,
+    ]
+}
+
+/// Whether the closed rectangle `rect` holds (`x`, `y`).
+#[inline]
+fn within(rect: &Rect, x: f64, y: f64) -> bool {
+    x >= rect[0] && x <= rect[2] && y >= rect[1] && y <= rect[3]
 }
 
 /// A ring's edges, by horizontal band.
 #[derive(Clone, Debug)]
 struct BandedRing {
     rect: Rect,
-    /// The height of a band, in degrees of latitude.
-    band_height: f64,
+    /// `rect` [`widened`]: no point outside it is inside the ring or on it.
+    reach: Rect,
+    /// Bands per degree of latitude (a product is cheaper than a quotient, and the same
+    /// [`BandedRing::band`] places the edges and the points).
+    bands_per_degree: f64,
     bands: usize,
     /// Where each band's edges start in `edges`; one more entry at the end.
     starts: Vec<u32>,
@@ -210,7 +216,8 @@ impl BandedRing {
         let band_height = (rect[3] - rect[1]) / bands as f64;
         let ring = Self {
             rect,
-            band_height,
+            reach: widened(rect),
+            bands_per_degree: 1.0 / band_height,
             bands: if band_height.is_finite() && band_height > 0.0 {
                 bands
             } else {
@@ -264,8 +271,9 @@ impl BandedRing {
         if self.bands == 1 {
             return 0;
         }
+        // Below the first band, the cast gives 0; within, the integer part.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let band = ((y - self.rect[1]) / self.band_height).floor().max(0.0) as usize;
+        let band = ((y - self.rect[1]) * self.bands_per_degree) as usize;
         band.min(self.bands - 1)
     }
 
@@ -305,7 +313,7 @@ enum Side {
 
 impl BandedRing {
     fn side(&self, x: f64, y: f64) -> Side {
-        if !rect_holds(&self.rect, x, y) {
+        if !within(&self.reach, x, y) {
             return Side::Even;
         }
         let mut odd = false;
@@ -343,6 +351,8 @@ pub struct Polygons {
     /// Each polygon's rings, banded, in the same order.
     banded: Vec<Vec<BandedRing>>,
     rect: Rect,
+    /// `rect` [`widened`].
+    reach: Rect,
     /// [`Polygons::key`], made at its first call (every request of a map asks for it).
     key: std::sync::OnceLock<String>,
 }
@@ -384,6 +394,7 @@ impl Polygons {
             polygons,
             banded,
             rect,
+            reach: widened(rect),
             key: std::sync::OnceLock::new(),
         }
     }
@@ -404,14 +415,14 @@ impl Polygons {
     /// Whether (`x`, `y`), a longitude and a latitude, is inside a polygon or on its boundary.
     #[must_use]
     pub fn contains(&self, x: f64, y: f64) -> bool {
-        if !rect_holds(&self.rect, x, y) {
+        if !within(&self.reach, x, y) {
             return false;
         }
         self.banded.iter().any(|rings| {
             let Some(outer) = rings.first() else {
                 return false;
             };
-            if !rect_holds(&outer.rect, x, y) {
+            if !within(&outer.reach, x, y) {
                 return false;
             }
             let mut odd = false;
