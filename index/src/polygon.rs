@@ -10,7 +10,9 @@
 //! Each ring is cut into horizontal bands when it is made, each band listing the edges that
 //! reach it, so that judging a point looks at the few edges of its band and not at every edge
 //! of a ring of thousands; every polygon keeps its outer ring's rectangle, and the whole its own,
-//! which most points are outside of.
+//! which most points are outside of. An edge keeps the rectangle of the points it can hold: most
+//! edges of a band are beyond a point's latitude or wholly west or east of it, which that
+//! rectangle tells in a few comparisons, without the edge's own tests.
 //!
 //! [`Polygons::from_geojson`] reads a GeoJSON `Polygon` or `MultiPolygon` geometry, bounded in
 //! size ([`MAX_BYTES`], [`MAX_POSITIONS`]) and checked: closed rings of four positions at least,
