@@ -36,20 +36,28 @@ resting=$(peak_rss_mib "$server")
 
 profile=
 if perf record -e cpu-clock -o "$work/probe.data" -- true > /dev/null 2>&1; then
-  perf record -e cpu-clock -F 299 -p "$server" -o "$work/perf.data" > /dev/null 2>&1 &
+  perf record -e cpu-clock -F 299 -p "$server" -o "$work/perf.data" > /dev/null 2> "$work/perf.log" &
   profile=$!
+  pids+=("$profile")
   sleep 0.5
 fi
 before=$(cpu_ticks)
 started=$(date +%s.%N)
 python3 benches/live/accept.py "$base" "$token" $(( seconds * 5 )) --rate 5 --no-wait --seed 7 \
   > "$work/accepts.log"
-until curl -fsS "$base/metrics" | grep -q '^lieux_reload_running 0'; do sleep 0.2; done
+accepted=$(grep -c '^[0-9]' "$work/accepts.log" || true)
+# The batches of the accepts taken are applied (two minutes at most, and as long as the server runs).
+deadline=$(( $(date +%s) + 120 ))
+until metrics=$(curl -fsS "$base/metrics") && grep -q '^lieux_reload_running 0' <<< "$metrics"; do
+  kill -0 "$server" 2> /dev/null || { cat "$work/serve.log" >&2; exit 1; }
+  [ "$(date +%s)" -lt "$deadline" ] || { echo "the batches were not applied in two minutes" >&2; exit 1; }
+  sleep 0.2
+done
 after=$(cpu_ticks)
 took=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
-[ -z "$profile" ] || { kill -INT "$profile"; wait "$profile" 2>/dev/null || true; }
+[ -z "$profile" ] || { kill -INT "$profile" 2> /dev/null || true; wait "$profile" 2> /dev/null || true; }
 
-echo "$(( seconds * 5 )) accepts started 5 a second on $n places, no reader (\`benches/live-cpu.sh $n $seconds\`):"
+echo "$(( seconds * 5 )) accepts started 5 a second on $n places ($accepted taken), no reader (\`${_RJEM_MALLOC_CONF:+_RJEM_MALLOC_CONF=$_RJEM_MALLOC_CONF }benches/live-cpu.sh $n $seconds${*:+ $*}\`):"
 echo
 awk -v c=$(( after - before )) -v t="$ticks" -v s="$took" 'BEGIN {
   printf "- the server'"'"'s CPU: %.2f s in %s s (%.0f%% of one core)\n", c / t, s, 100 * c / t / s }'
@@ -58,9 +66,12 @@ if [ -n "$profile" ]; then
   echo "- where the CPU went (perf, by thread and kind of code):"
   echo
   echo '```'
-  perf report -i "$work/perf.data" --stdio --sort comm,dso 2>/dev/null \
-    | grep -v '^#' | grep -v '^$' | head -8
+  perf report -i "$work/perf.data" --stdio --sort comm,dso 2> /dev/null \
+    | awk '!/^#/ && NF && ++shown <= 8' || true
   echo '```'
+  # Where the kernel forbids sampling it (perf_event_paranoid above 1), its share reads as 0.
+  perf report -i "$work/perf.data" --stdio --sort dso 2> /dev/null | grep -q 'kernel' \
+    || echo "- perf took no sample in the kernel here: its share is not measured ($(head -1 "$work/perf.log"))"
 fi
 echo
 python3 benches/live/stages.py "$work/serve.log"

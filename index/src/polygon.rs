@@ -81,7 +81,7 @@ impl Edge {
         if y < south || y > north || x > east {
             Said::Nothing
         } else if x < west {
-            if (self.y1 > y) != (self.y2 > y) {
+            if self.spans(y) {
                 Said::Crossed
             } else {
                 Said::Nothing
@@ -99,7 +99,14 @@ impl Edge {
     /// ray through a vertex counts the two edges meeting there once).
     #[inline]
     fn crossed(&self, x: f64, y: f64) -> bool {
-        (self.y1 > y) != (self.y2 > y) && x < (y - self.y1) * self.run_per_rise + self.x1
+        self.spans(y) && x < (y - self.y1) * self.run_per_rise + self.x1
+    }
+
+    /// Whether the edge spans latitude `y`, half-open: from its lower end included to its
+    /// upper end excluded (a horizontal edge spans none).
+    #[inline]
+    fn spans(&self, y: f64) -> bool {
+        (self.y1 > y) != (self.y2 > y)
     }
 
     /// Whether (`x`, `y`) lies on the edge.
@@ -151,7 +158,8 @@ impl Edge {
     }
 }
 
-/// `rect` widened by the boundary's tolerance on every side: the points within it of it.
+/// `rect` widened by the boundary's tolerance on every side: the points within [`ON_EDGE`] of
+/// it.
 fn widened(rect: Rect) -> Rect {
     [
         rect[0] - ON_EDGE,
@@ -662,6 +670,15 @@ mod tests {
         assert!(!polygons.contains(3.0, 3.0), "in the hole");
         assert!(polygons.contains(5.0, 5.0), "on the island in the hole");
         assert!(polygons.contains(0.0, 5.0), "on the outer edge");
+        // On an edge's line past its end: on the boundary within the tolerance, not beyond.
+        assert!(
+            polygons.contains(10.0, 10.0 + ON_EDGE / 2.0),
+            "just past a corner"
+        );
+        assert!(
+            !polygons.contains(10.0, 10.0 + 1.5 * ON_EDGE),
+            "past the tolerance"
+        );
         assert!(polygons.contains(2.0, 5.0), "on the hole's edge");
         assert!(polygons.contains(10.0, 10.0), "on a corner");
         assert!(!polygons.contains(10.5, 5.0));
@@ -719,7 +736,14 @@ mod tests {
             let edge = Edge::new((x1, y1), (x2, y2));
             let (on_x, on_y) = (x1 + (x2 - x1) * t, y1 + (y2 - y1) * t);
             for (x, y) in [(px, py), (on_x + dx, on_y + dy), (px, y1), (px, y2), (x1 + dx, y1)] {
-                let expected = if edge.holds(x, y) {
+                // `holds` as written before edges kept their rectangle.
+                let holds = ((x2 - x1) * (y - y1) - (y2 - y1) * (x - x1)).abs() < ON_EDGE
+                    && x >= x1.min(x2) - ON_EDGE
+                    && x <= x1.max(x2) + ON_EDGE
+                    && y >= y1.min(y2) - ON_EDGE
+                    && y <= y1.max(y2) + ON_EDGE;
+                proptest::prop_assert_eq!(edge.holds(x, y), holds, "({}, {})", x, y);
+                let expected = if holds {
                     Said::Holds
                 } else if edge.crossed(x, y) {
                     Said::Crossed

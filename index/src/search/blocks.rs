@@ -255,7 +255,8 @@ impl Blocks {
     }
 
     /// The rectangle `[west, south, east, north]` around the bounding sphere of the places of
-    /// `group` ([`cap_rect`]); `None` where none holds it (a pole, the antimeridian).
+    /// `group` ([`cap_rect`]); `None` where none holds it (a pole, the antimeridian, or a centre
+    /// too near the Earth's to say).
     #[must_use]
     pub fn group_rect(&self, group: usize) -> Option<[f64; 4]> {
         self.group_rects[group]
