@@ -9,6 +9,10 @@
 #   listening_port LOG PID
 #                   # the port a `lieux serve --bind 127.0.0.1:0` writes to LOG once it
 #                   # listens (two minutes at most, less if PID stops); empty if it never does
+#   live_server N [SERVE-ARGS...]
+#                   # `lieux serve` on the index of N places, with an admin token and no
+#                   # limit on writes, in a new work directory; sets work, token, server, port,
+#                   # base and pids (stopped, and work removed, when the script exits)
 
 bin=target/release/lieux
 
@@ -53,4 +57,22 @@ listening_port() {
     sleep 0.1
   done
   echo "$port"
+}
+
+live_server() {
+  local n=$1
+  shift
+  work=$(mktemp -d)
+  pids=()
+  trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null; rm -rf "$work"' EXIT
+  token=a-bench-token-of-enough-length
+  echo "$token" > "$work/token"
+  "$bin" serve --bind 127.0.0.1:0 --index "bench-data/index-$n" --state-dir "$work/state" \
+    --admin-token-file "$work/token" --rate-limit write=off --work-dir "$work/builds" "$@" \
+    < /dev/null 2> "$work/serve.log" &
+  server=$!
+  pids+=("$server")
+  port=$(listening_port "$work/serve.log" "$server")
+  [ -n "$port" ] || { cat "$work/serve.log" >&2; exit 1; }
+  base=http://127.0.0.1:$port
 }

@@ -26,20 +26,7 @@ cd "$(dirname "$0")/.."
 . benches/common.sh
 n=${1:-1000000} rounds=${2:-100} seconds=${3:-10}
 places "$n"
-work=$(mktemp -d)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null; rm -rf "$work"' EXIT
-token=a-bench-token-of-enough-length
-echo "$token" > "$work/token"
-
-"$bin" serve --bind 127.0.0.1:0 --index "bench-data/index-$n" --state-dir "$work/state" \
-  --admin-token-file "$work/token" --rate-limit write=off --work-dir "$work/builds" \
-  < /dev/null 2> "$work/serve.log" &
-server=$!
-pids+=("$server")
-port=$(listening_port "$work/serve.log" "$server")
-[ -n "$port" ] || { cat "$work/serve.log" >&2; exit 1; }
-base=http://127.0.0.1:$port
+live_server "$n"
 loaded=$(awk '/VmRSS/ { printf "%d\n", $2 / 1024 }' "/proc/$server/status")
 # At rest is serving without changes: both read workloads once, their caches warm (the tile
 # cache fills, the allocator takes what queries need), then the peak so far.

@@ -17,19 +17,7 @@ cd "$(dirname "$0")/.."
 n=${1:-1000000} seconds=${2:-10}
 shift $(( $# < 2 ? $# : 2 ))
 places "$n"
-work=$(mktemp -d)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null; rm -rf "$work"' EXIT
-token=a-bench-token-of-enough-length
-echo "$token" > "$work/token"
-"$bin" serve --bind 127.0.0.1:0 --index "bench-data/index-$n" --state-dir "$work/state" \
-  --admin-token-file "$work/token" --rate-limit write=off --work-dir "$work/builds" "$@" \
-  < /dev/null 2> "$work/serve.log" &
-server=$!
-pids+=("$server")
-port=$(listening_port "$work/serve.log" "$server")
-[ -n "$port" ] || { cat "$work/serve.log" >&2; exit 1; }
-base=http://127.0.0.1:$port
+live_server "$n" "$@"
 ticks=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server/stat"; }
 resting=$(peak_rss_mib "$server")
