@@ -521,10 +521,15 @@ fn lex(text: &str) -> Result<Vec<Token>, Cql2Error> {
     while i < chars.len() {
         let c = chars[i];
         let at = i;
-        let value_before = matches!(
-            tokens.last().map(|t| &t.kind),
-            Some(Kind::Word(_) | Kind::Quoted(_) | Kind::Text(_) | Kind::Number(_) | Kind::Close)
-        );
+        // A sign after a value is an operator ("latitude -1"), but for a number after a
+        // number and a space: the second coordinate of a position ("55.5 -21.1", Réunion).
+        let value_before = match tokens.last().map(|t| &t.kind) {
+            Some(Kind::Number(_)) => !chars[..i].last().is_some_and(|c| c.is_whitespace()),
+            last => matches!(
+                last,
+                Some(Kind::Word(_) | Kind::Quoted(_) | Kind::Text(_) | Kind::Close)
+            ),
+        };
         let kind = match c {
             _ if c.is_whitespace() => {
                 i += 1;
@@ -1136,6 +1141,12 @@ impl Parser {
             if matches!(self.peek(), Some(Kind::Number(_))) {
                 return Err(unsupported("coordinates with a third dimension"));
             }
+            // CRS84, the only filter-crs: as a GeoJSON polygon's positions.
+            if !(-180.0..=180.0).contains(&x) || !(-90.0..=90.0).contains(&y) {
+                return Err(invalid(format!(
+                    "({x} {y}) is out of range: longitude within ±180, latitude within ±90"
+                )));
+            }
             points.push((x, y));
             match self.next().map(|t| t.kind) {
                 Some(Kind::Comma) => {}
@@ -1386,6 +1397,15 @@ mod tests {
         ));
         assert!(keeps("S_INTERSECTS(geometry, MULTIPOLYGON(((5 5, 6 5, 6 6, 5 5)), ((-1 47, 0 47, 0 48, -1 48, -1 47))))"));
         assert!(keeps("S_INTERSECTS(BBOX(-1, 47, 0, 48), geometry)"));
+        // Southern latitudes: a number after a number and a space keeps its sign.
+        let south = Cql2Filter::parse(
+            "S_INTERSECTS(geometry, POLYGON((55.2 -21.4, 55.9 -21.4, 55.9 -20.8, 55.2 -20.8, 55.2 -21.4)))",
+        )
+        .unwrap();
+        let mut reunion = place();
+        (reunion.longitude, reunion.latitude) = (55.45, -21.1);
+        assert!(south.matches(&reunion));
+        assert!(!south.matches(&place()));
     }
 
     #[test]
@@ -1419,6 +1439,14 @@ mod tests {
             ("(commune = 'A'", "expected \")\""),
             ("commune = 'A' commune", "unexpected"),
             ("commune = 'A' ; DROP", "is not CQL2 text"),
+            (
+                "S_INTERSECTS(geometry, POLYGON((-1 47, 200 47, 0 48, -1 47)))",
+                "(200 47) is out of range",
+            ),
+            (
+                "S_INTERSECTS(geometry, POLYGON((-1 47, 0 -95, 0 48, -1 47)))",
+                "out of range",
+            ),
         ] {
             let error = Cql2Filter::parse(filter).unwrap_err().to_string();
             assert!(error.contains(named), "{filter}: {error}");
