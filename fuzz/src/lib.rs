@@ -2,7 +2,8 @@
 //!
 //! The readers are fuzzed through `read_places`, on a file, as `lieux index` reads them (format
 //! detection, every built-in mapping, normalisation); the query string through the server's own
-//! check (`lieux::query_string`) and the decoder behind `web::Query`, then
+//! check (`src/query_string.rs`, compiled here from the server's very file, so that the fuzz
+//! build needs none of the server's HTTP stack) and the decoder behind `web::Query`, then
 //! `PlaceFilter::from_pairs`; opening hours through the per-weekday conversion of France
 //! Services hours and the evaluation the search does (`Schedules`); the French readers of
 //! whole-week hours (`read_week_text`) and of update dates (`read_date`) on their own; CQL2
@@ -11,20 +12,23 @@
 
 use std::io::Write;
 
+use chrono::Datelike;
 use chrono::{DateTime, NaiveDateTime};
 use lieux_index::filter::PlaceFilter;
-use chrono::Datelike;
 use lieux_index::ingest::normalize::date::read_date;
+use lieux_index::ingest::source::{read_places, FormatChoice};
 use lieux_index::ingest::weekly_hours::{
     read_week_text, weekly_hours_to_osm, PeriodHours, Weekday,
 };
 use lieux_index::place::DatePrecision;
 use lieux_index::place::Place;
-use lieux_index::store::report::Report;
 use lieux_index::search::schedules::Schedules;
-use lieux_index::ingest::source::{read_places, FormatChoice};
+use lieux_index::store::report::Report;
 
-use lieux::query_string;
+/// The server's check of raw query strings: plain Rust, with no actix type (see its module
+/// doc).
+#[path = "../../src/query_string.rs"]
+mod query_string;
 
 /// Reads `data` as a source file named `*.{extension}`, detecting its format.
 pub fn read_source(data: &[u8], extension: &str) -> Vec<Place> {
@@ -158,7 +162,9 @@ pub fn french_hours(data: &[u8]) {
     };
     if let Some(week) = read_week_text(text, &PeriodHours::default()) {
         assert!(
-            week.opening_hours.parse::<opening_hours::OpeningHours>().is_ok(),
+            week.opening_hours
+                .parse::<opening_hours::OpeningHours>()
+                .is_ok(),
             "{text:?} became {:?}, which does not parse",
             week.opening_hours
         );

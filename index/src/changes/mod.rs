@@ -21,6 +21,7 @@ pub mod apply;
 #[cfg(test)]
 mod conformance;
 pub mod feed;
+#[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sqlite;
 pub mod validate;
