@@ -638,13 +638,20 @@ fn position(value: &serde_json::Value, at: &str) -> Result<(f64, f64), PolygonEr
     if numbers.get(2).is_some_and(|z| number(z).is_none()) {
         return Err(invalid(format!("{at}{value}: an altitude is a number")));
     }
-    if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
-        return Err(invalid(format!(
-            "{at}{value} is out of range: longitude within ±180, latitude within ±90"
-        )));
+    if !in_range(lon, lat) {
+        return Err(invalid(format!("{at}{value} is {OUT_OF_RANGE}")));
     }
     Ok((lon, lat))
 }
+
+/// Whether a position is a longitude and latitude in degrees (CRS84, GeoJSON's and CQL2's).
+#[must_use]
+pub fn in_range(lon: f64, lat: f64) -> bool {
+    (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)
+}
+
+/// What a position out of [`in_range`] is told.
+pub const OUT_OF_RANGE: &str = "out of range: longitude within ±180, latitude within ±90";
 
 #[cfg(test)]
 mod tests {

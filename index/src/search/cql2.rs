@@ -28,7 +28,7 @@ use chrono::NaiveDate;
 
 use crate::filter::PlaceFilter;
 use crate::place::{Place, SchemaField, TextField};
-use crate::polygon::Polygons;
+use crate::polygon::{self, Polygons};
 use crate::vocab::{
     Dispositif, FormationLabel, Frais, Itinerance, ModaliteAcces, ModaliteAccompagnement,
     PriseEnCharge, Public, Service, Typologie, VocabSet, Vocabulary,
@@ -1142,10 +1142,8 @@ impl Parser {
                 return Err(unsupported("coordinates with a third dimension"));
             }
             // CRS84, the only filter-crs: as a GeoJSON polygon's positions.
-            if !(-180.0..=180.0).contains(&x) || !(-90.0..=90.0).contains(&y) {
-                return Err(invalid(format!(
-                    "({x} {y}) is out of range: longitude within ±180, latitude within ±90"
-                )));
+            if !polygon::in_range(x, y) {
+                return Err(invalid(format!("({x} {y}) is {}", polygon::OUT_OF_RANGE)));
             }
             points.push((x, y));
             match self.next().map(|t| t.kind) {
