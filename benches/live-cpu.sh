@@ -9,7 +9,8 @@
 # The live bench (benches/live-bench.sh) measures what readers lose; this one what a batch
 # costs, which a read load hides: at five accepts a second with no reader, each accept is a
 # batch of its own. Extra arguments go to `lieux serve`; the allocator's settings can be tried
-# through jemalloc's environment variable (`_RJEM_MALLOC_CONF=...`). Prints a Markdown report.
+# through jemalloc's environment variable (`_RJEM_MALLOC_CONF=...`). Prints a Markdown report;
+# PERF_DATA=FILE keeps perf's samples there, for `perf report -i FILE`.
 # Not in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +45,7 @@ done
 after=$(cpu_ticks)
 took=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 [ -z "$profile" ] || { kill -INT "$profile" 2> /dev/null || true; wait "$profile" 2> /dev/null || true; }
+[ -z "$profile" ] || [ -z "${PERF_DATA:-}" ] || cp "$work/perf.data" "$PERF_DATA"
 
 echo "$(( seconds * 5 )) accepts started 5 a second on $n places ($accepted taken), no reader (\`${_RJEM_MALLOC_CONF:+_RJEM_MALLOC_CONF=$_RJEM_MALLOC_CONF }benches/live-cpu.sh $n $seconds${*:+ $*}\`):"
 echo

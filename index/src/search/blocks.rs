@@ -95,7 +95,7 @@ impl Blocks {
     /// The blocks of places whose unit vectors are `units`, with their facet rows.
     #[must_use]
     pub fn build(units: &[[f64; 3]], columns: &FacetColumns) -> Self {
-        Self::assemble(units, columns, |_| None)
+        Self::assemble(units, columns, None, |_| None)
     }
 
     /// These blocks for places changed at the ordinals `changed` (in order; the other places
@@ -117,7 +117,7 @@ impl Blocks {
             dirty[*ordinal as usize / BLOCK] = true;
         }
         let len_of = |places: usize, block: usize| places.saturating_sub(block * BLOCK).min(BLOCK);
-        Some(Self::assemble(units, columns, |block| {
+        Some(Self::assemble(units, columns, Some(self), |block| {
             let same = !dirty[block]
                 && block < self.centres.len()
                 && len_of(units.len(), block) == self.len_of(block);
@@ -125,16 +125,35 @@ impl Blocks {
         }))
     }
 
-    /// The blocks of `units`, each copied from the blocks `kept` gives for it or made.
+    /// The blocks of `units`, each copied from the blocks `kept` gives for it or made; `like`
+    /// are blocks of about as many places and masks, whose sizes these are made with (columns
+    /// of a million places grown by doubling are each written, and given fresh pages, twice).
     fn assemble<'a>(
         units: &[[f64; 3]],
         columns: &FacetColumns,
+        like: Option<&Blocks>,
         kept: impl Fn(usize) -> Option<&'a Blocks>,
     ) -> Self {
         let counters = columns.counters();
+        let (count, groups) = (
+            units.len().div_ceil(BLOCK),
+            units.len().div_ceil(BLOCK * GROUP),
+        );
+        let masks = like.map_or(0, |like| like.mask_counters.len() + 2 * counters);
         let mut blocks = Self {
             counters,
             places: units.len(),
+            centres: Vec::with_capacity(count),
+            radii: Vec::with_capacity(count),
+            rects: Vec::with_capacity(count),
+            counts: Vec::with_capacity(count * counters),
+            mask_starts: Vec::with_capacity(count + 1),
+            mask_counters: Vec::with_capacity(masks),
+            mask_holders: Vec::with_capacity(masks),
+            group_centres: Vec::with_capacity(groups),
+            group_radii: Vec::with_capacity(groups),
+            group_rects: Vec::with_capacity(groups),
+            group_counts: Vec::with_capacity(groups * counters),
             ..Self::default()
         };
         assert!(

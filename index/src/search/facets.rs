@@ -19,6 +19,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use crate::filter::PlaceFilter;
 use crate::freshness::FreshnessRule;
 use crate::place::Place;
+use crate::store::places::Places;
 use crate::vocab::{
     Dispositif, Fraicheur, Frais, ModaliteAcces, ModaliteAccompagnement, PriseEnCharge, Public,
     Service, Typologie, VocabSet, Vocabulary,
@@ -140,7 +141,7 @@ impl Facet {
 }
 
 /// What facets read of one place.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct FacetRow {
     typologie: VocabSet<Typologie>,
     services: VocabSet<Service>,
@@ -212,7 +213,8 @@ const _: () = assert!(std::mem::size_of::<FacetRow>() <= 48);
 /// The [`FacetRow`] of every place, by ordinal.
 #[derive(Debug, Default)]
 pub struct FacetColumns {
-    rows: Vec<FacetRow>,
+    /// Shared with the columns a batch whose changes left every row as it was made these from.
+    rows: Arc<[FacetRow]>,
     /// The département codes that occur.
     departements: Vec<String>,
     /// Where each facet's counts start in a flat array of counts, and (last) its length.
@@ -224,11 +226,7 @@ pub struct FacetColumns {
 impl FacetColumns {
     /// The rows of `places`, their freshness by `freshness` on `today`.
     #[must_use]
-    pub fn build(
-        places: &[Arc<Place>],
-        freshness: &FreshnessRule,
-        today: chrono::NaiveDate,
-    ) -> Self {
+    pub fn build(places: &Places, freshness: &FreshnessRule, today: chrono::NaiveDate) -> Self {
         let mut departements: Vec<String> = Vec::new();
         let mut numbers: HashMap<&str, u16> = HashMap::new();
         let rows = places
@@ -253,7 +251,7 @@ impl FacetColumns {
     #[must_use]
     pub fn patched(
         &self,
-        places: &[Arc<Place>],
+        places: &Places,
         changed: &[u32],
         freshness: &FreshnessRule,
         today: chrono::NaiveDate,
@@ -261,20 +259,37 @@ impl FacetColumns {
         if today != self.day {
             return None;
         }
+        let mut departements = self.departements.clone();
+        let changed_rows: Vec<(usize, FacetRow)> = (changed.iter())
+            .map(|ordinal| {
+                let place = &places[*ordinal as usize];
+                let departement = place.departement().map_or(NO_DEPARTEMENT, |code| {
+                    let number = departements.iter().position(|known| known == code);
+                    let number = number.unwrap_or_else(|| {
+                        departements.push(code.to_owned());
+                        departements.len() - 1
+                    });
+                    u16::try_from(number).unwrap_or(NO_DEPARTEMENT)
+                });
+                let row = row_of(place, departement, freshness.of(place, today));
+                (*ordinal as usize, row)
+            })
+            .collect();
+        let same = places.len() == self.rows.len()
+            && (changed_rows.iter()).all(|(ordinal, row)| self.rows[*ordinal] == *row);
+        if same {
+            // No new département either: a place in one would have a row of its own.
+            return Some(Self {
+                rows: Arc::clone(&self.rows),
+                departements,
+                offsets: self.offsets,
+                day: self.day,
+            });
+        }
         let mut rows = self.rows[..self.rows.len().min(places.len())].to_vec();
         rows.resize(places.len(), FacetRow::default());
-        let mut departements = self.departements.clone();
-        for ordinal in changed {
-            let place = &places[*ordinal as usize];
-            let departement = place.departement().map_or(NO_DEPARTEMENT, |code| {
-                let number = departements.iter().position(|known| known == code);
-                let number = number.unwrap_or_else(|| {
-                    departements.push(code.to_owned());
-                    departements.len() - 1
-                });
-                u16::try_from(number).unwrap_or(NO_DEPARTEMENT)
-            });
-            rows[*ordinal as usize] = row_of(place, departement, freshness.of(place, today));
+        for (ordinal, row) in changed_rows {
+            rows[ordinal] = row;
         }
         Some(Self::with_rows(rows, departements, today))
     }
@@ -297,7 +312,7 @@ impl FacetColumns {
             offsets[i + 1] = offsets[i] + size;
         }
         Self {
-            rows,
+            rows: rows.into(),
             departements,
             offsets,
             day,
@@ -314,6 +329,12 @@ impl FacetColumns {
     #[must_use]
     pub fn row(&self, ordinal: u32) -> &FacetRow {
         &self.rows[ordinal as usize]
+    }
+
+    /// Whether these columns share their rows with `other` (a batch changed none of them).
+    #[must_use]
+    pub fn same_rows(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.rows, &other.rows)
     }
 
     /// The number of rows: one per place.

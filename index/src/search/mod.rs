@@ -54,6 +54,7 @@ use crate::geo::{chord_between, chord_for_distance, distance_for_chord, haversin
 use crate::place::Place;
 use crate::polygon::{Polygons, Relation};
 use crate::store::amend::Moved;
+use crate::store::places::Places;
 use crate::store::PlaceIndex;
 use crate::vocab::{Service, VocabSet};
 use crate::Result;
@@ -274,15 +275,15 @@ impl TextQuery {
 /// The columns read by ordinal that a batch copies and patches.
 struct PlaceColumns {
     facets: FacetColumns,
-    units: Vec<[f64; 3]>,
-    positions: Vec<(f64, f64)>,
-    blocks: Blocks,
+    units: Arc<[[f64; 3]]>,
+    positions: Arc<[(f64, f64)]>,
+    blocks: Arc<Blocks>,
 }
 
 /// The search structures made from the places alone, without the text index: what a batch of
 /// changes makes while its text index is amended ([`SearchIndex::with_text`] completes them).
 pub struct PlaceStructures {
-    ids: Vec<(u64, u32)>,
+    ids: Arc<[(u64, u32)]>,
     schedules: Schedules,
     suggester: Suggester,
     columns: PlaceColumns,
@@ -293,10 +294,10 @@ impl PlaceStructures {
     /// The structures of `places`, their freshness by `freshness` today, the query reader by
     /// `reader` and the id table by `ids`; built side by side.
     pub fn build(
-        places: &[Arc<Place>],
+        places: &Places,
         freshness: &crate::freshness::FreshnessRule,
-        reader: impl FnOnce(&[Arc<Place>]) -> QueryReader + Send,
-        ids: impl FnOnce(&[Arc<Place>]) -> Vec<(u64, u32)> + Send,
+        reader: impl FnOnce(&Places) -> QueryReader + Send,
+        ids: impl FnOnce(&Places) -> Vec<(u64, u32)> + Send,
     ) -> Self {
         let (ids, schedules, suggester, facets, reader) = std::thread::scope(|scope| {
             let ids = scope.spawn(|| ids(places));
@@ -305,7 +306,7 @@ impl PlaceStructures {
             let reader = scope.spawn(|| reader(places));
             let facets = FacetColumns::build(places, freshness, schedules::now_local().date());
             (
-                crate::join_scoped(ids),
+                crate::join_scoped(ids).into(),
                 crate::join_scoped(schedules),
                 crate::join_scoped(suggester),
                 facets,
@@ -317,15 +318,15 @@ impl PlaceStructures {
             .iter()
             .map(|&(lon, lat)| unit_vector(lon, lat))
             .collect();
-        let blocks = Blocks::build(&units, &facets);
+        let blocks = Arc::new(Blocks::build(&units, &facets));
         Self {
             ids,
             schedules,
             suggester,
             columns: PlaceColumns {
                 facets,
-                units,
-                positions,
+                units: units.into(),
+                positions: positions.into(),
                 blocks,
             },
             reader,
@@ -339,20 +340,23 @@ pub struct SearchIndex {
     searcher: Searcher,
     expansions: Expansions,
     docs: DocMap,
-    ids: Vec<(u64, u32)>,
+    /// Each place's id hash and ordinal, by hash: shared with the index a batch that moved
+    /// no place, and added or closed none, made this one from.
+    ids: Arc<[(u64, u32)]>,
     schedules: Schedules,
     suggester: Suggester,
     facets: FacetColumns,
     /// Each place's unit vector, by ordinal: what a search near a position reads of every
     /// candidate, kept apart from the places to stay in cache; distances come from chords
-    /// (one `asin`), not from the haversine's trigonometry.
-    units: Vec<[f64; 3]>,
+    /// (one `asin`), not from the haversine's trigonometry. Shared, with the positions, with
+    /// the index a batch that moved no place made this one from.
+    units: Arc<[[f64; 3]]>,
     /// Each place's longitude and latitude, by ordinal: what a polygon judges the places of
     /// the blocks its edges meet by, read in runs (the places themselves are one allocation
     /// each, and a unit vector's position costs an `atan2` and an `asin`).
-    positions: Vec<(f64, f64)>,
+    positions: Arc<[(f64, f64)]>,
     /// Facet counts of runs of places, for searches without filters.
-    blocks: Blocks,
+    blocks: Arc<Blocks>,
     /// The documents of the places offering each service: what a need widens a search to.
     services: ServiceDocs,
     /// Bitmaps of the places, for the searches that mark some.
@@ -419,7 +423,11 @@ impl SearchIndex {
             let texts = scope.spawn(|| {
                 let suggester =
                     scope.spawn(|| self.suggester.patched(moved.before, places, &changed));
-                let ids = amended_id_table(&self.ids, moved);
+                let ids = if keeps_ids(moved) {
+                    Arc::clone(&self.ids)
+                } else {
+                    amended_id_table(&self.ids, moved).into()
+                };
                 let schedules = self.schedules.patched(places, &changed);
                 (ids, crate::join_scoped(suggester), schedules)
             });
@@ -439,7 +447,7 @@ impl SearchIndex {
     /// `changed`.
     fn amended_columns(
         &self,
-        places: &[Arc<Place>],
+        places: &Places,
         changed: &[u32],
         freshness: &crate::freshness::FreshnessRule,
     ) -> PlaceColumns {
@@ -448,19 +456,38 @@ impl SearchIndex {
             .facets
             .patched(places, changed, freshness, today)
             .unwrap_or_else(|| FacetColumns::build(places, freshness, today));
-        let mut units = self.units[..self.units.len().min(places.len())].to_vec();
-        units.resize(places.len(), [0.0; 3]);
-        let mut positions = self.positions[..self.positions.len().min(places.len())].to_vec();
-        positions.resize(places.len(), (0.0, 0.0));
-        for ordinal in changed {
-            let place = &places[*ordinal as usize];
-            units[*ordinal as usize] = unit_vector(place.longitude, place.latitude);
-            positions[*ordinal as usize] = (place.longitude, place.latitude);
-        }
-        let blocks = self
-            .blocks
-            .patched(&units, &facets, changed)
-            .unwrap_or_else(|| Blocks::build(&units, &facets));
+        // Most batches move no place (a name, hours, a phone): the positions are the same.
+        let moved = places.len() != self.positions.len()
+            || changed.iter().any(|ordinal| {
+                let (place, (lon, lat)) = (
+                    &places[*ordinal as usize],
+                    self.positions[*ordinal as usize],
+                );
+                place.longitude.to_bits() != lon.to_bits()
+                    || place.latitude.to_bits() != lat.to_bits()
+            });
+        let (units, positions) = if moved {
+            let mut units = self.units[..self.units.len().min(places.len())].to_vec();
+            units.resize(places.len(), [0.0; 3]);
+            let mut positions = self.positions[..self.positions.len().min(places.len())].to_vec();
+            positions.resize(places.len(), (0.0, 0.0));
+            for ordinal in changed {
+                let place = &places[*ordinal as usize];
+                units[*ordinal as usize] = unit_vector(place.longitude, place.latitude);
+                positions[*ordinal as usize] = (place.longitude, place.latitude);
+            }
+            (units.into(), positions.into())
+        } else {
+            (Arc::clone(&self.units), Arc::clone(&self.positions))
+        };
+        // Blocks are made of the positions and the facet rows: when neither changed, nor do
+        // they.
+        let blocks = if !moved && facets.same_rows(&self.facets) {
+            Arc::clone(&self.blocks)
+        } else {
+            let patched = self.blocks.patched(&units, &facets, changed);
+            Arc::new(patched.unwrap_or_else(|| Blocks::build(&units, &facets)))
+        };
         PlaceColumns {
             facets,
             units,
@@ -1530,6 +1557,12 @@ fn id_hash(id: &str) -> u64 {
     hasher.finish()
 }
 
+/// Whether a batch (`moved`) leaves every id at its ordinal: it only made new versions.
+fn keeps_ids(moved: Moved<'_>) -> bool {
+    moved.places.len() == moved.before.len()
+        && (moved.changed.iter()).all(|(at, place)| moved.before[*at as usize].id() == place.id())
+}
+
 /// `ids`, the id table of an index, for the index a batch made of it (`moved`): the ordinals
 /// of the places kept moved, and the new places' ids added, in the order [`id_table`] sorts.
 fn amended_id_table(ids: &[(u64, u32)], moved: Moved<'_>) -> Vec<(u64, u32)> {
@@ -1570,7 +1603,7 @@ fn amended_id_table(ids: &[(u64, u32)], moved: Moved<'_>) -> Vec<(u64, u32)> {
     table
 }
 
-fn id_table(places: &[Arc<Place>]) -> Vec<(u64, u32)> {
+fn id_table(places: &Places) -> Vec<(u64, u32)> {
     let mut ids: Vec<(u64, u32)> = (0u32..)
         .zip(places)
         .map(|(ordinal, place)| (id_hash(place.id()), ordinal))

@@ -29,6 +29,7 @@ use serde::Serialize;
 use super::gazetteer::{gazetteer, name_key, Gazetteer};
 use super::thesaurus::{folded_words, keys, Key, Thesaurus};
 use crate::place::Place;
+use crate::store::places::Places;
 use crate::vocab::{Service, VocabSet, Vocabulary};
 
 /// The radius of a focus on a commune, in metres.
@@ -201,7 +202,7 @@ enum Found {
 impl QueryReader {
     /// The reader of an index of `places`, with `thesaurus`.
     #[must_use]
-    pub fn new(places: &[Arc<Place>], thesaurus: Thesaurus) -> Self {
+    pub fn new(places: &Places, thesaurus: Thesaurus) -> Self {
         let mut places_per_departement: HashMap<String, u32> = HashMap::new();
         let mut lexicon: BTreeMap<String, u32> = BTreeMap::new();
         // Names and communes repeat (a million places have some thousands of communes): each

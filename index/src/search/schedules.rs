@@ -29,7 +29,8 @@ use chrono::{NaiveDate, NaiveDateTime, Timelike, Utc};
 use opening_hours::localization::Country;
 use opening_hours::{Context, OpeningHours, RuleKind};
 
-use crate::place::{Place, TextField};
+use crate::place::TextField;
+use crate::store::places::Places;
 
 /// The time zone of the places.
 pub const TIME_ZONE: chrono_tz::Tz = chrono_tz::Europe::Paris;
@@ -134,7 +135,7 @@ impl Expressions {
 impl Schedules {
     /// Parses the hours of `places`, each distinct text once.
     #[must_use]
-    pub fn build(places: &[Arc<Place>]) -> Self {
+    pub fn build(places: &Places) -> Self {
         let mut expressions = Expressions::new(Vec::new());
         let mut ids: HashMap<&str, u32> = HashMap::new();
         let of_place = places
@@ -156,7 +157,7 @@ impl Schedules {
     /// adds as many expressions as places it changed, and a rebuild starts afresh. Temporary
     /// closures are set afterwards, as on a new one.
     #[must_use]
-    pub fn patched(&self, places: &[Arc<Place>], changed: &[u32]) -> Self {
+    pub fn patched(&self, places: &Places, changed: &[u32]) -> Self {
         let mut expressions = Expressions::new(self.distinct.clone());
         let mut of_place = self.of_place[..self.of_place.len().min(places.len())].to_vec();
         of_place.resize(places.len(), NONE);
@@ -348,7 +349,7 @@ impl OpenAt<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::place::PlaceTexts;
+    use crate::place::{Place, PlaceTexts};
 
     fn place(hours: &str) -> Arc<Place> {
         let mut place = crate::ingest::generate::test_places(1, 1).remove(0);
@@ -363,7 +364,8 @@ mod tests {
     #[test]
     fn a_temporary_closure_closes_its_days_and_expires() {
         let hours = "Mo-Sa 09:00-18:00";
-        let mut schedules = Schedules::build(&[place(hours), place(hours), place("")]);
+        let mut schedules =
+            Schedules::build(&Places::from(vec![place(hours), place(hours), place("")]));
         let day = |d: u32| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
         // Before: both open on Tuesday 22 December at 10:00.
         assert_eq!(
@@ -394,12 +396,12 @@ mod tests {
 
     #[test]
     fn every_place_keeps_its_state_until_the_first_change_of_any() {
-        let schedules = Schedules::build(&[
+        let schedules = Schedules::build(&Places::from(vec![
             place("Mo-Fr 09:00-12:00"),
             place("Mo-Fr 14:00-18:30"),
             place(""),
             place("not hours"),
-        ]);
+        ]));
         // Tuesday 24 November 2026: any time of a span has the same end; after the day's last
         // change, midnight (when closures may begin or end); an earlier time than the span
         // remembered is answered afresh.
@@ -431,7 +433,7 @@ mod tests {
             place("n'importe quoi"),
             place("Mo-Fr 09:00-12:00,14:00-17:00; PH off"),
         ];
-        let schedules = Schedules::build(&places);
+        let schedules = Schedules::build(&Places::from(places.to_vec()));
         assert_eq!(schedules.stats(), (2, 1));
         // Tuesday 24 November 2026, 10:00 and 13:00.
         let open = schedules.at(at("2026-11-24 10:00"));
@@ -453,7 +455,7 @@ mod tests {
     #[test]
     fn evaluators_of_the_current_minute_share_their_answers() {
         let places = [place("Mo-Su 00:00-12:00"), place("Mo-Su 12:00-24:00")];
-        let schedules = Schedules::build(&places);
+        let schedules = Schedules::build(&Places::from(places.to_vec()));
         let first = schedules.now();
         let states = [first.state(0), first.state(1)];
         let second = schedules.now();

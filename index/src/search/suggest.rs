@@ -25,6 +25,7 @@ use super::statistics::TextStatistics;
 use super::text::{text_clauses, SearchField, WordUnion};
 use crate::fold::fold;
 use crate::place::Place;
+use crate::store::places::Places;
 use crate::store::PlaceIndex;
 use crate::territory::{epcis, Epci};
 use crate::vocab::{Service, Vocabulary};
@@ -255,7 +256,7 @@ impl Groups {
     }
 
     /// Sums the commune `number` again over its places.
-    fn sum_commune(&mut self, number: u32, places: &[Arc<Place>]) {
+    fn sum_commune(&mut self, number: u32, places: &Places) {
         let at = number as usize;
         let members = &self.commune_places[at];
         self.commune_sums[at] = members.first().map(|&example| {
@@ -273,7 +274,7 @@ impl Groups {
     }
 
     /// Sums the EPCI `number` again over its places.
-    fn sum_epci(&mut self, number: u32, places: &[Arc<Place>]) {
+    fn sum_epci(&mut self, number: u32, places: &Places) {
         let at = number as usize;
         let (epci, members) = (self.names.epci_list[at], &self.epci_places[at]);
         self.epci_sums[at] = (!members.is_empty()).then(|| {
@@ -308,7 +309,7 @@ impl Groups {
 }
 
 /// The sums of the longitudes and latitudes of the places `members`, in their order.
-fn sum_positions(members: &[u32], places: &[Arc<Place>]) -> (f64, f64) {
+fn sum_positions(members: &[u32], places: &Places) -> (f64, f64) {
     members.iter().fold((0.0, 0.0), |(lon, lat), &ordinal| {
         let place = &places[ordinal as usize];
         (lon + place.longitude, lat + place.latitude)
@@ -330,7 +331,7 @@ fn remove_sorted(members: &mut Vec<u32>, ordinal: u32) {
 impl Suggester {
     /// Gathers the communes, EPCIs and service counts of `places`.
     #[must_use]
-    pub fn build(places: &[Arc<Place>]) -> Self {
+    pub fn build(places: &Places) -> Self {
         let mut groups = Groups {
             commune_of: Vec::with_capacity(places.len()),
             epci_of: Vec::with_capacity(places.len()),
@@ -361,7 +362,7 @@ impl Suggester {
     /// communes and EPCIs whose places changed summed again, the others kept, and the
     /// services' counts amended.
     #[must_use]
-    pub fn patched(&self, before: &[Arc<Place>], places: &[Arc<Place>], changed: &[u32]) -> Self {
+    pub fn patched(&self, before: &Places, places: &Places, changed: &[u32]) -> Self {
         let mut services: Vec<u64> = self.services.iter().map(|(_, _, count)| *count).collect();
         let was = changed
             .iter()
@@ -763,7 +764,7 @@ mod tests {
                 .map(Arc::new)
                 .collect();
             let mut places = pool[..200].to_vec();
-            let mut suggester = Suggester::build(&places);
+            let mut suggester = Suggester::build(&Places::from(places.clone()));
             for (kind, at, from) in changes {
                 let before = places.clone();
                 let at = at % places.len();
@@ -787,8 +788,9 @@ mod tests {
                     _ => {}
                 }
                 let changed: Vec<u32> = changed.into_iter().map(|o| o as u32).collect();
-                suggester = suggester.patched(&before, &places, &changed);
-                proptest::prop_assert_eq!(summary(&suggester), summary(&Suggester::build(&places)));
+                let (before, now) = (Places::from(before), Places::from(places.clone()));
+                suggester = suggester.patched(&before, &now, &changed);
+                proptest::prop_assert_eq!(summary(&suggester), summary(&Suggester::build(&now)));
             }
         }
     }

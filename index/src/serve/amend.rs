@@ -25,7 +25,7 @@ use super::{fresh_dir, ChangesApplied, LiveIndex, LiveOptions, OwnedDir};
 use crate::changes::apply::{apply_onto, Applied, Places};
 use crate::changes::AcceptedChange;
 use crate::place::Place;
-use crate::store::amend::{Amended, Entry};
+use crate::store::amend::{Amended, Entries, Entry};
 use crate::store::Manifest;
 use crate::Result;
 
@@ -71,11 +71,8 @@ impl LiveIndex {
         let entries = places.entries();
         let mut sources = self.sources.clone();
         sources.remove(gone.iter().copied());
-        sources.add(entries.iter().filter_map(|entry| match entry {
-            Entry::New(place) => Some(&**place),
-            Entry::Kept(_) => None,
-        }));
-        let manifest = self.manifest_after(batch, entries.len());
+        sources.add(entries.new_places().map(|(_, place)| place));
+        let manifest = self.manifest_after(batch, entries.len as usize);
         let dir = OwnedDir(fresh_dir(work_dir));
         let mut stages = vec![("batch applied to the places served", started.elapsed())];
         let amending = Instant::now();
@@ -95,23 +92,11 @@ impl LiveIndex {
         let points: Vec<(f64, f64)> = if kept.is_some() {
             Vec::new()
         } else {
-            entries
-                .iter()
-                .map(|entry| {
-                    let place: &Place = match entry {
-                        Entry::Kept(ordinal) => &self.index.places[*ordinal as usize],
-                        Entry::New(place) => place,
-                    };
-                    (place.longitude, place.latitude)
-                })
-                .collect()
+            self.positions_after(&entries)
         };
         // The ordinals whose place changed, when none moved: what a filtered map is checked by.
         let changed: Vec<u32> = if kept.is_some() {
-            (0u32..)
-                .zip(&entries)
-                .filter_map(|(ordinal, entry)| matches!(entry, Entry::New(_)).then_some(ordinal))
-                .collect()
+            entries.new_places().map(|(at, _)| at).collect()
         } else {
             Vec::new()
         };
@@ -181,42 +166,55 @@ impl LiveIndex {
 
     /// Whether the places a batch makes (`entries`) stand where this index's stand, ordinal
     /// for ordinal: then the cluster hierarchy, made of the positions alone, is the same.
-    fn moves_no_place(&self, entries: &[Entry]) -> bool {
+    fn moves_no_place(&self, entries: &Entries) -> bool {
         let places = &self.index.places;
-        // A place kept at its ordinal is where it was: only the others are read (a million
-        // places a batch would otherwise be a million cache misses).
-        entries.len() == places.len()
-            && (0u32..).zip(entries).zip(places).all(|((at, entry), was)| {
-                let now: &Place = match entry {
-                    Entry::Kept(ordinal) if *ordinal == at => return true,
-                    Entry::Kept(ordinal) => &places[*ordinal as usize],
-                    Entry::New(place) => place,
-                };
+        entries.len as usize == places.len()
+            && entries.changed.iter().all(|(at, entry)| {
+                let (now, was) = (self.entry_place(entry), &places[*at as usize]);
                 now.longitude.to_bits() == was.longitude.to_bits()
                     && now.latitude.to_bits() == was.latitude.to_bits()
             })
     }
 
+    /// The place an entry of a batch holds.
+    fn entry_place<'a>(&'a self, entry: &'a Entry) -> &'a Place {
+        match entry {
+            Entry::Kept(ordinal) => &self.index.places[*ordinal as usize],
+            Entry::New(place) => place,
+        }
+    }
+
     /// The positions of the places a batch changes (`entries`), before and after: those of
     /// the places at the ordinals it changes, and of the places past its end.
-    fn positions_changed(&self, entries: &[Entry]) -> Vec<(f64, f64)> {
+    fn positions_changed(&self, entries: &Entries) -> Vec<(f64, f64)> {
         let places = &self.index.places;
         let mut positions = Vec::new();
-        for (ordinal, entry) in entries.iter().enumerate() {
-            let now: &Place = match entry {
-                Entry::Kept(kept) if *kept as usize == ordinal => continue,
-                Entry::Kept(kept) => &places[*kept as usize],
-                Entry::New(place) => place,
-            };
+        for (ordinal, entry) in &entries.changed {
+            let now = self.entry_place(entry);
             positions.push((now.longitude, now.latitude));
-            positions.extend(places.get(ordinal).map(|was| (was.longitude, was.latitude)));
+            positions
+                .extend((places.get(*ordinal as usize)).map(|was| (was.longitude, was.latitude)));
         }
         positions.extend(
             places
                 .iter()
-                .skip(entries.len())
+                .skip(entries.len as usize)
                 .map(|p| (p.longitude, p.latitude)),
         );
+        positions
+    }
+
+    /// The position of every place a batch makes (`entries`), by ordinal: this index's
+    /// positions (a column, not a million records read), changed where the batch changes them.
+    fn positions_after(&self, entries: &Entries) -> Vec<(f64, f64)> {
+        let len = entries.len as usize;
+        let served = self.search.positions();
+        let mut positions = served[..len.min(served.len())].to_vec();
+        positions.resize(len, (0.0, 0.0));
+        for (ordinal, entry) in &entries.changed {
+            let now = self.entry_place(entry);
+            positions[*ordinal as usize] = (now.longitude, now.latitude);
+        }
         positions
     }
 
@@ -283,23 +281,26 @@ impl Batch<'_> {
         }
     }
 
-    /// The places of the index the batch makes, in order: each position keeps its place but
-    /// the few the batch changed (one pass over the positions, then one write per change, not
-    /// a lookup in the changes per position).
-    fn entries(self) -> Vec<Entry> {
-        let mut entries: Vec<Entry> = (0..self.len).map(Entry::Kept).collect();
-        for (position, slot) in self.slots {
-            // A closure moves the last place into the closed one's position and drops the
-            // last slot: no slot is left beyond the new length.
-            debug_assert!(position < self.len, "a slot beyond the places");
-            if let Some(entry) = entries.get_mut(position as usize) {
-                *entry = match slot {
-                    Slot::New(place) => Entry::New(Box::new(place)),
+    /// The places of the index the batch makes: each position keeps its place but the few
+    /// the batch changed.
+    fn entries(self) -> Entries {
+        let mut changed: Vec<(u32, Entry)> = (self.slots.into_iter())
+            .map(|(position, slot)| {
+                // A closure moves the last place into the closed one's position and drops the
+                // last slot: no slot is left beyond the new length.
+                debug_assert!(position < self.len, "a slot beyond the places");
+                let entry = match slot {
+                    Slot::New(place) => Entry::New(Arc::new(place)),
                     Slot::Kept(ordinal) => Entry::Kept(ordinal),
                 };
-            }
+                (position, entry)
+            })
+            .collect();
+        changed.sort_unstable_by_key(|(position, _)| *position);
+        Entries {
+            len: self.len,
+            changed,
         }
-        entries
     }
 }
 

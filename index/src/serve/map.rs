@@ -36,6 +36,7 @@ use crate::place::{Place, TextField};
 use crate::search::facets::{Facet, FacetColumns};
 use crate::search::schedules::OpenState;
 use crate::search::{OpenFilter, SearchIndex};
+use crate::store::places::Places;
 use crate::store::PlaceIndex;
 use crate::Result;
 
@@ -593,7 +594,7 @@ impl PlaceMap {
     ///
     /// # Errors
     /// As [`ClusterIndex::build`].
-    pub fn of_places(places: &[Arc<Place>], options: ClusterOptions) -> Result<Self> {
+    pub fn of_places(places: &Places, options: ClusterOptions) -> Result<Self> {
         let points: Vec<(f64, f64)> = places.iter().map(|p| (p.longitude, p.latitude)).collect();
         Self::of_points(&points, options)
     }

@@ -615,7 +615,8 @@ impl LiveIndex {
     /// for where the last one matched, and by id only when it is not there. A million places
     /// are compared in one sequential pass, with a lookup per place inserted or removed. The
     /// places a batch applied in place did not change are shared with the index it was made
-    /// from: they are told apart by pointer, and only the others field by field.
+    /// from: they are told apart by pointer (a whole chunk of them at once,
+    /// [`crate::store::places`]), and only the others field by field.
     #[must_use]
     pub fn changes_from(&self, before: &Self) -> Vec<ServedChange> {
         if self.served_hash() == before.served_hash() {
@@ -626,36 +627,54 @@ impl LiveIndex {
         let mut kept = vec![false; old.len()];
         let mut shift: isize = 0;
         let mut changes = Vec::new();
-        for (ordinal, place) in (0u32..).zip(new) {
-            let guess = isize::try_from(ordinal).unwrap_or(isize::MAX) + shift;
-            // The very record where it was guessed (the places a batch did not change are
-            // shared): no id to read from a record a million others away.
-            let guessed = usize::try_from(guess).ok().filter(|g| g < &old.len());
-            if let Some(g) = guessed.filter(|g| Arc::ptr_eq(&old[*g], place)) {
-                kept[g] = true;
-                let was = u32::try_from(g).expect("fewer than 2^32 places");
-                if !notices || before.notices_of(was) == self.notices_of(ordinal) {
-                    continue;
-                }
+        let chunks = (new.chunks().iter()).scan(0u32, |start, chunk| {
+            let first = *start;
+            *start += u32::try_from(chunk.len()).expect("fewer than 2^32 places");
+            Some((first, chunk))
+        });
+        for (number, (first, chunk)) in chunks.enumerate() {
+            // A chunk the batch shared: every place the same, at the same ordinal.
+            if !notices
+                && old
+                    .chunks()
+                    .get(number)
+                    .is_some_and(|was| Arc::ptr_eq(was, chunk))
+            {
+                kept[first as usize..first as usize + chunk.len()].fill(true);
+                shift = 0;
+                continue;
             }
-            let aligned = guessed.filter(|g| old[*g].id() == place.id());
-            let was = aligned
-                .and_then(|g| u32::try_from(g).ok())
-                .or_else(|| before.search.ordinal_of(&before.index, place.id()));
-            if let Some(was) = was {
-                kept[was as usize] = true;
-                shift = was as isize - ordinal as isize;
-                let was_place = &old[was as usize];
-                let same = (Arc::ptr_eq(was_place, place) || **was_place == **place)
-                    && (!notices || before.notices_of(was) == self.notices_of(ordinal));
-                if same {
-                    continue;
+            for (ordinal, place) in (first..).zip(chunk.iter()) {
+                let guess = isize::try_from(ordinal).unwrap_or(isize::MAX) + shift;
+                // The very record where it was guessed (the places a batch did not change are
+                // shared): no id to read from a record a million others away.
+                let guessed = usize::try_from(guess).ok().filter(|g| g < &old.len());
+                if let Some(g) = guessed.filter(|g| Arc::ptr_eq(&old[*g], place)) {
+                    kept[g] = true;
+                    let was = u32::try_from(g).expect("fewer than 2^32 places");
+                    if !notices || before.notices_of(was) == self.notices_of(ordinal) {
+                        continue;
+                    }
                 }
+                let aligned = guessed.filter(|g| old[*g].id() == place.id());
+                let was = aligned
+                    .and_then(|g| u32::try_from(g).ok())
+                    .or_else(|| before.search.ordinal_of(&before.index, place.id()));
+                if let Some(was) = was {
+                    kept[was as usize] = true;
+                    shift = was as isize - ordinal as isize;
+                    let was_place = &old[was as usize];
+                    let same = (Arc::ptr_eq(was_place, place) || **was_place == **place)
+                        && (!notices || before.notices_of(was) == self.notices_of(ordinal));
+                    if same {
+                        continue;
+                    }
+                }
+                changes.extend(ServedChange::between(
+                    was.map(|was| before.served_at(was)),
+                    Some(self.served_at(ordinal)),
+                ));
             }
-            changes.extend(ServedChange::between(
-                was.map(|was| before.served_at(was)),
-                Some(self.served_at(ordinal)),
-            ));
         }
         for (was, _) in (0u32..).zip(&kept).filter(|(_, kept)| !**kept) {
             changes.extend(ServedChange::between(Some(before.served_at(was)), None));
@@ -927,7 +946,7 @@ fn base(source: &IndexSource) -> Result<(Vec<Place>, Report, Vec<SourceEntry>)> 
         IndexSource::Dir(dir) => {
             let index = PlaceIndex::open(dir)?;
             (
-                index.places.into_iter().map(Arc::unwrap_or_clone).collect(),
+                index.places.into_places().collect(),
                 Report::default(),
                 index.manifest.sources,
             )

@@ -19,6 +19,7 @@ use crate::filter::PlaceFilter;
 use crate::place::TextField;
 use crate::search::facets::Facet;
 use crate::search::Near;
+use crate::store::places::Places;
 
 /// The map of the places offering the first service.
 fn one_service() -> MapFilter {
@@ -36,7 +37,7 @@ const COUNTING_SERVICES: MapContent = MapContent {
 };
 
 /// The base data, indexed once.
-static BASE: LazyLock<(tempfile::TempDir, Vec<Arc<Place>>)> = LazyLock::new(|| {
+static BASE: LazyLock<(tempfile::TempDir, Places)> = LazyLock::new(|| {
     let dir = tempfile::tempdir().unwrap();
     let places = crate::ingest::generate::test_places(300, 5);
     let out = dir.path().join("base");

@@ -27,6 +27,7 @@ use tantivy::query::{ConstScorer, EnableScoring, Explanation, Query, Scorer, Wei
 use tantivy::{DocId, DocSet, Index, IndexReader, ReloadPolicy, Score, SegmentReader, TERMINATED};
 
 use super::deleted::DeletedStats;
+use super::places::Places;
 use super::schema::{register_analyzers, TextFields};
 use super::{DocKeys, Manifest, PlaceIndex, TEXT};
 use crate::place::Place;
@@ -35,61 +36,95 @@ use crate::{Error, Result};
 /// Memory for tantivy's indexing buffer: a batch is a few documents.
 const BATCH_MEMORY: usize = 32 * 1024 * 1024;
 
-/// A place of an index changed in place, in its new order.
+/// The places of an index changed in place, in their new order: the index's own, but at the
+/// ordinals a batch changed.
+#[derive(Debug, Default)]
+pub struct Entries {
+    /// How many places.
+    pub len: u32,
+    /// What each ordinal the batch changed holds now, by ordinal: every ordinal past the
+    /// index's places is one of them.
+    pub changed: Vec<(u32, Entry)>,
+}
+
+/// What an ordinal changed by a batch holds.
 #[derive(Debug)]
 pub enum Entry {
-    /// The place of this ordinal in the index changed, as it was.
+    /// The place of this ordinal in the index changed, as it was (moved into a closed place's
+    /// ordinal).
     Kept(u32),
-    /// A place added, or a new version of one (boxed: a million entries are mostly kept ones).
-    New(Box<Place>),
+    /// A place added, or a new version of one.
+    New(Arc<Place>),
+}
+
+impl Entries {
+    /// The places added, and the new versions.
+    pub fn new_places(&self) -> impl Iterator<Item = (u32, &Place)> {
+        self.changed.iter().filter_map(|(at, entry)| match entry {
+            Entry::New(place) => Some((*at, &**place)),
+            Entry::Kept(_) => None,
+        })
+    }
 }
 
 impl PlaceIndex {
     /// This index with `entries` as its places, in their order: its text index amended in a
     /// new directory `dir`, whose documents of places kept are reused. `manifest` describes
     /// the new index. `beside` is given the new places (with where the old ones went) and runs
-    /// while the text index is amended (the merge takes a core for most of a second at a
-    /// million places); its answer comes back with the index.
+    /// while the text index is amended; its answer comes back with the index.
     ///
     /// # Errors
-    /// [`Error::NoPlaces`] when `entries` is empty; I/O and tantivy errors; [`Error::InvalidIndex`]
-    /// when the text index amended does not hold one document per place. This index is
-    /// untouched either way.
+    /// [`Error::NoPlaces`] when `entries` hold no place; I/O and tantivy errors;
+    /// [`Error::InvalidIndex`] when the text index amended does not hold one document per
+    /// place. This index is untouched either way.
     pub fn amended<T: Send>(
         &self,
-        entries: Vec<Entry>,
+        entries: Entries,
         manifest: Manifest,
         dir: &Path,
         beside: impl FnOnce(Moved<'_>) -> T + Send,
     ) -> Result<Amended<T>> {
-        if entries.is_empty() {
+        if entries.len == 0 {
             return Err(Error::NoPlaces);
         }
-        let mut ordinal_now: Vec<Option<u32>> = vec![None; self.places.len()];
-        let mut next = self.keys.next(self.places.len());
-        let mut keys = Vec::with_capacity(entries.len());
-        let mut added = Vec::new();
-        let places: Vec<Arc<Place>> = entries
-            .into_iter()
-            .map(|entry| match entry {
+        let (before, len) = (self.places.len(), entries.len as usize);
+        // Every place stays at its ordinal, but those the batch changed or cut off the end.
+        let mut ordinal_now: Vec<Option<u32>> = (0..ordinal_of(before))
+            .map(|ordinal| (ordinal < entries.len).then_some(ordinal))
+            .collect();
+        for (at, _) in &entries.changed {
+            if let Some(now) = ordinal_now.get_mut(*at as usize) {
+                *now = None;
+            }
+        }
+        let mut next = self.keys.next(before);
+        let mut keys = self.keys.first_keys(len);
+        keys.resize(len, 0);
+        let mut new = Vec::new();
+        let mut changed = Vec::with_capacity(entries.changed.len());
+        for (at, entry) in entries.changed {
+            let place = match entry {
                 Entry::Kept(ordinal) => {
-                    ordinal_now[ordinal as usize] = Some(ordinal_of(keys.len()));
-                    keys.push(self.keys.key(ordinal));
-                    self.places[ordinal as usize].clone()
+                    ordinal_now[ordinal as usize] = Some(at);
+                    keys[at as usize] = self.keys.key(ordinal);
+                    Arc::clone(&self.places[ordinal as usize])
                 }
                 Entry::New(place) => {
-                    keys.push(next);
-                    added.push((next, keys.len() - 1));
+                    keys[at as usize] = next;
                     next += 1;
-                    Arc::new(*place)
+                    new.push(at);
+                    place
                 }
-            })
-            .collect();
-        let written = self.keys.written_count(self.places.len());
-        let gone: Vec<u32> = (0u32..)
-            .zip(&ordinal_now)
-            .filter(|(_, now)| now.is_none())
-            .map(|(ordinal, _)| ordinal)
+            };
+            changed.push((at, place));
+        }
+        let places = self.places.amended(len, &changed);
+        let written = self.keys.written_count(before);
+        // The places gone are among those whose ordinal changed or was cut off the end.
+        let gone: Vec<u32> = (changed.iter().map(|(at, _)| *at))
+            .filter(|at| (*at as usize) < before)
+            .chain(entries.len..ordinal_of(before))
+            .filter(|ordinal| ordinal_now[*ordinal as usize].is_none())
             .collect();
         let (text, (tree, beside)) = std::thread::scope(|scope| {
             let text = scope.spawn({
@@ -98,16 +133,16 @@ impl PlaceIndex {
             });
             let tree = self.tree.amended(
                 &ordinal_now,
-                added.iter().map(|(_, at)| {
-                    let place = &places[*at];
-                    (ordinal_of(*at), (place.longitude, place.latitude))
+                new.iter().map(|at| {
+                    let place = &places[*at as usize];
+                    (*at, (place.longitude, place.latitude))
                 }),
             );
-            let new: Vec<u32> = added.iter().map(|(_, at)| ordinal_of(*at)).collect();
             let beside = beside(Moved {
                 before: &self.places,
                 places: &places,
                 ordinal_now: &ordinal_now,
+                changed: &changed,
                 new: &new,
             });
             (crate::join_scoped(text), (tree, beside))
@@ -139,7 +174,7 @@ impl PlaceIndex {
         gone: &[u32],
         keys: &[u32],
         written: u32,
-        places: &[Arc<Place>],
+        places: &Places,
         dir: &Path,
     ) -> Result<(Index, IndexReader, TextFields, Arc<DeletedStats>)> {
         let text_dir = dir.join(TEXT);
@@ -215,12 +250,15 @@ pub struct Amended<T> {
 #[derive(Clone, Copy, Debug)]
 pub struct Moved<'a> {
     /// The places of the index changed, by their ordinal there.
-    pub before: &'a [Arc<Place>],
+    pub before: &'a Places,
     /// The places, by their new ordinal.
-    pub places: &'a [Arc<Place>],
+    pub places: &'a Places,
     /// The new ordinal of each place of the index changed, by its ordinal there; `None` for a
     /// place gone (closed, or replaced by a new version).
     pub ordinal_now: &'a [Option<u32>],
+    /// The ordinals whose place is not the one the index changed had there, in order, with
+    /// their place.
+    pub changed: &'a [(u32, Arc<Place>)],
     /// The ordinals of the new places and new versions, in order.
     pub new: &'a [u32],
 }
@@ -231,7 +269,7 @@ impl Moved<'_> {
     /// ordinal elsewhere holds at every other ordinal below both indexes' lengths.
     #[must_use]
     pub fn changed(&self) -> Vec<u32> {
-        changed_ordinals(self.ordinal_now, self.places.len())
+        self.changed.iter().map(|(at, _)| *at).collect()
     }
 }
 

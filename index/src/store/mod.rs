@@ -34,6 +34,7 @@ pub mod amend;
 pub mod analysis;
 pub mod deleted;
 pub mod generations;
+pub mod places;
 pub mod report;
 pub mod schema;
 pub mod tree;
@@ -48,6 +49,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
 use crate::place::Place;
+use crate::store::places::Places;
 use crate::store::report::Report;
 use crate::store::schema::{register_analyzers, TextFields};
 use crate::store::tree::PlaceTree;
@@ -427,7 +429,7 @@ fn place_chunks(bytes: &[u8]) -> Option<Vec<&[u8]>> {
 }
 
 /// Decodes the chunks of `places.bin` on two threads, in order.
-fn decode_places(bytes: &[u8]) -> std::result::Result<Vec<Arc<Place>>, String> {
+fn decode_places(bytes: &[u8]) -> std::result::Result<Places, String> {
     let chunks = place_chunks(bytes).ok_or("its chunk table is damaged")?;
     let decode = |chunks: &[&[u8]]| -> std::result::Result<Vec<Vec<Place>>, String> {
         chunks
@@ -441,12 +443,12 @@ fn decode_places(bytes: &[u8]) -> std::result::Result<Vec<Arc<Place>>, String> {
         (decode(first), crate::join_scoped(second))
     });
     let (first, second) = (first?, second?);
-    let total = first.iter().chain(&second).map(Vec::len).sum();
-    let mut places = Vec::with_capacity(total);
-    for chunk in first.into_iter().chain(second) {
-        places.extend(chunk.into_iter().map(Arc::new));
-    }
-    Ok(places)
+    Ok(first
+        .into_iter()
+        .chain(second)
+        .flatten()
+        .map(Arc::new)
+        .collect())
 }
 
 /// A writer that hashes what goes through it.
@@ -730,7 +732,7 @@ pub struct PlaceIndex {
     /// What the index holds.
     pub manifest: Manifest,
     /// The places, by ordinal.
-    pub places: Vec<Arc<Place>>,
+    pub places: Places,
     /// The R-tree of the places, on the unit sphere.
     pub tree: PlaceTree,
     /// The full-text index.
@@ -801,6 +803,15 @@ impl DocKeys {
             .get(ordinal as usize)
             .copied()
             .unwrap_or(ordinal)
+    }
+
+    /// The keys of the first `count` ordinals.
+    fn first_keys(&self, count: usize) -> Vec<u32> {
+        if self.of_ordinal.is_empty() {
+            (0..u32::try_from(count).expect("fewer than 2^32 places")).collect()
+        } else {
+            self.of_ordinal[..count.min(self.of_ordinal.len())].to_vec()
+        }
     }
 
     /// The ordinal of the place whose document has `key`, if a place of `places` has it.
