@@ -23,6 +23,7 @@ use lieux_index::ingest::weekly_hours::{
 use lieux_index::place::DatePrecision;
 use lieux_index::place::Place;
 use lieux_index::search::schedules::Schedules;
+use lieux_index::store::places::Places;
 use lieux_index::store::report::Report;
 
 /// The server's check of raw query strings: plain Rust, with no actix type (see its module
@@ -122,7 +123,7 @@ pub fn opening_hours(data: &[u8]) {
     let weekly = weekly_hours_to_osm(&days, &PeriodHours::default());
     let mut texts = vec![text.to_owned()];
     texts.extend(weekly.opening_hours.clone());
-    let places: Vec<std::sync::Arc<Place>> = places_with_hours(&texts)
+    let places: Places = places_with_hours(&texts)
         .into_iter()
         .map(std::sync::Arc::new)
         .collect();
@@ -134,7 +135,8 @@ pub fn opening_hours(data: &[u8]) {
     // What the conversion writes, the evaluation reads.
     if let (Some(converted), Some(place)) = (&weekly.opening_hours, places.last()) {
         if place.text(lieux_index::place::TextField::Horaires) == converted {
-            let (distinct, unreadable) = Schedules::build(std::slice::from_ref(place)).stats();
+            let (distinct, unreadable) =
+                Schedules::build(&Places::from(vec![place.clone()])).stats();
             assert!(
                 distinct == 0 || unreadable == 0,
                 "weekly hours {days:?} became {converted:?}, which does not parse"

@@ -1560,7 +1560,8 @@ fn id_hash(id: &str) -> u64 {
 /// Whether a batch (`moved`) leaves every id at its ordinal: it only made new versions.
 fn keeps_ids(moved: Moved<'_>) -> bool {
     moved.places.len() == moved.before.len()
-        && (moved.changed.iter()).all(|(at, place)| moved.before[*at as usize].id() == place.id())
+        && (moved.changed_places.iter())
+            .all(|(at, place)| moved.before[*at as usize].id() == place.id())
 }
 
 /// `ids`, the id table of an index, for the index a batch made of it (`moved`): the ordinals

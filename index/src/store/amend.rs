@@ -42,8 +42,8 @@ const BATCH_MEMORY: usize = 32 * 1024 * 1024;
 pub struct Entries {
     /// How many places.
     pub len: u32,
-    /// What each ordinal the batch changed holds now, by ordinal: every ordinal past the
-    /// index's places is one of them.
+    /// What each ordinal the batch changed holds now, sorted by ordinal: every ordinal past
+    /// the index's places is one of them.
     pub changed: Vec<(u32, Entry)>,
 }
 
@@ -142,7 +142,7 @@ impl PlaceIndex {
                 before: &self.places,
                 places: &places,
                 ordinal_now: &ordinal_now,
-                changed: &changed,
+                changed_places: &changed,
                 new: &new,
             });
             (crate::join_scoped(text), (tree, beside))
@@ -257,8 +257,8 @@ pub struct Moved<'a> {
     /// place gone (closed, or replaced by a new version).
     pub ordinal_now: &'a [Option<u32>],
     /// The ordinals whose place is not the one the index changed had there, in order, with
-    /// their place.
-    pub changed: &'a [(u32, Arc<Place>)],
+    /// their place now.
+    pub changed_places: &'a [(u32, Arc<Place>)],
     /// The ordinals of the new places and new versions, in order.
     pub new: &'a [u32],
 }
@@ -269,7 +269,7 @@ impl Moved<'_> {
     /// ordinal elsewhere holds at every other ordinal below both indexes' lengths.
     #[must_use]
     pub fn changed(&self) -> Vec<u32> {
-        self.changed.iter().map(|(at, _)| *at).collect()
+        self.changed_places.iter().map(|(at, _)| *at).collect()
     }
 }
 

@@ -20,10 +20,17 @@ use crate::place::Place;
 pub const CHUNK: usize = 1 << CHUNK_BITS;
 const CHUNK_BITS: u32 = if cfg!(test) { 5 } else { 12 };
 
+/// A chunk of places, shared by the indexes that hold it.
+type Chunk = Arc<[Arc<Place>]>;
+
+/// The places in ordinal order, chunk by chunk.
+pub type Iter<'a> =
+    std::iter::FlatMap<std::slice::Iter<'a, Chunk>, &'a [Arc<Place>], fn(&Chunk) -> &[Arc<Place>]>;
+
 /// The places of an index, by ordinal.
 #[derive(Clone, Debug, Default)]
 pub struct Places {
-    chunks: Vec<Arc<[Arc<Place>]>>,
+    chunks: Vec<Chunk>,
     len: usize,
 }
 
@@ -54,9 +61,18 @@ impl Places {
         self.get(0)
     }
 
+    /// The last place.
+    #[must_use]
+    pub fn last(&self) -> Option<&Arc<Place>> {
+        self.len
+            .checked_sub(1)
+            .and_then(|ordinal| self.get(ordinal))
+    }
+
     /// The places in ordinal order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Arc<Place>> + Clone + '_ {
-        self.chunks.iter().flat_map(|chunk| chunk.iter())
+    pub fn iter(&self) -> Iter<'_> {
+        let slice: fn(&Chunk) -> &[Arc<Place>] = |chunk| chunk;
+        self.chunks.iter().flat_map(slice)
     }
 
     /// The places themselves, in ordinal order: moved out where no other index shares them,
@@ -71,7 +87,7 @@ impl Places {
 
     /// The chunks, in order: [`CHUNK`] places each but the last.
     #[must_use]
-    pub fn chunks(&self) -> &[Arc<[Arc<Place>]>] {
+    pub fn chunks(&self) -> &[Chunk] {
         &self.chunks
     }
 
@@ -141,10 +157,10 @@ impl From<Vec<Arc<Place>>> for Places {
 
 impl<'a> IntoIterator for &'a Places {
     type Item = &'a Arc<Place>;
-    type IntoIter = Box<dyn DoubleEndedIterator<Item = &'a Arc<Place>> + 'a>;
+    type IntoIter = Iter<'a>;
 
-    fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.iter())
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
     }
 }
 
@@ -213,6 +229,10 @@ mod tests {
                 .collect();
             assert_eq!(places.len(), len);
             assert_eq!(places.is_empty(), len == 0);
+            assert_eq!(
+                places.last().map(|p| p.id()),
+                places.iter().last().map(|p| p.id())
+            );
             assert_eq!(places.chunks().len(), len.div_ceil(CHUNK));
             assert!(places
                 .chunks()
