@@ -94,12 +94,11 @@ impl LiveIndex {
         } else {
             self.positions_after(&entries)
         };
-        // The ordinals whose place changed, when none moved: what a filtered map is checked by.
-        let changed: Vec<u32> = if kept.is_some() {
-            entries.new_places().map(|(at, _)| at).collect()
-        } else {
-            Vec::new()
-        };
+        // The ordinals whose place changed, and those cut off the end: what a filtered map is
+        // checked by.
+        let changed: Vec<u32> = (entries.changed.iter().map(|(at, _)| *at))
+            .chain(entries.len..u32::try_from(self.index.places.len()).unwrap_or(u32::MAX))
+            .collect();
         let (amended, (whole, clustered)) = std::thread::scope(|scope| {
             let whole = scope.spawn(|| {
                 let started = Instant::now();
@@ -139,14 +138,15 @@ impl LiveIndex {
         let mut live = Self::prepared(index, search, whole?, sources, stages, started, options)?;
         if let Some((_, stale)) = &kept {
             live.tiles = self.tiles.carried_over(stale);
-            // So are the filtered maps that no changed place entered or left (their tiles are
-            // made again from them: a place's properties may have changed).
-            for (filter, map) in self.maps.filtered() {
-                let before = (&self.index, &self.search);
-                let after = (&live.index, &live.search);
-                if filter.keeps_the_same_places(before, after, &changed) {
-                    live.maps.insert(&filter, map);
-                }
+        }
+        // So are the filtered maps whose places no change touched, whether the batch moved
+        // places or not (their tiles are made again from them: a place's properties may have
+        // changed).
+        for (filter, map) in self.maps.filtered() {
+            let before = (&self.index, &self.search);
+            let after = (&live.index, &live.search);
+            if filter.keeps_the_same_places(before, after, &changed) {
+                live.maps.insert(&filter, map);
             }
         }
         live.owned_dir = Some(dir);

@@ -358,10 +358,11 @@ impl MapFilter {
         }
     }
 
-    /// Whether it keeps the same places of `after` as of `before`, two indexes whose places
-    /// differ only at the ordinals `changed` (a batch that moved no place): then its map, made
-    /// of the places' positions alone, is the same. Answered from the facet rows and the
-    /// territory codes of the changed places; `false` for what they cannot tell (a text query,
+    /// Whether it keeps the same places of `after` as of `before`, at the same ordinals and
+    /// positions, two indexes whose places differ only at the ordinals `changed` (those past
+    /// the end of either included): then its map, made of its places' positions in ordinal
+    /// order alone, is the same. Answered from the facet rows, the territory codes and the
+    /// positions of the changed places; `false` for what they cannot tell (a text query,
     /// opening hours, the freshness of the day, groups by value).
     #[must_use]
     pub fn keeps_the_same_places(
@@ -378,15 +379,16 @@ impl MapFilter {
         {
             return false;
         }
-        let kept = |(index, search): (&PlaceIndex, &SearchIndex)| -> Vec<bool> {
+        // The position of each changed ordinal's place when the filter keeps it.
+        let kept = |(index, search): (&PlaceIndex, &SearchIndex)| -> Vec<Option<(u64, u64)>> {
             let rows = search.facet_rows();
             let facets = rows.compile(filter);
             changed
                 .iter()
                 .map(|&ordinal| {
-                    index.places.get(ordinal as usize).is_some_and(|place| {
-                        facets.failed(rows.row(ordinal)) == 0 && filter.matches_codes(place)
-                    })
+                    let place = index.places.get(ordinal as usize)?;
+                    let kept = facets.failed(rows.row(ordinal)) == 0 && filter.matches_codes(place);
+                    kept.then(|| (place.longitude.to_bits(), place.latitude.to_bits()))
                 })
                 .collect()
         };

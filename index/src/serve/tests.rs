@@ -705,8 +705,24 @@ proptest! {
     }
 }
 
+/// Whether two indexes answer the same clusters of one service's map, at three zooms.
+fn same_map(got: &LiveIndex, want: &LiveIndex) {
+    for zoom in [0, 8, 17] {
+        let asked = |live: &LiveIndex| {
+            live.clusters(
+                &one_service(),
+                LngLatBbox::WORLD,
+                zoom,
+                &MapContent::default(),
+            )
+            .unwrap()
+        };
+        assert_eq!(asked(got), asked(want), "zoom {zoom}");
+    }
+}
+
 #[test]
-fn a_batch_keeps_the_filtered_maps_no_changed_place_entered_or_left() {
+fn a_batch_keeps_the_filtered_maps_no_changed_place_entered_left_or_moved_in() {
     let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
     let first = <crate::vocab::Service as crate::vocab::Vocabulary>::ALL[0];
     // A place in the map of the first service, and one out of it.
@@ -767,17 +783,62 @@ fn a_batch_keeps_the_filtered_maps_no_changed_place_entered_or_left() {
     assert!(entered.maps.cached(&one_service()).is_none(), "dropped");
     let rebuilt = load_with_changes(&base, &changes, work.path(), &options()).unwrap();
     let rebuilt_renamed = load_with_changes(&base, &changes[..2], work.path(), &options()).unwrap();
-    for zoom in [0, 8, 17] {
-        let asked = |live: &LiveIndex| {
-            live.clusters(
-                &one_service(),
-                LngLatBbox::WORLD,
-                zoom,
-                &MapContent::default(),
-            )
+    same_map(&entered, &rebuilt);
+    same_map(&renamed, &rebuilt_renamed);
+    // The last place, in the map, closes: no place takes its ordinal (the batch changes none),
+    // and the map is made again all the same.
+    let mut now = entered;
+    let last = Arc::clone(&now.index.places[now.index.places.len() - 1]);
+    if !last.services.contains(first) {
+        let before = last.services.to_pipe_string();
+        let service = crate::vocab::Vocabulary::label(first).to_owned();
+        changes.push(update(4, &last, "services", before, service));
+        now = now
+            .amended(&changes, work.path(), &options())
             .unwrap()
-        };
-        assert_eq!(asked(&entered), asked(&rebuilt), "zoom {zoom}");
-        assert_eq!(asked(&renamed), asked(&rebuilt_renamed), "zoom {zoom}");
+            .unwrap();
     }
+    warm(&now);
+    changes.push(AcceptedChange {
+        contribution: 5,
+        kind: ContributionKind::Closed,
+        place_id: last.id().to_owned(),
+        before: Fields::new(),
+        after: Fields::new(),
+        accepted_on: day,
+    });
+    let closed = now
+        .amended(&changes, work.path(), &options())
+        .unwrap()
+        .unwrap();
+    assert!(closed.maps.cached(&one_service()).is_none(), "dropped");
+    let rebuilt = load_with_changes(&base, &changes, work.path(), &options()).unwrap();
+    same_map(&closed, &rebuilt);
+    // A place out of the map moves: the hierarchy of every place is made again, the map is
+    // kept.
+    warm(&closed);
+    let away = (closed.index.places.iter())
+        .find(|p| !p.services.contains(first))
+        .map(Arc::clone)
+        .unwrap();
+    changes.push(AcceptedChange {
+        contribution: 6,
+        kind: ContributionKind::Update,
+        place_id: away.id().to_owned(),
+        before: fields(&[("longitude", format!("{}", away.longitude))]),
+        after: fields(&[("longitude", format!("{:.6}", away.longitude + 0.01))]),
+        accepted_on: day,
+    });
+    let moved = closed
+        .amended(&changes, work.path(), &options())
+        .unwrap()
+        .unwrap();
+    let whole = |live: &LiveIndex| live.maps.cached(&MapFilter::default()).unwrap();
+    assert!(!Arc::ptr_eq(&whole(&moved), &whole(&closed)), "made again");
+    assert!(Arc::ptr_eq(
+        &moved.maps.cached(&one_service()).expect("kept"),
+        &closed.maps.cached(&one_service()).unwrap()
+    ));
+    let rebuilt = load_with_changes(&base, &changes, work.path(), &options()).unwrap();
+    same_map(&moved, &rebuilt);
 }
