@@ -20,7 +20,9 @@
 #    before any change (warm caches), against the peak of each part of the run (the kernel's
 #    peak is reset between parts, /proc/PID/clear_refs).
 # 4. The stages of the batches the server applied, from its log (benches/live/stages.py).
-# Prints a Markdown report. Not in CI.
+# Prints a Markdown report. Not in CI. WINDOW_ARGS=--move makes the windows' accepts move
+# their places too (a batch that moves places makes the hierarchy again and drops the
+# unfiltered tiles): what readers lose to a stream of moves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benches/common.sh
@@ -82,8 +84,9 @@ part_peak "5 a second"
 window() { # ACCEPTS(0|1): one window of the workload; prints "rps p99 errors accepts hit_rate"
   local accepter=
   if [ "$1" = 1 ]; then
+    # shellcheck disable=SC2086 # WINDOW_ARGS are words
     python3 benches/live/accept.py "$base" "$token" 100000 --rate 5 --no-wait --seed "$RANDOM" \
-      > "$work/accepts.log" 2>&1 &
+      ${WINDOW_ARGS:-} > "$work/accepts.log" 2>&1 &
     accepter=$!
     pids+=("$accepter")
   fi
@@ -101,6 +104,8 @@ window() { # ACCEPTS(0|1): one window of the workload; prints "rps p99 errors ac
   fi
   echo "$rps $p99 $errors $done_ $(hit_rate)"
 }
+[ -z "${WINDOW_ARGS:-}" ] || echo "The accepts of the windows with accepts also pass $WINDOW_ARGS to accept.py."
+echo
 echo "| workload, 16 connections, ${seconds} s | without accepts: requests/s, p99 ms, errors, hit rate | with 5 accepts a second: requests/s, p99 ms, errors, accepts, hit rate | ratio |"
 echo "| --- | --- | --- | ---: |"
 for workload in tiles search; do
