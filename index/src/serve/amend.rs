@@ -196,10 +196,8 @@ impl LiveIndex {
                 .extend((places.get(*ordinal as usize)).map(|was| (was.longitude, was.latitude)));
         }
         positions.extend(
-            places
-                .iter()
-                .skip(entries.len as usize)
-                .map(|p| (p.longitude, p.latitude)),
+            (entries.len as usize..places.len())
+                .map(|ordinal| (places[ordinal].longitude, places[ordinal].latitude)),
         );
         positions
     }
