@@ -331,6 +331,13 @@ impl Place {
         self.texts.get(field)
     }
 
+    /// Its longitude and latitude, bit for bit: what tells whether a place moved (a cluster
+    /// hierarchy, a map, the columns of positions are made of them exactly).
+    #[must_use]
+    pub fn position_bits(&self) -> (u64, u64) {
+        (self.longitude.to_bits(), self.latitude.to_bits())
+    }
+
     /// Unique local identifier.
     #[must_use]
     pub fn id(&self) -> &str {

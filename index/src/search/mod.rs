@@ -431,7 +431,7 @@ impl SearchIndex {
                 let schedules = self.schedules.patched(places, &changed);
                 (ids, crate::join_scoped(suggester), schedules)
             });
-            let columns = self.amended_columns(places, &changed, freshness);
+            let columns = self.amended_columns(places, &changed, moved.moves_no_place, freshness);
             (crate::join_scoped(texts), columns)
         });
         PlaceStructures {
@@ -444,11 +444,13 @@ impl SearchIndex {
     }
 
     /// The facet rows, units, positions and blocks of `places`, changed from this index's at
-    /// `changed`.
+    /// `changed`; when the batch `moves_no_place`, the positions and unit vectors are this
+    /// index's.
     fn amended_columns(
         &self,
         places: &Places,
         changed: &[u32],
+        moves_no_place: bool,
         freshness: &crate::freshness::FreshnessRule,
     ) -> PlaceColumns {
         let today = schedules::now_local().date();
@@ -457,16 +459,7 @@ impl SearchIndex {
             .patched(places, changed, freshness, today)
             .unwrap_or_else(|| FacetColumns::build(places, freshness, today));
         // Most batches move no place (a name, hours, a phone): the positions are the same.
-        let moved = places.len() != self.positions.len()
-            || changed.iter().any(|ordinal| {
-                let (place, (lon, lat)) = (
-                    &places[*ordinal as usize],
-                    self.positions[*ordinal as usize],
-                );
-                place.longitude.to_bits() != lon.to_bits()
-                    || place.latitude.to_bits() != lat.to_bits()
-            });
-        let (units, positions) = if moved {
+        let (units, positions) = if !moves_no_place {
             let mut units = self.units[..self.units.len().min(places.len())].to_vec();
             units.resize(places.len(), [0.0; 3]);
             let mut positions = self.positions[..self.positions.len().min(places.len())].to_vec();
@@ -482,7 +475,7 @@ impl SearchIndex {
         };
         // Blocks are made of the positions and the facet rows: when neither changed, nor do
         // they.
-        let blocks = if !moved && facets.same_rows(&self.facets) {
+        let blocks = if moves_no_place && facets.same_rows(&self.facets) {
             Arc::clone(&self.blocks)
         } else {
             let patched = self.blocks.patched(&units, &facets, changed);

@@ -82,7 +82,7 @@ impl LiveIndex {
         let kept = self
             .maps
             .cached(&MapFilter::default())
-            .filter(|_| self.moves_no_place(&entries))
+            .filter(|_| entries.moves_no_place(&self.index.places))
             .map(|whole| {
                 let stale = whole.tiles_showing(&self.positions_changed(&entries));
                 (whole, stale)
@@ -164,33 +164,13 @@ impl LiveIndex {
         Ok(Some(live))
     }
 
-    /// Whether the places a batch makes (`entries`) stand where this index's stand, ordinal
-    /// for ordinal: then the cluster hierarchy, made of the positions alone, is the same.
-    fn moves_no_place(&self, entries: &Entries) -> bool {
-        let places = &self.index.places;
-        entries.len as usize == places.len()
-            && entries.changed.iter().all(|(at, entry)| {
-                let (now, was) = (self.entry_place(entry), &places[*at as usize]);
-                now.longitude.to_bits() == was.longitude.to_bits()
-                    && now.latitude.to_bits() == was.latitude.to_bits()
-            })
-    }
-
-    /// The place an entry of a batch holds.
-    fn entry_place<'a>(&'a self, entry: &'a Entry) -> &'a Place {
-        match entry {
-            Entry::Kept(ordinal) => &self.index.places[*ordinal as usize],
-            Entry::New(place) => place,
-        }
-    }
-
     /// The positions of the places a batch changes (`entries`), before and after: those of
     /// the places at the ordinals it changes, and of the places past its end.
     fn positions_changed(&self, entries: &Entries) -> Vec<(f64, f64)> {
         let places = &self.index.places;
         let mut positions = Vec::new();
         for (ordinal, entry) in &entries.changed {
-            let now = self.entry_place(entry);
+            let now = entry.place(&self.index.places);
             positions.push((now.longitude, now.latitude));
             positions
                 .extend((places.get(*ordinal as usize)).map(|was| (was.longitude, was.latitude)));
@@ -210,7 +190,7 @@ impl LiveIndex {
         let mut positions = served[..len.min(served.len())].to_vec();
         positions.resize(len, (0.0, 0.0));
         for (ordinal, entry) in &entries.changed {
-            let now = self.entry_place(entry);
+            let now = entry.place(&self.index.places);
             positions[*ordinal as usize] = (now.longitude, now.latitude);
         }
         positions

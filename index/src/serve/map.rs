@@ -388,7 +388,7 @@ impl MapFilter {
                 .map(|&ordinal| {
                     let place = index.places.get(ordinal as usize)?;
                     let kept = facets.failed(rows.row(ordinal)) == 0 && filter.matches_codes(place);
-                    kept.then(|| (place.longitude.to_bits(), place.latitude.to_bits()))
+                    kept.then(|| place.position_bits())
                 })
                 .collect()
         };

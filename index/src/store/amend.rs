@@ -57,7 +57,28 @@ pub enum Entry {
     New(Arc<Place>),
 }
 
+impl Entry {
+    /// The place it holds, `before` being the places of the index changed.
+    #[must_use]
+    pub fn place<'a>(&'a self, before: &'a Places) -> &'a Place {
+        match self {
+            Entry::Kept(ordinal) => &before[*ordinal as usize],
+            Entry::New(place) => place,
+        }
+    }
+}
+
 impl Entries {
+    /// Whether these places stand where `before`'s stand, ordinal for ordinal: then what is
+    /// made of the positions alone (a cluster hierarchy, the unit vectors) is the same.
+    #[must_use]
+    pub fn moves_no_place(&self, before: &Places) -> bool {
+        self.len as usize == before.len()
+            && (self.changed.iter()).all(|(at, entry)| {
+                entry.place(before).position_bits() == before[*at as usize].position_bits()
+            })
+    }
+
     /// The places added, and the new versions.
     pub fn new_places(&self) -> impl Iterator<Item = (u32, &Place)> {
         self.changed.iter().filter_map(|(at, entry)| match entry {
@@ -88,6 +109,7 @@ impl PlaceIndex {
             return Err(Error::NoPlaces);
         }
         let (before, len) = (self.places.len(), entries.len as usize);
+        let moves_no_place = entries.moves_no_place(&self.places);
         // Every place stays at its ordinal, but those the batch changed or cut off the end.
         let mut ordinal_now: Vec<Option<u32>> = (0..ordinal_of(before))
             .map(|ordinal| (ordinal < entries.len).then_some(ordinal))
@@ -144,6 +166,7 @@ impl PlaceIndex {
                 ordinal_now: &ordinal_now,
                 changed_places: &changed,
                 new: &new,
+                moves_no_place,
             });
             (crate::join_scoped(text), (tree, beside))
         });
@@ -261,6 +284,8 @@ pub struct Moved<'a> {
     pub changed_places: &'a [(u32, Arc<Place>)],
     /// The ordinals of the new places and new versions, in order.
     pub new: &'a [u32],
+    /// Whether every place stands where the index changed had one ([`Entries::moves_no_place`]).
+    pub moves_no_place: bool,
 }
 
 impl Moved<'_> {
