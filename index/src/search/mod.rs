@@ -1041,7 +1041,7 @@ impl SearchIndex {
         // the alternatives behind the document sought (see `union`).
         query.ranking = match (ranking.len(), union) {
             (0, _) => None,
-            (_, WordUnion::Sought) => Some(Box::new(union::WordQuery::new(ranking))),
+            (_, WordUnion::Sought) => Some(Box::new(union::WordQuery::new(ranking, union))),
             (_, WordUnion::Walked) => Some(Box::new(BooleanQuery::new(
                 ranking.into_iter().map(|q| (Occur::Should, q)).collect(),
             ))),

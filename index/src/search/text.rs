@@ -256,15 +256,7 @@ fn word_query(
             }));
         }
     }
-    Ok(match union {
-        WordUnion::Walked => Box::new(BooleanQuery::new(
-            alternatives
-                .into_iter()
-                .map(|q| (Occur::Should, q))
-                .collect(),
-        )),
-        WordUnion::Sought => Box::new(WordQuery::new(alternatives)),
-    })
+    Ok(Box::new(WordQuery::new(alternatives, union)))
 }
 
 /// A term that scores a constant when it matches: an expansion of a typed word.

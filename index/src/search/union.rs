@@ -17,34 +17,93 @@
 //!
 //! Walked from end to end, or sought at most documents (text alone, a circle around a big
 //! city), tantivy's windows are faster: the search picks the union by how many documents the
-//! word will be sought at ([`super::text::WordUnion`]).
+//! word will be sought at ([`super::text::WordUnion`]). [`WordQuery`] is both: it makes the
+//! one its [`WordUnion`] names.
+//!
+//! ## A word scores the same in every segment
+//!
+//! Both unions add the scores of the terms on a document, and floating-point sums depend on
+//! their order. Tantivy's union drops a term from its list when the term runs out, and ours
+//! splits dense and sparse terms by their counts in the segment, so a place's terms are summed
+//! in an order that depends on its segment. A place changed in place sits in a small recent
+//! segment ([`crate::store::amend`]), and would score a bit off what a freshly built index
+//! gives it, enough to reorder places tied in score (ties are broken by ordinal), as the
+//! live-data oracle found. So a word's terms are summed in `f64` ([`ExactSum`]), exactly for
+//! any terms within 2^29 of one another, and the sum is rounded to a multiple of
+//! [`SCORE_GRID`]: every sum of word scores below 2^12 (the sum of a query's words, needs and
+//! boosts, in whatever order tantivy's intersections add them) is then exact in `f32` as well.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::query::{
+    BooleanWeight, EnableScoring, Explanation, Occur, Query, ScoreCombiner, Scorer, Weight,
+};
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 
+use super::text::WordUnion;
+
+/// The step word scores are rounded to: 2^-12, a relative 10^-5 of a typical word's score.
+pub const SCORE_GRID: f64 = 1.0 / 4096.0;
+
+/// `sum` rounded to a multiple of [`SCORE_GRID`], which `f32` holds exactly below 2^12.
+#[allow(clippy::cast_possible_truncation)]
+fn on_grid(sum: f64) -> Score {
+    ((sum / SCORE_GRID).round() * SCORE_GRID) as Score
+}
+
+/// The scores of a word's terms summed in `f64`, where the order of a few `f32` does not
+/// change their sum, and rounded to the grid.
+#[derive(Clone, Copy, Default)]
+pub struct ExactSum {
+    sum: f64,
+}
+
+impl ExactSum {
+    fn add(&mut self, score: Score) {
+        self.sum += f64::from(score);
+    }
+}
+
+impl ScoreCombiner for ExactSum {
+    fn update<TScorer: Scorer>(&mut self, scorer: &mut TScorer) {
+        self.add(scorer.score());
+    }
+
+    fn clear(&mut self) {
+        self.sum = 0.0;
+    }
+
+    fn score(&self) -> Score {
+        on_grid(self.sum)
+    }
+}
+
 /// Any of `alternatives`, scored as the sum of those that match (as a tantivy `BooleanQuery` of
-/// `Should` clauses scores).
+/// `Should` clauses scores), summed exactly and rounded to [`SCORE_GRID`].
 #[derive(Debug)]
 pub struct WordQuery {
     alternatives: Vec<Box<dyn Query>>,
+    union: WordUnion,
 }
 
 impl Clone for WordQuery {
     fn clone(&self) -> Self {
         Self {
             alternatives: self.alternatives.iter().map(|q| q.box_clone()).collect(),
+            union: self.union,
         }
     }
 }
 
 impl WordQuery {
-    /// The union of `alternatives`.
+    /// The union of `alternatives`, made as `union` says.
     #[must_use]
-    pub fn new(alternatives: Vec<Box<dyn Query>>) -> Self {
-        Self { alternatives }
+    pub fn new(alternatives: Vec<Box<dyn Query>>, union: WordUnion) -> Self {
+        Self {
+            alternatives,
+            union,
+        }
     }
 }
 
@@ -54,8 +113,25 @@ impl Query for WordQuery {
             .alternatives
             .iter()
             .map(|query| query.weight(scoring))
-            .collect::<tantivy::Result<_>>()?;
-        Ok(Box::new(WordWeight { weights }))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        Ok(match self.union {
+            WordUnion::Sought => Box::new(WordWeight { weights }),
+            // Tantivy's union, with each document's terms summed by `ExactSum`. A boolean
+            // weight of a single clause is that clause, unrounded: one alternative is rounded
+            // by a second that matches nothing.
+            WordUnion::Walked => {
+                let mut clauses: Vec<(Occur, Box<dyn Weight>)> =
+                    weights.into_iter().map(|w| (Occur::Should, w)).collect();
+                if clauses.len() == 1 {
+                    clauses.push((Occur::Should, Box::new(tantivy::query::EmptyWeight)));
+                }
+                Box::new(BooleanWeight::new(
+                    clauses,
+                    scoring.is_scoring_enabled(),
+                    Box::new(ExactSum::default),
+                ))
+            }
+        })
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -120,8 +196,6 @@ pub struct WordScorer {
     heap: BinaryHeap<Reverse<(DocId, u32)>>,
     /// The lowest current document of all terms.
     doc: DocId,
-    /// The sparse terms on the current document, while it is scored.
-    on_doc: Vec<u32>,
 }
 
 impl WordScorer {
@@ -139,7 +213,6 @@ impl WordScorer {
             sparse,
             heap,
             doc: TERMINATED,
-            on_doc: Vec::new(),
         };
         union.doc = union.lowest();
         union
@@ -214,10 +287,10 @@ impl DocSet for WordScorer {
 impl Scorer for WordScorer {
     fn score(&mut self) -> Score {
         let current = self.doc;
-        let mut score = 0.0;
+        let mut sum = ExactSum::default();
         for (term, doc) in self.dense.iter_mut().zip(&self.dense_docs) {
             if *doc == current {
-                score += term.score();
+                sum.add(term.score());
             }
         }
         // Sparse terms are rarely on the document: the heap is looked through only when its
@@ -227,20 +300,13 @@ impl Scorer for WordScorer {
             .peek()
             .is_some_and(|Reverse((doc, _))| *doc == current)
         {
-            // Summed in the terms' order, as the heap's is not the same from one document to
-            // the next: equal terms give equal sums, and ties rank alike.
-            self.on_doc.extend(
-                self.heap
-                    .iter()
-                    .filter(|Reverse((doc, _))| *doc == current)
-                    .map(|Reverse((_, at))| *at),
-            );
-            self.on_doc.sort_unstable();
-            for at in self.on_doc.drain(..) {
-                score += self.sparse[at as usize].score();
+            for Reverse((doc, at)) in self.heap.iter() {
+                if *doc == current {
+                    sum.add(self.sparse[*at as usize].score());
+                }
             }
         }
-        score
+        sum.score()
     }
 }
 
@@ -324,14 +390,17 @@ pub(super) mod tests {
             })
             .collect()
         };
-        let ours = WordQuery::new(terms());
+        let ours = WordQuery::new(terms(), WordUnion::Sought);
         let theirs = BooleanQuery::new(terms().into_iter().map(|q| (Occur::Should, q)).collect());
         let (ours_walked, theirs_walked) = (walk(&ours, &searcher), walk(&theirs, &searcher));
         assert_eq!(ours_walked.len(), theirs_walked.len());
         assert!(ours_walked.len() > 1000);
         for ((d1, s1), (d2, s2)) in ours_walked.iter().zip(&theirs_walked) {
             assert_eq!(d1, d2);
-            assert!((s1 - s2).abs() < 1e-5, "{d1}: {s1} against {s2}");
+            assert!(
+                f64::from((s1 - s2).abs()) <= SCORE_GRID,
+                "{d1}: {s1} against {s2}"
+            );
         }
         // Intersected with "cinq": our union is sought at multiples of five.
         let cinq = || {
@@ -343,15 +412,21 @@ pub(super) mod tests {
         let both = |word: Box<dyn Query>| {
             BooleanQuery::new(vec![(Occur::Must, cinq()), (Occur::Must, word)])
         };
-        let ours = walk(&both(Box::new(WordQuery::new(terms()))), &searcher);
+        let ours = walk(
+            &both(Box::new(WordQuery::new(terms(), WordUnion::Sought))),
+            &searcher,
+        );
         let theirs = walk(&both(Box::new(theirs)), &searcher);
         assert_eq!(ours.len(), theirs.len());
         for ((d1, s1), (d2, s2)) in ours.iter().zip(&theirs) {
             assert_eq!(d1, d2);
-            assert!((s1 - s2).abs() < 1e-5, "{d1}: {s1} against {s2}");
+            assert!(
+                f64::from((s1 - s2).abs()) <= SCORE_GRID,
+                "{d1}: {s1} against {s2}"
+            );
         }
         // Sought directly, far and near.
-        let weight = WordQuery::new(terms())
+        let weight = WordQuery::new(terms(), WordUnion::Sought)
             .weight(EnableScoring::enabled_from_searcher(&searcher))
             .unwrap();
         let mut scorer = weight.scorer(searcher.segment_reader(0), 1.0).unwrap();

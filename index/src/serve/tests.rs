@@ -308,7 +308,7 @@ fn answers(live: &LiveIndex, tiles: &BTreeSet<TileCoord>) -> Vec<String> {
     let ids = |hits: &[Hit]| -> Vec<String> {
         live.places(&hits.iter().map(|h| h.ordinal).collect::<Vec<_>>())
             .map(|p| p.id().to_owned())
-            .zip(hits.iter().map(|h| format!("{:.4}", h.score)))
+            .zip(hits.iter().map(|h| h.score.to_string()))
             .map(|(id, score)| format!("{id}:{score}"))
             .collect()
     };
