@@ -68,7 +68,8 @@ use need::{NeedQuery, ServiceDocs};
 use reading::{Applied, QueryReader, ReadNeed, ReadPlace};
 use schedules::Schedules;
 use suggest::{Suggester, Suggestion};
-use text::{Word, WordUnion};
+use text::Word;
+use union::WordUnion;
 
 /// The positions of the set bits of `bits`, lowest first.
 fn set_bits(mut bits: u64) -> impl Iterator<Item = u32> {
@@ -87,7 +88,7 @@ pub const EXPANSIONS_REMEMBERED: usize = 20_000;
 /// Without a radius, the score of a place halves every this many metres.
 pub const DEFAULT_HALF_LIFE_M: f64 = 10_000.0;
 /// A circle holding fewer than one place in this many seeks the words of a text at few
-/// documents (see [`text::WordUnion`]). Measured on 1M places: a circle of 20 km around Paris
+/// documents (see [`union::WordUnion`]). Measured on 1M places: a circle of 20 km around Paris
 /// holds one in seven, and is walked faster by tantivy's union.
 const SPARSE_CIRCLE: usize = 32;
 

@@ -29,7 +29,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocId, Score, SegmentReader, TantivyError, Term};
 
 use super::expand::{ExpandedTerms, Expansion, Expansions, InSegment};
-use super::union::WordQuery;
+use super::union::{WordQuery, WordUnion};
 
 use crate::store::analysis::french_analyzer;
 use crate::store::schema::TextFields;
@@ -142,18 +142,6 @@ pub fn text_query(
 ) -> tantivy::Result<Option<Box<dyn Query>>> {
     let clauses = text_clauses(&words(q), fields, expansions, WordUnion::Walked)?;
     Ok((!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>))
-}
-
-/// How the terms of a word are joined.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WordUnion {
-    /// For words walked through most of the index, or sought at most of its documents:
-    /// tantivy's union, which scores the postings of all terms a window at a time.
-    Walked,
-    /// For words sought at a few documents (completions, small circles): a [`WordQuery`],
-    /// which moves only the terms behind each document sought and scores only the documents
-    /// that match.
-    Sought,
 }
 
 /// The clauses of [`text_query`] for the analysed `words` of a text ([`words`]), one `Must`

@@ -17,7 +17,7 @@
 //!
 //! Walked from end to end, or sought at most documents (text alone, a circle around a big
 //! city), tantivy's windows are faster: the search picks the union by how many documents the
-//! word will be sought at ([`super::text::WordUnion`]). [`WordQuery`] is both: it makes the
+//! word will be sought at ([`WordUnion`]). [`WordQuery`] is both: it makes the
 //! one its [`WordUnion`] names.
 //!
 //! ## A word scores the same in every segment
@@ -41,7 +41,17 @@ use tantivy::query::{
 };
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 
-use super::text::WordUnion;
+/// How the terms of a word are joined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WordUnion {
+    /// For words walked through most of the index, or sought at most of its documents:
+    /// tantivy's union, which scores the postings of all terms a window at a time.
+    Walked,
+    /// For words sought at a few documents (completions, small circles): a [`WordQuery`],
+    /// which moves only the terms behind each document sought and scores only the documents
+    /// that match.
+    Sought,
+}
 
 /// The step word scores are rounded to: 2^-12, a relative 10^-5 of a typical word's score.
 pub const SCORE_GRID: f64 = 1.0 / 4096.0;
