@@ -10,13 +10,12 @@
 //! unchanged to lower zooms keep their id, so each cluster's counts are kept once, sparse (the
 //! categories it has, with their counts).
 
-use super::{formed_at, ClusterIndex, ZOOM_BITS};
+use super::{formed_at, ClusterIndex};
 
 /// The number of points of each category in every cluster of a hierarchy
 /// ([`ClusterIndex::tally`]).
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
-    input_len: u32,
     min_zoom: u8,
     /// By the zoom clusters were formed at, from `min_zoom`: those clusters and their counts.
     formed: Vec<Formed>,
@@ -25,8 +24,8 @@ pub struct Tally {
 /// The counts of the clusters formed at one zoom.
 #[derive(Debug, Clone, Default)]
 struct Formed {
-    /// The clusters' positions in the level of that zoom, ascending.
-    positions: Vec<u32>,
+    /// The clusters' ids, ascending.
+    ids: Vec<u64>,
     /// Where each cluster's counts start in `counts`, and (last) where the last one's end.
     starts: Vec<u32>,
     /// `(category, count)`, categories ascending and counts above 0, cluster after cluster.
@@ -38,20 +37,13 @@ impl Tally {
     /// each; nothing for an id that names no cluster.
     #[must_use]
     pub fn of(&self, cluster_id: u64) -> &[(u16, u32)] {
-        let Some(local) = cluster_id.checked_sub(u64::from(self.input_len)) else {
-            return &[];
-        };
-        let zoom = formed_at(cluster_id, self.input_len);
-        let Some(formed) = zoom
+        let Some(formed) = formed_at(cluster_id)
             .checked_sub(self.min_zoom)
             .and_then(|i| self.formed.get(usize::from(i)))
         else {
             return &[];
         };
-        let Ok(position) = u32::try_from(local >> ZOOM_BITS) else {
-            return &[];
-        };
-        match formed.positions.binary_search(&position) {
+        match formed.ids.binary_search(&cluster_id) {
             Ok(k) => &formed.counts[formed.starts[k] as usize..formed.starts[k + 1] as usize],
             Err(_) => &[],
         }
@@ -72,7 +64,6 @@ impl ClusterIndex {
         assert!(categories <= 1 << 16, "at most 65,536 categories");
         let min_zoom = self.options.min_zoom;
         let mut tally = Tally {
-            input_len: self.input_len,
             min_zoom,
             formed: vec![Formed::default(); self.levels.len().saturating_sub(1)],
         };
@@ -81,16 +72,20 @@ impl ClusterIndex {
         for i in (0..self.levels.len().saturating_sub(1)).rev() {
             let zoom = min_zoom + i as u8;
             let (level, below) = (&self.levels[i], &self.levels[i + 1]);
-            let mut positions = Vec::new();
+            // The clusters formed at this zoom, by id.
+            let mut formed_here: Vec<(u64, u32)> = (0u32..)
+                .zip(level.counts.iter().zip(&level.ids))
+                .filter(|(_, (&count, &id))| count >= 2 && formed_at(id) == zoom)
+                .map(|(position, (_, &id))| (id, position))
+                .collect();
+            formed_here.sort_unstable();
             slots.clear();
             slots.resize(level.len(), u32::MAX);
-            for (position, (&count, &id)) in level.counts.iter().zip(&level.ids).enumerate() {
-                if count >= 2 && formed_at(id, self.input_len) == zoom {
-                    slots[position] = positions.len() as u32;
-                    positions.push(position as u32);
-                }
+            for (slot, &(_, position)) in (0u32..).zip(&formed_here) {
+                slots[position as usize] = slot;
             }
-            let mut dense = vec![0u32; positions.len() * categories];
+            let ids: Vec<u64> = formed_here.into_iter().map(|(id, _)| id).collect();
+            let mut dense = vec![0u32; ids.len() * categories];
             for (child, &parent) in below.parents.iter().enumerate() {
                 let slot = slots[parent as usize];
                 if slot == u32::MAX {
@@ -112,7 +107,7 @@ impl ClusterIndex {
                 }
             }
             let mut formed = Formed {
-                positions,
+                ids,
                 starts: Vec::with_capacity(slots.len() + 1),
                 counts: Vec::new(),
             };
