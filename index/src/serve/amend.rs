@@ -78,15 +78,14 @@ impl LiveIndex {
         let amending = Instant::now();
         // While the text index is amended, the structures that need only the places are made.
         // A batch that moves no place (most corrections: hours, a phone, a name) keeps the
-        // hierarchy, which depends on the positions alone, and the tiles no changed place shows.
-        let kept = self
-            .maps
-            .cached(&MapFilter::default())
-            .filter(|_| entries.moves_no_place(&self.index.places))
-            .map(|whole| {
-                let stale = whole.tiles_showing(&self.positions_changed(&entries));
-                (whole, stale)
-            });
+        // hierarchy, which depends on the positions alone. Every batch keeps the tiles no
+        // changed place shows; those of a hierarchy made again are checked when next asked for
+        // (see `tiles`).
+        let whole_before = self.maps.cached(&MapFilter::default());
+        let stale = whole_before
+            .as_ref()
+            .map(|whole| whole.tiles_showing(&self.positions_changed(&entries)));
+        let kept = whole_before.filter(|_| entries.moves_no_place(&self.index.places));
         // Otherwise the hierarchy is made again from the positions: it starts at once, while
         // the places are copied, the text index amended and the places' search structures made.
         let points: Vec<(f64, f64)> = if kept.is_some() {
@@ -103,7 +102,7 @@ impl LiveIndex {
             let whole = scope.spawn(|| {
                 let started = Instant::now();
                 let whole = match &kept {
-                    Some((whole, _)) => Ok(Arc::clone(whole)),
+                    Some(whole) => Ok(Arc::clone(whole)),
                     None => PlaceMap::of_points(&points, options.cluster).map(Arc::new),
                 };
                 (whole, started.elapsed())
@@ -136,8 +135,8 @@ impl LiveIndex {
         let search = self.search.amended_with_text(&index, parts, &ordinal_now)?;
         stages.push(("search structures of the text", searched.elapsed()));
         let mut live = Self::prepared(index, search, whole?, sources, stages, started, options)?;
-        if let Some((_, stale)) = &kept {
-            live.tiles = self.tiles.carried_over(stale);
+        if let Some(stale) = &stale {
+            live.tiles = self.tiles.carried_over(stale, kept.is_none());
         }
         // So are the filtered maps whose places no change touched, whether the batch moved
         // places or not (their tiles are made again from them: a place's properties may have

@@ -27,10 +27,11 @@ use std::sync::{Arc, Mutex};
 use lieux_tiles::encode::DEFAULT_EXTENT;
 use lieux_tiles::{
     encode_tile_with, ClusterIndex, ClusterItem, ClusterOptions, LngLatBbox, PropertySink,
-    PropertyValue, Tally, TileCoord,
+    PropertyValue, Tally, TileCoord, TileItem,
 };
 use serde_json::{json, Map, Value};
 
+use super::tiles::EncodedTile;
 use crate::filter::PlaceFilter;
 use crate::place::{Place, TextField};
 use crate::search::facets::{Facet, FacetColumns};
@@ -648,6 +649,21 @@ impl PlaceMap {
         properties: TileProperties,
         counts: Option<&ClusterCounts>,
     ) -> Result<Vec<u8>> {
+        Ok(self.encoded_tile(index, tile, properties, counts)?.bytes)
+    }
+
+    /// [`PlaceMap::tile_with`], with the digest of the tile's items
+    /// ([`PlaceMap::tile_items`]).
+    ///
+    /// # Errors
+    /// When encoding fails.
+    pub fn encoded_tile(
+        &self,
+        index: &PlaceIndex,
+        tile: TileCoord,
+        properties: TileProperties,
+        counts: Option<&ClusterCounts>,
+    ) -> Result<EncodedTile> {
         let buffer = self.clusters.options().tile_buffer(DEFAULT_EXTENT);
         let items = self.clusters.tile(tile, DEFAULT_EXTENT, buffer);
         let mut bytes = Vec::new();
@@ -672,7 +688,43 @@ impl PlaceMap {
                 break;
             }
         }
-        Ok(bytes)
+        Ok(EncodedTile {
+            bytes,
+            items: self.digest(&items),
+        })
+    }
+
+    /// The digest of the items of `tile`, as [`lieux_tiles::cluster::ClusterIndex::tile`] lists
+    /// them, places named by ordinal: two tiles of the same digest show the same clusters and
+    /// places at the same points of the grid, in the same order. What the tile cache checks a
+    /// tile carried over a batch by (a collision of two 64-bit digests is left to chance).
+    #[must_use]
+    pub fn tile_items(&self, tile: TileCoord) -> u64 {
+        let buffer = self.clusters.options().tile_buffer(DEFAULT_EXTENT);
+        self.digest(&self.clusters.tile(tile, DEFAULT_EXTENT, buffer))
+    }
+
+    fn digest(&self, items: &[TileItem]) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::hash::DefaultHasher::new();
+        for &TileItem { item, x, y } in items {
+            (x, y).hash(&mut hasher);
+            match item {
+                ClusterItem::Point { index } => {
+                    (0u8, self.ordinals[index as usize]).hash(&mut hasher)
+                }
+                ClusterItem::Cluster {
+                    id,
+                    count,
+                    lon,
+                    lat,
+                    expansion_zoom,
+                } => {
+                    (1u8, id, count, lon.to_bits(), lat.to_bits(), expansion_zoom).hash(&mut hasher)
+                }
+            }
+        }
+        hasher.finish()
     }
 
     /// The tiles, at every zoom served, whose bytes can show a place at one of `positions`

@@ -375,13 +375,19 @@ impl LiveIndex {
         compression: Compression,
         content: &MapContent,
     ) -> Result<Arc<[u8]>> {
-        self.tiles
-            .get_or_insert(&content.tile_key(filter), coord, compression, || {
+        let items_now = || Ok(self.map(filter)?.tile_items(coord));
+        self.tiles.get_or_insert(
+            &content.tile_key(filter),
+            coord,
+            compression,
+            items_now,
+            || {
                 let map = self.map(filter)?;
                 let counts = self.cluster_counts(filter, &map, content);
                 let properties = content.tile_properties();
-                map.tile_with(&self.index, coord, properties, counts.as_deref())
-            })
+                map.encoded_tile(&self.index, coord, properties, counts.as_deref())
+            },
+        )
     }
 
     /// The clusters and places that `filter` keeps within `bbox` at `zoom`, as a GeoJSON

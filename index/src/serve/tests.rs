@@ -584,8 +584,9 @@ proptest! {
         let first = split.index(changes.len() + 1);
         let mut live = load_with_changes(&base, &changes[..first], work.path(), &options()).unwrap();
         let mut upto = first;
-        // Tiles asked before each batch, cached: a batch that moves no place carries those it
-        // did not change over, and they must be what a new index makes.
+        // Tiles asked before each batch, cached: a batch carries those it did not change over
+        // (checked against the new hierarchy when it made one), and they must be what a new
+        // index makes.
         let all = MapFilter::default();
         let mut tiles = BTreeSet::new();
         // The index the last batch was applied to, which shares its unchanged places.
@@ -841,4 +842,63 @@ fn a_batch_keeps_the_filtered_maps_no_changed_place_entered_left_or_moved_in() {
     ));
     let rebuilt = load_with_changes(&base, &changes, work.path(), &options()).unwrap();
     same_map(&moved, &rebuilt);
+}
+
+#[test]
+fn a_batch_that_moves_a_place_keeps_the_tiles_whose_items_it_left_as_they_were() {
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let base = IndexSource::Dir(BASE.0.path().join("base"));
+    let live = load(&base, &options()).unwrap();
+    let all = MapFilter::default();
+    let tiles = tiles_of_places(&live);
+    let tile = |live: &LiveIndex, coord| {
+        live.tile(&all, coord, Compression::None, &MapContent::default())
+            .unwrap()
+    };
+    for &coord in &tiles {
+        tile(&live, coord);
+    }
+    // One place moves a kilometre east.
+    let place = Arc::clone(&live.index.places[17]);
+    let changes = vec![AcceptedChange {
+        contribution: 1,
+        kind: ContributionKind::Update,
+        place_id: place.id().to_owned(),
+        before: fields(&[("longitude", format!("{}", place.longitude))]),
+        after: fields(&[("longitude", format!("{:.6}", place.longitude + 0.013))]),
+        accepted_on: day,
+    }];
+    let moved = live
+        .amended(&changes, work.path(), &options())
+        .unwrap()
+        .unwrap();
+    let whole = |live: &LiveIndex| live.maps.cached(&MapFilter::default()).unwrap();
+    assert!(!Arc::ptr_eq(&whole(&moved), &whole(&live)), "made again");
+    let rebuilt = load_with_changes(&base, &changes, work.path(), &options()).unwrap();
+    let (mut kept, mut changed) = (0u64, 0u64);
+    for &coord in &tiles {
+        let now = tile(&moved, coord);
+        assert_eq!(now, tile(&rebuilt, coord), "{coord:?}");
+        if now == tile(&live, coord) {
+            kept += 1;
+        } else {
+            changed += 1;
+        }
+    }
+    // Every tile the move changed was made again; the others came from the cache, but those
+    // that show the place (before or after), left behind with the place's properties.
+    let (hits, misses) = moved.tiles.stats();
+    let positions = [
+        (place.longitude, place.latitude),
+        (place.longitude + 0.013, place.latitude),
+    ];
+    let showing = whole(&live).tiles_showing(&positions);
+    let left_behind = tiles.iter().filter(|t| showing.contains(t)).count() as u64;
+    assert!(
+        changed > 0 && kept > 10 * changed,
+        "{kept} kept, {changed} changed"
+    );
+    assert!(misses >= changed, "{misses} misses");
+    assert!(hits >= kept - left_behind && hits > 0, "{hits} hits");
 }
