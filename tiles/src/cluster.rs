@@ -28,8 +28,9 @@
 //! A cluster id names the zoom where the cluster was formed and its seed point: the input point
 //! that seeded it, through the items that seeded it at the deeper zooms. A cluster carried over
 //! unchanged to lower zooms keeps its id, so [`ClusterIndex::children`] always returns the
-//! children it split from. Ids start at 2^32, above every input point's index, so a point index
-//! and a cluster id never collide (they can share one MVT feature id space).
+//! children it split from. Ids start at the power of two at or above the number of points, so a
+//! point index and a cluster id never collide (they can share one MVT feature id space), and a
+//! few points more or fewer keep them.
 //!
 //! ## What a change elsewhere leaves as it was
 //!
@@ -200,6 +201,8 @@ pub struct ClusterIndex {
     options: ClusterOptions,
     /// The number of points given to `build`.
     input_len: u32,
+    /// How its items' ids are made.
+    ids: IdSpace,
     /// The position of each input point in the deepest level, where [`ClusterIndex::children`]
     /// and the others start looking for a cluster seeded by it; `u32::MAX` for a point left out.
     leaf_positions: Vec<u32>,
@@ -226,8 +229,8 @@ impl Level {
         self.positions.len()
     }
 
-    /// The item at `position`.
-    fn item(&self, position: usize) -> ClusterItem {
+    /// The item at `position`, its id made in `ids`.
+    fn item(&self, position: usize, ids: IdSpace) -> ClusterItem {
         let count = self.counts[position];
         let id = self.ids[position];
         if count == 1 {
@@ -240,7 +243,7 @@ impl Level {
                 count,
                 lon: unit_x_to_lon(x),
                 lat: unit_y_to_lat(y),
-                expansion_zoom: formed_at(id) + 1,
+                expansion_zoom: ids.formed_at(id) + 1,
             }
         }
     }
@@ -268,30 +271,53 @@ fn groups_by_position(by_creation: &[u32], creation_order: &[u32]) -> Vec<u32> {
     by_position
 }
 
-/// The first cluster id, above every point index (a `u32`).
-const FIRST_CLUSTER_ID: u64 = 1 << 32;
-
 /// The bits of a cluster id that hold the zoom it was formed at.
 const ZOOM_BITS: u32 = 5;
 const _: () = assert!(MAX_ZOOM < 1 << ZOOM_BITS);
 
-/// The id of the cluster formed at `zoom` whose seed point is `seed`.
-fn cluster_id(seed: u32, zoom: u8) -> u64 {
-    FIRST_CLUSTER_ID + (u64::from(seed) << ZOOM_BITS | u64::from(zoom))
+/// How the ids of a hierarchy's items are made: a point's is its index, a cluster's names its
+/// seed point and the zoom it was formed at, from `first` on.
+///
+/// `first` is the power of two at or above the number of points: above every point's index,
+/// and the same for any number of points up to it, so that adding or removing a place keeps
+/// the ids of the clusters it does not reach. Ids stay about as short as supercluster's
+/// (`points + (index << 5 | zoom)`), which a tile writes twice per cluster as varints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct IdSpace {
+    first: u64,
 }
 
-/// The zoom the cluster `id` was formed at.
-fn formed_at(id: u64) -> u8 {
-    // The low bits of a number below 32.
-    (id.wrapping_sub(FIRST_CLUSTER_ID) & ((1 << ZOOM_BITS) - 1)) as u8
-}
+impl IdSpace {
+    /// The ids of a hierarchy of `points` points.
+    fn for_points(points: u32) -> Self {
+        Self {
+            first: u64::from(points).next_power_of_two(),
+        }
+    }
 
-/// The seed point of the item `id`: a point's own index, or the cluster's seed; `None` when
-/// `id` names neither.
-fn seed_point(id: u64) -> Option<u32> {
-    match id.checked_sub(FIRST_CLUSTER_ID) {
-        None => u32::try_from(id).ok(),
-        Some(local) => u32::try_from(local >> ZOOM_BITS).ok(),
+    /// The id of the cluster formed at `zoom` whose seed point is `seed`.
+    fn cluster(self, seed: u32, zoom: u8) -> u64 {
+        self.first + (u64::from(seed) << ZOOM_BITS | u64::from(zoom))
+    }
+
+    /// Whether `id` is a cluster's.
+    fn is_cluster(self, id: u64) -> bool {
+        id >= self.first
+    }
+
+    /// The zoom the cluster `id` was formed at.
+    fn formed_at(self, id: u64) -> u8 {
+        // The low bits of a number below 32.
+        (id.wrapping_sub(self.first) & ((1 << ZOOM_BITS) - 1)) as u8
+    }
+
+    /// The seed point of the item `id`: a point's own index, or the cluster's seed; `None`
+    /// when `id` names neither.
+    fn seed_point(self, id: u64) -> Option<u32> {
+        match id.checked_sub(self.first) {
+            None => u32::try_from(id).ok(),
+            Some(local) => u32::try_from(local >> ZOOM_BITS).ok(),
+        }
     }
 }
 
@@ -336,6 +362,7 @@ impl ClusterIndex {
         let mut index = Self {
             options,
             input_len,
+            ids: IdSpace::for_points(input_len),
             leaf_positions: Vec::new(),
             levels: Vec::with_capacity(usize::from(options.max_zoom - options.min_zoom) + 2),
         };
@@ -484,11 +511,11 @@ impl ClusterIndex {
                     wy += level.positions[i][1] * weight;
                 }
                 let total_weight = f64::from(total);
-                let seed = seed_point(item.id).unwrap_or(u32::MAX);
+                let seed = self.ids.seed_point(item.id).unwrap_or(u32::MAX);
                 new_items.push(NewItem {
                     position: [wx / total_weight, wy / total_weight],
                     count: total,
-                    id: cluster_id(seed, zoom),
+                    id: self.ids.cluster(seed, zoom),
                     created,
                 });
                 new_groups.extend(group);
@@ -536,14 +563,14 @@ impl ClusterIndex {
     /// seed point's item, from the deepest level up through the parents.
     fn locate_cluster(&self, id: u64) -> Result<(u8, usize), ClusterError> {
         let unknown = || ClusterError::UnknownCluster(id);
-        if id < FIRST_CLUSTER_ID {
+        if !self.ids.is_cluster(id) {
             return Err(unknown());
         }
-        let zoom = formed_at(id);
+        let zoom = self.ids.formed_at(id);
         if zoom < self.options.min_zoom || zoom > self.options.max_zoom {
             return Err(unknown());
         }
-        let seed = seed_point(id).ok_or_else(unknown)?;
+        let seed = self.ids.seed_point(id).ok_or_else(unknown)?;
         let mut position = *(self.leaf_positions.get(seed as usize))
             .filter(|&&position| position != u32::MAX)
             .ok_or_else(unknown)?;
@@ -594,7 +621,9 @@ impl ClusterIndex {
         let mut add = |west: f64, east: f64| {
             let min = [west / 360.0 + 0.5, min_y];
             let max = [east / 360.0 + 0.5, max_y];
-            kdtree::range(&level.positions, min, max, |i| items.push(level.item(i)));
+            kdtree::range(&level.positions, min, max, |i| {
+                items.push(level.item(i, self.ids))
+            });
         };
         if bbox.east - bbox.west >= 360.0 {
             add(-180.0, 180.0);
@@ -632,7 +661,7 @@ impl ClusterIndex {
                 let [px, py] = level.positions[i];
                 let (x, y) = tile.project_unit(px + shift, py, extent);
                 items.push(TileItem {
-                    item: level.item(i),
+                    item: level.item(i, self.ids),
                     x,
                     y,
                 });
@@ -674,7 +703,7 @@ impl ClusterIndex {
         let mut children = Vec::new();
         kdtree::within(&deeper.positions, centre, reach, |i| {
             if deeper.parents[i] as usize == position {
-                children.push(deeper.item(i));
+                children.push(deeper.item(i, self.ids));
             }
         });
         // In the tiles' order, not the layout's (see `tile`).

@@ -10,12 +10,13 @@
 //! unchanged to lower zooms keep their id, so each cluster's counts are kept once, sparse (the
 //! categories it has, with their counts).
 
-use super::{formed_at, ClusterIndex};
+use super::{ClusterIndex, IdSpace};
 
 /// The number of points of each category in every cluster of a hierarchy
 /// ([`ClusterIndex::tally`]).
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
+    ids: IdSpace,
     min_zoom: u8,
     /// By the zoom clusters were formed at, from `min_zoom`: those clusters and their counts.
     formed: Vec<Formed>,
@@ -37,7 +38,7 @@ impl Tally {
     /// each; nothing for an id that names no cluster.
     #[must_use]
     pub fn of(&self, cluster_id: u64) -> &[(u16, u32)] {
-        let Some(formed) = formed_at(cluster_id)
+        let Some(formed) = (self.ids.formed_at(cluster_id))
             .checked_sub(self.min_zoom)
             .and_then(|i| self.formed.get(usize::from(i)))
         else {
@@ -64,6 +65,7 @@ impl ClusterIndex {
         assert!(categories <= 1 << 16, "at most 65,536 categories");
         let min_zoom = self.options.min_zoom;
         let mut tally = Tally {
+            ids: self.ids,
             min_zoom,
             formed: vec![Formed::default(); self.levels.len().saturating_sub(1)],
         };
@@ -75,7 +77,7 @@ impl ClusterIndex {
             // The clusters formed at this zoom, by id.
             let mut formed_here: Vec<(u64, u32)> = (0u32..)
                 .zip(level.counts.iter().zip(&level.ids))
-                .filter(|(_, (&count, &id))| count >= 2 && formed_at(id) == zoom)
+                .filter(|(_, (&count, &id))| count >= 2 && self.ids.formed_at(id) == zoom)
                 .map(|(position, (_, &id))| (id, position))
                 .collect();
             formed_here.sort_unstable();
