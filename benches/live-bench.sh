@@ -21,8 +21,8 @@
 #    peak is reset between parts, /proc/PID/clear_refs).
 # 4. The stages of the batches the server applied, from its log (benches/live/stages.py).
 # Prints a Markdown report. Not in CI. WINDOW_ARGS=--move makes the windows' accepts move
-# their places too (a batch that moves places makes the hierarchy again and drops the
-# unfiltered tiles): what readers lose to a stream of moves.
+# their places too (a batch that moves places makes the hierarchy again, and its tiles carried
+# over are checked against it): what readers lose to a stream of moves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benches/common.sh
