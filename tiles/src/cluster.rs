@@ -602,7 +602,7 @@ impl ClusterIndex {
     }
 
     /// The items of zoom `zoom` inside `bbox`: single points above `max_zoom`, the clusters of
-    /// `min_zoom` below it.
+    /// `min_zoom` below it; the biggest first, then by id (as [`ClusterIndex::tile`]).
     ///
     /// As in supercluster, the bbox is `[west, south, east, north]` in degrees, longitudes are
     /// wrapped, a bbox whose west is east of its east crosses the antimeridian, and one that
@@ -637,6 +637,7 @@ impl ClusterIndex {
                 add(west, east);
             }
         }
+        items.sort_unstable_by(biggest_first);
         items
     }
 
@@ -675,9 +676,7 @@ impl ClusterIndex {
             add(0.0, margin / scale, 1.0);
         }
         items.sort_unstable_by(|a, b| {
-            (b.item.count().cmp(&a.item.count()))
-                .then(item_id(&a.item).cmp(&item_id(&b.item)))
-                .then((a.x, a.y).cmp(&(b.x, b.y)))
+            biggest_first(&a.item, &b.item).then((a.x, a.y).cmp(&(b.x, b.y)))
         });
         items
     }
@@ -707,8 +706,7 @@ impl ClusterIndex {
             }
         });
         // In the tiles' order, not the layout's (see `tile`).
-        children
-            .sort_unstable_by(|a, b| (b.count().cmp(&a.count())).then(item_id(a).cmp(&item_id(b))));
+        children.sort_unstable_by(biggest_first);
         children.into_iter().for_each(visit);
         Ok(())
     }
@@ -766,6 +764,11 @@ impl ClusterIndex {
         let (zoom, _) = self.locate_cluster(cluster_id)?;
         Ok(zoom + 1)
     }
+}
+
+/// The order of a tile's items, and of every list of items: the biggest first, then by id.
+fn biggest_first(a: &ClusterItem, b: &ClusterItem) -> std::cmp::Ordering {
+    (b.count().cmp(&a.count())).then(item_id(a).cmp(&item_id(b)))
 }
 
 /// A point's index or a cluster's id.

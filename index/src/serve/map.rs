@@ -739,7 +739,8 @@ impl PlaceMap {
 
     /// The tiles, at every zoom served, whose bytes can show a place at one of `positions`
     /// (`(longitude, latitude)`), their buffers included: what a change of those places makes
-    /// stale when the hierarchy stays the same.
+    /// stale (and, when the hierarchy is made again, so are the tiles whose clusters it
+    /// changed: see [`super::tiles::TileCache::carried_over`]).
     #[must_use]
     pub fn tiles_showing(&self, positions: &[(f64, f64)]) -> HashSet<TileCoord> {
         let options = self.clusters.options();
