@@ -649,7 +649,7 @@ impl PlaceMap {
         properties: TileProperties,
         counts: Option<&ClusterCounts>,
     ) -> Result<Vec<u8>> {
-        Ok(self.encoded_tile(index, tile, properties, counts)?.bytes)
+        self.encode(index, &self.items_of(tile), properties, counts)
     }
 
     /// [`PlaceMap::tile_with`], with the digest of the tile's items
@@ -664,15 +664,34 @@ impl PlaceMap {
         properties: TileProperties,
         counts: Option<&ClusterCounts>,
     ) -> Result<EncodedTile> {
+        let items = self.items_of(tile);
+        Ok(EncodedTile {
+            bytes: self.encode(index, &items, properties, counts)?,
+            items: self.digest(&items),
+        })
+    }
+
+    /// The items of `tile`, with the buffer the clustering radius asks.
+    fn items_of(&self, tile: TileCoord) -> Vec<TileItem> {
         let buffer = self.clusters.options().tile_buffer(DEFAULT_EXTENT);
-        let items = self.clusters.tile(tile, DEFAULT_EXTENT, buffer);
+        self.clusters.tile(tile, DEFAULT_EXTENT, buffer)
+    }
+
+    /// The Mapbox Vector Tile of `items` (see [`PlaceMap::tile_with`]).
+    fn encode(
+        &self,
+        index: &PlaceIndex,
+        items: &[TileItem],
+        properties: TileProperties,
+        counts: Option<&ClusterCounts>,
+    ) -> Result<Vec<u8>> {
         let mut bytes = Vec::new();
         // One buffer for every joined list of the tile.
         let mut scratch = String::new();
         let point_ids = properties != TileProperties::Id;
         for fields in properties.sets() {
             bytes = encode_tile_with(
-                &items,
+                items,
                 DEFAULT_EXTENT,
                 point_ids,
                 |point, feature| {
@@ -688,10 +707,7 @@ impl PlaceMap {
                 break;
             }
         }
-        Ok(EncodedTile {
-            bytes,
-            items: self.digest(&items),
-        })
+        Ok(bytes)
     }
 
     /// The digest of the items of `tile`, as [`lieux_tiles::cluster::ClusterIndex::tile`] lists
@@ -700,8 +716,7 @@ impl PlaceMap {
     /// tile carried over a batch by (a collision of two 64-bit digests is left to chance).
     #[must_use]
     pub fn tile_items(&self, tile: TileCoord) -> u64 {
-        let buffer = self.clusters.options().tile_buffer(DEFAULT_EXTENT);
-        self.digest(&self.clusters.tile(tile, DEFAULT_EXTENT, buffer))
+        self.digest(&self.items_of(tile))
     }
 
     fn digest(&self, items: &[TileItem]) -> u64 {
