@@ -8,19 +8,14 @@
 //!   target/release/examples/hierarchy bench-data/index-1000000/points.bin
 //! ```
 
+#[path = "common/points_bin.rs"]
+mod points_bin;
+
 fn main() {
     let path = std::env::args()
         .nth(1)
         .expect("a points.bin, such as bench-data/index-1000000/points.bin");
-    let bytes = std::fs::read(&path).expect("a readable points.bin");
-    let points: Vec<(f64, f64)> = bytes
-        .chunks_exact(16)
-        .map(|pair| {
-            let (lon, lat) = pair.split_at(8);
-            let number = |b: &[u8]| f64::from_le_bytes(b.try_into().expect("8 bytes"));
-            (number(lon), number(lat))
-        })
-        .collect();
+    let points = points_bin::read(&path);
     let started = std::time::Instant::now();
     let index = lieux_tiles::ClusterIndex::build(&points, lieux_tiles::ClusterOptions::default())
         .expect("valid options");

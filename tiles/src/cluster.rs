@@ -16,8 +16,10 @@
 //! - every zoom gets its own spatial index (a static KD-tree, see `kdtree`) for the next zoom's
 //!   neighbour searches and for the queries.
 //!
-//! Each level is a set of flat columns (positions, counts, ids, parents: 32 bytes per item)
-//! sorted in KD-tree order, so a query's answer indexes every column directly. The greedy pass
+//! Each level is a set of flat columns (positions, counts, ids, parents: 36 bytes per item)
+//! sorted in KD-tree order, so a query's answer indexes every column directly; an item's parent
+//! is named by its id, not its place in the level above, so that levels can change one
+//! without the other (see `level`). The greedy pass
 //! has to follow the creation order, which jumps around the map and would miss the cache on
 //! every neighbour search; so every item's neighbours are found first, leaf by leaf in KD-tree
 //! order and in parallel (see `kdtree::neighbourhoods`), and the greedy pass only reads them.
@@ -42,16 +44,21 @@
 //! greedy pass only joins items within the radius, so a moved, new or removed point changes
 //! only the items of its connected part of the "within radius" graph, and every tile away from
 //! those holds the same items, in the same order, after the change: a server can keep those
-//! tiles instead of encoding them again.
+//! tiles instead of encoding them again. And a hierarchy need not be built again for a
+//! change to a few points: [`ClusterIndex::updated`] makes again only what the change reaches,
+//! and shares the rest with the hierarchy it was made from (see `update`).
 
 use rayon::prelude::*;
 
 use crate::kdtree;
+use level::{Columns, Level, NO_PARENT};
+use points::PointColumn;
 
+mod level;
+mod points;
 mod tally;
-use crate::mercator::{
-    lat_to_unit_y, unit_x_to_lon, unit_y_to_lat, wrap_longitude, zoom_scale, TileCoord, MAX_ZOOM,
-};
+mod update;
+use crate::mercator::{lat_to_unit_y, wrap_longitude, zoom_scale, TileCoord, MAX_ZOOM};
 pub use tally::Tally;
 
 /// How to cluster, with supercluster's option names and defaults.
@@ -195,7 +202,9 @@ pub struct TileItem {
     pub y: i32,
 }
 
-/// The clustering hierarchy of a set of points, for every zoom. Immutable once built.
+/// The clustering hierarchy of a set of points, for every zoom. Immutable once built; a
+/// change to its points makes a new one that shares what the change leaves as it was
+/// ([`ClusterIndex::updated`]).
 #[derive(Debug, Clone)]
 pub struct ClusterIndex {
     options: ClusterOptions,
@@ -203,50 +212,13 @@ pub struct ClusterIndex {
     input_len: u32,
     /// How its items' ids are made.
     ids: IdSpace,
-    /// The position of each input point in the deepest level, where [`ClusterIndex::children`]
-    /// and the others start looking for a cluster seeded by it; `u32::MAX` for a point left out.
-    leaf_positions: Vec<u32>,
+    /// Whether points cluster only within their group ([`ClusterIndex::build_grouped`]).
+    grouped: bool,
+    /// The unit position of each input point, where [`ClusterIndex::children`] and the others
+    /// start looking for a cluster seeded by it.
+    points: PointColumn,
     /// `levels[i]` is zoom `min_zoom + i`; the last one, `max_zoom + 1`, has single points.
     levels: Vec<Level>,
-}
-
-/// The items of one zoom, column by column, in KD-tree order.
-#[derive(Debug, Clone, Default)]
-struct Level {
-    /// Unit-square positions (see [`crate::mercator`]).
-    positions: Vec<[f64; 2]>,
-    /// How many input points each item stands for: 1 for a point.
-    counts: Vec<u32>,
-    /// The input index of a point, or the id of a cluster.
-    ids: Vec<u64>,
-    /// Position, in the level one zoom up, of the item this one became part of. Empty in the
-    /// lowest level.
-    parents: Vec<u32>,
-}
-
-impl Level {
-    fn len(&self) -> usize {
-        self.positions.len()
-    }
-
-    /// The item at `position`, its id made in `ids`.
-    fn item(&self, position: usize, ids: IdSpace) -> ClusterItem {
-        let count = self.counts[position];
-        let id = self.ids[position];
-        if count == 1 {
-            // Point ids are input indices, which fit in a u32 (checked by `build`).
-            ClusterItem::Point { index: id as u32 }
-        } else {
-            let [x, y] = self.positions[position];
-            ClusterItem::Cluster {
-                id,
-                count,
-                lon: unit_x_to_lon(x),
-                lat: unit_y_to_lat(y),
-                expansion_zoom: ids.formed_at(id) + 1,
-            }
-        }
-    }
 }
 
 /// An item of a level being built, before it is sorted into place.
@@ -269,6 +241,26 @@ fn groups_by_position(by_creation: &[u32], creation_order: &[u32]) -> Vec<u32> {
         by_position[position as usize] = group;
     }
     by_position
+}
+
+/// Sorts new items into a level's columns (their parents not known yet), and returns them with,
+/// for each creation number, the item's position in them.
+fn sort_level(mut sorted: Vec<NewItem>) -> (Columns, Vec<u32>) {
+    kdtree::sort(&mut sorted, |item| item.position);
+    let mut creation_order = vec![0u32; sorted.len()];
+    let mut columns = Columns {
+        positions: Vec::with_capacity(sorted.len()),
+        counts: Vec::with_capacity(sorted.len()),
+        ids: Vec::with_capacity(sorted.len()),
+        parents: Vec::new(),
+    };
+    for (position, item) in sorted.iter().enumerate() {
+        creation_order[item.created as usize] = position as u32;
+        columns.positions.push(item.position);
+        columns.counts.push(item.count);
+        columns.ids.push(item.id);
+    }
+    (columns, creation_order)
 }
 
 /// The bits of a cluster id that hold the zoom it was formed at.
@@ -321,6 +313,36 @@ impl IdSpace {
     }
 }
 
+/// Projects a point to the unit square; `None` for a NaN or infinite coordinate.
+fn project((lon, lat): (f64, f64)) -> Option<[f64; 2]> {
+    (lon.is_finite() && lat.is_finite()).then(|| {
+        // Not `lon_to_unit_x`: 180° must stay on the east edge, as in supercluster.
+        [
+            wrap_longitude_keep_180(lon) / 360.0 + 0.5,
+            lat_to_unit_y(lat),
+        ]
+    })
+}
+
+/// The centre of a cluster: its seed's and its neighbours' positions (in the order of their
+/// ids) weighted by their counts, summed in that order, whatever made the cluster.
+fn centre(
+    seed: ([f64; 2], u32),
+    neighbours: impl Iterator<Item = ([f64; 2], u32)>,
+    total: u32,
+) -> [f64; 2] {
+    let ([x, y], count) = seed;
+    let weight = f64::from(count);
+    let (mut wx, mut wy) = (x * weight, y * weight);
+    for ([x, y], count) in neighbours {
+        let weight = f64::from(count);
+        wx += x * weight;
+        wy += y * weight;
+    }
+    let total = f64::from(total);
+    [wx / total, wy / total]
+}
+
 impl ClusterIndex {
     /// Builds the hierarchy of `points`, given as `(longitude, latitude)` in degrees.
     ///
@@ -352,34 +374,11 @@ impl ClusterIndex {
                 groups: groups.len(),
             });
         }
-        options.validate()?;
-        let input_len = u32::try_from(points.len())
-            .ok()
-            .filter(|&len| len < u32::MAX)
-            .ok_or(ClusterError::TooManyPoints {
-                count: points.len(),
-            })?;
-        let mut index = Self {
-            options,
-            input_len,
-            ids: IdSpace::for_points(input_len),
-            leaf_positions: Vec::new(),
-            levels: Vec::with_capacity(usize::from(options.max_zoom - options.min_zoom) + 2),
-        };
-
+        let mut index = Self::empty(points.len(), options)?;
+        index.grouped = groups.is_some();
         // Projected in parallel (a logarithm and a tangent each), numbered in order after.
-        let projected: Vec<Option<[f64; 2]>> = points
-            .par_iter()
-            .map(|&(lon, lat)| {
-                (lon.is_finite() && lat.is_finite()).then(|| {
-                    // Not `lon_to_unit_x`: 180° must stay on the east edge, as in supercluster.
-                    [
-                        wrap_longitude_keep_180(lon) / 360.0 + 0.5,
-                        lat_to_unit_y(lat),
-                    ]
-                })
-            })
-            .collect();
+        let projected: Vec<Option<[f64; 2]>> = points.par_iter().copied().map(project).collect();
+        index.points = PointColumn::new(&projected);
         let leaves: Vec<NewItem> = projected
             .into_iter()
             .enumerate()
@@ -393,39 +392,59 @@ impl ClusterIndex {
             })
             .collect();
         // By creation number, as the items.
-        let mut item_groups: Vec<u32> = match groups {
+        let leaf_groups: Vec<u32> = match groups {
             Some(groups) => leaves.iter().map(|leaf| groups[leaf.id as usize]).collect(),
             None => Vec::new(),
         };
-        let (mut level, mut creation_order) = index.sort_level(leaves);
-        index.leaf_positions = vec![u32::MAX; points.len()];
-        for (position, &point) in (0u32..).zip(&level.ids) {
-            index.leaf_positions[point as usize] = position;
-        }
+        index.levels = index.levels_from(leaves, leaf_groups, options.max_zoom + 1);
+        Ok(index)
+    }
 
+    /// An index of `points` points with no level yet, once the options are checked.
+    fn empty(points: usize, options: ClusterOptions) -> Result<Self, ClusterError> {
+        options.validate()?;
+        let input_len = u32::try_from(points)
+            .ok()
+            .filter(|&len| len < u32::MAX)
+            .ok_or(ClusterError::TooManyPoints { count: points })?;
+        Ok(Self {
+            options,
+            input_len,
+            ids: IdSpace::for_points(input_len),
+            grouped: false,
+            points: PointColumn::default(),
+            levels: Vec::new(),
+        })
+    }
+
+    /// The levels from `min_zoom` to `zoom`, made from the items of `zoom` (in creation order,
+    /// with their groups when grouped): each zoom's greedy pass over the one below it.
+    fn levels_from(&self, items: Vec<NewItem>, mut groups: Vec<u32>, zoom: u8) -> Vec<Level> {
+        let mut levels = Vec::with_capacity(usize::from(zoom - self.options.min_zoom) + 1);
+        let (mut columns, mut creation_order) = sort_level(items);
         let mut neighbours = Vec::new();
-        // Built from the deepest zoom up, then reversed.
-        for zoom in (options.min_zoom..=options.max_zoom).rev() {
-            let level_groups = groups_by_position(&item_groups, &creation_order);
-            let (new_items, parents_by_creation, new_groups) = index.cluster_level(
-                &level,
+        // From the deepest zoom up, then reversed.
+        for zoom in (self.options.min_zoom..zoom).rev() {
+            let level_groups = groups_by_position(&groups, &creation_order);
+            let (new_items, parents, new_groups) = self.cluster_level(
+                &columns,
                 &level_groups,
                 &creation_order,
                 zoom,
                 &mut neighbours,
             );
-            let (next, next_order) = index.sort_level(new_items);
-            level.parents = parents_by_creation
-                .into_iter()
-                .map(|created| next_order[created as usize])
+            columns.parents = (parents.into_iter())
+                .map(|created| new_items[created as usize].id)
                 .collect();
-            index.levels.push(std::mem::replace(&mut level, next));
+            let (next, next_order) = sort_level(new_items);
+            levels.push(Level::whole(std::mem::replace(&mut columns, next)));
             creation_order = next_order;
-            item_groups = new_groups;
+            groups = new_groups;
         }
-        index.levels.push(level);
-        index.levels.reverse();
-        Ok(index)
+        columns.parents = vec![NO_PARENT; columns.positions.len()];
+        levels.push(Level::whole(columns));
+        levels.reverse();
+        levels
     }
 
     /// One greedy pass: clusters the items of `level` (zoom `zoom + 1`) for zoom `zoom`.
@@ -436,7 +455,7 @@ impl ClusterIndex {
     /// the new item it went into, and the new items' groups in creation order (when grouped).
     fn cluster_level(
         &self,
-        level: &Level,
+        level: &Columns,
         groups: &[u32],
         creation_order: &[u32],
         zoom: u8,
@@ -444,9 +463,10 @@ impl ClusterIndex {
     ) -> (Vec<NewItem>, Vec<u32>, Vec<u32>) {
         let radius = self.options.unit_radius(zoom);
         let neighbourhoods = kdtree::neighbourhoods(&level.positions, radius);
-        let mut taken = vec![false; level.len()];
-        let mut parents = vec![0u32; level.len()];
-        let mut new_items: Vec<NewItem> = Vec::with_capacity(level.len());
+        let len = level.positions.len();
+        let mut taken = vec![false; len];
+        let mut parents = vec![0u32; len];
+        let mut new_items: Vec<NewItem> = Vec::with_capacity(len);
         let mut new_groups: Vec<u32> = Vec::with_capacity(groups.len());
         // The group of the item at a position, when grouped.
         let group_at = |position: usize| groups.get(position).copied();
@@ -499,21 +519,17 @@ impl ClusterIndex {
                 parents[seed] = carry(&mut new_items, &mut new_groups, *item, group);
             } else if total >= self.options.min_points {
                 let created = new_items.len() as u32;
-                let weight = f64::from(item.count);
-                let [x, y] = item.position;
-                let (mut wx, mut wy) = (x * weight, y * weight);
                 parents[seed] = created;
                 for &i in neighbours.iter() {
                     taken[i] = true;
                     parents[i] = created;
-                    let weight = f64::from(level.counts[i]);
-                    wx += level.positions[i][0] * weight;
-                    wy += level.positions[i][1] * weight;
                 }
-                let total_weight = f64::from(total);
+                let members = neighbours
+                    .iter()
+                    .map(|&i| (level.positions[i], level.counts[i]));
                 let seed = self.ids.seed_point(item.id).unwrap_or(u32::MAX);
                 new_items.push(NewItem {
-                    position: [wx / total_weight, wy / total_weight],
+                    position: centre((item.position, item.count), members, total),
                     count: total,
                     id: self.ids.cluster(seed, zoom),
                     created,
@@ -538,29 +554,8 @@ impl ClusterIndex {
         (new_items, parents, new_groups)
     }
 
-    /// Sorts new items into a level, and returns the level with, for each creation number, the
-    /// item's position in it.
-    fn sort_level(&self, mut sorted: Vec<NewItem>) -> (Level, Vec<u32>) {
-        kdtree::sort(&mut sorted, |item| item.position);
-        let mut creation_order = vec![0u32; sorted.len()];
-        let mut level = Level {
-            positions: Vec::with_capacity(sorted.len()),
-            counts: Vec::with_capacity(sorted.len()),
-            ids: Vec::with_capacity(sorted.len()),
-            parents: Vec::new(),
-        };
-        for (position, item) in sorted.iter().enumerate() {
-            let created = item.created as usize;
-            creation_order[created] = position as u32;
-            level.positions.push(item.position);
-            level.counts.push(item.count);
-            level.ids.push(item.id);
-        }
-        (level, creation_order)
-    }
-
-    /// The zoom a cluster was formed at and its position there, if `id` names a cluster: its
-    /// seed point's item, from the deepest level up through the parents.
+    /// The zoom a cluster was formed at and its slot there, if `id` names a cluster: near its
+    /// seed point, which is within [`ClusterIndex::reach`] of it.
     fn locate_cluster(&self, id: u64) -> Result<(u8, usize), ClusterError> {
         let unknown = || ClusterError::UnknownCluster(id);
         if !self.ids.is_cluster(id) {
@@ -571,18 +566,18 @@ impl ClusterIndex {
             return Err(unknown());
         }
         let seed = self.ids.seed_point(id).ok_or_else(unknown)?;
-        let mut position = *(self.leaf_positions.get(seed as usize))
-            .filter(|&&position| position != u32::MAX)
-            .ok_or_else(unknown)?;
-        for deeper in (zoom + 1..=self.options.max_zoom + 1).rev() {
-            position = self.level(deeper).parents[position as usize];
-        }
-        let position = position as usize;
+        let near = self.points.get(seed).ok_or_else(unknown)?;
         let level = self.level(zoom);
-        if level.counts[position] < 2 || level.ids[position] != id {
-            return Err(unknown());
-        }
-        Ok((zoom, position))
+        let slot = (level.find(id, near, self.reach(zoom))).ok_or_else(unknown)?;
+        Ok((zoom, slot))
+    }
+
+    /// How far from its seed point, and from each of its children, a cluster formed at `zoom`
+    /// can be: its children were within the radius of its seed item, and so is its centre;
+    /// the seed item is within the radii of the deeper zooms (which sum to less than this
+    /// zoom's) of its seed point. Twice the radius, and a hair for rounding.
+    fn reach(&self, zoom: u8) -> f64 {
+        2.0 * self.options.unit_radius(zoom) * (1.0 + 1e-9) + 1e-12
     }
 
     /// The level that answers for `zoom`: zooms outside the hierarchy use its nearest level.
@@ -621,9 +616,7 @@ impl ClusterIndex {
         let mut add = |west: f64, east: f64| {
             let min = [west / 360.0 + 0.5, min_y];
             let max = [east / 360.0 + 0.5, max_y];
-            kdtree::range(&level.positions, min, max, |i| {
-                items.push(level.item(i, self.ids))
-            });
+            level.range(min, max, |slot| items.push(level.item(slot, self.ids)));
         };
         if bbox.east - bbox.west >= 360.0 {
             add(-180.0, 180.0);
@@ -658,11 +651,11 @@ impl ClusterIndex {
         let mut items = Vec::new();
         // `shift` moves items by whole worlds, to show them across the antimeridian.
         let mut add = |west: f64, east: f64, shift: f64| {
-            kdtree::range(&level.positions, [west, top], [east, bottom], |i| {
-                let [px, py] = level.positions[i];
+            level.range([west, top], [east, bottom], |slot| {
+                let [px, py] = level.position(slot);
                 let (x, y) = tile.project_unit(px + shift, py, extent);
                 items.push(TileItem {
-                    item: level.item(i, self.ids),
+                    item: level.item(slot, self.ids),
                     x,
                     y,
                 });
@@ -693,15 +686,12 @@ impl ClusterIndex {
         cluster_id: u64,
         visit: impl FnMut(ClusterItem),
     ) -> Result<(), ClusterError> {
-        let (zoom, position) = self.locate_cluster(cluster_id)?;
-        let centre = self.level(zoom).positions[position];
+        let (zoom, slot) = self.locate_cluster(cluster_id)?;
+        let centre = self.level(zoom).position(slot);
         let deeper = self.level(zoom + 1);
-        // Children were within the radius of the cluster's first item, and so is the
-        // cluster's centre: twice the radius (and a hair for rounding) finds them all.
-        let reach = 2.0 * self.options.unit_radius(zoom) * (1.0 + 1e-9);
         let mut children = Vec::new();
-        kdtree::within(&deeper.positions, centre, reach, |i| {
-            if deeper.parents[i] as usize == position {
+        deeper.within(centre, self.reach(zoom), |i| {
+            if deeper.parent(i) == cluster_id {
                 children.push(deeper.item(i, self.ids));
             }
         });
@@ -921,7 +911,7 @@ mod tests {
     }
 
     /// Points scattered over a few kilometres around Angers, from a seeded generator.
-    fn around_angers(count: usize) -> Vec<(f64, f64)> {
+    pub(super) fn around_angers(count: usize) -> Vec<(f64, f64)> {
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
         let mut next = move || {
             state = state

@@ -85,25 +85,29 @@ impl LiveIndex {
         let stale = whole_before
             .as_ref()
             .map(|whole| whole.tiles_showing(&self.positions_changed(&entries)));
-        let kept = whole_before.filter(|_| entries.moves_no_place(&self.index.places));
-        // Otherwise the hierarchy is made again from the positions: it starts at once, while
-        // the places are copied, the text index amended and the places' search structures made.
+        let kept = (whole_before.clone()).filter(|_| entries.moves_no_place(&self.index.places));
+        // Otherwise the hierarchy is made again from the positions where the batch reaches
+        // (all of it when no map was cached): it starts at once, while the places are copied,
+        // the text index amended and the places' search structures made.
         let points: Vec<(f64, f64)> = if kept.is_some() {
             Vec::new()
         } else {
             self.positions_after(&entries)
         };
-        // The ordinals whose place changed, and those cut off the end: what a filtered map is
-        // checked by.
+        // The ordinals whose place changed, and those cut off the end: what the hierarchy is
+        // changed by, and a filtered map checked by.
         let changed: Vec<u32> = (entries.changed.iter().map(|(at, _)| *at))
             .chain(entries.len..u32::try_from(self.index.places.len()).unwrap_or(u32::MAX))
             .collect();
         let (amended, (whole, clustered)) = std::thread::scope(|scope| {
             let whole = scope.spawn(|| {
                 let started = Instant::now();
-                let whole = match &kept {
-                    Some(whole) => Ok(Arc::clone(whole)),
-                    None => PlaceMap::of_points(&points, options.cluster).map(Arc::new),
+                let whole = match (&kept, &whole_before) {
+                    (Some(whole), _) => Ok(Arc::clone(whole)),
+                    (None, Some(before)) if before.clusters.options() == &options.cluster => {
+                        before.of_points_changed(&points, &changed).map(Arc::new)
+                    }
+                    (None, _) => PlaceMap::of_points(&points, options.cluster).map(Arc::new),
                 };
                 (whole, started.elapsed())
             });
@@ -129,7 +133,10 @@ impl LiveIndex {
                 clustered,
             )
         } else {
-            ("meanwhile: cluster hierarchy", clustered)
+            (
+                "meanwhile: cluster hierarchy, where the batch reaches",
+                clustered,
+            )
         });
         let searched = Instant::now();
         let search = self.search.amended_with_text(&index, parts, &ordinal_now)?;

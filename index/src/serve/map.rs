@@ -612,6 +612,23 @@ impl PlaceMap {
         Ok(Self { clusters, ordinals })
     }
 
+    /// This map of every place with the places at `changed` (ordinals; those past the end of
+    /// either map are changed too) now at `points` (by ordinal, as [`PlaceMap::of_points`]):
+    /// the hierarchy made again only where the change reaches
+    /// ([`ClusterIndex::updated`]), and equal to [`PlaceMap::of_points`]`(points)`.
+    ///
+    /// # Errors
+    /// As [`ClusterIndex::build`].
+    pub fn of_points_changed(&self, points: &[(f64, f64)], changed: &[u32]) -> Result<Self> {
+        debug_assert!(
+            (self.ordinals.iter().enumerate()).all(|(point, &ordinal)| point == ordinal as usize),
+            "a map of every place"
+        );
+        let clusters = self.clusters.updated(points, changed)?;
+        let ordinals = (0..u32::try_from(points.len()).unwrap_or(u32::MAX)).collect();
+        Ok(Self { clusters, ordinals })
+    }
+
     /// The number of places on the map.
     #[must_use]
     pub fn len(&self) -> usize {

@@ -69,48 +69,41 @@ impl ClusterIndex {
             min_zoom,
             formed: vec![Formed::default(); self.levels.len().saturating_sub(1)],
         };
-        let mut slots: Vec<u32> = Vec::new();
         // From the deepest zoom with clusters up: every child's counts are known by then.
         for i in (0..self.levels.len().saturating_sub(1)).rev() {
             let zoom = min_zoom + i as u8;
             let (level, below) = (&self.levels[i], &self.levels[i + 1]);
             // The clusters formed at this zoom, by id.
-            let mut formed_here: Vec<(u64, u32)> = (0u32..)
-                .zip(level.counts.iter().zip(&level.ids))
-                .filter(|(_, (&count, &id))| count >= 2 && self.ids.formed_at(id) == zoom)
-                .map(|(position, (_, &id))| (id, position))
+            let mut ids: Vec<u64> = (level.live_slots())
+                .filter(|&slot| level.count(slot) >= 2)
+                .map(|slot| level.id(slot))
+                .filter(|&id| self.ids.formed_at(id) == zoom)
                 .collect();
-            formed_here.sort_unstable();
-            slots.clear();
-            slots.resize(level.len(), u32::MAX);
-            for (slot, &(_, position)) in (0u32..).zip(&formed_here) {
-                slots[position as usize] = slot;
-            }
-            let ids: Vec<u64> = formed_here.into_iter().map(|(id, _)| id).collect();
+            ids.sort_unstable();
             let mut dense = vec![0u32; ids.len() * categories];
-            for (child, &parent) in below.parents.iter().enumerate() {
-                let slot = slots[parent as usize];
-                if slot == u32::MAX {
+            for child in below.live_slots() {
+                let Ok(k) = ids.binary_search(&below.parent(child)) else {
                     // Carried over unchanged: its counts are the child's, kept under its id.
                     continue;
-                }
-                let counts = &mut dense[slot as usize * categories..][..categories];
-                if below.counts[child] == 1 {
+                };
+                let counts = &mut dense[k * categories..][..categories];
+                let id = below.id(child);
+                if below.count(child) == 1 {
                     // A point's id is its input index (it fits in a u32: see `build`).
-                    for category in of_point(below.ids[child] as u32) {
+                    for category in of_point(id as u32) {
                         if let Some(count) = counts.get_mut(category) {
                             *count += 1;
                         }
                     }
                 } else {
-                    for &(category, count) in tally.of(below.ids[child]) {
+                    for &(category, count) in tally.of(id) {
                         counts[usize::from(category)] += count;
                     }
                 }
             }
             let mut formed = Formed {
                 ids,
-                starts: Vec::with_capacity(slots.len() + 1),
+                starts: Vec::with_capacity(dense.len() / categories.max(1) + 1),
                 counts: Vec::new(),
             };
             formed.starts.push(0);
