@@ -5,7 +5,8 @@
 //! Each round moves `moves` points (seeded, 20 m or so), adds one at the end and takes one out
 //! as a server's closure does (the last point takes its index), then times both and checks
 //! that they answer alike (every cluster at zooms 0 to 6, and the items, children and leaves
-//! around each changed point at every zoom).
+//! around each changed point at every zoom). Last, it times the tiles around every thousandth
+//! point on the index the rounds updated (its levels with overlays) and on one built whole.
 //!
 //! ```sh
 //! cargo run --release -p lieux-tiles --example update -- bench-data/index-1000000/points.bin 20 5
@@ -75,6 +76,7 @@ fn main() {
         check(&updated, &built, &points, &changed);
         index = updated;
     }
+    tile_queries(&index, &points, options);
     updating.sort();
     building.sort();
     if updates_only {
@@ -91,6 +93,37 @@ fn main() {
         median(&building),
         worst(&building),
         median(&building) / median(&updating),
+    );
+}
+
+/// What the tiles around every thousandth point (zooms 5 to 14) cost on the index the rounds
+/// updated, with its overlays, against one built whole on the same points: the best of three
+/// interleaved runs each.
+fn tile_queries(updated: &ClusterIndex, points: &[(f64, f64)], options: ClusterOptions) {
+    let built = ClusterIndex::build(points, options).expect("valid options");
+    let tiles: Vec<_> = (points.iter().step_by(1000))
+        .flat_map(|&(lon, lat)| {
+            (5..=14).filter_map(move |z| lieux_tiles::tile_for(lon, lat, z).ok())
+        })
+        .collect();
+    let buffer = options.tile_buffer(4096);
+    let time = |index: &ClusterIndex| {
+        let started = Instant::now();
+        let items: usize = tiles
+            .iter()
+            .map(|&tile| index.tile(tile, 4096, buffer).len())
+            .sum();
+        std::hint::black_box(items);
+        started.elapsed().as_secs_f64() * 1000.0
+    };
+    let (mut on_updated, mut on_built) = (f64::INFINITY, f64::INFINITY);
+    for _ in 0..3 {
+        on_updated = on_updated.min(time(updated));
+        on_built = on_built.min(time(&built));
+    }
+    println!(
+        "{} tiles: {on_updated:.1} ms on the updated index, {on_built:.1} ms on one built whole",
+        tiles.len()
     );
 }
 
