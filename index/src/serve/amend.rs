@@ -147,12 +147,15 @@ impl LiveIndex {
         }
         // So are the filtered maps whose places no change touched, whether the batch moved
         // places or not (their tiles are made again from them: a place's properties may have
-        // changed).
+        // changed); the others are made again where the batch reaches them, unless it moved
+        // many of their points to other ranks.
         for (filter, map) in self.maps.filtered() {
             let before = (&self.index, &self.search);
             let after = (&live.index, &live.search);
             if filter.keeps_the_same_places(before, after, &changed) {
                 live.maps.insert(&filter, map);
+            } else if let Some(map) = filter.map_after(&map, after, &changed) {
+                live.maps.insert(&filter, Arc::new(map));
             }
         }
         live.owned_dir = Some(dir);

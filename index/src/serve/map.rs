@@ -373,11 +373,7 @@ impl MapFilter {
         changed: &[u32],
     ) -> bool {
         let filter = &self.filter;
-        if self.open.is_some()
-            || self.cluster_by.is_some()
-            || filter.q.is_some()
-            || !filter.fraicheur.is_empty()
-        {
+        if !self.judged_by_rows() {
             return false;
         }
         // The position of each changed ordinal's place when the filter keeps it.
@@ -394,6 +390,76 @@ impl MapFilter {
                 .collect()
         };
         kept(before) == kept(after)
+    }
+
+    /// Whether the facet rows, territory codes and positions of its places tell which places it
+    /// keeps: not with a text query, opening hours, the freshness of the day or groups by value.
+    fn judged_by_rows(&self) -> bool {
+        let filter = &self.filter;
+        self.open.is_none()
+            && self.cluster_by.is_none()
+            && filter.q.is_none()
+            && filter.fraicheur.is_empty()
+    }
+
+    /// Its map on `after`, made from its `map` on an index whose places differ from `after`'s
+    /// only at the ordinals `changed` (those past the end of either included): the ordinals it
+    /// kept but the changed ones, with the changed ones it keeps now, and the hierarchy made
+    /// again where the change reaches ([`ClusterIndex::updated`]), equal to the map made
+    /// whole. `None` when the rows cannot tell which places it keeps (see
+    /// [`MapFilter::keeps_the_same_places`]), for a polygon, and when the change moves many of
+    /// its points to other ranks (a place entering or leaving ahead of many others): that map
+    /// is made again when asked for.
+    #[must_use]
+    pub fn map_after(
+        &self,
+        map: &PlaceMap,
+        (index, search): (&PlaceIndex, &SearchIndex),
+        changed: &[u32],
+    ) -> Option<PlaceMap> {
+        let filter = &self.filter;
+        if !self.judged_by_rows() || filter.polygon.is_some() {
+            return None;
+        }
+        let mut changed = changed.to_vec();
+        changed.sort_unstable();
+        changed.dedup();
+        let rows = search.facet_rows();
+        let facets = rows.compile(filter);
+        let keeps = |&ordinal: &u32| {
+            (index.places.get(ordinal as usize)).is_some_and(|place| {
+                facets.failed(rows.row(ordinal)) == 0 && filter.matches_codes(place)
+            })
+        };
+        // Both ascending, as `SearchIndex::matching` lists them.
+        let mut staying = (map.ordinals.iter().copied())
+            .filter(|ordinal| changed.binary_search(ordinal).is_err())
+            .peekable();
+        let mut entering = changed.iter().copied().filter(keeps).peekable();
+        let mut ordinals = Vec::with_capacity(map.ordinals.len() + changed.len());
+        loop {
+            let next = match (staying.peek(), entering.peek()) {
+                (Some(a), Some(b)) if a < b => staying.next(),
+                (Some(_), None) => staying.next(),
+                (_, Some(_)) => entering.next(),
+                (None, None) => break,
+            };
+            ordinals.extend(next);
+        }
+        // The points whose place is another, or changed.
+        let ranks: Vec<u32> = (0u32..)
+            .zip(map.ordinals.iter().zip(&ordinals))
+            .filter(|(_, (was, now))| was != now || changed.binary_search(now).is_ok())
+            .map(|(rank, _)| rank)
+            .collect();
+        let shifted = ranks.len() + map.ordinals.len().abs_diff(ordinals.len());
+        if shifted > (ordinals.len() / 16).max(64) {
+            return None;
+        }
+        let positions = search.positions();
+        let points: Vec<(f64, f64)> = ordinals.iter().map(|&o| positions[o as usize]).collect();
+        let clusters = map.clusters.updated(&points, &ranks).ok()?;
+        Some(PlaceMap { clusters, ordinals })
     }
 
     /// Until when (local time in Europe/Paris) the places it keeps stay the same, when that

@@ -787,7 +787,7 @@ fn a_batch_keeps_the_filtered_maps_no_changed_place_entered_left_or_moved_in() {
     same_map(&entered, &rebuilt);
     same_map(&renamed, &rebuilt_renamed);
     // The last place, in the map, closes: no place takes its ordinal (the batch changes none),
-    // and the map is made again all the same.
+    // and the map loses its last point: it is made again where the closure reaches.
     let mut now = entered;
     let last = Arc::clone(&now.index.places[now.index.places.len() - 1]);
     if !last.services.contains(first) {
@@ -812,7 +812,11 @@ fn a_batch_keeps_the_filtered_maps_no_changed_place_entered_left_or_moved_in() {
         .amended(&changes, work.path(), &options())
         .unwrap()
         .unwrap();
-    assert!(closed.maps.cached(&one_service()).is_none(), "dropped");
+    let made_again = closed.maps.cached(&one_service()).expect("made again");
+    assert!(!Arc::ptr_eq(
+        &made_again,
+        &now.maps.cached(&one_service()).unwrap()
+    ));
     let rebuilt = load_with_changes(&base, &changes, work.path(), &options()).unwrap();
     same_map(&closed, &rebuilt);
     // A place out of the map moves: the hierarchy of every place is made again, the map is
@@ -842,6 +846,31 @@ fn a_batch_keeps_the_filtered_maps_no_changed_place_entered_left_or_moved_in() {
     ));
     let rebuilt = load_with_changes(&base, &changes, work.path(), &options()).unwrap();
     same_map(&moved, &rebuilt);
+    // A place in the map moves: the map is made again where the move reaches, and answers as
+    // one made whole.
+    let near = (moved.index.places.iter())
+        .find(|p| p.services.contains(first))
+        .map(Arc::clone)
+        .unwrap();
+    changes.push(AcceptedChange {
+        contribution: 7,
+        kind: ContributionKind::Update,
+        place_id: near.id().to_owned(),
+        before: fields(&[("latitude", format!("{}", near.latitude))]),
+        after: fields(&[("latitude", format!("{:.6}", near.latitude + 0.002))]),
+        accepted_on: day,
+    });
+    let moved_in = moved
+        .amended(&changes, work.path(), &options())
+        .unwrap()
+        .unwrap();
+    let made_again = moved_in.maps.cached(&one_service()).expect("made again");
+    assert!(!Arc::ptr_eq(
+        &made_again,
+        &moved.maps.cached(&one_service()).unwrap()
+    ));
+    let rebuilt = load_with_changes(&base, &changes, work.path(), &options()).unwrap();
+    same_map(&moved_in, &rebuilt);
 }
 
 #[test]
