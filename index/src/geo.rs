@@ -39,9 +39,12 @@ pub fn cap_rect(centre: &[f64; 3], chord: f64) -> Option<[f64; 4]> {
         return None;
     }
     // A unit p with |p - c| <= chord has p·c >= (1 + |c|² - chord²) / 2: the cosine of its
-    // angle to c's direction is at least that over |c|.
-    let cos_reach = (1.0 + norm * norm - chord * chord) / (2.0 * norm);
-    let reach = cos_reach.clamp(-1.0, 1.0).acos() + 1e-12;
+    // angle to c's direction is at least that over |c|, so one minus that cosine is at most
+    // (chord² - (1 - |c|)²) / 2|c|. Computed so, and the angle from it by its half-chord: the
+    // cosine itself rounds to 1 for caps of a few metres, whose angle `acos` then loses.
+    let inside = 1.0 - norm;
+    let one_minus_cos = ((chord - inside) * (chord + inside) / (2.0 * norm)).max(0.0);
+    let reach = 2.0 * (one_minus_cos / 2.0).sqrt().min(1.0).asin() + 1e-12;
     let (lon, lat) = position_of(&[centre[0] / norm, centre[1] / norm, centre[2] / norm]);
     let lat = lat.to_radians();
     if lat.abs() + reach >= std::f64::consts::FRAC_PI_2 {

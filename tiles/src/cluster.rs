@@ -146,6 +146,10 @@ pub enum ClusterError {
     /// The id is not the id of a cluster of this index.
     #[error("no cluster with id {0}")]
     UnknownCluster(u64),
+    /// A hierarchy grouped by value was asked to update ([`ClusterIndex::updated`]): it must be
+    /// built again with its groups.
+    #[error("a hierarchy grouped by value is built again with its groups, not updated")]
+    GroupedUpdate,
     /// Groups were given, but not one per point.
     #[error("{groups} groups for {points} points: one per point")]
     GroupCount {

@@ -107,6 +107,7 @@ pub(crate) fn neighbourhoods(positions: &[[f64; 2]], radius: f64) -> Neighbourho
     let mut leaves = Vec::with_capacity(positions.len() / LEAF_SIZE * 2 + 1);
     runs(0, positions.len(), &mut leaves);
     let radius_2 = radius * radius;
+    let reach = pruning_reach(radius);
     // Per leaf: how many neighbours each of its positions has, and all of them in a row.
     let per_leaf: Vec<(Vec<u32>, Vec<u32>)> = leaves
         .par_iter()
@@ -120,8 +121,8 @@ pub(crate) fn neighbourhoods(positions: &[[f64; 2]], radius: f64) -> Neighbourho
             near.clear();
             range(
                 positions,
-                [min[0] - radius, min[1] - radius],
-                [max[0] + radius, max[1] + radius],
+                [min[0] - reach, min[1] - reach],
+                [max[0] + reach, max[1] + reach],
                 |j| near.push((positions[j][0], j as u32)),
             );
             // By x, so that each position only looks at the slice within `radius` of its x.
@@ -131,9 +132,9 @@ pub(crate) fn neighbourhoods(positions: &[[f64; 2]], radius: f64) -> Neighbourho
             for i in leaf.clone() {
                 let p = positions[i];
                 let before = found.len();
-                let first = near.partition_point(|&(x, _)| x < p[0] - radius);
+                let first = near.partition_point(|&(x, _)| x < p[0] - reach);
                 for &(x, j) in &near[first..] {
-                    if x > p[0] + radius {
+                    if x > p[0] + reach {
                         break;
                     }
                     let dy = positions[j as usize][1] - p[1];
@@ -198,13 +199,20 @@ fn walk_within(
         let (dx, dy) = (p[0] - centre[0], p[1] - centre[1]);
         dx * dx + dy * dy <= radius_2
     };
-    let sides = |axis: usize, split: f64| {
-        (
-            centre[axis] - radius <= split,
-            centre[axis] + radius >= split,
-        )
-    };
+    let reach = pruning_reach(radius);
+    let sides =
+        |axis: usize, split: f64| (centre[axis] - reach <= split, centre[axis] + reach >= split);
     walk(positions, 0, 0, &sides, &inside, visit)
+}
+
+/// A hair more than `radius`, for what only prunes the search (a subtree, a box, a slice by
+/// `x`): `c - radius` rounded could leave out a position exactly `radius` away, which the
+/// distance test itself keeps (positions are in the unit square, where a rounding is below
+/// 1e-16). With it, [`neighbourhoods`] and [`within`] find exactly the
+/// positions the distance test keeps, whatever the layout, so that a hierarchy updated with
+/// `within` finds the neighbours a build found with `neighbourhoods`.
+fn pruning_reach(radius: f64) -> f64 {
+    radius * (1.0 + 1e-9) + 1e-15
 }
 
 /// The traversal shared by the queries: `sides(axis, split)` tells whether the query reaches

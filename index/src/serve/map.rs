@@ -453,7 +453,7 @@ impl MapFilter {
             .map(|(rank, _)| rank)
             .collect();
         let shifted = ranks.len() + map.ordinals.len().abs_diff(ordinals.len());
-        if shifted > (ordinals.len() / 16).max(64) {
+        if !ClusterIndex::update_pays(shifted, ordinals.len()) {
             return None;
         }
         let positions = search.positions();

@@ -248,7 +248,8 @@ impl Level {
             dead_count,
             overlay: Columns::default(),
         };
-        if items.len() > level.overlay_limit() {
+        // Dead items cost queries too: a stream of closures of the last places adds none.
+        if items.len() > level.overlay_limit() || dead_count > 4 * level.overlay_limit() {
             items.extend(
                 level
                     .live_slots()
@@ -287,6 +288,12 @@ impl Level {
         }
         let (gone, new): (Vec<usize>, Vec<Item>) = moved.into_iter().unzip();
         level.changed(&gone, new)
+    }
+
+    /// Whether the two levels share their base: one was made from the other by a change.
+    #[cfg(test)]
+    pub fn shares_base_with(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.base, &other.base)
     }
 
     /// The level as whole columns, for a level built from it.

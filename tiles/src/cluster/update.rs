@@ -75,7 +75,8 @@ impl ClusterIndex {
     /// most of a second.
     ///
     /// # Errors
-    /// As [`ClusterIndex::build`].
+    /// As [`ClusterIndex::build`], and [`ClusterError::GroupedUpdate`] for a hierarchy built
+    /// with groups.
     pub fn updated(&self, points: &[(f64, f64)], changed: &[u32]) -> Result<Self, ClusterError> {
         let mut index = Self::empty(points.len(), self.options)?;
         let (old_len, new_len) = (self.input_len, index.input_len);
@@ -85,9 +86,12 @@ impl ClusterIndex {
             .collect();
         indices.sort_unstable();
         indices.dedup();
+        if self.grouped {
+            return Err(ClusterError::GroupedUpdate);
+        }
         let in_seed_order = self.options.min_points <= 2;
-        let many = indices.len() > (new_len as usize / 16).max(64);
-        if self.grouped || !in_seed_order || index.ids != self.ids || many {
+        let pays = Self::update_pays(indices.len(), new_len as usize);
+        if !in_seed_order || index.ids != self.ids || !pays {
             return Self::build(points, self.options);
         }
 
@@ -167,6 +171,14 @@ impl ClusterIndex {
         Ok(index)
     }
 
+    /// Whether updating a hierarchy of `points` points for `changes` of them is faster than
+    /// building it: at a million points, a change costs an update about 0.4 ms, and a build
+    /// 0.6 s.
+    #[must_use]
+    pub fn update_pays(changes: usize, points: usize) -> bool {
+        changes <= (points / 512).max(64)
+    }
+
     /// What the greedy pass at `zoom` makes of `level` (changed: `gone` items out, the items
     /// `new` in) where it differs from what it made before, and so what it changes in the
     /// level `above` (as it was). `None` when the change reaches most of the level, which is
@@ -211,7 +223,9 @@ impl ClusterIndex {
             };
             enqueue(slot, &mut queue);
         }
-        for item in gone {
+        // A gone member changes no other item's part (its cluster is made again below, from
+        // `made_of`); a gone seed may have taken any item after it within the radius.
+        for item in gone.iter().filter(|item| was_seed(item)) {
             level.within(item.position, radius, |near| enqueue(near, &mut queue));
         }
 
@@ -534,6 +548,42 @@ mod tests {
         assert!(made_whole > 0, "no level was made whole again");
     }
 
+    #[test]
+    fn a_change_that_reaches_most_of_a_level_makes_it_and_those_above_whole() {
+        // A chain of points along the equator, each a little less than zoom 10's radius from
+        // the next, in order: at zoom 10 every other one is a seed. The first one moving away
+        // makes every seed after it a member and every member a seed.
+        let options = ClusterOptions {
+            min_zoom: 8,
+            max_zoom: 12,
+            ..ClusterOptions::default()
+        };
+        let step = 0.9 * options.radius / (options.extent * 1024.0) * 360.0;
+        let mut points: Vec<(f64, f64)> = (0..400).map(|i| (f64::from(i) * step, 0.0)).collect();
+        let before = ClusterIndex::build(&points, options).unwrap();
+        points[0] = (-100.0, 30.0);
+        let after = before.updated(&points, &[0]).unwrap();
+        let built = ClusterIndex::build(&points, options).unwrap();
+        same_answers(&after, &built, &points, &[]).unwrap();
+        // Zooms 13 (the points) and 12 were updated; zoom 11, whose items zoom 10 clusters,
+        // and the zooms above it were made whole.
+        let shared: Vec<bool> = (before.levels.iter().zip(&after.levels))
+            .map(|(before, after)| after.shares_base_with(before))
+            .collect();
+        assert_eq!(shared, [false, false, false, false, true, true]);
+    }
+
+    #[test]
+    fn a_hierarchy_grouped_by_value_is_not_updated() {
+        let points = [(2.35, 48.85), (2.3501, 48.8501)];
+        let grouped =
+            ClusterIndex::build_grouped(&points, Some(&[0, 1]), ClusterOptions::default()).unwrap();
+        assert_eq!(
+            grouped.updated(&points, &[0]).unwrap_err(),
+            ClusterError::GroupedUpdate
+        );
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(96))]
 
@@ -542,9 +592,9 @@ mod tests {
             spots in spots(),
             start in prop::collection::vec((any::<usize>(), -1.0..1.0f64, -1.0..1.0f64, spread()), 0..160),
             batches in prop::collection::vec(prop::collection::vec(edit(), 1..8), 1..6),
-            radius in 5.0..80.0f64,
+            radius in prop_oneof![1 => Just(0.0), 9 => 5.0..80.0f64],
             min_points in 0u32..4,
-            zooms in (0u8..4, 2u8..14),
+            zooms in (0u8..4, 0u8..14),
         ) {
             let options = ClusterOptions {
                 radius,
