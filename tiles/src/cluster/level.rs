@@ -215,11 +215,16 @@ impl Level {
     }
 
     /// This level without the items at `gone` (slots of this level) and with `new` ones (in
-    /// no order): the base shared, unless the overlay would outgrow its limit.
-    pub fn changed(&self, gone: &[usize], new: Vec<Item>) -> Self {
+    /// no order): the base shared, unless the overlay would outgrow its limit. The dead bits
+    /// are copied only if another level shares them (the one a change was made from).
+    pub fn changed(self, gone: &[usize], new: Vec<Item>) -> Self {
         let base_len = self.base.len();
-        let mut dead = Arc::clone(&self.dead);
-        let mut dead_count = self.dead_count;
+        let Self {
+            base,
+            mut dead,
+            mut dead_count,
+            overlay,
+        } = self;
         let mut overlay_gone = Vec::new();
         for &slot in gone {
             if slot < base_len {
@@ -237,13 +242,13 @@ impl Level {
             }
         }
         overlay_gone.sort_unstable();
-        let mut items: Vec<Item> = (0..self.overlay.len())
+        let mut items: Vec<Item> = (0..overlay.len())
             .filter(|i| overlay_gone.binary_search(i).is_err())
-            .map(|i| self.overlay.item(i))
+            .map(|i| overlay.item(i))
             .collect();
         items.extend(new);
         let level = Self {
-            base: Arc::clone(&self.base),
+            base,
             dead,
             dead_count,
             overlay: Columns::default(),

@@ -134,7 +134,7 @@ impl ClusterIndex {
             let gone_items: Vec<Item> = gone.iter().map(|&slot| old.get(slot)).collect();
             let new_items: Vec<(u64, [f64; 2])> =
                 new.iter().map(|item| (item.id, item.position)).collect();
-            let level = old.changed(&gone, std::mem::take(&mut new));
+            let level = old.clone().changed(&gone, std::mem::take(&mut new));
             let Some(above) = li.checked_sub(1).map(|above| &self.levels[above]) else {
                 made.push(level);
                 break;
